@@ -1,0 +1,360 @@
+// PostgreSQL backend (pg): several control-plane replicas share one database.
+// Commits use PostgreSQL's default synchronous_commit=on: an acknowledged job is on disk.
+import pg from 'pg';
+import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
+import { DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
+import { applyTransition, patchColumns } from './apply.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import {
+  JOB_COLUMNS,
+  decodeCursor,
+  encodeCursor,
+  rowToEvent,
+  rowToJob,
+  rowToLease,
+  rowToSite,
+  rowToTenant,
+  rowToToken,
+} from './rows.js';
+import type { EventFilter, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+
+type Row = Record<string, unknown>;
+type Queryable = pg.Pool | pg.PoolClient;
+
+// bigint (int8) columns hold epoch milliseconds and sequence numbers: safe as JS numbers.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+const MIGRATION_LOCK = 0x5f5f_5346; // advisory lock key serializing migrations across replicas
+
+function mapError(err: unknown, what: string): Error {
+  if (err instanceof DomainError) return err;
+  const code = String((err as { code?: string }).code ?? '');
+  if (code === '23505') return new DuplicateError(`${what}: already exists`, { cause: err });
+  if (code.startsWith('23')) return new DuplicateError(`${what}: constraint failed`, { cause: err });
+  if (code === '40001' || code === '40P01' || code.startsWith('08') || code.startsWith('57') || code.startsWith('53')) {
+    return new StoreUnavailableError(`${what}: database unavailable (${code})`, { cause: err });
+  }
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE'].includes(code) || /terminat|Connection/i.test((err as Error).message ?? '')) {
+    return new StoreUnavailableError(`${what}: database unreachable (${(err as Error).message})`, { cause: err });
+  }
+  return new StoreCorruptError(`${what}: ${(err as Error).message ?? String(err)}`, { cause: err });
+}
+
+export interface PostgresOptions {
+  connectionString?: string;
+  max?: number;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+
+  constructor(opts: PostgresOptions) {
+    this.pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+    // An idle client losing its connection must not crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  private async q(what: string, sql: string, args: unknown[] = [], db: Queryable = this.pool): Promise<Row[]> {
+    try {
+      const r = await db.query({ text: sql, values: args });
+      return r.rows as Row[];
+    } catch (err) {
+      throw mapError(err, what);
+    }
+  }
+
+  private async tx<T>(what: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapError(err, what);
+    }
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw mapError(err, what);
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<number> {
+    await this.tx('migrate', async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      const applied = new Set((await c.query('SELECT version FROM schema_migrations')).rows.map((r: Row) => Number(r.version)));
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await c.query(m.postgres);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      }
+    });
+    return LATEST_SCHEMA_VERSION;
+  }
+
+  async schemaVersion(): Promise<number> {
+    const exists = await this.q('schemaVersion', "SELECT to_regclass('schema_migrations') AS t");
+    if (!exists[0]?.t) return 0;
+    const r = await this.q('schemaVersion', 'SELECT MAX(version) AS v FROM schema_migrations');
+    return Number(r[0]?.v ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => {});
+  }
+
+  async createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant> {
+    await this.q(`create tenant ${t.id}`, 'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      t.id,
+      t.name,
+      t.quotaGpus,
+      t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+      t.at,
+    ]);
+    return { id: t.id, name: t.name, quotaGpus: t.quotaGpus, allowedJurisdictions: t.allowedJurisdictions, createdAt: t.at };
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    const r = await this.q('get tenant', 'SELECT * FROM tenants WHERE id = $1', [id]);
+    return r[0] ? rowToTenant(r[0]) : null;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return (await this.q('list tenants', 'SELECT * FROM tenants ORDER BY id')).map(rowToTenant);
+  }
+
+  async updateTenant(id: string, patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>): Promise<Tenant> {
+    return this.tx(`update tenant ${id}`, async (c) => {
+      const cur = (await c.query('SELECT * FROM tenants WHERE id = $1 FOR UPDATE', [id])).rows[0] as Row | undefined;
+      if (!cur) throw new NotFoundError('tenant', id);
+      const t = { ...rowToTenant(cur), ...patch };
+      await c.query('UPDATE tenants SET name = $1, quota_gpus = $2, allowed_jurisdictions = $3 WHERE id = $4', [
+        t.name,
+        t.quotaGpus,
+        t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+        id,
+      ]);
+      return t;
+    });
+  }
+
+  async createToken(t: { id: string; tenantId: string; role: TokenRecord['role']; name: string; secretHash: string; at: number }): Promise<TokenRecord> {
+    await this.q(`create token ${t.id}`, 'INSERT INTO tokens (id, secret_hash, tenant_id, role, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      t.id,
+      t.secretHash,
+      t.tenantId,
+      t.role,
+      t.name,
+      t.at,
+    ]);
+    return { id: t.id, tenantId: t.tenantId, role: t.role, name: t.name };
+  }
+
+  async findTokenByHash(secretHash: string): Promise<TokenRecord | null> {
+    const r = await this.q('find token', 'SELECT id, tenant_id, role, name FROM tokens WHERE secret_hash = $1 AND revoked = 0', [secretHash]);
+    return r[0] ? rowToToken(r[0]) : null;
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    await this.q('revoke token', 'UPDATE tokens SET revoked = 1 WHERE id = $1', [id]);
+  }
+
+  async submitJob(j: NewJob): Promise<SubmitResult> {
+    // One round trip: insert the job and its event in a single statement (atomic), unless the
+    // idempotency key already names a job of this tenant.
+    const sql = `WITH j AS (
+        INSERT INTO jobs (id, tenant_id, name, state, priority, gpus, spec, idempotency_key, created_at, updated_at)
+        VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $8)
+        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING ${JOB_COLUMNS}
+      ), e AS (
+        INSERT INTO events (at, type, job_id, tenant_id, to_state, data)
+        SELECT $8, 'job.submitted', id, tenant_id, 'queued', $9 FROM j
+      )
+      SELECT * FROM j`;
+    const rows = await this.q(`submit job ${j.id}`, sql, [
+      j.id,
+      j.tenantId,
+      j.name,
+      j.priority,
+      j.gpus,
+      JSON.stringify(j.spec),
+      j.idempotencyKey,
+      j.at,
+      JSON.stringify({ name: j.name, gpus: j.gpus }),
+    ]);
+    if (rows[0]) return { job: rowToJob(rows[0]), created: true };
+    const existing = await this.q('submit job (idempotent)', `SELECT ${JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2`, [
+      j.tenantId,
+      j.idempotencyKey,
+    ]);
+    if (!existing[0]) throw new StoreCorruptError(`submit job ${j.id}: insert returned nothing`);
+    return { job: rowToJob(existing[0]), created: false };
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const r = await this.q('get job', `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]);
+    return r[0] ? rowToJob(r[0]) : null;
+  }
+
+  async listJobs(f: JobFilter): Promise<JobPage> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const oldest = f.order === 'oldest';
+    const p = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (f.tenantId) where.push(`tenant_id = ${p(f.tenantId)}`);
+    if (f.states && f.states.length > 0) where.push(`state = ANY(${p(f.states)})`);
+    if (f.site) where.push(`sites LIKE ${p(`%,${f.site},%`)}`);
+    if (f.cursor) where.push(`seq ${oldest ? '>' : '<'} ${p(decodeCursor(f.cursor))}`);
+    const limit = Math.max(1, Math.min(f.limit ?? 100, 100_000));
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${oldest ? 'ASC' : 'DESC'} LIMIT ${p(limit + 1)}`;
+    const rows = await this.q('list jobs', sql, args);
+    const jobs = rows.slice(0, limit).map(rowToJob);
+    return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1].seq) : null };
+  }
+
+  private async insertEvent(c: Queryable, e: NewEvent & { from?: string | null; to?: string | null }): Promise<JobEvent> {
+    const r = await c.query(
+      'INSERT INTO events (at, type, job_id, tenant_id, site_id, from_state, to_state, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *',
+      [e.at, e.type, e.jobId ?? null, e.tenantId ?? null, e.siteId ?? null, e.from ?? null, e.to ?? null, e.data ? JSON.stringify(e.data) : null],
+    );
+    return rowToEvent(r.rows[0] as Row);
+  }
+
+  private async writeJob(c: pg.PoolClient, id: string, columns: Record<string, string | number | null>): Promise<Job> {
+    const keys = Object.keys(columns);
+    const sql = `UPDATE jobs SET ${keys.map((k, i) => `${k} = $${i + 1}`).join(', ')} WHERE id = $${keys.length + 1} RETURNING ${JOB_COLUMNS}`;
+    const r = await c.query(sql, [...keys.map((k) => columns[k]), id]);
+    return rowToJob(r.rows[0] as Row);
+  }
+
+  async transitionJob(t: Transition): Promise<Job> {
+    return this.tx(`transition job ${t.jobId} to ${t.to}`, async (c) => {
+      const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [t.jobId])).rows[0] as Row | undefined;
+      if (!r) throw new NotFoundError('job', t.jobId);
+      const u = applyTransition(rowToJob(r), t);
+      const job = await this.writeJob(c, t.jobId, u.columns);
+      await this.insertEvent(c, u.event);
+      return job;
+    });
+  }
+
+  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job> {
+    return this.tx(`update job ${jobId}`, async (c) => {
+      const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [jobId])).rows[0] as Row | undefined;
+      if (!r) throw new NotFoundError('job', jobId);
+      const cur = rowToJob(r);
+      const columns = patchColumns(patch);
+      columns.updated_at = at;
+      columns.version = cur.version + 1;
+      const job = await this.writeJob(c, jobId, columns);
+      if (eventType) await this.insertEvent(c, { at, type: eventType, jobId, tenantId: job.tenantId, siteId: job.placement?.[0]?.site ?? null, data: data ?? null });
+      return job;
+    });
+  }
+
+  async activeGpus(tenantId: string): Promise<number> {
+    const r = await this.q(
+      'active gpus',
+      "SELECT COALESCE(SUM(gpus), 0) AS n FROM jobs WHERE tenant_id = $1 AND state IN ('admitted', 'starting', 'running', 'checkpointing')",
+      [tenantId],
+    );
+    return Number(r[0]?.n ?? 0);
+  }
+
+  async countJobs(states?: JobState[]): Promise<Record<string, number>> {
+    const rows = await this.q('count jobs', 'SELECT state, COUNT(*) AS n FROM jobs GROUP BY state');
+    const out: Record<string, number> = {};
+    for (const r of rows) if (!states || states.includes(r.state as JobState)) out[String(r.state)] = Number(r.n);
+    return out;
+  }
+
+  async appendEvent(e: NewEvent): Promise<JobEvent> {
+    try {
+      return await this.insertEvent(this.pool, e);
+    } catch (err) {
+      throw mapError(err, 'append event');
+    }
+  }
+
+  async listEvents(f: EventFilter): Promise<JobEvent[]> {
+    const where = ['seq > $1'];
+    const args: unknown[] = [f.afterSeq ?? 0];
+    if (f.tenantId) {
+      args.push(f.tenantId);
+      where.push(`tenant_id = $${args.length}`);
+    }
+    if (f.jobId) {
+      args.push(f.jobId);
+      where.push(`job_id = $${args.length}`);
+    }
+    args.push(Math.max(1, Math.min(f.limit ?? 500, 10_000)));
+    const rows = await this.q('list events', `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT $${args.length}`, args);
+    return rows.map(rowToEvent);
+  }
+
+  async upsertSite(id: string, at: number): Promise<SiteState> {
+    await this.q(`upsert site ${id}`, "INSERT INTO sites (id, status, drained, updated_at) VALUES ($1, 'unknown', 0, $2) ON CONFLICT (id) DO NOTHING", [id, at]);
+    return (await this.getSite(id))!;
+  }
+
+  async listSites(): Promise<SiteState[]> {
+    return (await this.q('list sites', 'SELECT * FROM sites ORDER BY id')).map(rowToSite);
+  }
+
+  async getSite(id: string): Promise<SiteState | null> {
+    const r = await this.q('get site', 'SELECT * FROM sites WHERE id = $1', [id]);
+    return r[0] ? rowToSite(r[0]) : null;
+  }
+
+  private async siteUpdate(what: string, id: string, set: string, args: unknown[]): Promise<SiteState> {
+    const r = await this.q(what, `UPDATE sites SET ${set} WHERE id = $${args.length + 1} RETURNING *`, [...args, id]);
+    if (!r[0]) throw new NotFoundError('site', id);
+    return rowToSite(r[0]);
+  }
+
+  async recordHeartbeat(id: string, at: number): Promise<SiteState> {
+    return this.siteUpdate('heartbeat', id, 'last_heartbeat_at = $1, updated_at = $2', [at, at]);
+  }
+
+  async setSiteStatus(id: string, status: SiteStatus, at: number): Promise<SiteState> {
+    return this.siteUpdate('set site status', id, 'status = $1, updated_at = $2', [status, at]);
+  }
+
+  async setSiteDrained(id: string, drained: boolean, at: number): Promise<SiteState> {
+    return this.siteUpdate('drain site', id, 'drained = $1, updated_at = $2', [drained ? 1 : 0, at]);
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease> {
+    const r = await this.q(
+      'acquire lease',
+      `INSERT INTO leases (name, holder, term, expires_at) VALUES ($1, $2, 1, $3)
+       ON CONFLICT (name) DO UPDATE SET
+         term = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.term ELSE leases.term + 1 END,
+         holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= $4
+       RETURNING *`,
+      [name, holder, now + ttlMs, now],
+    );
+    if (r[0]) return rowToLease(r[0]);
+    return (await this.getLease(name))!;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.q('release lease', 'UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
+  async getLease(name: string): Promise<Lease | null> {
+    const r = await this.q('get lease', 'SELECT * FROM leases WHERE name = $1', [name]);
+    return r[0] ? rowToLease(r[0]) : null;
+  }
+}

@@ -1,0 +1,97 @@
+// Row <-> domain mapping shared by both SQL backends.
+import type { Job, JobEvent, JobState, SiteState, SiteStatus, Tenant, Lease, Role } from '../domain.js';
+import { InvalidInputError } from '../domain.js';
+import type { TokenRecord } from './types.js';
+
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+
+export function rowToJob(r: Row): Job {
+  return {
+    id: String(r.id),
+    seq: num(r.seq),
+    tenantId: String(r.tenant_id),
+    name: String(r.name),
+    state: r.state as JobState,
+    spec: json(r.spec)!,
+    gpus: numOrNull(r.gpus),
+    priority: num(r.priority),
+    plan: json(r.plan),
+    placement: json(r.placement),
+    attempt: num(r.attempt),
+    runId: (r.run_id as string | null) ?? null,
+    checkpoint: json(r.checkpoint),
+    reason: (r.reason as string | null) ?? null,
+    exitCode: numOrNull(r.exit_code),
+    idempotencyKey: (r.idempotency_key as string | null) ?? null,
+    version: num(r.version),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    startedAt: numOrNull(r.started_at),
+    finishedAt: numOrNull(r.finished_at),
+  };
+}
+
+export function rowToEvent(r: Row): JobEvent {
+  return {
+    seq: num(r.seq),
+    at: num(r.at),
+    type: String(r.type),
+    jobId: (r.job_id as string | null) ?? null,
+    tenantId: (r.tenant_id as string | null) ?? null,
+    siteId: (r.site_id as string | null) ?? null,
+    from: (r.from_state as JobState | null) ?? null,
+    to: (r.to_state as JobState | null) ?? null,
+    data: json(r.data),
+  };
+}
+
+export function rowToTenant(r: Row): Tenant {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    quotaGpus: numOrNull(r.quota_gpus),
+    allowedJurisdictions: json(r.allowed_jurisdictions),
+    createdAt: num(r.created_at),
+  };
+}
+
+export function rowToSite(r: Row): SiteState {
+  return {
+    id: String(r.id),
+    status: r.status as SiteStatus,
+    drained: num(r.drained) === 1 || r.drained === true,
+    lastHeartbeatAt: numOrNull(r.last_heartbeat_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function rowToLease(r: Row): Lease {
+  return { name: String(r.name), holder: String(r.holder), term: num(r.term), expiresAt: num(r.expires_at) };
+}
+
+export function rowToToken(r: Row): TokenRecord {
+  return { id: String(r.id), tenantId: String(r.tenant_id), role: r.role as Role, name: String(r.name) };
+}
+
+export function encodeCursor(seq: number): string {
+  return Buffer.from(`s:${seq}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const m = /^s:(\d+)$/.exec(text);
+  if (!m) throw new InvalidInputError([{ path: 'cursor', message: 'invalid cursor', hint: 'pass the nextCursor of a previous page unchanged' }], 400);
+  return Number(m[1]);
+}
+
+export function sitesKey(placement: { site: string }[] | null | undefined): string | null {
+  if (!placement || placement.length === 0) return null;
+  return `,${[...new Set(placement.map((p) => p.site))].join(',')},`;
+}
+
+export const JOB_COLUMNS =
+  'seq, id, tenant_id, name, state, priority, gpus, spec, plan, placement, attempt, run_id, checkpoint, reason, exit_code, idempotency_key, version, created_at, updated_at, started_at, finished_at';

@@ -1,0 +1,418 @@
+// SQLite backend (better-sqlite3): the embedded default. WAL journal, synchronous=NORMAL:
+// a committed transaction survives a crash of this process (kill -9) because it is in the WAL in the
+// OS page cache; a power loss or kernel crash may lose the last few commits before the next checkpoint.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
+import { DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
+import { applyTransition, patchColumns } from './apply.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import {
+  JOB_COLUMNS,
+  decodeCursor,
+  encodeCursor,
+  rowToEvent,
+  rowToJob,
+  rowToLease,
+  rowToSite,
+  rowToTenant,
+  rowToToken,
+} from './rows.js';
+import type { EventFilter, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+
+type Row = Record<string, unknown>;
+
+/** Maps better-sqlite3 errors to domain errors, keeping the original as `cause`. */
+function mapError(err: unknown, what: string): Error {
+  if (err instanceof DomainError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new DuplicateError(`${what}: already exists`, { cause: err });
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN') {
+    return new StoreUnavailableError(`${what}: database unavailable (${code})`, { cause: err });
+  }
+  if (code.startsWith('SQLITE_CONSTRAINT')) return new DuplicateError(`${what}: constraint failed`, { cause: err });
+  return new StoreCorruptError(`${what}: ${(err as Error).message ?? String(err)}`, { cause: err });
+}
+
+export interface SqliteOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  constructor(opts: SqliteOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    try {
+      this.db = new Database(opts.path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+    } catch (err) {
+      throw mapError(err, `open ${opts.path}`);
+    }
+  }
+
+  private st(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private run<T>(what: string, fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(mapError(err, what));
+    }
+  }
+
+  async migrate(): Promise<number> {
+    return this.run('migrate', () => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      const tx = this.db.transaction(() => {
+        const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+        for (const m of MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          this.db.exec(m.sqlite);
+          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+        }
+      });
+      tx.immediate();
+      return LATEST_SCHEMA_VERSION;
+    });
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.run('schemaVersion', () => {
+      const exists = this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get();
+      if (!exists) return 0;
+      const r = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row;
+      return Number(r.v ?? 0);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // Tenants and tokens
+  async createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant> {
+    return this.run(`create tenant ${t.id}`, () => {
+      this.st('INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        t.id,
+        t.name,
+        t.quotaGpus,
+        t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+        t.at,
+      );
+      return { id: t.id, name: t.name, quotaGpus: t.quotaGpus, allowedJurisdictions: t.allowedJurisdictions, createdAt: t.at };
+    });
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    return this.run('get tenant', () => {
+      const r = this.st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
+      return r ? rowToTenant(r) : null;
+    });
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return this.run('list tenants', () => (this.st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(rowToTenant));
+  }
+
+  async updateTenant(id: string, patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>): Promise<Tenant> {
+    return this.run(`update tenant ${id}`, () => {
+      const cur = this.st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
+      if (!cur) throw new NotFoundError('tenant', id);
+      const t = { ...rowToTenant(cur), ...patch };
+      this.st('UPDATE tenants SET name = ?, quota_gpus = ?, allowed_jurisdictions = ? WHERE id = ?').run(
+        t.name,
+        t.quotaGpus,
+        t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+        id,
+      );
+      return t;
+    });
+  }
+
+  async createToken(t: { id: string; tenantId: string; role: TokenRecord['role']; name: string; secretHash: string; at: number }): Promise<TokenRecord> {
+    return this.run(`create token ${t.id}`, () => {
+      this.st('INSERT INTO tokens (id, secret_hash, tenant_id, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        t.id,
+        t.secretHash,
+        t.tenantId,
+        t.role,
+        t.name,
+        t.at,
+      );
+      return { id: t.id, tenantId: t.tenantId, role: t.role, name: t.name };
+    });
+  }
+
+  async findTokenByHash(secretHash: string): Promise<TokenRecord | null> {
+    return this.run('find token', () => {
+      const r = this.st('SELECT id, tenant_id, role, name FROM tokens WHERE secret_hash = ? AND revoked = 0').get(secretHash) as Row | undefined;
+      return r ? rowToToken(r) : null;
+    });
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    return this.run('revoke token', () => {
+      this.st('UPDATE tokens SET revoked = 1 WHERE id = ?').run(id);
+    });
+  }
+
+  // Jobs
+  private insertEvent(e: NewEvent & { from?: string | null; to?: string | null }): JobEvent {
+    const info = this.st(
+      'INSERT INTO events (at, type, job_id, tenant_id, site_id, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(e.at, e.type, e.jobId ?? null, e.tenantId ?? null, e.siteId ?? null, e.from ?? null, e.to ?? null, e.data ? JSON.stringify(e.data) : null);
+    return {
+      seq: Number(info.lastInsertRowid),
+      at: e.at,
+      type: e.type,
+      jobId: e.jobId ?? null,
+      tenantId: e.tenantId ?? null,
+      siteId: e.siteId ?? null,
+      from: (e.from as JobState | null) ?? null,
+      to: (e.to as JobState | null) ?? null,
+      data: e.data ?? null,
+    };
+  }
+
+  private jobById(id: string): Job | null {
+    const r = this.st(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id) as Row | undefined;
+    return r ? rowToJob(r) : null;
+  }
+
+  private submitTx = (j: NewJob): SubmitResult => {
+    if (j.idempotencyKey) {
+      const r = this.st(`SELECT ${JOB_COLUMNS} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?`).get(j.tenantId, j.idempotencyKey) as Row | undefined;
+      if (r) return { job: rowToJob(r), created: false };
+    }
+    const info = this.st(
+      'INSERT INTO jobs (id, tenant_id, name, state, priority, gpus, spec, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(j.id, j.tenantId, j.name, 'queued', j.priority, j.gpus, JSON.stringify(j.spec), j.idempotencyKey, j.at, j.at);
+    this.insertEvent({ at: j.at, type: 'job.submitted', jobId: j.id, tenantId: j.tenantId, to: 'queued', data: { name: j.name, gpus: j.gpus } });
+    const job: Job = {
+      id: j.id,
+      seq: Number(info.lastInsertRowid),
+      tenantId: j.tenantId,
+      name: j.name,
+      state: 'queued',
+      spec: j.spec,
+      gpus: j.gpus,
+      priority: j.priority,
+      plan: null,
+      placement: null,
+      attempt: 0,
+      runId: null,
+      checkpoint: null,
+      reason: null,
+      exitCode: null,
+      idempotencyKey: j.idempotencyKey,
+      version: 1,
+      createdAt: j.at,
+      updatedAt: j.at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    return { job, created: true };
+  };
+  private submitTransaction?: Database.Transaction<(j: NewJob) => SubmitResult>;
+
+  async submitJob(j: NewJob): Promise<SubmitResult> {
+    return this.run(`submit job ${j.id}`, () => {
+      this.submitTransaction ??= this.db.transaction(this.submitTx);
+      return this.submitTransaction.immediate(j);
+    });
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    return this.run('get job', () => this.jobById(id));
+  }
+
+  async listJobs(f: JobFilter): Promise<JobPage> {
+    return this.run('list jobs', () => {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      const oldest = f.order === 'oldest';
+      if (f.tenantId) {
+        where.push('tenant_id = ?');
+        args.push(f.tenantId);
+      }
+      if (f.states && f.states.length > 0) {
+        where.push(`state IN (${f.states.map(() => '?').join(', ')})`);
+        args.push(...f.states);
+      }
+      if (f.site) {
+        where.push('sites LIKE ?');
+        args.push(`%,${f.site},%`);
+      }
+      if (f.cursor) {
+        where.push(oldest ? 'seq > ?' : 'seq < ?');
+        args.push(decodeCursor(f.cursor));
+      }
+      const limit = Math.max(1, Math.min(f.limit ?? 100, 100_000));
+      const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${oldest ? 'ASC' : 'DESC'} LIMIT ?`;
+      const rows = this.st(sql).all(...args, limit + 1) as Row[];
+      const jobs = rows.slice(0, limit).map(rowToJob);
+      return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1].seq) : null };
+    });
+  }
+
+  private writeJob(id: string, columns: Record<string, string | number | null>): void {
+    const keys = Object.keys(columns);
+    const sql = `UPDATE jobs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`;
+    this.st(sql).run(...keys.map((k) => columns[k]), id);
+  }
+
+  private transitionTx = (t: Transition): Job => {
+    const job = this.jobById(t.jobId);
+    if (!job) throw new NotFoundError('job', t.jobId);
+    const u = applyTransition(job, t);
+    this.writeJob(job.id, u.columns);
+    this.insertEvent(u.event);
+    return this.jobById(job.id)!;
+  };
+  private transitionTransaction?: Database.Transaction<(t: Transition) => Job>;
+
+  async transitionJob(t: Transition): Promise<Job> {
+    return this.run(`transition job ${t.jobId} to ${t.to}`, () => {
+      this.transitionTransaction ??= this.db.transaction(this.transitionTx);
+      return this.transitionTransaction.immediate(t);
+    });
+  }
+
+  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job> {
+    return this.run(`update job ${jobId}`, () =>
+      this.db.transaction(() => {
+        const job = this.jobById(jobId);
+        if (!job) throw new NotFoundError('job', jobId);
+        const columns = patchColumns(patch);
+        columns.updated_at = at;
+        columns.version = job.version + 1;
+        this.writeJob(jobId, columns);
+        if (eventType) this.insertEvent({ at, type: eventType, jobId, tenantId: job.tenantId, siteId: job.placement?.[0]?.site ?? null, data: data ?? null });
+        return this.jobById(jobId)!;
+      }).immediate(),
+    );
+  }
+
+  async activeGpus(tenantId: string): Promise<number> {
+    return this.run('active gpus', () => {
+      const r = this.st(
+        "SELECT COALESCE(SUM(gpus), 0) AS n FROM jobs WHERE tenant_id = ? AND state IN ('admitted', 'starting', 'running', 'checkpointing')",
+      ).get(tenantId) as Row;
+      return Number(r.n);
+    });
+  }
+
+  async countJobs(states?: JobState[]): Promise<Record<string, number>> {
+    return this.run('count jobs', () => {
+      const rows = this.st('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Row[];
+      const out: Record<string, number> = {};
+      for (const r of rows) if (!states || states.includes(r.state as JobState)) out[String(r.state)] = Number(r.n);
+      return out;
+    });
+  }
+
+  async appendEvent(e: NewEvent): Promise<JobEvent> {
+    return this.run('append event', () => this.insertEvent(e));
+  }
+
+  async listEvents(f: EventFilter): Promise<JobEvent[]> {
+    return this.run('list events', () => {
+      const where = ['seq > ?'];
+      const args: (string | number)[] = [f.afterSeq ?? 0];
+      if (f.tenantId) {
+        where.push('tenant_id = ?');
+        args.push(f.tenantId);
+      }
+      if (f.jobId) {
+        where.push('job_id = ?');
+        args.push(f.jobId);
+      }
+      const limit = Math.max(1, Math.min(f.limit ?? 500, 10_000));
+      return (this.st(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`).all(...args, limit) as Row[]).map(rowToEvent);
+    });
+  }
+
+  // Sites
+  async upsertSite(id: string, at: number): Promise<SiteState> {
+    return this.run(`upsert site ${id}`, () => {
+      this.st('INSERT INTO sites (id, status, drained, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT (id) DO NOTHING').run(id, 'unknown', at);
+      return rowToSite(this.st('SELECT * FROM sites WHERE id = ?').get(id) as Row);
+    });
+  }
+
+  async listSites(): Promise<SiteState[]> {
+    return this.run('list sites', () => (this.st('SELECT * FROM sites ORDER BY id').all() as Row[]).map(rowToSite));
+  }
+
+  async getSite(id: string): Promise<SiteState | null> {
+    return this.run('get site', () => {
+      const r = this.st('SELECT * FROM sites WHERE id = ?').get(id) as Row | undefined;
+      return r ? rowToSite(r) : null;
+    });
+  }
+
+  private siteUpdate(id: string, sql: string, args: (string | number)[]): SiteState {
+    const info = this.st(sql).run(...args, id);
+    if (info.changes === 0) throw new NotFoundError('site', id);
+    return rowToSite(this.st('SELECT * FROM sites WHERE id = ?').get(id) as Row);
+  }
+
+  async recordHeartbeat(id: string, at: number): Promise<SiteState> {
+    return this.run('heartbeat', () => this.siteUpdate(id, 'UPDATE sites SET last_heartbeat_at = ?, updated_at = ? WHERE id = ?', [at, at]));
+  }
+
+  async setSiteStatus(id: string, status: SiteStatus, at: number): Promise<SiteState> {
+    return this.run('set site status', () => this.siteUpdate(id, 'UPDATE sites SET status = ?, updated_at = ? WHERE id = ?', [status, at]));
+  }
+
+  async setSiteDrained(id: string, drained: boolean, at: number): Promise<SiteState> {
+    return this.run('drain site', () => this.siteUpdate(id, 'UPDATE sites SET drained = ?, updated_at = ? WHERE id = ?', [drained ? 1 : 0, at]));
+  }
+
+  // Leases
+  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease> {
+    return this.run('acquire lease', () =>
+      this.db.transaction(() => {
+        const cur = this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
+        if (!cur) {
+          this.st('INSERT INTO leases (name, holder, term, expires_at) VALUES (?, ?, 1, ?)').run(name, holder, now + ttlMs);
+        } else {
+          const l = rowToLease(cur);
+          if (l.holder === holder) this.st('UPDATE leases SET expires_at = ? WHERE name = ?').run(now + ttlMs, name);
+          else if (l.expiresAt <= now) this.st('UPDATE leases SET holder = ?, term = term + 1, expires_at = ? WHERE name = ?').run(holder, now + ttlMs, name);
+        }
+        return rowToLease(this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row);
+      }).immediate(),
+    );
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    return this.run('release lease', () => {
+      this.st('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?').run(name, holder);
+    });
+  }
+
+  async getLease(name: string): Promise<Lease | null> {
+    return this.run('get lease', () => {
+      const r = this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
+      return r ? rowToLease(r) : null;
+    });
+  }
+}

@@ -1,0 +1,142 @@
+// The Store: everything the control plane persists. One interface, two backends (SQLite, PostgreSQL),
+// one conformance suite (test/control/store-conformance.test.ts). Every method is atomic.
+import type {
+  Checkpoint,
+  Job,
+  JobEvent,
+  JobSpec,
+  JobState,
+  Lease,
+  PlacementPart,
+  Role,
+  SiteState,
+  SiteStatus,
+  Tenant,
+} from '../domain.js';
+
+export interface NewJob {
+  id: string;
+  tenantId: string;
+  name: string;
+  spec: JobSpec;
+  gpus: number | null;
+  priority: number;
+  idempotencyKey: string | null;
+  at: number;
+}
+
+export interface JobFilter {
+  tenantId?: string;
+  states?: JobState[];
+  site?: string;
+  /** Opaque cursor from a previous page. */
+  cursor?: string | null;
+  limit?: number;
+  /** Oldest first (scheduler) instead of newest first (API). */
+  order?: 'newest' | 'oldest';
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor: string | null;
+}
+
+/** Fields a transition may change along with the state. */
+export interface JobPatch {
+  placement?: PlacementPart[] | null;
+  attempt?: number;
+  runId?: string | null;
+  checkpoint?: Checkpoint | null;
+  reason?: string | null;
+  exitCode?: number | null;
+  plan?: unknown;
+  gpus?: number | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+}
+
+export interface Transition {
+  jobId: string;
+  to: JobState;
+  /** Reject unless the job is in one of these states (compare-and-set on state). */
+  from?: JobState[];
+  /** Reject unless the job still has this version (optimistic concurrency). */
+  expectVersion?: number;
+  patch?: JobPatch;
+  at: number;
+  data?: Record<string, unknown>;
+}
+
+export interface EventFilter {
+  afterSeq?: number;
+  tenantId?: string;
+  jobId?: string;
+  limit?: number;
+}
+
+export interface NewEvent {
+  at: number;
+  type: string;
+  jobId?: string | null;
+  tenantId?: string | null;
+  siteId?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+export interface TokenRecord {
+  id: string;
+  tenantId: string;
+  role: Role;
+  name: string;
+}
+
+export interface SubmitResult {
+  job: Job;
+  /** False when an earlier submission with the same idempotency key was returned instead. */
+  created: boolean;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations; returns the schema version. Safe to run from several replicas at once. */
+  migrate(): Promise<number>;
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+
+  createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant>;
+  getTenant(id: string): Promise<Tenant | null>;
+  listTenants(): Promise<Tenant[]>;
+  updateTenant(id: string, patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>): Promise<Tenant>;
+
+  /** Stores only the sha256 of the secret. */
+  createToken(t: { id: string; tenantId: string; role: Role; name: string; secretHash: string; at: number }): Promise<TokenRecord>;
+  findTokenByHash(secretHash: string): Promise<TokenRecord | null>;
+  revokeToken(id: string): Promise<void>;
+
+  /** Inserts the job in state queued and a job.submitted event, atomically. Idempotent per (tenant, key). */
+  submitJob(job: NewJob): Promise<SubmitResult>;
+  getJob(id: string): Promise<Job | null>;
+  listJobs(filter: JobFilter): Promise<JobPage>;
+  /** Applies a state-machine transition and records it as an event, atomically. */
+  transitionJob(t: Transition): Promise<Job>;
+  /** Updates fields without a state change (plan, checkpoint); records an event when `eventType` is given. */
+  updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job>;
+  /** GPUs held by a tenant's jobs in active states. */
+  activeGpus(tenantId: string): Promise<number>;
+  countJobs(states?: JobState[]): Promise<Record<string, number>>;
+
+  appendEvent(e: NewEvent): Promise<JobEvent>;
+  listEvents(filter: EventFilter): Promise<JobEvent[]>;
+
+  upsertSite(id: string, at: number): Promise<SiteState>;
+  listSites(): Promise<SiteState[]>;
+  getSite(id: string): Promise<SiteState | null>;
+  recordHeartbeat(id: string, at: number): Promise<SiteState>;
+  setSiteStatus(id: string, status: SiteStatus, at: number): Promise<SiteState>;
+  setSiteDrained(id: string, drained: boolean, at: number): Promise<SiteState>;
+
+  /** Takes or renews a lease; returns the lease as it stands (holder tells whether you got it). */
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  getLease(name: string): Promise<Lease | null>;
+}

@@ -1,0 +1,103 @@
+// Resolved, validated fabric objects. Everything downstream reads these and never re-parses input.
+// Units live in names: Gbps = 1e9 bit/s (network), GBps = 1e9 byte/s (memory, NVLink), GiB = 2^30 B.
+
+export interface GpuSpec {
+  id: string;
+  name: string;
+  vendor: string;
+  bf16DenseTflops: number;
+  fp8DenseTflops: number | null;
+  hbmGiB: number;
+  hbmTBps: number;
+  tdpW: number;
+  source: string;
+}
+
+export interface SystemSpec {
+  id: string;
+  name: string;
+  gpuId: string;
+  gpu: GpuSpec;
+  gpusPerNode: number;
+  /** GPUs that share one NVLink (scale-up) domain: 8 for HGX, 72 for NVL72. */
+  scaleUpDomainGpus: number;
+  /** Per-GPU NVLink bandwidth, one direction, GB/s. */
+  scaleUpGBpsPerDirection: number;
+  scaleUpLatencyUs: number;
+  /** Default per-GPU scale-out NIC rate for this system, Gb/s. */
+  defaultNicGbpsPerGpu: number;
+  /** Whole-system power per GPU including CPUs, NICs, switches in the rack (W). */
+  systemPowerPerGpuW: number;
+  source: string;
+  /** Other ids that resolve to this system (e.g. `hgx-a100` for `dgx-a100-80gb`). */
+  aliases?: string[];
+  /** Set for rack-scale systems (72 for NVL72): pods are sized in racks, not nodes. */
+  gpusPerRack?: number;
+  /** Scale-out transport a pod gets when its network leaves `transport` out. */
+  defaultTransport?: Transport;
+}
+
+export type FabricTopology = 'fat-tree-2' | 'fat-tree-3';
+export type Transport = 'roce' | 'infiniband';
+
+export interface ScaleOutNetwork {
+  topology: FabricTopology;
+  railOptimized: boolean;
+  nicGbpsPerGpu: number;
+  /** Oversubscription ratio at each switch tier above the leaf (1 = full bisection). Length = tiers - 1. */
+  oversubscription: number[];
+  /** GPUs under one full-bisection group (leaf/pod) before the first oversubscribed tier. */
+  fullBisectionGpus: number;
+  hopLatencyUs: number;
+  transport: Transport;
+}
+
+export interface Pod {
+  id: string;
+  system: SystemSpec;
+  nodes: number;
+  racks: number | null;
+  gpus: number;
+  network: ScaleOutNetwork;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  lat: number;
+  lon: number;
+  jurisdiction: string;
+  powerMW: number;
+  pue: number;
+  wueLPerKWh: number;
+  gridZone: string;
+  checkpointStorageGBps: number;
+  pods: Pod[];
+  gpus: number;
+}
+
+export interface WanLink {
+  id: string;
+  a: string;
+  b: string;
+  routeKm: number;
+  capacityGbps: number;
+  /** One-way latency in ms: propagation (routeKm x 4.9 us) plus equipment latency, or as given (never below physics). */
+  latencyMs: number;
+  equipmentLatencyMs: number;
+}
+
+export interface Fabric {
+  name: string;
+  description: string;
+  sites: Site[];
+  wanLinks: WanLink[];
+  gpus: number;
+}
+
+/** Errors are values at the edge: a path to the field, what is wrong, and how to fix it. */
+export interface InputIssue {
+  path: string;
+  message: string;
+  hint: string;
+}

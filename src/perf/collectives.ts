@@ -1,0 +1,38 @@
+// Alpha-beta cost of collectives on one network tier. Bytes are the full buffer each rank holds; bandwidth is
+// per GPU, one direction. Ring or tree is chosen by whichever is faster for the size (NCCL's tuner does the same).
+import type { NetworkTier } from './types.js';
+
+export function tierBytesPerSecond(tier: NetworkTier): number {
+  return (tier.bandwidthGbps * 1e9 * tier.efficiency) / 8;
+}
+
+export function allReduceSeconds(bytes: number, ranks: number, tier: NetworkTier): number {
+  if (ranks <= 1 || bytes <= 0) return 0;
+  const bw = tierBytesPerSecond(tier);
+  const alpha = tier.latencyUs * 1e-6;
+  const ring = 2 * (ranks - 1) * alpha + (2 * (ranks - 1) * bytes) / (ranks * bw);
+  // Double binary tree: logarithmic latency, each byte crosses a link about twice.
+  const tree = 2 * Math.ceil(Math.log2(ranks)) * alpha + (2 * bytes) / bw;
+  return ring < tree ? ring : tree;
+}
+
+/** Reduce-scatter or all-gather of a buffer of `bytes` (the unsharded size). */
+export function reduceScatterSeconds(bytes: number, ranks: number, tier: NetworkTier): number {
+  if (ranks <= 1 || bytes <= 0) return 0;
+  const bw = tierBytesPerSecond(tier);
+  return (ranks - 1) * tier.latencyUs * 1e-6 + ((ranks - 1) * bytes) / (ranks * bw);
+}
+
+export const allGatherSeconds = reduceScatterSeconds;
+
+/** All-to-all where each rank sends `bytes` in total, split evenly over the other ranks. */
+export function allToAllSeconds(bytes: number, ranks: number, tier: NetworkTier): number {
+  if (ranks <= 1 || bytes <= 0) return 0;
+  const bw = tierBytesPerSecond(tier);
+  return (ranks - 1) * tier.latencyUs * 1e-6 + ((ranks - 1) * bytes) / (ranks * bw);
+}
+
+export function sendRecvSeconds(bytes: number, tier: NetworkTier): number {
+  if (bytes <= 0) return 0;
+  return tier.latencyUs * 1e-6 + bytes / tierBytesPerSecond(tier);
+}

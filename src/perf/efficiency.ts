@@ -1,0 +1,41 @@
+// Achievable fraction of peak for one matmul, by its size: thin or small GEMMs run slower.
+// Shape of the curve: Calculon (Isaev et al., SC'23; calculon-ai/calculon systems/a100_80g.json and
+// h100_80g_nvl8.json, "gflops_efficiency"): 0.95 at >=128 GFLOP, 0.9 at 16, 0.6 at 1, 0.1 at 0 GFLOP,
+// interpolated linearly in log2(GFLOP), and scaled to the GPU's Maximum Achievable Matmul FLOPS (data/catalog/
+// achievable.json): Calculon's 0.95 plateau is cuBLAS's best case, which no datasheet GPU sustains. A second, physical limit is the roofline: a GEMM cannot run faster than
+// its operand bytes stream from HBM.
+
+const CURVE_LOG2_GFLOP = [-10, 0, 4, 7]; // 0 GFLOP is placed at 2^-10 GFLOP (1 MFLOP) for the log scale.
+const CURVE_EFFICIENCY = [0.1, 0.6, 0.9, 0.95];
+
+/** The curve's shape, scaled so that its plateau equals the GPU's measured MAMF fraction. */
+export function gemmSizeEfficiency(gflop: number, mamfFraction: number): number {
+  return (curve(gflop) * mamfFraction) / CURVE_EFFICIENCY[CURVE_EFFICIENCY.length - 1];
+}
+
+function curve(gflop: number): number {
+  if (gflop <= 0) return CURVE_EFFICIENCY[0];
+  const x = Math.log2(gflop);
+  if (x <= CURVE_LOG2_GFLOP[0]) return CURVE_EFFICIENCY[0];
+  for (let i = 1; i < CURVE_LOG2_GFLOP.length; i++) {
+    if (x <= CURVE_LOG2_GFLOP[i]) {
+      const x0 = CURVE_LOG2_GFLOP[i - 1];
+      const x1 = CURVE_LOG2_GFLOP[i];
+      const y0 = CURVE_EFFICIENCY[i - 1];
+      const y1 = CURVE_EFFICIENCY[i];
+      return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+    }
+  }
+  return CURVE_EFFICIENCY[CURVE_EFFICIENCY.length - 1];
+}
+
+/**
+ * Seconds for a GEMM [m x k] x [k x n] in BF16 on one GPU: the slower of the size-efficiency compute time and the
+ * HBM roofline (read both operands, write the result, 2 bytes each).
+ */
+export function gemmSeconds(m: number, k: number, n: number, peakFlops: number, hbmBytesPerSecond: number, mamfFraction: number): number {
+  const flops = 2 * m * k * n;
+  const computeSeconds = flops / (peakFlops * gemmSizeEfficiency(flops / 1e9, mamfFraction));
+  const memorySeconds = (2 * (m * k + k * n + m * n)) / hbmBytesPerSecond;
+  return computeSeconds > memorySeconds ? computeSeconds : memorySeconds;
+}

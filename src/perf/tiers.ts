@@ -1,0 +1,90 @@
+// Turns a fabric pod (system + scale-out network) into the network tiers the perf model reads.
+import type { Fabric, Pod, ScaleOutNetwork, SystemSpec, WanLink } from '../fabric/types.js';
+import { readFileSync } from 'node:fs';
+import { dataPath } from '../data-dir.js';
+import type { NetworkTier, SystemTiers } from './types.js';
+
+interface Achievable { mamfFraction: number; flashAttentionFraction: number }
+let achievableCache: Record<string, Achievable> | undefined;
+
+/** Measured GEMM and attention ceilings per GPU (data/catalog/achievable.json), read once. */
+export function achievableFor(gpuId: string): Achievable {
+  achievableCache ??= (JSON.parse(readFileSync(dataPath('catalog', 'achievable.json'), 'utf8')) as { gpus: Record<string, Achievable> }).gpus;
+  const entry = achievableCache[gpuId];
+  if (!entry) throw new Error(`data/catalog/achievable.json has no entry for GPU ${gpuId}: add its measured MAMF fraction`);
+  return entry;
+}
+
+/**
+ * Bus-bandwidth efficiency of NCCL collectives inside an NVLink domain. Calculon (calculon-ai/calculon,
+ * systems/a100_80g.json and h100_80g_nvl8.json) uses 0.6 for NVLink; published nccl-tests all-reduce runs on DGX
+ * A100/H100 reach ~230/300 and ~360/450 GB/s bus bandwidth (0.77-0.8). Assumption: 0.75.
+ */
+export const SCALE_UP_EFFICIENCY = 0.75;
+/**
+ * Bus-bandwidth efficiency of collectives on the scale-out fabric: Calculon uses 0.9 for InfiniBand; Microsoft
+ * reports MRC NCCL send/recv at 92% of peak on 42,020 GPUs with 800 Gb/s NICs (Fairwater).
+ */
+export const SCALE_OUT_EFFICIENCY = 0.9;
+/** Efficiency of bulk transfers over the AI WAN (assumption: as the scale-out fabric, long-haul RDMA or MRC). */
+export const WAN_EFFICIENCY = 0.9;
+/** NIC plus software latency per message on the scale-out fabric, us (assumption: NCCL net latency ~2 us). */
+export const NIC_LATENCY_US = 2;
+/**
+ * Memory held back from HBM: CUDA context and cuBLAS workspaces (~1 GiB), NCCL buffers (~1-2 GiB) and allocator
+ * fragmentation. Assumption: 4 GiB plus 5% of HBM.
+ */
+export function memoryReserveGiB(hbmGiB: number): number {
+  return 4 + 0.05 * hbmGiB;
+}
+
+function switchHops(network: ScaleOutNetwork): number {
+  return network.topology === 'fat-tree-3' ? 5 : 3;
+}
+
+export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): SystemTiers {
+  const scaleUp: NetworkTier = {
+    name: 'scale-up',
+    bandwidthGbps: system.scaleUpGBpsPerDirection * 8,
+    latencyUs: system.scaleUpLatencyUs,
+    efficiency: SCALE_UP_EFFICIENCY,
+  };
+  const scaleOut: NetworkTier = {
+    name: 'scale-out',
+    bandwidthGbps: network.nicGbpsPerGpu,
+    latencyUs: NIC_LATENCY_US + switchHops(network) * network.hopLatencyUs,
+    efficiency: SCALE_OUT_EFFICIENCY,
+  };
+  const oversubscription = network.oversubscription.reduce((a, b) => Math.max(a, b), 1);
+  const achievable = achievableFor(system.gpu.id);
+  return {
+    gpu: system.gpu,
+    mamfFraction: achievable.mamfFraction,
+    flashAttentionFraction: achievable.flashAttentionFraction,
+    scaleUpDomainGpus: system.scaleUpDomainGpus,
+    gpusPerNode: system.gpusPerNode,
+    scaleUp,
+    scaleOut,
+    fullBisectionGpus: network.fullBisectionGpus,
+    oversubscription,
+    memoryReserveGiB: memoryReserveGiB(system.gpu.hbmGiB),
+  };
+}
+
+export function tiersForPod(pod: Pod): SystemTiers {
+  return tiersForSystem(pod.system, pod.network);
+}
+
+/** `--fabric` for `estimate` means: one pod's system and networks (the first pod unless one is named). */
+export function tiersForFabric(fabric: Fabric, podId?: string): SystemTiers {
+  for (const site of fabric.sites) {
+    for (const pod of site.pods) {
+      if (podId === undefined || pod.id === podId) return tiersForPod(pod);
+    }
+  }
+  throw new Error(podId ? `fabric ${fabric.name} has no pod ${podId}` : `fabric ${fabric.name} has no pods`);
+}
+
+export function wanTier(link: Pick<WanLink, 'capacityGbps' | 'latencyMs'>): NetworkTier {
+  return { name: 'wan', bandwidthGbps: link.capacityGbps, latencyUs: link.latencyMs * 1000, efficiency: WAN_EFFICIENCY };
+}

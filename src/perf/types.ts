@@ -1,0 +1,120 @@
+// Inputs and outputs of the performance model. Pure data; no I/O.
+import type { GpuSpec } from '../fabric/types.js';
+
+export interface MoeSpec {
+  experts: number;
+  topK: number;
+  expertFfnHiddenSize: number;
+  sharedExperts: number;
+  /** Leading layers that stay dense (DeepSeek-V3: 3). */
+  denseLayers: number;
+}
+
+export interface MlaSpec {
+  qLoraRank: number;
+  kvLoraRank: number;
+  qkNopeHeadDim: number;
+  qkRopeHeadDim: number;
+  vHeadDim: number;
+}
+
+export interface ModelSpec {
+  name: string;
+  layers: number;
+  hiddenSize: number;
+  ffnHiddenSize: number;
+  attentionHeads: number;
+  kvHeads: number;
+  vocabSize: number;
+  seqLength: number;
+  gatedMlp: boolean;
+  moe?: MoeSpec;
+  /** Multi-head latent attention (DeepSeek-V2/V3): low-rank Q and KV projections. */
+  mla?: MlaSpec;
+  /** Per-head dimension when it differs from hiddenSize/attentionHeads. */
+  headDim?: number;
+  tiedEmbeddings?: boolean;
+  source?: string;
+}
+
+export type Recompute = 'none' | 'selective' | 'full';
+
+export interface Plan {
+  gpus: number;
+  tp: number;
+  pp: number;
+  dp: number;
+  cp?: number;
+  ep?: number;
+  vpp?: number;
+  mbs: number;
+  gbs: number;
+  seq?: number;
+  recompute?: Recompute;
+  sequenceParallel?: boolean;
+  /** 0: replicated optimizer; 1: distributed optimizer (Megatron) / ZeRO-1; 2: + gradients; 3: + parameters (FSDP). */
+  zero?: 0 | 1 | 2 | 3;
+}
+
+/** A network tier as the alpha-beta model sees it. */
+export interface NetworkTier {
+  name: 'scale-up' | 'scale-out' | 'wan';
+  /** Per-GPU (or per-link for WAN) bandwidth, one direction, in Gb/s. */
+  bandwidthGbps: number;
+  /** One-way latency per message step, microseconds. */
+  latencyUs: number;
+  /** Fraction of line rate that collectives reach on this tier (bus bandwidth efficiency). */
+  efficiency: number;
+}
+
+/** What the perf model needs to know about the hardware a job runs on. */
+export interface SystemTiers {
+  gpu: GpuSpec;
+  scaleUpDomainGpus: number;
+  gpusPerNode: number;
+  scaleUp: NetworkTier;
+  scaleOut: NetworkTier;
+  /** Oversubscription seen by traffic that leaves a full-bisection group of this many GPUs. */
+  fullBisectionGpus: number;
+  oversubscription: number;
+  /** Best sustained BF16 GEMM as a fraction of peak (measured MAMF); the size-efficiency curve plateaus here. */
+  mamfFraction: number;
+  /** Fraction of peak that fused (flash) attention reaches, forward and backward. */
+  flashAttentionFraction: number;
+  /** Memory held back from HBM for the CUDA context, NCCL buffers and fragmentation (GiB). */
+  memoryReserveGiB: number;
+}
+
+export interface StepBreakdown {
+  computeSeconds: number;
+  tpCommSeconds: number;
+  cpCommSeconds: number;
+  epCommSeconds: number;
+  ppCommSeconds: number;
+  pipelineBubbleSeconds: number;
+  dpCommExposedSeconds: number;
+  dpCommTotalSeconds: number;
+  wanCommExposedSeconds: number;
+  optimizerSeconds: number;
+}
+
+export interface MemoryBreakdown {
+  weightsGiB: number;
+  gradientsGiB: number;
+  optimizerGiB: number;
+  activationsGiB: number;
+  reserveGiB: number;
+}
+
+export interface Estimate {
+  stepTimeSeconds: number;
+  tokensPerSecond: number;
+  modelTflopsPerGpu: number;
+  hardwareTflopsPerGpu: number;
+  mfu: number;
+  hfu: number;
+  memoryGiBPerGpu: number;
+  fits: boolean;
+  breakdown: StepBreakdown & { memory: MemoryBreakdown; hbmGiB: number; microBatches: number; layersPerStage: number[] };
+  bottleneck: string;
+}

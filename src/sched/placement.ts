@@ -1,0 +1,229 @@
+// Topology-aware gang placement, shared by every policy: fill one scale-up domain if the job fits,
+// else whole domains of one pod, else several pods of one site, else (when allowed) several sites.
+// Hard constraints checked here: site up (not draining/down), jurisdiction allowed, power cap.
+import { jurisdictionAllowed, marginalPowerW } from './state.js';
+import type { Allocation, AllocationPart, ClusterState, HoldReason, JobRequest, PodState, SiteState, SpreadClass } from './types.js';
+
+export interface PlaceOptions {
+  /**
+   * Site preference: lower score is better. Default: best fit (the site whose free GPUs exceed the
+   * job's by the least, which keeps big holes for big jobs).
+   */
+  siteScore?: (site: SiteState, job: JobRequest) => number;
+}
+
+/** Sites a job may use now (hard constraints only: status, sovereignty). */
+export function eligibleSites(job: JobRequest, state: ClusterState): SiteState[] {
+  const out: SiteState[] = [];
+  for (const s of state.sites) if (s.status === 'up' && jurisdictionAllowed(job, s.jurisdiction)) out.push(s);
+  return out;
+}
+
+export function multiSiteAllowed(job: JobRequest): boolean {
+  return job.allowMultiSite ?? job.kind === 'pretraining';
+}
+
+/** Facility watts the job would add on a site if spread like the site's first pod (upper bound by max pod). */
+function sitePowerOk(site: SiteState, gpus: number): boolean {
+  if (!Number.isFinite(site.powerCapW)) return true;
+  let perGpu = 0;
+  for (const p of site.pods) {
+    const w = p.busyPowerPerGpuW - p.idlePowerPerGpuW;
+    if (w > perGpu) perGpu = w;
+  }
+  return site.powerDrawW + gpus * perGpu <= site.powerCapW + 1e-6;
+}
+
+/** Power headroom of a site expressed in GPUs (of its most power-hungry pod). */
+function powerHeadroomGpus(site: SiteState): number {
+  if (!Number.isFinite(site.powerCapW)) return Infinity;
+  let perGpu = 0;
+  for (const p of site.pods) perGpu = Math.max(perGpu, p.busyPowerPerGpuW - p.idlePowerPerGpuW);
+  if (perGpu <= 0) return Infinity;
+  return Math.floor((site.powerCapW - site.powerDrawW) / perGpu + 1e-9);
+}
+
+/** Pick GPUs inside one pod (pod.freeGpus >= gpus is required). Domains first, fewest domains. */
+function placeInPod(pod: PodState, gpus: number, parts: AllocationPart[]): void {
+  const free = pod.domainFree;
+  const D = pod.domainGpus;
+  if (gpus <= D) {
+    // best fit: the domain with the least free GPUs that still holds the job
+    let best = -1;
+    let bestFree = Infinity;
+    for (let i = 0; i < free.length; i++) {
+      const f = free[i];
+      if (f >= gpus && f < bestFree) {
+        best = i;
+        bestFree = f;
+        if (f === gpus) break;
+      }
+    }
+    if (best >= 0) {
+      parts.push({ siteId: pod.siteId, podId: pod.id, domain: best, gpus });
+      return;
+    }
+  } else {
+    // whole free domains first
+    let need = gpus;
+    const cap = pod.domainCapacity;
+    const taken: number[] = [];
+    const mark = new Uint8Array(free.length);
+    for (let i = 0; i < free.length && need >= D; i++) {
+      if (free[i] === cap[i] && free[i] > 0 && free[i] <= need) {
+        taken.push(i);
+        mark[i] = 1;
+        need -= free[i];
+      }
+    }
+    if (need === 0 || need < D) {
+      // remainder: best-fit single domain not already taken
+      let best = -1;
+      let bestFree = Infinity;
+      if (need > 0) {
+        for (let i = 0; i < free.length; i++) {
+          const f = free[i];
+          if (f >= need && f < bestFree && mark[i] === 0) {
+            best = i;
+            bestFree = f;
+            if (f === need) break;
+          }
+        }
+      }
+      if (need === 0 || best >= 0) {
+        for (const i of taken) parts.push({ siteId: pod.siteId, podId: pod.id, domain: i, gpus: free[i] });
+        if (need > 0) parts.push({ siteId: pod.siteId, podId: pod.id, domain: best, gpus: need });
+        return;
+      }
+    }
+  }
+  // fragmented: largest free domains first
+  const idx: number[] = [];
+  for (let i = 0; i < free.length; i++) if (free[i] > 0) idx.push(i);
+  idx.sort((a, b) => free[b] - free[a] || a - b);
+  let need = gpus;
+  for (const i of idx) {
+    if (need <= 0) break;
+    const take = Math.min(free[i], need);
+    parts.push({ siteId: pod.siteId, podId: pod.id, domain: i, gpus: take });
+    need -= take;
+  }
+  if (need > 0) throw new Error(`placeInPod: pod ${pod.id} lacks ${need} GPUs (bug: caller checked freeGpus)`);
+}
+
+/** Place within one site (site.freeGpus >= gpus required): one pod if possible (best fit), else pods largest-free first. */
+function placeInSite(site: SiteState, gpus: number, parts: AllocationPart[]): void {
+  let bestPod: PodState | null = null;
+  for (const p of site.pods) {
+    if (p.freeGpus >= gpus && (bestPod === null || p.freeGpus < bestPod.freeGpus)) bestPod = p;
+  }
+  if (bestPod) {
+    // prefer a pod where the job fits in one domain when it is domain-sized
+    if (gpus <= bestPod.domainGpus) {
+      for (const p of site.pods) {
+        if (p.freeGpus < gpus) continue;
+        for (const f of p.domainFree) {
+          if (f >= gpus) {
+            placeInPod(p, gpus, parts);
+            return;
+          }
+        }
+      }
+    }
+    placeInPod(bestPod, gpus, parts);
+    return;
+  }
+  const pods = site.pods.filter((p) => p.freeGpus > 0).sort((a, b) => b.freeGpus - a.freeGpus);
+  let need = gpus;
+  for (const p of pods) {
+    if (need <= 0) break;
+    const take = Math.min(p.freeGpus, need);
+    placeInPod(p, take, parts);
+    need -= take;
+  }
+  if (need > 0) throw new Error('placeInSite: not enough GPUs (bug)');
+}
+
+export function summarize(jobId: string, gpus: number, parts: AllocationPart[]): Allocation {
+  const sites: string[] = [];
+  const pods = new Set<string>();
+  for (const p of parts) {
+    if (!sites.includes(p.siteId)) sites.push(p.siteId);
+    pods.add(p.siteId + '/' + p.podId);
+  }
+  const spread: SpreadClass = sites.length > 1 ? 'multi-site' : pods.size > 1 ? 'site' : parts.length > 1 ? 'pod' : 'domain';
+  return { jobId, gpus, parts, sites, pods: pods.size, domains: parts.length, spread };
+}
+
+/**
+ * Topology-aware gang placement under the hard constraints. Returns null when the job cannot
+ * start now. `siteScore` lets a policy prefer sites (carbon, price); ties keep fabric order.
+ */
+export function placeGang(job: JobRequest, state: ClusterState, opts: PlaceOptions = {}): Allocation | null {
+  const g = job.gpus;
+  if (g <= 0 || g > state.freeGpus) return null;
+  const candidates: SiteState[] = [];
+  for (const s of state.sites) {
+    if (s.status !== 'up' || s.freeGpus < 1 || !jurisdictionAllowed(job, s.jurisdiction)) continue;
+    candidates.push(s);
+  }
+  if (candidates.length === 0) return null;
+  const score = opts.siteScore ?? ((s: SiteState, j: JobRequest) => s.freeGpus - j.gpus);
+  // single site
+  let best: SiteState | null = null;
+  let bestScore = Infinity;
+  for (const s of candidates) {
+    if (s.freeGpus < g || !sitePowerOk(s, g)) continue;
+    const sc = score(s, job);
+    if (sc < bestScore) {
+      best = s;
+      bestScore = sc;
+    }
+  }
+  if (best) {
+    const parts: AllocationPart[] = [];
+    placeInSite(best, g, parts);
+    return summarize(job.id, g, parts);
+  }
+  if (!multiSiteAllowed(job) || candidates.length < 2) return null;
+  // several sites, fewest sites first: largest usable capacity first
+  const usable = candidates
+    .map((s) => ({ s, n: Math.min(s.freeGpus, powerHeadroomGpus(s)) }))
+    .filter((x) => x.n > 0)
+    .sort((a, b) => b.n - a.n || score(a.s, job) - score(b.s, job));
+  let total = 0;
+  for (const u of usable) total += u.n;
+  if (total < g) return null;
+  const parts: AllocationPart[] = [];
+  let need = g;
+  for (const u of usable) {
+    if (need <= 0) break;
+    const take = Math.min(u.n, need);
+    placeInSite(u.s, take, parts);
+    need -= take;
+  }
+  return summarize(job.id, g, parts);
+}
+
+/** Why a job cannot start now (for hold decisions). */
+export function whyNotPlaced(job: JobRequest, state: ClusterState): HoldReason {
+  let allowedCap = 0;
+  let allowedFree = 0;
+  let anyAllowed = false;
+  let powerBlocked = false;
+  for (const s of state.sites) {
+    if (!jurisdictionAllowed(job, s.jurisdiction)) continue;
+    anyAllowed = true;
+    allowedCap += s.totalGpus;
+    if (s.status !== 'up') continue;
+    allowedFree += s.freeGpus;
+    if (s.freeGpus >= job.gpus && !sitePowerOk(s, job.gpus)) powerBlocked = true;
+  }
+  if (!anyAllowed) return 'sovereignty';
+  if (job.gpus > allowedCap) return 'too-large';
+  if (powerBlocked) return 'power-cap';
+  if (allowedFree === 0 && allowedCap > 0) return 'no-capacity';
+  return 'no-capacity';
+}
+
+export { marginalPowerW };

@@ -1,0 +1,142 @@
+// Fair share with tenant quotas and borrowing (Kueue-like cohorts) and dominant-resource fairness.
+// - Admission: a tenant runs within its nominal quota; beyond it, it borrows its cohort's unused
+//   quota (up to borrowingLimitGpus). With no tenants configured there are no quotas.
+// - Order: progressive filling by dominant share, max(GPUs/total GPUs, power/total power cap) / weight,
+//   updated as jobs are taken; inside a tenant, priority then submit time.
+// - Reclaim: a job within its tenant's nominal quota may preempt preemptible jobs of tenants that
+//   are borrowing (above quota), the most over-quota tenant first, latest started first.
+import { placeGang } from '../placement.js';
+import type { ClusterState, JobRequest, RunningJob, SchedulingPolicy, TenantState } from '../types.js';
+import { byPriority, pickVictims } from './common.js';
+
+function tenantsById(state: ClusterState): Map<string, TenantState> {
+  const m = new Map<string, TenantState>();
+  for (const t of state.tenants) m.set(t.id, t);
+  return m;
+}
+
+function totalPowerW(state: ClusterState): number {
+  let w = 0;
+  for (const s of state.sites) w += Number.isFinite(s.powerCapW) ? s.powerCapW : 0;
+  return w;
+}
+
+export function dominantShare(t: TenantState, state: ClusterState, totalW = totalPowerW(state)): number {
+  const g = state.totalGpus > 0 ? t.usedGpus / state.totalGpus : 0;
+  const p = totalW > 0 ? t.usedPowerW / totalW : 0;
+  return Math.max(g, p) / (t.weight ?? 1);
+}
+
+/** Whether a tenant may take `gpus` more under its quota plus what its cohort can lend. */
+export function quotaAllows(state: ClusterState, tenantId: string, gpus: number): boolean {
+  if (state.tenants.length === 0) return true;
+  const tenants = tenantsById(state);
+  const t = tenants.get(tenantId);
+  const used = t?.usedGpus ?? 0;
+  const quota = t?.quotaGpus ?? 0;
+  if (used + gpus <= quota) return true;
+  const borrow = used + gpus - quota;
+  if (t?.borrowingLimitGpus !== undefined && borrow > t.borrowingLimitGpus) return false;
+  const cohort = t?.cohort ?? 'default';
+  let cohortQuota = 0;
+  let cohortUsed = 0;
+  for (const o of state.tenants) {
+    if ((o.cohort ?? 'default') !== cohort) continue;
+    cohortQuota += o.quotaGpus;
+    cohortUsed += o.usedGpus;
+  }
+  if (!t) cohortUsed += used;
+  return cohortUsed + gpus <= cohortQuota;
+}
+
+export function fairSharePolicy(): SchedulingPolicy {
+  return {
+    name: 'fair-share',
+    backfill: true,
+    preempts: true,
+    orderQueue(queue, state) {
+      const byTenant = new Map<string, JobRequest[]>();
+      for (const j of queue) {
+        let l = byTenant.get(j.tenant);
+        if (!l) byTenant.set(j.tenant, (l = []));
+        l.push(j);
+      }
+      const tenants = tenantsById(state);
+      const totalW = totalPowerW(state);
+      // simple binary heap over tenants keyed by (share, first submit, name)
+      type Entry = { id: string; share: number; list: JobRequest[]; pos: number; weight: number };
+      const heap: Entry[] = [];
+      const less = (a: Entry, b: Entry): boolean =>
+        a.share !== b.share ? a.share < b.share : a.list[a.pos].submitTimeS !== b.list[b.pos].submitTimeS ? a.list[a.pos].submitTimeS < b.list[b.pos].submitTimeS : a.id < b.id;
+      const up = (i: number): void => {
+        while (i > 0) {
+          const p = (i - 1) >> 1;
+          if (!less(heap[i], heap[p])) break;
+          [heap[i], heap[p]] = [heap[p], heap[i]];
+          i = p;
+        }
+      };
+      const down = (i: number): void => {
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < heap.length && less(heap[l], heap[m])) m = l;
+          if (r < heap.length && less(heap[r], heap[m])) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m], heap[i]];
+          i = m;
+        }
+      };
+      for (const [id, list] of byTenant) {
+        list.sort(byPriority);
+        const t = tenants.get(id);
+        heap.push({ id, list, pos: 0, share: t ? dominantShare(t, state, totalW) : 0, weight: t?.weight ?? 1 });
+        up(heap.length - 1);
+      }
+      const out: JobRequest[] = [];
+      const total = Math.max(1, state.totalGpus);
+      while (heap.length > 0) {
+        const e = heap[0];
+        const j = e.list[e.pos++];
+        out.push(j);
+        e.share += j.gpus / total / e.weight;
+        if (e.pos >= e.list.length) {
+          const last = heap.pop()!;
+          if (heap.length > 0) {
+            heap[0] = last;
+            down(0);
+          }
+        } else down(0);
+      }
+      return out;
+    },
+    shouldHold(job, state) {
+      return quotaAllows(state, job.tenant, job.gpus) ? null : { reason: 'quota' };
+    },
+    place: (job, state) => placeGang(job, state),
+    chooseVictims(job, state, running) {
+      if (state.tenants.length === 0) return [];
+      const tenants = tenantsById(state);
+      const t = tenants.get(job.tenant);
+      if (!t || t.usedGpus + job.gpus > t.quotaGpus) return [];
+      const over = (r: RunningJob): number => {
+        const o = tenants.get(r.job.tenant);
+        return o ? o.usedGpus - o.quotaGpus : 0;
+      };
+      const cands = running
+        .filter((r) => r.job.preemptible && r.job.tenant !== job.tenant && over(r) > 0)
+        .sort((a, b) => over(b) - over(a) || b.startTimeS - a.startTimeS);
+      // only take from a borrower what it borrowed
+      const budget = new Map<string, number>();
+      const allowed: RunningJob[] = [];
+      for (const r of cands) {
+        const left = budget.get(r.job.tenant) ?? over(r);
+        if (left <= 0) continue;
+        budget.set(r.job.tenant, left - r.job.gpus);
+        allowed.push(r);
+      }
+      return pickVictims(job, state, allowed);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { makeFabric } from '../../test/sim/helpers.js';
+import { buildClusterState, createPolicy, placeGang, scheduleRound, POLICY_NAMES, type Allocation, type Decision, type JobRequest, type RunningJob } from './index.js';
+
+function startAlloc(d: Decision): Allocation {
+  if (d.type !== 'start') throw new Error('expected a start');
+  return d.allocation;
+}
+
+function job(id: string, gpus: number, extra: Partial<JobRequest> = {}): JobRequest {
+  return { id, tenant: 't', priority: 0, gpus, kind: 'finetune', modelId: 'llama3-8b', preemptible: true, checkpointable: true, submitTimeS: 0, durationS: 100, ...extra };
+}
+
+describe('gang placement', () => {
+  const fabric = makeFabric([{ id: 'a', pods: 2, gpusPerPod: 32, domainGpus: 8 }, { id: 'b', jurisdiction: 'EU-DE', pods: 1, gpusPerPod: 32 }]);
+
+  it('puts a domain-sized job in a single scale-up domain', () => {
+    const s = buildClusterState(fabric);
+    const a = placeGang(job('j', 8), s)!;
+    expect(a.spread).toBe('domain');
+    expect(a.parts).toHaveLength(1);
+  });
+
+  it('fills whole domains of one pod before spreading over pods', () => {
+    const s = buildClusterState(fabric);
+    const a = placeGang(job('j', 24), s)!;
+    expect(a.spread).toBe('pod');
+    expect(a.pods).toBe(1);
+    expect(a.domains).toBe(3);
+  });
+
+  it('never places a job outside its allowed jurisdictions', () => {
+    const s = buildClusterState(fabric);
+    const a = placeGang(job('j', 8, { allowedJurisdictions: ['EU'] }), s)!;
+    expect(a.sites).toEqual(['b']);
+    expect(placeGang(job('k', 40, { allowedJurisdictions: ['EU'] }), s)).toBeNull();
+  });
+
+  it('spans sites only for jobs that allow it', () => {
+    const s = buildClusterState(fabric);
+    expect(placeGang(job('j', 80, { kind: 'finetune' }), s)).toBeNull();
+    const a = placeGang(job('j', 80, { kind: 'pretraining' }), s)!;
+    expect(a.spread).toBe('multi-site');
+  });
+});
+
+describe('scheduleRound', () => {
+  const fabric = makeFabric([{ id: 'a', pods: 1, gpusPerPod: 16, domainGpus: 8 }]);
+
+  it('backfills a short job behind a blocked head without delaying it', () => {
+    const s = buildClusterState(fabric);
+    const r1 = scheduleRound(createPolicy('fifo'), s, [job('big1', 8, { durationS: 100 })], [], 0, { mutate: true });
+    const running: RunningJob[] = [{ job: job('big1', 8), allocation: startAlloc(r1.decisions[0]), startTimeS: 0, expectedEndS: 100 }];
+    const q = [job('head', 16, { submitTimeS: 1 }), job('short', 8, { submitTimeS: 2, durationS: 50 }), job('long', 8, { submitTimeS: 3, durationS: 500 })];
+    const r = scheduleRound(createPolicy('fifo'), s, q, running, 10);
+    const starts = r.decisions.filter((d) => d.type === 'start').map((d) => d.jobId);
+    expect(starts).toEqual(['short']);
+  });
+
+  it('preempts a lower-priority preemptible job under the priority policy', () => {
+    const s = buildClusterState(fabric);
+    const low = job('low', 16, { priority: 0 });
+    const r1 = scheduleRound(createPolicy('priority'), s, [low], [], 0, { mutate: true });
+    const running: RunningJob[] = [{ job: low, allocation: startAlloc(r1.decisions[0]), startTimeS: 0, expectedEndS: 100 }];
+    const r = scheduleRound(createPolicy('priority'), s, [job('high', 8, { priority: 5 })], running, 10);
+    expect(r.decisions.map((d) => d.type)).toEqual(['preempt', 'start']);
+  });
+
+  it('holds a job whose jurisdiction has no site with reason sovereignty', () => {
+    for (const p of POLICY_NAMES) {
+      const s = buildClusterState(fabric);
+      const r = scheduleRound(createPolicy(p), s, [job('x', 1, { allowedJurisdictions: ['EU'] })], [], 0);
+      expect(r.decisions).toEqual([{ type: 'hold', jobId: 'x', reason: 'sovereignty' }]);
+    }
+  });
+});

@@ -1,0 +1,263 @@
+// Trace importers: philly, alibaba2023 (openb pod list) and a generic csv with a column mapping.
+// Pure functions of the file text (the CLI reads files). Bad rows are reported with their line
+// number; the import stops at bad rows unless skipBadRows is set, in which case they are dropped
+// and listed.
+import type { InputIssue } from '../fabric/types.js';
+import { assignAttributes, DEFAULT_ASSIGN_RULE, type AssignRule } from './assign.js';
+import { parseCsv, type CsvRow } from './csv.js';
+import type { DroppedRow, ImportResult, JobSpec } from './types.js';
+
+export const TRACE_FORMATS = ['philly', 'alibaba2023', 'csv'] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
+
+export interface ImportOptions {
+  skipBadRows?: boolean;
+  rule?: Partial<AssignRule>;
+  /** Keep at most this many jobs (after sorting), for quick runs. */
+  limit?: number;
+  /** generic csv only: role -> column name (submit, duration, gpus required; tenant optional). */
+  columns?: ColumnMap;
+  /** Source name for messages. */
+  fileName?: string;
+}
+
+export interface ColumnMap {
+  submit: string;
+  duration: string;
+  gpus: string;
+  tenant?: string;
+}
+
+/** Parse "submit=COL,duration=COL,gpus=COL[,tenant=COL]". */
+export function parseColumnMap(spec: string): { map?: ColumnMap; issues: InputIssue[] } {
+  const out: Record<string, string> = {};
+  const issues: InputIssue[] = [];
+  for (const part of spec.split(',')) {
+    const m = /^\s*(submit|duration|gpus|tenant)\s*=\s*(.+?)\s*$/.exec(part);
+    if (!m) {
+      issues.push({ path: '--columns', message: `cannot read "${part}"`, hint: 'use --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]' });
+      continue;
+    }
+    out[m[1]] = m[2];
+  }
+  for (const k of ['submit', 'duration', 'gpus']) {
+    if (!out[k]) issues.push({ path: '--columns', message: `missing the ${k} column`, hint: `add ${k}=COLUMN_NAME to --columns` });
+  }
+  if (issues.length) return { issues };
+  return { map: { submit: out.submit, duration: out.duration, gpus: out.gpus, ...(out.tenant ? { tenant: out.tenant } : {}) }, issues };
+}
+
+/** Seconds, or an ISO-8601 / "YYYY-MM-DD HH:MM:SS" time (UTC unless a zone is given) as epoch seconds. */
+export function parseTime(s: string): number | null {
+  const t = s.trim();
+  if (t === '') return null;
+  if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
+  if (!m) return null;
+  const [, y, mo, d, h = '0', mi = '0', se = '0', frac, zone] = m;
+  let ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +se) + (frac ? Number('0.' + frac) * 1000 : 0);
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const z = zone.slice(1).replace(':', '');
+    ms -= sign * (Number(z.slice(0, 2)) * 60 + Number(z.slice(2, 4))) * 60_000;
+  }
+  if (!Number.isFinite(ms)) return null;
+  return ms / 1000;
+}
+
+interface RawJob {
+  line: number;
+  submit: number;
+  durationS: number;
+  gpus: number;
+  tenant?: string;
+  kind?: JobSpec['kind'];
+  priority?: number;
+}
+
+class RowErrors {
+  issues: InputIssue[] = [];
+  dropped: DroppedRow[] = [];
+  constructor(private file: string, private skip: boolean) {}
+  bad(line: number, column: string, message: string, hint: string): void {
+    if (this.skip) this.dropped.push({ line, reason: `bad ${column}: ${message}` });
+    else this.issues.push({ path: `${this.file}:${line}: ${column}`, message, hint });
+  }
+}
+
+function colIndex(header: string[], name: string, file: string, issues: InputIssue[], hint: string): number {
+  const i = header.indexOf(name);
+  if (i < 0) issues.push({ path: `${file}:1: header`, message: `column "${name}" not found (have: ${header.join(', ')})`, hint });
+  return i;
+}
+
+function finish(raw: RawJob[], errs: RowErrors, opts: ImportOptions, prefix: string, rowsRead: number, absolute: boolean): ImportResult {
+  if (errs.issues.length > 0) return { jobs: [], dropped: errs.dropped, issues: errs.issues, ok: false, rowsRead };
+  raw.sort((a, b) => a.submit - b.submit || a.line - b.line);
+  const start = raw.length ? raw[0].submit : 0;
+  const rule: AssignRule = { ...DEFAULT_ASSIGN_RULE, ...opts.rule };
+  const n = opts.limit !== undefined ? Math.min(opts.limit, raw.length) : raw.length;
+  const jobs: JobSpec[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = raw[i];
+    const submitTimeS = r.submit - start;
+    const a = assignAttributes(r.line, r.gpus, r.durationS, submitTimeS, rule, { ...(r.tenant ? { tenant: r.tenant } : {}), ...(r.kind ? { kind: r.kind } : {}) });
+    const j: JobSpec = {
+      id: `${prefix}-${r.line}`,
+      tenant: a.tenant,
+      priority: r.priority ?? a.priority,
+      gpus: r.gpus,
+      kind: a.kind,
+      modelId: a.modelId,
+      preemptible: r.priority !== undefined ? r.priority === 0 && a.kind !== 'inference' : a.preemptible,
+      checkpointable: a.checkpointable,
+      submitTimeS,
+      durationS: r.durationS,
+      sourceLine: r.line,
+    };
+    if (a.allowedJurisdictions) j.allowedJurisdictions = a.allowedJurisdictions;
+    if (a.deadlineS !== undefined) j.deadlineS = a.deadlineS;
+    jobs[i] = j;
+  }
+  const res: ImportResult = { jobs, dropped: errs.dropped.sort((a, b) => a.line - b.line), issues: [], ok: true, rowsRead };
+  if (absolute && raw.length) res.traceStartIso = new Date(start * 1000).toISOString();
+  return res;
+}
+
+function checkFields(row: CsvRow, header: string[], errs: RowErrors): boolean {
+  if (row.fields.length === 0) {
+    errs.dropped.push({ line: row.line, reason: 'blank line' });
+    return false;
+  }
+  if (row.fields.length !== header.length) {
+    errs.bad(row.line, 'row', `has ${row.fields.length} fields, the header has ${header.length}`, 'fix the row or pass --skip-bad-rows');
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Philly (petuum/adaptdl philly.csv): timestamp, duration, num_gpus, gpu_time, cluster. Exact
+ * duplicate rows are dropped (reported with the line they repeat), as are zero-duration rows.
+ * The virtual cluster (VC) becomes the tenant.
+ */
+export function importPhilly(text: string, opts: ImportOptions = {}): ImportResult {
+  const file = opts.fileName ?? 'philly.csv';
+  const { header, rows } = parseCsv(text);
+  const issues: InputIssue[] = [];
+  const hint = 'expected the Philly columns timestamp,duration,num_gpus,gpu_time,cluster';
+  const iT = colIndex(header, 'timestamp', file, issues, hint);
+  const iD = colIndex(header, 'duration', file, issues, hint);
+  const iG = colIndex(header, 'num_gpus', file, issues, hint);
+  const iC = header.indexOf('cluster');
+  if (issues.length) return { jobs: [], dropped: [], issues, ok: false, rowsRead: rows.length };
+  const errs = new RowErrors(file, opts.skipBadRows ?? false);
+  const seen = new Map<string, number>();
+  const raw: RawJob[] = [];
+  for (const row of rows) {
+    if (!checkFields(row, header, errs)) continue;
+    const first = seen.get(row.raw);
+    if (first !== undefined) {
+      errs.dropped.push({ line: row.line, reason: `duplicate of line ${first}` });
+      continue;
+    }
+    seen.set(row.raw, row.line);
+    const submit = parseTime(row.fields[iT]);
+    const dur = Number(row.fields[iD]);
+    const gpus = Number(row.fields[iG]);
+    if (submit === null) { errs.bad(row.line, 'timestamp', `"${row.fields[iT]}" is not a time`, 'use YYYY-MM-DD HH:MM:SS (UTC)'); continue; }
+    if (!Number.isFinite(dur) || dur < 0 || row.fields[iD].trim() === '') { errs.bad(row.line, 'duration', `"${row.fields[iD]}" is not a non-negative number of seconds`, 'give the run time in seconds'); continue; }
+    if (!Number.isInteger(gpus) || gpus <= 0) { errs.bad(row.line, 'num_gpus', `"${row.fields[iG]}" is not a positive integer`, 'give the GPU count as a whole number'); continue; }
+    if (dur === 0) { errs.dropped.push({ line: row.line, reason: 'zero duration' }); continue; }
+    raw.push({ line: row.line, submit, durationS: dur, gpus, ...(iC >= 0 && row.fields[iC] ? { tenant: row.fields[iC] } : {}) });
+  }
+  return finish(raw, errs, opts, 'philly', rows.length, true);
+}
+
+/**
+ * Alibaba cluster-trace-gpu-v2023 openb pod list. GPU pods only (CPU-only and never-scheduled pods
+ * are dropped and counted). A fractional GPU (gpu_milli < 1000) is rounded up to one whole GPU.
+ * Run time = deletion_time - scheduled_time (pods still running at the trace end are cut there).
+ * QoS LS (latency-sensitive) and Guaranteed become inference at priority 2; Burstable priority 1;
+ * BE (best effort) priority 0 and preemptible. Tenants by the seeded rule (the trace has none).
+ */
+export function importAlibaba2023(text: string, opts: ImportOptions = {}): ImportResult {
+  const file = opts.fileName ?? 'openb_pod_list.csv';
+  const { header, rows } = parseCsv(text);
+  const issues: InputIssue[] = [];
+  const hint = 'expected the openb pod list columns name,…,num_gpu,gpu_milli,…,qos,pod_phase,creation_time,deletion_time,scheduled_time';
+  const iG = colIndex(header, 'num_gpu', file, issues, hint);
+  const iM = colIndex(header, 'gpu_milli', file, issues, hint);
+  const iQ = colIndex(header, 'qos', file, issues, hint);
+  const iC = colIndex(header, 'creation_time', file, issues, hint);
+  const iD = colIndex(header, 'deletion_time', file, issues, hint);
+  const iS = colIndex(header, 'scheduled_time', file, issues, hint);
+  if (issues.length) return { jobs: [], dropped: [], issues, ok: false, rowsRead: rows.length };
+  const errs = new RowErrors(file, opts.skipBadRows ?? false);
+  const raw: RawJob[] = [];
+  for (const row of rows) {
+    if (!checkFields(row, header, errs)) continue;
+    const f = row.fields;
+    const ng = Number(f[iG]);
+    const milli = Number(f[iM]);
+    if (!Number.isFinite(ng) || ng < 0) { errs.bad(row.line, 'num_gpu', `"${f[iG]}" is not a GPU count`, 'give a non-negative integer'); continue; }
+    if (ng === 0) { errs.dropped.push({ line: row.line, reason: 'CPU-only pod' }); continue; }
+    if (f[iS].trim() === '') { errs.dropped.push({ line: row.line, reason: 'never scheduled (pending)' }); continue; }
+    const c = Number(f[iC]);
+    const d = Number(f[iD]);
+    const s = Number(f[iS]);
+    if (![c, d, s].every(Number.isFinite)) { errs.bad(row.line, 'creation_time/deletion_time/scheduled_time', 'not numbers', 'times are seconds from trace start'); continue; }
+    if (d - s <= 0) { errs.dropped.push({ line: row.line, reason: 'zero duration' }); continue; }
+    // a fractional share (gpu_milli < 1000) still occupies one whole GPU here
+    const gpus = Number.isFinite(milli) && milli > 0 && milli < 1000 ? Math.max(1, ng) : ng;
+    const q = f[iQ];
+    const kind = q === 'LS' || q === 'Guaranteed' ? 'inference' : 'finetune';
+    const priority = kind === 'inference' ? 2 : q === 'Burstable' ? 1 : 0;
+    raw.push({ line: row.line, submit: c, durationS: d - s, gpus: Math.ceil(gpus), kind, priority });
+  }
+  return finish(raw, errs, opts, 'alibaba', rows.length, false);
+}
+
+/** Generic CSV: the user maps submit, duration, gpus (and optionally tenant) to column names. */
+export function importCsv(text: string, opts: ImportOptions = {}): ImportResult {
+  const file = opts.fileName ?? 'trace.csv';
+  const cols = opts.columns;
+  if (!cols) {
+    return { jobs: [], dropped: [], issues: [{ path: '--columns', message: 'the csv format needs a column mapping', hint: 'pass --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]' }], ok: false, rowsRead: 0 };
+  }
+  const { header, rows } = parseCsv(text);
+  const issues: InputIssue[] = [];
+  const hint = 'check --columns against the header line of the file';
+  const iS = colIndex(header, cols.submit, file, issues, hint);
+  const iD = colIndex(header, cols.duration, file, issues, hint);
+  const iG = colIndex(header, cols.gpus, file, issues, hint);
+  const iT = cols.tenant ? colIndex(header, cols.tenant, file, issues, hint) : -1;
+  if (issues.length) return { jobs: [], dropped: [], issues, ok: false, rowsRead: rows.length };
+  const errs = new RowErrors(file, opts.skipBadRows ?? false);
+  const raw: RawJob[] = [];
+  let absolute = false;
+  for (const row of rows) {
+    if (!checkFields(row, header, errs)) continue;
+    const f = row.fields;
+    const sub = parseTime(f[iS]);
+    if (sub === null) { errs.bad(row.line, cols.submit, `"${f[iS]}" is neither seconds nor an ISO time`, 'use seconds or e.g. 2024-03-01T12:00:00Z'); continue; }
+    if (!/^-?[\d.]+([eE][+-]?\d+)?$/.test(f[iS].trim())) absolute = true;
+    const dur = Number(f[iD]);
+    if (f[iD].trim() === '' || !Number.isFinite(dur) || dur <= 0) { errs.bad(row.line, cols.duration, `"${f[iD]}" is not a positive number of seconds`, 'give the run time in seconds'); continue; }
+    const g = Number(f[iG]);
+    if (f[iG].trim() === '' || !Number.isInteger(g) || g <= 0) { errs.bad(row.line, cols.gpus, `"${f[iG]}" is not a positive integer`, 'give the GPU count as a whole number'); continue; }
+    raw.push({ line: row.line, submit: sub, durationS: dur, gpus: g, ...(iT >= 0 && f[iT].trim() ? { tenant: f[iT].trim() } : {}) });
+  }
+  return finish(raw, errs, opts, 'csv', rows.length, absolute);
+}
+
+export function importTraceText(format: TraceFormat, text: string, opts: ImportOptions = {}): ImportResult {
+  switch (format) {
+    case 'philly':
+      return importPhilly(text, opts);
+    case 'alibaba2023':
+      return importAlibaba2023(text, opts);
+    case 'csv':
+      return importCsv(text, opts);
+  }
+}

@@ -1,0 +1,270 @@
+// One conformance suite for the Store interface, run against every backend (drizzle / BullMQ style).
+// Known gaps per backend:
+// - sqlite: one writer process at a time (several replicas need PostgreSQL); leases work but only
+//   within one machine's file; durability is WAL + synchronous=NORMAL (survives kill -9, not power loss).
+// - postgres: lease expiry compares the replicas' own clocks (assumes NTP-level skew, far below the 5 s TTL).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { JobSpec } from '../../src/control/domain.js';
+import { ConflictError, DuplicateError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../../src/control/domain.js';
+import { PostgresStore, SqliteStore, type Store } from '../../src/control/store/index.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/control/store/migrations.js';
+import { freshPgDatabase, pgUnavailableReason, tempDir } from './helpers.js';
+
+const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
+  model: 'llama3-8b',
+  gpus: 8,
+  tokens: null,
+  priority: 0,
+  allowedJurisdictions: null,
+  checkpointable: true,
+  preemptible: true,
+  deadline: null,
+  command: null,
+  executor: null,
+  env: {},
+  ...over,
+});
+
+interface Backend {
+  name: string;
+  skip: string | null;
+  open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+}
+
+const pgSkip = await pgUnavailableReason();
+if (pgSkip) console.log(`[store conformance] skipping PostgreSQL backend: ${pgSkip}`);
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    skip: null,
+    open: async () => {
+      const store = new SqliteStore({ path: join(tempDir(), 'store.db') });
+      return { store, cleanup: () => store.close() };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: pgSkip,
+    open: async () => {
+      const db = await freshPgDatabase('sf_conf');
+      const store = new PostgresStore({ connectionString: db.url });
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await db.drop();
+        },
+      };
+    },
+  },
+];
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip !== null)(`store conformance: ${backend.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let n = 0;
+    const newJob = (tenantId = 'acme', over: Partial<{ key: string | null; gpus: number }> = {}) => ({
+      id: `job_${backend.name}_${++n}`,
+      tenantId,
+      name: `job ${n}`,
+      spec: spec({ gpus: over.gpus ?? 8 }),
+      gpus: over.gpus ?? 8,
+      priority: 0,
+      idempotencyKey: over.key ?? null,
+      at: 1_000 + n,
+    });
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await backend.open());
+      await store.migrate();
+      await store.createTenant({ id: 'acme', name: 'Acme', quotaGpus: 64, allowedJurisdictions: ['US-GA'], at: 1 });
+      await store.createTenant({ id: 'other', name: 'Other', quotaGpus: null, allowedJurisdictions: null, at: 1 });
+    });
+    afterAll(async () => {
+      await cleanup?.();
+    });
+
+    it('applies every migration once and reports the latest schema version', async () => {
+      expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      expect(await store.migrate()).toBe(LATEST_SCHEMA_VERSION);
+      expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    });
+
+    it('stores tenants with their quota and allowed jurisdictions', async () => {
+      const t = await store.getTenant('acme');
+      expect(t).toMatchObject({ id: 'acme', quotaGpus: 64, allowedJurisdictions: ['US-GA'] });
+      expect((await store.listTenants()).map((x) => x.id)).toEqual(['acme', 'other']);
+      const u = await store.updateTenant('other', { quotaGpus: 16 });
+      expect(u.quotaGpus).toBe(16);
+      await expect(store.updateTenant('nobody', { quotaGpus: 1 })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('rejects a second tenant with the same id as a duplicate, keeping the driver error as cause', async () => {
+      const err = await store.createTenant({ id: 'acme', name: 'again', quotaGpus: null, allowedJurisdictions: null, at: 2 }).catch((e) => e);
+      expect(err).toBeInstanceOf(DuplicateError);
+      expect((err as Error).cause).toBeDefined();
+    });
+
+    it('finds tokens by their hash only and forgets revoked ones', async () => {
+      await store.createToken({ id: 'tok1', tenantId: 'acme', role: 'member', name: 'ci', secretHash: 'h1', at: 1 });
+      expect(await store.findTokenByHash('h1')).toEqual({ id: 'tok1', tenantId: 'acme', role: 'member', name: 'ci' });
+      expect(await store.findTokenByHash('nope')).toBeNull();
+      await store.revokeToken('tok1');
+      expect(await store.findTokenByHash('h1')).toBeNull();
+    });
+
+    it('submits a job as queued and records a job.submitted event atomically', async () => {
+      const { job, created } = await store.submitJob(newJob());
+      expect(created).toBe(true);
+      expect(job).toMatchObject({ state: 'queued', attempt: 0, version: 1, tenantId: 'acme', gpus: 8, plan: null });
+      expect(await store.getJob(job.id)).toEqual(job);
+      const events = await store.listEvents({ jobId: job.id });
+      expect(events.map((e) => [e.type, e.to])).toEqual([['job.submitted', 'queued']]);
+    });
+
+    it('returns the first job for a repeated idempotency key instead of creating another', async () => {
+      const a = await store.submitJob(newJob('acme', { key: 'k-1' }));
+      const b = await store.submitJob({ ...newJob('acme', { key: 'k-1' }) });
+      expect(b.created).toBe(false);
+      expect(b.job.id).toBe(a.job.id);
+      const c = await store.submitJob(newJob('other', { key: 'k-1' }));
+      expect(c.created).toBe(true);
+    });
+
+    it('walks the lifecycle and records every transition as an event', async () => {
+      const { job } = await store.submitJob(newJob());
+      const placement = [{ site: 'atl', gpus: 8 }];
+      let j = await store.transitionJob({ jobId: job.id, to: 'admitted', patch: { placement }, at: 10 });
+      j = await store.transitionJob({ jobId: job.id, to: 'starting', patch: { attempt: 1 }, at: 11 });
+      j = await store.transitionJob({ jobId: job.id, to: 'running', patch: { runId: 'run-1', startedAt: 12 }, at: 12 });
+      j = await store.transitionJob({ jobId: job.id, to: 'succeeded', patch: { exitCode: 0, finishedAt: 13 }, at: 13 });
+      expect(j).toMatchObject({ state: 'succeeded', placement, attempt: 1, runId: 'run-1', exitCode: 0, version: 5, startedAt: 12, finishedAt: 13 });
+      const events = await store.listEvents({ jobId: job.id });
+      expect(events.map((e) => `${e.from ?? ''}>${e.to}`)).toEqual(['>queued', 'queued>admitted', 'admitted>starting', 'starting>running', 'running>succeeded']);
+      expect(events[1].siteId).toBe('atl');
+    });
+
+    it('rejects an illegal transition and leaves the job untouched', async () => {
+      const { job } = await store.submitJob(newJob());
+      await expect(store.transitionJob({ jobId: job.id, to: 'running', at: 20 })).rejects.toBeInstanceOf(IllegalTransitionError);
+      await store.transitionJob({ jobId: job.id, to: 'cancelled', at: 21 });
+      await expect(store.transitionJob({ jobId: job.id, to: 'queued', at: 22 })).rejects.toBeInstanceOf(IllegalTransitionError);
+      const after = await store.getJob(job.id);
+      expect(after?.state).toBe('cancelled');
+      expect((await store.listEvents({ jobId: job.id })).length).toBe(2);
+    });
+
+    it('enforces compare-and-set on state and version', async () => {
+      const { job } = await store.submitJob(newJob());
+      await expect(store.transitionJob({ jobId: job.id, to: 'admitted', from: ['suspended'], at: 30 })).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: 99, at: 30 })).rejects.toBeInstanceOf(ConflictError);
+      const ok = await store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: job.version, from: ['queued'], at: 30 });
+      expect(ok.version).toBe(job.version + 1);
+    });
+
+    it('lets exactly one of many concurrent transitions from the same version win', async () => {
+      const { job } = await store.submitJob(newJob());
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: job.version, at: 40 + i })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
+    });
+
+    it('reports a missing job as not found', async () => {
+      expect(await store.getJob('job_missing')).toBeNull();
+      await expect(store.transitionJob({ jobId: 'job_missing', to: 'cancelled', at: 1 })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('updates a job without a state change and records the event when asked', async () => {
+      const { job } = await store.submitJob(newJob());
+      const ckpt = { step: 42, path: '/ckpt/42', at: 50, site: 'atl' };
+      const j = await store.updateJob(job.id, { checkpoint: ckpt, plan: { tp: 8 } }, 50, 'job.checkpoint', { step: 42 });
+      expect(j).toMatchObject({ state: 'queued', checkpoint: ckpt, plan: { tp: 8 }, version: job.version + 1 });
+      expect((await store.listEvents({ jobId: job.id })).map((e) => e.type)).toEqual(['job.submitted', 'job.checkpoint']);
+    });
+
+    it('lists jobs by tenant, state and site with a stable cursor over pages', async () => {
+      for (let i = 0; i < 7; i++) await store.submitJob(newJob('other'));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await store.listJobs({ tenantId: 'other', limit: 3, cursor });
+        seen.push(...page.jobs.map((j) => j.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      const all = await store.listJobs({ tenantId: 'other', limit: 1000 });
+      expect(seen).toEqual(all.jobs.map((j) => j.id));
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(pages).toBeGreaterThanOrEqual(3);
+      expect(all.jobs.every((j) => j.tenantId === 'other')).toBe(true);
+      // newest first by default, oldest first for the scheduler
+      expect(all.jobs[0].seq).toBeGreaterThan(all.jobs[1].seq);
+      const oldest = await store.listJobs({ tenantId: 'other', order: 'oldest', limit: 1000 });
+      expect(oldest.jobs.map((j) => j.id)).toEqual([...seen].reverse());
+
+      const placed = (await store.listJobs({ tenantId: 'acme', states: ['succeeded'] })).jobs;
+      expect(placed.length).toBeGreaterThan(0);
+      expect((await store.listJobs({ site: 'atl' })).jobs.map((j) => j.id)).toContain(placed[0].id);
+      expect((await store.listJobs({ site: 'at' })).jobs).toEqual([]);
+    });
+
+    it('rejects a forged cursor as invalid input', async () => {
+      await expect(store.listJobs({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toBeInstanceOf(InvalidInputError);
+    });
+
+    it('sums the GPUs a tenant holds in active states', async () => {
+      await store.createTenant({ id: 'quota', name: 'Q', quotaGpus: 100, allowedJurisdictions: null, at: 1 });
+      const a = (await store.submitJob(newJob('quota', { gpus: 16 }))).job;
+      await store.submitJob(newJob('quota', { gpus: 32 }));
+      expect(await store.activeGpus('quota')).toBe(0);
+      await store.transitionJob({ jobId: a.id, to: 'admitted', at: 60 });
+      expect(await store.activeGpus('quota')).toBe(16);
+      const counts = await store.countJobs();
+      expect(counts.queued).toBeGreaterThan(0);
+    });
+
+    it('lists events after a sequence number, filtered by tenant', async () => {
+      const all = await store.listEvents({});
+      expect(all.length).toBeGreaterThan(5);
+      const after = await store.listEvents({ afterSeq: all[2].seq });
+      expect(after[0].seq).toBe(all[3].seq);
+      const other = await store.listEvents({ tenantId: 'other' });
+      expect(other.every((e) => e.tenantId === 'other')).toBe(true);
+      const e = await store.appendEvent({ at: 70, type: 'site.down', siteId: 'wi', data: { why: 'test' } });
+      expect(e.seq).toBeGreaterThan(all[all.length - 1].seq);
+    });
+
+    it('tracks site heartbeats, status and drain', async () => {
+      await store.upsertSite('atl', 1);
+      await store.upsertSite('atl', 2);
+      await store.upsertSite('wi', 1);
+      expect((await store.listSites()).map((s) => [s.id, s.status, s.drained])).toEqual([
+        ['atl', 'unknown', false],
+        ['wi', 'unknown', false],
+      ]);
+      expect((await store.recordHeartbeat('atl', 100)).lastHeartbeatAt).toBe(100);
+      expect((await store.setSiteStatus('atl', 'up', 101)).status).toBe('up');
+      expect((await store.setSiteDrained('wi', true, 102)).drained).toBe(true);
+      expect((await store.getSite('wi'))?.drained).toBe(true);
+      await expect(store.recordHeartbeat('nowhere', 1)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('grants a lease to one holder until it expires, then to the next with a higher term', async () => {
+      const a = await store.acquireLease('leader', 'A', 1000, 0);
+      expect(a).toMatchObject({ holder: 'A', term: 1, expiresAt: 1000 });
+      expect((await store.acquireLease('leader', 'B', 1000, 500)).holder).toBe('A');
+      expect(await store.acquireLease('leader', 'A', 1000, 600)).toMatchObject({ holder: 'A', term: 1, expiresAt: 1600 });
+      const b = await store.acquireLease('leader', 'B', 1000, 1700);
+      expect(b).toMatchObject({ holder: 'B', term: 2 });
+      await store.releaseLease('leader', 'B');
+      expect((await store.acquireLease('leader', 'A', 1000, 1800)).holder).toBe('A');
+      const racers = await Promise.all(['C', 'D', 'E'].map((h) => store.acquireLease('race', h, 1000, 0)));
+      expect(new Set(racers.map((r) => r.holder)).size).toBe(1);
+    });
+  });
+}
