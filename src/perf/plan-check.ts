@@ -32,7 +32,9 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
     issues.push({
       path: 'gpus',
       message: `tp*pp*dp*cp = ${plan.tp}*${plan.pp}*${plan.dp}*${cp} = ${product}, not gpus = ${plan.gpus}`,
-      hint: `make tp*pp*dp*cp equal the GPU count (e.g. --dp ${plan.gpus / (plan.tp * plan.pp * cp)} if that is a whole number)`,
+      hint: Number.isInteger(plan.gpus / (plan.tp * plan.pp * cp))
+        ? `make tp*pp*dp*cp equal the GPU count, e.g. --dp ${plan.gpus / (plan.tp * plan.pp * cp)}`
+        : `make tp*pp*dp*cp equal the GPU count (${plan.gpus} is not divisible by tp*pp*cp = ${plan.tp * plan.pp * cp})`,
     });
   }
   if (model.attentionHeads % plan.tp !== 0) {

@@ -1,0 +1,116 @@
+// `superfactory estimate`: one plan, one model, one pod of a fabric.
+import { loadFabric } from '../fabric/load.js';
+import { renderTable } from '../fabric/summary.js';
+import { estimate, loadModel, type Estimate, type Plan } from '../perf/index.js';
+import { CliInputError } from './errors.js';
+
+export interface EstimateCliOptions {
+  model: string;
+  fabric: string;
+  gpus: string;
+  tp: string;
+  pp: string;
+  dp: string;
+  cp?: string;
+  ep?: string;
+  vpp?: string;
+  mbs: string;
+  gbs: string;
+  seq?: string;
+  recompute?: string;
+  sequenceParallel?: boolean;
+  zero?: string;
+  json?: boolean;
+}
+
+export function parseIntFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new CliInputError([{ path: name, message: `--${name} must be a whole number (got "${value}")`, hint: `pass --${name} N with N a positive integer` }]);
+  }
+  return n;
+}
+
+export async function runEstimate(o: EstimateCliOptions): Promise<number> {
+  const model = loadModel(o.model);
+  const fabric = await loadFabric(o.fabric);
+  const recompute = o.recompute ?? 'none';
+  if (!['none', 'selective', 'full'].includes(recompute)) {
+    throw new CliInputError([{ path: 'recompute', message: `unknown recompute "${recompute}"`, hint: 'use --recompute none|selective|full' }]);
+  }
+  const zero = parseIntFlag('zero', o.zero) ?? 1;
+  const plan: Plan = {
+    gpus: parseIntFlag('gpus', o.gpus)!,
+    tp: parseIntFlag('tp', o.tp)!,
+    pp: parseIntFlag('pp', o.pp)!,
+    dp: parseIntFlag('dp', o.dp)!,
+    cp: parseIntFlag('cp', o.cp),
+    ep: parseIntFlag('ep', o.ep),
+    vpp: parseIntFlag('vpp', o.vpp),
+    mbs: parseIntFlag('mbs', o.mbs)!,
+    gbs: parseIntFlag('gbs', o.gbs)!,
+    seq: parseIntFlag('seq', o.seq),
+    recompute: recompute as Plan['recompute'],
+    sequenceParallel: o.sequenceParallel ?? false,
+    zero: zero as Plan['zero'],
+  };
+  const result = estimate({ model, fabric, plan });
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    process.stdout.write(`${formatEstimate(model.name, fabric.name, plan, result)}\n`);
+  }
+  return 0;
+}
+
+const f = (x: number, digits = 3) => x.toFixed(digits);
+
+export function formatEstimate(modelName: string, fabricName: string, plan: Plan, e: Estimate): string {
+  const b = e.breakdown;
+  const head = `${modelName} on ${fabricName}: ${plan.gpus} GPUs, tp ${plan.tp} pp ${plan.pp} dp ${plan.dp} cp ${plan.cp ?? 1} ep ${plan.ep ?? 1} vpp ${plan.vpp ?? 1}, mbs ${plan.mbs} gbs ${plan.gbs}, recompute ${plan.recompute ?? 'none'}${plan.sequenceParallel ? ', sequence parallel' : ''}, ZeRO ${plan.zero ?? 1}`;
+  const summary = renderTable(
+    ['metric', 'value'],
+    [
+      ['step time (s)', f(e.stepTimeSeconds)],
+      ['tokens/s', Math.round(e.tokensPerSecond).toLocaleString('en-US')],
+      ['model TFLOP/s per GPU', f(e.modelTflopsPerGpu, 1)],
+      ['hardware TFLOP/s per GPU', f(e.hardwareTflopsPerGpu, 1)],
+      ['MFU', `${(100 * e.mfu).toFixed(1)}%`],
+      ['HFU', `${(100 * e.hfu).toFixed(1)}%`],
+      ['memory per GPU (GiB)', `${f(e.memoryGiBPerGpu, 1)} of ${f(b.hbmGiB, 1)}`],
+      ['fits', e.fits ? 'yes' : 'NO'],
+      ['micro-batches', String(b.microBatches)],
+    ],
+    new Set([1]),
+  );
+  const parts: Array<[string, number]> = [
+    ['compute', b.computeSeconds],
+    ['TP communication', b.tpCommSeconds],
+    ['CP communication', b.cpCommSeconds],
+    ['EP all-to-all', b.epCommSeconds],
+    ['PP send/recv', b.ppCommSeconds],
+    ['pipeline bubble', b.pipelineBubbleSeconds],
+    ['DP communication (exposed)', b.dpCommExposedSeconds],
+    ['WAN communication (exposed)', b.wanCommExposedSeconds],
+    ['optimizer step', b.optimizerSeconds],
+  ];
+  const time = renderTable(
+    ['step breakdown', 'seconds', 'share'],
+    parts.map(([name, s]) => [name, f(s), `${((100 * s) / e.stepTimeSeconds).toFixed(1)}%`]),
+    new Set([1, 2]),
+  );
+  const m = b.memory;
+  const memory = renderTable(
+    ['memory per GPU', 'GiB'],
+    [
+      ['weights', f(m.weightsGiB, 2)],
+      ['gradients', f(m.gradientsGiB, 2)],
+      ['optimizer states', f(m.optimizerGiB, 2)],
+      ['activations', f(m.activationsGiB, 2)],
+      ['reserve', f(m.reserveGiB, 2)],
+    ],
+    new Set([1]),
+  );
+  return [head, '', summary, '', time, '', memory, '', `bottleneck: ${e.bottleneck}`].join('\n');
+}

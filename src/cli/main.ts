@@ -1,0 +1,62 @@
+// The `superfactory` command line. Each command's body lives in its own module; this file only wires flags.
+import { Command } from 'commander';
+import { runCommand } from './errors.js';
+import { runEstimate } from './estimate-command.js';
+import { runFabricShow, runFabricValidate } from './fabric-commands.js';
+
+const program = new Command();
+program
+  .name('superfactory')
+  .description('Plan, simulate and operate AI training across GPU datacenters joined by an AI WAN.')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // Unknown flags and missing arguments are bad input: exit 2 like every other input error.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+const fabric = program.command('fabric').description('validate and inspect fabric files and presets');
+fabric
+  .command('validate')
+  .argument('<file>', 'fabric YAML/JSON file or preset id')
+  .description('check a fabric file; prints each problem with its field path and fix')
+  .action((file: string) => runCommand(() => runFabricValidate(file)));
+fabric
+  .command('show')
+  .argument('<id-or-file>', 'preset id or fabric file')
+  .option('--json', 'print JSON')
+  .description('GPUs, peak PFLOP/s and MW per site; WAN links with latency and capacity')
+  .action((id: string, o: { json?: boolean }) => runCommand(() => runFabricShow(id, o.json ?? false)));
+
+program
+  .command('estimate')
+  .description('step time, throughput, MFU and memory of one parallel plan')
+  .requiredOption('--model <id|file>', 'zoo model id or model JSON file')
+  .option('--fabric <id|file>', 'fabric preset or file (one pod of it is used)', 'dgx-h100-ib')
+  .requiredOption('--gpus <n>', 'GPUs')
+  .requiredOption('--tp <n>', 'tensor parallel')
+  .requiredOption('--pp <n>', 'pipeline parallel')
+  .requiredOption('--dp <n>', 'data parallel')
+  .option('--cp <n>', 'context parallel')
+  .option('--ep <n>', 'expert parallel')
+  .option('--vpp <n>', 'virtual pipeline stages (interleaving)')
+  .requiredOption('--mbs <n>', 'micro-batch size')
+  .requiredOption('--gbs <n>', 'global batch size (sequences)')
+  .option('--seq <n>', 'sequence length (default: the model)')
+  .option('--recompute <mode>', 'none|selective|full', 'none')
+  .option('--sequence-parallel', 'sequence parallelism with TP')
+  .option('--zero <stage>', '0|1|2|3 (1 = distributed optimizer)', '1')
+  .option('--json', 'print one JSON object')
+  .action((o) => runCommand(() => runEstimate(o)));
+
+program
+  .command('validate-perf')
+  .description('predicted vs published training throughput; writes docs/validation.md')
+  .option('--no-write', 'print only')
+  .action((o: { write: boolean }) =>
+    runCommand(async () => {
+      const { runValidateCommand } = await import('./validate-command.js');
+      return runValidateCommand(o.write);
+    }),
+  );
+
+await program.parseAsync(process.argv);

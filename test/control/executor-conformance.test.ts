@@ -1,0 +1,184 @@
+// One conformance suite for the Executor interface, run against every backend.
+// Known gaps per backend (also in each executor's `knownGaps`):
+// - local: all gang members on this host; GPUs are not pinned; checkpoints seen via the step-N/latest file convention.
+// - slurm: needs slurmrestd (v0.0.38 API) reachable and a JWT; commands run as the JWT user on the cluster's
+//   nodes; the checkpoint folder must be on storage both Slurm nodes and the control plane see; a gang is
+//   one Slurm job (srun inside it starts the members); start() idempotency relies on the job name
+//   (a race between two leaders within one poll can submit twice: fenced by the lease).
+// - twin: simulates the run (the command is not executed, no environment, no logs); checkpoints are
+//   simulated at a fixed interval of simulated time; runs are lost when the process restarts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { LocalExecutor } from '../../src/control/executors/local.js';
+import { SlurmExecutor, slurmConfigFromEnv, slurmUnavailableReason } from '../../src/control/executors/slurm.js';
+import { TwinExecutor } from '../../src/control/executors/twin.js';
+import type { Executor, RunSpec, RunStatus } from '../../src/control/executors/types.js';
+import { tempDir, waitFor } from './helpers.js';
+
+interface Backend {
+  name: string;
+  skip: string | null;
+  make: (dir: string) => Executor;
+  /** Seconds to wait for a short run to finish. */
+  timeoutMs: number;
+}
+
+const slurmSkip = await slurmUnavailableReason();
+if (slurmSkip) console.log(`[executor conformance] skipping Slurm backend: ${slurmSkip}`);
+
+const backends: Backend[] = [
+  { name: 'local', skip: null, make: (dir) => new LocalExecutor({ root: join(dir, 'runs'), killGraceMs: 500 }), timeoutMs: 10_000 },
+  {
+    name: 'slurm',
+    skip: slurmSkip,
+    make: (dir) => new SlurmExecutor({ ...slurmConfigFromEnv()!, workDir: dir, pollMinIntervalMs: 0 }),
+    timeoutMs: 30_000,
+  },
+  { name: 'twin', skip: null, make: () => new TwinExecutor({ speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }), timeoutMs: 10_000 },
+];
+
+let seq = 0;
+function spec(dir: string, command: string[] | null, over: Partial<RunSpec> = {}): RunSpec {
+  const jobId = `job_conf${process.pid}x${++seq}`;
+  return {
+    runKey: `${jobId}.1`,
+    jobId,
+    attempt: 1,
+    tenantId: 'acme',
+    name: 'conformance',
+    model: 'llama3-8b',
+    siteId: 'atl',
+    placement: [{ site: 'atl', gpus: 2 }],
+    gpus: 2,
+    command,
+    env: { FOO: 'bar' },
+    checkpointDir: join(dir, 'ckpt', jobId),
+    resumeFrom: null,
+    checkpointable: true,
+    expectedDurationS: 60,
+    ...over,
+  };
+}
+
+async function until(ex: Executor, runKey: string, phases: RunStatus['phase'][], timeoutMs: number): Promise<RunStatus> {
+  return waitFor(async () => {
+    const s = (await ex.status([runKey])).get(runKey)!;
+    return phases.includes(s.phase) ? s : null;
+  }, timeoutMs, 100);
+}
+
+for (const b of backends) {
+  describe.skipIf(b.skip !== null)(`executor conformance: ${b.name}`, () => {
+    let dir: string;
+    let ex: Executor;
+    beforeAll(() => {
+      dir = tempDir(`sf-exec-${b.name}-`);
+      ex = b.make(dir);
+    });
+    afterAll(async () => {
+      for (const r of (await ex?.list()) ?? []) await ex.cancel(r.runKey);
+      await ex?.close();
+    });
+
+    it('answers a heartbeat while the site is reachable', async () => {
+      await expect(ex.heartbeat()).resolves.toBeUndefined();
+    });
+
+    it('reports a run it never started as unknown', async () => {
+      const s = (await ex.status(['job_never.1'])).get('job_never.1');
+      expect(s?.phase).toBe('unknown');
+    });
+
+    it('runs a gang to success and reports exit code 0', async () => {
+      const out = join(dir, `env-${seq + 1}`);
+      const s = spec(dir, ['sh', '-c', `env | grep -E '^(RANK|WORLD_SIZE|LOCAL_RANK|MASTER_ADDR|MASTER_PORT|SUPERFACTORY_CHECKPOINT_DIR|FOO)=' | sort > ${out}.$RANK`]);
+      const started = await ex.start(s);
+      expect(['pending', 'running', 'succeeded']).toContain(started.phase);
+      const done = await until(ex, s.runKey, ['succeeded', 'failed'], b.timeoutMs);
+      expect(done.phase).toBe('succeeded');
+      expect(done.exitCode).toBe(0);
+      if (ex.needsCommand) {
+        const env0 = readFileSync(`${out}.0`, 'utf8');
+        expect(env0).toContain('RANK=0');
+        expect(env0).toMatch(/WORLD_SIZE=\d+/);
+        expect(env0).toContain('LOCAL_RANK=0');
+        expect(env0).toMatch(/MASTER_ADDR=\S+/);
+        expect(env0).toMatch(/MASTER_PORT=\d+/);
+        expect(env0).toContain(`SUPERFACTORY_CHECKPOINT_DIR=${s.checkpointDir}`);
+        expect(env0).toContain('FOO=bar');
+      }
+    });
+
+    it('does not start a run twice for the same run key', async () => {
+      const marker = join(dir, `starts-${seq + 1}`);
+      const s = spec(dir, ['sh', '-c', `echo "$RANK" >> ${marker}; sleep 3`], { gpus: 1, placement: [{ site: 'atl', gpus: 1 }] });
+      await ex.start(s);
+      await ex.start(s);
+      await until(ex, s.runKey, ['running', 'succeeded'], b.timeoutMs);
+      await ex.start(s);
+      expect((await ex.list()).filter((r) => r.runKey === s.runKey).length).toBeLessThanOrEqual(1);
+      await until(ex, s.runKey, ['succeeded'], b.timeoutMs);
+      if (ex.needsCommand) expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual(['0']);
+    });
+
+    it.skipIf(b.name === 'twin')('reports a failed run with its exit code', async () => {
+      const s = spec(dir, ['sh', '-c', 'exit 7'], { gpus: 1, placement: [{ site: 'atl', gpus: 1 }] });
+      await ex.start(s);
+      const done = await until(ex, s.runKey, ['failed', 'succeeded'], b.timeoutMs);
+      expect(done.phase).toBe('failed');
+      expect(done.exitCode).toBe(7);
+    });
+
+    it.skipIf(b.name !== 'local')('stops the whole gang when one member dies', async () => {
+      const alive = join(dir, `alive-${seq + 1}`);
+      const s = spec(dir, ['sh', '-c', `if [ "$RANK" = 1 ]; then sleep 0.5; exit 3; fi; sleep 30; touch ${alive}`]);
+      const t0 = Date.now();
+      await ex.start(s);
+      const done = await until(ex, s.runKey, ['failed'], b.timeoutMs);
+      expect(done.exitCode).toBe(3);
+      await waitFor(async () => (await ex.list()).every((r) => r.runKey !== s.runKey), 5000);
+      expect(Date.now() - t0).toBeLessThan(8000);
+      expect(existsSync(alive)).toBe(false);
+    });
+
+    it('cancels a running gang', async () => {
+      const s = spec(dir, ['sh', '-c', 'sleep 60'], { expectedDurationS: 1e6 });
+      await ex.start(s);
+      await until(ex, s.runKey, ['running'], b.timeoutMs);
+      expect((await ex.list()).map((r) => r.runKey)).toContain(s.runKey);
+      await ex.cancel(s.runKey);
+      const done = await until(ex, s.runKey, ['cancelled', 'failed'], b.timeoutMs);
+      expect(done.phase).toBe('cancelled');
+      expect((await ex.list()).map((r) => r.runKey)).not.toContain(s.runKey);
+      await ex.cancel(s.runKey); // idempotent
+    });
+
+    it('sees the latest checkpoint a run wrote and passes the resume point to the next attempt', async () => {
+      const s = spec(
+        dir,
+        ['sh', '-c', 'if [ "$RANK" = 0 ]; then touch "$SUPERFACTORY_CHECKPOINT_DIR/step-10"; echo step-20 > "$SUPERFACTORY_CHECKPOINT_DIR/latest"; fi; sleep 1'],
+        { gpus: 1, placement: [{ site: 'atl', gpus: 1 }], expectedDurationS: 300 },
+      );
+      await ex.start(s);
+      const st = await waitFor(async () => {
+        const x = (await ex.status([s.runKey])).get(s.runKey)!;
+        return x.checkpoint ? x : null;
+      }, b.timeoutMs, 100);
+      expect(st.checkpoint!.step).toBeGreaterThan(0);
+      if (ex.needsCommand) expect(st.checkpoint!.step).toBe(20);
+      await until(ex, s.runKey, ['succeeded'], b.timeoutMs);
+      if (ex.needsCommand) {
+        const out = join(dir, `resume-${seq + 1}`);
+        const s2 = spec(dir, ['sh', '-c', `echo "$SUPERFACTORY_RESUME_STEP $SUPERFACTORY_RESUME_FROM" > ${out}`], {
+          gpus: 1,
+          placement: [{ site: 'atl', gpus: 1 }],
+          resumeFrom: { step: 20, path: '/ckpt/step-20', at: 1, site: 'atl' },
+        });
+        await ex.start(s2);
+        await until(ex, s2.runKey, ['succeeded'], b.timeoutMs);
+        expect(readFileSync(out, 'utf8').trim()).toBe('20 /ckpt/step-20');
+      }
+    });
+  });
+}

@@ -1,0 +1,51 @@
+// Local-executor specifics beyond the shared conformance suite: re-adopting runs after a restart.
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { LocalExecutor } from '../../src/control/executors/local.js';
+import type { RunSpec } from '../../src/control/executors/types.js';
+import { tempDir, waitFor } from './helpers.js';
+
+const spec = (dir: string, runKey: string, command: string[], gpus = 2): RunSpec => ({
+  runKey,
+  jobId: runKey.split('.')[0],
+  attempt: 1,
+  tenantId: 't',
+  name: 'n',
+  model: 'llama3-8b',
+  siteId: 'atl',
+  placement: [{ site: 'atl', gpus }],
+  gpus,
+  command,
+  env: {},
+  checkpointDir: join(dir, 'ckpt', runKey.split('.')[0]),
+  resumeFrom: null,
+  checkpointable: true,
+  expectedDurationS: null,
+});
+
+describe('local executor', () => {
+  it('re-adopts a run started by a previous executor instance instead of starting it again', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'starts.txt');
+    const a = new LocalExecutor({ root: join(dir, 'runs') });
+    const s = spec(dir, 'job_a.1', ['sh', '-c', `echo $RANK >> ${marker}; sleep 2`]);
+    await a.start(s);
+    const b = new LocalExecutor({ root: join(dir, 'runs') });
+    const again = await b.start(s);
+    expect(again.phase).toBe('running');
+    expect((await b.list()).map((r) => r.runKey)).toEqual(['job_a.1']);
+    const done = await waitFor(async () => {
+      const st = (await b.status(['job_a.1'])).get('job_a.1')!;
+      return st.phase === 'succeeded' ? st : null;
+    }, 10_000);
+    expect(done.exitCode).toBe(0);
+    expect(readFileSync(marker, 'utf8').trim().split('\n').sort()).toEqual(['0', '1']);
+  });
+
+  it('refuses a gang larger than its process limit', async () => {
+    const dir = tempDir();
+    const ex = new LocalExecutor({ root: join(dir, 'runs'), maxProcesses: 4 });
+    await expect(ex.start(spec(dir, 'job_big.1', ['true'], 16))).rejects.toThrow(/limit/);
+  });
+});
