@@ -49,6 +49,46 @@ program
   .action((o) => runCommand(() => runEstimate(o)));
 
 program
+  .command('plan')
+  .description('best parallel plans and site mappings for a model on a fabric, across sites over the AI WAN')
+  .requiredOption('--model <id|file>', 'zoo model id or model JSON file')
+  .option('--fabric <id|file>', 'fabric preset or file', 'fairwater')
+  .option('--gpus <n>', 'GPU budget over all sites (default: all GPUs within power caps)')
+  .option('--sites <a,b>', 'only these sites')
+  .option('--allow <J,...>', 'allowed jurisdictions (ISO 3166-2, e.g. US-GA,US-WI)')
+  .option('--tokens <n>', 'tokens to train (default: 20 per parameter)')
+  .option('--gbs <n>', 'target global batch (sequences)')
+  .option('--tokens-per-step <n>', 'target tokens per step (default 16M)')
+  .option('--top <k>', 'plans to show', '5')
+  .option('--json', 'print one JSON object')
+  .action((o) =>
+    runCommand(async () => {
+      const { runPlan } = await import('./plan-commands.js');
+      return runPlan(o);
+    }),
+  );
+
+program
+  .command('sweep')
+  .description('best cross-site throughput over a grid of WAN capacity and latency (CSV + SVG heatmap)')
+  .requiredOption('--model <id|file>', 'zoo model id or model JSON file')
+  .option('--fabric <id|file>', 'fabric preset or file with two or more sites', 'fairwater')
+  .requiredOption('--wan-gbps <list>', 'WAN capacities, Gb/s, comma-separated')
+  .requiredOption('--wan-latency-ms <list>', 'one-way WAN latencies, ms, comma-separated')
+  .option('--sites <a,b>', 'the sites to join (default: the first two)')
+  .option('--gpus <n>', 'GPU budget')
+  .option('--gbs <n>', 'target global batch (sequences)')
+  .option('--tokens-per-step <n>', 'target tokens per step')
+  .option('--out <dir>', 'output folder', 'out/sweep')
+  .option('--json', 'print one JSON object')
+  .action((o) =>
+    runCommand(async () => {
+      const { runSweep } = await import('./plan-commands.js');
+      return runSweep(o);
+    }),
+  );
+
+program
   .command('validate-perf')
   .description('predicted vs published training throughput; writes docs/validation.md')
   .option('--no-write', 'print only')

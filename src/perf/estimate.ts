@@ -302,6 +302,7 @@ export function estimateWithTiers(
   // Pipeline across sites: each WAN boundary adds latency to fill/drain, and the link carries every DP replica's
   // activations, which can cap the steady-state rate.
   let wanPipelineSeconds = 0;
+  let wanPipelineBytes = 0;
   let steadyStage = maxStage;
   const wan = options.wan;
   if (wan && wan.ppSites > 1 && p.pp > 1) {
@@ -310,6 +311,7 @@ export function estimateWithTiers(
     const linkSeconds = linkBytesPerMicro / tierBytesPerSecond(wan.tier);
     steadyStage = Math.max(maxStage, linkSeconds);
     wanPipelineSeconds = 2 * boundaries * p.vpp * (wan.tier.latencyUs * 1e-6 + linkSeconds);
+    wanPipelineBytes = 2 * microBatches * linkBytesPerMicro;
   }
   const bubbleSeconds = ((p.pp - 1) / p.vpp) * meanStage;
   const pipelineSeconds = microBatches * steadyStage + bubbleSeconds + wanPipelineSeconds;
@@ -353,10 +355,12 @@ export function estimateWithTiers(
   // Hierarchical DP across sites: after the in-site reduce-scatter, each site ships its gradients over the WAN.
   let wanDpSeconds = 0;
   let wanDpExposed = 0;
+  let wanDpBytes = 0;
   if (wan && wan.dpSites > 1) {
     const siteGradBytes = counts.total * gradReduceBytes;
     const s = wan.dpSites;
     const ringBytes = (2 * (s - 1) * siteGradBytes) / s;
+    wanDpBytes = ringBytes;
     wanDpSeconds = 2 * (s - 1) * wan.tier.latencyUs * 1e-6 + ringBytes / tierBytesPerSecond(wan.tier);
     // Chunked and overlapped with the last micro-batch's backward and the next step's first forward.
     wanDpExposed = dpOverlap ? Math.max(wanDpSeconds * 0.05, wanDpSeconds - bwdWindow - fwdWindow) : wanDpSeconds;
@@ -410,6 +414,9 @@ export function estimateWithTiers(
     dpCommExposedSeconds: dpExposed,
     dpCommTotalSeconds: dpSeconds,
     wanCommExposedSeconds: wanDpExposed + wanPipelineSeconds,
+    wanCommTotalSeconds: wanDpSeconds + wanPipelineSeconds,
+    wanBytesPerStep: wanDpBytes + wanPipelineBytes,
+    wanOverlapWindowSeconds: wanDpBytes > 0 && dpOverlap ? bwdWindow + fwdWindow : microBatches * steadyStage,
     optimizerSeconds,
     memory: { weightsGiB, gradientsGiB, optimizerGiB, activationsGiB, reserveGiB },
     hbmGiB: tiers.gpu.hbmGiB,

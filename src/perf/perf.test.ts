@@ -99,7 +99,8 @@ const planArb = fc.record({
   sp: fc.boolean(),
   zero: fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const),
 });
-const toPlan = (r: fc.RecordValue<typeof planArb extends fc.Arbitrary<infer T> ? T : never>): Plan => ({
+type PlanDraw = typeof planArb extends fc.Arbitrary<infer T> ? T : never;
+const toPlan = (r: PlanDraw): Plan => ({
   gpus: r.tp * r.pp * r.dp,
   tp: r.tp,
   pp: r.pp,

@@ -95,6 +95,10 @@ export interface StepBreakdown {
   dpCommExposedSeconds: number;
   dpCommTotalSeconds: number;
   wanCommExposedSeconds: number;
+  /** WAN time if nothing overlapped, bytes each site sends per step, and the compute window that can hide it. */
+  wanCommTotalSeconds: number;
+  wanBytesPerStep: number;
+  wanOverlapWindowSeconds: number;
   optimizerSeconds: number;
 }
 

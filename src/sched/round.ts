@@ -86,7 +86,9 @@ export function scheduleRound(
   const sufMin = new Float64Array(n + 1);
   sufMin[n] = Infinity;
   for (let i = n - 1; i >= 0; i--) sufMin[i] = Math.min(sufMin[i + 1], ordered[i].gpus);
-  const victimsPool: RunningJob[] = running.slice();
+  // running jobs still eligible as victims (copied lazily: most rounds never need it)
+  let victimsPool: RunningJob[] | null = null;
+  const pool = (): RunningJob[] => (victimsPool ??= running.slice());
   const startedNow: RunningJob[] = [];
   let reservation: Reservation | null = null;
   let blocked = false; // strict (non-backfill) policies stop after the first blocked job
@@ -127,16 +129,17 @@ export function scheduleRound(
       }
     }
     if (!alloc && canPreempt && !reservation) {
-      const victims = policy.chooseVictims(job, work, victimsPool, nowS);
+      const victims = policy.chooseVictims(job, work, victimsPool ?? running, nowS);
       if (victims.length > 0) {
-        const vjobs = victims.map((id) => victimsPool.find((r) => r.job.id === id)).filter((r): r is RunningJob => r !== undefined);
+        const vp = pool();
+        const vjobs = victims.map((id) => vp.find((r) => r.job.id === id)).filter((r): r is RunningJob => r !== undefined);
         for (const v of vjobs) release(work, v.allocation, v.job.tenant);
         const a = policy.place(job, work, nowS);
         if (a) {
           for (const v of vjobs) {
             decisions.push({ type: 'preempt', jobId: v.job.id, forJobId: job.id });
             preempted++;
-            victimsPool.splice(victimsPool.indexOf(v), 1);
+            vp.splice(vp.indexOf(v), 1);
           }
           alloc = a;
         } else {
@@ -157,7 +160,7 @@ export function scheduleRound(
       if (policy.backfill === false) {
         blocked = true;
       } else {
-        reservation = reserve(job, work, [...victimsPool, ...startedNow], nowS);
+        reservation = reserve(job, work, startedNow.length ? [...(victimsPool ?? running), ...startedNow] : (victimsPool ?? running), nowS);
       }
     }
   }

@@ -14,6 +14,8 @@ export interface BuildStateOptions {
   powerCapW?: Record<string, number>;
   tenants?: Omit<TenantState, 'usedGpus' | 'usedPowerW'>[];
   idleFraction?: number;
+  /** Fraction of systemPowerPerGpuW a busy GPU draws on average (default 1: peak, for caps). */
+  busyFraction?: number;
   /** Initial carbon (gCO2e/kWh) and price (USD/MWh) per site id. */
   carbonGPerKWh?: Record<string, number>;
   priceUsdPerMWh?: Record<string, number>;
@@ -28,7 +30,7 @@ export function buildClusterState(fabric: Fabric, opts: BuildStateOptions = {}):
       const n = Math.ceil(p.gpus / d);
       const cap: number[] = [];
       for (let i = 0; i < n; i++) cap.push(i < n - 1 ? d : p.gpus - d * (n - 1));
-      const perGpuW = p.system.systemPowerPerGpuW * s.pue;
+      const perGpuW = p.system.systemPowerPerGpuW * s.pue * (opts.busyFraction ?? 1);
       return {
         id: p.id,
         siteId: s.id,
@@ -39,7 +41,7 @@ export function buildClusterState(fabric: Fabric, opts: BuildStateOptions = {}):
         freeGpus: p.gpus,
         failedGpus: 0,
         busyPowerPerGpuW: perGpuW,
-        idlePowerPerGpuW: perGpuW * idle,
+        idlePowerPerGpuW: p.system.systemPowerPerGpuW * s.pue * idle,
       };
     });
     const idleW = pods.reduce((a, p) => a + p.idlePowerPerGpuW * p.totalGpus, 0);

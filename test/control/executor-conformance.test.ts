@@ -157,7 +157,7 @@ for (const b of backends) {
     it('sees the latest checkpoint a run wrote and passes the resume point to the next attempt', async () => {
       const s = spec(
         dir,
-        ['sh', '-c', 'if [ "$RANK" = 0 ]; then touch "$SUPERFACTORY_CHECKPOINT_DIR/step-10"; echo step-20 > "$SUPERFACTORY_CHECKPOINT_DIR/latest"; fi; sleep 1'],
+        ['sh', '-c', 'if [ "$RANK" = 0 ]; then echo step-20 > "$SUPERFACTORY_CHECKPOINT_DIR/latest"; touch "$SUPERFACTORY_CHECKPOINT_DIR/step-10"; fi; sleep 1'],
         { gpus: 1, placement: [{ site: 'atl', gpus: 1 }], expectedDurationS: 300 },
       );
       await ex.start(s);

@@ -173,6 +173,20 @@ for (const backend of backends) {
       expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
     });
 
+    it('applies a batch of transitions, returning the errors of the ones that fail', async () => {
+      const a = (await store.submitJob(newJob())).job;
+      const b = (await store.submitJob(newJob())).job;
+      const out = await store.transitionMany([
+        { jobId: a.id, to: 'admitted', at: 45 },
+        { jobId: b.id, to: 'running', at: 45 },
+        { jobId: a.id, to: 'starting', patch: { attempt: 1 }, at: 46 },
+      ]);
+      expect((out[0] as { state: string }).state).toBe('admitted');
+      expect(out[1]).toBeInstanceOf(IllegalTransitionError);
+      expect((out[2] as { state: string }).state).toBe('starting');
+      expect((await store.getJob(b.id))?.state).toBe('queued');
+    });
+
     it('reports a missing job as not found', async () => {
       expect(await store.getJob('job_missing')).toBeNull();
       await expect(store.transitionJob({ jobId: 'job_missing', to: 'cancelled', at: 1 })).rejects.toBeInstanceOf(NotFoundError);

@@ -1,20 +1,12 @@
 // Small hand-built fabrics for tests (the real presets come from src/fabric).
+import { loadCatalog } from '../../src/fabric/index.js';
 import type { Fabric, Pod, Site, SystemSpec } from '../../src/fabric/types.js';
 
-export function system(domainGpus = 8, tdpW = 700, systemPowerPerGpuW = 1275): SystemSpec {
-  return {
-    id: `test-${domainGpus}`,
-    name: `test system ${domainGpus}`,
-    gpuId: 'h100-sxm',
-    gpu: { id: 'h100-sxm', name: 'H100', vendor: 'NVIDIA', bf16DenseTflops: 989, fp8DenseTflops: 1979, hbmGiB: 80, hbmTBps: 3.35, tdpW, source: 'test' },
-    gpusPerNode: Math.min(8, domainGpus),
-    scaleUpDomainGpus: domainGpus,
-    scaleUpGBpsPerDirection: 450,
-    scaleUpLatencyUs: 2,
-    defaultNicGbpsPerGpu: 400,
-    systemPowerPerGpuW,
-    source: 'test',
-  };
+/** A catalog system (default HGX H100, 8-GPU NVLink domains), optionally with another domain size. */
+export function system(domainGpus = 8, id = domainGpus > 8 ? 'gb200-nvl72' : 'hgx-h100'): SystemSpec {
+  const sys = loadCatalog().systems.get(id);
+  if (!sys) throw new Error(`catalog has no system ${id}`);
+  return sys.scaleUpDomainGpus === domainGpus ? sys : { ...sys, scaleUpDomainGpus: domainGpus, gpusPerNode: Math.min(sys.gpusPerNode, domainGpus) };
 }
 
 export interface SiteSpec {

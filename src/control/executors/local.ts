@@ -162,7 +162,7 @@ export class LocalExecutor implements Executor {
     try {
       return (JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as StoredSpec).members;
     } catch {
-      return readdirSync(dir).filter((f) => /^rank\d+\.pid$/.test(f)).length;
+      return readdirSync(dir).filter((f) => /^rank\d+\.pgid$/.test(f)).length;
     }
   }
 
@@ -187,7 +187,8 @@ export class LocalExecutor implements Executor {
     let succeeded = 0;
     const pids: number[] = [];
     for (let r = 0; r < n; r++) {
-      const pid = readInt(join(dir, `rank${r}.pid`));
+      // the wrapper's pid (= its process group) is written synchronously at spawn, before `launched`
+      const pid = readInt(join(dir, `rank${r}.pgid`)) ?? readInt(join(dir, `rank${r}.pid`));
       const code = readInt(join(dir, `rank${r}.exit`));
       if (pid !== null) pids.push(pid);
       if (code !== null) {
@@ -226,7 +227,7 @@ export class LocalExecutor implements Executor {
     let failed = false;
     for (let r = 0; r < n; r++) {
       const code = readInt(join(dir, `rank${r}.exit`));
-      const pid = readInt(join(dir, `rank${r}.pid`));
+      const pid = readInt(join(dir, `rank${r}.pgid`)) ?? readInt(join(dir, `rank${r}.pid`));
       if ((code !== null && code !== 0) || (code === null && pid !== null && !isAlive(pid))) failed = true;
     }
     if (failed) await this.killGang(runKey);

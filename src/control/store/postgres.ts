@@ -248,6 +248,25 @@ export class PostgresStore implements Store {
     });
   }
 
+  async transitionMany(ts: readonly Transition[]): Promise<(Job | Error)[]> {
+    // Transitions of one job stay in order; different jobs proceed in parallel.
+    const out: (Job | Error)[] = new Array(ts.length);
+    const groups = new Map<string, number[]>();
+    ts.forEach((t, i) => {
+      const g = groups.get(t.jobId);
+      if (g) g.push(i);
+      else groups.set(t.jobId, [i]);
+    });
+    const queue = [...groups.values()];
+    const worker = async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) {
+        for (const i of g) out[i] = await this.transitionJob(ts[i]).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+    return out;
+  }
+
   async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job> {
     return this.tx(`update job ${jobId}`, async (c) => {
       const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [jobId])).rows[0] as Row | undefined;

@@ -295,6 +295,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  async transitionMany(ts: readonly Transition[]): Promise<(Job | Error)[]> {
+    return this.run('transition jobs', () => {
+      this.transitionTransaction ??= this.db.transaction(this.transitionTx);
+      const one = this.transitionTransaction;
+      return this.db.transaction(() =>
+        ts.map((t) => {
+          try {
+            return one(t); // nested: a savepoint per transition
+          } catch (err) {
+            return mapError(err, `transition job ${t.jobId} to ${t.to}`);
+          }
+        }),
+      ).immediate();
+    });
+  }
+
   async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job> {
     return this.run(`update job ${jobId}`, () =>
       this.db.transaction(() => {

@@ -119,6 +119,8 @@ export interface Store {
   listJobs(filter: JobFilter): Promise<JobPage>;
   /** Applies a state-machine transition and records it as an event, atomically. */
   transitionJob(t: Transition): Promise<Job>;
+  /** Several transitions, each atomic on its own (SQLite batches them in one commit); errors are returned, not thrown. */
+  transitionMany(ts: readonly Transition[]): Promise<(Job | Error)[]>;
   /** Updates fields without a state change (plan, checkpoint); records an event when `eventType` is given. */
   updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job>;
   /** GPUs held by a tenant's jobs in active states. */

@@ -126,7 +126,7 @@ export function fairSharePolicy(): SchedulingPolicy {
       };
       const cands = running
         .filter((r) => r.job.preemptible && r.job.tenant !== job.tenant && over(r) > 0)
-        .sort((a, b) => over(b) - over(a) || b.startTimeS - a.startTimeS);
+        .sort((a, b) => over(b) - over(a) || b.startTimeS - a.startTimeS || b.job.submitTimeS - a.job.submitTimeS);
       // only take from a borrower what it borrowed
       const budget = new Map<string, number>();
       const allowed: RunningJob[] = [];

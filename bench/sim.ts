@@ -1,0 +1,66 @@
+// Benchmark of the digital twin: the whole Philly trace (82k jobs) on the fairwater fabric
+// (100,800 GB200 GPUs) with failures on, FIFO policy; plus one scheduling pass over 10,000 queued
+// jobs on fairwater (the control plane's target: under 100 ms).
+import { existsSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { loadFabric } from '../src/fabric/index.js';
+import { buildClusterState, createPolicy, scheduleRound, POLICY_NAMES, type JobRequest } from '../src/sched/index.js';
+import { simulate } from '../src/sim/simulate.js';
+import { sharedDataPath } from '../src/sim/paths.js';
+import { importPhilly, generateSynthetic, parseSyntheticSpec } from '../src/workload/index.js';
+
+export async function benchSim(): Promise<{ name: string; metrics: Record<string, number> }[]> {
+  const out: { name: string; metrics: Record<string, number> }[] = [];
+  const fabric = await loadFabric('fairwater');
+
+  // one scheduling pass over 10,000 queued jobs, cluster 90% busy
+  const spec = parseSyntheticSpec('jobs=10000,maxGpus=1024,seed=7').spec!;
+  const queue: JobRequest[] = generateSynthetic(spec);
+  for (const name of POLICY_NAMES) {
+    const policy = createPolicy(name);
+    const base = buildClusterState(fabric);
+    // fill the fleet to ~90% with 72-GPU jobs
+    const fill = generateSynthetic(parseSyntheticSpec('jobs=1260,maxGpus=72,seed=8').spec!).map((j, i) => ({ ...j, id: `fill-${i}`, gpus: 72, submitTimeS: 0 }));
+    const pre = scheduleRound(createPolicy('fifo'), base, fill, [], 0, { mutate: true, emitHolds: false });
+    const running = pre.decisions.flatMap((d) => (d.type === 'start' ? [{ job: fill.find((f) => f.id === d.jobId)!, allocation: d.allocation, startTimeS: 0, expectedEndS: 3600 + (d.jobId.length % 7) * 600 }] : []));
+    const times: number[] = [];
+    for (let k = 0; k < 7; k++) {
+      const t0 = performance.now();
+      scheduleRound(policy, base, queue, running, 10);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    out.push({ name: `sched pass 10k queued (fairwater, ${name})`, metrics: { medianMs: round(times[3]), minMs: round(times[0]), queued: queue.length, running: running.length } });
+  }
+
+  const file = sharedDataPath('jobtraces', 'philly_pollux.csv');
+  if (!existsSync(file)) throw new Error(`benchSim: ${file} not found`);
+  const t0 = performance.now();
+  const imp = importPhilly(readFileSync(file, 'utf8'));
+  const t1 = performance.now();
+  const res = simulate({ fabric, jobs: imp.jobs, policy: createPolicy('fifo'), seed: 1 });
+  const t2 = performance.now();
+  const simS = (t2 - t1) / 1000;
+  out.push({
+    name: 'simulate philly 82k jobs on fairwater (100,800 GPUs), failures on, fifo',
+    metrics: {
+      importS: round((t1 - t0) / 1000),
+      wallS: round(simS),
+      events: res.summary.events,
+      eventsPerS: Math.round(res.summary.events / simS),
+      jobs: imp.jobs.length,
+      jobsFinished: res.summary.jobsFinished,
+      failures: res.summary.failures,
+      rounds: res.summary.schedulingRounds,
+    },
+  });
+  return out;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  benchSim().then((r) => console.log(JSON.stringify(r, null, 2)));
+}

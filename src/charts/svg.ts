@@ -1,0 +1,48 @@
+// Dependency-free SVG charts for CLI outputs (heatmap, lines, CDF). Plain strings; no DOM.
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Red (0) to yellow to green (1) colour ramp. */
+function ramp(v: number): string {
+  const t = Math.max(0, Math.min(1, v));
+  const r = t < 0.5 ? 215 : Math.round(215 - (t - 0.5) * 2 * 189);
+  const g = t < 0.5 ? Math.round(48 + t * 2 * 170) : 218 - Math.round((t - 0.5) * 2 * 66);
+  const b = t < 0.5 ? 39 : Math.round(39 + (t - 0.5) * 2 * 60);
+  return `rgb(${r},${g},${b})`;
+}
+
+export function heatmapSvg(o: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  xValues: number[];
+  yValues: number[];
+  value: (x: number, y: number) => number;
+  format: (v: number) => string;
+}): string {
+  const cell = 64;
+  const left = 90;
+  const top = 50;
+  const width = left + o.xValues.length * cell + 30;
+  const height = top + o.yValues.length * cell + 70;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${escapeXml(o.title)}">`,
+    `<title>${escapeXml(o.title)}</title>`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(o.title)}</text>`,
+  ];
+  o.yValues.forEach((y, j) => {
+    parts.push(`<text x="${left - 8}" y="${top + j * cell + cell / 2 + 4}" text-anchor="end">${y}</text>`);
+    o.xValues.forEach((x, i) => {
+      const v = o.value(x, y);
+      parts.push(`<rect x="${left + i * cell}" y="${top + j * cell}" width="${cell - 2}" height="${cell - 2}" fill="${ramp(v)}"><title>${x} / ${y}: ${escapeXml(o.format(v))}</title></rect>`);
+      parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 4}" text-anchor="middle">${escapeXml(o.format(v))}</text>`);
+    });
+  });
+  o.xValues.forEach((x, i) => parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + o.yValues.length * cell + 16}" text-anchor="middle">${x}</text>`));
+  parts.push(`<text x="${left + (o.xValues.length * cell) / 2}" y="${top + o.yValues.length * cell + 40}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
+  parts.push(`<text transform="translate(20 ${top + (o.yValues.length * cell) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}

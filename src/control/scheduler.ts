@@ -1,0 +1,596 @@
+// The leader's loop: heartbeats and failover, run polling, reconciliation with the executors, planning,
+// and one scheduling pass per tick through the same src/sched policies as the digital twin.
+// Order of side effects for a start (never twice): commit `starting` with the run key, then launch;
+// after a crash a job found `starting` is launched again with the same run key, which the executor
+// adopts instead of starting twice.
+import {
+  allocate,
+  buildClusterState,
+  cloneState,
+  createPolicy,
+  isPolicyName,
+  release,
+  scheduleRound,
+  type Allocation,
+  type ClusterState,
+  type JobRequest,
+  type RunningJob,
+  type SchedulingPolicy,
+  type SiteState as SchedSite,
+} from '../sched/index.js';
+import type { Checkpoint, Job, PlacementPart, Tenant } from './domain.js';
+import { ACTIVE_STATES } from './domain.js';
+import type { ControlPlane, SiteBinding } from './control-plane.js';
+import type { Executor, RunSpec, RunStatus } from './executors/types.js';
+import { ExecutorUnavailableError, LaunchError } from './executors/types.js';
+import type { Transition } from './store/types.js';
+import { join } from 'node:path';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+export interface SchedulerOptions {
+  policy?: string | SchedulingPolicy;
+  /** Where jobs write checkpoints: <checkpointRoot>/<jobId> (shared by all attempts and sites). */
+  checkpointRoot: string;
+  /** A site whose last heartbeat is older than this is down (default 10 s). */
+  heartbeatTimeoutMs?: number;
+  /** How long a draining/suspending job may wait for its next checkpoint before it is stopped anyway (default 10 min). */
+  checkpointWaitMs?: number;
+  /** Executor calls slower than this count as a missed heartbeat (default 5 s). */
+  executorTimeoutMs?: number;
+  log?: Logger;
+  /** Called after each tick with its duration (metrics). */
+  onTick?: (ms: number, phases: Record<string, number>) => void;
+}
+
+export interface TickStats {
+  started: number;
+  preempted: number;
+  held: number;
+  finished: number;
+  requeued: number;
+  queued: number;
+  decideMs: number;
+  totalMs: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new ExecutorUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Placement parts as stored: site and GPUs, plus the pod/domain the policy chose. */
+interface StoredPart extends PlacementPart {
+  pod?: string;
+  domain?: number;
+}
+
+export class Scheduler {
+  readonly cp: ControlPlane;
+  readonly policy: SchedulingPolicy;
+  private readonly opts: Required<Omit<SchedulerOptions, 'policy' | 'onTick' | 'log'>> & Pick<SchedulerOptions, 'onTick'>;
+  private readonly log: Logger;
+  private readonly baseState: ClusterState;
+  private readonly inflight = new Set<string>();
+  private readonly planCache = new Map<string, unknown>();
+  private running = false;
+  lastStats: TickStats | null = null;
+
+  constructor(cp: ControlPlane, opts: SchedulerOptions) {
+    this.cp = cp;
+    const p = opts.policy ?? 'priority';
+    if (typeof p === 'string') {
+      if (!isPolicyName(p)) throw new Error(`unknown policy ${p}`);
+      this.policy = createPolicy(p);
+    } else this.policy = p;
+    this.opts = {
+      checkpointRoot: opts.checkpointRoot,
+      heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 10_000,
+      checkpointWaitMs: opts.checkpointWaitMs ?? 600_000,
+      executorTimeoutMs: opts.executorTimeoutMs ?? 5_000,
+      onTick: opts.onTick,
+    };
+    this.log = opts.log ?? silent;
+    this.baseState = buildClusterState(cp.fabric);
+  }
+
+  private binding(job: Job): SiteBinding | undefined {
+    const site = job.placement?.[0]?.site;
+    return site ? this.cp.bindings.get(site) : undefined;
+  }
+
+  private executors(): Executor[] {
+    return [...new Set([...this.cp.bindings.values()].map((b) => b.executor))];
+  }
+
+  runKey(job: Pick<Job, 'id'>, attempt: number): string {
+    return `${job.id}.${attempt}`;
+  }
+
+  /** One tick; ticks never overlap. Returns null when a tick is already in progress. */
+  async tick(): Promise<TickStats | null> {
+    if (this.running) return null;
+    this.running = true;
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string, since: number) => (phases[name] = performance.now() - since);
+    try {
+      let t = performance.now();
+      const requeuedByFailover = await this.heartbeats();
+      mark('heartbeats', t);
+      t = performance.now();
+      const active = (await this.cp.store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
+      const polled = await this.pollRuns(active);
+      mark('poll', t);
+      t = performance.now();
+      await this.reconcile();
+      mark('reconcile', t);
+      t = performance.now();
+      await this.planPending();
+      mark('plan', t);
+      t = performance.now();
+      const s = await this.schedule();
+      mark('schedule', t);
+      const stats: TickStats = { ...s, finished: polled, requeued: requeuedByFailover, totalMs: performance.now() - t0 };
+      this.lastStats = stats;
+      this.opts.onTick?.(stats.totalMs, phases);
+      return stats;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  // ---- heartbeats and failover ----
+
+  private async heartbeats(): Promise<number> {
+    const now = this.cp.now();
+    await Promise.all(
+      [...this.cp.bindings.values()]
+        .filter((b) => b.heartbeat === 'executor')
+        .map(async (b) => {
+          try {
+            await withTimeout(b.executor.heartbeat(), this.opts.executorTimeoutMs, `heartbeat ${b.siteId}`);
+            await this.cp.store.recordHeartbeat(b.siteId, now);
+          } catch (err) {
+            this.log.warn({ site: b.siteId, err: (err as Error).message }, 'site heartbeat failed');
+          }
+        }),
+    );
+    let requeued = 0;
+    for (const site of await this.cp.store.listSites()) {
+      const fresh = site.lastHeartbeatAt !== null && now - site.lastHeartbeatAt <= this.opts.heartbeatTimeoutMs;
+      if (fresh && site.status !== 'up') {
+        await this.cp.store.setSiteStatus(site.id, 'up', now);
+        await this.cp.store.appendEvent({ at: now, type: 'site.up', siteId: site.id });
+        this.log.info({ site: site.id }, 'site up');
+      } else if (!fresh && site.status === 'up') {
+        await this.cp.store.setSiteStatus(site.id, 'down', now);
+        await this.cp.store.appendEvent({ at: now, type: 'site.down', siteId: site.id, data: { lastHeartbeatAt: site.lastHeartbeatAt } });
+        this.log.warn({ site: site.id }, 'site missed its heartbeats: down');
+        requeued += await this.failover(site.id);
+      }
+    }
+    return requeued;
+  }
+
+  /** Requeues every active job of a down site: checkpointable ones keep their checkpoint, others restart. */
+  private async failover(siteId: string): Promise<number> {
+    const jobs = (await this.cp.store.listJobs({ states: [...ACTIVE_STATES], site: siteId, limit: 1_000_000 })).jobs;
+    const b = this.cp.bindings.get(siteId);
+    let n = 0;
+    for (const job of jobs) {
+      if (b && job.runId) {
+        // fence: best effort, the site may be unreachable (its orphans are swept when it returns)
+        await withTimeout(b.executor.cancel(job.runId), 2000, 'cancel').catch(() => {});
+      }
+      if (await this.requeue(job, `site ${siteId} down`)) n++;
+    }
+    return n;
+  }
+
+  /** active -> preempted -> queued, keeping the checkpoint only for checkpointable jobs. */
+  private async requeue(job: Job, reason: string, checkpoint?: Checkpoint | null): Promise<boolean> {
+    const at = this.cp.now();
+    const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
+    const r = await this.cp.store.transitionMany([
+      { jobId: job.id, to: 'preempted', from: [job.state], expectVersion: job.version, patch: { reason }, at },
+      {
+        jobId: job.id,
+        to: 'queued',
+        from: ['preempted'],
+        patch: { placement: null, runId: null, checkpoint: keep, reason: keep ? `${reason}; resumes from step ${keep.step}` : `${reason}; restarts from scratch` },
+        at,
+        data: { resumeStep: keep?.step ?? null },
+      },
+    ]);
+    const err = r.find((x) => x instanceof Error);
+    if (err) {
+      this.log.warn({ job: job.id, err: (err as Error).message }, 'requeue skipped');
+      return false;
+    }
+    this.log.info({ job: job.id, reason, resumeStep: keep?.step ?? null }, 'job requeued');
+    return true;
+  }
+
+  // ---- polling runs ----
+
+  private async pollRuns(active: Job[]): Promise<number> {
+    const bySite = new Map<SiteBinding, Job[]>();
+    for (const job of active) {
+      if (!job.runId || (job.state !== 'starting' && job.state !== 'running' && job.state !== 'checkpointing')) continue;
+      const b = this.binding(job);
+      if (!b) continue;
+      const list = bySite.get(b);
+      if (list) list.push(job);
+      else bySite.set(b, [job]);
+    }
+    const drained = new Set((await this.cp.store.listSites()).filter((s) => s.drained).map((s) => s.id));
+    let finished = 0;
+    await Promise.all(
+      [...bySite].map(async ([b, jobs]) => {
+        let statuses: Map<string, RunStatus>;
+        try {
+          statuses = await withTimeout(b.executor.status(jobs.map((j) => j.runId!)), this.opts.executorTimeoutMs, `status ${b.siteId}`);
+        } catch (err) {
+          this.log.warn({ site: b.siteId, err: (err as Error).message }, 'poll failed');
+          return;
+        }
+        for (const job of jobs) {
+          try {
+            finished += await this.onStatus(job, statuses.get(job.runId!)!, drained.has(b.siteId), b);
+          } catch (err) {
+            this.log.warn({ job: job.id, err: (err as Error).message }, 'status update skipped');
+          }
+        }
+      }),
+    );
+    return finished;
+  }
+
+  private async onStatus(job: Job, st: RunStatus, siteDrained: boolean, b: SiteBinding): Promise<number> {
+    const now = this.cp.now();
+    let cur = job;
+    if (st.checkpoint && (!job.checkpoint || st.checkpoint.step > job.checkpoint.step)) {
+      const checkpoint: Checkpoint = { step: st.checkpoint.step, path: st.checkpoint.path, at: now, site: b.siteId };
+      cur = await this.cp.store.updateJob(job.id, { checkpoint }, now, 'job.checkpoint', { step: checkpoint.step, path: checkpoint.path });
+      if (job.state === 'checkpointing') {
+        // the checkpoint a drain or suspend was waiting for
+        await b.executor.cancel(job.runId!).catch(() => {});
+        if (job.reason === 'suspend') {
+          await this.cp.store.transitionJob({ jobId: job.id, to: 'suspended', from: ['checkpointing'], patch: { reason: `suspended at step ${checkpoint.step}`, placement: null, runId: null }, at: now });
+        } else {
+          await this.requeue(cur, `moved off drained site ${b.siteId}`, checkpoint);
+        }
+        return 1;
+      }
+    }
+    switch (st.phase) {
+      case 'pending':
+        return 0;
+      case 'running':
+        if (cur.state === 'starting') {
+          await this.cp.store.transitionJob({ jobId: job.id, to: 'running', from: ['starting'], patch: { startedAt: now }, at: now, data: { externalId: st.externalId } });
+        } else if (cur.state === 'running' && siteDrained && cur.spec.checkpointable) {
+          await this.cp.store.transitionJob({ jobId: job.id, to: 'checkpointing', from: ['running'], patch: { reason: 'drain' }, at: now, data: { intent: 'drain' } });
+        } else if (cur.state === 'checkpointing' && cur.reason === 'drain' && !siteDrained) {
+          await this.cp.store.transitionJob({ jobId: job.id, to: 'running', from: ['checkpointing'], patch: { reason: null }, at: now, data: { intent: 'undrain' } });
+        } else if (cur.state === 'checkpointing' && now - cur.updatedAt > this.opts.checkpointWaitMs) {
+          await b.executor.cancel(job.runId!).catch(() => {});
+          if (cur.reason === 'suspend') {
+            await this.cp.store.transitionJob({ jobId: job.id, to: 'suspended', from: ['checkpointing'], patch: { reason: 'suspended (no new checkpoint in time)', placement: null, runId: null }, at: now });
+          } else await this.requeue(cur, `no checkpoint within ${this.opts.checkpointWaitMs} ms on drained site ${b.siteId}`);
+          return 1;
+        }
+        return 0;
+      case 'succeeded':
+        await this.cp.store.transitionJob({ jobId: job.id, to: 'succeeded', from: [cur.state], patch: { exitCode: st.exitCode ?? 0, finishedAt: now, reason: null }, at: now });
+        return 1;
+      case 'failed':
+        await this.cp.store.transitionJob({ jobId: job.id, to: 'failed', from: [cur.state], patch: { exitCode: st.exitCode, finishedAt: now, reason: st.reason }, at: now });
+        return 1;
+      case 'cancelled':
+        // stopped outside the control plane (scancel, kill): record it
+        await this.cp.store.transitionJob({ jobId: job.id, to: 'cancelled', from: [cur.state], patch: { exitCode: st.exitCode, finishedAt: now, reason: `stopped outside the control plane: ${st.reason ?? ''}`.trim() }, at: now });
+        return 1;
+      case 'unknown':
+        if (cur.state === 'starting') {
+          if (!this.inflight.has(job.runId!)) void this.launch(cur);
+          return 0;
+        }
+        await this.requeue(cur, `run ${job.runId} lost by the ${b.executor.kind} executor`);
+        return 1;
+    }
+  }
+
+  // ---- reconciliation: the store is the truth; runs it does not want are stopped ----
+
+  private async reconcile(): Promise<void> {
+    const active = (await this.cp.store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
+    const wanted = new Set(active.map((j) => j.runId).filter((r): r is string => r !== null));
+    for (const ex of this.executors()) {
+      let live: RunStatus[];
+      try {
+        live = await withTimeout(ex.list(), this.opts.executorTimeoutMs, 'list');
+      } catch {
+        continue;
+      }
+      for (const r of live) {
+        if (wanted.has(r.runKey) || this.inflight.has(r.runKey)) continue;
+        this.log.info({ run: r.runKey }, 'stopping a run the store does not want (cancelled, suspended, moved or orphaned)');
+        await ex.cancel(r.runKey).catch(() => {});
+      }
+    }
+    // jobs found admitted after a crash (never launched) or starting (maybe launched): launch idempotently
+    for (const j of active) {
+      if (j.state === 'admitted') await this.begin(j);
+    }
+  }
+
+  // ---- planning ----
+
+  private async planPending(): Promise<void> {
+    const planner = this.cp.planner;
+    if (!planner) return;
+    const queued = (await this.cp.store.listJobs({ states: ['queued'], limit: 1_000_000, order: 'oldest' })).jobs.filter((j) => j.plan === null);
+    const deadline = performance.now() + 200;
+    for (const job of queued) {
+      if (performance.now() > deadline) break;
+      const key = JSON.stringify([job.spec.model, job.spec.gpus, job.spec.tokens, job.spec.allowedJurisdictions]);
+      let plan = this.planCache.get(key);
+      if (plan === undefined) {
+        try {
+          const sites = this.cp.eligibleSites(job.spec);
+          const r = await planner(
+            {
+              model: job.spec.model,
+              ...(job.spec.gpus !== null ? { gpus: job.spec.gpus } : {}),
+              ...(job.spec.tokens !== null ? { tokens: job.spec.tokens } : {}),
+              sites,
+              ...(job.spec.allowedJurisdictions ? { allow: job.spec.allowedJurisdictions } : {}),
+              top: 1,
+            },
+            this.cp.fabric,
+          );
+          plan = r.plans[0] ?? { error: 'no feasible plan' };
+        } catch (err) {
+          plan = { error: (err as Error).message };
+        }
+        this.planCache.set(key, plan);
+      }
+      const gpus = job.gpus ?? (plan as { placement?: { gpus: number }[] }).placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
+      await this.cp.store.updateJob(job.id, { plan, gpus }, this.cp.now(), 'job.planned').catch(() => {});
+    }
+  }
+
+  // ---- scheduling ----
+
+  private request(job: Job, nowMs: number): JobRequest | null {
+    if (!job.gpus) return null;
+    const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
+    const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
+    const durationS = job.spec.tokens && tps ? job.spec.tokens / tps : undefined;
+    return {
+      id: job.id,
+      tenant: job.tenantId,
+      priority: job.priority,
+      gpus: job.gpus,
+      kind: 'pretraining',
+      modelId: typeof job.spec.model === 'string' ? job.spec.model : job.spec.model.name,
+      ...(job.spec.allowedJurisdictions ? { allowedJurisdictions: job.spec.allowedJurisdictions } : {}),
+      preemptible: job.spec.preemptible,
+      checkpointable: job.spec.checkpointable,
+      submitTimeS: job.createdAt / 1000,
+      ...(job.spec.deadline ? { deadlineS: job.spec.deadline / 1000 } : {}),
+      ...(durationS ? { durationS } : {}),
+      ...(job.spec.tokens ? { tokens: job.spec.tokens } : {}),
+      // a gang spans several sites only where one executor runs all of them (the twin)
+      allowMultiSite: false,
+    } satisfies JobRequest as JobRequest & { _now?: number } as JobRequest;
+    void nowMs;
+  }
+
+  private allocationOf(job: Job): Allocation | null {
+    const parts = job.placement as StoredPart[] | null;
+    if (!parts || parts.length === 0 || parts.some((p) => p.pod === undefined || p.domain === undefined)) return null;
+    const sites = [...new Set(parts.map((p) => p.site))];
+    return {
+      jobId: job.id,
+      gpus: parts.reduce((a, p) => a + p.gpus, 0),
+      parts: parts.map((p) => ({ siteId: p.site, podId: p.pod!, domain: p.domain!, gpus: p.gpus })),
+      sites,
+      pods: new Set(parts.map((p) => `${p.site}/${p.pod}`)).size,
+      domains: parts.length,
+      spread: sites.length > 1 ? 'multi-site' : 'site',
+    };
+  }
+
+  /** Builds the policy's view: fabric capacity, site status, active allocations, tenant quotas. */
+  async clusterState(active: Job[], tenants: Tenant[]): Promise<{ state: ClusterState; running: RunningJob[]; used: Map<string, number> }> {
+    const state = cloneState(this.baseState);
+    state.tenants = tenants
+      .filter((t) => t.quotaGpus !== null)
+      .map((t) => ({ id: t.id, quotaGpus: t.quotaGpus!, usedGpus: 0, usedPowerW: 0 }));
+    const siteStates = new Map((await this.cp.store.listSites()).map((s) => [s.id, s]));
+    for (const s of state.sites) {
+      const st = siteStates.get(s.id);
+      s.status = !this.cp.bindings.has(s.id) || !st || st.status !== 'up' ? 'down' : st.drained ? 'draining' : 'up';
+    }
+    const running: RunningJob[] = [];
+    const used = new Map<string, number>();
+    const nowMs = this.cp.now();
+    for (const job of active) {
+      used.set(job.tenantId, (used.get(job.tenantId) ?? 0) + (job.gpus ?? 0));
+      const alloc = this.allocationOf(job);
+      const req = this.request(job, nowMs);
+      if (!alloc || !req) continue;
+      try {
+        allocate(state, alloc, job.tenantId);
+      } catch (err) {
+        this.log.warn({ job: job.id, err: (err as Error).message }, 'allocation does not fit the fabric (changed?)');
+        continue;
+      }
+      const startS = (job.startedAt ?? job.updatedAt) / 1000;
+      running.push({ job: req, allocation: alloc, startTimeS: startS, expectedEndS: req.durationS ? startS + req.durationS : Infinity });
+    }
+    return { state, running, used };
+  }
+
+  /** One scheduling pass: decisions from the policy, then their effects (batched). */
+  async schedule(): Promise<Omit<TickStats, 'finished' | 'requeued' | 'totalMs'>> {
+    const store = this.cp.store;
+    const queuedJobs = (await store.listJobs({ states: ['queued'], limit: 1_000_000, order: 'oldest' })).jobs;
+    if (queuedJobs.length === 0) return { started: 0, preempted: 0, held: 0, queued: 0, decideMs: 0 };
+    const active = (await store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
+    const tenants = await store.listTenants();
+    const quota = new Map(tenants.map((t) => [t.id, t.quotaGpus]));
+    const t0 = performance.now();
+    const { state, running, used } = await this.clusterState(active, tenants);
+    const nowS = this.cp.now() / 1000;
+    // Jobs grouped by the sites they may use (executor kind, command); sites outside a group look down to it.
+    const groups = new Map<string, { sites: Set<string>; queue: JobRequest[] }>();
+    const byId = new Map<string, Job>();
+    for (const job of queuedJobs) {
+      const req = this.request(job, this.cp.now());
+      if (!req) continue;
+      byId.set(job.id, job);
+      const sites = this.cp.eligibleSites(job.spec);
+      const key = sites.join(',');
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { sites: new Set(sites), queue: [] }));
+      g.queue.push(req);
+    }
+    const decisions: { type: string; jobId: string; allocation?: Allocation; forJobId?: string }[] = [];
+    let held = 0;
+    const statuses = state.sites.map((s) => s.status);
+    for (const g of groups.values()) {
+      state.sites.forEach((s: SchedSite, i) => (s.status = g.sites.has(s.id) ? statuses[i] : 'down'));
+      const r = scheduleRound(this.policy, state, g.queue, running, nowS, { mutate: true, emitHolds: false });
+      decisions.push(...r.decisions);
+      held += r.held;
+    }
+    state.sites.forEach((s, i) => (s.status = statuses[i]));
+    const decideMs = performance.now() - t0;
+
+    // Effects. Preemptions first: the victims free their GPUs.
+    const at = this.cp.now();
+    let preempted = 0;
+    const activeById = new Map(active.map((j) => [j.id, j]));
+    for (const d of decisions) {
+      if (d.type !== 'preempt') continue;
+      const victim = activeById.get(d.jobId);
+      if (!victim) continue;
+      const b = this.binding(victim);
+      if (b && victim.runId) await b.executor.cancel(victim.runId).catch(() => {});
+      if (await this.requeue(victim, `preempted for ${d.forJobId}`)) preempted++;
+    }
+    const ts: Transition[] = [];
+    const starts: Job[] = [];
+    for (const d of decisions) {
+      if (d.type !== 'start' || !d.allocation) continue;
+      const job = byId.get(d.jobId)!;
+      const q = quota.get(job.tenantId);
+      const u = used.get(job.tenantId) ?? 0;
+      if (q !== null && q !== undefined && u + (job.gpus ?? 0) > q) {
+        // hard quota: hold; give the GPUs back for this pass
+        release(state, d.allocation, job.tenantId);
+        held++;
+        continue;
+      }
+      used.set(job.tenantId, u + (job.gpus ?? 0));
+      const placement: StoredPart[] = d.allocation.parts.map((p) => ({ site: p.siteId, gpus: p.gpus, pod: p.podId, domain: p.domain }));
+      const attempt = job.attempt + 1;
+      const runKey = this.runKey(job, attempt);
+      ts.push({ jobId: job.id, to: 'admitted', from: ['queued'], expectVersion: job.version, patch: { placement }, at, data: { spread: d.allocation.spread, sites: d.allocation.sites } });
+      ts.push({ jobId: job.id, to: 'starting', from: ['admitted'], patch: { attempt, runId: runKey }, at });
+      starts.push(job);
+    }
+    const results = await store.transitionMany(ts);
+    const launched: Job[] = [];
+    for (let i = 0; i < results.length; i += 2) {
+      const r = results[i + 1];
+      if (!(r instanceof Error)) launched.push(r);
+    }
+    for (const job of launched) void this.launch(job);
+    return { started: launched.length, preempted, held, queued: queuedJobs.length, decideMs };
+  }
+
+  /** admitted -> starting for a job admitted before a crash. */
+  private async begin(job: Job): Promise<void> {
+    const attempt = job.attempt + 1;
+    const started = await this.cp.store
+      .transitionJob({ jobId: job.id, to: 'starting', from: ['admitted'], expectVersion: job.version, patch: { attempt, runId: this.runKey(job, attempt) }, at: this.cp.now() })
+      .catch(() => null);
+    if (started) void this.launch(started);
+  }
+
+  runSpec(job: Job): RunSpec {
+    const placement = (job.placement ?? []).map((p) => ({ site: p.site, gpus: p.gpus }));
+    const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
+    const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
+    return {
+      runKey: job.runId!,
+      jobId: job.id,
+      attempt: job.attempt,
+      tenantId: job.tenantId,
+      name: job.name,
+      model: typeof job.spec.model === 'string' ? job.spec.model : job.spec.model.name,
+      siteId: placement[0]?.site ?? '',
+      placement,
+      gpus: job.gpus ?? 0,
+      command: job.spec.command,
+      env: job.spec.env,
+      checkpointDir: join(this.opts.checkpointRoot, job.id),
+      resumeFrom: job.spec.checkpointable ? job.checkpoint : null,
+      checkpointable: job.spec.checkpointable,
+      expectedDurationS: job.spec.tokens && tps ? job.spec.tokens / tps : null,
+    };
+  }
+
+  /** Launches (or adopts) the run of a `starting` job. */
+  async launch(job: Job): Promise<void> {
+    const b = this.binding(job);
+    if (!b || !job.runId || this.inflight.has(job.runId)) return;
+    this.inflight.add(job.runId);
+    try {
+      const st = await withTimeout(b.executor.start(this.runSpec(job)), 30_000, `start ${job.runId}`);
+      if (st.phase === 'running' || st.phase === 'succeeded' || st.phase === 'failed') {
+        await this.cp.store
+          .transitionJob({ jobId: job.id, to: 'running', from: ['starting'], patch: { startedAt: this.cp.now() }, at: this.cp.now(), data: { externalId: st.externalId } })
+          .catch(() => {});
+      }
+      this.log.info({ job: job.id, run: job.runId, site: b.siteId, phase: st.phase }, 'run launched');
+    } catch (err) {
+      if (err instanceof LaunchError) {
+        await this.cp.store
+          .transitionJob({ jobId: job.id, to: 'failed', from: ['starting'], patch: { reason: `launch failed: ${err.message}`, finishedAt: this.cp.now() }, at: this.cp.now() })
+          .catch(() => {});
+      } else {
+        this.log.warn({ job: job.id, err: (err as Error).message }, 'launch failed; retried next tick');
+      }
+    } finally {
+      this.inflight.delete(job.runId);
+    }
+  }
+
+  /** Waits for launches in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0 || this.running) await new Promise((r) => setTimeout(r, 10));
+  }
+}

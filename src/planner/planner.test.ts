@@ -1,0 +1,161 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFabric, parseFabric } from '../fabric/load.js';
+import type { Fabric } from '../fabric/types.js';
+import { checkPlan, estimateWithTiers, loadModel, tiersForFabric, type Plan } from '../perf/index.js';
+import { planOnFabric, PlannerInputError, siteViews, sweepWan } from './index.js';
+
+let fairwater: Fabric;
+beforeAll(async () => {
+  fairwater = await loadFabric('fairwater');
+});
+
+function smallFabric(): Fabric {
+  const result = parseFabric({
+    name: 'small',
+    sites: [{ id: 'one', name: 'One', lat: 40, lon: -100, jurisdiction: 'US-NE', powerMW: 50, pue: 1.2, gridZone: 'SWPP', pods: [{ system: 'dgx-h100', nodes: 8 }] }],
+    wanLinks: [],
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.fabric;
+}
+
+function twoSites(capacityGbps: number, extra: Partial<{ aJur: string; bJur: string }> = {}): Fabric {
+  const result = parseFabric({
+    name: 'two',
+    sites: [
+      { id: 'a', name: 'A', lat: 33.45, lon: -84.45, jurisdiction: extra.aJur ?? 'US-GA', powerMW: 100, pue: 1.2, gridZone: 'SOCO', pods: [{ system: 'dgx-h100', nodes: 16 }] },
+      { id: 'b', name: 'B', lat: 42.7, lon: -87.9, jurisdiction: extra.bJur ?? 'US-WI', powerMW: 100, pue: 1.2, gridZone: 'MISO', pods: [{ system: 'dgx-h100', nodes: 16 }] },
+    ],
+    wanLinks: [{ a: 'a', b: 'b', routeKm: 1400, capacityGbps }],
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.fabric;
+}
+
+describe('plan search', () => {
+  it('finds the same best plan as a brute-force search on a small single-site fabric', () => {
+    const fabric = smallFabric();
+    const model = loadModel('llama3-8b');
+    const tiers = tiersForFabric(fabric);
+    const result = planOnFabric(model, fabric, { gbs: 64, top: 1 });
+    // Brute force: every plan in the same space (all GPUs used as the planner does, no pruning), best tokens/s.
+    let best = 0;
+    for (const tp of [1, 2, 4, 8])
+      for (const cp of [1, 2])
+        for (const pp of [1, 2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 32])
+          for (const ep of [1])
+            for (const zero of [0, 1, 2, 3] as const)
+              for (const vpp of [1, 2, 3, 4, 6, 8])
+                for (const mbs of [1, 2, 4])
+                  for (const recompute of ['none', 'selective', 'full'] as const) {
+                    const dp = Math.floor(64 / (tp * cp * pp));
+                    if (dp < 1) continue;
+                    const unit = dp * mbs * (vpp > 1 ? pp : 1);
+                    const gbs = Math.max(unit, Math.round(64 / unit) * unit);
+                    if (gbs > 64 * 1.25) continue;
+                    const plan: Plan = { gpus: tp * cp * pp * dp, tp, pp, dp, cp, ep, vpp, mbs, gbs, recompute, sequenceParallel: tp > 1, zero };
+                    if (checkPlan(model, plan).length > 0) continue;
+                    const e = estimateWithTiers(model, tiers, plan);
+                    if (e.fits && e.tokensPerSecond > best) best = e.tokensPerSecond;
+                  }
+    expect(result.plans[0].effectiveTokensPerSecond).toBeCloseTo(best, 6);
+  });
+
+  it('never returns a plan that does not fit or breaks a rule (property)', () => {
+    const models = ['llama3-8b', 'llama3-70b', 'mixtral-8x7b', 'gpt3-175b'];
+    fc.assert(
+      fc.property(fc.constantFrom(...models), fc.integer({ min: 8, max: 256 }), fc.constantFrom(0.1, 10, 1000, 100000), (id, gpus, wan) => {
+        const model = loadModel(id);
+        const fabric = twoSites(wan);
+        let result;
+        try {
+          result = planOnFabric(model, fabric, { gpus, top: 10 });
+        } catch (error) {
+          expect(error).toBeInstanceOf(PlannerInputError);
+          return;
+        }
+        const views = siteViews(fabric);
+        for (const p of result.plans) {
+          expect(p.fits).toBe(true);
+          expect(p.memoryGiBPerGpu).toBeLessThanOrEqual(80 * 1e9 / 2 ** 30);
+          expect(p.gpus).toBeLessThanOrEqual(gpus);
+          for (const place of p.placement) expect(place.gpus).toBeLessThanOrEqual(views.find((v) => v.site.id === place.site)!.gpus);
+          expect(p.tp * p.pp * p.cp * p.dp).toBe(p.gpus);
+          expect(model.attentionHeads % p.tp).toBe(0);
+          expect(p.gbs % (p.mbs * p.dp)).toBe(0);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('keeps a job pinned to jurisdictions inside them (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('US-GA', 'US-WI'), fc.constantFrom('llama3-8b', 'llama3-70b'), (jurisdiction, id) => {
+        const result = planOnFabric(loadModel(id), fairwater, { allow: [jurisdiction], top: 10 });
+        for (const p of result.plans) for (const place of p.placement) expect(place.jurisdiction).toBe(jurisdiction);
+      }),
+      { numRuns: 4 },
+    );
+  });
+
+  it('with WAN capacity near zero, never synchronizes across sites every step', () => {
+    const fabric = twoSites(0.01);
+    const result = planOnFabric(loadModel('llama3-8b'), fabric, { top: 1 });
+    expect(['single-site', 'diloco', 'independent']).toContain(result.plans[0].strategy);
+  });
+
+  it('more WAN capacity never lowers the best effective throughput', () => {
+    const model = loadModel('llama3-8b');
+    let previous = 0;
+    for (const capacity of [1, 10, 100, 1000, 10000, 100000, 1000000]) {
+      const best = planOnFabric(model, twoSites(capacity), { top: 1, strategies: ['hierarchical-dp', 'pipeline-across-sites', 'diloco'] }).plans[0].effectiveTokensPerSecond;
+      expect(best).toBeGreaterThanOrEqual(previous * (1 - 1e-12));
+      previous = best;
+    }
+  });
+
+  it('respects site power caps', () => {
+    const capped = { ...fairwater, sites: fairwater.sites.map((s) => ({ ...s, powerMW: 10 })) };
+    const result = planOnFabric(loadModel('llama3-8b'), capped, { top: 3 });
+    for (const p of result.plans) {
+      for (const place of p.placement) {
+        const site = capped.sites.find((s) => s.id === place.site)!;
+        expect(place.gpus * site.pods[0].system.systemPowerPerGpuW * site.pue).toBeLessThanOrEqual(10e6);
+      }
+    }
+  });
+
+  it('rejects a model larger than all HBM with a reason', () => {
+    expect(() => planOnFabric(loadModel('llama3-405b'), smallFabric(), {})).toThrow(/more than all HBM/);
+  });
+
+  it('rejects jurisdictions the fabric does not have', () => {
+    expect(() => planOnFabric(loadModel('llama3-8b'), fairwater, { allow: ['DE-BY'] })).toThrow(PlannerInputError);
+  });
+
+  it('plans Llama 3 405B over every GPU of fairwater with a cross-site strategy and WAN figures', () => {
+    const result = planOnFabric(loadModel('llama3-405b'), fairwater, { top: 5 });
+    expect(result.plansEvaluated).toBeGreaterThan(1000);
+    const strategies = new Set(result.plans.map((p) => p.strategy));
+    expect(strategies.has('hierarchical-dp')).toBe(true);
+    expect(strategies.has('single-site')).toBe(true);
+    const hier = result.plans.find((p) => p.strategy === 'hierarchical-dp')!;
+    expect(hier.placement).toHaveLength(2);
+    expect(hier.wanGbpsUsed).toBeGreaterThan(0);
+    expect(hier.mapping.dp).toBe('wan');
+    expect(hier.mapping.tp).toBe('scale-up');
+  });
+});
+
+describe('WAN sweep', () => {
+  it('reaches the single-site throughput only with enough WAN, and reports thresholds', () => {
+    const fabric = twoSites(1000);
+    const result = sweepWan(loadModel('llama3-8b'), fabric, { wanGbpsList: [1, 100000], wanLatencyMsList: [7], strategies: undefined });
+    expect(result.cells).toHaveLength(2);
+    expect(result.cells[1].fractionOfSingleSite).toBeGreaterThanOrEqual(result.cells[0].fractionOfSingleSite);
+    const sync = result.thresholdsSynchronous[0];
+    if (sync.gbpsFor90 !== null && sync.gbpsFor95 !== null) expect(sync.gbpsFor95).toBeGreaterThanOrEqual(sync.gbpsFor90);
+  });
+});

@@ -1,0 +1,86 @@
+// Inputs and outputs of the planner.
+import type { Estimate, Recompute } from '../perf/types.js';
+
+export type Strategy = 'single-site' | 'hierarchical-dp' | 'pipeline-across-sites' | 'diloco' | 'independent';
+
+export interface PlanRequest {
+  /** GPU budget over all chosen sites (default: every GPU the sites have, within power caps). */
+  gpus?: number;
+  /** Restrict to these site ids. */
+  sites?: string[];
+  /** Allowed jurisdictions (ISO 3166-2); a job pinned to them never uses another site. */
+  allow?: string[];
+  /** Tokens to train, for time to train and energy (default: 20 tokens per parameter, Chinchilla). */
+  tokens?: number;
+  /** Target global batch in sequences, or in tokens per step; the planner searches the nearest feasible batch. */
+  gbs?: number;
+  tokensPerStep?: number;
+  top?: number;
+  /** Override every WAN link's capacity or latency (what-if and sweeps). */
+  wanCapacityGbps?: number;
+  wanLatencyMs?: number;
+  /** Token efficiency of local-SGD (DiLoCo) against synchronous training. */
+  dilocoTokenEfficiency?: number;
+  /** Which strategies to consider (default: all). */
+  strategies?: Strategy[];
+  onProgress?: (fraction: number) => void;
+}
+
+export interface SitePlacement {
+  site: string;
+  jurisdiction: string;
+  gpus: number;
+}
+
+export interface TierMapping {
+  tp: 'scale-up' | 'scale-out';
+  cp: 'scale-up' | 'scale-out';
+  ep: 'scale-up' | 'scale-out';
+  dp: 'scale-up' | 'scale-out' | 'wan';
+  pp: 'scale-up' | 'scale-out' | 'wan';
+}
+
+export interface RankedPlan {
+  strategy: Strategy;
+  placement: SitePlacement[];
+  gpus: number;
+  tp: number;
+  pp: number;
+  vpp: number;
+  dp: number;
+  cp: number;
+  ep: number;
+  mbs: number;
+  gbs: number;
+  recompute: Recompute;
+  sequenceParallel: boolean;
+  zero: 0 | 1 | 2 | 3;
+  mapping: TierMapping;
+  stepTimeSeconds: number;
+  tokensPerSecond: number;
+  effectiveTokensPerSecond: number;
+  tokenEfficiency: number;
+  modelTflopsPerGpu: number;
+  hardwareTflopsPerGpu: number;
+  mfu: number;
+  hfu: number;
+  memoryGiBPerGpu: number;
+  fits: boolean;
+  wanGbpsUsed: number;
+  wanGbpsNeeded: number;
+  diloco?: { innerSteps: number; outerBits: number; syncSeconds: number };
+  timeToTrainDays: number;
+  energyMWh: number;
+  powerMW: number;
+  bottleneck: string;
+  breakdown: Estimate['breakdown'];
+}
+
+export interface PlanResult {
+  model: string;
+  fabric: string;
+  tokens: number;
+  plans: RankedPlan[];
+  plansEvaluated: number;
+  searchSeconds: number;
+}

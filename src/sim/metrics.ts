@@ -1,0 +1,230 @@
+// Per-job results, the run summary and time series. Numbers are rounded so that summaries are
+// stable text (byte-identical for the same inputs and seed).
+import type { Fabric } from '../fabric/types.js';
+import type { JobKind } from '../sched/types.js';
+
+export interface JobResult {
+  id: string;
+  tenant: string;
+  kind: JobKind;
+  modelId: string;
+  gpus: number;
+  priority: number;
+  submitS: number;
+  firstStartS: number | null;
+  endS: number | null;
+  status: 'finished' | 'unfinished' | 'rejected';
+  reason: string;
+  /** Work at full speed (s). */
+  durationS: number;
+  /** Job completion time: end - submit (s). */
+  jctS: number | null;
+  /** Queueing delay before the first start (s). */
+  queueS: number | null;
+  /** JCT / duration. */
+  slowdown: number | null;
+  gpuSeconds: number;
+  /** Useful GPU-seconds (duration x GPUs) / GPU-seconds held. */
+  goodput: number;
+  /** Effective training time ratio: duration / (end - first start). */
+  ettr: number | null;
+  lostGpuSeconds: number;
+  interruptions: number;
+  preemptions: number;
+  sites: string[];
+  energyKWh: number;
+  emissionsKg: number;
+  costUsd: number;
+  waterL: number;
+}
+
+export interface TimeSeries {
+  tS: number[];
+  busyGpus: number[];
+  powerMW: number[];
+  carbonTPerH: number[];
+  queued: number[];
+  running: number[];
+  sites: { id: string; busyGpus: number[]; powerMW: number[]; carbonGPerKWh: number[] }[];
+}
+
+export interface SiteSummary {
+  id: string;
+  gridZone: string;
+  gpus: number;
+  energyMWh: number;
+  emissionsTCO2e: number;
+  costUsd: number;
+  waterM3: number;
+  gpuUtilization: number;
+}
+
+export interface TenantSummary {
+  id: string;
+  quotaGpus: number;
+  quotaShare: number;
+  gpuHours: number;
+  usedShare: number;
+  jobsFinished: number;
+  meanJctHours: number;
+}
+
+export interface SimSummary {
+  fabric: string;
+  policy: string;
+  scenario: string;
+  seed: number;
+  jobsTotal: number;
+  jobsFinished: number;
+  jobsUnfinished: number;
+  jobsRejected: number;
+  meanJctHours: number;
+  p50JctHours: number;
+  p99JctHours: number;
+  meanQueueHours: number;
+  p99QueueHours: number;
+  meanSlowdown: number;
+  gpuUtilization: number;
+  goodput: number;
+  meanEttr: number;
+  lostGpuHours: number;
+  interruptions: number;
+  preemptions: number;
+  failures: number;
+  failuresByKind: Record<string, number>;
+  energyMWh: number;
+  emissionsTCO2e: number;
+  waterM3: number;
+  costUsd: number;
+  /** Energy, emissions and cost attributed to jobs (busy GPUs only; the rest is idle fleet power). */
+  jobEnergyMWh: number;
+  jobEmissionsTCO2e: number;
+  jobCostUsd: number;
+  makespanHours: number;
+  events: number;
+  schedulingRounds: number;
+  speedFallbacks: number;
+  sites: SiteSummary[];
+  tenants: TenantSummary[];
+  gridSources: Record<string, { carbon: string; price: string }>;
+}
+
+const r = (x: number, d = 4): number => {
+  if (!Number.isFinite(x)) return 0;
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+};
+
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[idx];
+}
+
+export function buildSummary(a: {
+  fabric: Fabric;
+  policy: string;
+  seed: number;
+  scenario: string;
+  jobs: JobResult[];
+  endS: number;
+  events: number;
+  rounds: number;
+  busyGpuSeconds: number;
+  availGpuSeconds: number;
+  sites: SiteSummary[];
+  tenants: { id: string; quotaGpus: number }[];
+  failures: number;
+  failuresByKind: Record<string, number>;
+  gridSources: Record<string, { carbon: string; price: string }>;
+  speedFallbacks: number;
+}): SimSummary {
+  const fin = a.jobs.filter((j) => j.status === 'finished');
+  const jct = fin.map((j) => j.jctS! / 3600).sort((x, y) => x - y);
+  const queue = a.jobs.filter((j) => j.queueS !== null).map((j) => j.queueS! / 3600).sort((x, y) => x - y);
+  const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+  let held = 0;
+  let useful = 0;
+  let lost = 0;
+  for (const j of a.jobs) {
+    held += j.gpuSeconds;
+    if (j.status === 'finished') useful += j.durationS * j.gpus;
+    lost += j.lostGpuSeconds;
+  }
+  const totalGpuS = held;
+  const tenantIds = [...new Set([...a.tenants.map((t) => t.id), ...a.jobs.map((j) => j.tenant)])].sort();
+  const quotaTotal = a.tenants.reduce((s, t) => s + t.quotaGpus, 0);
+  const tenants: TenantSummary[] = tenantIds.map((id) => {
+    const js = a.jobs.filter((j) => j.tenant === id);
+    const gs = js.reduce((s, j) => s + j.gpuSeconds, 0);
+    const f = js.filter((j) => j.status === 'finished');
+    const q = a.tenants.find((t) => t.id === id)?.quotaGpus ?? 0;
+    return {
+      id,
+      quotaGpus: q,
+      quotaShare: r(quotaTotal > 0 ? q / quotaTotal : 0),
+      gpuHours: r(gs / 3600, 2),
+      usedShare: r(totalGpuS > 0 ? gs / totalGpuS : 0),
+      jobsFinished: f.length,
+      meanJctHours: r(mean(f.map((j) => j.jctS! / 3600))),
+    };
+  });
+  const sum = (k: keyof SiteSummary): number => a.sites.reduce((s, x) => s + (x[k] as number), 0);
+  return {
+    fabric: a.fabric.name,
+    policy: a.policy,
+    scenario: a.scenario,
+    seed: a.seed,
+    jobsTotal: a.jobs.length,
+    jobsFinished: fin.length,
+    jobsUnfinished: a.jobs.length - fin.length,
+    jobsRejected: a.jobs.filter((j) => j.status === 'rejected').length,
+    meanJctHours: r(mean(jct)),
+    p50JctHours: r(quantile(jct, 0.5)),
+    p99JctHours: r(quantile(jct, 0.99)),
+    meanQueueHours: r(mean(queue)),
+    p99QueueHours: r(quantile(queue, 0.99)),
+    meanSlowdown: r(mean(fin.map((j) => j.slowdown!))),
+    gpuUtilization: r(a.availGpuSeconds > 0 ? a.busyGpuSeconds / a.availGpuSeconds : 0),
+    goodput: r(held > 0 ? useful / held : 0),
+    meanEttr: r(mean(fin.filter((j) => j.ettr !== null).map((j) => j.ettr!))),
+    lostGpuHours: r(lost / 3600, 2),
+    interruptions: a.jobs.reduce((s, j) => s + j.interruptions, 0),
+    preemptions: a.jobs.reduce((s, j) => s + j.preemptions, 0),
+    failures: a.failures,
+    failuresByKind: a.failuresByKind,
+    energyMWh: r(sum('energyMWh'), 3),
+    emissionsTCO2e: r(sum('emissionsTCO2e'), 3),
+    waterM3: r(sum('waterM3'), 3),
+    costUsd: r(sum('costUsd'), 2),
+    jobEnergyMWh: r(a.jobs.reduce((t, j) => t + j.energyKWh, 0) / 1000, 3),
+    jobEmissionsTCO2e: r(a.jobs.reduce((t, j) => t + j.emissionsKg, 0) / 1000, 3),
+    jobCostUsd: r(a.jobs.reduce((t, j) => t + j.costUsd, 0), 2),
+    makespanHours: r(a.endS / 3600, 3),
+    events: a.events,
+    schedulingRounds: a.rounds,
+    speedFallbacks: a.speedFallbacks,
+    sites: a.sites.map((s) => ({ ...s, energyMWh: r(s.energyMWh, 3), emissionsTCO2e: r(s.emissionsTCO2e, 3), costUsd: r(s.costUsd, 2), waterM3: r(s.waterM3, 3), gpuUtilization: r(s.gpuUtilization) })),
+    tenants,
+    gridSources: a.gridSources,
+  };
+}
+
+const CSV_COLUMNS: (keyof JobResult)[] = [
+  'id', 'tenant', 'kind', 'modelId', 'gpus', 'priority', 'status', 'reason', 'submitS', 'firstStartS', 'endS', 'durationS', 'jctS', 'queueS', 'slowdown',
+  'gpuSeconds', 'goodput', 'ettr', 'lostGpuSeconds', 'interruptions', 'preemptions', 'sites', 'energyKWh', 'emissionsKg', 'costUsd', 'waterL',
+];
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.join(';');
+  if (typeof v === 'number') return String(r(v, 4));
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function jobsToCsv(jobs: readonly JobResult[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const j of jobs) lines.push(CSV_COLUMNS.map((c) => csvCell(j[c])).join(','));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createPolicy } from '../../src/sched/index.js';
+import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from '../../src/sim/checkpoint.js';
+import { constantGridSeries } from '../../src/sim/grid.js';
+import { LLAMA3_FAILURES_PER_GPU_HOUR, parseScenario } from '../../src/sim/scenario.js';
+import { simulate } from '../../src/sim/simulate.js';
+import { SpeedModel } from '../../src/sim/speed.js';
+import type { JobSpec } from '../../src/workload/types.js';
+import { makeFabric } from './helpers.js';
+
+const grid = { PJM: constantGridSeries('PJM', 400, 50) };
+// site a is smaller, so best-fit placement puts the jobs there first
+const fabric = makeFabric([
+  { id: 'a', gpusPerPod: 16, checkpointStorageGBps: 2 },
+  { id: 'b', gpusPerPod: 32, checkpointStorageGBps: 4 },
+]);
+const outage = parseScenario({ failures: { enabled: false }, events: [{ site: 'a', down: { from: 'day 1 00:00', to: 'day 1 06:00' } }] }).scenario!;
+
+function job(id: string, checkpointable: boolean): JobSpec {
+  return { id, tenant: 't', priority: 0, gpus: 8, kind: 'finetune', modelId: 'llama3-8b', preemptible: true, checkpointable, submitTimeS: 0, durationS: 3 * 86_400 };
+}
+
+describe('site outage', () => {
+  const res = simulate({ fabric, jobs: [job('ckpt', true), job('plain', false)], policy: createPolicy('fifo'), scenario: outage, grid, seed: 1 });
+  const byId = Object.fromEntries(res.jobs.map((j) => [j.id, j]));
+
+  it('moves checkpointable jobs to another allowed site and loses at most the work since the last checkpoint', () => {
+    const j = byId.ckpt;
+    expect(j.status).toBe('finished');
+    expect(j.interruptions).toBe(1);
+    expect(j.sites).toEqual(['a', 'b']);
+    const bytes = new SpeedModel(fabric).checkpointBytes('llama3-8b')!;
+    const tau = youngDalyIntervalS(checkpointCostS(bytes, 8, fabric.sites[0]), jobMtbfS(LLAMA3_FAILURES_PER_GPU_HOUR, 8));
+    expect(j.lostGpuSeconds).toBeGreaterThan(0);
+    expect(j.lostGpuSeconds).toBeLessThanOrEqual(tau * 8 + 1e-6);
+  });
+
+  it('restarts a non-checkpointable job from zero and counts a whole day as lost', () => {
+    const j = byId.plain;
+    expect(j.interruptions).toBe(1);
+    expect(j.lostGpuSeconds).toBeCloseTo(86_400 * 8, 3);
+    expect(j.firstStartS).toBe(0);
+    expect(j.endS).toBeCloseTo(86_400 + 3 * 86_400, 3); // restarted on b right away, full 3 days
+  });
+
+  it('does not move a job whose only allowed site is down; it waits for the site to return', () => {
+    const jobs: JobSpec[] = [{ ...job('sov', true), allowedJurisdictions: ['US'] }];
+    const f2 = makeFabric([{ id: 'a', gpusPerPod: 16 }, { id: 'eu', jurisdiction: 'EU-DE', gpusPerPod: 32 }]);
+    const r = simulate({ fabric: f2, jobs, policy: createPolicy('fifo'), scenario: outage, grid, seed: 1 });
+    expect(r.jobs[0].sites).toEqual(['a']);
+    expect(r.jobs[0].interruptions).toBe(1);
+    expect(r.jobs[0].status).toBe('finished');
+    expect(r.jobs[0].endS!).toBeGreaterThan(3 * 86_400 + 6 * 3600);
+  });
+});
