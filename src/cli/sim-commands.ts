@@ -1,0 +1,343 @@
+// `superfactory simulate` and `superfactory compare`: the fleet digital twin from the command line.
+// Commander-free: main.ts maps flags onto the option objects below. Bad input prints
+// `error: path: message (fix: hint)` lines on stderr and returns exit code 2.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadFabric } from '../fabric/index.js';
+import type { Fabric, InputIssue } from '../fabric/types.js';
+import { createPolicy, isPolicyName, POLICY_NAMES, type PolicyName } from '../sched/index.js';
+import { barChart, cdfChart, lineChart } from '../sim/charts.js';
+import { GridDataError } from '../sim/grid.js';
+import { jobsToCsv, type SimSummary } from '../sim/metrics.js';
+import { SharedDataMissingError } from '../sim/paths.js';
+import { defaultScenario, loadScenarioFile, type Scenario } from '../sim/scenario.js';
+import { ScenarioRefError, simulate, type SimResult } from '../sim/simulate.js';
+import {
+  generateSynthetic,
+  importTraceFile,
+  parseColumnMap,
+  parseSyntheticSpec,
+  TRACE_FORMATS,
+  type ImportResult,
+  type JobSpec,
+  type TraceFormat,
+} from '../workload/index.js';
+import { EXIT_BAD_INPUT, printIssues } from './errors.js';
+import { progressBar } from './progress.js';
+
+/**
+ * Options of `superfactory simulate`. Strings are accepted for numbers (as commander passes them).
+ *  --fabric F            preset id (fairwater, dgx-a100-80gb, hgx-h100-roce, dgx-h100-ib, gb200-nvl72) or a fabric file
+ *  --trace FILE          a job trace, with --trace-format philly|alibaba2023|csv (default philly)
+ *  --columns MAP         csv only: submit=COL,duration=COL,gpus=COL[,tenant=COL]
+ *  --synthetic SPEC      instead of a trace: key=value,... (see src/workload/README.md) or a JSON object
+ *  --policy P            fifo | priority | fair-share | carbon-aware (default fifo)
+ *  --scenario FILE       scenario YAML/JSON (outages, WAN degradations, failure rates, quotas; data/scenarios/)
+ *  --seed N              integer seed (default 1)
+ *  --json                print one JSON object (the summary) on stdout
+ *  --out DIR             write summary.json, jobs.csv, timeseries.csv and SVG charts
+ *  --skip-bad-rows       drop malformed trace rows (listed) instead of stopping
+ *  --limit N             use only the first N jobs of the trace (by submit time)
+ *  --horizon-days D      stop D days after the last submission (default 365); the rest is unfinished
+ *  --no-failures         turn sampled failures off (scripted scenario events still apply)
+ */
+export interface SimulateCommandOptions {
+  fabric: string;
+  trace?: string;
+  traceFormat?: string;
+  columns?: string;
+  synthetic?: string;
+  policy?: string;
+  scenario?: string;
+  seed?: string | number;
+  json?: boolean;
+  out?: string;
+  skipBadRows?: boolean;
+  limit?: string | number;
+  horizonDays?: string | number;
+  /** false for --no-failures. */
+  failures?: boolean;
+}
+
+/** Options of `superfactory compare`: the simulate inputs plus --policies P1,P2,... (default: all four). */
+export interface CompareCommandOptions extends Omit<SimulateCommandOptions, 'policy'> {
+  policies?: string;
+}
+
+interface Prepared {
+  fabric: Fabric;
+  jobs: JobSpec[];
+  scenario: Scenario;
+  seed: number;
+  horizonS?: number;
+  failures?: boolean;
+  imported?: ImportResult;
+}
+
+class BadInput extends Error {
+  constructor(readonly issues: InputIssue[]) {
+    super(issues.map((i) => i.message).join('; '));
+  }
+}
+
+function intOption(v: string | number | undefined, name: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n) || n < min || (name !== '--horizon-days' && !Number.isInteger(n))) {
+    throw new BadInput([{ path: name, message: `"${v}" is not ${name === '--horizon-days' ? 'a number' : 'an integer'} >= ${min}`, hint: `pass ${name} with a value >= ${min}` }]);
+  }
+  return n;
+}
+
+async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): Promise<Prepared> {
+  const issues: InputIssue[] = [];
+  if (!o.fabric) issues.push({ path: '--fabric', message: 'missing', hint: 'pass --fabric fairwater (or another preset id or a fabric file)' });
+  if (o.trace && o.synthetic) issues.push({ path: '--trace/--synthetic', message: 'both given', hint: 'use either --trace FILE or --synthetic SPEC' });
+  if (!o.trace && !o.synthetic) issues.push({ path: '--trace', message: 'no workload given', hint: 'pass --trace FILE --trace-format philly|alibaba2023|csv, or --synthetic jobs=1000' });
+  const format = (o.traceFormat ?? 'philly') as TraceFormat;
+  if (o.trace && !(TRACE_FORMATS as readonly string[]).includes(format)) {
+    issues.push({ path: '--trace-format', message: `unknown format "${o.traceFormat}"`, hint: `use one of ${TRACE_FORMATS.join(', ')}` });
+  }
+  if (o.columns && format !== 'csv') issues.push({ path: '--columns', message: 'only used with --trace-format csv', hint: 'add --trace-format csv or drop --columns' });
+  if (issues.length) throw new BadInput(issues);
+  const seed = intOption(o.seed, '--seed', 0) ?? 1;
+  const limit = intOption(o.limit, '--limit', 1);
+  const horizonDays = intOption(o.horizonDays, '--horizon-days', 0);
+
+  let fabric: Fabric;
+  try {
+    fabric = await loadFabric(o.fabric);
+  } catch (e) {
+    const is = (e as { issues?: InputIssue[] }).issues;
+    if (Array.isArray(is)) throw new BadInput(is.map((i) => ({ ...i, path: `--fabric ${o.fabric}: ${i.path}` })));
+    throw e;
+  }
+
+  let scenario = defaultScenario();
+  if (o.scenario) {
+    const s = loadScenarioFile(o.scenario);
+    if (!s.scenario) throw new BadInput(s.issues);
+    scenario = s.scenario;
+  }
+
+  let jobs: JobSpec[];
+  let imported: ImportResult | undefined;
+  if (o.trace) {
+    let columns;
+    if (format === 'csv') {
+      if (!o.columns) throw new BadInput([{ path: '--columns', message: 'the csv format needs a column mapping', hint: 'pass --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]' }]);
+      const c = parseColumnMap(o.columns);
+      if (!c.map) throw new BadInput(c.issues);
+      columns = c.map;
+    }
+    imported = importTraceFile(format, o.trace, { skipBadRows: o.skipBadRows ?? false, rule: { seed }, ...(limit ? { limit } : {}), ...(columns ? { columns } : {}) });
+    if (!imported.ok) {
+      const more = imported.issues.length > 20 ? [{ path: o.trace, message: `… and ${imported.issues.length - 20} more bad rows`, hint: 'pass --skip-bad-rows to drop them and continue' }] : [];
+      throw new BadInput([...imported.issues.slice(0, 20), ...more]);
+    }
+    if (imported.dropped.length) {
+      const by = new Map<string, number>();
+      for (const d of imported.dropped) {
+        const k = d.reason.replace(/ of line \d+$/, '').replace(/: .*$/, '');
+        by.set(k, (by.get(k) ?? 0) + 1);
+      }
+      stderr(`dropped ${imported.dropped.length} of ${imported.rowsRead} rows: ${[...by].map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
+    }
+    jobs = imported.jobs;
+  } else {
+    const s = parseSyntheticSpec(o.synthetic!);
+    if (!s.spec) throw new BadInput(s.issues);
+    jobs = generateSynthetic(o.seed !== undefined && !/seed=/.test(o.synthetic!) ? { ...s.spec, seed } : s.spec);
+    if (limit) jobs = jobs.slice(0, limit);
+  }
+  const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
+  return {
+    fabric,
+    jobs,
+    scenario,
+    seed,
+    ...(horizonDays !== undefined ? { horizonS: lastSubmit + horizonDays * 86_400 } : {}),
+    ...(o.failures === false ? { failures: false } : {}),
+    ...(imported ? { imported } : {}),
+  };
+}
+
+function runOne(p: Prepared, policy: PolicyName, label: string): SimResult {
+  const bar = progressBar(label);
+  const res = simulate({
+    fabric: p.fabric,
+    jobs: p.jobs,
+    policy: createPolicy(policy),
+    scenario: p.scenario,
+    seed: p.seed,
+    ...(p.horizonS !== undefined ? { horizonS: p.horizonS } : {}),
+    ...(p.failures === false ? { failures: false } : {}),
+    onProgress: (f, t) => bar.update(f, `day ${(t / 86_400).toFixed(1)}`),
+  });
+  bar.done();
+  return res;
+}
+
+/** Map thrown input errors to issues; anything else is a bug and rethrown. */
+function issuesOf(e: unknown): InputIssue[] | undefined {
+  if (e instanceof BadInput || e instanceof GridDataError) return e.issues;
+  if (e instanceof SharedDataMissingError) return [{ path: 'shared data', message: e.message, hint: 'place the shared/ folder beside the repository or set SUPERFACTORY_SHARED_DIR' }];
+  if (e instanceof ScenarioRefError) return [{ path: `--scenario ${e.path}`, message: `"${e.value}" is not in the fabric`, hint: `use one of ${e.known.join(', ')}` }];
+  return undefined;
+}
+
+export interface CommandIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const defaultIO: CommandIO = { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) };
+
+function fail(issues: InputIssue[], io: CommandIO): number {
+  if (io === defaultIO) printIssues(issues);
+  else for (const i of issues) io.stderr(`error: ${i.path}: ${i.message} (fix: ${i.hint})\n`);
+  return EXIT_BAD_INPUT;
+}
+
+function summaryLines(s: SimSummary): string {
+  const rows: [string, string][] = [
+    ['fabric / policy / seed', `${s.fabric} / ${s.policy} / ${s.seed}`],
+    ['jobs finished / unfinished', `${s.jobsFinished} / ${s.jobsUnfinished} (${s.jobsRejected} rejected)`],
+    ['JCT mean / p50 / p99 (h)', `${s.meanJctHours} / ${s.p50JctHours} / ${s.p99JctHours}`],
+    ['queueing mean / p99 (h)', `${s.meanQueueHours} / ${s.p99QueueHours}`],
+    ['mean slowdown', String(s.meanSlowdown)],
+    ['GPU utilization', `${(s.gpuUtilization * 100).toFixed(2)} %`],
+    ['goodput / mean ETTR', `${s.goodput} / ${s.meanEttr}`],
+    ['failures / interruptions / preemptions', `${s.failures} / ${s.interruptions} / ${s.preemptions}`],
+    ['lost GPU-hours', String(s.lostGpuHours)],
+    ['energy (MWh, jobs only)', `${s.energyMWh} (${s.jobEnergyMWh})`],
+    ['emissions (tCO2e, jobs only)', `${s.emissionsTCO2e} (${s.jobEmissionsTCO2e})`],
+    ['water (m3)', String(s.waterM3)],
+    ['electricity cost (USD)', String(s.costUsd)],
+    ['makespan (h) / events', `${s.makespanHours} / ${s.events}`],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+}
+
+function timeseriesCsv(r: SimResult): string {
+  const s = r.series;
+  const head = ['tS', 'busyGpus', 'powerMW', 'carbonTPerH', 'queued', 'running', ...s.sites.flatMap((x) => [`${x.id}.busyGpus`, `${x.id}.powerMW`, `${x.id}.carbonGPerKWh`])];
+  const lines = [head.join(',')];
+  for (let i = 0; i < s.tS.length; i++) {
+    lines.push([s.tS[i], s.busyGpus[i], s.powerMW[i], s.carbonTPerH[i], s.queued[i], s.running[i], ...s.sites.flatMap((x) => [x.busyGpus[i], x.powerMW[i], x.carbonGPerKWh[i]])].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function writeOutputs(dir: string, r: SimResult, fabric: Fabric): string[] {
+  mkdirSync(dir, { recursive: true });
+  const days = r.series.tS.map((t) => t / 86_400);
+  const files: [string, string][] = [
+    ['summary.json', JSON.stringify(r.summary, null, 2) + '\n'],
+    ['jobs.csv', jobsToCsv(r.jobs)],
+    ['timeseries.csv', timeseriesCsv(r)],
+    [
+      'utilization.svg',
+      lineChart(`GPU utilization (${r.summary.policy})`, 'day', 'busy GPUs (% of fleet)', days, [
+        { name: 'fleet', values: r.series.busyGpus.map((b) => (100 * b) / Math.max(1, fabric.gpus)) },
+        ...r.series.sites.map((s) => ({ name: s.id, values: s.busyGpus.map((b) => (100 * b) / Math.max(1, fabric.sites.find((x) => x.id === s.id)!.gpus)) })),
+      ]),
+    ],
+    ['power.svg', lineChart(`Facility power (${r.summary.policy})`, 'day', 'MW', days, [{ name: 'fleet', values: r.series.powerMW }, ...r.series.sites.map((s) => ({ name: s.id, values: s.powerMW }))])],
+    [
+      'carbon.svg',
+      lineChart(`Emissions rate and grid intensity (${r.summary.policy})`, 'day', 'tCO2e/h  |  gCO2/kWh / 1000', days, [
+        { name: 'fleet tCO2e/h', values: r.series.carbonTPerH },
+        ...r.series.sites.map((s) => ({ name: `${s.id} CI/1000`, values: s.carbonGPerKWh.map((c) => c / 1000) })),
+      ]),
+    ],
+    ['jct-cdf.svg', cdfChart(`JCT CDF (${r.summary.policy})`, 'JCT hours', [{ name: r.summary.policy, values: r.jobs.filter((j) => j.jctS !== null).map((j) => j.jctS! / 3600) }])],
+  ];
+  for (const [name, text] of files) writeFileSync(path.join(dir, name), text);
+  return files.map(([n]) => path.join(dir, n));
+}
+
+/** `superfactory simulate`. Returns the exit code (0, or 2 on bad input). */
+export async function runSimulate(o: SimulateCommandOptions, io: CommandIO = defaultIO): Promise<number> {
+  try {
+    const policy = o.policy ?? 'fifo';
+    if (!isPolicyName(policy)) return fail([{ path: '--policy', message: `unknown policy "${policy}"`, hint: `use one of ${POLICY_NAMES.join(', ')}` }], io);
+    const p = await prepare(o, io.stderr);
+    const res = runOne(p, policy, `simulate ${policy}`);
+    const written = o.out ? writeOutputs(o.out, res, p.fabric) : [];
+    if (o.json) {
+      io.stdout(JSON.stringify({ ...res.summary, ...(p.imported ? { import: { rowsRead: p.imported.rowsRead, jobs: p.imported.jobs.length, dropped: p.imported.dropped.length } } : {}) }) + '\n');
+    } else {
+      io.stdout(summaryLines(res.summary));
+      for (const f of written) io.stdout(`wrote ${f}\n`);
+    }
+    return 0;
+  } catch (e) {
+    const issues = issuesOf(e);
+    if (issues) return fail(issues, io);
+    throw e;
+  }
+}
+
+const COMPARE_COLUMNS: [string, (s: SimSummary) => string][] = [
+  ['policy', (s) => s.policy],
+  ['finished', (s) => String(s.jobsFinished)],
+  ['unfinished', (s) => String(s.jobsUnfinished)],
+  ['JCT mean h', (s) => s.meanJctHours.toFixed(2)],
+  ['JCT p99 h', (s) => s.p99JctHours.toFixed(2)],
+  ['queue mean h', (s) => s.meanQueueHours.toFixed(2)],
+  ['util %', (s) => (100 * s.gpuUtilization).toFixed(2)],
+  ['goodput', (s) => s.goodput.toFixed(4)],
+  ['preempt', (s) => String(s.preemptions)],
+  ['MWh', (s) => s.energyMWh.toFixed(1)],
+  ['tCO2e', (s) => s.emissionsTCO2e.toFixed(1)],
+  ['job tCO2e', (s) => s.jobEmissionsTCO2e.toFixed(1)],
+  ['cost USD', (s) => s.costUsd.toFixed(0)],
+];
+
+export function formatCompareTable(summaries: SimSummary[]): string {
+  const head = COMPARE_COLUMNS.map((c) => c[0]);
+  const rows = summaries.map((s) => COMPARE_COLUMNS.map((c) => c[1](s)));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `superfactory compare`. Same inputs, several policies; table (or one JSON object) and charts. */
+export async function runCompare(o: CompareCommandOptions, io: CommandIO = defaultIO): Promise<number> {
+  try {
+    const names = (o.policies ?? POLICY_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = names.filter((n) => !isPolicyName(n));
+    if (bad.length || names.length === 0) return fail([{ path: '--policies', message: bad.length ? `unknown polic${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}` : 'empty', hint: `use a comma-separated list of ${POLICY_NAMES.join(', ')}` }], io);
+    const p = await prepare(o, io.stderr);
+    const results = (names as PolicyName[]).map((n) => runOne(p, n, `compare ${n}`));
+    const summaries = results.map((r) => r.summary);
+    const written: string[] = [];
+    if (o.out) {
+      mkdirSync(o.out, { recursive: true });
+      const metrics = ['mean JCT', 'p99 JCT', 'mean queue', 'utilization', 'goodput', 'energy', 'emissions', 'cost'];
+      const svg = barChart('Policy comparison', metrics, summaries.map((s) => ({ name: s.policy, values: [s.meanJctHours, s.p99JctHours, s.meanQueueHours, s.gpuUtilization, s.goodput, s.energyMWh, s.emissionsTCO2e, s.costUsd] })));
+      const cdf = cdfChart('JCT CDF by policy', 'JCT hours', results.map((r) => ({ name: r.summary.policy, values: r.jobs.filter((j) => j.jctS !== null).map((j) => j.jctS! / 3600) })));
+      const files: [string, string][] = [
+        ['compare.json', JSON.stringify({ policies: summaries }, null, 2) + '\n'],
+        ['compare.svg', svg],
+        ['compare-jct-cdf.svg', cdf],
+      ];
+      for (const [n, t] of files) {
+        writeFileSync(path.join(o.out, n), t);
+        written.push(path.join(o.out, n));
+      }
+    }
+    if (o.json) io.stdout(JSON.stringify({ policies: Object.fromEntries(summaries.map((s) => [s.policy, s])) }) + '\n');
+    else {
+      io.stdout(formatCompareTable(summaries));
+      for (const f of written) io.stdout(`wrote ${f}\n`);
+    }
+    return 0;
+  } catch (e) {
+    const issues = issuesOf(e);
+    if (issues) return fail(issues, io);
+    throw e;
+  }
+}
