@@ -89,6 +89,20 @@ program
   );
 
 program
+  .command('overview')
+  .description('validate a fabric and show the best plan of each zoo model on it')
+  .option('--fabric <id|file>', 'fabric preset or file', 'fairwater')
+  .option('--gpus <n>', 'GPU budget per job', '16384')
+  .action((o: { fabric: string; gpus: string }) =>
+    runCommand(async () => {
+      const { fabricOverview } = await import('./overview.js');
+      process.stdout.write(`${await fabricOverview(o.fabric, Number(o.gpus))}
+`);
+      return 0;
+    }),
+  );
+
+program
   .command('validate-perf')
   .description('predicted vs published training throughput; writes docs/validation.md')
   .option('--no-write', 'print only')

@@ -1,5 +1,5 @@
 // One scheduling pass, shared by the simulator and the live control plane.
-import { placeGang, whyNotPlaced, eligibleSites, multiSiteAllowed } from './placement.js';
+import { whyNotPlaced, eligibleSites, multiSiteAllowed } from './placement.js';
 import { allocate, cloneState, jurisdictionAllowed, release } from './state.js';
 import type { Allocation, ClusterState, Decision, JobRequest, RoundOptions, RoundResult, RunningJob, SchedulingPolicy } from './types.js';
 

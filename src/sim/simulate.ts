@@ -1,7 +1,7 @@
 // The fleet digital twin: a deterministic discrete-event simulation of a workload on a fabric,
 // driven through a src/sched policy, with failures, checkpoints, energy, carbon, water and cost.
 import type { Fabric } from '../fabric/types.js';
-import { allocate, buildClusterState, release, repairGpus, setFailedGpus, jurisdictionAllowed } from '../sched/state.js';
+import { buildClusterState, release, repairGpus, setFailedGpus, jurisdictionAllowed } from '../sched/state.js';
 import { scheduleRound } from '../sched/round.js';
 import type { Allocation, ClusterState, JobRequest, RunningJob, SchedulingPolicy, SiteState } from '../sched/types.js';
 import type { JobSpec } from '../workload/types.js';

@@ -93,7 +93,7 @@ describe('API contract', () => {
     expect(byState.status).toBe(200);
     const bad = await t.req('GET', '/v1/jobs?state=flying', alice);
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0]).toMatchObject({ path: 'state' });
+    expect(bad.body.errors[0].path).toMatch(/^state/);
     const site = await t.req('GET', '/v1/jobs?site=atl', t.admin);
     expect(site.body.jobs.every((j: { sites: string[] }) => j.sites.includes('atl'))).toBe(true);
   });

@@ -1,8 +1,8 @@
-// Test fixtures: a tiny two-site fabric (8 GPUs per site, jurisdictions US-GA and US-WI) built from
-// the fairwater preset's hardware, and a server factory over real HTTP on 127.0.0.1, port 0.
+// Test fixtures: a tiny two-site fabric (8 GPUs per site, jurisdictions US-GA and US-WI) and a server factory over real HTTP on 127.0.0.1, port 0.
 import { join } from 'node:path';
 import { loadFabric } from '../../src/fabric/index.js';
-import type { Fabric, Site } from '../../src/fabric/types.js';
+import type { Fabric } from '../../src/fabric/types.js';
+import { fileURLToPath } from 'node:url';
 import type { SiteBinding } from '../../src/control/control-plane.js';
 import { LocalExecutor } from '../../src/control/executors/local.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
@@ -11,20 +11,11 @@ import type { Store } from '../../src/control/store/types.js';
 import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from '../../src/control/server.js';
 import { tempDir } from './helpers.js';
 
-export async function tinyFabric(gpusPerSite = 8): Promise<Fabric> {
-  const fw = await loadFabric('fairwater');
-  const pod0 = fw.sites[0].pods[0];
-  const system = { ...pod0.system, gpusPerNode: 8, scaleUpDomainGpus: 8 };
-  const site = (id: string, jurisdiction: string, base: Site): Site => ({
-    ...base,
-    id,
-    name: id.toUpperCase(),
-    jurisdiction,
-    pods: [{ ...pod0, id: `${id}-pod0`, system, nodes: gpusPerSite / 8, racks: null, gpus: gpusPerSite, network: { ...pod0.network, fullBisectionGpus: gpusPerSite } }],
-    gpus: gpusPerSite,
-  });
-  const sites = [site('atl', 'US-GA', fw.sites[0]), site('wi', 'US-WI', fw.sites[1] ?? fw.sites[0])];
-  return { name: 'tiny', description: 'two 8-GPU sites for tests', sites, wanLinks: fw.wanLinks.slice(0, 1), gpus: gpusPerSite * 2 };
+export const TWO_SITES = fileURLToPath(new URL('./data/two-sites.yaml', import.meta.url));
+
+/** Two 8-GPU sites: atl (US-GA) and wi (US-WI). */
+export async function tinyFabric(): Promise<Fabric> {
+  return loadFabric(TWO_SITES);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read loosely in tests
