@@ -9,27 +9,22 @@ export interface BenchResult {
   notes?: string;
 }
 
-type Suite = { title: string; load: () => Promise<() => Promise<BenchResult[]>> };
+type Suite = { title: string; module: string; entry: string };
 
 const suites: Suite[] = [
-  { title: 'Performance model', load: async () => (await import('./perf.js')).benchPerf },
-  { title: 'Planner', load: async () => (await import('./planner.js')).benchPlanner },
-  { title: 'Digital twin', load: async () => (await import('./sim.js')).benchSim },
-  { title: 'Control plane', load: async () => (await import('./control.js')).benchControl },
-  { title: 'Dashboard', load: async () => (await import('./dashboard.js')).benchDashboard },
+  { title: 'Performance model', module: 'perf', entry: 'benchPerf' },
+  { title: 'Planner', module: 'planner', entry: 'benchPlanner' },
+  { title: 'Digital twin', module: 'sim', entry: 'benchSim' },
+  { title: 'Control plane', module: 'control', entry: 'benchControl' },
+  { title: 'Dashboard', module: 'dashboard', entry: 'benchDashboard' },
 ];
 
 const only = process.argv.slice(2);
 const sections: string[] = [];
 for (const suite of suites) {
   if (only.length > 0 && !only.some((o) => suite.title.toLowerCase().includes(o.toLowerCase()))) continue;
-  let run: () => Promise<BenchResult[]>;
-  try {
-    run = await suite.load();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') continue;
-    throw error;
-  }
+  const loaded = (await import(`./${suite.module}.js`)) as Record<string, () => Promise<BenchResult[]>>;
+  const run = loaded[suite.entry];
   process.stderr.write(`bench: ${suite.title}...\n`);
   const results = await run();
   const lines = [`## ${suite.title}`, '', '| benchmark | metric | value |', '|---|---|---:|'];

@@ -433,7 +433,7 @@ export function estimateWithTiers(
     memoryGiBPerGpu,
     fits,
     breakdown,
-    bottleneck: describeBottleneck(stepTimeSeconds, breakdown, memoryGiBPerGpu, tiers.gpu.hbmGiB),
+    bottleneck: describeBottleneck(stepTimeSeconds, breakdown, memoryGiBPerGpu, tiers.gpu.hbmGiB, t <= tiers.scaleUpDomainGpus),
   };
 }
 
@@ -454,13 +454,13 @@ function forwardFlops(model: ModelSpec, shape: LayerShape, seq: number): { total
 
 type Breakdown = Estimate['breakdown'];
 
-export function describeBottleneck(step: number, b: Breakdown, memoryGiB: number, hbmGiB: number): string {
+export function describeBottleneck(step: number, b: Breakdown, memoryGiB: number, hbmGiB: number, tpInsideDomain = true): string {
   if (memoryGiB > hbmGiB) {
     return `does not fit: needs ${memoryGiB.toFixed(1)} GiB per GPU of ${hbmGiB.toFixed(1)} GiB; raise tp/pp, recompute, or ZeRO stage`;
   }
   const parts: Array<[string, number, string]> = [
     ['compute', b.computeSeconds, 'larger GEMMs (bigger micro-batch, less TP) or faster GPUs'],
-    ['tensor-parallel communication', b.tpCommSeconds, 'keep TP inside the scale-up domain, or lower TP'],
+    ['tensor-parallel communication', b.tpCommSeconds, tpInsideDomain ? 'lower TP (more PP or CP), or overlap TP communication with GEMMs' : 'TP crosses the scale-up domain: keep TP inside it'],
     ['context-parallel communication', b.cpCommSeconds, 'lower CP or keep it inside the scale-up domain'],
     ['expert-parallel all-to-all', b.epCommSeconds, 'keep EP inside the scale-up domain, or lower EP'],
     ['pipeline bubble', b.pipelineBubbleSeconds, 'more micro-batches (larger global batch), interleaving (vpp) or lower PP'],
