@@ -20,11 +20,15 @@ export function heatmapSvg(o: {
   yValues: number[];
   value: (x: number, y: number) => number;
   format: (v: number) => string;
+  /** A second line in each cell (e.g. the winning strategy). */
+  note?: (x: number, y: number) => string;
+  /** Values mapped onto the colour ramp: [min, max]. */
+  domain?: [number, number];
 }): string {
-  const cell = 64;
+  const cell = 84;
   const left = 90;
   const top = 50;
-  const width = left + o.xValues.length * cell + 30;
+  const width = Math.max(left + o.xValues.length * cell + 30, o.title.length * 7.5 + 40);
   const height = top + o.yValues.length * cell + 70;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${escapeXml(o.title)}">`,
@@ -36,8 +40,11 @@ export function heatmapSvg(o: {
     parts.push(`<text x="${left - 8}" y="${top + j * cell + cell / 2 + 4}" text-anchor="end">${y}</text>`);
     o.xValues.forEach((x, i) => {
       const v = o.value(x, y);
-      parts.push(`<rect x="${left + i * cell}" y="${top + j * cell}" width="${cell - 2}" height="${cell - 2}" fill="${ramp(v)}"><title>${x} / ${y}: ${escapeXml(o.format(v))}</title></rect>`);
-      parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 4}" text-anchor="middle">${escapeXml(o.format(v))}</text>`);
+      const [lo, hi] = o.domain ?? [0, 1];
+      const note = o.note?.(x, y);
+      parts.push(`<rect x="${left + i * cell}" y="${top + j * cell}" width="${cell - 2}" height="${cell - 2}" fill="${ramp((v - lo) / (hi - lo))}"><title>${x} / ${y}: ${escapeXml(o.format(v))}${note ? ` (${escapeXml(note)})` : ''}</title></rect>`);
+      parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + (note ? -2 : 4)}" text-anchor="middle" font-weight="bold">${escapeXml(o.format(v))}</text>`);
+      if (note) parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 14}" text-anchor="middle" font-size="10">${escapeXml(note)}</text>`);
     });
   });
   o.xValues.forEach((x, i) => parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + o.yValues.length * cell + 16}" text-anchor="middle">${x}</text>`));

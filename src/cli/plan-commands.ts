@@ -118,9 +118,9 @@ export async function runPlan(o: PlanCliOptions): Promise<number> {
 
 const strategyShort: Record<RankedPlan['strategy'], string> = {
   'single-site': 'single site',
-  'hierarchical-dp': 'hier. DP over WAN',
-  'pipeline-across-sites': 'PP across sites',
-  diloco: 'DiLoCo (local SGD)',
+  'hierarchical-dp': 'hier. DP (WAN)',
+  'pipeline-across-sites': 'PP x sites',
+  diloco: 'DiLoCo',
   independent: 'independent runs',
 };
 
@@ -202,6 +202,8 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
       yValues: wanLatencyMs,
       value: (x, y) => result.cells.find((c) => c.wanGbps === x && c.wanLatencyMs === y)?.fractionOfSingleSite ?? 0,
       format: (v) => `${Math.round(v * 100)}%`,
+      note: (x, y) => strategyShort[(result.cells.find((c) => c.wanGbps === x && c.wanLatencyMs === y)?.strategy ?? 'single-site') as RankedPlan['strategy']],
+      domain: [0.5, 1],
     }),
   );
   writeFileSync(join(outDir, 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);

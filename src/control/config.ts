@@ -60,6 +60,8 @@ export const ServeConfigSchema = z
     replicaId: z.string().optional(),
     rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().int().positive() }).strict().optional(),
     logLevel: z.string().optional(),
+    /** Run the scheduler loop when leader (default true); false: an API-only replica. */
+    schedule: z.boolean().default(true),
     /** Site id -> executor; sites of the fabric not listed get none (nothing is scheduled there). '*' applies to all. */
     sites: z.record(z.string(), SiteConfig).default({ '*': { executor: 'twin', heartbeat: 'executor' } }),
   })
@@ -128,6 +130,7 @@ export async function serverFromConfig(cfg: ServeConfig, extra: Partial<ServerOp
     leaseTtlMs: cfg.leaseTtlMs,
     replicaId: cfg.replicaId,
     rateLimit: cfg.rateLimit,
+    schedule: cfg.schedule,
     logger: { level: cfg.logLevel ?? process.env.LOG_LEVEL ?? 'info' },
     ...extra,
   });

@@ -466,7 +466,9 @@ export class Scheduler {
     // Jobs grouped by the sites they may use (executor kind, command); sites outside a group look down to it.
     const groups = new Map<string, { sites: Set<string>; queue: JobRequest[] }>();
     const byId = new Map<string, Job>();
+    const waitForPlans = this.cp.planner !== null;
     for (const job of queuedJobs) {
+      if (waitForPlans && job.plan === null) continue; // planned on a coming tick (planPending)
       const req = this.request(job, this.cp.now());
       if (!req) continue;
       byId.set(job.id, job);

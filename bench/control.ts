@@ -1,0 +1,157 @@
+// Control-plane benchmarks: POST /v1/jobs submissions per second and p99 latency over loopback
+// (autocannon, 5 s, 50 connections, server in its own process) on SQLite and, when reachable,
+// PostgreSQL; and one scheduling pass over 10,000 queued jobs on the fairwater preset.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import YAML from 'yaml';
+import { loadFabric } from '../src/fabric/index.js';
+import { ControlPlane } from '../src/control/control-plane.js';
+import { Scheduler } from '../src/control/scheduler.js';
+import { TwinExecutor } from '../src/control/executors/twin.js';
+import { SqliteStore } from '../src/control/store/sqlite.js';
+
+interface BenchResult {
+  name: string;
+  metrics: Record<string, number>;
+  notes?: string;
+}
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const TOKEN = 'sf_bench-admin-token-0123456789abcdef';
+
+async function startServer(store: string, dir: string): Promise<{ url: string; stop: () => void }> {
+  const cfg = join(dir, 'bench.yaml');
+  writeFileSync(
+    cfg,
+    YAML.stringify({
+      port: 0,
+      store,
+      fabric: 'fairwater',
+      adminToken: TOKEN,
+      schedule: false,
+      logLevel: 'warn',
+      checkpointRoot: join(dir, 'ckpt'),
+      rateLimit: { perSecond: 1e6, burst: 1e6 },
+      sites: { '*': { executor: 'twin' } },
+    }),
+  );
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/control/main-for-tests.ts'), cfg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (c) => reject(new Error(`bench server exited ${c}`)));
+  });
+  return { url, stop: () => proc.kill('SIGKILL') };
+}
+
+async function submissions(name: string, store: string, dir: string): Promise<BenchResult> {
+  const s = await startServer(store, dir);
+  try {
+    const body = JSON.stringify({ name: 'bench', model: 'llama3-8b', gpus: 64, command: ['true'] });
+    const opts = {
+      url: `${s.url}/v1/jobs`,
+      method: 'POST' as const,
+      connections: 50,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body,
+    };
+    await autocannon({ ...opts, duration: 1 }); // warm-up
+    const r = await autocannon({ ...opts, duration: 5 });
+    return {
+      name,
+      metrics: {
+        'submissions/s': Math.round(r.requests.average),
+        'p50 ms': r.latency.p50,
+        'p99 ms': r.latency.p99,
+        '2xx': r['2xx'],
+        'non-2xx': r.non2xx,
+        errors: r.errors,
+      },
+      notes: 'autocannon 5 s, 50 connections, loopback, server in its own process, scheduler off',
+    };
+  } finally {
+    s.stop();
+  }
+}
+
+async function pgUrl(): Promise<string | null> {
+  const url = process.env.SUPERFACTORY_PG_URL;
+  if (!url) return null;
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    const db = `sf_bench_${process.pid}`;
+    await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${db}`);
+    const u = new URL(url);
+    u.pathname = `/${db}`;
+    return u.toString();
+  } catch {
+    return null;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+async function schedulingPass(dir: string): Promise<BenchResult> {
+  const fabric = await loadFabric('fairwater');
+  const store = new SqliteStore({ path: join(dir, 'sched.db') });
+  await store.migrate();
+  await store.createTenant({ id: 't', name: 't', quotaGpus: null, allowedJurisdictions: null, at: 0 });
+  const twin = new TwinExecutor();
+  const cp = new ControlPlane({ store, fabric, sites: fabric.sites.map((s) => ({ siteId: s.id, executor: twin, heartbeat: 'executor' as const })) });
+  await cp.init();
+  for (const s of fabric.sites) {
+    await store.recordHeartbeat(s.id, Date.now());
+    await store.setSiteStatus(s.id, 'up', Date.now());
+  }
+  const sizes = [8, 16, 64, 72, 144, 256, 512, 1024, 2048, 4096];
+  const n = 10_000;
+  for (let i = 0; i < n; i++) {
+    const gpus = sizes[(i * 7) % sizes.length];
+    await store.submitJob({
+      id: `job_bench${i}`,
+      tenantId: 't',
+      name: `b${i}`,
+      spec: { model: 'llama3-8b', gpus, tokens: null, priority: i % 5, allowedJurisdictions: i % 3 === 0 ? ['US-WI'] : null, checkpointable: true, preemptible: true, deadline: null, command: null, executor: null, env: {} },
+      gpus,
+      priority: i % 5,
+      idempotencyKey: null,
+      at: i,
+    });
+  }
+  const sched = new Scheduler(cp, { checkpointRoot: join(dir, 'ckpt') });
+  const t0 = performance.now();
+  const r = await sched.schedule();
+  const total = performance.now() - t0;
+  await store.close();
+  return {
+    name: 'scheduling pass, 10,000 queued jobs, fairwater (priority policy)',
+    metrics: { 'decide ms': r.decideMs, 'decide + persist ms': total, started: r.started, held: r.held },
+    notes: 'decide: ClusterState + scheduleRound (src/sched); persist: admitted+starting transitions in one SQLite commit',
+  };
+}
+
+export async function benchControl(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-bench-control-'));
+  const out: BenchResult[] = [];
+  out.push(await submissions('POST /v1/jobs on SQLite (WAL, synchronous=NORMAL)', join(dir, 'bench.db'), dir));
+  const url = await pgUrl();
+  if (url) out.push(await submissions('POST /v1/jobs on PostgreSQL 15 (synchronous_commit=on)', url, dir));
+  else out.push({ name: 'POST /v1/jobs on PostgreSQL', metrics: {}, notes: 'skipped: SUPERFACTORY_PG_URL not set or unreachable' });
+  out.push(await schedulingPass(dir));
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await benchControl()) console.log(JSON.stringify(r));
+}
