@@ -13,6 +13,7 @@ import {
   scheduleRound,
   type Allocation,
   type ClusterState,
+  type Decision,
   type JobRequest,
   type RunningJob,
   type SchedulingPolicy,
@@ -452,14 +453,12 @@ export class Scheduler {
     return { state, running, used };
   }
 
-  /** One scheduling pass: decisions from the policy, then their effects (batched). */
-  async schedule(): Promise<Omit<TickStats, 'finished' | 'requeued' | 'totalMs'>> {
-    const store = this.cp.store;
-    const queuedJobs = (await store.listJobs({ states: ['queued'], limit: 1_000_000, order: 'oldest' })).jobs;
-    if (queuedJobs.length === 0) return { started: 0, preempted: 0, held: 0, queued: 0, decideMs: 0 };
-    const active = (await store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
-    const tenants = await store.listTenants();
-    const quota = new Map(tenants.map((t) => [t.id, t.quotaGpus]));
+  /** The policy's decisions for a queue, without side effects (also what the benchmark times). */
+  async decide(
+    queuedJobs: Job[],
+    active: Job[],
+    tenants: Tenant[],
+  ): Promise<{ decisions: Decision[]; held: number; state: ClusterState; used: Map<string, number>; byId: Map<string, Job>; decideMs: number }> {
     const t0 = performance.now();
     const { state, running, used } = await this.clusterState(active, tenants);
     const nowS = this.cp.now() / 1000;
@@ -467,18 +466,21 @@ export class Scheduler {
     const groups = new Map<string, { sites: Set<string>; queue: JobRequest[] }>();
     const byId = new Map<string, Job>();
     const waitForPlans = this.cp.planner !== null;
+    const eligible = new Map<string, string[]>();
     for (const job of queuedJobs) {
       if (waitForPlans && job.plan === null) continue; // planned on a coming tick (planPending)
       const req = this.request(job, this.cp.now());
       if (!req) continue;
       byId.set(job.id, job);
-      const sites = this.cp.eligibleSites(job.spec);
+      const ek = `${job.spec.executor ?? ''}|${job.spec.command ? 1 : 0}|${job.spec.allowedJurisdictions?.join(',') ?? ''}`;
+      let sites = eligible.get(ek);
+      if (!sites) eligible.set(ek, (sites = this.cp.eligibleSites(job.spec)));
       const key = sites.join(',');
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { sites: new Set(sites), queue: [] }));
       g.queue.push(req);
     }
-    const decisions: { type: string; jobId: string; allocation?: Allocation; forJobId?: string }[] = [];
+    const decisions: Decision[] = [];
     let held = 0;
     const statuses = state.sites.map((s) => s.status);
     for (const g of groups.values()) {
@@ -488,7 +490,20 @@ export class Scheduler {
       held += r.held;
     }
     state.sites.forEach((s, i) => (s.status = statuses[i]));
-    const decideMs = performance.now() - t0;
+    return { decisions, held, state, used, byId, decideMs: performance.now() - t0 };
+  }
+
+  /** One scheduling pass: decisions from the policy, then their effects (batched). */
+  async schedule(): Promise<Omit<TickStats, 'finished' | 'requeued' | 'totalMs'>> {
+    const store = this.cp.store;
+    const queuedJobs = (await store.listJobs({ states: ['queued'], limit: 1_000_000, order: 'oldest' })).jobs;
+    if (queuedJobs.length === 0) return { started: 0, preempted: 0, held: 0, queued: 0, decideMs: 0 };
+    const active = (await store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
+    const tenants = await store.listTenants();
+    const quota = new Map(tenants.map((t) => [t.id, t.quotaGpus]));
+    const d0 = await this.decide(queuedJobs, active, tenants);
+    const { decisions, state, used, byId, decideMs } = d0;
+    let held = d0.held;
 
     // Effects. Preemptions first: the victims free their GPUs.
     const at = this.cp.now();
@@ -505,7 +520,7 @@ export class Scheduler {
     const ts: Transition[] = [];
     const starts: Job[] = [];
     for (const d of decisions) {
-      if (d.type !== 'start' || !d.allocation) continue;
+      if (d.type !== 'start') continue;
       const job = byId.get(d.jobId)!;
       const q = quota.get(job.tenantId);
       const u = used.get(job.tenantId) ?? 0;

@@ -232,10 +232,50 @@ export class SqliteStore implements Store {
   };
   private submitTransaction?: Database.Transaction<(j: NewJob) => SubmitResult>;
 
+  // Group commit: submissions that arrive in the same event-loop turn share one transaction, so a
+  // burst writes each touched B-tree page to the WAL once instead of once per job. Each job is still
+  // acknowledged only after the commit that holds it.
+  private pending: { job: NewJob; resolve: (r: SubmitResult) => void; reject: (e: Error) => void }[] = [];
+  private flushScheduled = false;
+
   async submitJob(j: NewJob): Promise<SubmitResult> {
-    return this.run(`submit job ${j.id}`, () => {
-      this.submitTransaction ??= this.db.transaction(this.submitTx);
-      return this.submitTransaction.immediate(j);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ job: j, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushSubmits());
+      }
+    });
+  }
+
+  private flushSubmits(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    this.submitTransaction ??= this.db.transaction(this.submitTx);
+    const one = this.submitTransaction;
+    const results: (SubmitResult | Error)[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            try {
+              results.push(one(p.job)); // nested: a savepoint per job, so one bad job fails alone
+            } catch (err) {
+              results.push(mapError(err, `submit job ${p.job.id}`));
+            }
+          }
+        })
+        .immediate();
+    } catch (err) {
+      const e = mapError(err, 'submit jobs');
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i];
+      if (r instanceof Error) p.reject(r);
+      else p.resolve(r);
     });
   }
 
