@@ -1,6 +1,6 @@
 // The HTTP API (fastify): /v1 REST, OpenAPI 3 at /openapi.json, docs at /docs, /healthz, /metrics,
 // server-sent events, and the web dashboard from web/dist when it has been built.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';

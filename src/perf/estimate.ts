@@ -20,6 +20,8 @@ const HBM_STREAM_EFFICIENCY = 0.9;
  * fitted once to all published cases in data/validation (docs/validation.md); an assumption, not a datasheet figure.
  */
 export const SUSTAINED_KERNEL_EFFICIENCY = 0.78;
+/** Share of the s x s score matrix a causal decoder computes (the upper triangle is masked). */
+const CAUSAL_FRACTION = 0.5;
 /** Cross-entropy over the logits: write FP32 logits, softmax read/write, gradient write (bytes per logit). */
 const LOSS_BYTES_PER_LOGIT = 16;
 /** TP communication overlapped with GEMMs is split into chunks; one chunk stays exposed (assumption: 4 chunks). */
@@ -121,8 +123,10 @@ function layerForward(
   let gemm = gemmSeconds(tokens, h, inWidth / t, peak, hbm, mamf) + gemmSeconds(tokens, shape.attnOutWidth / t, h, peak, hbm, mamf);
   // Scores and values: batched matmuls over (mbs x heads/tp) of [s/cp x d] x [d x s].
   const coreFlops = tokens * p.seq * (shape.attnCoreFlopsPerTokenPerSeq / t);
+  // Fused attention skips the masked half of a causal s x s matrix (counted in full by the FLOP convention);
+  // unfused attention computes all of it and masks afterwards.
   const attnCore = flash
-    ? coreFlops / (peak * tiers.flashAttentionFraction)
+    ? (CAUSAL_FRACTION * coreFlops) / (peak * tiers.flashAttentionFraction)
     : coreFlops / (peak * gemmSizeEfficiency(coreFlops / 2e9, mamf));
   const gatedFactor = model.gatedMlp ? 2 : 1;
   let mlpWidth: number;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dataPath } from '../data-dir.js';
 import type { NetworkTier, SystemTiers } from './types.js';
 
-interface Achievable { mamfFraction: number; flashAttentionFraction: number }
+interface Achievable { mamfFraction: number; sustainedMatmulFraction: number; flashAttentionFraction: number }
 let achievableCache: Record<string, Achievable> | undefined;
 
 /** Measured GEMM and attention ceilings per GPU (data/catalog/achievable.json), read once. */
@@ -59,7 +59,7 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
   const achievable = achievableFor(system.gpu.id);
   return {
     gpu: system.gpu,
-    mamfFraction: achievable.mamfFraction,
+    mamfFraction: achievable.sustainedMatmulFraction,
     flashAttentionFraction: achievable.flashAttentionFraction,
     scaleUpDomainGpus: system.scaleUpDomainGpus,
     gpusPerNode: system.gpusPerNode,

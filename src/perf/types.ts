@@ -77,7 +77,7 @@ export interface SystemTiers {
   /** Oversubscription seen by traffic that leaves a full-bisection group of this many GPUs. */
   fullBisectionGpus: number;
   oversubscription: number;
-  /** Best sustained BF16 GEMM as a fraction of peak (measured MAMF); the size-efficiency curve plateaus here. */
+  /** Best sustained BF16 GEMM as a fraction of peak (measured MSMF, else MAMF); the size-efficiency curve plateaus here. */
   mamfFraction: number;
   /** Fraction of peak that fused (flash) attention reaches, forward and backward. */
   flashAttentionFraction: number;

@@ -15,7 +15,7 @@ interface CaseFile {
     id: string;
     model: unknown;
     hardware: { gpu: string; gpus: number; system: string };
-    plan: { tp: number; pp: number; dp: number; gbs: number; mbs: number | null; vpp: number | null; recompute: Recompute | null; sequenceParallel: boolean | null; cp?: number; ep?: number; seq?: number };
+    plan: { tp: number; pp: number; dp: number; gbs: number; mbs: number | null; vpp: number | null; recompute: Recompute | null; sequenceParallel: boolean | null; cp?: number; ep?: number; seq?: number; zero?: 0 | 1 | 2 | 3 | null };
     measured: { tflopsPerGpu: number; counting: string };
   }>;
 }
@@ -37,6 +37,11 @@ const FABRIC_FOR_GPU: Record<string, string> = {
   'A100-SXM4-80GB': 'dgx-a100-80gb',
   'H100-SXM5-80GB': 'dgx-h100-ib',
 };
+/** A case whose system text names RoCE ran on Meta's RoCE cluster (Llama 3). */
+function fabricFor(gpu: string, system: string): string | undefined {
+  if (gpu === 'H100-SXM5-80GB' && /RoCE/.test(system)) return 'hgx-h100-roce';
+  return FABRIC_FOR_GPU[gpu];
+}
 
 /** Software facts of each source, as the source states them. */
 function optionsFor(source: string): EstimateOptions {
@@ -46,7 +51,8 @@ function optionsFor(source: string): EstimateOptions {
     // FP16 (accumulate_allreduce_grads_in_fp32 defaulted to off for FP16 training).
     return { flashAttention: false, tpCommOverlap: false, dpOverlap: false, gradReduceBytes: 2 };
   }
-  // Megatron-Core 2024 table: "data-, tensor- and pipeline-parallel communication overlapped".
+  // Megatron-Core 2024 table: "data-, tensor- and pipeline-parallel communication overlapped"; Llama 3 (Sec. 3.3.2)
+  // overlaps communication with computation likewise.
   return { flashAttention: true, tpCommOverlap: true, dpOverlap: true };
 }
 
@@ -58,7 +64,7 @@ export async function runValidation(): Promise<ValidationRow[]> {
     const data = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CaseFile;
     const options = optionsFor(data.source);
     for (const c of data.cases) {
-      const fabricId = FABRIC_FOR_GPU[c.hardware.gpu];
+      const fabricId = fabricFor(c.hardware.gpu, c.hardware.system);
       if (!fabricId) throw new Error(`validation case ${c.id}: no fabric for GPU ${c.hardware.gpu}`);
       let tiers = tiersCache.get(fabricId);
       if (!tiers) {
@@ -97,11 +103,14 @@ function* candidatePlans(p: CaseFile['cases'][number]['plan'], gpus: number): Ge
   const vppOptions = p.vpp !== null ? [p.vpp] : p.pp > 1 ? [1, 2, 3, 4, 6, 8] : [1];
   const recomputeOptions: Recompute[] = p.recompute !== null ? [p.recompute] : ['none', 'selective', 'full'];
   const spOptions = p.sequenceParallel !== null ? [p.sequenceParallel] : p.tp > 1 ? [false, true] : [false];
+  // Megatron's distributed optimizer is ZeRO-1 (absent = 1); `null` means the source does not say (FSDP-like stacks).
+  const zeroOptions = p.zero === undefined ? [1 as const] : p.zero === null ? [1 as const, 2 as const, 3 as const] : [p.zero];
   for (const mbs of mbsOptions)
     for (const vpp of vppOptions)
       for (const recompute of recomputeOptions)
         for (const sequenceParallel of spOptions)
-          yield { gpus, tp: p.tp, pp: p.pp, dp: p.dp, cp: p.cp ?? 1, ep: p.ep ?? 1, vpp, mbs, gbs: p.gbs, seq: p.seq, recompute, sequenceParallel, zero: 1 };
+          for (const zero of zeroOptions)
+            yield { gpus, tp: p.tp, pp: p.pp, dp: p.dp, cp: p.cp ?? 1, ep: p.ep ?? 1, vpp, mbs, gbs: p.gbs, seq: p.seq, recompute, sequenceParallel, zero };
 }
 
 export function formatValidationMarkdown(rows: ValidationRow[]): string {

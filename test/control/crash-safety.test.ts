@@ -8,7 +8,7 @@ import { tempDir, waitFor } from './helpers.js';
 import { api, spawnServer, writeConfig, type ServerProcess } from './process.js';
 
 const TOKEN = 'sf_crash-test-admin-token-0123456789';
-let servers: ServerProcess[] = [];
+const servers: ServerProcess[] = [];
 afterAll(async () => {
   for (const s of servers) await s.kill9();
 });

@@ -137,10 +137,10 @@ for (const backend of backends) {
     it('walks the lifecycle and records every transition as an event', async () => {
       const { job } = await store.submitJob(newJob());
       const placement = [{ site: 'atl', gpus: 8 }];
-      let j = await store.transitionJob({ jobId: job.id, to: 'admitted', patch: { placement }, at: 10 });
-      j = await store.transitionJob({ jobId: job.id, to: 'starting', patch: { attempt: 1 }, at: 11 });
-      j = await store.transitionJob({ jobId: job.id, to: 'running', patch: { runId: 'run-1', startedAt: 12 }, at: 12 });
-      j = await store.transitionJob({ jobId: job.id, to: 'succeeded', patch: { exitCode: 0, finishedAt: 13 }, at: 13 });
+      await store.transitionJob({ jobId: job.id, to: 'admitted', patch: { placement }, at: 10 });
+      await store.transitionJob({ jobId: job.id, to: 'starting', patch: { attempt: 1 }, at: 11 });
+      await store.transitionJob({ jobId: job.id, to: 'running', patch: { runId: 'run-1', startedAt: 12 }, at: 12 });
+      const j = await store.transitionJob({ jobId: job.id, to: 'succeeded', patch: { exitCode: 0, finishedAt: 13 }, at: 13 });
       expect(j).toMatchObject({ state: 'succeeded', placement, attempt: 1, runId: 'run-1', exitCode: 0, version: 5, startedAt: 12, finishedAt: 13 });
       const events = await store.listEvents({ jobId: job.id });
       expect(events.map((e) => `${e.from ?? ''}>${e.to}`)).toEqual(['>queued', 'queued>admitted', 'admitted>starting', 'starting>running', 'running>succeeded']);

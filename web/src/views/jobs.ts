@@ -1,0 +1,379 @@
+// Jobs view: the job table with filters (tenant, state, site), each job's placement, plan, progress
+// and checkpoint; the selected job's details and event history; the submit form and cancel buttons,
+// shown only to roles that may use them (a viewer sees neither).
+import { ApiError, JOB_STATES, TERMINAL, api, modelName, post, type Job } from '../api';
+import { loadCatalog, loadJobEvents, loadMoreJobs, refreshJobs } from '../data';
+import { announce, field, h, mount, options } from '../dom';
+import { ago, fixed, int, pct, seconds, si, time } from '../format';
+import { canSubmit, isAdmin, state, subscribe, update } from '../state';
+
+const ACTIVE = 'admitted,starting,running,checkpointing';
+const UNFINISHED = 'queued,admitted,starting,running,checkpointing,suspended,preempted';
+
+/** Fraction done from the latest checkpoint (the twin's step is simulated seconds) over the planned duration. */
+export function progressOf(j: Job): number | null {
+  if (j.state === 'succeeded') return 1;
+  const tps = j.plan?.effectiveTokensPerSecond ?? j.plan?.tokensPerSecond;
+  const durationS = j.tokens && tps ? j.tokens / tps : null;
+  if (!durationS) return null;
+  return Math.min(1, (j.checkpoint?.step ?? 0) / durationS);
+}
+
+function placementText(j: Job): string {
+  if (j.placement && j.placement.length) return j.placement.map((p) => `${p.site} ${int(p.gpus)}`).join(' + ');
+  const planned = j.plan?.placement;
+  return planned && planned.length ? `(plan: ${planned.map((p) => `${p.site} ${int(p.gpus)}`).join(' + ')})` : '—';
+}
+
+function parallelism(j: Job): string {
+  const p = j.plan;
+  if (!p) return 'not planned yet';
+  if (p.error) return `no plan: ${p.error}`;
+  const dims = [
+    ['TP', p.tp],
+    ['PP', p.pp],
+    ['DP', p.dp],
+    ['CP', p.cp],
+    ['EP', p.ep],
+  ].filter(([, v]) => typeof v === 'number' && (v as number) > 1);
+  return dims.length ? dims.map(([k, v]) => `${k}${v}`).join('·') : 'DP1';
+}
+
+export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
+  // ---- filters ----
+  const tenantIn = h('input', { type: 'search', name: 'tenant', placeholder: 'all tenants', autocomplete: 'off', spellcheck: 'false' });
+  const stateSel = h('select', { name: 'state' });
+  mount(stateSel, options([{ value: '', label: 'any state' }, { value: ACTIVE, label: 'active (holding GPUs)' }, { value: UNFINISHED, label: 'unfinished' }, ...JOB_STATES]));
+  const siteSel = h('select', { name: 'site' });
+  const count = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const applyFilters = () => {
+    update({ filters: { tenant: tenantIn.value.trim(), state: stateSel.value, site: siteSel.value }, jobsLimit: 100 });
+    void refreshJobs().catch((err: Error) => announce(err.message, 'error'));
+  };
+  let typing: number | null = null;
+  tenantIn.addEventListener('input', () => {
+    if (typing !== null) window.clearTimeout(typing);
+    typing = window.setTimeout(applyFilters, 300);
+  });
+  stateSel.addEventListener('change', applyFilters);
+  siteSel.addEventListener('change', applyFilters);
+  const tenantField = field('Tenant', tenantIn);
+  const filters = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter jobs', onsubmit: (e: Event) => (e.preventDefault(), applyFilters()) },
+    tenantField,
+    field('State', stateSel),
+    field('Site', siteSel),
+    count,
+  );
+
+  // ---- table ----
+  const tbody = h('tbody');
+  const more = h('button', { type: 'button', class: 'secondary', onclick: () => void loadMoreJobs().catch((e: Error) => announce(e.message, 'error')) }, 'Load more jobs');
+  const table = h(
+    'table',
+    { class: 'jobs', 'aria-describedby': 'jobs-caption' },
+    h('caption', { id: 'jobs-caption', class: 'sr-only' }, 'Jobs, newest first. Select a job name for its details and event history.'),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['Job', 'State', 'GPUs and placement', 'Plan', 'Predicted', 'Progress', 'Checkpoint', 'Actions'].map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    tbody,
+  );
+  const rows = new Map<string, { tr: HTMLTableRowElement; sig: string }>();
+  const armed = new Map<string, number>();
+
+  function row(j: Job): HTMLTableRowElement {
+    const tr = h('tr', { 'data-job-id': j.id, 'data-state': j.state, 'aria-current': state.selectedJob === j.id ? 'true' : null });
+    fillRow(tr, j);
+    return tr;
+  }
+
+  function fillRow(tr: HTMLTableRowElement, j: Job): void {
+    const p = progressOf(j);
+    const tps = j.plan?.effectiveTokensPerSecond ?? j.plan?.tokensPerSecond;
+    const cancellable = canSubmit() && !TERMINAL.includes(j.state);
+    tr.dataset.state = j.state;
+    mount(
+      tr,
+      h(
+        'td',
+        null,
+        h('button', { type: 'button', class: 'link', 'aria-controls': 'job-detail', 'aria-label': `Details of job ${j.name}`, onclick: () => select(j.id) }, j.name),
+        h('div', { class: 'muted small' }, `${modelName(j.model)} · ${j.tenant}`),
+      ),
+      h('td', null, h('span', { class: `badge ${j.state}`, 'data-role': 'state' }, j.state), j.reason ? h('div', { class: 'muted small', title: j.reason }, j.reason.length > 40 ? `${j.reason.slice(0, 40)}…` : j.reason) : null),
+      h('td', { 'data-role': 'placement' }, h('div', null, j.gpus ? `${int(j.gpus)} GPUs` : '—'), h('div', { class: 'muted small' }, placementText(j))),
+      h('td', null, h('div', null, j.plan?.strategy ?? '—'), h('div', { class: 'muted small' }, parallelism(j))),
+      h('td', { class: 'num' }, tps ? `${si(tps)} tok/s` : '—'),
+      h(
+        'td',
+        null,
+        p === null
+          ? h('span', { class: 'muted' }, '—')
+          : h('span', { class: 'progress', role: 'progressbar', 'aria-label': `Progress of ${j.name}`, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(p * 100) }, h('span', { style: `width:${(p * 100).toFixed(1)}%` }), h('b', null, pct(p))),
+      ),
+      h('td', { class: 'small' }, j.checkpoint ? h('span', { title: j.checkpoint.path ?? '' }, `step ${int(j.checkpoint.step)}`, h('div', { class: 'muted' }, `${j.checkpoint.site ?? ''} ${ago(new Date(j.checkpoint.at).toISOString())}`)) : h('span', { class: 'muted' }, 'none')),
+      h(
+        'td',
+        null,
+        cancellable
+          ? h(
+              'button',
+              { type: 'button', class: 'danger small', 'data-action': 'cancel', 'aria-label': `Cancel job ${j.name}`, onclick: (e: Event) => void cancel(j, e.currentTarget as HTMLButtonElement) },
+              'Cancel',
+            )
+          : null,
+      ),
+    );
+  }
+
+  async function cancel(j: Job, btn: HTMLButtonElement): Promise<void> {
+    if (!armed.has(j.id)) {
+      // two steps: the first press arms, the second (within 4 s) cancels
+      btn.textContent = 'Confirm cancel';
+      btn.setAttribute('aria-label', `Confirm: cancel job ${j.name}`);
+      armed.set(
+        j.id,
+        window.setTimeout(() => {
+          armed.delete(j.id);
+          btn.textContent = 'Cancel';
+          btn.setAttribute('aria-label', `Cancel job ${j.name}`);
+        }, 4000),
+      );
+      return;
+    }
+    window.clearTimeout(armed.get(j.id));
+    armed.delete(j.id);
+    btn.disabled = true;
+    try {
+      await api('DELETE', `/v1/jobs/${encodeURIComponent(j.id)}`);
+      announce(`Job ${j.name} cancelled.`);
+      await refreshJobs();
+    } catch (err) {
+      announce((err as Error).message, 'error');
+      btn.disabled = false;
+    }
+  }
+
+  function drawTable(): void {
+    const seen = new Set<string>();
+    const canAct = canSubmit();
+    let prev: HTMLTableRowElement | null = null;
+    for (const j of state.jobs) {
+      seen.add(j.id);
+      const sig = `${j.updatedAt}|${j.state}|${canAct}|${state.selectedJob === j.id}|${j.checkpoint?.step ?? ''}`;
+      let r = rows.get(j.id);
+      if (!r) {
+        r = { tr: row(j), sig };
+        rows.set(j.id, r);
+      } else if (r.sig !== sig && !armed.has(j.id)) {
+        const focusedCancel = r.tr.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.action : undefined;
+        fillRow(r.tr, j);
+        r.tr.toggleAttribute('aria-current', state.selectedJob === j.id);
+        r.sig = sig;
+        if (focusedCancel) r.tr.querySelector<HTMLElement>(`[data-action="${focusedCancel}"]`)?.focus();
+      }
+      const want = prev ? prev.nextSibling : tbody.firstChild;
+      if (want !== r.tr) tbody.insertBefore(r.tr, want);
+      prev = r.tr;
+    }
+    for (const [id, r] of rows) {
+      if (!seen.has(id)) {
+        r.tr.remove();
+        rows.delete(id);
+      }
+    }
+    if (state.jobs.length === 0) {
+      if (!tbody.querySelector('.empty')) tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: 8 }, 'No jobs match.')));
+    } else tbody.querySelector('.empty')?.remove();
+    more.hidden = !state.jobsNext;
+    count.textContent = `${int(state.jobs.length)}${state.jobsNext ? '+' : ''} job(s) shown`;
+  }
+
+  function drawFilters(): void {
+    const f = state.fabric;
+    if (f && siteSel.options.length !== f.sites.length + 1) mount(siteSel, options([{ value: '', label: 'any site' }, ...f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))], state.filters.site));
+    tenantField.hidden = !isAdmin();
+  }
+
+  // ---- submit ----
+  const name = h('input', { name: 'name', required: true, maxlength: 200, value: 'dashboard-job', autocomplete: 'off' });
+  const model = h('select', { name: 'model' }, options([{ value: 'llama3-8b', label: 'Llama 3 8B (llama3-8b)' }]));
+  const gpus = h('input', { name: 'gpus', type: 'number', min: 1, step: 1, value: 72, inputmode: 'numeric' });
+  const tokens = h('input', { name: 'tokens', type: 'text', placeholder: 'e.g. 1e12 (optional)', inputmode: 'decimal', autocomplete: 'off' });
+  const priority = h('input', { name: 'priority', type: 'number', min: -1000, max: 1000, step: 1, value: 0 });
+  const jur = h('input', { name: 'jurisdictions', type: 'text', placeholder: 'e.g. US-GA, US-WI (optional)', autocomplete: 'off' });
+  const ckpt = h('input', { name: 'checkpointable', type: 'checkbox', checked: true });
+  const preempt = h('input', { name: 'preemptible', type: 'checkbox', checked: true });
+  const submitBtn = h('button', { type: 'submit', class: 'primary' }, 'Submit job');
+  const formErrors = h('ul', { class: 'errors', role: 'alert' });
+  const form = h(
+    'form',
+    { class: 'submit-form', 'aria-labelledby': 'submit-title', onsubmit: (e: Event) => void submit(e) },
+    h('h2', { id: 'submit-title' }, 'Submit a job'),
+    field('Name', name),
+    field('Model', model),
+    h('div', { class: 'row2' }, field('GPUs', gpus), field('Priority', priority)),
+    field('Tokens to train', tokens, 'Optional; with the plan it gives the run length.'),
+    field('Allowed jurisdictions', jur),
+    h('div', { class: 'checks' }, h('label', null, ckpt, ' checkpointable'), h('label', null, preempt, ' preemptible')),
+    formErrors,
+    submitBtn,
+  );
+
+  async function submit(e: Event): Promise<void> {
+    e.preventDefault();
+    mount(formErrors);
+    const body: Record<string, unknown> = { name: name.value.trim(), model: model.value, checkpointable: ckpt.checked, preemptible: preempt.checked };
+    if (gpus.value) body.gpus = Number(gpus.value);
+    if (tokens.value.trim()) body.tokens = Number(tokens.value.trim());
+    if (priority.value) body.priority = Number(priority.value);
+    const js = jur.value
+      .split(/[\s,]+/)
+      .map((s) => s.trim().toUpperCase())
+      .filter(Boolean);
+    if (js.length) body.allowedJurisdictions = js;
+    submitBtn.disabled = true;
+    try {
+      const r = await post<{ job: Job }>('/v1/jobs', body, { 'idempotency-key': crypto.randomUUID() });
+      announce(`Job ${r.job.name} submitted (${r.job.id}).`);
+      await refreshJobs();
+      select(r.job.id);
+    } catch (err) {
+      const issues = err instanceof ApiError ? err.issues : [{ path: '', message: String(err), hint: '' }];
+      mount(
+        formErrors,
+        issues.map((i) => h('li', null, h('b', null, i.path), `: ${i.message}`, i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null)),
+      );
+      announce('The job was not submitted: see the form.', 'error');
+    } finally {
+      submitBtn.disabled = false;
+    }
+  }
+
+  function drawForm(): void {
+    form.hidden = !canSubmit();
+    const c = state.catalog;
+    if (c && model.options.length !== c.models.length) {
+      const cur = model.value;
+      mount(model, options(c.models.map((m) => ({ value: m.id, label: `${m.name} (${m.id})` })), cur));
+    }
+  }
+
+  // ---- detail ----
+  const detail = h('section', { id: 'job-detail', class: 'job-detail', 'aria-live': 'polite', 'aria-label': 'Job details' });
+
+  function select(id: string): void {
+    update({ selectedJob: id, jobEvents: [] });
+    void loadJobEvents(id).catch((err: Error) => announce(err.message, 'error'));
+  }
+
+  function drawDetail(): void {
+    const j = state.jobs.find((x) => x.id === state.selectedJob);
+    if (!j) {
+      mount(detail, h('p', { class: 'muted' }, 'Select a job to see its plan, checkpoints and event history.'));
+      return;
+    }
+    const p = j.plan;
+    const act = canSubmit() && !TERMINAL.includes(j.state);
+    const action = (label: string, path: string) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary small',
+          onclick: async () => {
+            try {
+              await post(`/v1/jobs/${encodeURIComponent(j.id)}/${path}`);
+              announce(`${label}: ${j.name}`);
+              await refreshJobs();
+            } catch (err) {
+              announce((err as Error).message, 'error');
+            }
+          },
+        },
+        label,
+      );
+    mount(
+      detail,
+      h('h2', null, j.name, ' ', h('span', { class: `badge ${j.state}` }, j.state)),
+      h(
+        'dl',
+        { class: 'facts two' },
+        h('dt', null, 'Id'),
+        h('dd', { class: 'mono' }, j.id),
+        h('dt', null, 'Tenant / priority'),
+        h('dd', null, `${j.tenant} / ${j.priority}`),
+        h('dt', null, 'Model'),
+        h('dd', null, modelName(j.model)),
+        h('dt', null, 'Placement'),
+        h('dd', null, placementText(j)),
+        h('dt', null, 'Plan'),
+        h('dd', null, p ? `${p.strategy ?? '—'}, ${parallelism(j)}` : 'not planned yet'),
+        h('dt', null, 'Predicted'),
+        h('dd', null, p?.effectiveTokensPerSecond ? `${si(p.effectiveTokensPerSecond)} tok/s, step ${seconds(p.stepTimeSeconds)}, MFU ${pct(p.mfu, 1)}` : '—'),
+        h('dt', null, 'Checkpoint'),
+        h('dd', null, j.checkpoint ? `step ${int(j.checkpoint.step)} on ${j.checkpoint.site ?? '?'} (${j.checkpoint.path ?? 'no path'})` : 'none'),
+        h('dt', null, 'Attempt'),
+        h('dd', null, String(j.attempt)),
+        h('dt', null, 'Submitted'),
+        h('dd', null, `${time(j.createdAt)}${j.startedAt ? `, started ${time(j.startedAt)}` : ''}${j.finishedAt ? `, finished ${time(j.finishedAt)}` : ''}`),
+      ),
+      act ? h('div', { class: 'actions' }, j.state === 'suspended' ? action('Resume', 'resume') : action('Suspend', 'suspend')) : null,
+      h('h3', null, 'Events'),
+      state.jobEvents.length === 0
+        ? h('p', { class: 'muted' }, 'Loading…')
+        : h(
+            'ol',
+            { class: 'events' },
+            [...state.jobEvents].reverse().map((e) =>
+              h(
+                'li',
+                null,
+                h('time', { datetime: e.at }, time(e.at)),
+                ' ',
+                h('b', null, e.type),
+                e.from || e.to ? ` ${e.from ?? ''} → ${e.to ?? ''}` : '',
+                e.site ? ` @ ${e.site}` : '',
+                e.data && Object.keys(e.data).length ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, 80)}`) : null,
+              ),
+            ),
+          ),
+    );
+  }
+
+  subscribe((c) => {
+    if (c.has('jobs') || c.has('me') || c.has('selectedJob')) drawTable();
+    if (c.has('fabric') || c.has('me')) drawFilters();
+    if (c.has('me') || c.has('catalog')) drawForm();
+    if (c.has('jobs') || c.has('selectedJob') || c.has('jobEvents') || c.has('me')) drawDetail();
+  });
+
+  const el = h(
+    'div',
+    { class: 'jobs-view' },
+    h('div', { class: 'jobs-main' }, h('h2', { class: 'sr-only' }, 'Jobs'), filters, h('div', { class: 'table-wrap' }, table), more),
+    h('aside', { class: 'jobs-side', 'aria-label': 'Submit and details' }, form, detail),
+  );
+  form.hidden = true;
+  drawDetail();
+  void loadCatalog()
+    .then(drawForm)
+    .catch(() => {});
+  let drawnOnce = false;
+  return {
+    el,
+    drawn: () => {
+      drawnOnce = drawnOnce || (state.me !== null && tbody.childElementCount > 0);
+      return drawnOnce;
+    },
+  };
+}
+
+export { fixed };
