@@ -1,6 +1,6 @@
 // The `superfactory` command line. Each command's body lives in its own module; this file only wires flags.
 import { Command } from 'commander';
-import { runCommand } from './errors.js';
+import { CliInputError, runCommand } from './errors.js';
 import { runEstimate } from './estimate-command.js';
 import { runFabricShow, runFabricValidate } from './fabric-commands.js';
 
@@ -99,6 +99,74 @@ program
       process.stdout.write(`${await fabricOverview(o.fabric, Number(o.gpus))}
 `);
       return 0;
+    }),
+  );
+
+const simulateFlags = (command: Command): Command =>
+  command
+    .option('--fabric <id|file>', 'fabric preset or file', 'fairwater')
+    .option('--trace <file>', 'job trace file')
+    .option('--trace-format <format>', 'philly | alibaba2023 | csv', 'philly')
+    .option('--columns <map>', 'csv only: submit=COL,duration=COL,gpus=COL[,tenant=COL]')
+    .option('--synthetic <spec>', 'synthetic workload instead of a trace: key=value,... or JSON')
+    .option('--scenario <file>', 'scenario YAML/JSON: outages, WAN degradations, failure rates, quotas')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--json', 'print one JSON object')
+    .option('--out <dir>', 'write summary.json, jobs.csv and SVG charts here')
+    .option('--skip-bad-rows', 'drop malformed trace rows (listed) instead of stopping')
+    .option('--limit <n>', 'only the first N jobs of the trace')
+    .option('--horizon-days <d>', 'stop D days after the last submission')
+    .option('--no-failures', 'no sampled failures (scenario events still apply)')
+    .option('--sched-interval <s>', 'scheduling passes every S seconds instead of at every event');
+
+simulateFlags(program.command('simulate').description('replay a workload on a fabric in the digital twin'))
+  .option('--policy <p>', 'fifo | priority | fair-share | carbon-aware', 'fifo')
+  .action((o) =>
+    runCommand(async () => {
+      const { runSimulate } = await import('./sim-commands.js');
+      return runSimulate(o);
+    }),
+  );
+
+simulateFlags(program.command('compare').description('the same inputs under several policies, side by side'))
+  .option('--policies <list>', 'comma-separated policies', 'fifo,priority,fair-share,carbon-aware')
+  .action((o) =>
+    runCommand(async () => {
+      const { runCompare } = await import('./sim-commands.js');
+      return runCompare(o);
+    }),
+  );
+
+program
+  .command('start')
+  .description('the main job: validate the default fabric, show the zoo plans, and serve the control plane and dashboard')
+  .option('--port <n>', 'HTTP port (or PORT)', process.env.PORT ?? '8080')
+  .option('--no-overview', 'skip the zoo plan table')
+  .action((o: { port: string; overview: boolean }) =>
+    runCommand(async () => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new CliInputError([{ path: 'port', message: `--port must be 0-65535 (got "${o.port}")`, hint: 'pass --port 8080' }]);
+      }
+      if (o.overview) {
+        const { fabricOverview } = await import('./overview.js');
+        process.stdout.write(`${await fabricOverview('fairwater', 16384)}\n\n`);
+      }
+      const { runStart } = await import('./serve-command.js');
+      await runStart({ port });
+      return new Promise<number>(() => undefined);
+    }),
+  );
+
+program
+  .command('serve')
+  .description('run a real deployment from a config file (PostgreSQL store, Slurm sites)')
+  .requiredOption('--config <file>', 'YAML config (see src/control/README.md)')
+  .action((o: { config: string }) =>
+    runCommand(async () => {
+      const { runServe } = await import('./serve-command.js');
+      await runServe(o);
+      return new Promise<number>(() => undefined);
     }),
   );
 

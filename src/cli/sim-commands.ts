@@ -40,6 +40,7 @@ import { progressBar } from './progress.js';
  *  --limit N             use only the first N jobs of the trace (by submit time)
  *  --horizon-days D      stop D days after the last submission (default 365); the rest is unfinished
  *  --no-failures         turn sampled failures off (scripted scenario events still apply)
+ *  --sched-interval S    run scheduling passes every S seconds instead of at every event (default 0)
  */
 export interface SimulateCommandOptions {
   fabric: string;
@@ -57,6 +58,7 @@ export interface SimulateCommandOptions {
   horizonDays?: string | number;
   /** false for --no-failures. */
   failures?: boolean;
+  schedInterval?: string | number;
 }
 
 /** Options of `superfactory compare`: the simulate inputs plus --policies P1,P2,... (default: all four). */
@@ -71,6 +73,7 @@ interface Prepared {
   seed: number;
   horizonS?: number;
   failures?: boolean;
+  schedulerIntervalS?: number;
   imported?: ImportResult;
 }
 
@@ -103,6 +106,7 @@ async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): 
   const seed = intOption(o.seed, '--seed', 0) ?? 1;
   const limit = intOption(o.limit, '--limit', 1);
   const horizonDays = intOption(o.horizonDays, '--horizon-days', 0);
+  const schedIntervalS = intOption(o.schedInterval, '--sched-interval', 0);
 
   let fabric: Fabric;
   try {
@@ -158,6 +162,7 @@ async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): 
     seed,
     ...(horizonDays !== undefined ? { horizonS: lastSubmit + horizonDays * 86_400 } : {}),
     ...(o.failures === false ? { failures: false } : {}),
+    ...(schedIntervalS ? { schedulerIntervalS: schedIntervalS } : {}),
     ...(imported ? { imported } : {}),
   };
 }
@@ -172,6 +177,7 @@ function runOne(p: Prepared, policy: PolicyName, label: string): SimResult {
     seed: p.seed,
     ...(p.horizonS !== undefined ? { horizonS: p.horizonS } : {}),
     ...(p.failures === false ? { failures: false } : {}),
+    ...(p.schedulerIntervalS ? { schedulerIntervalS: p.schedulerIntervalS } : {}),
     onProgress: (f, t) => bar.update(f, `day ${(t / 86_400).toFixed(1)}`),
   });
   bar.done();

@@ -18,6 +18,7 @@ import { DomainError, InvalidInputError, JOB_STATES, NotFoundError, ROLES } from
 import { LeaderElector } from './leader.js';
 import { loadPlanner, type PlannerFn } from './planner.js';
 import { Scheduler, type Logger } from './scheduler.js';
+import { registerWhatIfRoutes } from './whatif-routes.js';
 import { EventsQuery, JURISDICTION, ListJobsQuery, PlanSchema, SubmitJobSchema, isZooModel, parse } from './schemas.js';
 import type { Store } from './store/types.js';
 
@@ -456,6 +457,9 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     reply.code(201);
     return { token, tenant: tenantId, role: b.role };
   });
+
+  // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
+  registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store });
 
   const staticDir = o.staticDir ?? join(projectRoot(), 'web', 'dist');
   if (existsSync(staticDir)) {

@@ -6,8 +6,10 @@
 // Register once, before listen:  registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store });
 // Every route is under /v1/, so the server's bearer-token hook authenticates it; all are read-only
 // computations, open to every role (viewer included).
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { dataPath } from '../data-dir.js';
 import { listFabricPresets, loadFabric, parseFabricText } from '../fabric/index.js';
 import type { Fabric } from '../fabric/types.js';
 import { listModelIds, loadModel } from '../perf/models.js';
@@ -450,6 +452,14 @@ export function registerWhatIfRoutes(app: FastifyInstance, deps: WhatIfDeps): vo
       }
     });
     return { models, fabrics: listFabricPresets(), serverFabric: deps.fabric.name, policies: POLICY_NAMES, strategies: STRATEGIES };
+  });
+
+  app.get('/v1/explore/fabrics/:id', doc('The YAML source of a fabric preset (for editing in the plan explorer)'), async (req, reply) => {
+    principalOf(req);
+    const id = parse(z.object({ id: FABRIC_ID }), req.params).id;
+    if (!listFabricPresets().includes(id)) throw bad('id', `unknown fabric preset ${JSON.stringify(id)}`, `use one of ${listFabricPresets().join(', ')}`);
+    reply.type('text/yaml; charset=utf-8');
+    return readFileSync(dataPath('fabrics', `${id}.yaml`), 'utf8');
   });
 
   app.get('/v1/telemetry', doc('Live per-site power and grid carbon intensity, per-link WAN use'), async (req) => {

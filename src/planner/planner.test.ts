@@ -159,3 +159,15 @@ describe('WAN sweep', () => {
     if (sync.gbpsFor90 !== null && sync.gbpsFor95 !== null) expect(sync.gbpsFor95).toBeGreaterThanOrEqual(sync.gbpsFor90);
   });
 });
+
+describe('jurisdictions', () => {
+  it('lets a country code allow its subdivisions, and nothing else', async () => {
+    const { jurisdictionMatches } = await import('./search.js');
+    expect(jurisdictionMatches(['US'], 'US-GA')).toBe(true);
+    expect(jurisdictionMatches(['US-GA'], 'US-GA')).toBe(true);
+    expect(jurisdictionMatches(['US-GA'], 'US-WI')).toBe(false);
+    expect(jurisdictionMatches(['U'], 'US-GA')).toBe(false);
+    const result = planOnFabric(loadModel('llama3-8b'), fairwater, { allow: ['US'], top: 3 });
+    expect(result.plans.length).toBeGreaterThan(0);
+  });
+});

@@ -57,6 +57,11 @@ export function siteViews(fabric: Fabric): SiteView[] {
   });
 }
 
+/** An allowed entry names a subdivision (US-GA) or a whole country (US allows US-GA and US-WI). */
+export function jurisdictionMatches(allowed: readonly string[], jurisdiction: string): boolean {
+  return allowed.some((a) => a === jurisdiction || jurisdiction.startsWith(`${a}-`));
+}
+
 function divisorsUpTo(n: number, max: number): number[] {
   const out: number[] = [];
   for (let d = 1; d <= Math.min(n, max); d++) if (n % d === 0) out.push(d);
@@ -242,7 +247,7 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
     views = views.filter((v) => request.sites!.includes(v.site.id));
   }
   if (request.allow && request.allow.length > 0) {
-    views = views.filter((v) => request.allow!.includes(v.site.jurisdiction));
+    views = views.filter((v) => jurisdictionMatches(request.allow!, v.site.jurisdiction));
     if (views.length === 0) {
       throw new PlannerInputError([{ path: 'allow', message: `no site of ${fabric.name} is in ${request.allow.join(', ')}`, hint: `allowed jurisdictions must include one of: ${[...new Set(fabric.sites.map((s) => s.jurisdiction))].join(', ')}` }]);
     }

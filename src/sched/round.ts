@@ -61,9 +61,11 @@ function touches(alloc: Allocation, sites: Set<string>): number {
  * caps), preempt where the policy says so, backfill behind a blocked head without delaying it,
  * and hold the rest with a reason. Pure except for `state` when `opts.mutate` is true.
  *
- * Cost: O(n log n) for ordering plus O(1) per job that cannot fit by count; placements cost
- * O(domains of the chosen pod). Once the cluster has fewer free GPUs than the smallest remaining
- * request (and the policy cannot preempt) the rest of the queue is held without being examined.
+ * Cost: the policy's ordering (O(n) on an already ordered queue: pass back `result.queue`), then
+ * O(sites) per job that cannot start; placements cost O(domains of the chosen pod). The backfill
+ * reservation is computed at most once, and only when a later job could start at all. Once the
+ * cluster has fewer free GPUs than the smallest remaining request (and preemption is off or
+ * exhausted) the rest of the queue is held without being examined.
  */
 export function scheduleRound(
   policy: SchedulingPolicy,
@@ -90,21 +92,40 @@ export function scheduleRound(
   let victimsPool: RunningJob[] | null = null;
   const pool = (): RunningJob[] => (victimsPool ??= running.slice());
   const startedNow: RunningJob[] = [];
-  let reservation: Reservation | null = null;
+  // EASY backfill: the first job blocked for capacity gets a reservation, computed lazily (only
+  // when a later job could start at all), and later jobs may not delay it
+  let blockedHead: JobRequest | null = null;
+  let reservation: Reservation | null | undefined;
   let blocked = false; // strict (non-backfill) policies stop after the first blocked job
   const canPreempt = policy.preempts ?? true;
+  const remaining: JobRequest[] = [];
 
-  const hold = (job: JobRequest, reason: Decision & { type: 'hold' }): void => {
+  const hold = (job: JobRequest, d: Decision & { type: 'hold' }): void => {
     held++;
-    if (emitHolds) decisions.push(reason);
-    void job;
+    remaining.push(job);
+    if (emitHolds) decisions.push(d);
+  };
+
+  /** Cheap test whether a job could start without delaying the reservation (before placing it). */
+  const mayBackfill = (job: JobRequest, res: Reservation): boolean => {
+    if (nowS + (job.durationS ?? Infinity) <= res.shadowS) return true;
+    if (job.gpus <= res.extraGpus) return true;
+    const multi = multiSiteAllowed(job);
+    let outside = 0;
+    for (const s of work.sites) {
+      if (s.status !== 'up' || res.sites.has(s.id) || !jurisdictionAllowed(job, s.jurisdiction)) continue;
+      outside = multi ? outside + s.freeGpus : Math.max(outside, s.freeGpus);
+    }
+    return job.gpus <= outside;
   };
 
   for (let i = 0; i < n; i++) {
     const job = ordered[i];
-    if (blocked || (!canPreempt && work.freeGpus < sufMin[i])) {
-      if (emitHolds) {
-        for (let k = i; k < n; k++) decisions.push({ type: 'hold', jobId: ordered[k].id, reason: blocked ? 'reservation' : 'no-capacity' });
+    const preemptOk = canPreempt && blockedHead === null;
+    if (blocked || (!preemptOk && work.freeGpus < sufMin[i])) {
+      for (let k = i; k < n; k++) {
+        remaining.push(ordered[k]);
+        if (emitHolds) decisions.push({ type: 'hold', jobId: ordered[k].id, reason: blocked ? 'reservation' : 'no-capacity' });
       }
       held += n - i;
       break;
@@ -115,20 +136,32 @@ export function scheduleRound(
       hold(job, { type: 'hold', jobId: job.id, reason: h.reason, ...(h.untilS !== undefined ? { untilS: h.untilS } : {}) });
       continue;
     }
-    let alloc = job.gpus <= work.freeGpus ? policy.place(job, work, nowS) : null;
-    if (alloc && reservation) {
-      const endS = nowS + (job.durationS ?? Infinity);
-      const use = touches(alloc, reservation.sites);
-      if (endS > reservation.shadowS && use > 0) {
-        if (use <= reservation.extraGpus) reservation.extraGpus -= use;
-        else alloc = null;
+    let alloc: Allocation | null = null;
+    if (job.gpus <= work.freeGpus) {
+      if (blockedHead) {
+        if (reservation === undefined) {
+          reservation = reserve(blockedHead, work, startedNow.length ? [...(victimsPool ?? running), ...startedNow] : (victimsPool ?? running), nowS);
+        }
+        if (reservation && !mayBackfill(job, reservation)) {
+          hold(job, { type: 'hold', jobId: job.id, reason: 'reservation' });
+          continue;
+        }
       }
-      if (!alloc) {
-        hold(job, { type: 'hold', jobId: job.id, reason: 'reservation' });
-        continue;
+      alloc = policy.place(job, work, nowS);
+      if (alloc && reservation) {
+        const endS = nowS + (job.durationS ?? Infinity);
+        const use = touches(alloc, reservation.sites);
+        if (endS > reservation.shadowS && use > 0) {
+          if (use <= reservation.extraGpus) reservation.extraGpus -= use;
+          else alloc = null;
+        }
+        if (!alloc) {
+          hold(job, { type: 'hold', jobId: job.id, reason: 'reservation' });
+          continue;
+        }
       }
     }
-    if (!alloc && canPreempt && !reservation) {
+    if (!alloc && preemptOk) {
       const victims = policy.chooseVictims(job, work, victimsPool ?? running, nowS);
       if (victims.length > 0) {
         const vp = pool();
@@ -156,15 +189,12 @@ export function scheduleRound(
     }
     const reason = whyNotPlaced(job, work);
     hold(job, { type: 'hold', jobId: job.id, reason });
-    if (!reservation && (reason === 'no-capacity' || reason === 'power-cap')) {
-      if (policy.backfill === false) {
-        blocked = true;
-      } else {
-        reservation = reserve(job, work, startedNow.length ? [...(victimsPool ?? running), ...startedNow] : (victimsPool ?? running), nowS);
-      }
+    if (!blockedHead && (reason === 'no-capacity' || reason === 'power-cap')) {
+      if (policy.backfill === false) blocked = true;
+      else blockedHead = job;
     }
   }
-  return { decisions, started, preempted, held, state: work, ...(nextWakeS !== undefined ? { nextWakeS } : {}) };
+  return { decisions, started, preempted, held, state: work, queue: remaining, ...(nextWakeS !== undefined ? { nextWakeS } : {}) };
 }
 
 export { jurisdictionAllowed };

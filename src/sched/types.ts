@@ -184,6 +184,11 @@ export interface RoundResult {
   held: number;
   /** The state after the round (the input object when mutate is true, else a clone). */
   state: ClusterState;
+  /**
+   * The jobs not started, in the policy's order. Passing this back as the next round's queue (with
+   * new arrivals appended) keeps ordering O(n).
+   */
+  queue: JobRequest[];
   /** Earliest `untilS` among time-shift holds, so the caller can wake the scheduler then. */
   nextWakeS?: number;
 }

@@ -63,14 +63,18 @@ describe('crash safety', () => {
     } while (cursor);
     for (const id of acked) expect(all.has(id), `acknowledged job ${id} lost`).toBe(true);
     // the restarted server reconciles and carries on: every job finishes
+    let left: string[] = [];
     await waitFor(
       async () => {
-        const r = await api(s2.url, 'GET', '/v1/jobs?state=queued,admitted,starting,running&limit=1', TOKEN);
+        const r = await api(s2.url, 'GET', '/v1/jobs?state=queued,admitted,starting,running&limit=20', TOKEN);
+        left = r.body.jobs.map((j: { id: string; state: string; reason: string | null }) => `${j.id} ${j.state} ${j.reason ?? ''}`);
         return r.body.jobs.length === 0;
       },
       90_000,
       250,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; unfinished: ${left.join('; ')}\nserver output:\n${s2.output().slice(-3000)}`);
+    });
     const failed = await api(s2.url, 'GET', '/v1/jobs?state=failed&limit=1000', TOKEN);
     expect(failed.body.jobs.map((j: { id: string; reason: string }) => `${j.id}: ${j.reason}`)).toEqual([]);
     // no job started twice

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { generateSynthetic, importAlibaba2023, importCsv, importPhilly, parseColumnMap, parseSyntheticSpec, parseTime } from '../../src/workload/index.js';
+import { generateSynthetic, importAlibaba2023, importCsv, importPhilly, parseColumnMap, parseSyntheticSpec, parseTime, validateJobs } from '../../src/workload/index.js';
 import { sharedDir } from '../../src/sim/paths.js';
 
 describe('philly importer', () => {
@@ -113,5 +113,22 @@ describe('synthetic generator', () => {
   it('names the bad key of a synthetic spec', () => {
     const r = parseSyntheticSpec('jobs=-5');
     expect(r.issues[0].path).toBe('--synthetic jobs');
+  });
+});
+
+describe('job spec validation', () => {
+  it('names the bad field of a job given as JSON', () => {
+    const r = validateJobs([{ id: 'a', tenant: 't', priority: 0, gpus: 0, kind: 'training', modelId: 'm', preemptible: true, checkpointable: true, submitTimeS: 0, durationS: 5 }]);
+    expect(r.issues.map((i) => i.path).sort()).toEqual(['jobs[0].gpus', 'jobs[0].kind']);
+  });
+});
+
+describe('real alibaba openb trace', () => {
+  const f = path.join(sharedDir(), 'data/alibaba/v2023_openb_pod_list_default.csv');
+  it.skipIf(!existsSync(f))('imports the GPU pods and accounts for every row', () => {
+    const r = importAlibaba2023(readFileSync(f, 'utf8'));
+    expect(r.ok).toBe(true);
+    expect(r.jobs.length + r.dropped.length).toBe(8152);
+    expect(r.dropped.filter((d) => d.reason === 'CPU-only pod')).toHaveLength(1088);
   });
 });

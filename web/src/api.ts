@@ -157,7 +157,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     throw new ApiError(0, [{ path: 'network', message: `cannot reach the control plane: ${(err as Error).message}`, hint: 'check that the server is running' }]);
   }
   const text = await res.text();
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {

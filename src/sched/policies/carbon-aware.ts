@@ -5,7 +5,7 @@
 //   hour in the caller's forecast when that hour is at least `minImprovement` cleaner than now and
 //   the job can still finish by its deadline (with `deadlineSlack` margin on its duration).
 import { eligibleSites, placeGang } from '../placement.js';
-import type { JobRequest, SchedulingPolicy, SiteState } from '../types.js';
+import type { ClusterState, JobRequest, SchedulingPolicy, SiteState } from '../types.js';
 import { bySubmit } from './common.js';
 
 export interface CarbonAwareOptions {
@@ -20,6 +20,34 @@ export function carbonAwarePolicy(opts: CarbonAwareOptions = {}): SchedulingPoli
   const pw = opts.priceWeight ?? 0.5;
   const minImp = opts.minImprovement ?? 0.1;
   const slack = opts.deadlineSlack ?? 1.25;
+  // per (state, time, jurisdictions): the eligible sites and the hourly minimum of their forecasts
+  let memoState: ClusterState | null = null;
+  let memoNow = NaN;
+  let memoStatus = '';
+  const memo = new Map<string, { sites: SiteState[]; minByHour: number[] } | null>();
+  const forecastFor = (job: JobRequest, state: ClusterState, nowS: number): { sites: SiteState[]; minByHour: number[] } | null => {
+    let status = '';
+    for (const s of state.sites) status += s.status[0];
+    if (state !== memoState || nowS !== memoNow || status !== memoStatus) {
+      memo.clear();
+      memoState = state;
+      memoNow = nowS;
+      memoStatus = status;
+    }
+    const key = job.allowedJurisdictions?.join('|') ?? '*';
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    const sites = eligibleSites(job, state).filter((s) => s.carbonForecastGPerKWh && s.carbonForecastGPerKWh.length > 1);
+    let out: { sites: SiteState[]; minByHour: number[] } | null = null;
+    if (sites.length > 0) {
+      const len = Math.max(...sites.map((s) => s.carbonForecastGPerKWh!.length));
+      const minByHour = new Array<number>(len).fill(Infinity);
+      for (const s of sites) s.carbonForecastGPerKWh!.forEach((v, h) => (minByHour[h] = Math.min(minByHour[h], v)));
+      out = { sites, minByHour };
+    }
+    memo.set(key, out);
+    return out;
+  };
   return {
     name: 'carbon-aware',
     backfill: true,
@@ -40,21 +68,18 @@ export function carbonAwarePolicy(opts: CarbonAwareOptions = {}): SchedulingPoli
       if (job.kind === 'inference' || job.deadlineS === undefined || job.durationS === undefined) return null;
       const latestStart = job.deadlineS - job.durationS * slack;
       if (nowS >= latestStart) return null;
-      const sites = eligibleSites(job, state).filter((s) => s.carbonForecastGPerKWh && s.carbonForecastGPerKWh.length > 1);
-      if (sites.length === 0) return null;
+      const f = forecastFor(job, state, nowS);
+      if (!f) return null;
       let nowBest = Infinity;
-      for (const s of sites) if (s.freeGpus >= job.gpus) nowBest = Math.min(nowBest, s.carbonGPerKWh);
+      for (const s of f.sites) if (s.freeGpus >= job.gpus && s.carbonGPerKWh < nowBest) nowBest = s.carbonGPerKWh;
       if (!Number.isFinite(nowBest)) return null; // cannot start now anyway
       let bestH = 0;
       let bestCi = nowBest;
-      const maxH = Math.floor((latestStart - nowS) / 3600);
-      for (const s of sites) {
-        const f = s.carbonForecastGPerKWh!;
-        for (let h = 1; h <= maxH && h < f.length; h++) {
-          if (f[h] < bestCi) {
-            bestCi = f[h];
-            bestH = h;
-          }
+      const maxH = Math.min(f.minByHour.length - 1, Math.floor((latestStart - nowS) / 3600));
+      for (let h = 1; h <= maxH; h++) {
+        if (f.minByHour[h] < bestCi) {
+          bestCi = f.minByHour[h];
+          bestH = h;
         }
       }
       if (bestH > 0 && bestCi < nowBest * (1 - minImp)) return { reason: 'time-shift', untilS: nowS + bestH * 3600 };

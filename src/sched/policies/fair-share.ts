@@ -4,7 +4,8 @@
 // - Order: progressive filling by dominant share, max(GPUs/total GPUs, power/total power cap) / weight,
 //   updated as jobs are taken; inside a tenant, priority then submit time.
 // - Reclaim: a job within its tenant's nominal quota may preempt preemptible jobs of tenants that
-//   are borrowing (above quota), the most over-quota tenant first, latest started first.
+//   are borrowing (above quota), the most over-quota tenant first, latest started first, taking
+//   no more than each borrower borrowed.
 import { placeGang } from '../placement.js';
 import type { ClusterState, JobRequest, RunningJob, SchedulingPolicy, TenantState } from '../types.js';
 import { byPriority, pickVictims } from './common.js';
@@ -29,9 +30,10 @@ export function dominantShare(t: TenantState, state: ClusterState, totalW = tota
 
 /** Whether a tenant may take `gpus` more under its quota plus what its cohort can lend. */
 export function quotaAllows(state: ClusterState, tenantId: string, gpus: number): boolean {
-  if (state.tenants.length === 0) return true;
-  const tenants = tenantsById(state);
-  const t = tenants.get(tenantId);
+  const ts = state.tenants;
+  if (ts.length === 0) return true;
+  let t: TenantState | undefined;
+  for (const x of ts) if (x.id === tenantId) t = x;
   const used = t?.usedGpus ?? 0;
   const quota = t?.quotaGpus ?? 0;
   if (used + gpus <= quota) return true;
@@ -40,12 +42,11 @@ export function quotaAllows(state: ClusterState, tenantId: string, gpus: number)
   const cohort = t?.cohort ?? 'default';
   let cohortQuota = 0;
   let cohortUsed = 0;
-  for (const o of state.tenants) {
+  for (const o of ts) {
     if ((o.cohort ?? 'default') !== cohort) continue;
     cohortQuota += o.quotaGpus;
     cohortUsed += o.usedGpus;
   }
-  if (!t) cohortUsed += used;
   return cohortUsed + gpus <= cohortQuota;
 }
 
@@ -131,8 +132,9 @@ export function fairSharePolicy(): SchedulingPolicy {
       const budget = new Map<string, number>();
       const allowed: RunningJob[] = [];
       for (const r of cands) {
+        // never push a borrower below its own quota (that would only move the reclaim elsewhere)
         const left = budget.get(r.job.tenant) ?? over(r);
-        if (left <= 0) continue;
+        if (r.job.gpus > left) continue;
         budget.set(r.job.tenant, left - r.job.gpus);
         allowed.push(r);
       }

@@ -4,7 +4,7 @@
 import { ApiError, JOB_STATES, TERMINAL, api, modelName, post, type Job } from '../api';
 import { loadCatalog, loadJobEvents, loadMoreJobs, refreshJobs } from '../data';
 import { announce, field, h, mount, options } from '../dom';
-import { ago, fixed, int, pct, seconds, si, time } from '../format';
+import { ago, int, pct, seconds, si, time } from '../format';
 import { canSubmit, isAdmin, state, subscribe, update } from '../state';
 
 const ACTIVE = 'admitted,starting,running,checkpointing';
@@ -19,10 +19,17 @@ export function progressOf(j: Job): number | null {
   return Math.min(1, (j.checkpoint?.step ?? 0) / durationS);
 }
 
+/** "atl 1,152" or "atl 44,992 + wi 44,992": parts summed per site (a placement lists one part per NVLink domain). */
+export function bySite(parts: { site: string; gpus: number }[]): string {
+  const m = new Map<string, number>();
+  for (const p of parts) m.set(p.site, (m.get(p.site) ?? 0) + p.gpus);
+  return [...m].map(([s, g]) => `${s} ${int(g)}`).join(' + ');
+}
+
 function placementText(j: Job): string {
-  if (j.placement && j.placement.length) return j.placement.map((p) => `${p.site} ${int(p.gpus)}`).join(' + ');
+  if (j.placement && j.placement.length) return bySite(j.placement);
   const planned = j.plan?.placement;
-  return planned && planned.length ? `(plan: ${planned.map((p) => `${p.site} ${int(p.gpus)}`).join(' + ')})` : '—';
+  return planned && planned.length ? `(plan: ${bySite(planned)})` : '—';
 }
 
 function parallelism(j: Job): string {
@@ -80,7 +87,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
       h(
         'tr',
         null,
-        ['Job', 'State', 'GPUs and placement', 'Plan', 'Predicted', 'Progress', 'Checkpoint', 'Actions'].map((c) => h('th', { scope: 'col' }, c)),
+        ['Job', 'State', 'GPUs and placement', 'Plan', 'Predicted', 'Progress', 'Checkpoint', 'Actions'].map((c) => h('th', { scope: 'col', class: c === 'Actions' ? 'col-actions' : `col-${c.split(' ')[0].toLowerCase()}` }, c)),
       ),
     ),
     tbody,
@@ -108,7 +115,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
         h('div', { class: 'muted small' }, `${modelName(j.model)} · ${j.tenant}`),
       ),
       h('td', null, h('span', { class: `badge ${j.state}`, 'data-role': 'state' }, j.state), j.reason ? h('div', { class: 'muted small', title: j.reason }, j.reason.length > 40 ? `${j.reason.slice(0, 40)}…` : j.reason) : null),
-      h('td', { 'data-role': 'placement' }, h('div', null, j.gpus ? `${int(j.gpus)} GPUs` : '—'), h('div', { class: 'muted small' }, placementText(j))),
+      h('td', null, h('div', null, j.gpus ? `${int(j.gpus)} GPUs` : '—'), h('div', { class: 'muted small', 'data-role': 'placement' }, placementText(j))),
       h('td', null, h('div', null, j.plan?.strategy ?? '—'), h('div', { class: 'muted small' }, parallelism(j))),
       h('td', { class: 'num' }, tps ? `${si(tps)} tok/s` : '—'),
       h(
@@ -121,7 +128,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
       h('td', { class: 'small' }, j.checkpoint ? h('span', { title: j.checkpoint.path ?? '' }, `step ${int(j.checkpoint.step)}`, h('div', { class: 'muted' }, `${j.checkpoint.site ?? ''} ${ago(new Date(j.checkpoint.at).toISOString())}`)) : h('span', { class: 'muted' }, 'none')),
       h(
         'td',
-        null,
+        { class: 'col-actions' },
         cancellable
           ? h(
               'button',
@@ -179,7 +186,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
         r.sig = sig;
         if (focusedCancel) r.tr.querySelector<HTMLElement>(`[data-action="${focusedCancel}"]`)?.focus();
       }
-      const want = prev ? prev.nextSibling : tbody.firstChild;
+      const want: ChildNode | null = prev ? prev.nextSibling : tbody.firstChild;
       if (want !== r.tr) tbody.insertBefore(r.tr, want);
       prev = r.tr;
     }
@@ -200,15 +207,16 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     const f = state.fabric;
     if (f && siteSel.options.length !== f.sites.length + 1) mount(siteSel, options([{ value: '', label: 'any site' }, ...f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))], state.filters.site));
     tenantField.hidden = !isAdmin();
+    table.classList.toggle('read-only', !canSubmit());
   }
 
   // ---- submit ----
   const name = h('input', { name: 'name', required: true, maxlength: 200, value: 'dashboard-job', autocomplete: 'off' });
   const model = h('select', { name: 'model' }, options([{ value: 'llama3-8b', label: 'Llama 3 8B (llama3-8b)' }]));
   const gpus = h('input', { name: 'gpus', type: 'number', min: 1, step: 1, value: 72, inputmode: 'numeric' });
-  const tokens = h('input', { name: 'tokens', type: 'text', placeholder: 'e.g. 1e12 (optional)', inputmode: 'decimal', autocomplete: 'off' });
+  const tokens = h('input', { name: 'tokens', type: 'text', placeholder: 'optional, e.g. 1e12', inputmode: 'decimal', autocomplete: 'off' });
   const priority = h('input', { name: 'priority', type: 'number', min: -1000, max: 1000, step: 1, value: 0 });
-  const jur = h('input', { name: 'jurisdictions', type: 'text', placeholder: 'e.g. US-GA, US-WI (optional)', autocomplete: 'off' });
+  const jur = h('input', { name: 'jurisdictions', type: 'text', placeholder: 'optional: US-GA, US-WI', autocomplete: 'off' });
   const ckpt = h('input', { name: 'checkpointable', type: 'checkbox', checked: true });
   const preempt = h('input', { name: 'preemptible', type: 'checkbox', checked: true });
   const submitBtn = h('button', { type: 'submit', class: 'primary' }, 'Submit job');
@@ -220,8 +228,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     field('Name', name),
     field('Model', model),
     h('div', { class: 'row2' }, field('GPUs', gpus), field('Priority', priority)),
-    field('Tokens to train', tokens, 'Optional; with the plan it gives the run length.'),
-    field('Allowed jurisdictions', jur),
+    h('div', { class: 'row2' }, field('Tokens to train', tokens), field('Allowed jurisdictions', jur)),
     h('div', { class: 'checks' }, h('label', null, ckpt, ' checkpointable'), h('label', null, preempt, ' preemptible')),
     formErrors,
     submitBtn,
@@ -376,4 +383,3 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   };
 }
 
-export { fixed };

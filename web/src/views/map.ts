@@ -41,10 +41,18 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
   );
   const cards = h('div', { class: 'site-cards', role: 'list', 'aria-label': 'Sites' });
   const legend = h('p', { class: 'legend' });
+  const linkRows = h('tbody');
+  const linkTable = h(
+    'table',
+    { class: 'links-table' },
+    h('caption', null, 'WAN links'),
+    h('thead', null, h('tr', null, ['Link', 'Capacity', 'In use', 'Jobs across', 'One-way latency', 'Route'].map((c) => h('th', { scope: 'col' }, c)))),
+    linkRows,
+  );
   const el = h(
     'div',
     { class: 'map-view' },
-    h('div', { class: 'map-wrap' }, h('h2', { class: 'sr-only' }, 'Map'), map, legend),
+    h('div', { class: 'map-wrap' }, h('h2', { class: 'sr-only' }, 'Map'), map, legend, linkTable),
     h('div', { class: 'cards-wrap' }, h('h2', null, 'Sites'), cards),
   );
 
@@ -145,6 +153,23 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
     );
     const desc = map.querySelector('desc');
     if (desc) desc.textContent = `${fabric.sites.length} sites (${fabric.sites.map((s) => `${s.id} ${siteState(status.get(s.id))}`).join(', ')}) and ${fabric.wanLinks.length} WAN link(s).`;
+    mount(
+      linkRows,
+      fabric.wanLinks.map((l) => {
+        const t = tel.get(l.id);
+        return h(
+          'tr',
+          { 'data-link': l.id },
+          h('th', { scope: 'row' }, `${l.id} (${l.a}–${l.b})`),
+          h('td', { class: 'num' }, gbps(l.capacityGbps)),
+          h('td', { class: 'num' }, t ? `${gbps(t.usedGbps)} (${pct(t.utilization, t.utilization > 0 && t.utilization < 0.01 ? 2 : 0)})` : '—'),
+          h('td', { class: 'num' }, t ? String(t.jobs) : '—'),
+          h('td', { class: 'num' }, `${fixed(l.latencyMs, 2)} ms`),
+          h('td', { class: 'num' }, `${int(l.routeKm)} km`),
+        );
+      }),
+    );
+    linkTable.hidden = fabric.wanLinks.length === 0;
     legend.textContent = `${fabric.name}: ${int(fabric.gpus)} GPUs in ${fabric.sites.length} site(s). Line width: WAN capacity; colour: live utilization (grey idle, teal < 50%, amber < 85%, red above).`;
   }
 
@@ -184,7 +209,7 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
           'article',
           { class: `site-card ${state_}`, role: 'listitem', 'data-site': s.id, 'data-state': state_, 'aria-labelledby': `site-${s.id}-name` },
           h('header', null, h('h3', { id: `site-${s.id}-name` }, s.name), h('span', { class: `badge ${state_}`, 'data-role': 'state' }, state_)),
-          h('p', { class: 'muted' }, `${s.id} · ${s.jurisdiction} · grid ${s.gridZone} · ${s.pods.map((p) => p.system.name).join(', ')}`),
+          h('p', { class: 'muted' }, `${s.id} · ${s.jurisdiction} · grid ${s.gridZone} · ${[...new Set(s.pods.map((p) => p.system.name.replace(/\s*\(.*$/, '')))].join(', ')}`),
           meter('GPUs busy', used / Math.max(1, s.gpus), `${int(used)} busy / ${int(free)} free of ${int(s.gpus)}`),
           meter('Power drawn', draw === null ? 0 : draw / Math.max(1, cap), draw === null ? `cap ${int(cap)} MW` : `${fixed(draw, 1)} of ${int(cap)} MW cap`),
           h(

@@ -1,0 +1,151 @@
+// Browser-test and benchmark harness for the dashboard: builds web/dist when missing (Vite's build
+// API), starts a real control plane (SQLite in a temp dir, the fairwater preset, twin executors, the
+// real planner) on 127.0.0.1, and launches Debian's chromium through playwright-core.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext } from 'playwright-core';
+import type { SiteBinding } from '../../src/control/control-plane.js';
+import { TwinExecutor } from '../../src/control/executors/twin.js';
+import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from '../../src/control/server.js';
+import { SqliteStore } from '../../src/control/store/sqlite.js';
+import { registerWhatIfRoutes } from '../../src/control/whatif-routes.js';
+import { loadFabric } from '../../src/fabric/index.js';
+import { resolveModel, type PlannerFn } from '../../src/control/planner.js';
+import { planJob } from '../../src/planner/index.js';
+
+/** The real planner, bound statically (the server's lazy loader uses a computed import specifier). */
+export const realPlanner: PlannerFn = async (req, fabric) =>
+  (await planJob({
+    model: resolveModel(req.model),
+    fabric,
+    ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
+    ...(req.tokens !== undefined ? { tokens: req.tokens } : {}),
+    ...(req.sites ? { sites: req.sites } : {}),
+    ...(req.allow ? { allow: req.allow } : {}),
+    ...(req.top !== undefined ? { top: req.top } : {}),
+  })) as unknown as Awaited<ReturnType<PlannerFn>>;
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const WEB_DIST = join(ROOT, 'web', 'dist');
+export const CHROMIUM = process.env.SUPERFACTORY_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS = join(ROOT, 'artifacts');
+
+/** Why the browser tests cannot run here, or null. */
+export function browserUnavailableReason(): string | null {
+  if (!existsSync(CHROMIUM)) return `no chromium at ${CHROMIUM} (apt-get install chromium, or set SUPERFACTORY_CHROMIUM)`;
+  return null;
+}
+
+/** Builds web/dist with Vite unless it is already there (or `force`). Returns the dist folder. */
+export async function ensureWebBuilt(force = false): Promise<string> {
+  if (!force && existsSync(join(WEB_DIST, 'index.html'))) return WEB_DIST;
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
+  if (!existsSync(join(WEB_DIST, 'index.html'))) throw new Error(`vite build did not write ${WEB_DIST}/index.html`);
+  return WEB_DIST;
+}
+
+export interface DashboardServer {
+  server: ControlServer;
+  url: string;
+  admin: string;
+  store: SqliteStore;
+  req: <T = unknown>(method: string, path: string, token: string | null, body?: unknown) => Promise<{ status: number; body: T }>;
+  /** Creates a tenant (if needed) and a token of `role` for it. */
+  token: (tenant: string, role: 'admin' | 'member' | 'viewer') => Promise<string>;
+  close: () => Promise<void>;
+}
+
+export async function startDashboardServer(opts: Partial<ServerOptions> & { speedup?: number; checkpointEveryS?: number } = {}): Promise<DashboardServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-web-'));
+  const store = new SqliteStore({ path: join(dir, 'control.db') });
+  await store.migrate();
+  const admin = await ensureAdmin(store);
+  const fabric = opts.fabric ?? (await loadFabric('fairwater'));
+  const sites: SiteBinding[] = fabric.sites.map((s) => ({
+    siteId: s.id,
+    heartbeat: 'executor' as const,
+    // an hour of simulated time per minute; a checkpoint every 30 simulated seconds (0.5 s of wall time)
+    executor: new TwinExecutor({ speedup: opts.speedup ?? 60, checkpointEveryS: opts.checkpointEveryS ?? 30 }),
+  }));
+  const server = await buildServer({
+    logger: false,
+    tickMs: 200,
+    checkpointRoot: join(dir, 'checkpoints'),
+    rateLimit: { perSecond: 1000, burst: 1000 },
+    staticDir: WEB_DIST,
+    planner: realPlanner,
+    ...opts,
+    store,
+    fabric,
+    sites,
+  });
+  // once server.ts registers these itself, this is a no-op
+  if (!server.app.hasRoute({ method: 'GET', url: '/v1/whoami' })) registerWhatIfRoutes(server.app, { fabric, store });
+  const url = await server.listen(0);
+  const req = async <T>(method: string, path: string, token: string | null, body?: unknown) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* text */
+    }
+    return { status: res.status, body: parsed as T };
+  };
+  const token = async (tenant: string, role: 'admin' | 'member' | 'viewer') => {
+    const c = await req('POST', '/v1/tenants', admin, { id: tenant });
+    if (c.status !== 201 && c.status !== 409) throw new Error(`create tenant ${tenant}: ${c.status} ${JSON.stringify(c.body)}`);
+    const r = await req<{ token: string }>('POST', `/v1/tenants/${tenant}/tokens`, admin, { role });
+    if (r.status !== 201) throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.token;
+  };
+  return {
+    server,
+    url,
+    admin,
+    store,
+    req,
+    token,
+    close: async () => {
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+/**
+ * Launches chromium on a fresh profile folder (removed on close). Playwright takes the profile as
+ * launchPersistentContext's first argument (it refuses --user-data-dir in args) and passes it on as
+ * --user-data-dir. One context; each page has its own sessionStorage, so each page signs in alone.
+ */
+export async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'sf-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// Dashboard entry: sign-in (token kept in sessionStorage), the shell with four tabs (Map, Jobs,
+// Plan explorer, What-if), the first snapshot, live updates, and the ready flag the browser tests
+// and the benchmark wait for (body[data-ready], window.__sfReady = ms since navigation start).
+import './style.css';
+import { ApiError, get, token, type Me } from './api';
+import { loadSnapshot, startLive, stopLive } from './data';
+import { announce, h, mount } from './dom';
+import { state, subscribe } from './state';
+import { createJobsView } from './views/jobs';
+import { createMapView } from './views/map';
+import { createPlansView } from './views/plans';
+import { createWhatIfView } from './views/whatif';
+
+declare global {
+  interface Window {
+    __sfReady?: number;
+  }
+}
+
+const app = document.getElementById('app')!;
+
+type TabId = 'map' | 'jobs' | 'plans' | 'whatif';
+const TABS: { id: TabId; label: string }[] = [
+  { id: 'map', label: 'Map' },
+  { id: 'jobs', label: 'Jobs' },
+  { id: 'plans', label: 'Plan explorer' },
+  { id: 'whatif', label: 'What-if' },
+];
+
+function signIn(message?: string): void {
+  stopLive();
+  document.body.removeAttribute('data-ready');
+  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'current-password', required: true, spellcheck: 'false', 'aria-describedby': 'token-hint' });
+  const err = h('p', { class: 'errors', role: 'alert' }, message ?? '');
+  const form = h(
+    'form',
+    {
+      class: 'signin',
+      'aria-labelledby': 'signin-title',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        const t = input.value.trim();
+        if (!t) return;
+        token.set(t);
+        try {
+          await get<Me>('/v1/whoami');
+          if (started) location.reload();
+          else void start();
+        } catch (e2) {
+          token.clear();
+          err.textContent = e2 instanceof ApiError && e2.status === 401 ? 'That token is not known to this control plane.' : (e2 as Error).message;
+          input.focus();
+        }
+      },
+    },
+    h('h1', { id: 'signin-title' }, 'Superfactory'),
+    h('label', { for: 'token' }, 'API token'),
+    input,
+    h('small', { id: 'token-hint', class: 'hint' }, 'The server prints an admin token at start ("admin token: sf_…"); admins issue tenant tokens. Kept for this browser tab only.'),
+    err,
+    h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
+  );
+  mount(app, h('main', { id: 'main', class: 'signin-wrap' }, form));
+  input.focus();
+}
+
+let started = false;
+
+async function start(): Promise<void> {
+  started = true;
+  const map = createMapView();
+  const jobs = createJobsView();
+  const plans = createPlansView();
+  const whatif = createWhatIfView();
+  const panels: Record<TabId, { el: HTMLElement; show?: () => void }> = { map, jobs, plans, whatif };
+
+  const tabButtons = TABS.map((t) =>
+    h('button', { type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, 'data-tab': t.id, onclick: () => select(t.id, true) }, t.label),
+  );
+  const tablist = h('div', { role: 'tablist', 'aria-label': 'Views', class: 'tabs' }, tabButtons);
+  tablist.addEventListener('keydown', (e) => {
+    const i = tabButtons.indexOf(document.activeElement as HTMLButtonElement);
+    if (i < 0) return;
+    let j = -1;
+    if (e.key === 'ArrowRight') j = (i + 1) % TABS.length;
+    else if (e.key === 'ArrowLeft') j = (i - 1 + TABS.length) % TABS.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = TABS.length - 1;
+    if (j >= 0) {
+      e.preventDefault();
+      select(TABS[j].id, true);
+      tabButtons[j].focus();
+    }
+  });
+  const sections = TABS.map((t) => h('section', { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, tabindex: 0, hidden: true }, panels[t.id].el));
+
+  const live = h('span', { class: 'live', role: 'status', 'aria-label': 'Live updates' });
+  const who = h('span', { class: 'who' });
+  const signOut = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary small',
+      onclick: () => {
+        token.clear();
+        location.reload();
+      },
+    },
+    'Sign out',
+  );
+  const fabricName = h('span', { class: 'fabric-name' });
+  mount(
+    app,
+    h('header', { class: 'top' }, h('h1', null, 'Superfactory'), fabricName, tablist, h('div', { class: 'right' }, live, who, signOut)),
+    h('p', { id: 'status-line', class: 'status-line', role: 'status', 'aria-live': 'polite' }),
+    h('main', { id: 'main' }, sections),
+  );
+
+  function select(id: TabId, push: boolean): void {
+    TABS.forEach((t, i) => {
+      const on = t.id === id;
+      tabButtons[i].setAttribute('aria-selected', String(on));
+      tabButtons[i].tabIndex = on ? 0 : -1;
+      sections[i].hidden = !on;
+    });
+    panels[id].show?.();
+    if (push && location.hash !== `#${id}`) history.replaceState(null, '', `#${id}`);
+  }
+  const fromHash = (): TabId => (TABS.find((t) => `#${t.id}` === location.hash)?.id ?? 'map');
+  window.addEventListener('hashchange', () => select(fromHash(), false));
+  select(fromHash(), false);
+
+  subscribe((c) => {
+    if (c.has('live')) {
+      live.dataset.state = state.live;
+      live.textContent = { connecting: 'connecting…', live: '● live', offline: 'offline, retrying', unauthorized: 'stream refused' }[state.live];
+    }
+    if (c.has('me') && state.me) {
+      who.textContent = `${state.me.tenant} · ${state.me.role}`;
+      document.body.dataset.role = state.me.role;
+    }
+    if (c.has('fabric') && state.fabric) fabricName.textContent = state.fabric.name;
+  });
+
+  try {
+    await loadSnapshot();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return signIn('Your token was refused; sign in again.');
+    announce(`Could not load the dashboard: ${(err as Error).message}`, 'error');
+    return;
+  }
+  startLive();
+  // ready: the map shows its sites and the job table its rows, painted (two frames later)
+  const t0 = performance.now();
+  const check = () => {
+    if (map.drawn() && jobs.drawn()) {
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          window.__sfReady = performance.now();
+          document.body.dataset.ready = 'true';
+        }),
+      );
+    } else if (performance.now() - t0 < 10_000) setTimeout(check, 10);
+  };
+  check();
+}
+
+if (token.get()) void start();
+else signIn();
