@@ -38,7 +38,7 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
   const t0 = performance.now();
   const imp = importPhilly(readFileSync(file, 'utf8'));
   const t1 = performance.now();
-  const res = simulate({ fabric, jobs: imp.jobs, policy: createPolicy('fifo'), seed: 1 });
+  const res = simulate({ fabric, jobs: imp.jobs, policy: createPolicy('fifo'), seed: 1, clock: () => performance.now() });
   const t2 = performance.now();
   const simS = (t2 - t1) / 1000;
   out.push({
@@ -52,6 +52,8 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
       jobsFinished: res.summary.jobsFinished,
       failures: res.summary.failures,
       rounds: res.summary.schedulingRounds,
+      planKeys: res.planner.keys,
+      planningS: round(res.planner.planningS),
     },
   });
   return out;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { loadFabric } from '../fabric/index.js';
+import type { Fabric } from '../fabric/types.js';
 import type { SiteBinding } from './control-plane.js';
 import { InvalidInputError } from './domain.js';
 import { LocalExecutor } from './executors/local.js';
@@ -84,10 +85,10 @@ export function loadServeConfig(file: string): ServeConfig {
   return parseServeConfig(readFileSync(file, 'utf8'), file);
 }
 
-function makeExecutor(siteId: string, c: z.infer<typeof SiteConfig>, twin: () => TwinExecutor): Executor {
+function makeExecutor(siteId: string, c: z.infer<typeof SiteConfig>, twin: () => TwinExecutor, fabric: Fabric): Executor {
   switch (c.executor) {
     case 'twin':
-      return c.speedup || c.checkpointEveryS ? new TwinExecutor({ speedup: c.speedup, checkpointEveryS: c.checkpointEveryS }) : twin();
+      return c.speedup || c.checkpointEveryS ? new TwinExecutor({ fabric, speedup: c.speedup, checkpointEveryS: c.checkpointEveryS }) : twin();
     case 'local':
       return new LocalExecutor({ root: resolve(c.root ?? `.superfactory/runs/${siteId}`), gpusPerProcess: c.gpusPerProcess, maxProcesses: c.maxProcesses });
     case 'slurm': {
@@ -105,12 +106,12 @@ export async function serverFromConfig(cfg: ServeConfig, extra: Partial<ServerOp
   const fabric = await loadFabric(cfg.fabric);
   const store = await openStore(cfg.store);
   let shared: TwinExecutor | null = null;
-  const twin = () => (shared ??= new TwinExecutor());
+  const twin = () => (shared ??= new TwinExecutor({ fabric }));
   const sites: SiteBinding[] = [];
   for (const s of fabric.sites) {
     const c = cfg.sites[s.id] ?? cfg.sites['*'];
     if (!c) continue;
-    sites.push({ siteId: s.id, heartbeat: c.heartbeat, executor: makeExecutor(s.id, c, twin) });
+    sites.push({ siteId: s.id, heartbeat: c.heartbeat, executor: makeExecutor(s.id, c, twin, fabric) });
   }
   for (const id of Object.keys(cfg.sites)) {
     if (id !== '*' && !fabric.sites.some((s) => s.id === id)) {

@@ -88,6 +88,9 @@ export interface JobSpec {
 export interface PlacementPart {
   site: string;
   gpus: number;
+  /** The pod and scale-up domain the policy chose (stored with the placement; the twin reads them). */
+  pod?: string;
+  domain?: number;
 }
 
 export interface Checkpoint {

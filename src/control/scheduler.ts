@@ -77,6 +77,32 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
+/** A group of queued jobs that may use the same sites, with the order the last pass left them in. */
+interface QueueGroup {
+  sites: Set<string>;
+  order: JobRequest[];
+}
+
+interface QueueEntry {
+  version: number;
+  job: Job;
+  /** Null: not schedulable yet (no GPU count, or waiting for its plan). */
+  req: JobRequest | null;
+  group: QueueGroup | null;
+  seen: number;
+  /** Whether it was in its group's queue in the last pass (so it is in `order`). */
+  queued: boolean;
+}
+
+interface AppliedEntry {
+  version: number;
+  tenant: string;
+  running: RunningJob | null;
+  seen: number;
+}
+
+type JobLookup = Pick<Map<string, Job>, 'get'>;
+
 /** Placement parts as stored: site and GPUs, plus the pod/domain the policy chose. */
 interface StoredPart extends PlacementPart {
   pod?: string;
@@ -90,7 +116,14 @@ export class Scheduler {
   private readonly log: Logger;
   private readonly baseState: ClusterState;
   private readonly inflight = new Set<string>();
+  /** Run keys whose start() returned in this process (a pending one is just waiting, e.g. in Slurm's queue). */
+  private readonly launchedHere = new Set<string>();
   private readonly planCache = new Map<string, unknown>();
+  /** The live cluster view (active allocations applied), kept between passes. */
+  private readonly live: { state: ClusterState; tenantSig: string | null; applied: Map<string, AppliedEntry>; running: RunningJob[] | null; epoch: number };
+  private readonly queueCache = new Map<string, QueueEntry>();
+  private readonly groups = new Map<string, QueueGroup>();
+  private readonly groupBySpec = new Map<string, QueueGroup>();
   private running = false;
   lastStats: TickStats | null = null;
 
@@ -110,6 +143,7 @@ export class Scheduler {
     };
     this.log = opts.log ?? silent;
     this.baseState = buildClusterState(cp.fabric);
+    this.live = { state: cloneState(this.baseState), tenantSig: null, applied: new Map(), running: null, epoch: 0 };
   }
 
   private binding(job: Job): SiteBinding | undefined {
@@ -282,8 +316,13 @@ export class Scheduler {
         return 1;
       }
     }
+    if (st.phase !== 'pending') this.launchedHere.delete(job.runId!);
     switch (st.phase) {
       case 'pending':
+        // A run this process did not launch, still pending: after a crash that may be a launch its
+        // launcher never finished (local: claimed, not committed). start() is idempotent: it adopts
+        // the run, and completes an interrupted launch under the same run key.
+        if (cur.state === 'starting' && !this.inflight.has(job.runId!) && !this.launchedHere.has(job.runId!)) void this.launch(cur);
         return 0;
       case 'running':
         if (cur.state === 'starting') {
@@ -382,7 +421,7 @@ export class Scheduler {
 
   // ---- scheduling ----
 
-  private request(job: Job, nowMs: number): JobRequest | null {
+  private request(job: Job): JobRequest | null {
     if (!job.gpus) return null;
     const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
     const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
@@ -403,8 +442,7 @@ export class Scheduler {
       ...(job.spec.tokens ? { tokens: job.spec.tokens } : {}),
       // a gang spans several sites only where one executor runs all of them (the twin)
       allowMultiSite: false,
-    } satisfies JobRequest as JobRequest & { _now?: number } as JobRequest;
-    void nowMs;
+    };
   }
 
   private allocationOf(job: Job): Allocation | null {
@@ -422,75 +460,156 @@ export class Scheduler {
     };
   }
 
-  /** Builds the policy's view: fabric capacity, site status, active allocations, tenant quotas. */
+  /**
+   * The policy's view, kept up to date between ticks instead of rebuilt: the fabric's capacity with
+   * every active job's allocation applied (diffed by job version: only jobs that started, moved or
+   * ended since the last pass are allocated or released), site status, tenant quotas. Returns a
+   * clone the pass may mutate (one array of numbers per pod: cheap), the running jobs, and GPUs held per tenant.
+   */
   async clusterState(active: Job[], tenants: Tenant[]): Promise<{ state: ClusterState; running: RunningJob[]; used: Map<string, number> }> {
-    const state = cloneState(this.baseState);
-    state.tenants = tenants
-      .filter((t) => t.quotaGpus !== null)
-      .map((t) => ({ id: t.id, quotaGpus: t.quotaGpus!, usedGpus: 0, usedPowerW: 0 }));
+    const live = this.live;
+    const sig = tenants.map((t) => `${t.id}:${t.quotaGpus}`).join(',');
+    if (sig !== live.tenantSig) {
+      // quotas changed (rare): rebuild the view from scratch so that tenant usage is recounted
+      live.state = cloneState(this.baseState);
+      live.state.tenants = tenants.filter((t) => t.quotaGpus !== null).map((t) => ({ id: t.id, quotaGpus: t.quotaGpus!, usedGpus: 0, usedPowerW: 0 }));
+      live.applied.clear();
+      live.tenantSig = sig;
+    }
+    const state = live.state;
+    const seen = ++live.epoch;
+    const used = new Map<string, number>();
+    let changed = false;
+    for (const job of active) {
+      if (job.gpus) used.set(job.tenantId, (used.get(job.tenantId) ?? 0) + job.gpus);
+      let e = live.applied.get(job.id);
+      if (e && e.version !== job.version) {
+        if (e.running) release(state, e.running.allocation, e.tenant);
+        live.applied.delete(job.id);
+        e = undefined;
+        changed = true;
+      }
+      if (!e) {
+        e = { version: job.version, tenant: job.tenantId, running: this.runningOf(job, state), seen };
+        live.applied.set(job.id, e);
+        changed = true;
+      } else e.seen = seen;
+    }
+    for (const [id, e] of live.applied) {
+      if (e.seen === seen) continue;
+      if (e.running) release(state, e.running.allocation, e.tenant);
+      live.applied.delete(id);
+      changed = true;
+    }
+    if (changed || live.running === null) {
+      // in the store's order, as a rebuilt view would list them (victim ties are broken by it)
+      live.running = [];
+      for (const job of active) {
+        const r = live.applied.get(job.id)?.running;
+        if (r) live.running.push(r);
+      }
+    }
     const siteStates = new Map((await this.cp.store.listSites()).map((s) => [s.id, s]));
     for (const s of state.sites) {
       const st = siteStates.get(s.id);
       s.status = !this.cp.bindings.has(s.id) || !st || st.status !== 'up' ? 'down' : st.drained ? 'draining' : 'up';
     }
-    const running: RunningJob[] = [];
-    const used = new Map<string, number>();
-    const nowMs = this.cp.now();
-    for (const job of active) {
-      used.set(job.tenantId, (used.get(job.tenantId) ?? 0) + (job.gpus ?? 0));
-      const alloc = this.allocationOf(job);
-      const req = this.request(job, nowMs);
-      if (!alloc || !req) continue;
-      try {
-        allocate(state, alloc, job.tenantId);
-      } catch (err) {
-        this.log.warn({ job: job.id, err: (err as Error).message }, 'allocation does not fit the fabric (changed?)');
-        continue;
-      }
-      const startS = (job.startedAt ?? job.updatedAt) / 1000;
-      running.push({ job: req, allocation: alloc, startTimeS: startS, expectedEndS: req.durationS ? startS + req.durationS : Infinity });
-    }
-    return { state, running, used };
+    return { state: cloneState(state), running: live.running, used };
   }
 
-  /** The policy's decisions for a queue, without side effects (also what the benchmark times). */
+  /** Applies an active job's allocation to the live view; null when it has none (or it no longer fits the fabric). */
+  private runningOf(job: Job, state: ClusterState): RunningJob | null {
+    const alloc = this.allocationOf(job);
+    const req = alloc ? this.request(job) : null;
+    if (!alloc || !req) return null;
+    try {
+      allocate(state, alloc, job.tenantId);
+    } catch (err) {
+      this.log.warn({ job: job.id, err: (err as Error).message }, 'allocation does not fit the fabric (changed?)');
+      return null;
+    }
+    const startS = (job.startedAt ?? job.updatedAt) / 1000;
+    return { job: req, allocation: alloc, startTimeS: startS, expectedEndS: req.durationS ? startS + req.durationS : Infinity };
+  }
+
+  /**
+   * The policy's decisions for a queue, without side effects (also what the benchmark times).
+   * Job requests are cached by job version and each group's queue is passed in the order the
+   * previous pass left it (`result.queue`, new arrivals appended), so ordering is O(n) and an
+   * unchanged job costs a map lookup.
+   */
   async decide(
     queuedJobs: Job[],
     active: Job[],
     tenants: Tenant[],
-  ): Promise<{ decisions: Decision[]; held: number; state: ClusterState; used: Map<string, number>; byId: Map<string, Job>; decideMs: number }> {
+  ): Promise<{ decisions: Decision[]; held: number; state: ClusterState; used: Map<string, number>; byId: JobLookup; decideMs: number }> {
     const t0 = performance.now();
     const { state, running, used } = await this.clusterState(active, tenants);
     const nowS = this.cp.now() / 1000;
-    // Jobs grouped by the sites they may use (executor kind, command); sites outside a group look down to it.
-    const groups = new Map<string, { sites: Set<string>; queue: JobRequest[] }>();
-    const byId = new Map<string, Job>();
+    const cache = this.queueCache;
+    const seen = ++this.live.epoch;
     const waitForPlans = this.cp.planner !== null;
-    const eligible = new Map<string, string[]>();
+    const fresh = new Map<QueueGroup, JobRequest[]>();
     for (const job of queuedJobs) {
-      if (waitForPlans && job.plan === null) continue; // planned on a coming tick (planPending)
-      const req = this.request(job, this.cp.now());
-      if (!req) continue;
-      byId.set(job.id, job);
-      const ek = `${job.spec.executor ?? ''}|${job.spec.command ? 1 : 0}|${job.spec.allowedJurisdictions?.join(',') ?? ''}`;
-      let sites = eligible.get(ek);
-      if (!sites) eligible.set(ek, (sites = this.cp.eligibleSites(job.spec)));
-      const key = sites.join(',');
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { sites: new Set(sites), queue: [] }));
-      g.queue.push(req);
+      let e = cache.get(job.id);
+      if (!e || e.version !== job.version) {
+        const req = waitForPlans && job.plan === null ? null : this.request(job); // unplanned: planned on a coming tick (planPending)
+        e = { version: job.version, job, req, group: req ? this.group(job) : null, seen, queued: false };
+        cache.set(job.id, e);
+      } else {
+        e.job = job;
+        e.seen = seen;
+      }
+      if (!e.req || !e.group) continue;
+      if (!e.queued) {
+        // a new arrival in its group (or changed since the last pass)
+        let f = fresh.get(e.group);
+        if (!f) fresh.set(e.group, (f = []));
+        f.push(e.req);
+      }
     }
+    for (const [id, e] of cache) if (e.seen !== seen) cache.delete(id);
+    const byId: JobLookup = { get: (id: string) => cache.get(id)?.job };
     const decisions: Decision[] = [];
     let held = 0;
     const statuses = state.sites.map((s) => s.status);
-    for (const g of groups.values()) {
+    for (const g of this.groups.values()) {
+      // last pass's order of the jobs still queued and unchanged, then the new arrivals
+      const queue: JobRequest[] = [];
+      for (const r of g.order) {
+        const e = cache.get(r.id);
+        if (e && e.req === r) queue.push(r);
+      }
+      const f = fresh.get(g);
+      if (f) for (const r of f) queue.push(r);
+      if (queue.length === 0) {
+        g.order = [];
+        continue;
+      }
       state.sites.forEach((s: SchedSite, i) => (s.status = g.sites.has(s.id) ? statuses[i] : 'down'));
-      const r = scheduleRound(this.policy, state, g.queue, running, nowS, { mutate: true, emitHolds: false });
-      decisions.push(...r.decisions);
+      const r = scheduleRound(this.policy, state, queue, running, nowS, { mutate: true, emitHolds: false });
+      g.order = r.queue;
+      for (const q of queue) cache.get(q.id)!.queued = true;
+      for (const d of r.decisions) if (d.type === 'start') cache.get(d.jobId)!.queued = false;
+      for (const d of r.decisions) decisions.push(d);
       held += r.held;
     }
     state.sites.forEach((s, i) => (s.status = statuses[i]));
     return { decisions, held, state, used, byId, decideMs: performance.now() - t0 };
+  }
+
+  /** The group of a job: the sites it may use (executor kind, command, jurisdictions); cached per spec shape. */
+  private group(job: Job): QueueGroup {
+    const ek = `${job.spec.executor ?? ''}|${job.spec.command ? 1 : 0}|${job.spec.allowedJurisdictions?.join(',') ?? ''}`;
+    let g = this.groupBySpec.get(ek);
+    if (!g) {
+      const sites = this.cp.eligibleSites(job.spec);
+      const key = sites.join(',');
+      g = this.groups.get(key);
+      if (!g) this.groups.set(key, (g = { sites: new Set(sites), order: [] }));
+      this.groupBySpec.set(ek, g);
+    }
+    return g;
   }
 
   /** One scheduling pass: decisions from the policy, then their effects (batched). */
@@ -558,7 +677,7 @@ export class Scheduler {
   }
 
   runSpec(job: Job): RunSpec {
-    const placement = (job.placement ?? []).map((p) => ({ site: p.site, gpus: p.gpus }));
+    const placement = ((job.placement ?? []) as StoredPart[]).map((p) => ({ site: p.site, gpus: p.gpus, ...(p.pod !== undefined && p.domain !== undefined ? { pod: p.pod, domain: p.domain } : {}) }));
     const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
     const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
     return {
@@ -587,6 +706,7 @@ export class Scheduler {
     this.inflight.add(job.runId);
     try {
       const st = await withTimeout(b.executor.start(this.runSpec(job)), 30_000, `start ${job.runId}`);
+      this.launchedHere.add(job.runId);
       if (st.phase === 'running' || st.phase === 'succeeded' || st.phase === 'failed') {
         await this.cp.store
           .transitionJob({ jobId: job.id, to: 'running', from: ['starting'], patch: { startedAt: this.cp.now() }, at: this.cp.now(), data: { externalId: st.externalId } })

@@ -7,6 +7,7 @@
 // Every route is under /v1/, so the server's bearer-token hook authenticates it; all are read-only
 // computations, open to every role (viewer included).
 import { readFileSync } from 'node:fs';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { dataPath } from '../data-dir.js';
@@ -25,7 +26,7 @@ import { parseScenario } from '../sim/scenario.js';
 import { DEFAULT_BUSY_POWER_FRACTION, DEFAULT_IDLE_POWER_FRACTION, ScenarioRefError, simulate, type SimResult } from '../sim/simulate.js';
 import { generateSynthetic, parseSyntheticSpec } from '../workload/index.js';
 import type { InputIssue, Principal } from './domain.js';
-import { ACTIVE_STATES, InvalidInputError } from './domain.js';
+import { ACTIVE_STATES, DomainError, InvalidInputError } from './domain.js';
 import { parse } from './schemas.js';
 import type { Store } from './store/types.js';
 
@@ -242,9 +243,15 @@ function runView(label: string, r: SimResult, fabric: Fabric): RunView {
 }
 
 /** One what-if: two (or more) twin runs on the same synthetic trace, seed and fabric. */
-export async function runWhatIf(deps: WhatIfDeps, b: WhatIfBody): Promise<{ mode: string; fabric: string; jobs: number; runs: RunView[]; wallMs: number }> {
+type WhatIfResult = { mode: string; fabric: string; jobs: number; runs: RunView[]; wallMs: number; isolated?: boolean };
+
+/** One what-if on the server's fabric or a preset, computed in this thread. */
+export async function runWhatIf(deps: WhatIfDeps, b: WhatIfBody): Promise<WhatIfResult> {
+  return whatIfOn(await fabricFor(deps, b), b);
+}
+
+async function whatIfOn(fabric: Fabric, b: WhatIfBody): Promise<WhatIfResult> {
   const t0 = performance.now();
-  const fabric = await fabricFor(deps, b);
   const w = b.workload ?? {};
   // Defaults sized for a 100k-GPU fleet: a few hundred jobs over a day and a half, heavy-tailed sizes.
   const syn = parseSyntheticSpec({
@@ -290,6 +297,86 @@ export async function runWhatIf(deps: WhatIfDeps, b: WhatIfBody): Promise<{ mode
     out.push(runView(r.label, res, fabric));
   }
   return { mode: b.mode, fabric: fabric.name, jobs: jobs.length, runs: out, wallMs: Math.round(performance.now() - t0) };
+}
+
+// ---- what-if off the event loop ----
+// A twin run plans every (model, GPU count) class it meets, seconds of CPU on a 100k-GPU fabric: run
+// it in a worker thread so the API, the event stream and the scheduler loop stay responsive. The
+// worker is this very module (the guard below); under tsx it registers tsx first. Where no worker can
+// load this module (a test runner's in-memory transform), the run happens inline, as before.
+
+const WORKER_KIND = 'superfactory-whatif';
+const WORKER_BOOT = `
+const { workerData, parentPort } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.url);
+})().catch((e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) }));
+`;
+const WHATIF_TIMEOUT_MS = 300_000;
+
+type WorkerReply = { ok: WhatIfResult } | { issues: InputIssue[]; status: 400 | 422 } | { error: string } | { fatal: string };
+
+if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
+  const { fabric, body } = workerData as { fabric: Fabric; body: WhatIfBody };
+  const reply = (m: WorkerReply) => parentPort!.postMessage(m);
+  whatIfOn(fabric, body).then(
+    (ok) => reply({ ok }),
+    (err: unknown) => {
+      const e = simIssues(err);
+      if (e instanceof InvalidInputError) reply({ issues: e.issues, status: e.status === 400 ? 400 : 422 });
+      else reply({ error: (e as Error)?.stack ?? String(e) });
+    },
+  );
+}
+
+let workersUnavailable = false;
+
+function inWorker(fabric: Fabric, body: WhatIfBody): Promise<WhatIfResult | null> {
+  if (workersUnavailable) return Promise.resolve(null);
+  let tsx: string | null = null;
+  try {
+    tsx = import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null;
+  } catch {
+    workersUnavailable = true;
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const w = new Worker(WORKER_BOOT, { eval: true, workerData: { kind: WORKER_KIND, url: import.meta.url, tsx, fabric, body } });
+    const done = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void w.terminate();
+      f();
+    };
+    const timer = setTimeout(
+      () => done(() => reject(new DomainError('whatif_timeout', 503, `the simulation ran longer than ${WHATIF_TIMEOUT_MS / 1000} s`))),
+      WHATIF_TIMEOUT_MS,
+    );
+    w.on('message', (m: WorkerReply) =>
+      done(() => {
+        if ('ok' in m) resolve({ ...m.ok, isolated: true });
+        else if ('issues' in m) reject(new InvalidInputError(m.issues, m.status));
+        else if ('fatal' in m) {
+          workersUnavailable = true; // this runtime cannot load the module in a worker: run inline from now on
+          resolve(null);
+        } else reject(new Error(`what-if worker: ${m.error}`));
+      }),
+    );
+    w.on('error', (err) => done(() => reject(err)));
+    w.on('exit', (code) => done(() => reject(new Error(`what-if worker exited with code ${code}`))));
+  });
+}
+
+/** Runs what-ifs one at a time (each uses a core for seconds), in a worker when one can load this module. */
+let whatIfQueue: Promise<unknown> = Promise.resolve();
+async function runWhatIfIsolated(deps: WhatIfDeps, b: WhatIfBody): Promise<WhatIfResult> {
+  const fabric = await fabricFor(deps, b);
+  const run = whatIfQueue.then(async () => (await inWorker(fabric, b)) ?? whatIfOn(fabric, b));
+  whatIfQueue = run.catch(() => {});
+  return run;
 }
 
 interface SweepView {
@@ -505,6 +592,6 @@ export function registerWhatIfRoutes(app: FastifyInstance, deps: WhatIfDeps): vo
   app.post('/v1/whatif', doc('Run the digital twin: a site down for N hours against a baseline, or two policies on one trace', jsonBody(WhatIfSchema)), async (req) => {
     principalOf(req);
     const b = parse(WhatIfSchema, req.body ?? {});
-    return once(whatifs, JSON.stringify(b), () => runWhatIf(deps, b));
+    return once(whatifs, JSON.stringify(b), () => runWhatIfIsolated(deps, b));
   });
 }

@@ -36,6 +36,26 @@ export interface JobResult {
   emissionsKg: number;
   costUsd: number;
   waterL: number;
+  /**
+   * The planner's plan for the job's last placement (on its best allowed site before it starts):
+   * strategy (single-site, hierarchical-dp, pipeline-across-sites, diloco), GPUs it uses, degrees,
+   * recompute and ZeRO stage, and predicted effective tokens/s on the plan's ideal placement.
+   * Empty for models outside the zoo and for rejected jobs.
+   */
+  planStrategy: string;
+  planGpus: number | null;
+  planTp: number | null;
+  planPp: number | null;
+  planDp: number | null;
+  planCp: number | null;
+  planEp: number | null;
+  planRecompute: string;
+  planZero: number | null;
+  planTokensPerS: number | null;
+  /** Speed factor of the last placement (perf model: ideal step time / actual step time). */
+  speedFactor: number | null;
+  /** planTokensPerS x speedFactor: predicted tokens/s on the actual placement. */
+  predictedTokensPerS: number | null;
 }
 
 export interface TimeSeries {
@@ -104,6 +124,8 @@ export interface SimSummary {
   events: number;
   schedulingRounds: number;
   speedFallbacks: number;
+  /** Distinct planner queries (model, planned GPUs, sites, strategy class, WAN capacity) = planner calls. */
+  planKeys: number;
   sites: SiteSummary[];
   tenants: TenantSummary[];
   gridSources: Record<string, { carbon: string; price: string }>;
@@ -138,6 +160,7 @@ export function buildSummary(a: {
   failuresByKind: Record<string, number>;
   gridSources: Record<string, { carbon: string; price: string }>;
   speedFallbacks: number;
+  planKeys: number;
 }): SimSummary {
   const fin = a.jobs.filter((j) => j.status === 'finished');
   const jct = fin.map((j) => j.jctS! / 3600).sort((x, y) => x - y);
@@ -204,6 +227,7 @@ export function buildSummary(a: {
     events: a.events,
     schedulingRounds: a.rounds,
     speedFallbacks: a.speedFallbacks,
+    planKeys: a.planKeys,
     sites: a.sites.map((s) => ({ ...s, energyMWh: r(s.energyMWh, 3), emissionsTCO2e: r(s.emissionsTCO2e, 3), costUsd: r(s.costUsd, 2), waterM3: r(s.waterM3, 3), gpuUtilization: r(s.gpuUtilization) })),
     tenants,
     gridSources: a.gridSources,
@@ -213,6 +237,7 @@ export function buildSummary(a: {
 const CSV_COLUMNS: (keyof JobResult)[] = [
   'id', 'tenant', 'kind', 'modelId', 'gpus', 'priority', 'status', 'reason', 'submitS', 'firstStartS', 'endS', 'durationS', 'jctS', 'queueS', 'slowdown',
   'gpuSeconds', 'goodput', 'ettr', 'lostGpuSeconds', 'interruptions', 'preemptions', 'sites', 'energyKWh', 'emissionsKg', 'costUsd', 'waterL',
+  'planStrategy', 'planGpus', 'planTp', 'planPp', 'planDp', 'planCp', 'planEp', 'planRecompute', 'planZero', 'planTokensPerS', 'speedFactor', 'predictedTokensPerS',
 ];
 
 function csvCell(v: unknown): string {

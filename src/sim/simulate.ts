@@ -10,6 +10,7 @@ import { HourlyIntegral, loadGridSeries, type GridSeries } from './grid.js';
 import { Rng } from './rng.js';
 import { defaultScenario, LLAMA3_FAILURES_PER_GPU_HOUR, scenarioOffsetS, type Scenario } from './scenario.js';
 import { SpeedModel } from './speed.js';
+import type { JobPlan } from './job-plans.js';
 import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from './checkpoint.js';
 import { buildSummary, type JobResult, type SimSummary, type TimeSeries } from './metrics.js';
 
@@ -46,12 +47,19 @@ export interface SimulateOptions {
   schedulerIntervalS?: number;
   /** Called with the fraction of jobs done, at most 100 times. */
   onProgress?: (fractionDone: number, simTimeS: number) => void;
+  /**
+   * Milliseconds clock used only to time the planner calls (`SimResult.planner.planningS`); default
+   * none (0). Never feeds the simulation, so results stay deterministic.
+   */
+  clock?: () => number;
 }
 
 export interface SimResult {
   summary: SimSummary;
   jobs: JobResult[];
   series: TimeSeries;
+  /** Planner use: distinct plan keys (= planner calls) and their total time (s, 0 without a clock). */
+  planner: { keys: number; calls: number; planningS: number };
 }
 
 const enum Ev {
@@ -100,6 +108,8 @@ interface Run {
   waterL: number;
   rejectReason?: string;
   sites: Set<string>;
+  /** The planner's plan for the current (or last) placement, and its speed factor there. */
+  plan: JobPlan | null;
 }
 
 interface DomainRef {
@@ -123,7 +133,7 @@ export function simulate(opts: SimulateOptions): SimResult {
   const sampleS = opts.sampleIntervalS ?? 3600;
   const failuresOn = opts.failures ?? scenario.failures.enabled;
   const perGpuHour = scenario.failures.perGpuHour;
-  const speedModel = new SpeedModel(fabric);
+  const speedModel = new SpeedModel(fabric, opts.clock);
 
   // tenants: from the scenario, else every tenant of the workload with an equal quota in one cohort
   const tenantIds = [...new Set(opts.jobs.map((j) => j.tenant))].sort();
@@ -189,6 +199,7 @@ export function simulate(opts: SimulateOptions): SimResult {
     costUsd: 0,
     waterL: 0,
     sites: new Set(),
+    plan: null,
   }));
   const runById = new Map(runs.map((r, i) => [r.spec.id, i]));
   if (runById.size !== runs.length) throw new Error('simulate: job ids must be unique');
@@ -301,7 +312,9 @@ export function simulate(opts: SimulateOptions): SimResult {
     r.segStartupS = startupS;
     r.segBaseWork = baseWork;
     r.segSavedWork = savedWork;
-    r.speed = speedModel.factor(r.spec.modelId, r.alloc!, wanFactorFor(r.alloc!));
+    const pl = speedModel.placement(r.spec.modelId, r.alloc!, wanFactorFor(r.alloc!));
+    r.speed = pl.speed;
+    if (pl.plan) r.plan = pl.plan;
     const end = t + startupS + wallFor(r, r.totalWork - baseWork);
     ev.push(end, Ev.Finish, i, r.version);
     r.running!.expectedEndS = end;
@@ -388,15 +401,17 @@ export function simulate(opts: SimulateOptions): SimResult {
   const wakes = new Set<number>();
 
   // capacity by jurisdiction set, to reject jobs that can never fit
-  const maxCapacityFor = (job: JobRequest): { total: number; site: number } => {
+  const maxCapacityFor = (job: JobRequest): { total: number; site: number; siteIds: string[] } => {
     let total = 0;
     let site = 0;
+    const siteIds: string[] = [];
     for (const s of state.sites) {
       if (!jurisdictionAllowed(job, s.jurisdiction)) continue;
       total += s.totalGpus;
       site = Math.max(site, s.totalGpus);
+      siteIds.push(s.id);
     }
-    return { total, site };
+    return { total, site, siteIds };
   };
 
   const updateGridState = (t: number): void => {
@@ -527,7 +542,20 @@ export function simulate(opts: SimulateOptions): SimResult {
         const multi = r.req.allowMultiSite ?? r.req.kind === 'pretraining';
         if (cap.total === 0) r.rejectReason = 'no site in an allowed jurisdiction';
         else if (r.req.gpus > (multi ? cap.total : cap.site)) r.rejectReason = `needs ${r.req.gpus} GPUs, more than any allowed ${multi ? 'set of sites' : 'site'} has`;
-        else if (!(r.totalWork > 0)) r.rejectReason = 'no duration (token budgets need the planner)';
+        else {
+          // the planner's plan on the allowed sites; no plan fits (even with recompute and ZeRO): rejected
+          const adm = speedModel.admit(r.spec.modelId, r.req.gpus, cap.siteIds, multi);
+          if (adm.reason) r.rejectReason = adm.reason;
+          else {
+            r.plan = adm.plan;
+            // a token budget becomes work at the plan's predicted tokens/s
+            if (!(r.totalWork > 0) && r.spec.tokens && adm.plan) {
+              r.totalWork = r.spec.tokens / adm.plan.tokensPerS;
+              r.req.durationS = r.totalWork;
+            }
+            if (!(r.totalWork > 0)) r.rejectReason = r.spec.tokens ? 'token budget but no zoo model to plan it with' : 'no duration';
+          }
+        }
         if (r.rejectReason) {
           r.phase = 'rejected';
           done++;
@@ -745,6 +773,18 @@ export function simulate(opts: SimulateOptions): SimResult {
       emissionsKg: r.carbonG / 1000,
       costUsd: r.costUsd,
       waterL: r.waterL,
+      planStrategy: r.plan?.strategy ?? '',
+      planGpus: r.plan?.gpus ?? null,
+      planTp: r.plan?.tp ?? null,
+      planPp: r.plan?.pp ?? null,
+      planDp: r.plan?.dp ?? null,
+      planCp: r.plan?.cp ?? null,
+      planEp: r.plan?.ep ?? null,
+      planRecompute: r.plan?.recompute ?? '',
+      planZero: r.plan?.zero ?? null,
+      planTokensPerS: r.plan ? r.plan.tokensPerS : null,
+      speedFactor: r.plan && r.firstStartS >= 0 ? r.speed : null,
+      predictedTokensPerS: r.plan && r.firstStartS >= 0 ? r.plan.tokensPerS * r.speed : null,
     };
   });
   const summary = buildSummary({
@@ -773,8 +813,9 @@ export function simulate(opts: SimulateOptions): SimResult {
     failuresByKind,
     gridSources,
     speedFallbacks: speedModel.fallbacks,
+    planKeys: speedModel.plans.keys,
   });
-  return { summary, jobs: results, series };
+  return { summary, jobs: results, series, planner: { keys: speedModel.plans.keys, calls: speedModel.plans.calls, planningS: speedModel.plans.planningS } };
 }
 
 export class ScenarioRefError extends Error {

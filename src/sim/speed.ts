@@ -1,10 +1,14 @@
-// How fast a job runs on a placement, from the perf model: the ratio of the estimated step time
-// on an ideal placement (the job's GPUs packed into whole scale-up domains of one pod) to the
-// step time on the actual placement. Cached by (model, gpus, spread class, effective domain,
-// sites, WAN capacity factor), so the simulator calls the perf model a few hundred times at most.
-import type { Fabric, Pod, WanLink } from '../fabric/types.js';
-import { estimateWithTiers, loadModel, parameterCounts, tiersForPod, wanTier, checkPlan, type ModelSpec, type Plan, type SystemTiers } from '../perf/index.js';
+// How fast a job runs on a placement. The plan comes from the planner (src/planner, via the cached
+// PlanCache in job-plans.ts): the best single-site plan of the job's model at its GPU count on the
+// site it runs on, or the best cross-site plan (hierarchical DP, pipeline across sites, DiLoCo) over
+// the sites a multi-site gang spans. The speed factor is the perf model's step time of that plan on
+// the ideal placement (whole scale-up domains of one pod, full bisection, no WAN) over its step time
+// on the actual placement (a smaller effective NVLink domain, a cross-pod spine, the WAN). A job's
+// `durationS` is its work at factor 1.
+import type { Fabric, Pod, Site, WanLink } from '../fabric/types.js';
+import { estimateWithTiers, loadModel, parameterCounts, tiersForPod, type ModelSpec, type SystemTiers } from '../perf/index.js';
 import type { Allocation } from '../sched/types.js';
+import { PlanCache, perfPlan, type JobPlan, type PlanOutcome } from './job-plans.js';
 
 /**
  * Assumption: traffic between pods of one site crosses a spine tier with 2:1 oversubscription
@@ -12,8 +16,6 @@ import type { Allocation } from '../sched/types.js';
  * "site" spread class (a gang over several pods of one site).
  */
 export const CROSS_POD_OVERSUBSCRIPTION = 2;
-/** Tokens per sequence x micro-batches per data-parallel rank used to build the plan. */
-const MICRO_BATCHES_PER_RANK = 4;
 /**
  * Bytes written per parameter by a checkpoint: mixed-precision Adam keeps bf16 weights (2 B),
  * fp32 master weights (4 B) and two fp32 moments (8 B); with bf16 gradients that is 16 B/param
@@ -30,32 +32,36 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Largest tensor-parallel degree <= limit that divides gpus, the heads and suits the KV heads. */
-function chooseTp(model: ModelSpec, gpus: number, limit: number): number {
-  for (let tp = pow2Floor(Math.min(limit, 8, gpus)); tp > 1; tp /= 2) {
-    if (gpus % tp !== 0 || model.attentionHeads % tp !== 0) continue;
-    if (!model.mla && model.kvHeads % tp !== 0 && tp % model.kvHeads !== 0) continue;
-    return tp;
-  }
-  return 1;
+/** Speed of a job on a placement and the plan it runs with (null: model not in the zoo). */
+export interface Placement {
+  speed: number;
+  plan: JobPlan | null;
 }
 
-function planFor(model: ModelSpec, gpus: number, domain: number): Plan {
-  const tp = chooseTp(model, gpus, domain);
-  const dp = gpus / tp;
-  return { gpus, tp, pp: 1, dp, mbs: 1, gbs: dp * MICRO_BATCHES_PER_RANK, recompute: 'selective', zero: 1, sequenceParallel: tp > 1 };
+/** What admission decided: the plan the job would run with, or why no plan fits. */
+export interface Admission {
+  plan: JobPlan | null;
+  /** Set when no plan of the model fits the job's GPUs on its allowed sites: the job is rejected. */
+  reason?: string;
 }
 
 export class SpeedModel {
-  private cache = new Map<string, number>();
+  private cache = new Map<string, Placement>();
   private models = new Map<string, ModelSpec | null>();
   private pods = new Map<string, Pod>();
+  private sites = new Map<string, Site>();
+  readonly plans: PlanCache;
   /** Placements whose model or plan the perf model could not evaluate (speed 1 was used). */
   fallbacks = 0;
   evaluations = 0;
 
-  constructor(private readonly fabric: Fabric) {
-    for (const s of fabric.sites) for (const p of s.pods) this.pods.set(s.id + '/' + p.id, p);
+  /** `clock` (ms, injected; default 0) only times the planner calls for the summary. */
+  constructor(private readonly fabric: Fabric, clock?: () => number) {
+    for (const s of fabric.sites) {
+      this.sites.set(s.id, s);
+      for (const p of s.pods) this.pods.set(s.id + '/' + p.id, p);
+    }
+    this.plans = new PlanCache(fabric, clock);
   }
 
   model(id: string): ModelSpec | null {
@@ -82,71 +88,115 @@ export class SpeedModel {
   }
 
   /**
-   * Speed factor in (0, 1] of a job of `modelId` on `alloc`; `wanFactor` scales the WAN capacity
-   * (scenario degradations). 1 for a single-domain placement.
+   * Admission check at arrival: the best single-site plan over the allowed sites that can hold the
+   * gang; for a multi-site job larger than any allowed site, the best cross-site plan over all of
+   * them. The planner already falls back to recompute (selective, full) and ZeRO 1-3 when the
+   * memory is short; when no plan fits at all the job gets a reason and is rejected.
    */
+  admit(modelId: string, gpus: number, allowedSiteIds: readonly string[], multiSite: boolean): Admission {
+    const model = this.model(modelId);
+    if (!model) return { plan: null };
+    let best: JobPlan | null = null;
+    let why = '';
+    for (const id of allowedSiteIds) {
+      if ((this.sites.get(id)?.gpus ?? 0) < gpus) continue;
+      const o = this.plans.singleSite(modelId, model, gpus, id);
+      if (o.ok) {
+        if (!best || o.plan.tokensPerS > best.tokensPerS) best = o.plan;
+      } else why ||= o.reason;
+    }
+    if (!best && multiSite && allowedSiteIds.length > 1 && gpus > 1) {
+      const o = this.plans.crossSite(modelId, model, gpus, [...allowedSiteIds]);
+      if (o.ok) best = o.plan;
+      else why ||= o.reason;
+    }
+    if (best) return { plan: best };
+    return { plan: null, reason: `does not fit: ${why || `no plan of ${model.name} on ${gpus} GPUs`}` };
+  }
+
+  /** Speed factor in (0, 1] of a job of `modelId` on `alloc` (`placement(...).speed`; kept for src/sim/twin-backend.ts). */
   factor(modelId: string, alloc: Allocation, wanFactor = 1): number {
-    if (alloc.spread === 'domain') return 1;
+    return this.placement(modelId, alloc, wanFactor).speed;
+  }
+
+  /** Speed factor in (0, 1] and plan of a job of `modelId` on `alloc`; `wanFactor` scales WAN capacity (scenarios). */
+  placement(modelId: string, alloc: Allocation, wanFactor = 1): Placement {
     const first = alloc.parts[0];
     const pod = this.pods.get(first.siteId + '/' + first.podId);
-    if (!pod) return 1;
+    const model = this.model(modelId);
+    if (!pod || !model) {
+      this.fallbacks++;
+      return { speed: 1, plan: null };
+    }
     const D = pod.system.scaleUpDomainGpus;
     let g = 0;
     for (const p of alloc.parts) g = gcd(g, p.gpus);
     const eff = Math.min(D, pow2Floor(g));
-    const key = `${modelId}|${alloc.gpus}|${alloc.spread}|${eff}|${alloc.sites.length}|${alloc.sites.length > 1 ? alloc.sites.join(',') : ''}|${wanFactor}|${first.siteId}/${first.podId}`;
+    const multi = alloc.sites.length > 1;
+    const key = `${modelId}|${alloc.gpus}|${alloc.spread}|${eff}|${multi ? alloc.sites.join(',') : ''}|${wanFactor}|${first.siteId}/${first.podId}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const f = this.compute(modelId, alloc, pod, eff, wanFactor);
-    this.cache.set(key, f);
-    return f;
+    const out = multi ? this.multiSite(modelId, model, alloc, pod, wanFactor) : this.singleSite(modelId, model, alloc, pod, eff);
+    this.cache.set(key, out);
+    return out;
   }
 
-  private compute(modelId: string, alloc: Allocation, pod: Pod, eff: number, wanFactor: number): number {
-    const model = this.model(modelId);
-    if (!model) {
+  private singleSite(modelId: string, model: ModelSpec, alloc: Allocation, pod: Pod, eff: number): Placement {
+    const o = this.plans.singleSite(modelId, model, alloc.gpus, alloc.sites[0]);
+    if (!o.ok) {
       this.fallbacks++;
-      return 1;
+      return { speed: 1, plan: null };
     }
+    if (alloc.spread === 'domain') return { speed: 1, plan: o.plan };
     const base = tiersForPod(pod);
-    const gpus = alloc.gpus;
-    const idealPlan = planFor(model, gpus, base.scaleUpDomainGpus);
-    const actualPlan = planFor(model, gpus, eff);
-    if (checkPlan(model, idealPlan).length || checkPlan(model, actualPlan).length) {
-      this.fallbacks++;
-      return 1;
-    }
     const actualTiers: SystemTiers = { ...base, scaleUpDomainGpus: eff };
-    if (alloc.spread === 'site' || alloc.spread === 'multi-site') {
+    if (alloc.spread === 'site') {
       actualTiers.oversubscription = Math.max(base.oversubscription, CROSS_POD_OVERSUBSCRIPTION);
       actualTiers.fullBisectionGpus = Math.min(base.fullBisectionGpus, pod.gpus);
     }
-    let wan: { tier: ReturnType<typeof wanTier>; dpSites: number; ppSites: number } | undefined;
-    if (alloc.sites.length > 1) {
-      let slowest: WanLink | undefined;
-      for (let i = 1; i < alloc.sites.length; i++) {
-        const l = this.link(alloc.sites[0], alloc.sites[i]);
-        if (!l) {
-          this.fallbacks++;
-          return 0.01; // no link between the sites: effectively stalled
-        }
-        if (!slowest || l.capacityGbps < slowest.capacityGbps) slowest = l;
-      }
-      if (!slowest) return 1;
-      wan = { tier: wanTier({ capacityGbps: slowest.capacityGbps * Math.max(1e-6, wanFactor), latencyMs: slowest.latencyMs }), dpSites: alloc.sites.length, ppSites: 1 };
-    }
+    const plan = perfPlan(o.plan, model);
     try {
       this.evaluations += 2;
-      const ideal = estimateWithTiers(model, base, idealPlan).stepTimeSeconds;
-      const actual = estimateWithTiers(model, actualTiers, actualPlan, wan ? { wan } : {}).stepTimeSeconds;
-      if (!(ideal > 0) || !(actual > 0)) {
-        this.fallbacks++;
-        return 1;
-      }
-      return Math.max(0.01, Math.min(1, ideal / actual));
+      const ideal = estimateWithTiers(model, base, plan).stepTimeSeconds;
+      const actual = estimateWithTiers(model, actualTiers, plan).stepTimeSeconds;
+      if (!(ideal > 0) || !(actual > 0)) throw new Error('no step time');
+      return { speed: clampSpeed(ideal / actual), plan: o.plan };
     } catch {
       this.fallbacks++;
-      return 1;
+      return { speed: 1, plan: o.plan };
     }
   }
+
+  private multiSite(modelId: string, model: ModelSpec, alloc: Allocation, pod: Pod, wanFactor: number): Placement {
+    let slowest: WanLink | undefined;
+    for (let i = 1; i < alloc.sites.length; i++) {
+      const l = this.link(alloc.sites[0], alloc.sites[i]);
+      if (!l) {
+        this.fallbacks++;
+        return { speed: 0.01, plan: null }; // no link between the sites: effectively stalled
+      }
+      if (!slowest || l.capacityGbps < slowest.capacityGbps) slowest = l;
+    }
+    const wanCapacity = wanFactor !== 1 && slowest ? slowest.capacityGbps * Math.max(1e-6, wanFactor) : undefined;
+    const o: PlanOutcome = this.plans.crossSite(modelId, model, alloc.gpus, alloc.sites, wanCapacity);
+    if (!o.ok) {
+      this.fallbacks++;
+      return { speed: 0.01, plan: null };
+    }
+    try {
+      // the same global plan on one site's tiers, without the WAN: the job's work at factor 1
+      this.evaluations++;
+      const e = estimateWithTiers(model, tiersForPod(pod), perfPlan(o.plan, model));
+      const idealTokensPerS = (o.plan.gbs * model.seqLength) / e.stepTimeSeconds;
+      if (!(idealTokensPerS > 0)) throw new Error('no step time');
+      return { speed: clampSpeed(o.plan.tokensPerS / idealTokensPerS), plan: o.plan };
+    } catch {
+      this.fallbacks++;
+      return { speed: 1, plan: o.plan };
+    }
+  }
+}
+
+function clampSpeed(x: number): number {
+  return Math.max(0.01, Math.min(1, x));
 }

@@ -30,6 +30,9 @@ export const DEFAULT_ASSIGN_RULE: AssignRule = {
   deadlineFactor: 3,
 };
 
+/** Model of 1-2 GPU trace jobs: fits one 80 GB GPU (1.7B x 16 B/param = 27 GB of model states). */
+export const SMALL_MODEL = 'megatron-core-2024-1.7b';
+
 export interface Assigned {
   tenant: string;
   modelId: string;
@@ -42,7 +45,9 @@ export interface Assigned {
 }
 
 /**
- * Model by job size (bigger gangs train bigger models): <= 8 GPUs llama3-8b; 9-64 GPUs
+ * Model by job size (bigger gangs train bigger models): 1-2 GPUs megatron-core-2024-1.7b (a GPT
+ * 1.7B: Llama 3 8B's weights, gradients and Adam states alone are 128 GB, more than one or two
+ * 80 GB GPUs hold, so the planner finds no plan for it there); 3-8 GPUs llama3-8b; 9-64 GPUs
  * llama3-8b or mixtral-8x7b (even odds); > 64 GPUs llama3-70b. Kind: pretraining when it runs at
  * least a day on 8+ GPUs, else finetune (training traces have no inference). High-priority jobs
  * are not preemptible.
@@ -55,7 +60,7 @@ export function assignAttributes(index: number, gpus: number, durationS: number,
   const prioDraw = r.next();
   const sovDraw = r.next();
   const jurDraw = r.int(Math.max(1, rule.jurisdictions.length));
-  const modelId = gpus <= 8 ? 'llama3-8b' : gpus <= 64 ? (modelDraw < 0.5 ? 'llama3-8b' : 'mixtral-8x7b') : 'llama3-70b';
+  const modelId = gpus <= 2 ? SMALL_MODEL : gpus <= 8 ? 'llama3-8b' : gpus <= 64 ? (modelDraw < 0.5 ? 'llama3-8b' : 'mixtral-8x7b') : 'llama3-70b';
   const kind: JobKind = given.kind ?? (durationS >= 86_400 && gpus >= 8 ? 'pretraining' : 'finetune');
   const priority = prioDraw < rule.highPriorityFraction ? 2 : 0;
   const out: Assigned = {

@@ -2,7 +2,9 @@
 // heavy-tailed sizes (Pareto, rounded to powers of two) and durations (log-normal), a kind mix.
 import { z } from 'zod';
 import type { InputIssue } from '../fabric/types.js';
+import { loadModel, parameterCounts } from '../perf/index.js';
 import { Rng } from '../sim/rng.js';
+import { SMALL_MODEL } from './assign.js';
 import type { JobKind } from '../sched/types.js';
 import type { JobSpec } from './types.js';
 
@@ -93,6 +95,26 @@ const MODELS_BY_KIND: Record<JobKind, string[]> = {
   inference: ['llama3-8b', 'llama3-70b', 'mixtral-8x7b'],
 };
 
+/**
+ * ASSUMPTION: a gang trains a model only if its weights, gradients and Adam states (16 B/param,
+ * ZeRO paper section 3.1) fit in 48 GiB per GPU, 60% of an 80 GB-class GPU (the rest is left for
+ * activations and the runtime). A drawn model that does not is replaced by the largest model of
+ * the kind's list that does, else by the 1.7B GPT; so synthetic jobs are plannable on any catalog GPU.
+ */
+export const SYNTHETIC_STATE_GIB_PER_GPU = 48;
+const paramsCache = new Map<string, number>();
+function params(id: string): number {
+  let n = paramsCache.get(id);
+  if (n === undefined) paramsCache.set(id, (n = parameterCounts(loadModel(id)).total));
+  return n;
+}
+function fittingModel(drawn: string, list: readonly string[], gpus: number): string {
+  const fits = (id: string): boolean => (params(id) * 16) / 2 ** 30 <= gpus * SYNTHETIC_STATE_GIB_PER_GPU;
+  if (fits(drawn)) return drawn;
+  const ok = list.filter(fits).sort((a, b) => params(b) - params(a));
+  return ok[0] ?? SMALL_MODEL;
+}
+
 export function generateSynthetic(spec: SyntheticSpec): JobSpec[] {
   const rng = new Rng(spec.seed);
   const arr = rng.fork('arrivals');
@@ -123,7 +145,7 @@ export function generateSynthetic(spec: SyntheticSpec): JobSpec[] {
     const hours = Math.min(spec.maxHours, attr.lognormal(spec.medianHours * (kind === 'pretraining' ? 12 : 1), spec.durationSigma));
     const durationS = Math.max(60, Math.round(hours * 3600));
     const models = MODELS_BY_KIND[kind];
-    const modelId = models[attr.int(models.length)];
+    const modelId = fittingModel(models[attr.int(models.length)], models, gpus);
     const tenant = `tenant-${attr.int(spec.tenants)}`;
     const high = attr.next() < spec.highPriorityFraction;
     const ckpt = attr.next() < spec.checkpointableFraction;

@@ -1,13 +1,34 @@
 // kill -9 of the server in the middle of a burst of submissions: every acknowledged (2xx) job is
 // still there after the restart, and no job is ever started twice (each start appends its run key).
+// The kill lands while at least one launch is claimed but not committed (held members spawned,
+// `launched` not written; fault injection widens that window to 250 ms), the case that used to leave
+// a job `starting` forever after the restart.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TWO_SITES } from './fixtures.js';
 import { tempDir, waitFor } from './helpers.js';
 import { api, spawnServer, writeConfig, type ServerProcess } from './process.js';
 
 const TOKEN = 'sf_crash-test-admin-token-0123456789';
+
+/** Run keys whose launch is claimed and has spawned held members but is not committed. */
+function uncommitted(runs: string): string[] {
+  if (!existsSync(runs)) return [];
+  return readdirSync(runs).filter((k) => {
+    const files = readdirSync(join(runs, k));
+    return !files.includes('launched') && files.some((f) => f.startsWith('rank0.pgid.'));
+  });
+}
+
+function listing(runs: string, runKey: string | null): string {
+  if (!runKey) return '(no run)';
+  try {
+    return readdirSync(join(runs, runKey)).join(',');
+  } catch {
+    return '(no run folder)';
+  }
+}
 const servers: ServerProcess[] = [];
 afterAll(async () => {
   for (const s of servers) await s.kill9();
@@ -27,7 +48,8 @@ describe('crash safety', () => {
       rateLimit: { perSecond: 100000, burst: 100000 },
       sites: { '*': { executor: 'local', root: join(dir, 'runs') } },
     });
-    const s1 = await spawnServer(cfg);
+    const runs = join(dir, 'runs');
+    const s1 = await spawnServer(cfg, { SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS: '250' });
     servers.push(s1);
     const command = ['sh', '-c', `[ "$RANK" = 0 ] && echo "$SUPERFACTORY_JOB_ID $SUPERFACTORY_RUN_KEY" >> ${starts}; sleep 0.2`];
     const acked = new Set<string>();
@@ -45,8 +67,9 @@ describe('crash safety', () => {
       }
     };
     const workers = Array.from({ length: 16 }, worker);
-    await waitFor(() => acked.size >= 150 && existsSync(starts), 20_000, 10);
-    await s1.kill9(); // mid-burst, while the scheduler is starting runs
+    let cut: string[] = [];
+    await waitFor(() => acked.size >= 150 && existsSync(starts) && (cut = uncommitted(runs)).length > 0, 30_000, 5);
+    await s1.kill9(); // mid-burst, while the scheduler is starting runs, one launch at least not committed
     stop = true;
     await Promise.all(workers);
     expect(acked.size).toBeGreaterThanOrEqual(150);
@@ -67,7 +90,7 @@ describe('crash safety', () => {
     await waitFor(
       async () => {
         const r = await api(s2.url, 'GET', '/v1/jobs?state=queued,admitted,starting,running&limit=20', TOKEN);
-        left = r.body.jobs.map((j: { id: string; state: string; reason: string | null }) => `${j.id} ${j.state} ${j.reason ?? ''}`);
+        left = r.body.jobs.map((j: { id: string; state: string; reason: string | null; runId: string | null }) => `${j.id} ${j.state} ${j.reason ?? ''} [run ${j.runId}: ${listing(runs, j.runId)}]`);
         return r.body.jobs.length === 0;
       },
       90_000,
@@ -75,8 +98,13 @@ describe('crash safety', () => {
     ).catch((err: Error) => {
       throw new Error(`${err.message}; unfinished: ${left.join('; ')}\nserver output:\n${s2.output().slice(-3000)}`);
     });
-    const failed = await api(s2.url, 'GET', '/v1/jobs?state=failed&limit=1000', TOKEN);
+    const failed = await api(s2.url, 'GET', '/v1/jobs?state=failed,cancelled&limit=1000', TOKEN);
     expect(failed.body.jobs.map((j: { id: string; reason: string }) => `${j.id}: ${j.reason}`)).toEqual([]);
+    // the launches cut by the kill were completed under their run key, not restarted as a new attempt
+    for (const k of cut) {
+      const j = await api(s2.url, 'GET', `/v1/jobs/${k.split('.')[0]}`, TOKEN);
+      expect(j.body.job).toMatchObject({ state: 'succeeded', runId: k });
+    }
     // no job started twice
     const lines = readFileSync(starts, 'utf8').trim().split('\n');
     const perJob = new Map<string, number>();

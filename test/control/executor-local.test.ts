@@ -1,8 +1,9 @@
 // Local-executor specifics beyond the shared conformance suite: re-adopting runs after a restart.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { LocalExecutor } from '../../src/control/executors/local.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { LocalExecutor, WRAPPER } from '../../src/control/executors/local.js';
 import type { RunSpec } from '../../src/control/executors/types.js';
 import { tempDir, waitFor } from './helpers.js';
 
@@ -40,6 +41,37 @@ describe('local executor', () => {
       return st.phase === 'succeeded' ? st : null;
     }, 10_000);
     expect(done.exitCode).toBe(0);
+    expect(readFileSync(marker, 'utf8').trim().split('\n').sort()).toEqual(['0', '1']);
+  });
+
+  it('completes a launch its launcher never committed (kill -9 between claim and commit), running each member once', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'starts.txt');
+    const root = join(dir, 'runs');
+    const s = spec(dir, 'job_cut.1', ['sh', '-c', `echo $RANK >> ${marker}`]);
+    // what a launcher killed mid-launch leaves behind: the claimed run folder, its spec, and a held
+    // member of its (never committed) generation
+    const run = join(root, s.runKey);
+    mkdirSync(run, { recursive: true });
+    mkdirSync(s.checkpointDir, { recursive: true });
+    writeFileSync(join(run, 'spec.json'), JSON.stringify({ spec: s, members: 2 }));
+    const held = spawn('/bin/sh', ['-c', WRAPPER, 'sf-member', ...s.command!], {
+      env: { ...process.env, RANK: '0', SF_GEN: 'dead-launcher', SF_LAUNCHED: join(run, 'launched'), SF_CANCELLED: join(run, 'cancelled'), SF_PIDFILE: join(run, 'rank0.pid'), SF_EXITFILE: join(run, 'rank0.exit') },
+      stdio: 'ignore',
+    });
+    writeFileSync(join(run, `rank0.pgid.dead-launcher`), String(held.pid));
+    const heldExit = new Promise<number | null>((r) => held.on('exit', (c) => r(c)));
+
+    const ex = new LocalExecutor({ root });
+    // the control plane polls first: an uncommitted launch is pending, never succeeded or failed
+    expect((await ex.status([s.runKey])).get(s.runKey)!.phase).toBe('pending');
+    await ex.start(s); // adopts: relaunches under the same run key (a new generation)
+    const done = await waitFor(async () => {
+      const st = (await ex.status([s.runKey])).get(s.runKey)!;
+      return st.phase === 'succeeded' || st.phase === 'failed' ? st : null;
+    }, 10_000);
+    expect(done.phase).toBe('succeeded');
+    expect(await heldExit).toBe(0); // the dead launcher's member saw a foreign commit and exited unrun
     expect(readFileSync(marker, 'utf8').trim().split('\n').sort()).toEqual(['0', '1']);
   });
 

@@ -141,4 +141,22 @@ describe.skipIf(reason !== null)('dashboard in chromium', () => {
     await shot(page, 'viewer');
     await page.close();
   }, 30_000);
+
+  it('moves between views with the arrow keys (ARIA tabs)', async () => {
+    const page = await signIn(viewerToken);
+    await page.getByRole('tab', { name: 'Map' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Jobs' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.locator('#panel-jobs').isVisible()).toBe(true);
+    await page.keyboard.press('End');
+    expect(await page.getByRole('tab', { name: 'What-if' }).getAttribute('aria-selected')).toBe('true');
+    // Tab leaves the tab list (one stop: the selected tab), passes the header's sign-out and reaches the panel
+    const stops: string[] = [];
+    for (let i = 0; i < 3 && stops.at(-1) !== 'panel-whatif'; i++) {
+      await page.keyboard.press('Tab');
+      stops.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || ''));
+    }
+    expect(stops).toEqual(['Sign out', 'panel-whatif']);
+    await page.close();
+  });
 });

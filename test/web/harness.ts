@@ -1,7 +1,7 @@
 // Browser-test and benchmark harness for the dashboard: builds web/dist when missing (Vite's build
 // API), starts a real control plane (SQLite in a temp dir, the fairwater preset, twin executors, the
 // real planner) on 127.0.0.1, and launches Debian's chromium through playwright-core.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,21 @@ export function browserUnavailableReason(): string | null {
   return null;
 }
 
-/** Builds web/dist with Vite unless it is already there (or `force`). Returns the dist folder. */
+function newestSourceMs(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSourceMs(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds web/dist with Vite when it is missing, older than a source under web/src, or `force`. Returns the dist folder. */
 export async function ensureWebBuilt(force = false): Promise<string> {
-  if (!force && existsSync(join(WEB_DIST, 'index.html'))) return WEB_DIST;
+  const index = join(WEB_DIST, 'index.html');
+  const web = join(ROOT, 'web');
+  const sourcesMs = Math.max(newestSourceMs(join(web, 'src')), statSync(join(web, 'index.html')).mtimeMs, statSync(join(web, 'vite.config.ts')).mtimeMs);
+  if (!force && existsSync(index) && statSync(index).mtimeMs >= sourcesMs) return WEB_DIST;
   const { build } = await import('vite');
   await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
   if (!existsSync(join(WEB_DIST, 'index.html'))) throw new Error(`vite build did not write ${WEB_DIST}/index.html`);

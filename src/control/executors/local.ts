@@ -1,10 +1,19 @@
 // Local executor: each gang member is a local process with the torchrun environment (RANK,
 // WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT) and SUPERFACTORY_CHECKPOINT_DIR.
 // State lives in files so that a restarted control plane re-adopts runs that outlived it:
-//   <root>/<runKey>/spec.json, rank<N>.pid, rank<N>.exit, rank<N>.log, launched, cancelled
+//   <root>/<runKey>/spec.json, launched, rank<N>.pgid.<gen>, rank<N>.pid, rank<N>.exit, rank<N>.log, cancelled
 // Each member runs under a small sh wrapper in its own process group; the wrapper records the
 // member's exit code. When one member fails, the whole gang is stopped.
+//
+// Two-phase launch, so that a kill -9 of the control plane at any point neither loses the run nor
+// runs a member twice: `mkdir <runKey>` claims the run key; the members of one launch generation
+// (a random token) are spawned *held* (the wrapper waits for `launched`); writing `launched` with
+// the generation (O_EXCL) is the commit point, and only the members of the committed generation
+// run the command (the others exit without running it). A launch interrupted before its commit is
+// simply launched again under the same run key by whoever adopts it (a new generation); nothing of
+// the interrupted one ever ran.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -12,7 +21,15 @@ import { latestCheckpoint } from './checkpoints.js';
 import type { Executor, RunSpec, RunStatus } from './types.js';
 import { LaunchError, baseEnv, unknownStatus } from './types.js';
 
-const WRAPPER = 'echo $$ > "$SF_PIDFILE"; "$@"; c=$?; echo $c > "$SF_EXITFILE.tmp"; mv "$SF_EXITFILE.tmp" "$SF_EXITFILE"; exit $c';
+/** Held members give up after this many 50 ms polls (5 min) when no launch commits (the launcher died and nobody adopted the run). */
+const HOLD_POLLS = 6000;
+export const WRAPPER = [
+  'i=0',
+  `while [ ! -s "$SF_LAUNCHED" ]; do if [ -e "$SF_CANCELLED" ] || [ $i -ge ${HOLD_POLLS} ]; then exit 0; fi; sleep 0.05; i=$((i+1)); done`,
+  '[ "$(cat "$SF_LAUNCHED")" = "$SF_GEN" ] || exit 0',
+  '[ -e "$SF_CANCELLED" ] && exit 0',
+  'echo $$ > "$SF_PIDFILE"; "$@"; c=$?; echo $c > "$SF_EXITFILE.tmp"; mv "$SF_EXITFILE.tmp" "$SF_EXITFILE"; exit $c',
+].join('\n');
 
 export interface LocalExecutorOptions {
   /** Folder for run state and logs. */
@@ -23,6 +40,11 @@ export interface LocalExecutorOptions {
   maxProcesses?: number;
   /** Grace period between SIGTERM and SIGKILL when stopping a gang (ms). */
   killGraceMs?: number;
+  /**
+   * Fault injection for crash tests: wait this long between spawning the held members and the commit
+   * (default: SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS, else 0), widening the window a kill -9 must hit.
+   */
+  commitDelayMs?: number;
 }
 
 function isAlive(pid: number): boolean {
@@ -78,13 +100,16 @@ export class LocalExecutor implements Executor {
   private readonly gpusPerProcess: number;
   private readonly maxProcesses: number;
   private readonly killGraceMs: number;
+  private readonly commitDelayMs: number;
   private readonly killing = new Set<string>();
+  private readonly launching = new Set<string>();
 
   constructor(opts: LocalExecutorOptions) {
     this.root = opts.root;
     this.gpusPerProcess = opts.gpusPerProcess ?? 1;
     this.maxProcesses = opts.maxProcesses ?? 64;
     this.killGraceMs = opts.killGraceMs ?? 2000;
+    this.commitDelayMs = opts.commitDelayMs ?? (Number(process.env.SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS) || 0);
     mkdirSync(this.root, { recursive: true });
   }
 
@@ -102,10 +127,22 @@ export class LocalExecutor implements Executor {
       mkdirSync(dir); // atomic claim of the run key: a second start() adopts the first
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      return this.adopt(spec.runKey);
+      return this.adopt(spec, members);
     }
+    this.launching.add(spec.runKey);
+    try {
+      await this.launchGeneration(dir, spec, members);
+    } finally {
+      this.launching.delete(spec.runKey);
+    }
+    return this.read(spec.runKey);
+  }
+
+  /** Spawns one held generation of the gang, then commits it by writing `launched` (first commit wins). */
+  private async launchGeneration(dir: string, spec: RunSpec, members: number): Promise<void> {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify({ spec, members } satisfies StoredSpec));
     mkdirSync(spec.checkpointDir, { recursive: true });
+    const gen = randomBytes(8).toString('hex');
     const port = await freePort();
     const env0 = baseEnv(spec);
     for (let rank = 0; rank < members; rank++) {
@@ -121,12 +158,15 @@ export class LocalExecutor implements Executor {
         MASTER_ADDR: '127.0.0.1',
         MASTER_PORT: String(port),
         CUDA_VISIBLE_DEVICES: gpus,
+        SF_GEN: gen,
+        SF_LAUNCHED: join(dir, 'launched'),
+        SF_CANCELLED: join(dir, 'cancelled'),
         SF_PIDFILE: join(dir, `rank${rank}.pid`),
         SF_EXITFILE: join(dir, `rank${rank}.exit`),
       };
       const log = openSync(join(dir, `rank${rank}.log`), 'a');
       try {
-        const child = spawn('/bin/sh', ['-c', WRAPPER, 'sf-member', ...spec.command], {
+        const child = spawn('/bin/sh', ['-c', WRAPPER, 'sf-member', ...spec.command!], {
           env,
           cwd: spec.checkpointDir,
           detached: true,
@@ -137,32 +177,70 @@ export class LocalExecutor implements Executor {
           if (code !== 0) void this.enforceGang(spec.runKey);
         });
         child.unref();
-        if (child.pid) writeFileSync(join(dir, `rank${rank}.pgid`), String(child.pid));
+        if (child.pid) writeFileSync(join(dir, `rank${rank}.pgid.${gen}`), String(child.pid));
       } finally {
         closeSync(log);
       }
     }
-    writeFileSync(join(dir, 'launched'), String(Date.now()));
-    return this.read(spec.runKey);
+    if (this.commitDelayMs > 0) await new Promise((r) => setTimeout(r, this.commitDelayMs));
+    try {
+      writeFileSync(join(dir, 'launched'), gen, { flag: 'wx' }); // the commit point
+    } catch (err) {
+      // another launcher committed first: our held members see a foreign generation and exit unrun
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
 
-  /** A run key that exists: wait briefly for an interrupted launch to settle, then report it. */
-  private async adopt(runKey: string): Promise<RunStatus> {
-    const dir = this.dir(runKey);
-    for (let i = 0; i < 20 && !existsSync(join(dir, 'launched')); i++) await new Promise((r) => setTimeout(r, 50));
-    if (!existsSync(join(dir, 'launched'))) {
-      // The previous launch died half-way: stop whatever members it started; never run them twice.
-      await this.killGang(runKey, 'SIGKILL');
-      writeFileSync(join(dir, 'cancelled'), 'launch interrupted');
+  /**
+   * A run key that exists. Committed: report it. Not committed: a launch is in progress in another
+   * call, or its launcher died before the commit (kill -9): wait briefly, then launch it again under
+   * the same run key (nothing of the interrupted generation ran; its held members exit by themselves).
+   */
+  private async adopt(spec: RunSpec, members: number): Promise<RunStatus> {
+    const dir = this.dir(spec.runKey);
+    if (this.launching.has(spec.runKey)) return this.read(spec.runKey);
+    this.launching.add(spec.runKey);
+    try {
+      for (let i = 0; i < 20 && !this.committed(dir); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!this.committed(dir) && !existsSync(join(dir, 'cancelled'))) await this.launchGeneration(dir, spec, members);
+      return this.read(spec.runKey);
+    } finally {
+      this.launching.delete(spec.runKey);
     }
-    return this.read(runKey);
+  }
+
+  private committed(dir: string): boolean {
+    return this.generation(dir) !== null;
+  }
+
+  /** The committed generation, or null while the launch is not committed. */
+  private generation(dir: string): string | null {
+    try {
+      const g = readFileSync(join(dir, 'launched'), 'utf8').trim();
+      return g.length > 0 ? g : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Process groups of a run's members: the committed generation's, or every generation's before a commit. */
+  private groups(dir: string, n: number): (number | null)[] {
+    const gen = this.generation(dir);
+    if (gen !== null) return Array.from({ length: n }, (_, r) => readInt(join(dir, `rank${r}.pgid.${gen}`)) ?? readInt(join(dir, `rank${r}.pid`)));
+    const out: number[] = [];
+    try {
+      for (const f of readdirSync(dir)) if (/^rank\d+\.pgid\./.test(f)) out.push(readInt(join(dir, f)) ?? -1);
+    } catch {
+      // gone
+    }
+    return out.filter((g) => g > 0);
   }
 
   private members(dir: string): number {
     try {
       return (JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as StoredSpec).members;
     } catch {
-      return readdirSync(dir).filter((f) => /^rank\d+\.pgid$/.test(f)).length;
+      return new Set(readdirSync(dir).flatMap((f) => /^rank(\d+)\.(?:pgid|pid|log)/.exec(f)?.[1] ?? [])).size;
     }
   }
 
@@ -179,26 +257,32 @@ export class LocalExecutor implements Executor {
     if (!existsSync(dir)) return unknownStatus(runKey);
     const n = this.members(dir);
     const cancelled = existsSync(join(dir, 'cancelled'));
-    const launched = existsSync(join(dir, 'launched'));
+    const launched = this.committed(dir);
+    const groups = this.groups(dir, n);
     let alive = 0;
     let failedCode: number | null = null;
     let failedRank = -1;
     let lost = 0;
     let succeeded = 0;
     const pids: number[] = [];
-    for (let r = 0; r < n; r++) {
-      // the wrapper's pid (= its process group) is written synchronously at spawn, before `launched`
-      const pid = readInt(join(dir, `rank${r}.pgid`)) ?? readInt(join(dir, `rank${r}.pid`));
-      const code = readInt(join(dir, `rank${r}.exit`));
-      if (pid !== null) pids.push(pid);
-      if (code !== null) {
-        if (code === 0) succeeded++;
-        else if (failedRank < 0) {
-          failedCode = code;
-          failedRank = r;
-        }
-      } else if (pid !== null && isAlive(pid)) alive++;
-      else if (pid !== null || launched) lost++;
+    if (!launched) {
+      // not committed: nothing ran; held members (if any) exit by themselves
+      for (const g of groups) if (g !== null && isAlive(g)) alive++;
+    } else {
+      for (let r = 0; r < n; r++) {
+        // the wrapper's pid (= its process group) is written at spawn, before the commit
+        const pid = groups[r] ?? null;
+        const code = readInt(join(dir, `rank${r}.exit`));
+        if (pid !== null) pids.push(pid);
+        if (code !== null) {
+          if (code === 0) succeeded++;
+          else if (failedRank < 0) {
+            failedCode = code;
+            failedRank = r;
+          }
+        } else if (pid !== null && isAlive(pid)) alive++;
+        else lost++;
+      }
     }
     const spec = this.spec(dir);
     const checkpoint = spec ? latestCheckpoint(spec.checkpointDir) : null;
@@ -225,9 +309,11 @@ export class LocalExecutor implements Executor {
     const dir = this.dir(runKey);
     const n = this.members(dir);
     let failed = false;
+    if (!this.committed(dir)) return;
+    const groups = this.groups(dir, n);
     for (let r = 0; r < n; r++) {
       const code = readInt(join(dir, `rank${r}.exit`));
-      const pid = readInt(join(dir, `rank${r}.pgid`)) ?? readInt(join(dir, `rank${r}.pid`));
+      const pid = groups[r] ?? null;
       if ((code !== null && code !== 0) || (code === null && pid !== null && !isAlive(pid))) failed = true;
     }
     if (failed) await this.killGang(runKey);
@@ -239,11 +325,7 @@ export class LocalExecutor implements Executor {
     try {
       const dir = this.dir(runKey);
       const n = this.members(dir);
-      const groups: number[] = [];
-      for (let r = 0; r < n; r++) {
-        const g = readInt(join(dir, `rank${r}.pgid`)) ?? readInt(join(dir, `rank${r}.pid`));
-        if (g !== null) groups.push(g);
-      }
+      const groups = this.groups(dir, n).filter((g): g is number => g !== null);
       const signal = (sig: NodeJS.Signals) => {
         let any = false;
         for (const g of groups) {

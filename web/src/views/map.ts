@@ -1,18 +1,20 @@
-// Map view: the fabric's sites on a US map (d3-geo Albers USA over the bundled us-atlas states;
-// the world atlas, loaded on demand, when a site lies outside the US), WAN links drawn by capacity
+// Map view: the fabric's sites on a US map (us-atlas states, pre-projected to Albers USA in a
+// 975x610 frame, bundled; d3-geo projects the sites with the same projection; the world atlas, loaded
+// on demand, when a site lies outside the US), WAN links drawn by capacity
 // and coloured by live utilization, and a card per site with GPUs, power, grid carbon and state.
 import { geoAlbersUsa, geoNaturalEarth1, geoPath, type GeoProjection } from 'd3-geo';
 import { feature, mesh } from 'topojson-client';
 import type { Topology } from 'topojson-specification';
-import usStates from 'us-atlas/states-10m.json';
+import usStates from 'us-atlas/states-albers-10m.json';
 import { ApiError, post, type FabricSite } from '../api';
 import { refreshSites, refreshJobs } from '../data';
 import { announce, h, mount, svg } from '../dom';
 import { fixed, gbps, int, pct } from '../format';
 import { isAdmin, siteState, state, subscribe } from '../state';
 
-const W = 760;
-const H = 470;
+// the frame us-atlas's *-albers-10m files are projected into
+const W = 975;
+const H = 610;
 
 interface Geo {
   projection: GeoProjection;
@@ -64,18 +66,13 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
     const fabric = state.fabric;
     if (!fabric || geoFor === fabric.name) return;
     geoFor = fabric.name;
-    const us = geoAlbersUsa();
-    const states = feature(usStates, usStates.objects.states);
-    us.fitExtent(
-      [
-        [10, 10],
-        [W - 10, H - 10],
-      ],
-      states,
-    );
+    // the projection us-atlas used for its albers files (see its README)
+    const us = geoAlbersUsa().scale(1300).translate([487.5, 305]);
     const outside = fabric.sites.some((s) => us([s.lon, s.lat]) === null);
     if (!outside) {
-      const path = geoPath(us);
+      // already projected: an identity path is all it takes (no per-point projection work at load)
+      const states = feature(usStates, usStates.objects.states);
+      const path = geoPath();
       mount(
         base,
         svg('path', { class: 'land', d: path(states) ?? '' }),
@@ -116,7 +113,7 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
         if (!a || !b) return null;
         const t = tel.get(l.id);
         const u = t?.utilization ?? 0;
-        const width = 2 + 8 * Math.sqrt(l.capacityGbps / maxCap);
+        const width = 3 + 10 * Math.sqrt(l.capacityGbps / maxCap);
         const d = path({ type: 'LineString', coordinates: [[a.lon, a.lat], [b.lon, b.lat]] }) ?? '';
         const [ax, ay] = xy(a);
         const [bx, by] = xy(b);
@@ -127,8 +124,8 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
           svg('title', null, `WAN link ${l.id}: ${a.id}–${b.id}, ${gbps(l.capacityGbps)} capacity, ${t ? `${gbps(t.usedGbps)} in use by ${t.jobs} job(s)` : 'no live data'}, ${fixed(l.latencyMs, 2)} ms one way, ${int(l.routeKm)} km route`),
           svg('path', { d, class: 'link-cap', 'stroke-width': width + 4 }),
           svg('path', { d, class: 'link-use', stroke: utilColor(u), 'stroke-width': width }),
-          svg('text', { x: (ax + bx) / 2 + 12, y: (ay + by) / 2, class: 'link-label' }, l.id),
-          svg('text', { x: (ax + bx) / 2 + 12, y: (ay + by) / 2 + 15, class: 'link-label small' }, label),
+          svg('text', { x: (ax + bx) / 2 + 16, y: (ay + by) / 2, class: 'link-label' }, l.id),
+          svg('text', { x: (ax + bx) / 2 + 16, y: (ay + by) / 2 + 19, class: 'link-label small' }, label),
         );
       }),
     );
@@ -139,15 +136,15 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
       fabric.sites.map((s) => {
         const [x, y] = xy(s);
         const st = siteState(status.get(s.id));
-        const r = 8 + 10 * Math.sqrt(s.gpus / maxGpus);
+        const r = 10 + 13 * Math.sqrt(s.gpus / maxGpus);
         const left = x > W * 0.75;
         return svg(
           'g',
           { class: `site ${st}`, 'data-site': s.id, 'data-state': st, transform: `translate(${x.toFixed(1)},${y.toFixed(1)})` },
           svg('title', null, `${s.name}: ${st}, ${int(s.gpus)} GPUs`),
           svg('circle', { r }),
-          svg('text', { x: left ? -r - 6 : r + 6, y: -2, 'text-anchor': left ? 'end' : 'start', class: 'site-label' }, s.id),
-          svg('text', { x: left ? -r - 6 : r + 6, y: 13, 'text-anchor': left ? 'end' : 'start', class: 'site-label small' }, st),
+          svg('text', { x: left ? -r - 8 : r + 8, y: -3, 'text-anchor': left ? 'end' : 'start', class: 'site-label' }, s.id),
+          svg('text', { x: left ? -r - 8 : r + 8, y: 16, 'text-anchor': left ? 'end' : 'start', class: 'site-label small' }, st),
         );
       }),
     );
