@@ -81,6 +81,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 interface QueueGroup {
   sites: Set<string>;
   order: JobRequest[];
+  /** Epoch of the last pass that had a job of this group. */
+  seen: number;
 }
 
 interface QueueEntry {
@@ -550,6 +552,7 @@ export class Scheduler {
     const seen = ++this.live.epoch;
     const waitForPlans = this.cp.planner !== null;
     const fresh = new Map<QueueGroup, JobRequest[]>();
+    const order: QueueGroup[] = [];
     for (const job of queuedJobs) {
       let e = cache.get(job.id);
       if (!e || e.version !== job.version) {
@@ -561,6 +564,11 @@ export class Scheduler {
         e.seen = seen;
       }
       if (!e.req || !e.group) continue;
+      if (e.group.seen !== seen) {
+        // groups run in the order of their oldest queued job (they share the state, in turn)
+        e.group.seen = seen;
+        order.push(e.group);
+      }
       if (!e.queued) {
         // a new arrival in its group (or changed since the last pass)
         let f = fresh.get(e.group);
@@ -573,7 +581,8 @@ export class Scheduler {
     const decisions: Decision[] = [];
     let held = 0;
     const statuses = state.sites.map((s) => s.status);
-    for (const g of this.groups.values()) {
+    for (const g of this.groups.values()) if (g.seen !== seen) g.order = [];
+    for (const g of order) {
       // last pass's order of the jobs still queued and unchanged, then the new arrivals
       const queue: JobRequest[] = [];
       for (const r of g.order) {
@@ -582,10 +591,6 @@ export class Scheduler {
       }
       const f = fresh.get(g);
       if (f) for (const r of f) queue.push(r);
-      if (queue.length === 0) {
-        g.order = [];
-        continue;
-      }
       state.sites.forEach((s: SchedSite, i) => (s.status = g.sites.has(s.id) ? statuses[i] : 'down'));
       const r = scheduleRound(this.policy, state, queue, running, nowS, { mutate: true, emitHolds: false });
       g.order = r.queue;
@@ -606,7 +611,7 @@ export class Scheduler {
       const sites = this.cp.eligibleSites(job.spec);
       const key = sites.join(',');
       g = this.groups.get(key);
-      if (!g) this.groups.set(key, (g = { sites: new Set(sites), order: [] }));
+      if (!g) this.groups.set(key, (g = { sites: new Set(sites), order: [], seen: 0 }));
       this.groupBySpec.set(ek, g);
     }
     return g;

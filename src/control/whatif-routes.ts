@@ -253,9 +253,9 @@ export async function runWhatIf(deps: WhatIfDeps, b: WhatIfBody): Promise<WhatIf
 async function whatIfOn(fabric: Fabric, b: WhatIfBody): Promise<WhatIfResult> {
   const t0 = performance.now();
   const w = b.workload ?? {};
-  // Defaults sized for a 100k-GPU fleet: a few hundred jobs over a day and a half, heavy-tailed sizes.
+  // Defaults sized for a 100k-GPU fleet: 300 jobs arriving over about 15 hours, heavy-tailed sizes.
   const syn = parseSyntheticSpec({
-    jobs: w.jobs ?? 600,
+    jobs: w.jobs ?? 300,
     ratePerHour: w.ratePerHour ?? 20,
     maxGpus: w.maxGpus ?? Math.max(8, Math.min(32_768, Math.floor(fabric.gpus / 3))),
     sizeAlpha: 0.6,

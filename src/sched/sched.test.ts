@@ -74,3 +74,26 @@ describe('scheduleRound', () => {
     }
   });
 });
+
+describe('fair share', () => {
+  it('holds a job that would borrow while another tenant of its cohort waits within its quota (no churn)', () => {
+    const fabric = makeFabric([{ id: 'a', pods: 1, gpusPerPod: 32, domainGpus: 8 }]);
+    const tenants = [
+      { id: 'x', quotaGpus: 16, cohort: 'c' },
+      { id: 'y', quotaGpus: 16, cohort: 'c' },
+    ];
+    const state = buildClusterState(fabric, { tenants });
+    const policy = createPolicy('fair-share');
+    // x runs 24 GPUs (16 of quota + 8 borrowed) in jobs that cannot be preempted; 8 GPUs are free. y, owed its whole
+    // quota, queues 16 GPUs: it cannot start or reclaim now. x1 would borrow the free 8 and be reclaimed later.
+    scheduleRound(policy, state, [job('x0', 16, { tenant: 'x', preemptible: false })], [], 0, { mutate: true });
+    scheduleRound(policy, state, [job('xb', 8, { tenant: 'x', preemptible: false })], [], 0, { mutate: true });
+    expect(state.freeGpus).toBe(8);
+    const round = scheduleRound(policy, state, [job('x1', 8, { tenant: 'x', submitTimeS: 1 }), job('y1', 16, { tenant: 'y', submitTimeS: 2 })], [], 3);
+    const x1 = round.decisions.find((d) => d.jobId === 'x1');
+    expect(x1?.type).toBe('hold');
+    // With nobody owed, the same borrower starts.
+    const alone = scheduleRound(policy, state, [job('x1', 8, { tenant: 'x', submitTimeS: 1 })], [], 3);
+    expect(alone.decisions.find((d) => d.jobId === 'x1')?.type).toBe('start');
+  });
+});

@@ -122,7 +122,7 @@ describe.skipIf(reason !== null)('dashboard in chromium', () => {
   it('runs a what-if: a site down for six hours against a baseline', async () => {
     await admin.getByRole('tab', { name: 'What-if' }).click();
     const form = admin.locator('form.whatif-form');
-    await form.getByLabel('Jobs (synthetic trace)').fill('300');
+    await form.getByLabel('Jobs (synthetic trace)').fill('150');
     await form.getByRole('button', { name: 'Run simulation' }).click();
     await admin.locator('.chart-row canvas').first().waitFor({ timeout: 30_000 });
     expect(await admin.locator('.chart-row figure').count()).toBe(3);

@@ -6,6 +6,10 @@
 // - Reclaim: a job within its tenant's nominal quota may preempt preemptible jobs of tenants that
 //   are borrowing (above quota), the most over-quota tenant first, latest started first, taking
 //   no more than each borrower borrowed.
+// - No borrowing while the cohort is owed: a job that would borrow waits while another tenant of its
+//   cohort has a queued job within its own quota (Kueue's rule that nominal quota comes before borrowing;
+//   kueue.sigs.k8s.io docs, "Cohort" and "Preemption"). Without it, small jobs borrow each gap a reclaim
+//   frees and are reclaimed again: churn, not fairness.
 import { placeGang } from '../placement.js';
 import type { ClusterState, JobRequest, RunningJob, SchedulingPolicy, TenantState } from '../types.js';
 import { byPriority, pickVictims } from './common.js';
@@ -50,7 +54,14 @@ export function quotaAllows(state: ClusterState, tenantId: string, gpus: number)
   return cohortUsed + gpus <= cohortQuota;
 }
 
+/** Whether `gpus` more for the tenant stays within its nominal quota. */
+function withinQuota(t: TenantState | undefined, gpus: number): boolean {
+  return t !== undefined && t.usedGpus + gpus <= t.quotaGpus;
+}
+
 export function fairSharePolicy(): SchedulingPolicy {
+  /** Per cohort, the tenants with a queued job inside their nominal quota (set by orderQueue each pass). */
+  let owed = new Map<string, Set<string>>();
   return {
     name: 'fair-share',
     backfill: true,
@@ -63,6 +74,15 @@ export function fairSharePolicy(): SchedulingPolicy {
         l.push(j);
       }
       const tenants = tenantsById(state);
+      owed = new Map();
+      for (const j of queue) {
+        const t = tenants.get(j.tenant);
+        if (!t || j.gpus > state.totalGpus || !withinQuota(t, j.gpus)) continue;
+        const cohort = t.cohort ?? 'default';
+        let set = owed.get(cohort);
+        if (!set) owed.set(cohort, (set = new Set()));
+        set.add(t.id);
+      }
       const totalW = totalPowerW(state);
       // simple binary heap over tenants keyed by (share, first submit, name)
       type Entry = { id: string; share: number; list: JobRequest[]; pos: number; weight: number };
@@ -113,7 +133,13 @@ export function fairSharePolicy(): SchedulingPolicy {
       return out;
     },
     shouldHold(job, state) {
-      return quotaAllows(state, job.tenant, job.gpus) ? null : { reason: 'quota' };
+      if (!quotaAllows(state, job.tenant, job.gpus)) return { reason: 'quota' };
+      if (state.tenants.length === 0) return null;
+      const t = tenantsById(state).get(job.tenant);
+      if (withinQuota(t, job.gpus)) return null;
+      const waiting = owed.get(t?.cohort ?? 'default');
+      if (waiting && [...waiting].some((id) => id !== job.tenant)) return { reason: 'quota' };
+      return null;
     },
     place: (job, state) => placeGang(job, state),
     chooseVictims(job, state, running) {

@@ -47,7 +47,7 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
   const policy = h('select', { name: 'policy' });
   const policyA = h('select', { name: 'policyA' });
   const policyB = h('select', { name: 'policyB' });
-  const jobs = h('input', { name: 'jobs', type: 'number', min: 10, max: 3000, value: 600 });
+  const jobs = h('input', { name: 'jobs', type: 'number', min: 10, max: 3000, value: 300 });
   const rate = h('input', { name: 'ratePerHour', type: 'number', min: 1, max: 1000, value: 20 });
   const seed = h('input', { name: 'seed', type: 'number', min: 0, value: 1 });
   const start = h('input', { name: 'start', type: 'date', min: '2022-01-01', max: '2022-12-31', value: '2022-07-01' });
@@ -81,8 +81,8 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     run.disabled = true;
     for (const c of charts) c.destroy();
     charts = [];
-    mount(out, h('p', { class: 'muted', role: 'status' }, 'Simulating in the digital twin…'));
-    const workload = { jobs: Number(jobs.value) || 600, ratePerHour: Number(rate.value) || 20, seed: Number(seed.value) || 0 };
+    mount(out, h('p', { class: 'muted', role: 'status' }, 'Simulating in the digital twin… (the twin plans every job class with the planner: several seconds)'));
+    const workload = { jobs: Number(jobs.value) || 300, ratePerHour: Number(rate.value) || 20, seed: Number(seed.value) || 0 };
     const body: Record<string, unknown> = modeOutage.checked
       ? { mode: 'outage', site: site.value, downHours: Number(hours.value) || 6, atHours: Number(at.value) || 0, policy: policy.value, workload, start: start.value || '2022-07-01' }
       : { mode: 'policies', policies: [policyA.value, policyB.value], workload, start: start.value || '2022-07-01' };
