@@ -36,3 +36,39 @@ export function sendRecvSeconds(bytes: number, tier: NetworkTier): number {
   if (bytes <= 0) return 0;
   return tier.latencyUs * 1e-6 + bytes / tierBytesPerSecond(tier);
 }
+
+/**
+ * Two-level collective for a group whose ranks sit `localRanks` to a scale-up domain: reduce-scatter inside the
+ * domain, the cross-domain step on 1/localRanks of the data (each GPU on its own NIC), all-gather inside the domain
+ * for an all-reduce. Infinity when the group does not span domains (the flat collective applies).
+ */
+export function hierarchicalSeconds(
+  kind: 'all-reduce' | 'reduce-scatter',
+  bytes: number,
+  ranks: number,
+  localRanks: number,
+  inner: NetworkTier,
+  outer: NetworkTier,
+): number {
+  if (localRanks <= 1 || ranks <= localRanks || bytes <= 0) return Infinity;
+  const groups = ranks / localRanks;
+  const shard = bytes / localRanks;
+  if (kind === 'all-reduce') {
+    return reduceScatterSeconds(bytes, localRanks, inner) + allReduceSeconds(shard, groups, outer) + allGatherSeconds(bytes, localRanks, inner);
+  }
+  return reduceScatterSeconds(bytes, localRanks, inner) + reduceScatterSeconds(shard, groups, outer);
+}
+
+/** The faster of the flat collective on `outer` and the two-level one (NCCL picks its algorithm the same way). */
+export function bestCollectiveSeconds(
+  kind: 'all-reduce' | 'reduce-scatter',
+  bytes: number,
+  ranks: number,
+  localRanks: number,
+  inner: NetworkTier,
+  outer: NetworkTier,
+): number {
+  const flat = kind === 'all-reduce' ? allReduceSeconds(bytes, ranks, outer) : reduceScatterSeconds(bytes, ranks, outer);
+  const twoLevel = hierarchicalSeconds(kind, bytes, ranks, localRanks, inner, outer);
+  return flat < twoLevel ? flat : twoLevel;
+}

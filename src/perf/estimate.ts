@@ -1,6 +1,6 @@
 // The training step-time and memory model. Pure: (model, tiers, plan) -> Estimate. Runs millions of times inside
 // the planner and the twin, so it avoids per-layer loops and allocations beyond the result.
-import { allGatherSeconds, allReduceSeconds, allToAllSeconds, reduceScatterSeconds, sendRecvSeconds, tierBytesPerSecond } from './collectives.js';
+import { allReduceSeconds, allToAllSeconds, bestCollectiveSeconds, sendRecvSeconds, tierBytesPerSecond } from './collectives.js';
 import { gemmSeconds, gemmSizeEfficiency } from './efficiency.js';
 import { layerShape, parameterCounts, type LayerShape } from './flops.js';
 import type { Estimate, ModelSpec, NetworkTier, Plan, SystemTiers } from './types.js';
@@ -336,17 +336,25 @@ export function estimateWithTiers(
   const expertGradBytes = localExpert * gradReduceBytes;
   const wanDpSites = wan && wan.dpSites > 1 ? wan.dpSites : 1;
   const inSiteRanks = Math.max(1, Math.round(dpRanks / wanDpSites));
+  // DP peers that share one scale-up domain: a two-level collective (NVLink first, then the NICs) may win.
+  const localDp = dpSpan > tiers.scaleUpDomainGpus ? Math.max(1, Math.min(inSiteRanks, Math.floor(tiers.scaleUpDomainGpus / (t * p.cp)))) : 1;
+  const localExpertDp = Math.max(1, Math.min(localDp, Math.floor(expertDpRanks / wanDpSites)));
+  const expertRanks = Math.max(1, expertDpRanks / wanDpSites);
+  const up = tiers.scaleUp;
   let dpSeconds: number;
   if (p.zero === 0) {
-    dpSeconds = allReduceSeconds(gradBytes, inSiteRanks, dpTier) + allReduceSeconds(expertGradBytes, Math.max(1, expertDpRanks / wanDpSites), dpTier);
-  } else {
     dpSeconds =
-      reduceScatterSeconds(gradBytes, inSiteRanks, dpTier) +
-      reduceScatterSeconds(expertGradBytes, Math.max(1, expertDpRanks / wanDpSites), dpTier) +
-      allGatherSeconds(localParams * 2, inSiteRanks, dpTier);
+      bestCollectiveSeconds('all-reduce', gradBytes, inSiteRanks, localDp, up, dpTier) +
+      bestCollectiveSeconds('all-reduce', expertGradBytes, expertRanks, localExpertDp, up, dpTier);
+  } else {
+    const gather = bestCollectiveSeconds('reduce-scatter', localParams * 2, inSiteRanks, localDp, up, dpTier);
+    dpSeconds =
+      bestCollectiveSeconds('reduce-scatter', gradBytes, inSiteRanks, localDp, up, dpTier) +
+      bestCollectiveSeconds('reduce-scatter', expertGradBytes, expertRanks, localExpertDp, up, dpTier) +
+      gather;
     if (p.zero === 3) {
       // FSDP gathers parameters for forward and again for backward of every micro-batch.
-      dpSeconds += 2 * microBatches * allGatherSeconds(localParams * 2, inSiteRanks, dpTier);
+      dpSeconds += 2 * microBatches * gather;
     }
   }
   const fwdWindow = maxStage / 3;
