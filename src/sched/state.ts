@@ -5,7 +5,7 @@ import type { Allocation, ClusterState, JobRequest, PodState, SiteState, TenantS
 /**
  * Fraction of a GPU's busy power drawn while idle. Assumption: an idle H100/GB200 draws roughly
  * 60-100 W of a 700-1200 W TDP plus host/network baseline; we use 0.3 of the per-GPU system power
- * for idle (host CPUs, NICs, switches, fans stay on). See docs/sources-sim.md.
+ * for idle (host CPUs, NICs, switches, fans stay on). See docs/sources.md (section "Digital twin").
  */
 export const DEFAULT_IDLE_FRACTION = 0.3;
 

@@ -1,5 +1,5 @@
 // Hourly grid carbon intensity and electricity price per grid zone, from the real 2022 series in
-// ../shared/data (see docs/sources-sim.md). Simulation time 0 maps to `startHourOfYear` of 2022;
+// ../shared/data (see docs/sources.md (section "Digital twin")). Simulation time 0 maps to `startHourOfYear` of 2022;
 // the series wrap around at the end of the year.
 import { readFileSync } from 'node:fs';
 import type { InputIssue } from '../fabric/types.js';
