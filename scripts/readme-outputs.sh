@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Regenerates the real command outputs that README.md quotes (run after changing a model or a command).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=out/readme
+mkdir -p "$out"
+sf() { npx tsx src/cli/main.ts "$@"; }
+sf fabric show fairwater > "$out/fabric.txt"
+sf estimate --model llama3-70b --fabric dgx-h100-ib --gpus 1024 --tp 8 --pp 4 --dp 32 --vpp 5 --mbs 1 --gbs 512 --sequence-parallel --recompute selective > "$out/estimate.txt"
+sf plan --model llama3-405b --fabric fairwater --top 5 > "$out/plan.txt"
+sf sweep --model llama3-70b --fabric fairwater --gpus 16384 --wan-gbps 100,1000,10000,100000 --wan-latency-ms 5,10,20 --out out/sweep > "$out/sweep.txt"
+cp out/sweep/sweep.svg docs/img/sweep.svg
+sf simulate --fabric fairwater --trace ../shared/data/jobtraces/philly_pollux.csv --trace-format philly --policy fifo --out out/sim > "$out/simulate.txt" 2> "$out/simulate.err"
+sf compare --fabric dgx-a100-80gb --trace ../shared/data/jobtraces/philly_pollux.csv --trace-format philly --limit 20000 --out out/compare > "$out/compare.txt" 2> /dev/null
+cp out/sim/utilization.svg docs/img/utilization.svg
+cp out/compare/compare.svg docs/img/compare.svg
+npm run validate --silent > "$out/validate.txt" || true
+python3 - <<'PY'
+import re
+readme = open('README.md').read()
+def fill(marker, path):
+    global readme
+    text = open(path).read().rstrip()
+    pattern = re.compile(r'(<!-- ' + re.escape(marker) + r' -->\n```\n)(.*?)(\n```)', re.S)
+    readme, n = pattern.subn(lambda m: m.group(1) + text + m.group(3), readme)
+    if n != 1: raise SystemExit(f'README marker {marker} not found once')
+for name in ['fabric', 'estimate', 'plan', 'sweep', 'simulate', 'compare']:
+    fill(name, f'out/readme/{name}.txt')
+open('README.md', 'w').write(readme)
+PY
+echo "README outputs refreshed"
