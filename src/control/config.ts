@@ -17,7 +17,19 @@ import { openStore } from './store/index.js';
 
 const Heartbeat = z.enum(['executor', 'agent']).default('executor');
 const SiteConfig = z.discriminatedUnion('executor', [
-  z.object({ executor: z.literal('twin'), heartbeat: Heartbeat, speedup: z.number().positive().optional(), checkpointEveryS: z.number().positive().optional() }).strict(),
+  z
+    .object({
+      executor: z.literal('twin'),
+      heartbeat: Heartbeat,
+      /** Simulated seconds per wall second (default 3600). */
+      speedup: z.number().positive().optional(),
+      /** Fixed checkpoint interval (simulated s of compute); default Young/Daly from the site's checkpoint bandwidth. */
+      checkpointEveryS: z.number().positive().optional(),
+      /** Sampled hardware failures per GPU-hour (default 0: none; Llama 3 saw 1.97e-5). */
+      failuresPerGpuHour: z.number().min(0).optional(),
+      seed: z.number().int().optional(),
+    })
+    .strict(),
   z
     .object({
       executor: z.literal('local'),
@@ -88,7 +100,9 @@ export function loadServeConfig(file: string): ServeConfig {
 function makeExecutor(siteId: string, c: z.infer<typeof SiteConfig>, twin: () => TwinExecutor, fabric: Fabric): Executor {
   switch (c.executor) {
     case 'twin':
-      return c.speedup || c.checkpointEveryS ? new TwinExecutor({ fabric, speedup: c.speedup, checkpointEveryS: c.checkpointEveryS }) : twin();
+      return c.speedup || c.checkpointEveryS || c.failuresPerGpuHour || c.seed !== undefined
+        ? new TwinExecutor({ fabric, speedup: c.speedup, checkpointEveryS: c.checkpointEveryS, failuresPerGpuHour: c.failuresPerGpuHour, seed: c.seed })
+        : twin();
     case 'local':
       return new LocalExecutor({ root: resolve(c.root ?? `.superfactory/runs/${siteId}`), gpusPerProcess: c.gpusPerProcess, maxProcesses: c.maxProcesses });
     case 'slurm': {

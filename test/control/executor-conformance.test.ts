@@ -5,8 +5,14 @@
 //   nodes; the checkpoint folder must be on storage both Slurm nodes and the control plane see; a gang is
 //   one Slurm job (srun inside it starts the members); start() idempotency relies on the job name
 //   (a race between two leaders within one poll can submit twice: fenced by the lease).
-// - twin: simulates the run (the command is not executed, no environment, no logs); checkpoints are
-//   simulated at a fixed interval of simulated time; runs are lost when the process restarts.
+// - twin: drives the simulator's engine (src/sim/twin-backend.ts) in accelerated time: the command is
+//   not executed (no environment, no logs, no failing exit code to test); runs live in memory and are
+//   lost when the process restarts (the control plane requeues them from their last checkpoint);
+//   sampled hardware failures (off by default) end a run as failed (exit 137) and are not retried,
+//   and the failed GPUs stay in the control plane's cluster state; a run placed without pod/domain
+//   is assumed packed into whole scale-up domains of its site's first pod. Two variants run here:
+//   without a fabric (speed 1, free checkpoints) and on the two-site test fabric (perf-model speed
+//   of the placement, checkpoint cost from the site's storage bandwidth).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
@@ -15,6 +21,7 @@ import { SlurmExecutor, slurmConfigFromEnv, slurmUnavailableReason } from '../..
 import { TwinExecutor } from '../../src/control/executors/twin.js';
 import type { Executor, RunSpec, RunStatus } from '../../src/control/executors/types.js';
 import { tempDir, waitFor } from './helpers.js';
+import { tinyFabric } from './fixtures.js';
 
 interface Backend {
   name: string;
@@ -25,6 +32,7 @@ interface Backend {
 }
 
 const slurmSkip = await slurmUnavailableReason();
+const fabric = await tinyFabric();
 if (slurmSkip) console.log(`[executor conformance] skipping Slurm backend: ${slurmSkip}`);
 
 const backends: Backend[] = [
@@ -36,6 +44,7 @@ const backends: Backend[] = [
     timeoutMs: 30_000,
   },
   { name: 'twin', skip: null, make: () => new TwinExecutor({ speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }), timeoutMs: 10_000 },
+  { name: 'twin (fabric)', skip: null, make: () => new TwinExecutor({ fabric, speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }), timeoutMs: 10_000 },
 ];
 
 let seq = 0;
@@ -122,7 +131,7 @@ for (const b of backends) {
       if (ex.needsCommand) expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual(['0']);
     });
 
-    it.skipIf(b.name === 'twin')('reports a failed run with its exit code', async () => {
+    it.skipIf(b.name.startsWith('twin'))('reports a failed run with its exit code', async () => {
       const s = spec(dir, ['sh', '-c', 'exit 7'], { gpus: 1, placement: [{ site: 'atl', gpus: 1 }] });
       await ex.start(s);
       const done = await until(ex, s.runKey, ['failed', 'succeeded'], b.timeoutMs);

@@ -126,7 +126,11 @@ describe('sites and failover', () => {
     expect(moved.sites).not.toEqual([from]);
     const events = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events.map((e: { to: string | null; type: string }) => e.to ?? e.type);
     expect(events).toEqual(expect.arrayContaining(['checkpointing', 'preempted', 'queued']));
-    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    // `running` comes from the executor; the second attempt writes its line a moment later
+    const lines = await waitFor(() => {
+      const l = readFileSync(log, 'utf8').trim().split('\n');
+      return l.length >= 2 ? l : null;
+    }, 10_000);
     expect(Number(lines[1].split(' ')[3])).toBeGreaterThan(Number(first.checkpoint.step) - 1);
     await t.req('POST', `/v1/sites/${from}/undrain`, t.admin);
     await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
