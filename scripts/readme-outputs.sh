@@ -4,14 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=out/readme
 mkdir -p "$out"
-sf() { npx tsx src/cli/main.ts "$@"; }
-sf fabric show fairwater > "$out/fabric.txt"
-sf estimate --model llama3-70b --fabric dgx-h100-ib --gpus 1024 --tp 8 --pp 4 --dp 32 --vpp 5 --mbs 1 --gbs 512 --sequence-parallel --recompute selective > "$out/estimate.txt"
-sf plan --model llama3-405b --fabric fairwater --top 5 > "$out/plan.txt"
-sf sweep --model llama3-70b --fabric fairwater --gpus 16384 --wan-gbps 100,1000,10000,100000 --wan-latency-ms 5,10,20 --out out/sweep > "$out/sweep.txt"
+# run NAME ARGS...: the command line, then what it printed on stdout, into out/readme/NAME.txt
+run() { local name=$1; shift; { echo "\$ superfactory $*"; npx tsx src/cli/main.ts "$@" 2>/dev/null; } > "$out/$name.txt"; }
+run fabric fabric show fairwater
+run estimate estimate --model llama3-70b --fabric dgx-h100-ib --gpus 1024 --tp 8 --pp 4 --dp 32 --vpp 5 --mbs 1 --gbs 512 --sequence-parallel --recompute selective
+run plan plan --model llama3-405b --fabric fairwater --top 5
+run sweep sweep --model llama3-70b --fabric fairwater --gpus 16384 --wan-gbps 100,1000,10000,100000 --wan-latency-ms 5,10,20 --out out/sweep
 cp out/sweep/sweep.svg docs/img/sweep.svg
-sf simulate --fabric fairwater --trace ../shared/data/jobtraces/philly_pollux.csv --trace-format philly --policy fifo --out out/sim > "$out/simulate.txt" 2> "$out/simulate.err"
-sf compare --fabric dgx-a100-80gb --trace ../shared/data/jobtraces/philly_pollux.csv --trace-format philly --limit 20000 --out out/compare > "$out/compare.txt" 2> /dev/null
+run simulate simulate --fabric fairwater --trace ../shared/data/jobtraces/philly_pollux.csv --trace-format philly --policy fifo --out out/sim
+run compare compare --fabric dgx-a100-80gb --trace ../shared/data/jobtraces/philly_pollux.csv --trace-format philly --limit 20000 --out out/compare
 cp out/sim/utilization.svg docs/img/utilization.svg
 cp out/compare/compare.svg docs/img/compare.svg
 npm run validate --silent > "$out/validate.txt" || true
