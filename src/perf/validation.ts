@@ -121,13 +121,13 @@ export function formatValidationMarkdown(rows: ValidationRow[]): string {
     'knobs a paper does not state are searched and the best fitting plan is shown. TFLOP/s per GPU are model FLOPs',
     'or hardware FLOPs (with recompute), as the source counts them.',
     '',
-    '| case | GPUs | counting | plan (tp/pp/dp, mbs, vpp, recompute, SP) | measured TFLOP/s | predicted TFLOP/s | error |',
+    '| case | GPUs | counting | plan (tp/pp/dp/cp, mbs, vpp, recompute, SP, ZeRO) | measured TFLOP/s | predicted TFLOP/s | error |',
     '|---|---:|---|---|---:|---:|---:|',
   ];
   for (const r of rows) {
     const p = r.plan;
     lines.push(
-      `| ${r.id} | ${r.gpus} | ${r.counting} | ${p.tp}/${p.pp}/${p.dp}, ${p.mbs}, ${p.vpp}, ${p.recompute}, ${p.sequenceParallel ? 'yes' : 'no'} | ${r.measuredTflops.toFixed(1)} | ${r.predictedTflops.toFixed(1)} | ${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)}% |`,
+      `| ${r.id} | ${r.gpus} | ${r.counting} | ${p.tp}/${p.pp}/${p.dp}/${p.cp ?? 1}, ${p.mbs}, ${p.vpp}, ${p.recompute}, ${p.sequenceParallel ? 'yes' : 'no'}, ${p.zero ?? 1} | ${r.measuredTflops.toFixed(1)} | ${r.predictedTflops.toFixed(1)} | ${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)}% |`,
     );
   }
   const abs = rows.map((r) => Math.abs(r.errorPercent));
