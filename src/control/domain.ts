@@ -120,6 +120,11 @@ export interface Job {
   exitCode: number | null;
   idempotencyKey: string | null;
   version: number;
+  /**
+   * Store-wide change sequence of the job's last write (insert or update): strictly increasing
+   * across all jobs, so `Store.jobsChangedSince(cursor)` returns exactly the jobs written since.
+   */
+  changeSeq: number;
   createdAt: number;
   updatedAt: number;
   startedAt: number | null;

@@ -21,6 +21,7 @@ import {
 } from '../sched/index.js';
 import type { Checkpoint, Job, PlacementPart, Tenant } from './domain.js';
 import { ACTIVE_STATES } from './domain.js';
+import { JobView } from './job-view.js';
 import type { ControlPlane, SiteBinding } from './control-plane.js';
 import type { Executor, RunSpec, RunStatus } from './executors/types.js';
 import { ExecutorUnavailableError, LaunchError } from './executors/types.js';
@@ -77,20 +78,48 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** A group of queued jobs that may use the same sites, with the order the last pass left them in. */
 interface QueueGroup {
   sites: Set<string>;
   order: JobRequest[];
   /** Epoch of the last pass that had a job of this group. */
   seen: number;
+  /** Every site of the group is driven by an executor that runs one gang across sites (the twin). */
+  spans: boolean;
+  /** GPUs of the group's largest site. */
+  maxSiteGpus: number;
+  /** Executor kinds of the group's sites (for hold reasons). */
+  kinds: string;
+}
+
+/** The planner's strategies that split one gang across sites (src/planner; also src/sim/job-plans.ts). */
+const CROSS_SITE_STRATEGIES = new Set(['hierarchical-dp', 'pipeline-across-sites', 'diloco']);
+
+/** Whether a job's plan runs one gang across sites. */
+export function crossSitePlan(plan: unknown): boolean {
+  if (!plan || typeof plan !== 'object') return false;
+  const p = plan as { strategy?: unknown; placement?: { site?: unknown }[] };
+  if (typeof p.strategy === 'string' && CROSS_SITE_STRATEGIES.has(p.strategy)) return true;
+  return Array.isArray(p.placement) && new Set(p.placement.map((x) => x?.site)).size > 1;
 }
 
 interface QueueEntry {
   version: number;
   job: Job;
-  /** Null: not schedulable yet (no GPU count, or waiting for its plan). */
+  /** Null: not schedulable yet (no GPU count, or waiting for its plan), or held (`hold`). */
   req: JobRequest | null;
   group: QueueGroup | null;
+  /** Why the job cannot be placed however long it waits (shown as its reason), or null. */
+  hold: string | null;
   seen: number;
   /** Whether it was in its group's queue in the last pass (so it is in `order`). */
   queued: boolean;
@@ -126,6 +155,8 @@ export class Scheduler {
   private readonly queueCache = new Map<string, QueueEntry>();
   private readonly groups = new Map<string, QueueGroup>();
   private readonly groupBySpec = new Map<string, QueueGroup>();
+  /** Queued and active jobs, kept from the store's change feed (one full read, then only what changed). */
+  readonly view: JobView;
   private running = false;
   lastStats: TickStats | null = null;
 
@@ -146,6 +177,12 @@ export class Scheduler {
     this.log = opts.log ?? silent;
     this.baseState = buildClusterState(cp.fabric);
     this.live = { state: cloneState(this.baseState), tenantSig: null, applied: new Map(), running: null, epoch: 0 };
+    this.view = new JobView(cp.store);
+  }
+
+  /** Read every unfinished job again on the next tick (call on becoming leader: another replica scheduled meanwhile). */
+  invalidate(): void {
+    this.view.invalidate();
   }
 
   private binding(job: Job): SiteBinding | undefined {
@@ -173,8 +210,8 @@ export class Scheduler {
       const requeuedByFailover = await this.heartbeats();
       mark('heartbeats', t);
       t = performance.now();
-      const active = (await this.cp.store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
-      const polled = await this.pollRuns(active);
+      await this.view.refresh();
+      const polled = await this.pollRuns(this.view.active.list());
       mark('poll', t);
       t = performance.now();
       await this.reconcile();
@@ -242,11 +279,10 @@ export class Scheduler {
     return n;
   }
 
-  /** active -> preempted -> queued, keeping the checkpoint only for checkpointable jobs. */
-  private async requeue(job: Job, reason: string, checkpoint?: Checkpoint | null): Promise<boolean> {
-    const at = this.cp.now();
+  /** The two transitions of a requeue: active -> preempted -> queued, keeping the checkpoint only for checkpointable jobs. */
+  private requeueTransitions(job: Job, reason: string, at: number, checkpoint?: Checkpoint | null): [Transition, Transition] {
     const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
-    const r = await this.cp.store.transitionMany([
+    return [
       { jobId: job.id, to: 'preempted', from: [job.state], expectVersion: job.version, patch: { reason }, at },
       {
         jobId: job.id,
@@ -256,7 +292,13 @@ export class Scheduler {
         at,
         data: { resumeStep: keep?.step ?? null },
       },
-    ]);
+    ];
+  }
+
+  /** active -> preempted -> queued, keeping the checkpoint only for checkpointable jobs. */
+  private async requeue(job: Job, reason: string, checkpoint?: Checkpoint | null): Promise<boolean> {
+    const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
+    const r = await this.cp.store.transitionMany(this.requeueTransitions(job, reason, this.cp.now(), checkpoint));
     const err = r.find((x) => x instanceof Error);
     if (err) {
       this.log.warn({ job: job.id, err: (err as Error).message }, 'requeue skipped');
@@ -268,7 +310,7 @@ export class Scheduler {
 
   // ---- polling runs ----
 
-  private async pollRuns(active: Job[]): Promise<number> {
+  private async pollRuns(active: readonly Job[]): Promise<number> {
     const bySite = new Map<SiteBinding, Job[]>();
     for (const job of active) {
       if (!job.runId || (job.state !== 'starting' && job.state !== 'running' && job.state !== 'checkpointing')) continue;
@@ -291,7 +333,9 @@ export class Scheduler {
         }
         for (const job of jobs) {
           try {
-            finished += await this.onStatus(job, statuses.get(job.runId!)!, drained.has(b.siteId), b);
+            // a gang across sites moves when any of its sites drains
+            const siteDrained = (job.placement ?? []).some((p) => drained.has(p.site)) || drained.has(b.siteId);
+            finished += await this.onStatus(job, statuses.get(job.runId!)!, siteDrained, b);
           } catch (err) {
             this.log.warn({ job: job.id, err: (err as Error).message }, 'status update skipped');
           }
@@ -364,7 +408,8 @@ export class Scheduler {
   // ---- reconciliation: the store is the truth; runs it does not want are stopped ----
 
   private async reconcile(): Promise<void> {
-    const active = (await this.cp.store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
+    await this.view.refresh();
+    const active = this.view.active.list();
     const wanted = new Set(active.map((j) => j.runId).filter((r): r is string => r !== null));
     for (const ex of this.executors()) {
       let live: RunStatus[];
@@ -390,9 +435,10 @@ export class Scheduler {
   private async planPending(): Promise<void> {
     const planner = this.cp.planner;
     if (!planner) return;
-    const queued = (await this.cp.store.listJobs({ states: ['queued'], limit: 1_000_000, order: 'oldest' })).jobs.filter((j) => j.plan === null);
+    await this.view.refresh();
     const deadline = performance.now() + 200;
-    for (const job of queued) {
+    for (const job of this.view.queued.list()) {
+      if (job.plan !== null) continue;
       if (performance.now() > deadline) break;
       const key = JSON.stringify([job.spec.model, job.spec.gpus, job.spec.tokens, job.spec.allowedJurisdictions]);
       let plan = this.planCache.get(key);
@@ -423,28 +469,46 @@ export class Scheduler {
 
   // ---- scheduling ----
 
-  private request(job: Job): JobRequest | null {
+  /**
+   * The policy's request for a job. `allowMultiSite`: one gang may span sites only when the job needs
+   * it (its plan is a cross-site strategy, or it is larger than any single site it may use) and every
+   * site it may use is driven by an executor that runs one gang across sites (the twin).
+   */
+  private request(job: Job, group: QueueGroup | null = null): JobRequest | null {
     if (!job.gpus) return null;
     const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
     const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
-    const durationS = job.spec.tokens && tps ? job.spec.tokens / tps : undefined;
-    return {
+    const spec = job.spec;
+    const req: JobRequest = {
       id: job.id,
       tenant: job.tenantId,
       priority: job.priority,
       gpus: job.gpus,
       kind: 'pretraining',
-      modelId: typeof job.spec.model === 'string' ? job.spec.model : job.spec.model.name,
-      ...(job.spec.allowedJurisdictions ? { allowedJurisdictions: job.spec.allowedJurisdictions } : {}),
-      preemptible: job.spec.preemptible,
-      checkpointable: job.spec.checkpointable,
+      modelId: typeof spec.model === 'string' ? spec.model : spec.model.name,
+      preemptible: spec.preemptible,
+      checkpointable: spec.checkpointable,
       submitTimeS: job.createdAt / 1000,
-      ...(job.spec.deadline ? { deadlineS: job.spec.deadline / 1000 } : {}),
-      ...(durationS ? { durationS } : {}),
-      ...(job.spec.tokens ? { tokens: job.spec.tokens } : {}),
-      // a gang spans several sites only where one executor runs all of them (the twin)
       allowMultiSite: false,
     };
+    if (spec.allowedJurisdictions) req.allowedJurisdictions = spec.allowedJurisdictions;
+    if (spec.deadline) req.deadlineS = spec.deadline / 1000;
+    if (spec.tokens && tps) req.durationS = spec.tokens / tps;
+    if (spec.tokens) req.tokens = spec.tokens;
+    if (group ? group.spans && (job.gpus > group.maxSiteGpus || crossSitePlan(job.plan)) : (job.placement ?? []).some((p, _, a) => p.site !== a[0].site)) {
+      req.allowMultiSite = true;
+    }
+    return req;
+  }
+
+  /** Why a job can never be placed as things are configured, or null. */
+  private holdReason(job: Job, g: QueueGroup): string | null {
+    if (!job.gpus || g.spans || g.sites.size < 2 || job.gpus <= g.maxSiteGpus) return null;
+    return (
+      `held: needs ${job.gpus} GPUs, more than any single site it may use has (at most ${g.maxSiteGpus}), ` +
+      `and the executors of its sites (${[...g.sites].join(', ')}: ${g.kinds}) cannot run one gang across sites; ` +
+      `ask for at most ${g.maxSiteGpus} GPUs, or run it on sites driven by the twin executor`
+    );
   }
 
   private allocationOf(job: Job): Allocation | null {
@@ -468,7 +532,7 @@ export class Scheduler {
    * ended since the last pass are allocated or released), site status, tenant quotas. Returns a
    * clone the pass may mutate (one array of numbers per pod: cheap), the running jobs, and GPUs held per tenant.
    */
-  async clusterState(active: Job[], tenants: Tenant[]): Promise<{ state: ClusterState; running: RunningJob[]; used: Map<string, number> }> {
+  async clusterState(active: readonly Job[], tenants: Tenant[]): Promise<{ state: ClusterState; running: RunningJob[]; used: Map<string, number> }> {
     const live = this.live;
     const sig = tenants.map((t) => `${t.id}:${t.quotaGpus}`).join(',');
     if (sig !== live.tenantSig) {
@@ -541,10 +605,19 @@ export class Scheduler {
    * unchanged job costs a map lookup.
    */
   async decide(
-    queuedJobs: Job[],
-    active: Job[],
+    queuedJobs: readonly Job[],
+    active: readonly Job[],
     tenants: Tenant[],
-  ): Promise<{ decisions: Decision[]; held: number; state: ClusterState; used: Map<string, number>; byId: JobLookup; decideMs: number }> {
+  ): Promise<{
+    decisions: Decision[];
+    held: number;
+    /** Jobs that can never be placed as configured and do not show why yet. */
+    holds: { job: Job; reason: string }[];
+    state: ClusterState;
+    used: Map<string, number>;
+    byId: JobLookup;
+    decideMs: number;
+  }> {
     const t0 = performance.now();
     const { state, running, used } = await this.clusterState(active, tenants);
     const nowS = this.cp.now() / 1000;
@@ -553,15 +626,25 @@ export class Scheduler {
     const waitForPlans = this.cp.planner !== null;
     const fresh = new Map<QueueGroup, JobRequest[]>();
     const order: QueueGroup[] = [];
+    const holds: { job: Job; reason: string }[] = [];
+    let held = 0;
     for (const job of queuedJobs) {
       let e = cache.get(job.id);
       if (!e || e.version !== job.version) {
-        const req = waitForPlans && job.plan === null ? null : this.request(job); // unplanned: planned on a coming tick (planPending)
-        e = { version: job.version, job, req, group: req ? this.group(job) : null, seen, queued: false };
+        // unplanned: planned on a coming tick (planPending)
+        const group = !job.gpus || (waitForPlans && job.plan === null) ? null : this.group(job);
+        const hold = group ? this.holdReason(job, group) : null;
+        const req = group && !hold ? this.request(job, group) : null;
+        e = { version: job.version, job, req, group, hold, seen, queued: false };
         cache.set(job.id, e);
       } else {
         e.job = job;
         e.seen = seen;
+      }
+      if (e.hold) {
+        held++;
+        if (job.reason !== e.hold) holds.push({ job, reason: e.hold });
+        continue;
       }
       if (!e.req || !e.group) continue;
       if (e.group.seen !== seen) {
@@ -579,7 +662,6 @@ export class Scheduler {
     for (const [id, e] of cache) if (e.seen !== seen) cache.delete(id);
     const byId: JobLookup = { get: (id: string) => cache.get(id)?.job };
     const decisions: Decision[] = [];
-    let held = 0;
     const statuses = state.sites.map((s) => s.status);
     for (const g of this.groups.values()) if (g.seen !== seen) g.order = [];
     for (const g of order) {
@@ -600,18 +682,30 @@ export class Scheduler {
       held += r.held;
     }
     state.sites.forEach((s, i) => (s.status = statuses[i]));
-    return { decisions, held, state, used, byId, decideMs: performance.now() - t0 };
+    return { decisions, held, holds, state, used, byId, decideMs: performance.now() - t0 };
   }
 
   /** The group of a job: the sites it may use (executor kind, command, jurisdictions); cached per spec shape. */
   private group(job: Job): QueueGroup {
-    const ek = `${job.spec.executor ?? ''}|${job.spec.command ? 1 : 0}|${job.spec.allowedJurisdictions?.join(',') ?? ''}`;
+    const spec = job.spec;
+    const ek = `${spec.executor ?? ''}|${spec.command ? 1 : 0}|${spec.allowedJurisdictions ? spec.allowedJurisdictions.join(',') : ''}`;
     let g = this.groupBySpec.get(ek);
     if (!g) {
-      const sites = this.cp.eligibleSites(job.spec);
+      const sites = this.cp.eligibleSites(spec);
       const key = sites.join(',');
       g = this.groups.get(key);
-      if (!g) this.groups.set(key, (g = { sites: new Set(sites), order: [], seen: 0 }));
+      if (!g) {
+        const executors = sites.map((id) => this.cp.bindings.get(id)!.executor);
+        g = {
+          sites: new Set(sites),
+          order: [],
+          seen: 0,
+          spans: sites.length > 1 && executors.every((x) => x.spansSites),
+          maxSiteGpus: Math.max(0, ...this.cp.fabric.sites.filter((s) => sites.includes(s.id)).map((s) => s.gpus)),
+          kinds: [...new Set(executors.map((x) => x.kind))].join(', '),
+        };
+        this.groups.set(key, g);
+      }
       this.groupBySpec.set(ek, g);
     }
     return g;
@@ -620,28 +714,40 @@ export class Scheduler {
   /** One scheduling pass: decisions from the policy, then their effects (batched). */
   async schedule(): Promise<Omit<TickStats, 'finished' | 'requeued' | 'totalMs'>> {
     const store = this.cp.store;
-    const queuedJobs = (await store.listJobs({ states: ['queued'], limit: 1_000_000, order: 'oldest' })).jobs;
+    await this.view.refresh();
+    const queuedJobs = this.view.queued.list();
     if (queuedJobs.length === 0) return { started: 0, preempted: 0, held: 0, queued: 0, decideMs: 0 };
-    const active = (await store.listJobs({ states: [...ACTIVE_STATES], limit: 1_000_000, order: 'oldest' })).jobs;
+    const active = this.view.active.list();
     const tenants = await store.listTenants();
     const quota = new Map(tenants.map((t) => [t.id, t.quotaGpus]));
     const d0 = await this.decide(queuedJobs, active, tenants);
     const { decisions, state, used, byId, decideMs } = d0;
     let held = d0.held;
+    // jobs that cannot be placed as configured say why (once: the reason is compared on every pass)
+    for (const h of d0.holds) {
+      await store.updateJob(h.job.id, { reason: h.reason }, this.cp.now(), 'job.held', { reason: h.reason }, h.job.version).catch(() => {});
+      this.log.warn({ job: h.job.id, reason: h.reason }, 'job held');
+    }
 
-    // Effects. Preemptions first: the victims free their GPUs.
+    // Effects, persisted in one transaction: the victims' requeues first (they free their GPUs), then
+    // the starts. A victim's run is stopped (best effort) before its requeue is written.
     const at = this.cp.now();
     let preempted = 0;
     const activeById = new Map(active.map((j) => [j.id, j]));
+    const victims: Job[] = [];
+    const ts: Transition[] = [];
     for (const d of decisions) {
       if (d.type !== 'preempt') continue;
       const victim = activeById.get(d.jobId);
       if (!victim) continue;
-      const b = this.binding(victim);
-      if (b && victim.runId) await b.executor.cancel(victim.runId).catch(() => {});
-      if (await this.requeue(victim, `preempted for ${d.forJobId}`)) preempted++;
+      victims.push(victim);
+      ts.push(...this.requeueTransitions(victim, `preempted for ${d.forJobId}`, at));
     }
-    const ts: Transition[] = [];
+    await forEachLimit(victims, 8, async (v) => {
+      const b = this.binding(v);
+      if (b && v.runId) await withTimeout(b.executor.cancel(v.runId), this.opts.executorTimeoutMs, 'cancel').catch(() => {});
+    });
+    const firstStart = ts.length;
     const starts: Job[] = [];
     for (const d of decisions) {
       if (d.type !== 'start') continue;
@@ -662,9 +768,15 @@ export class Scheduler {
       ts.push({ jobId: job.id, to: 'starting', from: ['admitted'], patch: { attempt, runId: runKey }, at });
       starts.push(job);
     }
-    const results = await store.transitionMany(ts);
+    const results = ts.length > 0 ? await store.transitionMany(ts) : [];
+    for (let i = 0; i < firstStart; i += 2) {
+      const err = results[i] instanceof Error ? results[i] : results[i + 1] instanceof Error ? results[i + 1] : null;
+      if (err) this.log.warn({ job: ts[i].jobId, err: (err as Error).message }, 'preemption skipped');
+      else preempted++;
+    }
+    if (preempted > 0) this.log.info({ preempted }, 'jobs preempted and requeued');
     const launched: Job[] = [];
-    for (let i = 0; i < results.length; i += 2) {
+    for (let i = firstStart; i < results.length; i += 2) {
       const r = results[i + 1];
       if (!(r instanceof Error)) launched.push(r);
     }

@@ -209,7 +209,11 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     ttlMs: o.leaseTtlMs,
     now,
     log,
-    onChange: (l) => leaderGauge.set(l ? 1 : 0),
+    onChange: (l) => {
+      leaderGauge.set(l ? 1 : 0);
+      // a new term: read every unfinished job again (the view then follows the store's change feed)
+      scheduler.invalidate();
+    },
   });
 
   // zod validates bodies (one error format); the JSON schemas below only document the API.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { JobSpec } from '../../src/control/domain.js';
 import { ConflictError, DuplicateError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../../src/control/domain.js';
 import { PostgresStore, SqliteStore, type Store } from '../../src/control/store/index.js';
-import { LATEST_SCHEMA_VERSION } from '../../src/control/store/migrations.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/control/store/migrations.js';
 import { freshPgDatabase, pgUnavailableReason, tempDir } from './helpers.js';
 
 const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
@@ -29,7 +29,8 @@ const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
 interface Backend {
   name: string;
   skip: string | null;
-  open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+  /** A fresh database; `replica()` opens a second store on the same database (another process or replica). */
+  open: () => Promise<{ store: Store; cleanup: () => Promise<void>; replica: () => Store }>;
 }
 
 const pgSkip = await pgUnavailableReason();
@@ -40,8 +41,9 @@ const backends: Backend[] = [
     name: 'sqlite',
     skip: null,
     open: async () => {
-      const store = new SqliteStore({ path: join(tempDir(), 'store.db') });
-      return { store, cleanup: () => store.close() };
+      const path = join(tempDir(), 'store.db');
+      const store = new SqliteStore({ path });
+      return { store, cleanup: () => store.close(), replica: () => new SqliteStore({ path }) };
     },
   },
   {
@@ -56,6 +58,7 @@ const backends: Backend[] = [
           await store.close();
           await db.drop();
         },
+        replica: () => new PostgresStore({ connectionString: db.url }),
       };
     },
   },
@@ -65,6 +68,7 @@ for (const backend of backends) {
   describe.skipIf(backend.skip !== null)(`store conformance: ${backend.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
+    let replica: () => Store;
     let n = 0;
     const newJob = (tenantId = 'acme', over: Partial<{ key: string | null; gpus: number }> = {}) => ({
       id: `job_${backend.name}_${++n}`,
@@ -78,7 +82,7 @@ for (const backend of backends) {
     });
 
     beforeAll(async () => {
-      ({ store, cleanup } = await backend.open());
+      ({ store, cleanup, replica } = await backend.open());
       await store.migrate();
       await store.createTenant({ id: 'acme', name: 'Acme', quotaGpus: 64, allowedJurisdictions: ['US-GA'], at: 1 });
       await store.createTenant({ id: 'other', name: 'Other', quotaGpus: null, allowedJurisdictions: null, at: 1 });
@@ -185,6 +189,131 @@ for (const backend of backends) {
       expect(out[1]).toBeInstanceOf(IllegalTransitionError);
       expect((out[2] as { state: string }).state).toBe('starting');
       expect((await store.getJob(b.id))?.state).toBe('queued');
+    });
+
+    it('applies a batch in order: a failed transition changes nothing and later ones see the state before it', async () => {
+      const a = (await store.submitJob(newJob())).job;
+      const out = await store.transitionMany([
+        { jobId: a.id, to: 'admitted', expectVersion: a.version + 5, at: 47 }, // stale: conflict
+        { jobId: a.id, to: 'admitted', from: ['queued'], expectVersion: a.version, patch: { placement: [{ site: 'atl', gpus: 8 }] }, at: 47 },
+        { jobId: a.id, to: 'starting', from: ['admitted'], patch: { attempt: 1, runId: `${a.id}.1` }, at: 47 },
+        { jobId: 'job_missing', to: 'admitted', at: 47 },
+      ]);
+      expect(out[0]).toBeInstanceOf(ConflictError);
+      expect(out[1]).toMatchObject({ state: 'admitted', version: a.version + 1 });
+      expect(out[2]).toMatchObject({ state: 'starting', version: a.version + 2, runId: `${a.id}.1`, placement: [{ site: 'atl', gpus: 8 }] });
+      expect(out[3]).toBeInstanceOf(NotFoundError);
+      expect(await store.getJob(a.id)).toMatchObject({ state: 'starting', version: a.version + 2, attempt: 1 });
+      expect((await store.listJobs({ site: 'atl', limit: 1000 })).jobs.map((j) => j.id)).toContain(a.id);
+      const ev = await store.listEvents({ jobId: a.id });
+      expect(ev.map((e) => e.to)).toEqual(['queued', 'admitted', 'starting']);
+      expect(await store.transitionMany([])).toEqual([]);
+    });
+
+    it('returns exactly the jobs written since a change cursor, whoever wrote them', async () => {
+      const c0 = await store.jobChangeCursor();
+      expect((await store.jobsChangedSince(c0)).jobs).toEqual([]);
+      const a = (await store.submitJob(newJob())).job;
+      const b = (await store.submitJob(newJob())).job;
+      expect(b.changeSeq).toBeGreaterThan(a.changeSeq);
+      const r1 = await store.jobsChangedSince(c0);
+      expect(r1.jobs.map((j) => j.id)).toEqual([a.id, b.id]);
+      expect(r1.cursor).toBeGreaterThanOrEqual(b.changeSeq);
+      expect(await store.jobsChangedSince(r1.cursor)).toEqual({ jobs: [], cursor: r1.cursor });
+      // a transition, an update, a batch: each write moves the job past the cursor, once, as it stands now
+      const a2 = await store.transitionJob({ jobId: a.id, to: 'admitted', at: 60 });
+      expect(a2.changeSeq).toBeGreaterThan(r1.cursor);
+      await store.updateJob(a.id, { reason: 'x' }, 61);
+      const r2 = await store.jobsChangedSince(r1.cursor);
+      expect(r2.jobs.map((j) => [j.id, j.state, j.reason, j.version])).toEqual([[a.id, 'admitted', 'x', a.version + 2]]);
+      await store.transitionMany([{ jobId: b.id, to: 'cancelled', at: 62 }]);
+      const r3 = await store.jobsChangedSince(r2.cursor);
+      expect(r3.jobs.map((j) => [j.id, j.state])).toEqual([[b.id, 'cancelled']]);
+      // a failed write changes nothing
+      await store.transitionJob({ jobId: b.id, to: 'running', at: 63 }).catch(() => {});
+      expect((await store.jobsChangedSince(r3.cursor)).jobs).toEqual([]);
+      // another replica (or process) on the same database
+      const other = replica();
+      try {
+        await other.updateJob(a.id, { reason: 'from the other replica' }, 64);
+        const c = (await other.submitJob(newJob())).job;
+        const r4 = await store.jobsChangedSince(r3.cursor);
+        expect(r4.jobs.map((j) => [j.id, j.reason])).toEqual([
+          [a.id, 'from the other replica'],
+          [c.id, null],
+        ]);
+        expect(await store.jobChangeCursor()).toBe(r4.cursor);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('rejects an update with a stale expected version', async () => {
+      const { job } = await store.submitJob(newJob());
+      await expect(store.updateJob(job.id, { reason: 'held' }, 70, undefined, undefined, job.version + 1)).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.updateJob(job.id, { reason: 'held' }, 70, undefined, undefined, job.version)).reason).toBe('held');
+      expect((await store.getJob(job.id))?.reason).toBe('held');
+    });
+
+    it('backfills the change sequence of jobs written before migration 3', async () => {
+      const fresh = await backend.open();
+      const later = MIGRATIONS.splice(2);
+      try {
+        await fresh.store.migrate();
+        expect(await fresh.store.schemaVersion()).toBe(2);
+      } finally {
+        MIGRATIONS.push(...later);
+      }
+      try {
+        // a row as the version-2 schema wrote it
+        const raw = fresh.store.kind === 'sqlite' ? null : (fresh.store as PostgresStore).pool;
+        const insert = `INSERT INTO jobs (id, tenant_id, name, state, priority, gpus, spec, created_at, updated_at) VALUES ('job_old', 't', 'old', 'queued', 0, 8, '${JSON.stringify(spec())}', 1, 1)`;
+        if (raw) {
+          await raw.query(`INSERT INTO tenants (id, name, created_at) VALUES ('t', 't', 1)`);
+          await raw.query(insert);
+        } else {
+          const db = (fresh.store as unknown as { db: { exec(sql: string): void } }).db;
+          db.exec(`INSERT INTO tenants (id, name, created_at) VALUES ('t', 't', 1)`);
+          db.exec(insert);
+        }
+        await fresh.store.migrate();
+        expect(await fresh.store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+        const old = (await fresh.store.jobsChangedSince(0)).jobs;
+        expect(old.map((j) => j.id)).toEqual(['job_old']);
+        expect(old[0].changeSeq).toBeGreaterThan(0);
+        const n = await fresh.store.submitJob({ ...newJob('t'), id: 'job_new' });
+        expect(n.job.changeSeq).toBeGreaterThan(old[0].changeSeq);
+      } finally {
+        await fresh.cleanup();
+      }
+    });
+
+    it.skipIf(backend.name !== 'postgres')('never skips a writer that took a lower change sequence but commits after a higher one', async () => {
+      const pool = (store as PostgresStore).pool;
+      const a = (await store.submitJob(newJob())).job;
+      const b = (await store.submitJob(newJob())).job;
+      const c0 = await store.jobChangeCursor();
+      // writer 1 takes the next sequence number and stays open
+      const slow = await pool.connect();
+      try {
+        await slow.query('BEGIN');
+        const held = await slow.query(`UPDATE jobs SET reason = 'slow writer', version = version + 1, change_seq = sf_next_job_change() WHERE id = $1 RETURNING change_seq`, [a.id]);
+        // writer 2 takes a higher number and commits first
+        const fast = await store.updateJob(b.id, { reason: 'fast writer' }, 80);
+        expect(fast.changeSeq).toBeGreaterThan(Number(held.rows[0].change_seq));
+        // the reader must not move its cursor past writer 1's number while writer 1 is in flight
+        const during = await store.jobsChangedSince(c0);
+        expect(during.jobs.map((j) => j.id)).not.toContain(b.id);
+        expect(during.cursor).toBeLessThan(Number(held.rows[0].change_seq));
+        await slow.query('COMMIT');
+        const after = await store.jobsChangedSince(during.cursor);
+        expect(after.jobs.map((j) => [j.id, j.reason])).toEqual([
+          [a.id, 'slow writer'],
+          [b.id, 'fast writer'],
+        ]);
+      } finally {
+        slow.release();
+      }
     });
 
     it('reports a missing job as not found', async () => {

@@ -92,6 +92,7 @@ interface StoredSpec {
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
   readonly needsCommand = true;
+  readonly spansSites = false;
   readonly knownGaps = [
     'all members run on this host (no multi-node gangs); GPUs are not pinned (CUDA_VISIBLE_DEVICES is set by rank only)',
     'checkpoints are seen only through the step-N / latest file convention in SUPERFACTORY_CHECKPOINT_DIR',

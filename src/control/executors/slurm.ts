@@ -87,6 +87,7 @@ export async function slurmUnavailableReason(): Promise<string | null> {
 export class SlurmExecutor implements Executor {
   readonly kind = 'slurm' as const;
   readonly needsCommand = true;
+  readonly spansSites = false;
   readonly knownGaps = [
     'slurmrestd OpenAPI v0.0.38 only (Slurm 22.05); newer plugins rename fields',
     'the checkpoint folder must be on storage that both the Slurm nodes and the control plane see',

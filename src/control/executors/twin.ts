@@ -39,6 +39,8 @@ const KEEP_ENDED = 10_000;
 export class TwinExecutor implements Executor {
   readonly kind = 'twin' as const;
   readonly needsCommand = false;
+  /** One engine runs the whole gang, whatever sites its parts are on: started once (on the first part's site binding), reported once. */
+  readonly spansSites = true;
   readonly knownGaps = [
     'simulates runs: the command is not executed, no environment, no logs',
     'runs live in memory: after a control-plane restart they are reported unknown and requeued from their last checkpoint',

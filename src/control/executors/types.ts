@@ -45,6 +45,13 @@ export interface Executor {
   /** Whether it needs a command (local, slurm) or simulates the job (twin). */
   readonly needsCommand: boolean;
   /**
+   * Whether one run may have placement parts on several sites (one gang across sites, e.g. over the
+   * WAN). The twin can: one engine simulates the whole gang. Local and Slurm cannot: one process
+   * tree / one Slurm cluster per site. The scheduler places a cross-site job across sites only when
+   * every site it may use is driven by such an executor.
+   */
+  readonly spansSites: boolean;
+  /**
    * Launches the run, or returns the existing run with the same runKey without launching it again
    * (idempotent: the control plane calls it again after a crash while the job is `starting`).
    */

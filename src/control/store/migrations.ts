@@ -82,6 +82,35 @@ CREATE INDEX events_job ON events (job_id, seq);
 CREATE INDEX events_tenant ON events (tenant_id, seq);
 `;
 
+/** Advisory lock key of job writes (shared) vs the change-feed horizon read (exclusive); see postgres.ts. */
+export const JOB_CHANGE_LOCK = 0x5346_4a43; // 'SFJC'
+
+// Version 3: a store-wide change sequence on jobs, bumped by every insert and update, so that the
+// scheduler reads only the jobs written since its last tick. SQLite has one writer at a time: each
+// write takes MAX(change_seq) + 1 inside its write transaction (commit order = sequence order).
+// PostgreSQL takes it from a SEQUENCE through sf_next_job_change(), which first takes a shared
+// transaction-scoped advisory lock: a reader that holds the same lock exclusively knows that every
+// sequence value issued so far belongs to a finished transaction (see PostgresStore.jobChangeHorizon).
+const changeSeqSqlite = `
+ALTER TABLE jobs ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET change_seq = seq;
+CREATE INDEX jobs_by_change_seq ON jobs (change_seq);
+`;
+const changeSeqPostgres = `
+CREATE SEQUENCE jobs_change_seq AS BIGINT;
+CREATE FUNCTION sf_next_job_change() RETURNS BIGINT LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(${JOB_CHANGE_LOCK});
+  RETURN nextval('jobs_change_seq');
+END
+$fn$;
+ALTER TABLE jobs ADD COLUMN change_seq BIGINT;
+UPDATE jobs SET change_seq = sf_next_job_change();
+ALTER TABLE jobs ALTER COLUMN change_seq SET DEFAULT sf_next_job_change();
+ALTER TABLE jobs ALTER COLUMN change_seq SET NOT NULL;
+CREATE INDEX jobs_by_change_seq ON jobs (change_seq);
+`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -90,6 +119,7 @@ export const MIGRATIONS: Migration[] = [
     postgres: tables('BIGSERIAL PRIMARY KEY', 'BIGINT'),
   },
   { version: 2, name: 'indexes for the API filters and the scheduler', sqlite: indexes, postgres: indexes },
+  { version: 3, name: 'jobs.change_seq: incremental reads for the scheduler', sqlite: changeSeqSqlite, postgres: changeSeqPostgres },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -2,11 +2,12 @@
 // Commits use PostgreSQL's default synchronous_commit=on: an acknowledged job is on disk.
 import pg from 'pg';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
-import { DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
+import { ConflictError, DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { JOB_CHANGE_LOCK, LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   JOB_COLUMNS,
+  arrayToJob,
   decodeCursor,
   encodeCursor,
   rowToEvent,
@@ -15,8 +16,18 @@ import {
   rowToSite,
   rowToTenant,
   rowToToken,
+  sitesKey,
 } from './rows.js';
-import type { EventFilter, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+import type { EventFilter, JobChanges, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+
+/** Column positions in JOB_COLUMNS (rows read as arrays). */
+const COL = new Map(JOB_COLUMNS.split(', ').map((c, i) => [c, i]));
+
+/**
+ * How long the change-feed reader waits for job writes in flight to finish (see jobChangeHorizon);
+ * past it, it reports no new changes this time (and writers queued behind it go on).
+ */
+const HORIZON_LOCK_TIMEOUT_MS = 250;
 
 type Row = Record<string, unknown>;
 type Queryable = pg.Pool | pg.PoolClient;
@@ -53,6 +64,15 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client losing its connection must not crash the process.
     this.pool.on('error', () => {});
+  }
+
+  private async jobs(what: string, sql: string, args: unknown[] = [], db: Queryable = this.pool): Promise<Job[]> {
+    try {
+      const r = await db.query({ text: sql, values: args, rowMode: 'array' });
+      return (r.rows as unknown[][]).map(arrayToJob);
+    } catch (err) {
+      throw mapError(err, what);
+    }
   }
 
   private async q(what: string, sql: string, args: unknown[] = [], db: Queryable = this.pool): Promise<Row[]> {
@@ -217,9 +237,59 @@ export class PostgresStore implements Store {
     if (f.cursor) where.push(`seq ${oldest ? '>' : '<'} ${p(decodeCursor(f.cursor))}`);
     const limit = Math.max(1, Math.min(f.limit ?? 100, 100_000));
     const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${oldest ? 'ASC' : 'DESC'} LIMIT ${p(limit + 1)}`;
-    const rows = await this.q('list jobs', sql, args);
-    const jobs = rows.slice(0, limit).map(rowToJob);
-    return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1].seq) : null };
+    const jobs = await this.jobs('list jobs', sql, args);
+    const more = jobs.length > limit;
+    if (more) jobs.length = limit;
+    return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1].seq) : null };
+  }
+
+  /**
+   * The highest change sequence below which no job write is in flight, or null when writes in flight
+   * did not finish within HORIZON_LOCK_TIMEOUT_MS. Sequence numbers come from a SEQUENCE, so a
+   * transaction that took 10 may commit after one that took 11; but every writer takes
+   * JOB_CHANGE_LOCK shared (sf_next_job_change) before its number and keeps it until it ends, so
+   * once this reader holds the lock exclusively every number issued so far is committed or rolled
+   * back. One round trip; writers wait only for the instant the lock is held.
+   */
+  private async jobChangeHorizon(): Promise<number | null> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapError(err, 'job change horizon');
+    }
+    try {
+      const res = (await client.query(
+        `BEGIN; SET LOCAL lock_timeout = '${HORIZON_LOCK_TIMEOUT_MS}ms'; SELECT pg_advisory_xact_lock(${JOB_CHANGE_LOCK}); SELECT last_value, is_called FROM jobs_change_seq; COMMIT`,
+      )) as unknown as pg.QueryResult[];
+      const r = res[3].rows[0] as Row;
+      return r.is_called ? Number(r.last_value) : Number(r.last_value) - 1;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      if ((err as { code?: string }).code === '55P03') return null; // lock_not_available: a long writer; try again next time
+      throw mapError(err, 'job change horizon');
+    } finally {
+      client.release();
+    }
+  }
+
+  async jobChangeCursor(): Promise<number> {
+    for (let i = 0; i < 20; i++) {
+      const h = await this.jobChangeHorizon();
+      if (h !== null) return h;
+    }
+    throw new StoreUnavailableError(`job change cursor: job writes stayed in flight for ${20 * HORIZON_LOCK_TIMEOUT_MS} ms`);
+  }
+
+  async jobsChangedSince(cursor: number): Promise<JobChanges> {
+    const horizon = await this.jobChangeHorizon();
+    if (horizon === null || horizon <= cursor) return { jobs: [], cursor };
+    const jobs = await this.jobs(
+      'jobs changed since',
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE change_seq > $1 AND change_seq <= $2 ORDER BY change_seq ASC`,
+      [cursor, horizon],
+    );
+    return { jobs, cursor: horizon };
   }
 
   private async insertEvent(c: Queryable, e: NewEvent & { from?: string | null; to?: string | null }): Promise<JobEvent> {
@@ -232,7 +302,7 @@ export class PostgresStore implements Store {
 
   private async writeJob(c: pg.PoolClient, id: string, columns: Record<string, string | number | null>): Promise<Job> {
     const keys = Object.keys(columns);
-    const sql = `UPDATE jobs SET ${keys.map((k, i) => `${k} = $${i + 1}`).join(', ')} WHERE id = $${keys.length + 1} RETURNING ${JOB_COLUMNS}`;
+    const sql = `UPDATE jobs SET ${keys.map((k, i) => `${k} = $${i + 1}`).join(', ')}, change_seq = sf_next_job_change() WHERE id = $${keys.length + 1} RETURNING ${JOB_COLUMNS}`;
     const r = await c.query(sql, [...keys.map((k) => columns[k]), id]);
     return rowToJob(r.rows[0] as Row);
   }
@@ -248,30 +318,88 @@ export class PostgresStore implements Store {
     });
   }
 
+  /**
+   * One transaction, four statements whatever the batch size: lock the rows (in id order), apply the
+   * transitions in memory (in order; a failed one changes nothing), write every changed row with one
+   * UPDATE over unnest() and every event with one INSERT.
+   */
   async transitionMany(ts: readonly Transition[]): Promise<(Job | Error)[]> {
-    // Transitions of one job stay in order; different jobs proceed in parallel.
-    const out: (Job | Error)[] = new Array(ts.length);
-    const groups = new Map<string, number[]>();
-    ts.forEach((t, i) => {
-      const g = groups.get(t.jobId);
-      if (g) g.push(i);
-      else groups.set(t.jobId, [i]);
-    });
-    const queue = [...groups.values()];
-    const worker = async () => {
-      for (let g = queue.shift(); g; g = queue.shift()) {
-        for (const i of g) out[i] = await this.transitionJob(ts[i]).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    if (ts.length === 0) return [];
+    return this.tx('transition jobs', async (c) => {
+      const ids = [...new Set(ts.map((t) => t.jobId))].sort();
+      const locked = await c.query({ text: `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE`, values: [ids], rowMode: 'array' });
+      const rows = new Map<string, unknown[]>();
+      for (const a of locked.rows as unknown[][]) rows.set(String(a[COL.get('id')!]), a);
+      const out: (Job | Error)[] = [];
+      const changed = new Set<string>();
+      const events: ReturnType<typeof applyTransition>['event'][] = [];
+      for (const t of ts) {
+        const row = rows.get(t.jobId);
+        if (!row) {
+          out.push(new NotFoundError('job', t.jobId));
+          continue;
+        }
+        try {
+          const u = applyTransition(arrayToJob(row), t);
+          const next = row.slice();
+          for (const [k, v] of Object.entries(u.columns)) {
+            const i = COL.get(k);
+            if (i !== undefined) next[i] = v;
+          }
+          rows.set(t.jobId, next);
+          changed.add(t.jobId);
+          events.push(u.event);
+          out.push(arrayToJob(next));
+        } catch (err) {
+          out.push(mapError(err, `transition job ${t.jobId} to ${t.to}`));
+        }
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
-    return out;
+      if (changed.size === 0) return out;
+      const cols = ['state', 'gpus', 'plan', 'placement', 'attempt', 'run_id', 'checkpoint', 'reason', 'exit_code', 'version', 'updated_at', 'started_at', 'finished_at'] as const;
+      const types: Record<(typeof cols)[number], string> = {
+        state: 'text', gpus: 'int', plan: 'text', placement: 'text', attempt: 'int', run_id: 'text', checkpoint: 'text', reason: 'text',
+        exit_code: 'int', version: 'int', updated_at: 'bigint', started_at: 'bigint', finished_at: 'bigint',
+      };
+      const changedIds = [...changed];
+      const values: unknown[][] = [changedIds, changedIds.map((id) => sitesKey(arrayToJob(rows.get(id)!).placement))];
+      for (const col of cols) values.push(changedIds.map((id) => rows.get(id)![COL.get(col)!] ?? null));
+      const upd = await c.query(
+        `UPDATE jobs AS j SET sites = u.sites, ${cols.map((col) => `${col} = u.${col}`).join(', ')}, change_seq = sf_next_job_change()
+         FROM unnest($1::text[], $2::text[], ${cols.map((col, i) => `$${i + 3}::${types[col]}[]`).join(', ')}) AS u(id, sites, ${cols.join(', ')})
+         WHERE j.id = u.id RETURNING j.id, j.change_seq`,
+        values,
+      );
+      const seqOf = new Map((upd.rows as Row[]).map((r) => [String(r.id), Number(r.change_seq)]));
+      for (const j of out) if (!(j instanceof Error)) j.changeSeq = seqOf.get(j.id) ?? j.changeSeq;
+      await c.query(
+        `INSERT INTO events (at, type, job_id, tenant_id, site_id, from_state, to_state, data)
+         SELECT at, type, job_id, tenant_id, site_id, from_state, to_state, data
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY
+           AS e(at, type, job_id, tenant_id, site_id, from_state, to_state, data, n)
+         ORDER BY n`,
+        [
+          events.map((e) => e.at),
+          events.map((e) => e.type),
+          events.map((e) => e.jobId ?? null),
+          events.map((e) => e.tenantId ?? null),
+          events.map((e) => e.siteId ?? null),
+          events.map((e) => e.from),
+          events.map((e) => e.to),
+          events.map((e) => (e.data ? JSON.stringify(e.data) : null)),
+        ],
+      );
+      return out;
+    });
   }
 
-  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job> {
+  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>, expectVersion?: number): Promise<Job> {
     return this.tx(`update job ${jobId}`, async (c) => {
       const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [jobId])).rows[0] as Row | undefined;
       if (!r) throw new NotFoundError('job', jobId);
       const cur = rowToJob(r);
+      if (expectVersion !== undefined && cur.version !== expectVersion) {
+        throw new ConflictError(`job ${jobId} changed (version ${cur.version}, expected ${expectVersion})`);
+      }
       const columns = patchColumns(patch);
       columns.updated_at = at;
       columns.version = cur.version + 1;

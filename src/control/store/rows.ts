@@ -28,6 +28,7 @@ export function rowToJob(r: Row): Job {
     exitCode: numOrNull(r.exit_code),
     idempotencyKey: (r.idempotency_key as string | null) ?? null,
     version: num(r.version),
+    changeSeq: num(r.change_seq),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     startedAt: numOrNull(r.started_at),
@@ -94,4 +95,35 @@ export function sitesKey(placement: { site: string }[] | null | undefined): stri
 }
 
 export const JOB_COLUMNS =
-  'seq, id, tenant_id, name, state, priority, gpus, spec, plan, placement, attempt, run_id, checkpoint, reason, exit_code, idempotency_key, version, created_at, updated_at, started_at, finished_at';
+  'seq, id, tenant_id, name, state, priority, gpus, spec, plan, placement, attempt, run_id, checkpoint, reason, exit_code, idempotency_key, version, change_seq, created_at, updated_at, started_at, finished_at';
+
+/**
+ * A job from a row read as an array in JOB_COLUMNS order (better-sqlite3 `raw()`, pg `rowMode: 'array'`):
+ * building one object per row with 22 named keys costs more than the query itself on big reads.
+ */
+export function arrayToJob(a: readonly unknown[]): Job {
+  return {
+    seq: num(a[0]),
+    id: String(a[1]),
+    tenantId: String(a[2]),
+    name: String(a[3]),
+    state: a[4] as JobState,
+    priority: num(a[5]),
+    gpus: numOrNull(a[6]),
+    spec: json(a[7])!,
+    plan: json(a[8]),
+    placement: json(a[9]),
+    attempt: num(a[10]),
+    runId: (a[11] as string | null) ?? null,
+    checkpoint: json(a[12]),
+    reason: (a[13] as string | null) ?? null,
+    exitCode: numOrNull(a[14]),
+    idempotencyKey: (a[15] as string | null) ?? null,
+    version: num(a[16]),
+    changeSeq: num(a[17]),
+    createdAt: num(a[18]),
+    updatedAt: num(a[19]),
+    startedAt: numOrNull(a[20]),
+    finishedAt: numOrNull(a[21]),
+  };
+}

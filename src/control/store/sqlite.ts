@@ -5,11 +5,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
-import { DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
+import { ConflictError, DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   JOB_COLUMNS,
+  arrayToJob,
   decodeCursor,
   encodeCursor,
   rowToEvent,
@@ -19,7 +20,10 @@ import {
   rowToTenant,
   rowToToken,
 } from './rows.js';
-import type { EventFilter, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+import type { EventFilter, JobChanges, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+
+/** The next change sequence, evaluated inside the writing statement (one writer at a time: commit order = sequence order). */
+const NEXT_CHANGE = '(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM jobs)';
 
 type Row = Record<string, unknown>;
 
@@ -67,6 +71,17 @@ export class SqliteStore implements Store {
       this.stmts.set(sql, s);
     }
     return s;
+  }
+
+  /** Jobs of a `SELECT ${JOB_COLUMNS} ...` statement, read as arrays (raw mode: about half the cost of row objects). */
+  private jobs(sql: string, args: unknown[]): Job[] {
+    const key = `raw:${sql}`;
+    let s = this.stmts.get(key);
+    if (!s) {
+      s = this.db.prepare(sql).raw(true);
+      this.stmts.set(key, s);
+    }
+    return (s.all(...args) as unknown[][]).map(arrayToJob);
   }
 
   private run<T>(what: string, fn: () => T): Promise<T> {
@@ -192,8 +207,7 @@ export class SqliteStore implements Store {
   }
 
   private jobById(id: string): Job | null {
-    const r = this.st(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id) as Row | undefined;
-    return r ? rowToJob(r) : null;
+    return this.jobs(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`, [id])[0] ?? null;
   }
 
   private submitTx = (j: NewJob): SubmitResult => {
@@ -201,9 +215,10 @@ export class SqliteStore implements Store {
       const r = this.st(`SELECT ${JOB_COLUMNS} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?`).get(j.tenantId, j.idempotencyKey) as Row | undefined;
       if (r) return { job: rowToJob(r), created: false };
     }
+    const changeSeq = (this.st('SELECT COALESCE(MAX(change_seq), 0) + 1 AS n FROM jobs').get() as Row).n as number;
     const info = this.st(
-      'INSERT INTO jobs (id, tenant_id, name, state, priority, gpus, spec, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(j.id, j.tenantId, j.name, 'queued', j.priority, j.gpus, JSON.stringify(j.spec), j.idempotencyKey, j.at, j.at);
+      'INSERT INTO jobs (id, tenant_id, name, state, priority, gpus, spec, idempotency_key, change_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(j.id, j.tenantId, j.name, 'queued', j.priority, j.gpus, JSON.stringify(j.spec), j.idempotencyKey, changeSeq, j.at, j.at);
     this.insertEvent({ at: j.at, type: 'job.submitted', jobId: j.id, tenantId: j.tenantId, to: 'queued', data: { name: j.name, gpus: j.gpus } });
     const job: Job = {
       id: j.id,
@@ -223,6 +238,7 @@ export class SqliteStore implements Store {
       exitCode: null,
       idempotencyKey: j.idempotencyKey,
       version: 1,
+      changeSeq,
       createdAt: j.at,
       updatedAt: j.at,
       startedAt: null,
@@ -306,15 +322,29 @@ export class SqliteStore implements Store {
       }
       const limit = Math.max(1, Math.min(f.limit ?? 100, 100_000));
       const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${oldest ? 'ASC' : 'DESC'} LIMIT ?`;
-      const rows = this.st(sql).all(...args, limit + 1) as Row[];
-      const jobs = rows.slice(0, limit).map(rowToJob);
-      return { jobs, nextCursor: rows.length > limit ? encodeCursor(jobs[jobs.length - 1].seq) : null };
+      const jobs = this.jobs(sql, [...args, limit + 1]);
+      const more = jobs.length > limit;
+      if (more) jobs.length = limit;
+      return { jobs, nextCursor: more ? encodeCursor(jobs[jobs.length - 1].seq) : null };
+    });
+  }
+
+  async jobChangeCursor(): Promise<number> {
+    return this.run('job change cursor', () => Number((this.st('SELECT COALESCE(MAX(change_seq), 0) AS n FROM jobs').get() as Row).n));
+  }
+
+  async jobsChangedSince(cursor: number): Promise<JobChanges> {
+    return this.run('jobs changed since', () => {
+      // one statement, one snapshot; sequence numbers are taken inside the single writer's lock, so
+      // everything at or below the highest one returned has committed
+      const jobs = this.jobs(`SELECT ${JOB_COLUMNS} FROM jobs WHERE change_seq > ? ORDER BY change_seq ASC`, [cursor]);
+      return { jobs, cursor: jobs.length > 0 ? jobs[jobs.length - 1].changeSeq : cursor };
     });
   }
 
   private writeJob(id: string, columns: Record<string, string | number | null>): void {
     const keys = Object.keys(columns);
-    const sql = `UPDATE jobs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`;
+    const sql = `UPDATE jobs SET ${keys.map((k) => `${k} = ?`).join(', ')}, change_seq = ${NEXT_CHANGE} WHERE id = ?`;
     this.st(sql).run(...keys.map((k) => columns[k]), id);
   }
 
@@ -351,11 +381,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job> {
+  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>, expectVersion?: number): Promise<Job> {
     return this.run(`update job ${jobId}`, () =>
       this.db.transaction(() => {
         const job = this.jobById(jobId);
         if (!job) throw new NotFoundError('job', jobId);
+        if (expectVersion !== undefined && job.version !== expectVersion) {
+          throw new ConflictError(`job ${jobId} changed (version ${job.version}, expected ${expectVersion})`);
+        }
         const columns = patchColumns(patch);
         columns.updated_at = at;
         columns.version = job.version + 1;

@@ -96,6 +96,14 @@ export interface SubmitResult {
   created: boolean;
 }
 
+/** Jobs written since a change cursor. */
+export interface JobChanges {
+  /** Every job (any state) inserted or updated after the cursor, each as it stands now, in change order. */
+  jobs: Job[];
+  /** The cursor to pass next time. */
+  cursor: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the schema version. Safe to run from several replicas at once. */
@@ -117,12 +125,31 @@ export interface Store {
   submitJob(job: NewJob): Promise<SubmitResult>;
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: JobFilter): Promise<JobPage>;
+  /**
+   * The change cursor now: every job write with a change sequence at or below it has committed (or
+   * rolled back), so none can appear below it later. An incremental reader takes it before a full
+   * read, then follows with `jobsChangedSince` (jobs written in between are returned twice: harmless).
+   */
+  jobChangeCursor(): Promise<number>;
+  /**
+   * Jobs written after `cursor` (see `Job.changeSeq`), up to a new cursor below which no write is
+   * still in flight: a writer that took a lower sequence number but commits later than one that took
+   * a higher one is never skipped. Cost: the changed rows only.
+   */
+  jobsChangedSince(cursor: number): Promise<JobChanges>;
   /** Applies a state-machine transition and records it as an event, atomically. */
   transitionJob(t: Transition): Promise<Job>;
-  /** Several transitions, each atomic on its own (SQLite batches them in one commit); errors are returned, not thrown. */
+  /**
+   * Several transitions in one database transaction (one commit); each applies or fails on its own
+   * (a failed one changes nothing, later ones of the same job see the state before it); errors are
+   * returned, not thrown.
+   */
   transitionMany(ts: readonly Transition[]): Promise<(Job | Error)[]>;
-  /** Updates fields without a state change (plan, checkpoint); records an event when `eventType` is given. */
-  updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>): Promise<Job>;
+  /**
+   * Updates fields without a state change (plan, checkpoint); records an event when `eventType` is
+   * given. With `expectVersion`, rejects (ConflictError) unless the job still has that version.
+   */
+  updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>, expectVersion?: number): Promise<Job>;
   /** GPUs held by a tenant's jobs in active states. */
   activeGpus(tenantId: string): Promise<number>;
   countJobs(states?: JobState[]): Promise<Record<string, number>>;

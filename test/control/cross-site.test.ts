@@ -1,0 +1,123 @@
+// Cross-site jobs over real HTTP on the fairwater preset (atl and wi, 50,400 GPUs each): a gang larger
+// than one site runs across both when every site is driven by the twin (one engine runs the whole
+// gang), and shows up on the WAN link in /v1/telemetry; on local executors (one process tree per
+// site) the same job is held with a reason instead of waiting silently.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFabric } from '../../src/fabric/index.js';
+import type { Fabric } from '../../src/fabric/types.js';
+import { loadPlanner } from '../../src/control/planner.js';
+import { TwinExecutor } from '../../src/control/executors/twin.js';
+import { startTestServer, type Json, type TestServer } from './fixtures.js';
+import { waitFor } from './helpers.js';
+
+let fairwater: Fabric;
+beforeAll(async () => {
+  fairwater = await loadFabric('fairwater');
+});
+
+describe('cross-site jobs on twin executors', () => {
+  let t: TestServer;
+  const twins = new Map<string, TwinExecutor>();
+  beforeAll(async () => {
+    const planner = await loadPlanner();
+    expect(planner).not.toBeNull();
+    t = await startTestServer({
+      fabric: fairwater,
+      planner,
+      siteBindings: () =>
+        fairwater.sites.map((s) => {
+          const ex = new TwinExecutor({ fabric: fairwater, speedup: 10 });
+          twins.set(s.id, ex);
+          return { siteId: s.id, heartbeat: 'executor' as const, executor: ex };
+        }),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('starts a 60,000-GPU job with parts on both sites, reports its run once and puts it on the WAN', async () => {
+    expect(Math.max(...fairwater.sites.map((s) => s.gpus))).toBeLessThan(60_000);
+    const sub = await t.req('POST', '/v1/jobs', t.admin, { name: 'bigger than a site', model: 'llama3-70b', gpus: 60_000 });
+    expect(sub.status).toBe(201);
+    const id = sub.body.job.id as string;
+    const job: Json = await waitFor(async () => {
+      const j = (await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job;
+      return j.state === 'running' ? j : null;
+    }, 20_000);
+    expect(job.plan.strategy).toMatch(/hierarchical-dp|pipeline-across-sites|diloco/);
+    expect(new Set(job.sites)).toEqual(new Set(['atl', 'wi']));
+    const bySite = new Map<string, number>();
+    for (const p of job.placement as { site: string; gpus: number }[]) bySite.set(p.site, (bySite.get(p.site) ?? 0) + p.gpus);
+    expect(bySite.get('atl')).toBeGreaterThan(0);
+    expect(bySite.get('wi')).toBeGreaterThan(0);
+    expect((bySite.get('atl') ?? 0) + (bySite.get('wi') ?? 0)).toBe(60_000);
+
+    // one run, on one engine (the first part's site), started and reported once
+    const runs = [...twins.values()].flatMap((x) => x.backend.active().filter((k) => k.startsWith(id)));
+    expect(runs).toEqual([job.runId]);
+    const events = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events as Json[];
+    expect(events.filter((e) => e.to === 'running')).toHaveLength(1);
+    expect(events.filter((e) => e.to === 'starting')).toHaveLength(1);
+    const first = job.placement[0].site as string;
+    expect(twins.get(first)!.backend.status(job.runId)?.speed).toBeGreaterThan(0);
+
+    // the dashboard's view: both sites busy, WAN in use
+    const tel = (await t.req('GET', '/v1/telemetry', t.admin)).body;
+    expect(tel.sites.map((s: Json) => s.usedGpus)).toEqual([bySite.get('atl'), bySite.get('wi')]);
+    const link = tel.wanLinks.find((l: Json) => l.id === 'atl-wi');
+    expect(link.jobs).toBe(1);
+    expect(link.usedGbps).toBeGreaterThan(0);
+    expect(link.utilization).toBeGreaterThan(0);
+
+    // still running a few ticks later: polled once per tick, not requeued
+    await new Promise((r) => setTimeout(r, 500));
+    const again = (await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job;
+    expect(again).toMatchObject({ state: 'running', attempt: 1, runId: job.runId });
+    await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
+  });
+
+  it('still places a job that fits one site on one site', async () => {
+    const sub = await t.req('POST', '/v1/jobs', t.admin, { name: 'small', model: 'llama3-8b', gpus: 144 });
+    const id = sub.body.job.id as string;
+    const job: Json = await waitFor(async () => {
+      const j = (await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job;
+      return j.state === 'running' ? j : null;
+    }, 20_000);
+    expect(job.sites).toHaveLength(1);
+    await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
+  });
+});
+
+describe('cross-site jobs on local executors', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ fabric: fairwater, executor: 'local' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('holds a job larger than any site with a reason on GET /v1/jobs/:id', async () => {
+    const sub = await t.req('POST', '/v1/jobs', t.admin, { name: 'bigger than a site', model: 'llama3-70b', gpus: 60_000, command: ['true'] });
+    expect(sub.status).toBe(201);
+    const id = sub.body.job.id as string;
+    const job: Json = await waitFor(async () => {
+      const j = (await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job;
+      return j.reason ? j : null;
+    }, 10_000);
+    expect(job.state).toBe('queued');
+    expect(job.placement).toBeNull();
+    expect(job.reason).toMatch(/held: needs 60000 GPUs/);
+    expect(job.reason).toMatch(/cannot run one gang across sites/);
+    expect(job.reason).toMatch(/local/);
+    const events = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events as Json[];
+    expect(events.filter((e) => e.type === 'job.held')).toHaveLength(1);
+    // written once, not on every tick
+    await new Promise((r) => setTimeout(r, 400));
+    const later = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events as Json[];
+    expect(later.filter((e) => e.type === 'job.held')).toHaveLength(1);
+    expect((await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job.state).toBe('queued');
+    await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
+  });
+});
