@@ -63,7 +63,9 @@ describe('WAN degradation', () => {
     // 100 Tb/s hides hierarchical DP's gradient exchange behind the backward pass (speed 1); at
     // 0.1% (100 Gb/s) the planner's best cross-site plan is DiLoCo, which pays 5% token efficiency
     expect(base.jobs[0].planStrategy).toBe('hierarchical-dp');
-    expect(base.jobs[0].speedFactor).toBe(1);
+    // Hidden to within rounding: the in-site two-level DP collective leaves a few microseconds per step exposed.
+    expect(base.jobs[0].speedFactor!).toBeGreaterThan(0.9995);
+    expect(base.jobs[0].speedFactor!).toBeLessThanOrEqual(1);
     const slow = simulate({ fabric: f, jobs: [big], policy: createPolicy('fifo'), scenario: parseScenario({ failures: { enabled: false }, events: [{ wan: 'a-b', capacity: 0.001, from: '1h', to: '1w' }] }).scenario!, grid, seed: 1 });
     expect(slow.jobs[0].jctS!).toBeGreaterThan(base.jobs[0].jctS! + 3600);
     expect(slow.jobs[0].planStrategy).toBe('diloco');
