@@ -60,6 +60,10 @@ program
   .option('--gbs <n>', 'target global batch (sequences)')
   .option('--tokens-per-step <n>', 'target tokens per step (default 16M)')
   .option('--top <k>', 'plans to show', '5')
+  .option('--diloco-h <n>', 'DiLoCo inner steps between outer synchronizations (default 100)')
+  .option('--diloco-bits <n>', 'DiLoCo outer-gradient bits: 4, 8, 16 or 32 (default 4)')
+  .option('--no-diloco-streaming', 'DiLoCo stops for each outer synchronization (no fragments overlapped with compute)')
+  .option('--diloco-efficiency <f>', 'DiLoCo token efficiency vs synchronous training (default 0.95, assumed)')
   .option('--json', 'print one JSON object')
   .action((o) =>
     runCommand(async () => {

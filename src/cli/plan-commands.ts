@@ -20,6 +20,10 @@ export interface PlanCliOptions {
   tokensPerStep?: string;
   top?: string;
   json?: boolean;
+  dilocoH?: string;
+  dilocoBits?: string;
+  dilocoStreaming?: boolean;
+  dilocoEfficiency?: string;
 }
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -88,6 +92,23 @@ export function planJsonView(result: PlanResult): object {
   };
 }
 
+function dilocoOptions(o: Pick<PlanCliOptions, 'dilocoH' | 'dilocoBits' | 'dilocoStreaming' | 'dilocoEfficiency'>) {
+  const bits = positiveInteger('diloco-bits', o.dilocoBits);
+  if (bits !== undefined && ![4, 8, 16, 32].includes(bits)) {
+    throw new CliInputError([{ path: 'diloco-bits', message: `--diloco-bits must be 4, 8, 16 or 32 (got ${bits})`, hint: 'pass --diloco-bits 4|8|16|32' }]);
+  }
+  const efficiency = positiveNumber('diloco-efficiency', o.dilocoEfficiency);
+  if (efficiency !== undefined && efficiency > 1) {
+    throw new CliInputError([{ path: 'diloco-efficiency', message: `--diloco-efficiency is a fraction of synchronous training's token efficiency, at most 1 (got ${efficiency})`, hint: 'pass e.g. --diloco-efficiency 0.95' }]);
+  }
+  return {
+    dilocoInnerSteps: positiveInteger('diloco-h', o.dilocoH),
+    dilocoOuterBits: bits,
+    dilocoStreaming: o.dilocoStreaming,
+    dilocoTokenEfficiency: efficiency,
+  };
+}
+
 export async function runPlan(o: PlanCliOptions): Promise<number> {
   const model = loadModel(o.model);
   const fabric = await loadFabric(o.fabric);
@@ -103,6 +124,7 @@ export async function runPlan(o: PlanCliOptions): Promise<number> {
       gbs: positiveInteger('gbs', o.gbs),
       tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
       top: positiveInteger('top', o.top) ?? 5,
+      ...dilocoOptions(o),
       onProgress: (f) => bar.update(f),
     },
     () => performance.now(),

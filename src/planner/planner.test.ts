@@ -171,3 +171,20 @@ describe('jurisdictions', () => {
     expect(result.plans.length).toBeGreaterThan(0);
   });
 });
+
+describe('DiLoCo options', () => {
+  it('fewer outer bits, more inner steps and streaming never lower DiLoCo throughput on a thin WAN', () => {
+    const fabric = twoSites(5);
+    const model = loadModel('llama3-8b');
+    const best = (o: { dilocoInnerSteps?: number; dilocoOuterBits?: number; dilocoStreaming?: boolean }) =>
+      planOnFabric(model, fabric, { top: 1, strategies: ['diloco'], ...o }).plans[0];
+    const plain16 = best({ dilocoInnerSteps: 10, dilocoOuterBits: 16, dilocoStreaming: false });
+    const plain4 = best({ dilocoInnerSteps: 10, dilocoOuterBits: 4, dilocoStreaming: false });
+    const stream4 = best({ dilocoInnerSteps: 10, dilocoOuterBits: 4, dilocoStreaming: true });
+    const stream4h100 = best({ dilocoInnerSteps: 100, dilocoOuterBits: 4, dilocoStreaming: true });
+    expect(plain4.effectiveTokensPerSecond).toBeGreaterThan(plain16.effectiveTokensPerSecond);
+    expect(stream4.effectiveTokensPerSecond).toBeGreaterThanOrEqual(plain4.effectiveTokensPerSecond);
+    expect(stream4h100.effectiveTokensPerSecond).toBeGreaterThanOrEqual(stream4.effectiveTokensPerSecond);
+    expect(plain16.diloco).toMatchObject({ innerSteps: 10, outerBits: 16, streaming: false });
+  });
+});

@@ -328,20 +328,24 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
           bottleneck = `${what} exposes ${(100 * share).toFixed(0)}% of the step: needs >= ${formatGbps(wanGbpsNeeded)}, or local-SGD with H >= ${h}`;
         }
       } else if (strategy === 'diloco') {
-        const bytes = (counts.total * DILOCO_OUTER_BITS) / 8;
+        const innerSteps = request.dilocoInnerSteps ?? DILOCO_INNER_STEPS;
+        const outerBits = request.dilocoOuterBits ?? DILOCO_OUTER_BITS;
+        const streaming = request.dilocoStreaming ?? true;
+        const bytes = (counts.total * outerBits) / 8;
         const ringBytes = (2 * (k - 1) * bytes) / k;
         const syncSeconds = 2 * (k - 1) * wan!.latencyUs * 1e-6 + ringBytes / ((wan!.bandwidthGbps * 1e9 * wan!.efficiency) / 8);
-        const window = DILOCO_INNER_STEPS * estimate.stepTimeSeconds;
-        // Streaming: fragments sync while the next inner steps run; only what exceeds the window is exposed.
-        const exposedPerStep = Math.max(0, syncSeconds - window) / DILOCO_INNER_STEPS;
+        const window = innerSteps * estimate.stepTimeSeconds;
+        // Streaming: fragments sync while the next inner steps run and only what exceeds the window is exposed;
+        // plain DiLoCo stops for the whole outer synchronization every H steps.
+        const exposedPerStep = (streaming ? Math.max(0, syncSeconds - window) : syncSeconds) / innerSteps;
         stepTimeSeconds = estimate.stepTimeSeconds + exposedPerStep;
         tokensPerSecond = (k * plan.gbs * plan.seq!) / stepTimeSeconds;
         tokenEfficiency = tokenEfficiencyDiloco;
-        wanGbpsUsed = (ringBytes * 8) / (DILOCO_INNER_STEPS * stepTimeSeconds) / 1e9;
+        wanGbpsUsed = (ringBytes * 8) / (innerSteps * stepTimeSeconds) / 1e9;
         wanGbpsNeeded = (ringBytes * 8) / window / 1e9 / wan!.efficiency;
-        diloco = { innerSteps: DILOCO_INNER_STEPS, outerBits: DILOCO_OUTER_BITS, syncSeconds };
+        diloco = { innerSteps, outerBits, streaming, syncSeconds };
         bottleneck = exposedPerStep > 0
-          ? `outer synchronization exposes ${((100 * exposedPerStep) / stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(wanGbpsNeeded)} or more inner steps`
+          ? `outer synchronization exposes ${((100 * exposedPerStep) / stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
           : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - tokenEfficiency)).toFixed(0)}% token efficiency (assumed)`;
       } else if (strategy === 'independent') {
         tokensPerSecond = k * estimate.tokensPerSecond;

@@ -21,6 +21,12 @@ export interface PlanRequest {
   wanLatencyMs?: number;
   /** Token efficiency of local-SGD (DiLoCo) against synchronous training. */
   dilocoTokenEfficiency?: number;
+  /** DiLoCo inner steps between outer synchronizations (default 100). */
+  dilocoInnerSteps?: number;
+  /** Bits per outer-gradient element: 32, 16, 8 or 4 (default 4). */
+  dilocoOuterBits?: number;
+  /** Stream the outer synchronization in fragments overlapped with inner steps (Streaming DiLoCo; default true). */
+  dilocoStreaming?: boolean;
   /** Which strategies to consider (default: all). */
   strategies?: Strategy[];
   onProgress?: (fraction: number) => void;
@@ -68,7 +74,7 @@ export interface RankedPlan {
   fits: boolean;
   wanGbpsUsed: number;
   wanGbpsNeeded: number;
-  diloco?: { innerSteps: number; outerBits: number; syncSeconds: number };
+  diloco?: { innerSteps: number; outerBits: number; streaming: boolean; syncSeconds: number };
   timeToTrainDays: number;
   energyMWh: number;
   powerMW: number;
