@@ -1,7 +1,7 @@
-// Adapter to the planner (src/planner). Loaded lazily so that the control plane runs (plan: null)
-// while the planner is absent; once it exists, jobs get their chosen plan.
+// Adapter to the planner (src/planner): the control plane's plan requests and results.
 import type { Fabric } from '../fabric/types.js';
 import { loadModel, parseModel, type ModelSpec } from '../perf/index.js';
+import { planJob } from '../planner/index.js';
 import type { InlineModel } from './domain.js';
 
 export interface PlanPlacement {
@@ -39,37 +39,23 @@ export interface PlanRequest {
 
 export type PlannerFn = (req: PlanRequest, fabric: Fabric) => Promise<PlanResult>;
 
-type PlanJob = (args: { model: ModelSpec; fabric: Fabric; gpus?: number; sites?: string[]; allow?: string[]; tokens?: number; top?: number }) =>
-  | PlanResult
-  | Promise<PlanResult>;
-
 export function resolveModel(model: string | InlineModel): ModelSpec {
   return typeof model === 'string' ? loadModel(model) : parseModel(model, 'model');
 }
 
-let cached: Promise<PlannerFn | null> | null = null;
+/** The planner (src/planner) behind the control plane's narrower request type. */
+export const realPlanner: PlannerFn = async (req, fabric) =>
+  (await planJob({
+    model: resolveModel(req.model),
+    fabric,
+    ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
+    ...(req.tokens !== undefined ? { tokens: req.tokens } : {}),
+    ...(req.sites ? { sites: req.sites } : {}),
+    ...(req.allow ? { allow: req.allow } : {}),
+    ...(req.top !== undefined ? { top: req.top } : {}),
+  })) as unknown as PlanResult;
 
-/** The planner, or null when src/planner does not export planJob (yet). */
+/** The planner for the server's options (kept async so a deployment may swap in a remote planner). */
 export function loadPlanner(): Promise<PlannerFn | null> {
-  cached ??= (async () => {
-    try {
-      const spec = '../planner/index.js';
-      const mod = (await import(spec)) as { planJob?: PlanJob };
-      if (typeof mod.planJob !== 'function') return null;
-      const planJob = mod.planJob;
-      return async (req: PlanRequest, fabric: Fabric) =>
-        planJob({
-          model: resolveModel(req.model),
-          fabric,
-          ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
-          ...(req.tokens !== undefined ? { tokens: req.tokens } : {}),
-          ...(req.sites ? { sites: req.sites } : {}),
-          ...(req.allow ? { allow: req.allow } : {}),
-          ...(req.top !== undefined ? { top: req.top } : {}),
-        });
-    } catch {
-      return null;
-    }
-  })();
-  return cached;
+  return Promise.resolve(realPlanner);
 }

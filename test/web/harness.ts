@@ -12,20 +12,7 @@ import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from
 import { SqliteStore } from '../../src/control/store/sqlite.js';
 import { registerWhatIfRoutes } from '../../src/control/whatif-routes.js';
 import { loadFabric } from '../../src/fabric/index.js';
-import { resolveModel, type PlannerFn } from '../../src/control/planner.js';
-import { planJob } from '../../src/planner/index.js';
-
-/** The real planner, bound statically (the server's lazy loader uses a computed import specifier). */
-export const realPlanner: PlannerFn = async (req, fabric) =>
-  (await planJob({
-    model: resolveModel(req.model),
-    fabric,
-    ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
-    ...(req.tokens !== undefined ? { tokens: req.tokens } : {}),
-    ...(req.sites ? { sites: req.sites } : {}),
-    ...(req.allow ? { allow: req.allow } : {}),
-    ...(req.top !== undefined ? { top: req.top } : {}),
-  })) as unknown as Awaited<ReturnType<PlannerFn>>;
+import { realPlanner } from '../../src/control/planner.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_DIST = join(ROOT, 'web', 'dist');
