@@ -25,8 +25,9 @@ export interface EstimateCliOptions {
 
 export function parseIntFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
+  // Decimal digits only (1024, or 1e3): not "", " ", "0x10"; and no larger than integers stay exact.
+  const n = /^\s*\d+(\.\d+)?(e\+?\d+)?\s*$/i.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) {
     throw new CliInputError([{ path: name, message: `--${name} must be a whole number (got "${value}")`, hint: `pass --${name} N with N a positive integer` }]);
   }
   return n;

@@ -1,6 +1,6 @@
 // The `superfactory` command line. Each command's body lives in its own module; this file only wires flags.
 import { Command } from 'commander';
-import { CliInputError, runCommand } from './errors.js';
+import { CliInputError, formatCommanderError, runCommand } from './errors.js';
 import { runEstimate } from './estimate-command.js';
 import { runFabricShow, runFabricValidate } from './fabric-commands.js';
 
@@ -9,6 +9,10 @@ program
   .name('superfactory')
   .description('Plan, simulate and operate AI training across GPU datacenters joined by an AI WAN.')
   .showHelpAfterError()
+  .configureOutput({
+    // Commander's messages in the CLI's `error: <field>: <message> (fix: <hint>)` format.
+    outputError: (text, write) => write(formatCommanderError(text, commandPath(process.argv.slice(2)))),
+  })
   .exitOverride((err) => {
     // Unknown flags and missing arguments are bad input: exit 2 like every other input error.
     process.exit(err.exitCode === 0 ? 0 : 2);
@@ -184,5 +188,18 @@ program
       return runValidateCommand(o.write);
     }),
   );
+
+/** The known command words at the front of argv (`fabric validate`), for the hints of commander's errors. */
+function commandPath(args: string[]): string {
+  const words: string[] = [];
+  let at: Command = program;
+  for (const arg of args) {
+    const sub = at.commands.find((c) => c.name() === arg);
+    if (!sub) break;
+    words.push(arg);
+    at = sub;
+  }
+  return words.join(' ');
+}
 
 await program.parseAsync(process.argv);

@@ -2,7 +2,7 @@
 import { loadFabric } from '../fabric/load.js';
 import { formatFabricSummary, renderTable, summarizeFabric } from '../fabric/summary.js';
 import { loadModel } from '../perf/models.js';
-import { planOnFabric } from '../planner/index.js';
+import { planOnFabric, PlannerInputError } from '../planner/index.js';
 
 export const ZOO_OVERVIEW = ['llama3-8b', 'llama3-70b', 'llama3-405b', 'gpt3-175b', 'mixtral-8x7b', 'deepseek-v3'];
 
@@ -11,7 +11,15 @@ export async function fabricOverview(fabricId: string, gpusPerJob: number): Prom
   const rows: string[][] = [];
   for (const id of ZOO_OVERVIEW) {
     const model = loadModel(id);
-    const best = planOnFabric(model, fabric, { gpus: gpusPerJob, top: 1 }).plans[0];
+    let best;
+    try {
+      best = planOnFabric(model, fabric, { gpus: gpusPerJob, top: 1 }).plans[0];
+    } catch (error) {
+      // One model too big for the budget is a row of the table, not the end of the overview.
+      if (!(error instanceof PlannerInputError)) throw error;
+      rows.push([model.name, 'does not fit', '-', '-', '-', '-', '-', '-', '-']);
+      continue;
+    }
     rows.push([
       model.name,
       best.strategy,

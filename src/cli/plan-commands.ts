@@ -1,12 +1,12 @@
 // `superfactory plan` and `superfactory sweep`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadFabric } from '../fabric/load.js';
 import { renderTable } from '../fabric/summary.js';
 import { loadModel } from '../perf/models.js';
 import { planOnFabric, sweepWan, type PlanResult, type RankedPlan, type SweepResult } from '../planner/index.js';
 import { heatmapSvg } from '../charts/svg.js';
-import { CliInputError } from './errors.js';
+import { CliInputError, prepareOutDir } from './errors.js';
 import { progressBar } from './progress.js';
 
 export interface PlanCliOptions {
@@ -29,24 +29,38 @@ export interface PlanCliOptions {
 function positiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new CliInputError([{ path: name, message: `--${name} must be a positive number (got "${value}")`, hint: `pass --${name} with a number > 0, e.g. 1e12` }]);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new CliInputError([{ path: name, message: `--${name} must be a positive number (got "${value}")`, hint: `pass --${name} with a number > 0, e.g. ${EXAMPLES[name] ?? '1'}` }]);
   }
   return n;
 }
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
   const n = positiveNumber(name, value);
-  if (n !== undefined && !Number.isInteger(n)) {
-    throw new CliInputError([{ path: name, message: `--${name} must be a whole number (got "${value}")`, hint: `pass --${name} N` }]);
+  if (n !== undefined && (!Number.isInteger(n) || n > Number.MAX_SAFE_INTEGER)) {
+    throw new CliInputError([{ path: name, message: `--${name} must be a whole number up to ${Number.MAX_SAFE_INTEGER} (got "${value}")`, hint: `pass --${name} N, e.g. ${EXAMPLES[name] ?? '1'}` }]);
   }
   return n;
 }
 
-function list(value: string | undefined): string[] | undefined {
+/** Examples for the hints of numeric flags. */
+const EXAMPLES: Record<string, string> = {
+  gpus: '4096',
+  tokens: '1e12',
+  gbs: '1024',
+  'tokens-per-step': '16e6',
+  top: '5',
+  'diloco-h': '100',
+  'diloco-bits': '4',
+  'diloco-efficiency': '0.95',
+};
+
+/** A comma-separated flag; given but empty (`--sites ,`, `--allow ""`) is bad input, not "no filter". */
+function list(name: string, value: string | undefined, example: string): string[] | undefined {
   if (value === undefined) return undefined;
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  return items.length > 0 ? items : undefined;
+  if (items.length === 0) throw new CliInputError([{ path: name, message: `--${name} is empty (got "${value}")`, hint: `pass a comma-separated list, e.g. --${name} ${example}, or leave the flag out` }]);
+  return items;
 }
 
 export function planJsonView(result: PlanResult): object {
@@ -118,8 +132,8 @@ export async function runPlan(o: PlanCliOptions): Promise<number> {
     fabric,
     {
       gpus: positiveInteger('gpus', o.gpus),
-      sites: list(o.sites),
-      allow: list(o.allow),
+      sites: list('sites', o.sites, 'atl,wi'),
+      allow: list('allow', o.allow, 'US-GA,US-WI'),
       tokens: positiveNumber('tokens', o.tokens),
       gbs: positiveInteger('gbs', o.gbs),
       tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
@@ -203,15 +217,18 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
   const fabric = await loadFabric(o.fabric);
   const wanGbps = numberList('wan-gbps', o.wanGbps);
   const wanLatencyMs = numberList('wan-latency-ms', o.wanLatencyMs);
-  const sites = list(o.sites);
-  if ((sites ?? fabric.sites).length < 2) {
+  const sites = list('sites', o.sites, 'atl,wi');
+  if (sites && new Set(sites).size < 2) {
+    throw new CliInputError([{ path: 'sites', message: `--sites names ${new Set(sites).size} distinct site: a sweep joins two or more`, hint: `pass two or more site ids of ${fabric.name}: ${fabric.sites.map((s) => s.id).join(',')}` }]);
+  }
+  if (fabric.sites.length < 2) {
     throw new CliInputError([{ path: 'fabric', message: `${fabric.name} has fewer than two sites: nothing crosses a WAN`, hint: 'use a fabric with two or more sites (e.g. fairwater), or --sites a,b' }]);
   }
+  const outDir = o.out ?? 'out/sweep';
+  prepareOutDir(outDir);
   const bar = progressBar('sweeping', { delayMs: 500 });
   const result = sweepWan(model, fabric, { wanGbpsList: wanGbps, wanLatencyMsList: wanLatencyMs, sites, gpus: positiveInteger('gpus', o.gpus), gbs: positiveInteger('gbs', o.gbs), tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep) }, (f) => bar.update(f));
   bar.done();
-  const outDir = o.out ?? 'out/sweep';
-  mkdirSync(outDir, { recursive: true });
   const csv = ['wanGbps,wanLatencyMs,effectiveTokensPerSecond,fractionOfSingleSite,strategy', ...result.cells.map((c) => `${c.wanGbps},${c.wanLatencyMs},${c.effectiveTokensPerSecond.toFixed(0)},${c.fractionOfSingleSite.toFixed(4)},${c.strategy}`)].join('\n');
   writeFileSync(join(outDir, 'sweep.csv'), `${csv}\n`);
   writeFileSync(

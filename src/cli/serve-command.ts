@@ -28,7 +28,7 @@ function onSignals(server: ControlServer): void {
 
 function printIssues(err: unknown): never {
   if (err instanceof InvalidInputError) {
-    for (const i of err.issues) console.error(`${i.path}: ${i.message} (hint: ${i.hint})`);
+    for (const i of err.issues) console.error(`error: ${i.path}: ${i.message} (fix: ${i.hint})`);
     process.exit(2);
   }
   throw err;

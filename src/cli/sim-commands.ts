@@ -22,7 +22,7 @@ import {
   type JobSpec,
   type TraceFormat,
 } from '../workload/index.js';
-import { EXIT_BAD_INPUT, printIssues } from './errors.js';
+import { CliInputError, EXIT_BAD_INPUT, prepareOutDir, printIssues } from './errors.js';
 import { progressBar } from './progress.js';
 
 /**
@@ -186,7 +186,7 @@ function runOne(p: Prepared, policy: PolicyName, label: string): SimResult {
 
 /** Map thrown input errors to issues; anything else is a bug and rethrown. */
 function issuesOf(e: unknown): InputIssue[] | undefined {
-  if (e instanceof BadInput || e instanceof GridDataError) return e.issues;
+  if (e instanceof BadInput || e instanceof GridDataError || e instanceof CliInputError) return e.issues;
   if (e instanceof SharedDataMissingError) return [{ path: 'shared data', message: e.message, hint: 'place the shared/ folder beside the repository or set SUPERFACTORY_SHARED_DIR' }];
   if (e instanceof ScenarioRefError) return [{ path: `--scenario ${e.path}`, message: `"${e.value}" is not in the fabric`, hint: `use one of ${e.known.join(', ')}` }];
   return undefined;
@@ -270,6 +270,7 @@ export async function runSimulate(o: SimulateCommandOptions, io: CommandIO = def
     const policy = o.policy ?? 'fifo';
     if (!isPolicyName(policy)) return fail([{ path: '--policy', message: `unknown policy "${policy}"`, hint: `use one of ${POLICY_NAMES.join(', ')}` }], io);
     const p = await prepare(o, io.stderr);
+    if (o.out) prepareOutDir(o.out); // before the run: a bad --out must not cost a finished simulation
     const res = runOne(p, policy, `simulate ${policy}`);
     const written = o.out ? writeOutputs(o.out, res, p.fabric) : [];
     if (o.json) {
@@ -317,6 +318,7 @@ export async function runCompare(o: CompareCommandOptions, io: CommandIO = defau
     const bad = names.filter((n) => !isPolicyName(n));
     if (bad.length || names.length === 0) return fail([{ path: '--policies', message: bad.length ? `unknown polic${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}` : 'empty', hint: `use a comma-separated list of ${POLICY_NAMES.join(', ')}` }], io);
     const p = await prepare(o, io.stderr);
+    if (o.out) prepareOutDir(o.out); // before the runs: a bad --out must not cost finished simulations
     const results = (names as PolicyName[]).map((n) => runOne(p, n, `compare ${n}`));
     const summaries = results.map((r) => r.summary);
     const written: string[] = [];

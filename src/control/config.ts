@@ -86,7 +86,7 @@ export function parseServeConfig(text: string, source = 'config'): ServeConfig {
   try {
     raw = YAML.parse(text);
   } catch (err) {
-    throw new InvalidInputError([{ path: '(file)', message: `${source}: ${(err as Error).message}`, hint: 'fix the YAML syntax' }], 400);
+    throw new InvalidInputError([{ path: '(file)', message: `${source}: ${(err as Error).message.split('\n')[0]}`, hint: 'fix the YAML syntax' }], 400);
   }
   const r = ServeConfigSchema.safeParse(raw ?? {});
   if (!r.success) throw new InvalidInputError(zodIssues(r.error), 400);
@@ -94,7 +94,14 @@ export function parseServeConfig(text: string, source = 'config'): ServeConfig {
 }
 
 export function loadServeConfig(file: string): ServeConfig {
-  return parseServeConfig(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new InvalidInputError([{ path: 'config', message: `cannot read ${file} (${code === 'EISDIR' ? 'a folder, not a file' : code})`, hint: 'pass --config with the path of a YAML deployment file (src/control/README.md)' }], 400);
+  }
+  return parseServeConfig(text, file);
 }
 
 function makeExecutor(siteId: string, c: z.infer<typeof SiteConfig>, twin: () => TwinExecutor, fabric: Fabric): Executor {

@@ -141,7 +141,11 @@ export class ControlPlane {
       ]
         .filter(Boolean)
         .join('; ');
-      issues.push(issue(spec.command ? 'allowedJurisdictions' : 'command', `no site can run this job (${why})`, `sites: ${this.describeSites()}`));
+      // The field to name: the jurisdictions when no site of the fabric lies in them, whatever the executors.
+      const noSiteInJurisdictions =
+        spec.allowedJurisdictions !== null &&
+        !this.fabric.sites.some((s) => jurisdictionAllowed({ allowedJurisdictions: spec.allowedJurisdictions ?? undefined }, s.jurisdiction));
+      issues.push(issue(spec.command || noSiteInJurisdictions ? 'allowedJurisdictions' : 'command', `no site can run this job (${why})`, `sites: ${this.describeSites()}`));
     }
     if (spec.gpus !== null) {
       const cap = this.fabric.sites.filter((s) => sites.includes(s.id)).reduce((a, s) => a + s.gpus, 0);

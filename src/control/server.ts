@@ -378,7 +378,8 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
       );
     } catch (err) {
       const issues = (err as { issues?: InputIssue[] }).issues;
-      if (Array.isArray(issues)) throw new InvalidInputError(issues, 422);
+      // The planner names its own option (`allow`); the API client sent `allowedJurisdictions`.
+      if (Array.isArray(issues)) throw new InvalidInputError(issues.map((i) => (i.path === 'allow' ? { ...i, path: 'allowedJurisdictions' } : i)), 422);
       throw new InvalidInputError([{ path: '(body)', message: (err as Error).message, hint: 'check the model, GPU count and sites' }], 422);
     }
   });

@@ -267,6 +267,9 @@ async function whatIfOn(fabric: Fabric, b: WhatIfBody): Promise<WhatIfResult> {
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
   const horizonS = lastSubmit + (b.horizonDays ?? 7) * 86_400;
   const start = `${b.start ?? '2022-07-01'}T00:00:00Z`;
+  if (b.start !== undefined && (Number.isNaN(Date.parse(start)) || new Date(start).toISOString().slice(0, 10) !== b.start)) {
+    throw bad('start', `"${b.start}" is not a calendar date`, 'a 2022 date such as 2022-07-01', 400);
+  }
   const scenarioOf = (events: unknown[], name: string) => {
     const r = parseScenario({ name, start, events, ...(b.failures === false ? { failures: { enabled: false } } : {}) }, 'what-if');
     if (!r.scenario) throw new InvalidInputError(r.issues, 422);

@@ -233,7 +233,14 @@ const fmt = (x: number, digits = 3): string => String(Number(x.toFixed(digits)))
  * returns every issue found, each with a path, a message and a hint that says the fix.
  */
 export function parseFabric(input: unknown, sourceName?: string): ParseFabricResult {
-  void sourceName; // reserved for messages that name the file; paths are relative to the document
+  // paths are relative to the document; a document that is not a mapping at all is named as the file's problem
+  if (input === null || input === undefined || typeof input !== 'object' || Array.isArray(input)) {
+    const what = input === null || input === undefined ? 'is empty' : `holds ${Array.isArray(input) ? 'a list' : `a ${typeof input}`}, not a fabric`;
+    return {
+      ok: false,
+      issues: [{ path: '(file)', message: `${sourceName !== undefined ? basename(sourceName) : 'the fabric'} ${what}`, hint: 'write a YAML/JSON mapping with name, sites and wanLinks (format: data/fabrics/README.md)' }],
+    };
+  }
   const shape = FabricInputSchema.safeParse(input, { reportInput: true });
   if (!shape.success) {
     return { ok: false, issues: zodIssuesToInputIssues(shape.error.issues as unknown as ZodIssueLike[]) };

@@ -83,9 +83,16 @@ export function loadModel(idOrPath: string): ModelSpec {
   if (!existsSync(file)) {
     throw new ModelInputError([{ path: 'model', message: `no zoo model or file named ${idOrPath}`, hint: `use one of: ${listModelIds().join(', ')}, or a path to a model JSON file` }]);
   }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ModelInputError([{ path: 'model', message: `cannot read ${file} (${code === 'EISDIR' ? 'a folder, not a file' : code})`, hint: `pass a model JSON file, or one of: ${listModelIds().join(', ')}` }]);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new ModelInputError([{ path: 'model', message: `${file} is not valid JSON: ${(error as Error).message}`, hint: 'fix the JSON syntax' }]);
   }

@@ -244,6 +244,10 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
     if (unknown.length > 0) {
       throw new PlannerInputError([{ path: 'sites', message: `unknown site ${unknown.join(', ')}`, hint: `use site ids of ${fabric.name}: ${views.map((v) => v.site.id).join(', ')}` }]);
     }
+    const repeated = request.sites.filter((id, i) => request.sites!.indexOf(id) !== i);
+    if (repeated.length > 0) {
+      throw new PlannerInputError([{ path: 'sites', message: `site ${[...new Set(repeated)].join(', ')} is listed more than once`, hint: `list each site once, e.g. ${[...new Set(request.sites)].join(',')}` }]);
+    }
     views = views.filter((v) => request.sites!.includes(v.site.id));
   }
   if (request.allow && request.allow.length > 0) {
@@ -397,8 +401,13 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
     });
   }
 
+  if (configs.length === 0) {
+    // Nothing was searched: the requested strategies need more sites (or GPUs) than were chosen.
+    throw new PlannerInputError([{ path: 'strategies', message: `none of the strategies ${[...strategies].join(', ')} applies to the chosen sites (${views.map((v) => v.site.id).join(', ')}${request.gpus !== undefined ? `, budget ${request.gpus} GPUs` : ''})`, hint: 'cross-site strategies need two or more sites with one GPU type and at least one GPU each; add single-site or choose more sites' }]);
+  }
   if (all.length === 0) {
-    throw new PlannerInputError([{ path: 'model', message: `no plan of ${model.name} fits in memory on the chosen sites (${views.map((v) => `${v.site.id}: ${v.gpus} GPUs`).join(', ')})`, hint: 'add GPUs or sites, or choose a smaller model' }]);
+    const budget = request.gpus !== undefined && request.gpus < views.reduce((n, v) => n + v.gpus, 0) ? `a budget of ${request.gpus} GPUs on ` : '';
+    throw new PlannerInputError([{ path: request.gpus !== undefined && budget ? 'gpus' : 'model', message: `no plan of ${model.name} fits in memory with ${budget}the chosen sites (${views.map((v) => `${v.site.id}: ${v.gpus} GPUs`).join(', ')})`, hint: budget ? 'raise the GPU budget, or choose a smaller model' : 'add GPUs or sites, or choose a smaller model' }]);
   }
   all.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
   const top = request.top ?? 5;

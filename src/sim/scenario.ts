@@ -105,7 +105,7 @@ export function parseScenario(input: unknown, source = 'scenario'): { scenario?:
   }
   return {
     issues: r.error.issues.map((i) => ({
-      path: `${source}: ${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[')}`,
+      path: `${source}: ${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)'}`,
       message: i.message,
       hint: 'see data/scenarios/README.md for the scenario format',
     })),
@@ -123,7 +123,8 @@ export function loadScenarioFile(file: string): { scenario?: Scenario; issues: I
   try {
     raw = YAML.parse(text);
   } catch (e) {
-    return { issues: [{ path: `${file}`, message: `not valid YAML: ${(e as Error).message}`, hint: 'fix the YAML syntax' }] };
+    // One line: the YAML library's message continues with a drawing of the position.
+    return { issues: [{ path: '--scenario', message: `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, hint: 'fix the YAML syntax at the position given' }] };
   }
   return parseScenario(raw, file);
 }
