@@ -35,7 +35,7 @@ describe('fabric commands', () => {
     }));
     const io = capture();
     expect(await runFabricValidate(file)).toBe(2);
-    expect(io.err()).toMatch(/^wanLinks\[0\]\.latencyMs: faster than light in fiber: 1400 km needs at least 6\.86 ms one way.* \(fix: .+\)$/m);
+    expect(io.err()).toMatch(/^error: wanLinks\[0\]\.latencyMs: faster than light in fiber: 1400 km needs at least 6\.86 ms one way.* \(fix: .+\)$/m);
     expect(io.out()).toBe('');
   });
 

@@ -1,5 +1,5 @@
 // `superfactory fabric validate` and `superfactory fabric show`. Bad input prints each issue on
-// stderr as `path: message (fix: hint)` and returns exit code 2; other errors are bugs and throw.
+// stderr as `error: path: message (fix: hint)` and returns exit code 2; other errors are bugs and throw.
 import { FabricInputError, formatIssue, loadFabric } from '../fabric/load.js';
 import { formatFabricSummary, summarizeFabric } from '../fabric/summary.js';
 import type { Fabric } from '../fabric/types.js';
@@ -11,8 +11,8 @@ async function loadOrReport(idOrFile: string): Promise<Fabric | undefined> {
     return await loadFabric(idOrFile);
   } catch (err) {
     if (err instanceof FabricInputError) {
+      for (const issue of err.issues) process.stderr.write(`error: ${formatIssue(issue)}\n`);
       process.stderr.write(`invalid fabric ${idOrFile}: ${err.issues.length} issue${err.issues.length === 1 ? '' : 's'}\n`);
-      for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
       return undefined;
     }
     throw err;

@@ -69,7 +69,7 @@ describe('CLI bad input', () => {
     expect(model.stderr).toMatch(/a folder, not a file/);
     const fabric = runCli(['fabric', 'validate', empty]);
     expect(fabric.code).toBe(2);
-    expect(fabric.stderr).toMatch(/^\(file\): empty\.yaml is empty \(fix: .*data\/fabrics\/README\.md/m);
+    expect(fabric.stderr).toMatch(/^error: \(file\): empty\.yaml is empty \(fix: .*data\/fabrics\/README\.md/m);
     const scenario = runCli(['simulate', '--synthetic', 'jobs=5', '--scenario', badYaml]);
     expectBadInput(scenario, '--scenario');
     expect(scenario.stderr.trim().split('\n')).toHaveLength(1);
