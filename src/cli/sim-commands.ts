@@ -316,6 +316,8 @@ export async function runCompare(o: CompareCommandOptions, io: CommandIO = defau
   try {
     const names = (o.policies ?? POLICY_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
     const bad = names.filter((n) => !isPolicyName(n));
+    const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+    if (repeated.length) return fail([{ path: '--policies', message: `policy ${repeated[0]} is listed more than once`, hint: 'name each policy once' }], io);
     if (bad.length || names.length === 0) return fail([{ path: '--policies', message: bad.length ? `unknown polic${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}` : 'empty', hint: `use a comma-separated list of ${POLICY_NAMES.join(', ')}` }], io);
     const p = await prepare(o, io.stderr);
     if (o.out) prepareOutDir(o.out); // before the runs: a bad --out must not cost finished simulations

@@ -188,6 +188,9 @@ export class ControlPlane {
       if (tenantId && tenantId !== p.tenantId) throw new ForbiddenError('you may list only your own tenant’s jobs');
       tenantId = p.tenantId;
     }
+    if (q.site !== undefined && !this.fabric.sites.some((s) => s.id === q.site)) {
+      throw new InvalidInputError([{ path: 'site', message: `unknown site ${q.site}`, hint: `use a site of ${this.fabric.name}: ${this.fabric.sites.map((s) => s.id).join(', ')}` }], 400);
+    }
     return this.store.listJobs({ tenantId, states: q.state, site: q.site, cursor: q.cursor ?? null, limit: q.limit ?? 50 });
   }
 

@@ -21,6 +21,14 @@ describe('API bad input names the field', () => {
     expect(r.body.errors[0].hint).toMatch(/US-GA/);
   });
 
+  it('GET /v1/jobs: an unknown site filter is a 400 on site, not an empty list', async () => {
+    const r = await t.req('GET', '/v1/jobs?site=nope', t.admin);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0]).toMatchObject({ path: 'site', message: 'unknown site nope' });
+    const known = await t.req('GET', `/v1/jobs?site=${encodeURIComponent('atl')}`, t.admin);
+    expect(known.status).toBe(200);
+  });
+
   it('POST /v1/plans: the jurisdiction filter is reported as allowedJurisdictions, and a budget no plan fits as gpus', async () => {
     const r = await t.req('POST', '/v1/plans', t.admin, { model: 'llama3-8b', allowedJurisdictions: ['XX'] });
     expect(r.status).toBe(422);

@@ -39,6 +39,12 @@ describe('superfactory simulate', () => {
     expect(c.err).toContain('error: --policy: unknown policy "random" (fix: use one of fifo, priority, fair-share, carbon-aware)');
   });
 
+  it('compare rejects a policy listed twice with exit code 2', async () => {
+    const c = io();
+    expect(await runCompare({ fabric: 'fairwater', synthetic: 'jobs=1', policies: 'fifo,fifo' }, c)).toBe(2);
+    expect(c.err).toContain('error: --policies: policy fifo is listed more than once (fix: name each policy once)');
+  });
+
   it('reports a malformed trace row with its line number, and continues with --skip-bad-rows', async () => {
     const dir = tmp();
     const f = path.join(dir, 't.csv');
