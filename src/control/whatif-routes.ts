@@ -29,6 +29,7 @@ import type { InputIssue, Principal } from './domain.js';
 import { ACTIVE_STATES, DomainError, InvalidInputError } from './domain.js';
 import { parse } from './schemas.js';
 import type { Store } from './store/types.js';
+import type { RunView, SweepView, WhatIfResult } from './wire-types.js';
 
 export interface WhatIfDeps {
   /** The fabric the control plane runs (the default for every route). */
@@ -190,16 +191,6 @@ function carbonNow(zone: string, hour: number): { carbonGPerKWh: number | null; 
   }
 }
 
-interface RunView {
-  label: string;
-  policy: string;
-  scenario: string;
-  summary: Record<string, number>;
-  series: { tHours: number[]; utilization: number[]; sites: { id: string; utilization: number[]; carbonGPerKWh: number[] }[]; carbonTPerH: number[]; powerMW: number[]; queued: number[] };
-  /** JCT quantiles (hours) at q = 0, 0.005, ..., 1 (201 points): the CDF, compact. */
-  jctQuantilesHours: number[];
-}
-
 function runView(label: string, r: SimResult, fabric: Fabric): RunView {
   const s = r.summary;
   const gpus = Math.max(1, fabric.gpus);
@@ -242,8 +233,6 @@ function runView(label: string, r: SimResult, fabric: Fabric): RunView {
   };
 }
 
-/** One what-if: two (or more) twin runs on the same synthetic trace, seed and fabric. */
-type WhatIfResult = { mode: string; fabric: string; jobs: number; runs: RunView[]; wallMs: number; isolated?: boolean };
 
 /** One what-if on the server's fabric or a preset, computed in this thread. */
 export async function runWhatIf(deps: WhatIfDeps, b: WhatIfBody): Promise<WhatIfResult> {
@@ -380,21 +369,6 @@ async function runWhatIfIsolated(deps: WhatIfDeps, b: WhatIfBody): Promise<WhatI
   const run = whatIfQueue.then(async () => (await inWorker(fabric, b)) ?? whatIfOn(fabric, b));
   whatIfQueue = run.catch(() => {});
   return run;
-}
-
-interface SweepView {
-  model: string;
-  fabric: string;
-  sites: string[];
-  gpus: number;
-  singleSiteTokensPerSecond: number;
-  wanGbpsList: number[];
-  wanLatencyMsList: number[];
-  cells: { wanGbps: number; wanLatencyMs: number; effectiveTokensPerSecond: number; strategy: string; fractionOfSingleSite: number }[];
-  /** Per latency: the smallest capacity of the grid that keeps 90% / 95% of single-site throughput. */
-  thresholds: { wanLatencyMs: number; gbpsFor90: number | null; gbpsFor95: number | null }[];
-  plansEvaluated: number;
-  searchSeconds: number;
 }
 
 /** The planner's WAN sweep, cell by cell with a yield between cells (a full fairwater cell takes ~0.4 s). */

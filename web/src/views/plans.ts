@@ -6,68 +6,8 @@ import { loadCatalog } from '../data';
 import { announce, field, h, mount, options } from '../dom';
 import { fixed, gbps, int, pct, seconds, si } from '../format';
 import { state } from '../state';
-
-interface Breakdown {
-  computeSeconds: number;
-  tpCommSeconds: number;
-  cpCommSeconds: number;
-  epCommSeconds: number;
-  ppCommSeconds: number;
-  pipelineBubbleSeconds: number;
-  dpCommExposedSeconds: number;
-  wanCommExposedSeconds: number;
-  optimizerSeconds: number;
-}
-
-interface RankedPlan {
-  strategy: string;
-  placement: { site: string; gpus: number }[];
-  gpus: number;
-  tp: number;
-  pp: number;
-  vpp: number;
-  dp: number;
-  cp: number;
-  ep: number;
-  mbs: number;
-  gbs: number;
-  recompute: string;
-  zero: number;
-  stepTimeSeconds: number;
-  tokensPerSecond: number;
-  effectiveTokensPerSecond: number;
-  mfu: number;
-  memoryGiBPerGpu: number;
-  wanGbpsUsed: number;
-  wanGbpsNeeded: number;
-  timeToTrainDays: number;
-  energyMWh: number;
-  bottleneck: string;
-  breakdown: Breakdown;
-}
-
-interface PlanResult {
-  model: string;
-  fabric: string;
-  tokens: number;
-  plans: RankedPlan[];
-  plansEvaluated: number;
-  searchSeconds: number;
-}
-
-interface SweepResult {
-  model: string;
-  fabric: string;
-  sites: string[];
-  gpus: number;
-  singleSiteTokensPerSecond: number;
-  wanGbpsList: number[];
-  wanLatencyMsList: number[];
-  cells: { wanGbps: number; wanLatencyMs: number; effectiveTokensPerSecond: number; strategy: string; fractionOfSingleSite: number }[];
-  thresholds: { wanLatencyMs: number; gbpsFor90: number | null; gbpsFor95: number | null }[];
-  plansEvaluated: number;
-  searchSeconds: number;
-}
+import type { PlanResult } from '../../../src/planner/types';
+import type { SweepView as SweepResult } from '../../../src/control/wire-types';
 
 const SEGMENTS: BarSegment[] = [
   { key: 'computeSeconds', label: 'compute', color: '#2563eb' },

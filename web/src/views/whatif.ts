@@ -7,22 +7,7 @@ import { loadCatalog } from '../data';
 import { announce, field, h, mount, options } from '../dom';
 import { fixed, int, pct } from '../format';
 import { state } from '../state';
-
-interface RunView {
-  label: string;
-  policy: string;
-  scenario: string;
-  summary: Record<string, number>;
-  series: { tHours: number[]; utilization: number[]; sites: { id: string; utilization: number[]; carbonGPerKWh: number[] }[]; carbonTPerH: number[]; powerMW: number[]; queued: number[] };
-  jctQuantilesHours: number[];
-}
-interface WhatIfResult {
-  mode: 'outage' | 'policies';
-  fabric: string;
-  jobs: number;
-  runs: RunView[];
-  wallMs: number;
-}
+import type { WhatIfResult } from '../../../src/control/wire-types';
 
 const METRICS: [string, string, (v: number) => string, 'lower' | 'higher'][] = [
   ['meanJctHours', 'mean JCT (h)', (v) => fixed(v, 2), 'lower'],
