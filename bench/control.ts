@@ -51,7 +51,10 @@ async function startServer(store: string, dir: string): Promise<{ url: string; s
       sites: { '*': { executor: 'twin' } },
     }),
   );
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/control/main-for-tests.ts'), cfg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/control/main-for-tests.ts'), cfg], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b: Buffer) => {
@@ -119,7 +122,11 @@ export async function schedulingPass(dir: string): Promise<BenchResult> {
   await store.migrate();
   await store.createTenant({ id: 't', name: 't', quotaGpus: null, allowedJurisdictions: null, at: 0 });
   const twin = new TwinExecutor();
-  const cp = new ControlPlane({ store, fabric, sites: fabric.sites.map((s) => ({ siteId: s.id, executor: twin, heartbeat: 'executor' as const })) });
+  const cp = new ControlPlane({
+    store,
+    fabric,
+    sites: fabric.sites.map((s) => ({ siteId: s.id, executor: twin, heartbeat: 'executor' as const })),
+  });
   await cp.init();
   for (const s of fabric.sites) {
     await store.recordHeartbeat(s.id, Date.now());
@@ -131,7 +138,19 @@ export async function schedulingPass(dir: string): Promise<BenchResult> {
       id: `${prefix}${i}`,
       tenantId: 't',
       name: `b${i}`,
-      spec: { model: 'llama3-8b', gpus, tokens: null, priority: i % 5, allowedJurisdictions: i % 3 === 0 ? ['US-WI'] : null, checkpointable: true, preemptible: true, deadline: null, command: null, executor: null, env: {} },
+      spec: {
+        model: 'llama3-8b',
+        gpus,
+        tokens: null,
+        priority: i % 5,
+        allowedJurisdictions: i % 3 === 0 ? ['US-WI'] : null,
+        checkpointable: true,
+        preemptible: true,
+        deadline: null,
+        command: null,
+        executor: null,
+        env: {},
+      },
       gpus,
       priority: i % 5,
       idempotencyKey: null,
@@ -144,7 +163,13 @@ export async function schedulingPass(dir: string): Promise<BenchResult> {
   const n = 10_000;
   for (let i = 0; i < n; i++) await submit(i, sizes[(i * 7) % sizes.length]);
   const queued = (await store.listJobs({ states: ['queued'], limit: 1_000_000, order: 'oldest' })).jobs;
-  const active = (await store.listJobs({ states: ['admitted', 'starting', 'running', 'checkpointing'], limit: 1_000_000, order: 'oldest' })).jobs;
+  const active = (
+    await store.listJobs({
+      states: ['admitted', 'starting', 'running', 'checkpointing'],
+      limit: 1_000_000,
+      order: 'oldest',
+    })
+  ).jobs;
   const tenants = await store.listTenants();
   const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const times: number[] = [];
@@ -153,7 +178,10 @@ export async function schedulingPass(dir: string): Promise<BenchResult> {
   const warm = times.slice(2).sort((a, b) => a - b);
   // a fresh scheduler (empty caches) over the same inputs: a pass right after a leader change
   const colds: number[] = [];
-  for (let k = 0; k < 5; k++) colds.push((await new Scheduler(cp, { checkpointRoot: join(dir, 'ckpt') }).decide(queued, active, tenants)).decideMs);
+  for (let k = 0; k < 5; k++)
+    colds.push(
+      (await new Scheduler(cp, { checkpointRoot: join(dir, 'ckpt') }).decide(queued, active, tenants)).decideMs,
+    );
   const cold = median(colds);
   // the full pass: read the queue and the active jobs from the store, decide, persist
   const full: number[] = [];
@@ -171,7 +199,8 @@ export async function schedulingPass(dir: string): Promise<BenchResult> {
   const churn: number[] = [];
   for (let k = 0; k < 9; k++) {
     for (let i = 0; i < 50; i++) await submit(100_000 + k * 50 + i, sizes[i % sizes.length], 'job_churn');
-    for (let i = 0; i < 10; i++) await store.transitionJob({ jobId: `job_bench${k * 10 + i}`, to: 'cancelled', at: Date.now() }).catch(() => {});
+    for (let i = 0; i < 10; i++)
+      await store.transitionJob({ jobId: `job_bench${k * 10 + i}`, to: 'cancelled', at: Date.now() }).catch(() => {});
     const t0 = performance.now();
     await sched.schedule();
     churn.push(performance.now() - t0);
@@ -210,12 +239,18 @@ export async function benchControl(): Promise<BenchResult[]> {
   out.push(await submissions('POST /v1/jobs on SQLite (WAL, synchronous=NORMAL)', join(dir, 'bench.db'), dir));
   const url = await pgUrl();
   if (url) out.push(await submissions('POST /v1/jobs on PostgreSQL 15 (synchronous_commit=on)', url, dir));
-  else out.push({ name: 'POST /v1/jobs on PostgreSQL', metrics: {}, notes: 'skipped: SUPERFACTORY_PG_URL not set or unreachable' });
+  else
+    out.push({
+      name: 'POST /v1/jobs on PostgreSQL',
+      metrics: {},
+      notes: 'skipped: SUPERFACTORY_PG_URL not set or unreachable',
+    });
   out.push(await schedulingPass(dir));
   return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes('--pass-only')) console.log(JSON.stringify(await schedulingPass(mkdtempSync(join(tmpdir(), 'sf-bench-control-')))));
+  if (process.argv.includes('--pass-only'))
+    console.log(JSON.stringify(await schedulingPass(mkdtempSync(join(tmpdir(), 'sf-bench-control-')))));
   else for (const r of await benchControl()) console.log(JSON.stringify(r));
 }

@@ -16,7 +16,12 @@ function bundle(dist: string): { metrics: Record<string, number>; initial: strin
   const initial = [...html.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
   const assets = readdirSync(join(dist, 'assets')).map((f) => `assets/${f}`);
   const size = (files: string[], ext: string, gz: boolean) =>
-    files.filter((f) => f.endsWith(ext)).reduce((n, f) => n + (gz ? gzipSync(readFileSync(join(dist, f)), { level: 9 }).length : statSync(join(dist, f)).size), 0);
+    files
+      .filter((f) => f.endsWith(ext))
+      .reduce(
+        (n, f) => n + (gz ? gzipSync(readFileSync(join(dist, f)), { level: 9 }).length : statSync(join(dist, f)).size),
+        0,
+      );
   return {
     initial,
     metrics: {
@@ -33,7 +38,9 @@ function bundle(dist: string): { metrics: Record<string, number>; initial: strin
 export async function benchDashboard(): Promise<BenchResult[]> {
   const dist = await ensureWebBuilt(true);
   const b = bundle(dist);
-  const results: BenchResult[] = [{ name: 'dashboard bundle (web/dist, vite build)', metrics: b.metrics, notes: `initial: ${b.initial.join(', ')}` }];
+  const results: BenchResult[] = [
+    { name: 'dashboard bundle (web/dist, vite build)', metrics: b.metrics, notes: `initial: ${b.initial.join(', ')}` },
+  ];
   const why = browserUnavailableReason();
   if (why) {
     results.push({ name: 'dashboard ready time', metrics: {}, notes: `skipped: ${why}` });
@@ -51,7 +58,13 @@ export async function benchDashboard(): Promise<BenchResult[]> {
       await Promise.all(
         Array.from({ length: Math.min(50, JOBS - i) }, (_, k) => {
           const n = i + k;
-          return srv.req('POST', '/v1/jobs', all[n % all.length], { name: `bench-${n}`, model: n % 3 ? 'llama3-8b' : 'llama3-70b', gpus: sizes[n % sizes.length], tokens: 1e12, priority: n % 7 });
+          return srv.req('POST', '/v1/jobs', all[n % all.length], {
+            name: `bench-${n}`,
+            model: n % 3 ? 'llama3-8b' : 'llama3-70b',
+            gpus: sizes[n % sizes.length],
+            tokens: 1e12,
+            priority: n % 7,
+          });
         }),
       );
     }
@@ -96,7 +109,8 @@ export async function benchDashboard(): Promise<BenchResult[]> {
         'job rows drawn (first page)': rows,
         'target ms': 1000,
       },
-      notes: 'ms from navigation start to body[data-ready] (two animation frames after the map and the table are in the DOM)',
+      notes:
+        'ms from navigation start to body[data-ready] (two animation frames after the map and the table are in the DOM)',
     });
   } finally {
     await close();

@@ -20,7 +20,12 @@ export async function benchPlanner(): Promise<BenchResult[]> {
     const s = median(seconds);
     results.push({
       name: `plan ${modelId} on fairwater (${fabric.gpus.toLocaleString('en-US')} GPUs, all strategies)`,
-      metrics: { 'search seconds (median of 5)': s, 'plans evaluated': evaluated, 'plans/s': Math.round(evaluated / s), 'target seconds': 2 },
+      metrics: {
+        'search seconds (median of 5)': s,
+        'plans evaluated': evaluated,
+        'plans/s': Math.round(evaluated / s),
+        'target seconds': 2,
+      },
     });
   }
   return results;

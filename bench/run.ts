@@ -30,7 +30,9 @@ for (const suite of suites) {
   const lines = [`## ${suite.title}`, '', '| benchmark | metric | value |', '|---|---|---:|'];
   for (const r of results) {
     for (const [metric, value] of Object.entries(r.metrics)) {
-      lines.push(`| ${r.name} | ${metric} | ${Number.isInteger(value) ? value.toLocaleString('en-US') : value.toPrecision(4)} |`);
+      lines.push(
+        `| ${r.name} | ${metric} | ${Number.isInteger(value) ? value.toLocaleString('en-US') : value.toPrecision(4)} |`,
+      );
     }
     if (r.notes) lines.push(`| ${r.name} | note | ${r.notes} |`);
   }
@@ -45,4 +47,5 @@ const header = [
   'development machine. Throughputs are medians of repeated runs; targets come from the issues.',
   '',
 ].join('\n');
-if (only.length === 0) writeFileSync(join(projectRoot(), 'docs', 'benchmarks.md'), `${header}\n${sections.join('\n\n')}\n`);
+if (only.length === 0)
+  writeFileSync(join(projectRoot(), 'docs', 'benchmarks.md'), `${header}\n${sections.join('\n\n')}\n`);

@@ -20,9 +20,25 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
     const policy = createPolicy(name);
     const base = buildClusterState(fabric);
     // fill the fleet to ~90% with 72-GPU jobs
-    const fill = generateSynthetic(parseSyntheticSpec('jobs=1260,maxGpus=72,seed=8').spec!).map((j, i) => ({ ...j, id: `fill-${i}`, gpus: 72, submitTimeS: 0 }));
+    const fill = generateSynthetic(parseSyntheticSpec('jobs=1260,maxGpus=72,seed=8').spec!).map((j, i) => ({
+      ...j,
+      id: `fill-${i}`,
+      gpus: 72,
+      submitTimeS: 0,
+    }));
     const pre = scheduleRound(createPolicy('fifo'), base, fill, [], 0, { mutate: true, emitHolds: false });
-    const running = pre.decisions.flatMap((d) => (d.type === 'start' ? [{ job: fill.find((f) => f.id === d.jobId)!, allocation: d.allocation, startTimeS: 0, expectedEndS: 3600 + (d.jobId.length % 7) * 600 }] : []));
+    const running = pre.decisions.flatMap((d) =>
+      d.type === 'start'
+        ? [
+            {
+              job: fill.find((f) => f.id === d.jobId)!,
+              allocation: d.allocation,
+              startTimeS: 0,
+              expectedEndS: 3600 + (d.jobId.length % 7) * 600,
+            },
+          ]
+        : [],
+    );
     const times: number[] = [];
     for (let k = 0; k < 7; k++) {
       const t0 = performance.now();
@@ -30,7 +46,10 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    out.push({ name: `sched pass 10k queued (fairwater, ${name})`, metrics: { medianMs: round(times[3]), minMs: round(times[0]), queued: queue.length, running: running.length } });
+    out.push({
+      name: `sched pass 10k queued (fairwater, ${name})`,
+      metrics: { medianMs: round(times[3]), minMs: round(times[0]), queued: queue.length, running: running.length },
+    });
   }
 
   const file = sharedDataPath('jobtraces', 'philly_pollux.csv');
@@ -38,7 +57,13 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
   const t0 = performance.now();
   const imp = importPhilly(readFileSync(file, 'utf8'));
   const t1 = performance.now();
-  const res = simulate({ fabric, jobs: imp.jobs, policy: createPolicy('fifo'), seed: 1, clock: () => performance.now() });
+  const res = simulate({
+    fabric,
+    jobs: imp.jobs,
+    policy: createPolicy('fifo'),
+    seed: 1,
+    clock: () => performance.now(),
+  });
   const t2 = performance.now();
   const simS = (t2 - t1) / 1000;
   out.push({

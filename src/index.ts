@@ -1,6 +1,14 @@
 // The library surface of the `superfactory` package: fabric, performance model, planner, scheduling policies
 // and the digital twin. The CLI (src/cli) and the control plane (src/control) are built on the same exports.
-export { loadFabric, parseFabric, parseFabricText, listFabricPresets, loadCatalog, summarizeFabric, FabricInputError } from './fabric/index.js';
+export {
+  loadFabric,
+  parseFabric,
+  parseFabricText,
+  listFabricPresets,
+  loadCatalog,
+  summarizeFabric,
+  FabricInputError,
+} from './fabric/index.js';
 export type { Fabric, Site, Pod, WanLink, GpuSpec, SystemSpec, ScaleOutNetwork, InputIssue } from './fabric/index.js';
 export {
   estimate,

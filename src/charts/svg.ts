@@ -42,14 +42,29 @@ export function heatmapSvg(o: {
       const v = o.value(x, y);
       const [lo, hi] = o.domain ?? [0, 1];
       const note = o.note?.(x, y);
-      parts.push(`<rect x="${left + i * cell}" y="${top + j * cell}" width="${cell - 2}" height="${cell - 2}" fill="${ramp((v - lo) / (hi - lo))}"><title>${x} / ${y}: ${escapeXml(o.format(v))}${note ? ` (${escapeXml(note)})` : ''}</title></rect>`);
-      parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + (note ? -2 : 4)}" text-anchor="middle" font-weight="bold">${escapeXml(o.format(v))}</text>`);
-      if (note) parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 14}" text-anchor="middle" font-size="10">${escapeXml(note)}</text>`);
+      parts.push(
+        `<rect x="${left + i * cell}" y="${top + j * cell}" width="${cell - 2}" height="${cell - 2}" fill="${ramp((v - lo) / (hi - lo))}"><title>${x} / ${y}: ${escapeXml(o.format(v))}${note ? ` (${escapeXml(note)})` : ''}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + (note ? -2 : 4)}" text-anchor="middle" font-weight="bold">${escapeXml(o.format(v))}</text>`,
+      );
+      if (note)
+        parts.push(
+          `<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 14}" text-anchor="middle" font-size="10">${escapeXml(note)}</text>`,
+        );
     });
   });
-  o.xValues.forEach((x, i) => parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + o.yValues.length * cell + 16}" text-anchor="middle">${x}</text>`));
-  parts.push(`<text x="${left + (o.xValues.length * cell) / 2}" y="${top + o.yValues.length * cell + 40}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
-  parts.push(`<text transform="translate(20 ${top + (o.yValues.length * cell) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`);
+  o.xValues.forEach((x, i) =>
+    parts.push(
+      `<text x="${left + i * cell + cell / 2}" y="${top + o.yValues.length * cell + 16}" text-anchor="middle">${x}</text>`,
+    ),
+  );
+  parts.push(
+    `<text x="${left + (o.xValues.length * cell) / 2}" y="${top + o.yValues.length * cell + 40}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(20 ${top + (o.yValues.length * cell) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }

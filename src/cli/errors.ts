@@ -50,14 +50,26 @@ export function prepareOutDir(dir: string, flag = 'out'): void {
     // missing: created below
   }
   if (!isDir && existsSync(dir)) {
-    throw new CliInputError([{ path: flag, message: `${dir} exists and is not a folder`, hint: `pass --${flag} with a folder path (it is created when missing)` }]);
+    throw new CliInputError([
+      {
+        path: flag,
+        message: `${dir} exists and is not a folder`,
+        hint: `pass --${flag} with a folder path (it is created when missing)`,
+      },
+    ]);
   }
   try {
     makeFolders(dir);
     accessSync(dir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new CliInputError([{ path: flag, message: `cannot create or write the folder ${dir} (${code})`, hint: `pass --${flag} with a writable folder path` }]);
+    throw new CliInputError([
+      {
+        path: flag,
+        message: `cannot create or write the folder ${dir} (${code})`,
+        hint: `pass --${flag} with a writable folder path`,
+      },
+    ]);
   }
 }
 
@@ -80,15 +92,21 @@ function makeFolders(dir: string): void {
  * `error: <field>: <what is wrong> (fix: <how>)`.
  */
 export function formatCommanderError(text: string, command: string): string {
-  const line = text.replace(/^error:\s*/, '').split('\n')[0].trim();
+  const line = text
+    .replace(/^error:\s*/, '')
+    .split('\n')[0]
+    .trim();
   const help = `see superfactory ${command} --help`.replace(/\s+--help$/, ' --help');
   let m: RegExpMatchArray | null;
-  if ((m = line.match(/^required option '(--([\w-]+)[^']*)' not specified/))) return `error: ${m[2]}: required option ${m[1]} not specified (fix: pass ${m[1]}; ${help})\n`;
-  if ((m = line.match(/^option '(--([\w-]+)[^']*)' argument missing/))) return `error: ${m[2]}: ${m[1]} needs a value (fix: pass ${m[1]}; ${help})\n`;
+  if ((m = line.match(/^required option '(--([\w-]+)[^']*)' not specified/)))
+    return `error: ${m[2]}: required option ${m[1]} not specified (fix: pass ${m[1]}; ${help})\n`;
+  if ((m = line.match(/^option '(--([\w-]+)[^']*)' argument missing/)))
+    return `error: ${m[2]}: ${m[1]} needs a value (fix: pass ${m[1]}; ${help})\n`;
   if ((m = line.match(/^unknown option '(-{1,2}([^'=]+))[^']*'(?:\s*\(Did you mean (.+)\?\))?/))) {
     return `error: ${m[2]}: unknown option ${m[1]} (fix: ${m[3] ? `did you mean ${m[3]}? ` : ''}${help})\n`;
   }
-  if ((m = line.match(/^missing required argument '([^']+)'/))) return `error: ${m[1]}: missing required argument <${m[1]}> (fix: ${help})\n`;
+  if ((m = line.match(/^missing required argument '([^']+)'/)))
+    return `error: ${m[1]}: missing required argument <${m[1]}> (fix: ${help})\n`;
   if ((m = line.match(/^unknown command '([^']+)'(?:\s*\(Did you mean (.+)\?\))?/))) {
     return `error: command: unknown command ${m[1]} (fix: ${m[2] ? `did you mean ${m[2]}? ` : ''}${help})\n`;
   }

@@ -28,7 +28,13 @@ export function parseIntFlag(name: string, value: string | undefined): number | 
   // Decimal digits only (1024, or 1e3): not "", " ", "0x10"; and no larger than integers stay exact.
   const n = /^\s*\d+(\.\d+)?(e\+?\d+)?\s*$/i.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) {
-    throw new CliInputError([{ path: name, message: `--${name} must be a whole number (got "${value}")`, hint: `pass --${name} N with N a positive integer` }]);
+    throw new CliInputError([
+      {
+        path: name,
+        message: `--${name} must be a whole number (got "${value}")`,
+        hint: `pass --${name} N with N a positive integer`,
+      },
+    ]);
   }
   return n;
 }
@@ -38,7 +44,9 @@ export async function runEstimate(o: EstimateCliOptions): Promise<number> {
   const fabric = await loadFabric(o.fabric);
   const recompute = o.recompute ?? 'none';
   if (!['none', 'selective', 'full'].includes(recompute)) {
-    throw new CliInputError([{ path: 'recompute', message: `unknown recompute "${recompute}"`, hint: 'use --recompute none|selective|full' }]);
+    throw new CliInputError([
+      { path: 'recompute', message: `unknown recompute "${recompute}"`, hint: 'use --recompute none|selective|full' },
+    ]);
   }
   const zero = parseIntFlag('zero', o.zero) ?? 1;
   const plan: Plan = {

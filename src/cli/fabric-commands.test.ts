@@ -25,17 +25,42 @@ describe('fabric commands', () => {
   it('validate prints each issue as path: message (fix: hint) on stderr and exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sf-cli-'));
     const file = join(dir, 'fast.yaml');
-    writeFileSync(file, YAML.stringify({
-      name: 'fast',
-      sites: [
-        { id: 'atl', name: 'Atlanta', lat: 33.45, lon: -84.45, jurisdiction: 'US-GA', powerMW: 300, pue: 1.12, gridZone: 'SOCO', pods: [{ system: 'gb200-nvl72', racks: 100 }] },
-        { id: 'wi', name: 'Mount Pleasant', lat: 42.71, lon: -87.92, jurisdiction: 'US-WI', powerMW: 300, pue: 1.12, gridZone: 'MISO', pods: [{ system: 'gb200-nvl72', racks: 100 }] },
-      ],
-      wanLinks: [{ a: 'atl', b: 'wi', routeKm: 1400, capacityGbps: 400000, latencyMs: 3 }],
-    }));
+    writeFileSync(
+      file,
+      YAML.stringify({
+        name: 'fast',
+        sites: [
+          {
+            id: 'atl',
+            name: 'Atlanta',
+            lat: 33.45,
+            lon: -84.45,
+            jurisdiction: 'US-GA',
+            powerMW: 300,
+            pue: 1.12,
+            gridZone: 'SOCO',
+            pods: [{ system: 'gb200-nvl72', racks: 100 }],
+          },
+          {
+            id: 'wi',
+            name: 'Mount Pleasant',
+            lat: 42.71,
+            lon: -87.92,
+            jurisdiction: 'US-WI',
+            powerMW: 300,
+            pue: 1.12,
+            gridZone: 'MISO',
+            pods: [{ system: 'gb200-nvl72', racks: 100 }],
+          },
+        ],
+        wanLinks: [{ a: 'atl', b: 'wi', routeKm: 1400, capacityGbps: 400000, latencyMs: 3 }],
+      }),
+    );
     const io = capture();
     expect(await runFabricValidate(file)).toBe(2);
-    expect(io.err()).toMatch(/^error: wanLinks\[0\]\.latencyMs: faster than light in fiber: 1400 km needs at least 6\.86 ms one way.* \(fix: .+\)$/m);
+    expect(io.err()).toMatch(
+      /^error: wanLinks\[0\]\.latencyMs: faster than light in fiber: 1400 km needs at least 6\.86 ms one way.* \(fix: .+\)$/m,
+    );
     expect(io.out()).toBe('');
   });
 

@@ -12,7 +12,9 @@ async function loadOrReport(idOrFile: string): Promise<Fabric | undefined> {
   } catch (err) {
     if (err instanceof FabricInputError) {
       for (const issue of err.issues) process.stderr.write(`error: ${formatIssue(issue)}\n`);
-      process.stderr.write(`invalid fabric ${idOrFile}: ${err.issues.length} issue${err.issues.length === 1 ? '' : 's'}\n`);
+      process.stderr.write(
+        `invalid fabric ${idOrFile}: ${err.issues.length} issue${err.issues.length === 1 ? '' : 's'}\n`,
+      );
       return undefined;
     }
     throw err;

@@ -147,14 +147,18 @@ simulateFlags(program.command('compare').description('the same inputs under seve
 
 program
   .command('start')
-  .description('the main job: validate the default fabric, show the zoo plans, and serve the control plane and dashboard')
+  .description(
+    'the main job: validate the default fabric, show the zoo plans, and serve the control plane and dashboard',
+  )
   .option('--port <n>', 'HTTP port (or PORT)', process.env.PORT ?? '8080')
   .option('--no-overview', 'skip the zoo plan table')
   .action((o: { port: string; overview: boolean }) =>
     runCommand(async () => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new CliInputError([{ path: 'port', message: `--port must be 0-65535 (got "${o.port}")`, hint: 'pass --port 8080' }]);
+        throw new CliInputError([
+          { path: 'port', message: `--port must be 0-65535 (got "${o.port}")`, hint: 'pass --port 8080' },
+        ]);
       }
       if (o.overview) {
         const { fabricOverview } = await import('./overview.js');

@@ -37,6 +37,10 @@ export async function fabricOverview(fabricId: string, gpusPerJob: number): Prom
     formatFabricSummary(summarizeFabric(fabric)),
     '',
     `best plan per zoo model with up to ${gpusPerJob.toLocaleString('en-US')} GPUs (Chinchilla token budget):`,
-    renderTable(['model', 'strategy', 'placement', 'tp/pp x vpp/dp/cp/ep', 'step s', 'eff. tok/s', 'MFU', 'GiB/GPU', 'days'], rows, new Set([4, 5, 6, 7, 8])),
+    renderTable(
+      ['model', 'strategy', 'placement', 'tp/pp x vpp/dp/cp/ep', 'step s', 'eff. tok/s', 'MFU', 'GiB/GPU', 'days'],
+      rows,
+      new Set([4, 5, 6, 7, 8]),
+    ),
   ].join('\n');
 }

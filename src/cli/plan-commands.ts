@@ -30,7 +30,13 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new CliInputError([{ path: name, message: `--${name} must be a positive number (got "${value}")`, hint: `pass --${name} with a number > 0, e.g. ${EXAMPLES[name] ?? '1'}` }]);
+    throw new CliInputError([
+      {
+        path: name,
+        message: `--${name} must be a positive number (got "${value}")`,
+        hint: `pass --${name} with a number > 0, e.g. ${EXAMPLES[name] ?? '1'}`,
+      },
+    ]);
   }
   return n;
 }
@@ -38,7 +44,13 @@ function positiveNumber(name: string, value: string | undefined): number | undef
 function positiveInteger(name: string, value: string | undefined): number | undefined {
   const n = positiveNumber(name, value);
   if (n !== undefined && (!Number.isInteger(n) || n > Number.MAX_SAFE_INTEGER)) {
-    throw new CliInputError([{ path: name, message: `--${name} must be a whole number up to ${Number.MAX_SAFE_INTEGER} (got "${value}")`, hint: `pass --${name} N, e.g. ${EXAMPLES[name] ?? '1'}` }]);
+    throw new CliInputError([
+      {
+        path: name,
+        message: `--${name} must be a whole number up to ${Number.MAX_SAFE_INTEGER} (got "${value}")`,
+        hint: `pass --${name} N, e.g. ${EXAMPLES[name] ?? '1'}`,
+      },
+    ]);
   }
   return n;
 }
@@ -58,8 +70,18 @@ const EXAMPLES: Record<string, string> = {
 /** A comma-separated flag; given but empty (`--sites ,`, `--allow ""`) is bad input, not "no filter". */
 function list(name: string, value: string | undefined, example: string): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new CliInputError([{ path: name, message: `--${name} is empty (got "${value}")`, hint: `pass a comma-separated list, e.g. --${name} ${example}, or leave the flag out` }]);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0)
+    throw new CliInputError([
+      {
+        path: name,
+        message: `--${name} is empty (got "${value}")`,
+        hint: `pass a comma-separated list, e.g. --${name} ${example}, or leave the flag out`,
+      },
+    ]);
   return items;
 }
 
@@ -109,11 +131,23 @@ export function planJsonView(result: PlanResult): object {
 function dilocoOptions(o: Pick<PlanCliOptions, 'dilocoH' | 'dilocoBits' | 'dilocoStreaming' | 'dilocoEfficiency'>) {
   const bits = positiveInteger('diloco-bits', o.dilocoBits);
   if (bits !== undefined && ![4, 8, 16, 32].includes(bits)) {
-    throw new CliInputError([{ path: 'diloco-bits', message: `--diloco-bits must be 4, 8, 16 or 32 (got ${bits})`, hint: 'pass --diloco-bits 4|8|16|32' }]);
+    throw new CliInputError([
+      {
+        path: 'diloco-bits',
+        message: `--diloco-bits must be 4, 8, 16 or 32 (got ${bits})`,
+        hint: 'pass --diloco-bits 4|8|16|32',
+      },
+    ]);
   }
   const efficiency = positiveNumber('diloco-efficiency', o.dilocoEfficiency);
   if (efficiency !== undefined && efficiency > 1) {
-    throw new CliInputError([{ path: 'diloco-efficiency', message: `--diloco-efficiency is a fraction of synchronous training's token efficiency, at most 1 (got ${efficiency})`, hint: 'pass e.g. --diloco-efficiency 0.95' }]);
+    throw new CliInputError([
+      {
+        path: 'diloco-efficiency',
+        message: `--diloco-efficiency is a fraction of synchronous training's token efficiency, at most 1 (got ${efficiency})`,
+        hint: 'pass e.g. --diloco-efficiency 0.95',
+      },
+    ]);
   }
   return {
     dilocoInnerSteps: positiveInteger('diloco-h', o.dilocoH),
@@ -171,12 +205,29 @@ export function formatPlans(result: PlanResult): string {
     `${(p.effectiveTokensPerSecond / 1e6).toFixed(2)}M`,
     `${(100 * p.mfu).toFixed(1)}%`,
     p.memoryGiBPerGpu.toFixed(0),
-    p.wanGbpsUsed > 0 ? (p.wanGbpsUsed >= 1000 ? `${(p.wanGbpsUsed / 1000).toFixed(1)}T` : p.wanGbpsUsed.toFixed(0)) : '-',
+    p.wanGbpsUsed > 0
+      ? p.wanGbpsUsed >= 1000
+        ? `${(p.wanGbpsUsed / 1000).toFixed(1)}T`
+        : p.wanGbpsUsed.toFixed(0)
+      : '-',
     p.timeToTrainDays.toFixed(1),
     Math.round(p.energyMWh).toLocaleString('en-US'),
   ]);
   const table = renderTable(
-    ['#', 'strategy', 'placement (site:GPUs)', 'tp/pp x vpp/dp/cp/ep', 'mbs/gbs', 'recompute/ZeRO', 'eff. tok/s', 'MFU', 'GiB', 'WAN Gb/s', 'days', 'MWh'],
+    [
+      '#',
+      'strategy',
+      'placement (site:GPUs)',
+      'tp/pp x vpp/dp/cp/ep',
+      'mbs/gbs',
+      'recompute/ZeRO',
+      'eff. tok/s',
+      'MFU',
+      'GiB',
+      'WAN Gb/s',
+      'days',
+      'MWh',
+    ],
     rows,
     new Set([0, 6, 7, 8, 9, 10, 11]),
   );
@@ -207,7 +258,13 @@ export interface SweepCliOptions {
 function numberList(name: string, value: string): number[] {
   const items = value.split(',').map((s) => Number(s.trim()));
   if (items.length === 0 || items.some((n) => !Number.isFinite(n) || n <= 0)) {
-    throw new CliInputError([{ path: name, message: `--${name} must be a comma-separated list of positive numbers (got "${value}")`, hint: `e.g. --${name} 100,1000,10000` }]);
+    throw new CliInputError([
+      {
+        path: name,
+        message: `--${name} must be a comma-separated list of positive numbers (got "${value}")`,
+        hint: `e.g. --${name} 100,1000,10000`,
+      },
+    ]);
   }
   return items;
 }
@@ -219,17 +276,47 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
   const wanLatencyMs = numberList('wan-latency-ms', o.wanLatencyMs);
   const sites = list('sites', o.sites, 'atl,wi');
   if (sites && new Set(sites).size < 2) {
-    throw new CliInputError([{ path: 'sites', message: `--sites names ${new Set(sites).size} distinct site: a sweep joins two or more`, hint: `pass two or more site ids of ${fabric.name}: ${fabric.sites.map((s) => s.id).join(',')}` }]);
+    throw new CliInputError([
+      {
+        path: 'sites',
+        message: `--sites names ${new Set(sites).size} distinct site: a sweep joins two or more`,
+        hint: `pass two or more site ids of ${fabric.name}: ${fabric.sites.map((s) => s.id).join(',')}`,
+      },
+    ]);
   }
   if (fabric.sites.length < 2) {
-    throw new CliInputError([{ path: 'fabric', message: `${fabric.name} has fewer than two sites: nothing crosses a WAN`, hint: 'use a fabric with two or more sites (e.g. fairwater), or --sites a,b' }]);
+    throw new CliInputError([
+      {
+        path: 'fabric',
+        message: `${fabric.name} has fewer than two sites: nothing crosses a WAN`,
+        hint: 'use a fabric with two or more sites (e.g. fairwater), or --sites a,b',
+      },
+    ]);
   }
   const outDir = o.out ?? 'out/sweep';
   prepareOutDir(outDir);
   const bar = progressBar('sweeping', { delayMs: 500 });
-  const result = sweepWan(model, fabric, { wanGbpsList: wanGbps, wanLatencyMsList: wanLatencyMs, sites, gpus: positiveInteger('gpus', o.gpus), gbs: positiveInteger('gbs', o.gbs), tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep) }, (f) => bar.update(f));
+  const result = sweepWan(
+    model,
+    fabric,
+    {
+      wanGbpsList: wanGbps,
+      wanLatencyMsList: wanLatencyMs,
+      sites,
+      gpus: positiveInteger('gpus', o.gpus),
+      gbs: positiveInteger('gbs', o.gbs),
+      tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
+    },
+    (f) => bar.update(f),
+  );
   bar.done();
-  const csv = ['wanGbps,wanLatencyMs,effectiveTokensPerSecond,fractionOfSingleSite,strategy', ...result.cells.map((c) => `${c.wanGbps},${c.wanLatencyMs},${c.effectiveTokensPerSecond.toFixed(0)},${c.fractionOfSingleSite.toFixed(4)},${c.strategy}`)].join('\n');
+  const csv = [
+    'wanGbps,wanLatencyMs,effectiveTokensPerSecond,fractionOfSingleSite,strategy',
+    ...result.cells.map(
+      (c) =>
+        `${c.wanGbps},${c.wanLatencyMs},${c.effectiveTokensPerSecond.toFixed(0)},${c.fractionOfSingleSite.toFixed(4)},${c.strategy}`,
+    ),
+  ].join('\n');
   writeFileSync(join(outDir, 'sweep.csv'), `${csv}\n`);
   writeFileSync(
     join(outDir, 'sweep.svg'),
@@ -241,7 +328,11 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
       yValues: wanLatencyMs,
       value: (x, y) => result.cells.find((c) => c.wanGbps === x && c.wanLatencyMs === y)?.fractionOfSingleSite ?? 0,
       format: (v) => `${Math.round(v * 100)}%`,
-      note: (x, y) => strategyShort[(result.cells.find((c) => c.wanGbps === x && c.wanLatencyMs === y)?.strategy ?? 'single-site') as RankedPlan['strategy']],
+      note: (x, y) =>
+        strategyShort[
+          (result.cells.find((c) => c.wanGbps === x && c.wanLatencyMs === y)?.strategy ??
+            'single-site') as RankedPlan['strategy']
+        ],
       domain: [0.5, 1],
     }),
   );
@@ -252,11 +343,21 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
   }
   const table = renderTable(
     ['latency ms', ...wanGbps.map((g) => `${g} Gb/s`)],
-    wanLatencyMs.map((lat) => [String(lat), ...wanGbps.map((g) => `${Math.round(100 * (result.cells.find((c) => c.wanGbps === g && c.wanLatencyMs === lat)?.fractionOfSingleSite ?? 0))}%`)]),
+    wanLatencyMs.map((lat) => [
+      String(lat),
+      ...wanGbps.map(
+        (g) =>
+          `${Math.round(100 * (result.cells.find((c) => c.wanGbps === g && c.wanLatencyMs === lat)?.fractionOfSingleSite ?? 0))}%`,
+      ),
+    ]),
     new Set(wanGbps.map((_, i) => i + 1)),
   );
-  const describe = (t: SweepResult['thresholds'][number]) => `  latency ${t.wanLatencyMs} ms: 90% needs ${t.gbpsFor90 === null ? 'unreachable' : `${t.gbpsFor90.toLocaleString('en-US')} Gb/s`}, 95% needs ${t.gbpsFor95 === null ? 'unreachable' : `${t.gbpsFor95.toLocaleString('en-US')} Gb/s`}`;
-  const thresholds = result.thresholds.map((t) => `  latency ${t.wanLatencyMs} ms: 90% needs ${t.gbpsFor90 === null ? 'unreachable' : `${t.gbpsFor90.toLocaleString('en-US')} Gb/s`}, 95% needs ${t.gbpsFor95 === null ? 'unreachable' : `${t.gbpsFor95.toLocaleString('en-US')} Gb/s`}`);
+  const describe = (t: SweepResult['thresholds'][number]) =>
+    `  latency ${t.wanLatencyMs} ms: 90% needs ${t.gbpsFor90 === null ? 'unreachable' : `${t.gbpsFor90.toLocaleString('en-US')} Gb/s`}, 95% needs ${t.gbpsFor95 === null ? 'unreachable' : `${t.gbpsFor95.toLocaleString('en-US')} Gb/s`}`;
+  const thresholds = result.thresholds.map(
+    (t) =>
+      `  latency ${t.wanLatencyMs} ms: 90% needs ${t.gbpsFor90 === null ? 'unreachable' : `${t.gbpsFor90.toLocaleString('en-US')} Gb/s`}, 95% needs ${t.gbpsFor95 === null ? 'unreachable' : `${t.gbpsFor95.toLocaleString('en-US')} Gb/s`}`,
+  );
   process.stdout.write(
     [
       `${result.model} on ${result.fabric} (${result.sites.join(' + ')}, ${result.gpus.toLocaleString('en-US')} GPUs): best cross-site effective throughput as a share of the same GPUs in one site (${(result.singleSiteTokensPerSecond / 1e6).toFixed(2)}M tokens/s)`,

@@ -5,7 +5,10 @@ export interface ProgressBar {
   done(): void;
 }
 
-export function progressBar(title: string, options: { delayMs?: number; force?: boolean; now?: () => number } = {}): ProgressBar {
+export function progressBar(
+  title: string,
+  options: { delayMs?: number; force?: boolean; now?: () => number } = {},
+): ProgressBar {
   const now = options.now ?? (() => performance.now());
   const started = now();
   const delay = options.delayMs ?? 1000;
@@ -22,10 +25,13 @@ export function progressBar(title: string, options: { delayMs?: number; force?: 
       shown = true;
       const clamped = Math.max(0, Math.min(1, fraction));
       const filled = Math.round(clamped * width);
-      process.stderr.write(`\r${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(clamped * 100).toFixed(0).padStart(3)}% ${label}`);
+      process.stderr.write(
+        `\r${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(clamped * 100).toFixed(0).padStart(3)}% ${label}`,
+      );
     },
     done() {
-      if (shown) process.stderr.write(`\r${title} [${'#'.repeat(width)}] 100% ${((now() - started) / 1000).toFixed(1)} s\n`);
+      if (shown)
+        process.stderr.write(`\r${title} [${'#'.repeat(width)}] 100% ${((now() - started) / 1000).toFixed(1)} s\n`);
     },
   };
 }

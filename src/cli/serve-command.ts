@@ -9,7 +9,14 @@ import type { ControlServer } from '../control/server.js';
 const DEMO_JOBS = [
   { name: 'llama3-405b pretrain', model: 'llama3-405b', gpus: 16384, tokens: 15e12, priority: 10 },
   { name: 'deepseek-v3 pretrain', model: 'deepseek-v3', gpus: 8192, tokens: 14.8e12, priority: 5 },
-  { name: 'llama3-70b pretrain', model: 'llama3-70b', gpus: 4096, tokens: 2e12, priority: 3, allowedJurisdictions: ['US-WI'] },
+  {
+    name: 'llama3-70b pretrain',
+    model: 'llama3-70b',
+    gpus: 4096,
+    tokens: 2e12,
+    priority: 3,
+    allowedJurisdictions: ['US-WI'],
+  },
   { name: 'mixtral-8x7b finetune', model: 'mixtral-8x7b', gpus: 512, tokens: 5e10, priority: 1 },
   { name: 'llama3-8b ablation', model: 'llama3-8b', gpus: 256, tokens: 1e10, priority: 0 },
   { name: 'gpt3-175b replay', model: 'gpt3-175b', gpus: 2048, tokens: 3e11, priority: 0, preemptible: true },
@@ -52,11 +59,19 @@ export async function runStart(opts: { port?: number } = {}): Promise<ControlSer
   const store = server.cp.store;
   if ((await store.listJobs({ limit: 1 })).jobs.length === 0) {
     if (!(await store.getTenant('demo'))) {
-      await store.createTenant({ id: 'demo', name: 'Demo lab', quotaGpus: 65536, allowedJurisdictions: ['US'], at: Date.now() });
+      await store.createTenant({
+        id: 'demo',
+        name: 'Demo lab',
+        quotaGpus: 65536,
+        allowedJurisdictions: ['US'],
+        at: Date.now(),
+      });
     }
     await issueToken(store, 'demo', 'member', 'demo workload', Date.now());
     for (const j of DEMO_JOBS) {
-      await server.cp.submitJob({ tenantId: 'demo', role: 'member', tokenId: 'demo' }, j, null).catch((err: Error) => console.error(`demo job ${j.name}: ${err.message}`));
+      await server.cp
+        .submitJob({ tenantId: 'demo', role: 'member', tokenId: 'demo' }, j, null)
+        .catch((err: Error) => console.error(`demo job ${j.name}: ${err.message}`));
     }
   }
   const url = await server.listen(port, cfg.host);

@@ -87,21 +87,51 @@ function intOption(v: string | number | undefined, name: string, min: number): n
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n) || n < min || (name !== '--horizon-days' && !Number.isInteger(n))) {
-    throw new BadInput([{ path: name, message: `"${v}" is not ${name === '--horizon-days' ? 'a number' : 'an integer'} >= ${min}`, hint: `pass ${name} with a value >= ${min}` }]);
+    throw new BadInput([
+      {
+        path: name,
+        message: `"${v}" is not ${name === '--horizon-days' ? 'a number' : 'an integer'} >= ${min}`,
+        hint: `pass ${name} with a value >= ${min}`,
+      },
+    ]);
   }
   return n;
 }
 
 async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): Promise<Prepared> {
   const issues: InputIssue[] = [];
-  if (!o.fabric) issues.push({ path: '--fabric', message: 'missing', hint: 'pass --fabric fairwater (or another preset id or a fabric file)' });
-  if (o.trace && o.synthetic) issues.push({ path: '--trace/--synthetic', message: 'both given', hint: 'use either --trace FILE or --synthetic SPEC' });
-  if (!o.trace && !o.synthetic) issues.push({ path: '--trace', message: 'no workload given', hint: 'pass --trace FILE --trace-format philly|alibaba2023|csv, or --synthetic jobs=1000' });
+  if (!o.fabric)
+    issues.push({
+      path: '--fabric',
+      message: 'missing',
+      hint: 'pass --fabric fairwater (or another preset id or a fabric file)',
+    });
+  if (o.trace && o.synthetic)
+    issues.push({
+      path: '--trace/--synthetic',
+      message: 'both given',
+      hint: 'use either --trace FILE or --synthetic SPEC',
+    });
+  if (!o.trace && !o.synthetic)
+    issues.push({
+      path: '--trace',
+      message: 'no workload given',
+      hint: 'pass --trace FILE --trace-format philly|alibaba2023|csv, or --synthetic jobs=1000',
+    });
   const format = (o.traceFormat ?? 'philly') as TraceFormat;
   if (o.trace && !(TRACE_FORMATS as readonly string[]).includes(format)) {
-    issues.push({ path: '--trace-format', message: `unknown format "${o.traceFormat}"`, hint: `use one of ${TRACE_FORMATS.join(', ')}` });
+    issues.push({
+      path: '--trace-format',
+      message: `unknown format "${o.traceFormat}"`,
+      hint: `use one of ${TRACE_FORMATS.join(', ')}`,
+    });
   }
-  if (o.columns && format !== 'csv') issues.push({ path: '--columns', message: 'only used with --trace-format csv', hint: 'add --trace-format csv or drop --columns' });
+  if (o.columns && format !== 'csv')
+    issues.push({
+      path: '--columns',
+      message: 'only used with --trace-format csv',
+      hint: 'add --trace-format csv or drop --columns',
+    });
   if (issues.length) throw new BadInput(issues);
   const seed = intOption(o.seed, '--seed', 0) ?? 1;
   const limit = intOption(o.limit, '--limit', 1);
@@ -129,14 +159,35 @@ async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): 
   if (o.trace) {
     let columns;
     if (format === 'csv') {
-      if (!o.columns) throw new BadInput([{ path: '--columns', message: 'the csv format needs a column mapping', hint: 'pass --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]' }]);
+      if (!o.columns)
+        throw new BadInput([
+          {
+            path: '--columns',
+            message: 'the csv format needs a column mapping',
+            hint: 'pass --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]',
+          },
+        ]);
       const c = parseColumnMap(o.columns);
       if (!c.map) throw new BadInput(c.issues);
       columns = c.map;
     }
-    imported = importTraceFile(format, o.trace, { skipBadRows: o.skipBadRows ?? false, rule: { seed }, ...(limit ? { limit } : {}), ...(columns ? { columns } : {}) });
+    imported = importTraceFile(format, o.trace, {
+      skipBadRows: o.skipBadRows ?? false,
+      rule: { seed },
+      ...(limit ? { limit } : {}),
+      ...(columns ? { columns } : {}),
+    });
     if (!imported.ok) {
-      const more = imported.issues.length > 20 ? [{ path: o.trace, message: `… and ${imported.issues.length - 20} more bad rows`, hint: 'pass --skip-bad-rows to drop them and continue' }] : [];
+      const more =
+        imported.issues.length > 20
+          ? [
+              {
+                path: o.trace,
+                message: `… and ${imported.issues.length - 20} more bad rows`,
+                hint: 'pass --skip-bad-rows to drop them and continue',
+              },
+            ]
+          : [];
       throw new BadInput([...imported.issues.slice(0, 20), ...more]);
     }
     if (imported.dropped.length) {
@@ -145,7 +196,9 @@ async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): 
         const k = d.reason.replace(/ of line \d+$/, '').replace(/: .*$/, '');
         by.set(k, (by.get(k) ?? 0) + 1);
       }
-      stderr(`dropped ${imported.dropped.length} of ${imported.rowsRead} rows: ${[...by].map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
+      stderr(
+        `dropped ${imported.dropped.length} of ${imported.rowsRead} rows: ${[...by].map(([k, n]) => `${n} ${k}`).join(', ')}\n`,
+      );
     }
     jobs = imported.jobs;
   } else {
@@ -187,8 +240,22 @@ function runOne(p: Prepared, policy: PolicyName, label: string): SimResult {
 /** Map thrown input errors to issues; anything else is a bug and rethrown. */
 function issuesOf(e: unknown): InputIssue[] | undefined {
   if (e instanceof BadInput || e instanceof GridDataError || e instanceof CliInputError) return e.issues;
-  if (e instanceof SharedDataMissingError) return [{ path: 'shared data', message: e.message, hint: 'place the shared/ folder beside the repository or set SUPERFACTORY_SHARED_DIR' }];
-  if (e instanceof ScenarioRefError) return [{ path: `--scenario ${e.path}`, message: `"${e.value}" is not in the fabric`, hint: `use one of ${e.known.join(', ')}` }];
+  if (e instanceof SharedDataMissingError)
+    return [
+      {
+        path: 'shared data',
+        message: e.message,
+        hint: 'place the shared/ folder beside the repository or set SUPERFACTORY_SHARED_DIR',
+      },
+    ];
+  if (e instanceof ScenarioRefError)
+    return [
+      {
+        path: `--scenario ${e.path}`,
+        message: `"${e.value}" is not in the fabric`,
+        hint: `use one of ${e.known.join(', ')}`,
+      },
+    ];
   return undefined;
 }
 
@@ -197,7 +264,10 @@ export interface CommandIO {
   stderr: (s: string) => void;
 }
 
-const defaultIO: CommandIO = { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) };
+const defaultIO: CommandIO = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+};
 
 function fail(issues: InputIssue[], io: CommandIO): number {
   if (io === defaultIO) printIssues(issues);
@@ -228,10 +298,28 @@ function summaryLines(s: SimSummary): string {
 
 function timeseriesCsv(r: SimResult): string {
   const s = r.series;
-  const head = ['tS', 'busyGpus', 'powerMW', 'carbonTPerH', 'queued', 'running', ...s.sites.flatMap((x) => [`${x.id}.busyGpus`, `${x.id}.powerMW`, `${x.id}.carbonGPerKWh`])];
+  const head = [
+    'tS',
+    'busyGpus',
+    'powerMW',
+    'carbonTPerH',
+    'queued',
+    'running',
+    ...s.sites.flatMap((x) => [`${x.id}.busyGpus`, `${x.id}.powerMW`, `${x.id}.carbonGPerKWh`]),
+  ];
   const lines = [head.join(',')];
   for (let i = 0; i < s.tS.length; i++) {
-    lines.push([s.tS[i], s.busyGpus[i], s.powerMW[i], s.carbonTPerH[i], s.queued[i], s.running[i], ...s.sites.flatMap((x) => [x.busyGpus[i], x.powerMW[i], x.carbonGPerKWh[i]])].join(','));
+    lines.push(
+      [
+        s.tS[i],
+        s.busyGpus[i],
+        s.powerMW[i],
+        s.carbonTPerH[i],
+        s.queued[i],
+        s.running[i],
+        ...s.sites.flatMap((x) => [x.busyGpus[i], x.powerMW[i], x.carbonGPerKWh[i]]),
+      ].join(','),
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -247,10 +335,19 @@ function writeOutputs(dir: string, r: SimResult, fabric: Fabric): string[] {
       'utilization.svg',
       lineChart(`GPU utilization (${r.summary.policy})`, 'day', 'busy GPUs (% of fleet)', days, [
         { name: 'fleet', values: r.series.busyGpus.map((b) => (100 * b) / Math.max(1, fabric.gpus)) },
-        ...r.series.sites.map((s) => ({ name: s.id, values: s.busyGpus.map((b) => (100 * b) / Math.max(1, fabric.sites.find((x) => x.id === s.id)!.gpus)) })),
+        ...r.series.sites.map((s) => ({
+          name: s.id,
+          values: s.busyGpus.map((b) => (100 * b) / Math.max(1, fabric.sites.find((x) => x.id === s.id)!.gpus)),
+        })),
       ]),
     ],
-    ['power.svg', lineChart(`Facility power (${r.summary.policy})`, 'day', 'MW', days, [{ name: 'fleet', values: r.series.powerMW }, ...r.series.sites.map((s) => ({ name: s.id, values: s.powerMW }))])],
+    [
+      'power.svg',
+      lineChart(`Facility power (${r.summary.policy})`, 'day', 'MW', days, [
+        { name: 'fleet', values: r.series.powerMW },
+        ...r.series.sites.map((s) => ({ name: s.id, values: s.powerMW })),
+      ]),
+    ],
     [
       'carbon.svg',
       lineChart(`Emissions rate and grid intensity (${r.summary.policy})`, 'day', 'tCO2e/h  |  gCO2/kWh / 1000', days, [
@@ -258,7 +355,12 @@ function writeOutputs(dir: string, r: SimResult, fabric: Fabric): string[] {
         ...r.series.sites.map((s) => ({ name: `${s.id} CI/1000`, values: s.carbonGPerKWh.map((c) => c / 1000) })),
       ]),
     ],
-    ['jct-cdf.svg', cdfChart(`JCT CDF (${r.summary.policy})`, 'JCT hours', [{ name: r.summary.policy, values: r.jobs.filter((j) => j.jctS !== null).map((j) => j.jctS! / 3600) }])],
+    [
+      'jct-cdf.svg',
+      cdfChart(`JCT CDF (${r.summary.policy})`, 'JCT hours', [
+        { name: r.summary.policy, values: r.jobs.filter((j) => j.jctS !== null).map((j) => j.jctS! / 3600) },
+      ]),
+    ],
   ];
   for (const [name, text] of files) writeFileSync(path.join(dir, name), text);
   return files.map(([n]) => path.join(dir, n));
@@ -268,13 +370,30 @@ function writeOutputs(dir: string, r: SimResult, fabric: Fabric): string[] {
 export async function runSimulate(o: SimulateCommandOptions, io: CommandIO = defaultIO): Promise<number> {
   try {
     const policy = o.policy ?? 'fifo';
-    if (!isPolicyName(policy)) return fail([{ path: '--policy', message: `unknown policy "${policy}"`, hint: `use one of ${POLICY_NAMES.join(', ')}` }], io);
+    if (!isPolicyName(policy))
+      return fail(
+        [{ path: '--policy', message: `unknown policy "${policy}"`, hint: `use one of ${POLICY_NAMES.join(', ')}` }],
+        io,
+      );
     const p = await prepare(o, io.stderr);
     if (o.out) prepareOutDir(o.out); // before the run: a bad --out must not cost a finished simulation
     const res = runOne(p, policy, `simulate ${policy}`);
     const written = o.out ? writeOutputs(o.out, res, p.fabric) : [];
     if (o.json) {
-      io.stdout(JSON.stringify({ ...res.summary, ...(p.imported ? { import: { rowsRead: p.imported.rowsRead, jobs: p.imported.jobs.length, dropped: p.imported.dropped.length } } : {}) }) + '\n');
+      io.stdout(
+        JSON.stringify({
+          ...res.summary,
+          ...(p.imported
+            ? {
+                import: {
+                  rowsRead: p.imported.rowsRead,
+                  jobs: p.imported.jobs.length,
+                  dropped: p.imported.dropped.length,
+                },
+              }
+            : {}),
+        }) + '\n',
+      );
     } else {
       io.stdout(summaryLines(res.summary));
       for (const f of written) io.stdout(`wrote ${f}\n`);
@@ -307,18 +426,42 @@ export function formatCompareTable(summaries: SimSummary[]): string {
   const head = COMPARE_COLUMNS.map((c) => c[0]);
   const rows = summaries.map((s) => COMPARE_COLUMNS.map((c) => c[1](s)));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** `superfactory compare`. Same inputs, several policies; table (or one JSON object) and charts. */
 export async function runCompare(o: CompareCommandOptions, io: CommandIO = defaultIO): Promise<number> {
   try {
-    const names = (o.policies ?? POLICY_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+    const names = (o.policies ?? POLICY_NAMES.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = names.filter((n) => !isPolicyName(n));
     const repeated = names.filter((n, i) => names.indexOf(n) !== i);
-    if (repeated.length) return fail([{ path: '--policies', message: `policy ${repeated[0]} is listed more than once`, hint: 'name each policy once' }], io);
-    if (bad.length || names.length === 0) return fail([{ path: '--policies', message: bad.length ? `unknown polic${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}` : 'empty', hint: `use a comma-separated list of ${POLICY_NAMES.join(', ')}` }], io);
+    if (repeated.length)
+      return fail(
+        [
+          {
+            path: '--policies',
+            message: `policy ${repeated[0]} is listed more than once`,
+            hint: 'name each policy once',
+          },
+        ],
+        io,
+      );
+    if (bad.length || names.length === 0)
+      return fail(
+        [
+          {
+            path: '--policies',
+            message: bad.length ? `unknown polic${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}` : 'empty',
+            hint: `use a comma-separated list of ${POLICY_NAMES.join(', ')}`,
+          },
+        ],
+        io,
+      );
     const p = await prepare(o, io.stderr);
     if (o.out) prepareOutDir(o.out); // before the runs: a bad --out must not cost finished simulations
     const results = (names as PolicyName[]).map((n) => runOne(p, n, `compare ${n}`));
@@ -327,8 +470,31 @@ export async function runCompare(o: CompareCommandOptions, io: CommandIO = defau
     if (o.out) {
       mkdirSync(o.out, { recursive: true });
       const metrics = ['mean JCT', 'p99 JCT', 'mean queue', 'utilization', 'goodput', 'energy', 'emissions', 'cost'];
-      const svg = barChart('Policy comparison', metrics, summaries.map((s) => ({ name: s.policy, values: [s.meanJctHours, s.p99JctHours, s.meanQueueHours, s.gpuUtilization, s.goodput, s.energyMWh, s.emissionsTCO2e, s.costUsd] })));
-      const cdf = cdfChart('JCT CDF by policy', 'JCT hours', results.map((r) => ({ name: r.summary.policy, values: r.jobs.filter((j) => j.jctS !== null).map((j) => j.jctS! / 3600) })));
+      const svg = barChart(
+        'Policy comparison',
+        metrics,
+        summaries.map((s) => ({
+          name: s.policy,
+          values: [
+            s.meanJctHours,
+            s.p99JctHours,
+            s.meanQueueHours,
+            s.gpuUtilization,
+            s.goodput,
+            s.energyMWh,
+            s.emissionsTCO2e,
+            s.costUsd,
+          ],
+        })),
+      );
+      const cdf = cdfChart(
+        'JCT CDF by policy',
+        'JCT hours',
+        results.map((r) => ({
+          name: r.summary.policy,
+          values: r.jobs.filter((j) => j.jctS !== null).map((j) => j.jctS! / 3600),
+        })),
+      );
       const files: [string, string][] = [
         ['compare.json', JSON.stringify({ policies: summaries }, null, 2) + '\n'],
         ['compare.svg', svg],

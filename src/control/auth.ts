@@ -14,8 +14,22 @@ export function generateSecret(): string {
 }
 
 /** Creates a token for a tenant and returns its secret (shown once; only the hash is stored). */
-export async function issueToken(store: Store, tenantId: string, role: Role, name: string, at: number, secret = generateSecret()): Promise<string> {
-  await store.createToken({ id: `tok_${randomBytes(6).toString('hex')}`, tenantId, role, name, secretHash: hashToken(secret), at });
+export async function issueToken(
+  store: Store,
+  tenantId: string,
+  role: Role,
+  name: string,
+  at: number,
+  secret = generateSecret(),
+): Promise<string> {
+  await store.createToken({
+    id: `tok_${randomBytes(6).toString('hex')}`,
+    tenantId,
+    role,
+    name,
+    secretHash: hashToken(secret),
+    at,
+  });
   return secret;
 }
 

@@ -86,7 +86,10 @@ export function parseServeConfig(text: string, source = 'config'): ServeConfig {
   try {
     raw = YAML.parse(text);
   } catch (err) {
-    throw new InvalidInputError([{ path: '(file)', message: `${source}: ${(err as Error).message.split('\n')[0]}`, hint: 'fix the YAML syntax' }], 400);
+    throw new InvalidInputError(
+      [{ path: '(file)', message: `${source}: ${(err as Error).message.split('\n')[0]}`, hint: 'fix the YAML syntax' }],
+      400,
+    );
   }
   const r = ServeConfigSchema.safeParse(raw ?? {});
   if (!r.success) throw new InvalidInputError(zodIssues(r.error), 400);
@@ -99,31 +102,75 @@ export function loadServeConfig(file: string): ServeConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new InvalidInputError([{ path: 'config', message: `cannot read ${file} (${code === 'EISDIR' ? 'a folder, not a file' : code})`, hint: 'pass --config with the path of a YAML deployment file (src/control/README.md)' }], 400);
+    throw new InvalidInputError(
+      [
+        {
+          path: 'config',
+          message: `cannot read ${file} (${code === 'EISDIR' ? 'a folder, not a file' : code})`,
+          hint: 'pass --config with the path of a YAML deployment file (src/control/README.md)',
+        },
+      ],
+      400,
+    );
   }
   return parseServeConfig(text, file);
 }
 
-function makeExecutor(siteId: string, c: z.infer<typeof SiteConfig>, twin: () => TwinExecutor, fabric: Fabric): Executor {
+function makeExecutor(
+  siteId: string,
+  c: z.infer<typeof SiteConfig>,
+  twin: () => TwinExecutor,
+  fabric: Fabric,
+): Executor {
   switch (c.executor) {
     case 'twin':
       return c.speedup || c.checkpointEveryS || c.failuresPerGpuHour || c.seed !== undefined
-        ? new TwinExecutor({ fabric, speedup: c.speedup, checkpointEveryS: c.checkpointEveryS, failuresPerGpuHour: c.failuresPerGpuHour, seed: c.seed })
+        ? new TwinExecutor({
+            fabric,
+            speedup: c.speedup,
+            checkpointEveryS: c.checkpointEveryS,
+            failuresPerGpuHour: c.failuresPerGpuHour,
+            seed: c.seed,
+          })
         : twin();
     case 'local':
-      return new LocalExecutor({ root: resolve(c.root ?? `.superfactory/runs/${siteId}`), gpusPerProcess: c.gpusPerProcess, maxProcesses: c.maxProcesses });
+      return new LocalExecutor({
+        root: resolve(c.root ?? `.superfactory/runs/${siteId}`),
+        gpusPerProcess: c.gpusPerProcess,
+        maxProcesses: c.maxProcesses,
+      });
     case 'slurm': {
       const token = c.token ?? (c.tokenEnv ? process.env[c.tokenEnv] : undefined);
       if (!token) {
-        throw new InvalidInputError([{ path: `sites.${siteId}.token`, message: 'no Slurm JWT', hint: 'set tokenEnv to a variable holding `scontrol token` output' }], 400);
+        throw new InvalidInputError(
+          [
+            {
+              path: `sites.${siteId}.token`,
+              message: 'no Slurm JWT',
+              hint: 'set tokenEnv to a variable holding `scontrol token` output',
+            },
+          ],
+          400,
+        );
       }
-      return new SlurmExecutor({ url: c.url, token, user: c.user, partition: c.partition, workDir: resolve(c.workDir), gpusPerNode: c.gpusPerNode, gpusPerTask: c.gpusPerTask });
+      return new SlurmExecutor({
+        url: c.url,
+        token,
+        user: c.user,
+        partition: c.partition,
+        workDir: resolve(c.workDir),
+        gpusPerNode: c.gpusPerNode,
+        gpusPerTask: c.gpusPerTask,
+      });
     }
   }
 }
 
 /** Opens the store, loads the fabric, builds executors and the server (not yet listening). */
-export async function serverFromConfig(cfg: ServeConfig, extra: Partial<ServerOptions> = {}): Promise<{ server: ControlServer; adminToken: string }> {
+export async function serverFromConfig(
+  cfg: ServeConfig,
+  extra: Partial<ServerOptions> = {},
+): Promise<{ server: ControlServer; adminToken: string }> {
   const fabric = await loadFabric(cfg.fabric);
   const store = await openStore(cfg.store);
   let shared: TwinExecutor | null = null;
@@ -136,7 +183,16 @@ export async function serverFromConfig(cfg: ServeConfig, extra: Partial<ServerOp
   }
   for (const id of Object.keys(cfg.sites)) {
     if (id !== '*' && !fabric.sites.some((s) => s.id === id)) {
-      throw new InvalidInputError([{ path: `sites.${id}`, message: `no site ${id} in fabric ${fabric.name}`, hint: `sites: ${fabric.sites.map((s) => s.id).join(', ')}` }], 400);
+      throw new InvalidInputError(
+        [
+          {
+            path: `sites.${id}`,
+            message: `no site ${id} in fabric ${fabric.name}`,
+            hint: `sites: ${fabric.sites.map((s) => s.id).join(', ')}`,
+          },
+        ],
+        400,
+      );
     }
   }
   const adminToken = await ensureAdmin(store, cfg.adminToken ?? process.env.SUPERFACTORY_ADMIN_TOKEN);

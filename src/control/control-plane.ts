@@ -51,14 +51,21 @@ export class ControlPlane {
   planner: PlannerFn | null;
   private readonly tenantCache = new Map<string, { t: Tenant | null; until: number }>();
 
-  constructor(opts: { store: Store; fabric: Fabric; sites: SiteBinding[]; now?: () => number; planner?: PlannerFn | null }) {
+  constructor(opts: {
+    store: Store;
+    fabric: Fabric;
+    sites: SiteBinding[];
+    now?: () => number;
+    planner?: PlannerFn | null;
+  }) {
     this.store = opts.store;
     this.fabric = opts.fabric;
     this.bindings = new Map(opts.sites.map((s) => [s.siteId, s]));
     this.now = opts.now ?? Date.now;
     this.planner = opts.planner ?? null;
     for (const s of opts.sites) {
-      if (!this.fabric.sites.some((f) => f.id === s.siteId)) throw new Error(`site ${s.siteId} is not in fabric ${this.fabric.name}`);
+      if (!this.fabric.sites.some((f) => f.id === s.siteId))
+        throw new Error(`site ${s.siteId} is not in fabric ${this.fabric.name}`);
     }
   }
 
@@ -93,18 +100,29 @@ export class ControlPlane {
       if (!b) continue;
       if (spec.executor && b.executor.kind !== spec.executor) continue;
       if (b.executor.needsCommand && !spec.command) continue;
-      if (!jurisdictionAllowed({ allowedJurisdictions: spec.allowedJurisdictions ?? undefined }, site.jurisdiction)) continue;
+      if (!jurisdictionAllowed({ allowedJurisdictions: spec.allowedJurisdictions ?? undefined }, site.jurisdiction))
+        continue;
       out.push(site.id);
     }
     return out;
   }
 
-  async submitJob(p: Principal, body: SubmitJobBody, idempotencyKey: string | null): Promise<{ job: Job; created: boolean }> {
+  async submitJob(
+    p: Principal,
+    body: SubmitJobBody,
+    idempotencyKey: string | null,
+  ): Promise<{ job: Job; created: boolean }> {
     if (p.role === 'viewer') throw new ForbiddenError('viewers cannot submit jobs');
     const tenant = await this.tenant(p.tenantId);
     const issues: InputIssue[] = [];
     if (typeof body.model === 'string' && !isZooModel(body.model)) {
-      issues.push(issue('model', `unknown model ${JSON.stringify(body.model)}`, 'use a zoo id such as llama3-8b, llama3-70b, llama3-405b, gpt3-175b, mixtral-8x7b, deepseek-v3, or an inline model'));
+      issues.push(
+        issue(
+          'model',
+          `unknown model ${JSON.stringify(body.model)}`,
+          'use a zoo id such as llama3-8b, llama3-70b, llama3-405b, gpt3-175b, mixtral-8x7b, deepseek-v3, or an inline model',
+        ),
+      );
     }
     // Sovereignty: the job's list must stay inside the tenant's; absent, the tenant's list applies.
     let allowed = body.allowedJurisdictions ?? tenant.allowedJurisdictions ?? null;
@@ -114,7 +132,11 @@ export class ControlPlane {
       );
       if (outside.length > 0) {
         issues.push(
-          issue('allowedJurisdictions', `tenant ${tenant.id} may not run in ${outside.join(', ')}`, `allowed for this tenant: ${tenant.allowedJurisdictions.join(', ')}`),
+          issue(
+            'allowedJurisdictions',
+            `tenant ${tenant.id} may not run in ${outside.join(', ')}`,
+            `allowed for this tenant: ${tenant.allowedJurisdictions.join(', ')}`,
+          ),
         );
       }
       allowed = body.allowedJurisdictions;
@@ -144,19 +166,43 @@ export class ControlPlane {
       // The field to name: the jurisdictions when no site of the fabric lies in them, whatever the executors.
       const noSiteInJurisdictions =
         spec.allowedJurisdictions !== null &&
-        !this.fabric.sites.some((s) => jurisdictionAllowed({ allowedJurisdictions: spec.allowedJurisdictions ?? undefined }, s.jurisdiction));
-      issues.push(issue(spec.command || noSiteInJurisdictions ? 'allowedJurisdictions' : 'command', `no site can run this job (${why})`, `sites: ${this.describeSites()}`));
+        !this.fabric.sites.some((s) =>
+          jurisdictionAllowed({ allowedJurisdictions: spec.allowedJurisdictions ?? undefined }, s.jurisdiction),
+        );
+      issues.push(
+        issue(
+          spec.command || noSiteInJurisdictions ? 'allowedJurisdictions' : 'command',
+          `no site can run this job (${why})`,
+          `sites: ${this.describeSites()}`,
+        ),
+      );
     }
     if (spec.gpus !== null) {
       const cap = this.fabric.sites.filter((s) => sites.includes(s.id)).reduce((a, s) => a + s.gpus, 0);
-      if (sites.length > 0 && spec.gpus > cap) issues.push(issue('gpus', `${spec.gpus} GPUs exceed the ${cap} GPUs of the sites this job may use`, `ask for at most ${cap}`));
+      if (sites.length > 0 && spec.gpus > cap)
+        issues.push(
+          issue(
+            'gpus',
+            `${spec.gpus} GPUs exceed the ${cap} GPUs of the sites this job may use`,
+            `ask for at most ${cap}`,
+          ),
+        );
       if (tenant.quotaGpus !== null && spec.gpus > tenant.quotaGpus) {
-        issues.push(issue('gpus', `${spec.gpus} GPUs exceed tenant ${tenant.id}'s quota of ${tenant.quotaGpus}`, `ask for at most ${tenant.quotaGpus} GPUs or have an admin raise the quota`));
+        issues.push(
+          issue(
+            'gpus',
+            `${spec.gpus} GPUs exceed tenant ${tenant.id}'s quota of ${tenant.quotaGpus}`,
+            `ask for at most ${tenant.quotaGpus} GPUs or have an admin raise the quota`,
+          ),
+        );
       }
     } else if (!this.planner) {
-      issues.push(issue('gpus', 'the planner is not available to choose a GPU count from tokens', 'give gpus explicitly'));
+      issues.push(
+        issue('gpus', 'the planner is not available to choose a GPU count from tokens', 'give gpus explicitly'),
+      );
     }
-    if (spec.deadline !== null && spec.deadline <= this.now()) issues.push(issue('deadline', 'the deadline is in the past', 'give a future date-time'));
+    if (spec.deadline !== null && spec.deadline <= this.now())
+      issues.push(issue('deadline', 'the deadline is in the past', 'give a future date-time'));
     if (issues.length > 0) throw new InvalidInputError(issues, 422);
     return this.store.submitJob({
       id: newJobId(),
@@ -171,32 +217,54 @@ export class ControlPlane {
   }
 
   private describeSites(): string {
-    return this.fabric.sites.map((s) => `${s.id} (${s.jurisdiction}, ${this.bindings.get(s.id)?.executor.kind ?? 'no executor'})`).join(', ');
+    return this.fabric.sites
+      .map((s) => `${s.id} (${s.jurisdiction}, ${this.bindings.get(s.id)?.executor.kind ?? 'no executor'})`)
+      .join(', ');
   }
 
   /** A job the principal may see: 404 when missing, 403 when another tenant's (admins see all). */
   async visibleJob(p: Principal, id: string): Promise<Job> {
     const job = await this.store.getJob(id);
     if (!job) throw new NotFoundError('job', id);
-    if (job.tenantId !== p.tenantId && p.role !== 'admin') throw new ForbiddenError(`job ${id} belongs to another tenant`);
+    if (job.tenantId !== p.tenantId && p.role !== 'admin')
+      throw new ForbiddenError(`job ${id} belongs to another tenant`);
     return job;
   }
 
-  async listJobs(p: Principal, q: { tenant?: string; state?: Job['state'][]; site?: string; cursor?: string; limit?: number }): Promise<JobPage> {
+  async listJobs(
+    p: Principal,
+    q: { tenant?: string; state?: Job['state'][]; site?: string; cursor?: string; limit?: number },
+  ): Promise<JobPage> {
     let tenantId = q.tenant;
     if (p.role !== 'admin') {
       if (tenantId && tenantId !== p.tenantId) throw new ForbiddenError('you may list only your own tenant’s jobs');
       tenantId = p.tenantId;
     }
     if (q.site !== undefined && !this.fabric.sites.some((s) => s.id === q.site)) {
-      throw new InvalidInputError([{ path: 'site', message: `unknown site ${q.site}`, hint: `use a site of ${this.fabric.name}: ${this.fabric.sites.map((s) => s.id).join(', ')}` }], 400);
+      throw new InvalidInputError(
+        [
+          {
+            path: 'site',
+            message: `unknown site ${q.site}`,
+            hint: `use a site of ${this.fabric.name}: ${this.fabric.sites.map((s) => s.id).join(', ')}`,
+          },
+        ],
+        400,
+      );
     }
-    return this.store.listJobs({ tenantId, states: q.state, site: q.site, cursor: q.cursor ?? null, limit: q.limit ?? 50 });
+    return this.store.listJobs({
+      tenantId,
+      states: q.state,
+      site: q.site,
+      cursor: q.cursor ?? null,
+      limit: q.limit ?? 50,
+    });
   }
 
   private actable(p: Principal, job: Job): void {
     if (p.role === 'viewer') throw new ForbiddenError('viewers cannot change jobs');
-    if (job.tenantId !== p.tenantId && p.role !== 'admin') throw new ForbiddenError(`job ${job.id} belongs to another tenant`);
+    if (job.tenantId !== p.tenantId && p.role !== 'admin')
+      throw new ForbiddenError(`job ${job.id} belongs to another tenant`);
   }
 
   /** Cancels a job; its run (if any) is stopped by the leader's reconciliation. Idempotent on cancelled jobs. */
@@ -204,8 +272,18 @@ export class ControlPlane {
     const job = await this.visibleJob(p, id);
     this.actable(p, job);
     if (job.state === 'cancelled') return job;
-    if (TERMINAL_STATES.has(job.state)) throw new InvalidInputError([issue('state', `job is already ${job.state}`, 'only unfinished jobs can be cancelled')], 422);
-    return this.store.transitionJob({ jobId: id, to: 'cancelled', from: [job.state], patch: { reason: `cancelled by ${p.tokenId}`, finishedAt: this.now() }, at: this.now() });
+    if (TERMINAL_STATES.has(job.state))
+      throw new InvalidInputError(
+        [issue('state', `job is already ${job.state}`, 'only unfinished jobs can be cancelled')],
+        422,
+      );
+    return this.store.transitionJob({
+      jobId: id,
+      to: 'cancelled',
+      from: [job.state],
+      patch: { reason: `cancelled by ${p.tokenId}`, finishedAt: this.now() },
+      at: this.now(),
+    });
   }
 
   /** Suspends: a checkpointable running job first takes its next checkpoint; others stop now. */
@@ -214,24 +292,50 @@ export class ControlPlane {
     this.actable(p, job);
     if (job.state === 'suspended') return job;
     if ((job.state === 'running' || job.state === 'checkpointing') && job.spec.checkpointable) {
-      if (job.state === 'checkpointing') return this.store.updateJob(id, { reason: 'suspend' }, this.now(), 'job.suspend-requested');
-      return this.store.transitionJob({ jobId: id, to: 'checkpointing', from: ['running'], patch: { reason: 'suspend' }, at: this.now(), data: { intent: 'suspend' } });
+      if (job.state === 'checkpointing')
+        return this.store.updateJob(id, { reason: 'suspend' }, this.now(), 'job.suspend-requested');
+      return this.store.transitionJob({
+        jobId: id,
+        to: 'checkpointing',
+        from: ['running'],
+        patch: { reason: 'suspend' },
+        at: this.now(),
+        data: { intent: 'suspend' },
+      });
     }
     if (!['queued', 'admitted', 'starting', 'running'].includes(job.state)) {
-      throw new InvalidInputError([issue('state', `a ${job.state} job cannot be suspended`, 'suspend a queued or running job')], 422);
+      throw new InvalidInputError(
+        [issue('state', `a ${job.state} job cannot be suspended`, 'suspend a queued or running job')],
+        422,
+      );
     }
-    return this.store.transitionJob({ jobId: id, to: 'suspended', from: [job.state], patch: { reason: 'suspended by user' }, at: this.now() });
+    return this.store.transitionJob({
+      jobId: id,
+      to: 'suspended',
+      from: [job.state],
+      patch: { reason: 'suspended by user' },
+      at: this.now(),
+    });
   }
 
   async resumeJob(p: Principal, id: string): Promise<Job> {
     const job = await this.visibleJob(p, id);
     this.actable(p, job);
-    if (job.state !== 'suspended') throw new InvalidInputError([issue('state', `a ${job.state} job cannot be resumed`, 'resume a suspended job')], 422);
+    if (job.state !== 'suspended')
+      throw new InvalidInputError(
+        [issue('state', `a ${job.state} job cannot be resumed`, 'resume a suspended job')],
+        422,
+      );
     return this.store.transitionJob({
       jobId: id,
       to: 'queued',
       from: ['suspended'],
-      patch: { placement: null, runId: null, reason: 'resumed', ...(job.spec.checkpointable ? {} : { checkpoint: null }) },
+      patch: {
+        placement: null,
+        runId: null,
+        reason: 'resumed',
+        ...(job.spec.checkpointable ? {} : { checkpoint: null }),
+      },
       at: this.now(),
     });
   }
@@ -240,9 +344,16 @@ export class ControlPlane {
     const states = new Map((await this.store.listSites()).map((s) => [s.id, s]));
     const active = await this.store.listJobs({ states: [...ACTIVE_STATES], limit: 100_000, order: 'oldest' });
     const used = new Map<string, number>();
-    for (const j of active.jobs) for (const part of j.placement ?? []) used.set(part.site, (used.get(part.site) ?? 0) + part.gpus);
+    for (const j of active.jobs)
+      for (const part of j.placement ?? []) used.set(part.site, (used.get(part.site) ?? 0) + part.gpus);
     return this.fabric.sites.map((s) => {
-      const st = states.get(s.id) ?? { id: s.id, status: 'unknown' as const, drained: false, lastHeartbeatAt: null, updatedAt: 0 };
+      const st = states.get(s.id) ?? {
+        id: s.id,
+        status: 'unknown' as const,
+        drained: false,
+        lastHeartbeatAt: null,
+        updatedAt: 0,
+      };
       const b = this.bindings.get(s.id);
       return {
         ...st,
@@ -271,7 +382,11 @@ export class ControlPlane {
   async heartbeat(id: string): Promise<SiteState> {
     this.siteExists(id);
     const b = this.bindings.get(id);
-    if (b && b.heartbeat !== 'agent') throw new InvalidInputError([issue('site', `site ${id} heartbeats through its executor`, 'configure heartbeat: agent for this site')], 422);
+    if (b && b.heartbeat !== 'agent')
+      throw new InvalidInputError(
+        [issue('site', `site ${id} heartbeats through its executor`, 'configure heartbeat: agent for this site')],
+        422,
+      );
     return this.store.recordHeartbeat(id, this.now());
   }
 }

@@ -216,7 +216,11 @@ export interface InputIssue {
 export class InvalidInputError extends DomainError {
   readonly issues: InputIssue[];
   constructor(issues: InputIssue[], status: 400 | 422 = 422) {
-    super(status === 400 ? 'bad_request' : 'unprocessable', status, issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+    super(
+      status === 400 ? 'bad_request' : 'unprocessable',
+      status,
+      issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+    );
     this.issues = issues;
   }
 }

@@ -54,8 +54,14 @@ export class LeaderElector {
     }
     const now = this.isLeader();
     if (now !== before) {
-      this.log?.info({ replica: this.replicaId, term: this.term, leader: now }, now ? 'became leader' : 'lost leadership');
-      if (now) await this.store.appendEvent({ at: t, type: 'leader.elected', data: { replica: this.replicaId, term: this.term } }).catch(() => {});
+      this.log?.info(
+        { replica: this.replicaId, term: this.term, leader: now },
+        now ? 'became leader' : 'lost leadership',
+      );
+      if (now)
+        await this.store
+          .appendEvent({ at: t, type: 'leader.elected', data: { replica: this.replicaId, term: this.term } })
+          .catch(() => {});
       this.onChange?.(now, this.term);
     }
     return now;

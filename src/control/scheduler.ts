@@ -143,7 +143,8 @@ interface StoredPart extends PlacementPart {
 export class Scheduler {
   readonly cp: ControlPlane;
   readonly policy: SchedulingPolicy;
-  private readonly opts: Required<Omit<SchedulerOptions, 'policy' | 'onTick' | 'log'>> & Pick<SchedulerOptions, 'onTick'>;
+  private readonly opts: Required<Omit<SchedulerOptions, 'policy' | 'onTick' | 'log'>> &
+    Pick<SchedulerOptions, 'onTick'>;
   private readonly log: Logger;
   private readonly baseState: ClusterState;
   private readonly inflight = new Set<string>();
@@ -151,7 +152,13 @@ export class Scheduler {
   private readonly launchedHere = new Set<string>();
   private readonly planCache = new Map<string, unknown>();
   /** The live cluster view (active allocations applied), kept between passes. */
-  private readonly live: { state: ClusterState; tenantSig: string | null; applied: Map<string, AppliedEntry>; running: RunningJob[] | null; epoch: number };
+  private readonly live: {
+    state: ClusterState;
+    tenantSig: string | null;
+    applied: Map<string, AppliedEntry>;
+    running: RunningJob[] | null;
+    epoch: number;
+  };
   private readonly queueCache = new Map<string, QueueEntry>();
   private readonly groups = new Map<string, QueueGroup>();
   private readonly groupBySpec = new Map<string, QueueGroup>();
@@ -222,7 +229,12 @@ export class Scheduler {
       t = performance.now();
       const s = await this.schedule();
       mark('schedule', t);
-      const stats: TickStats = { ...s, finished: polled, requeued: requeuedByFailover, totalMs: performance.now() - t0 };
+      const stats: TickStats = {
+        ...s,
+        finished: polled,
+        requeued: requeuedByFailover,
+        totalMs: performance.now() - t0,
+      };
       this.lastStats = stats;
       this.opts.onTick?.(stats.totalMs, phases);
       return stats;
@@ -256,7 +268,12 @@ export class Scheduler {
         this.log.info({ site: site.id }, 'site up');
       } else if (!fresh && site.status === 'up') {
         await this.cp.store.setSiteStatus(site.id, 'down', now);
-        await this.cp.store.appendEvent({ at: now, type: 'site.down', siteId: site.id, data: { lastHeartbeatAt: site.lastHeartbeatAt } });
+        await this.cp.store.appendEvent({
+          at: now,
+          type: 'site.down',
+          siteId: site.id,
+          data: { lastHeartbeatAt: site.lastHeartbeatAt },
+        });
         this.log.warn({ site: site.id }, 'site missed its heartbeats: down');
         requeued += await this.failover(site.id);
       }
@@ -280,7 +297,12 @@ export class Scheduler {
   }
 
   /** The two transitions of a requeue: active -> preempted -> queued, keeping the checkpoint only for checkpointable jobs. */
-  private requeueTransitions(job: Job, reason: string, at: number, checkpoint?: Checkpoint | null): [Transition, Transition] {
+  private requeueTransitions(
+    job: Job,
+    reason: string,
+    at: number,
+    checkpoint?: Checkpoint | null,
+  ): [Transition, Transition] {
     const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
     return [
       { jobId: job.id, to: 'preempted', from: [job.state], expectVersion: job.version, patch: { reason }, at },
@@ -288,7 +310,12 @@ export class Scheduler {
         jobId: job.id,
         to: 'queued',
         from: ['preempted'],
-        patch: { placement: null, runId: null, checkpoint: keep, reason: keep ? `${reason}; resumes from step ${keep.step}` : `${reason}; restarts from scratch` },
+        patch: {
+          placement: null,
+          runId: null,
+          checkpoint: keep,
+          reason: keep ? `${reason}; resumes from step ${keep.step}` : `${reason}; restarts from scratch`,
+        },
         at,
         data: { resumeStep: keep?.step ?? null },
       },
@@ -313,7 +340,8 @@ export class Scheduler {
   private async pollRuns(active: readonly Job[]): Promise<number> {
     const bySite = new Map<SiteBinding, Job[]>();
     for (const job of active) {
-      if (!job.runId || (job.state !== 'starting' && job.state !== 'running' && job.state !== 'checkpointing')) continue;
+      if (!job.runId || (job.state !== 'starting' && job.state !== 'running' && job.state !== 'checkpointing'))
+        continue;
       const b = this.binding(job);
       if (!b) continue;
       const list = bySite.get(b);
@@ -326,7 +354,11 @@ export class Scheduler {
       [...bySite].map(async ([b, jobs]) => {
         let statuses: Map<string, RunStatus>;
         try {
-          statuses = await withTimeout(b.executor.status(jobs.map((j) => j.runId!)), this.opts.executorTimeoutMs, `status ${b.siteId}`);
+          statuses = await withTimeout(
+            b.executor.status(jobs.map((j) => j.runId!)),
+            this.opts.executorTimeoutMs,
+            `status ${b.siteId}`,
+          );
         } catch (err) {
           this.log.warn({ site: b.siteId, err: (err as Error).message }, 'poll failed');
           return;
@@ -350,12 +382,21 @@ export class Scheduler {
     let cur = job;
     if (st.checkpoint && (!job.checkpoint || st.checkpoint.step > job.checkpoint.step)) {
       const checkpoint: Checkpoint = { step: st.checkpoint.step, path: st.checkpoint.path, at: now, site: b.siteId };
-      cur = await this.cp.store.updateJob(job.id, { checkpoint }, now, 'job.checkpoint', { step: checkpoint.step, path: checkpoint.path });
+      cur = await this.cp.store.updateJob(job.id, { checkpoint }, now, 'job.checkpoint', {
+        step: checkpoint.step,
+        path: checkpoint.path,
+      });
       if (job.state === 'checkpointing') {
         // the checkpoint a drain or suspend was waiting for
         await b.executor.cancel(job.runId!).catch(() => {});
         if (job.reason === 'suspend') {
-          await this.cp.store.transitionJob({ jobId: job.id, to: 'suspended', from: ['checkpointing'], patch: { reason: `suspended at step ${checkpoint.step}`, placement: null, runId: null }, at: now });
+          await this.cp.store.transitionJob({
+            jobId: job.id,
+            to: 'suspended',
+            from: ['checkpointing'],
+            patch: { reason: `suspended at step ${checkpoint.step}`, placement: null, runId: null },
+            at: now,
+          });
         } else {
           await this.requeue(cur, `moved off drained site ${b.siteId}`, checkpoint);
         }
@@ -368,32 +409,86 @@ export class Scheduler {
         // A run this process did not launch, still pending: after a crash that may be a launch its
         // launcher never finished (local: claimed, not committed). start() is idempotent: it adopts
         // the run, and completes an interrupted launch under the same run key.
-        if (cur.state === 'starting' && !this.inflight.has(job.runId!) && !this.launchedHere.has(job.runId!)) void this.launch(cur);
+        if (cur.state === 'starting' && !this.inflight.has(job.runId!) && !this.launchedHere.has(job.runId!))
+          void this.launch(cur);
         return 0;
       case 'running':
         if (cur.state === 'starting') {
-          await this.cp.store.transitionJob({ jobId: job.id, to: 'running', from: ['starting'], patch: { startedAt: now }, at: now, data: { externalId: st.externalId } });
+          await this.cp.store.transitionJob({
+            jobId: job.id,
+            to: 'running',
+            from: ['starting'],
+            patch: { startedAt: now },
+            at: now,
+            data: { externalId: st.externalId },
+          });
         } else if (cur.state === 'running' && siteDrained && cur.spec.checkpointable) {
-          await this.cp.store.transitionJob({ jobId: job.id, to: 'checkpointing', from: ['running'], patch: { reason: 'drain' }, at: now, data: { intent: 'drain' } });
+          await this.cp.store.transitionJob({
+            jobId: job.id,
+            to: 'checkpointing',
+            from: ['running'],
+            patch: { reason: 'drain' },
+            at: now,
+            data: { intent: 'drain' },
+          });
         } else if (cur.state === 'checkpointing' && cur.reason === 'drain' && !siteDrained) {
-          await this.cp.store.transitionJob({ jobId: job.id, to: 'running', from: ['checkpointing'], patch: { reason: null }, at: now, data: { intent: 'undrain' } });
+          await this.cp.store.transitionJob({
+            jobId: job.id,
+            to: 'running',
+            from: ['checkpointing'],
+            patch: { reason: null },
+            at: now,
+            data: { intent: 'undrain' },
+          });
         } else if (cur.state === 'checkpointing' && now - cur.updatedAt > this.opts.checkpointWaitMs) {
           await b.executor.cancel(job.runId!).catch(() => {});
           if (cur.reason === 'suspend') {
-            await this.cp.store.transitionJob({ jobId: job.id, to: 'suspended', from: ['checkpointing'], patch: { reason: 'suspended (no new checkpoint in time)', placement: null, runId: null }, at: now });
-          } else await this.requeue(cur, `no checkpoint within ${this.opts.checkpointWaitMs} ms on drained site ${b.siteId}`);
+            await this.cp.store.transitionJob({
+              jobId: job.id,
+              to: 'suspended',
+              from: ['checkpointing'],
+              patch: { reason: 'suspended (no new checkpoint in time)', placement: null, runId: null },
+              at: now,
+            });
+          } else
+            await this.requeue(
+              cur,
+              `no checkpoint within ${this.opts.checkpointWaitMs} ms on drained site ${b.siteId}`,
+            );
           return 1;
         }
         return 0;
       case 'succeeded':
-        await this.cp.store.transitionJob({ jobId: job.id, to: 'succeeded', from: [cur.state], patch: { exitCode: st.exitCode ?? 0, finishedAt: now, reason: null }, at: now });
+        await this.cp.store.transitionJob({
+          jobId: job.id,
+          to: 'succeeded',
+          from: [cur.state],
+          patch: { exitCode: st.exitCode ?? 0, finishedAt: now, reason: null },
+          at: now,
+        });
         return 1;
       case 'failed':
-        await this.cp.store.transitionJob({ jobId: job.id, to: 'failed', from: [cur.state], patch: { exitCode: st.exitCode, finishedAt: now, reason: st.reason }, at: now });
+        await this.cp.store.transitionJob({
+          jobId: job.id,
+          to: 'failed',
+          from: [cur.state],
+          patch: { exitCode: st.exitCode, finishedAt: now, reason: st.reason },
+          at: now,
+        });
         return 1;
       case 'cancelled':
         // stopped outside the control plane (scancel, kill): record it
-        await this.cp.store.transitionJob({ jobId: job.id, to: 'cancelled', from: [cur.state], patch: { exitCode: st.exitCode, finishedAt: now, reason: `stopped outside the control plane: ${st.reason ?? ''}`.trim() }, at: now });
+        await this.cp.store.transitionJob({
+          jobId: job.id,
+          to: 'cancelled',
+          from: [cur.state],
+          patch: {
+            exitCode: st.exitCode,
+            finishedAt: now,
+            reason: `stopped outside the control plane: ${st.reason ?? ''}`.trim(),
+          },
+          at: now,
+        });
         return 1;
       case 'unknown':
         if (cur.state === 'starting') {
@@ -420,7 +515,10 @@ export class Scheduler {
       }
       for (const r of live) {
         if (wanted.has(r.runKey) || this.inflight.has(r.runKey)) continue;
-        this.log.info({ run: r.runKey }, 'stopping a run the store does not want (cancelled, suspended, moved or orphaned)');
+        this.log.info(
+          { run: r.runKey },
+          'stopping a run the store does not want (cancelled, suspended, moved or orphaned)',
+        );
         await ex.cancel(r.runKey).catch(() => {});
       }
     }
@@ -462,7 +560,8 @@ export class Scheduler {
         }
         this.planCache.set(key, plan);
       }
-      const gpus = job.gpus ?? (plan as { placement?: { gpus: number }[] }).placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
+      const gpus =
+        job.gpus ?? (plan as { placement?: { gpus: number }[] }).placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
       await this.cp.store.updateJob(job.id, { plan, gpus }, this.cp.now(), 'job.planned').catch(() => {});
     }
   }
@@ -495,7 +594,11 @@ export class Scheduler {
     if (spec.deadline) req.deadlineS = spec.deadline / 1000;
     if (spec.tokens && tps) req.durationS = spec.tokens / tps;
     if (spec.tokens) req.tokens = spec.tokens;
-    if (group ? group.spans && (job.gpus > group.maxSiteGpus || crossSitePlan(job.plan)) : (job.placement ?? []).some((p, _, a) => p.site !== a[0].site)) {
+    if (
+      group
+        ? group.spans && (job.gpus > group.maxSiteGpus || crossSitePlan(job.plan))
+        : (job.placement ?? []).some((p, _, a) => p.site !== a[0].site)
+    ) {
       req.allowMultiSite = true;
     }
     return req;
@@ -532,13 +635,18 @@ export class Scheduler {
    * ended since the last pass are allocated or released), site status, tenant quotas. Returns a
    * clone the pass may mutate (one array of numbers per pod: cheap), the running jobs, and GPUs held per tenant.
    */
-  async clusterState(active: readonly Job[], tenants: Tenant[]): Promise<{ state: ClusterState; running: RunningJob[]; used: Map<string, number> }> {
+  async clusterState(
+    active: readonly Job[],
+    tenants: Tenant[],
+  ): Promise<{ state: ClusterState; running: RunningJob[]; used: Map<string, number> }> {
     const live = this.live;
     const sig = tenants.map((t) => `${t.id}:${t.quotaGpus}`).join(',');
     if (sig !== live.tenantSig) {
       // quotas changed (rare): rebuild the view from scratch so that tenant usage is recounted
       live.state = cloneState(this.baseState);
-      live.state.tenants = tenants.filter((t) => t.quotaGpus !== null).map((t) => ({ id: t.id, quotaGpus: t.quotaGpus!, usedGpus: 0, usedPowerW: 0 }));
+      live.state.tenants = tenants
+        .filter((t) => t.quotaGpus !== null)
+        .map((t) => ({ id: t.id, quotaGpus: t.quotaGpus!, usedGpus: 0, usedPowerW: 0 }));
       live.applied.clear();
       live.tenantSig = sig;
     }
@@ -595,7 +703,12 @@ export class Scheduler {
       return null;
     }
     const startS = (job.startedAt ?? job.updatedAt) / 1000;
-    return { job: req, allocation: alloc, startTimeS: startS, expectedEndS: req.durationS ? startS + req.durationS : Infinity };
+    return {
+      job: req,
+      allocation: alloc,
+      startTimeS: startS,
+      expectedEndS: req.durationS ? startS + req.durationS : Infinity,
+    };
   }
 
   /**
@@ -725,7 +838,9 @@ export class Scheduler {
     let held = d0.held;
     // jobs that cannot be placed as configured say why (once: the reason is compared on every pass)
     for (const h of d0.holds) {
-      await store.updateJob(h.job.id, { reason: h.reason }, this.cp.now(), 'job.held', { reason: h.reason }, h.job.version).catch(() => {});
+      await store
+        .updateJob(h.job.id, { reason: h.reason }, this.cp.now(), 'job.held', { reason: h.reason }, h.job.version)
+        .catch(() => {});
       this.log.warn({ job: h.job.id, reason: h.reason }, 'job held');
     }
 
@@ -745,7 +860,8 @@ export class Scheduler {
     }
     await forEachLimit(victims, 8, async (v) => {
       const b = this.binding(v);
-      if (b && v.runId) await withTimeout(b.executor.cancel(v.runId), this.opts.executorTimeoutMs, 'cancel').catch(() => {});
+      if (b && v.runId)
+        await withTimeout(b.executor.cancel(v.runId), this.opts.executorTimeoutMs, 'cancel').catch(() => {});
     });
     const firstStart = ts.length;
     const starts: Job[] = [];
@@ -761,10 +877,23 @@ export class Scheduler {
         continue;
       }
       used.set(job.tenantId, u + (job.gpus ?? 0));
-      const placement: StoredPart[] = d.allocation.parts.map((p) => ({ site: p.siteId, gpus: p.gpus, pod: p.podId, domain: p.domain }));
+      const placement: StoredPart[] = d.allocation.parts.map((p) => ({
+        site: p.siteId,
+        gpus: p.gpus,
+        pod: p.podId,
+        domain: p.domain,
+      }));
       const attempt = job.attempt + 1;
       const runKey = this.runKey(job, attempt);
-      ts.push({ jobId: job.id, to: 'admitted', from: ['queued'], expectVersion: job.version, patch: { placement }, at, data: { spread: d.allocation.spread, sites: d.allocation.sites } });
+      ts.push({
+        jobId: job.id,
+        to: 'admitted',
+        from: ['queued'],
+        expectVersion: job.version,
+        patch: { placement },
+        at,
+        data: { spread: d.allocation.spread, sites: d.allocation.sites },
+      });
       ts.push({ jobId: job.id, to: 'starting', from: ['admitted'], patch: { attempt, runId: runKey }, at });
       starts.push(job);
     }
@@ -788,13 +917,24 @@ export class Scheduler {
   private async begin(job: Job): Promise<void> {
     const attempt = job.attempt + 1;
     const started = await this.cp.store
-      .transitionJob({ jobId: job.id, to: 'starting', from: ['admitted'], expectVersion: job.version, patch: { attempt, runId: this.runKey(job, attempt) }, at: this.cp.now() })
+      .transitionJob({
+        jobId: job.id,
+        to: 'starting',
+        from: ['admitted'],
+        expectVersion: job.version,
+        patch: { attempt, runId: this.runKey(job, attempt) },
+        at: this.cp.now(),
+      })
       .catch(() => null);
     if (started) void this.launch(started);
   }
 
   runSpec(job: Job): RunSpec {
-    const placement = ((job.placement ?? []) as StoredPart[]).map((p) => ({ site: p.site, gpus: p.gpus, ...(p.pod !== undefined && p.domain !== undefined ? { pod: p.pod, domain: p.domain } : {}) }));
+    const placement = ((job.placement ?? []) as StoredPart[]).map((p) => ({
+      site: p.site,
+      gpus: p.gpus,
+      ...(p.pod !== undefined && p.domain !== undefined ? { pod: p.pod, domain: p.domain } : {}),
+    }));
     const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
     const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
     return {
@@ -826,14 +966,27 @@ export class Scheduler {
       this.launchedHere.add(job.runId);
       if (st.phase === 'running' || st.phase === 'succeeded' || st.phase === 'failed') {
         await this.cp.store
-          .transitionJob({ jobId: job.id, to: 'running', from: ['starting'], patch: { startedAt: this.cp.now() }, at: this.cp.now(), data: { externalId: st.externalId } })
+          .transitionJob({
+            jobId: job.id,
+            to: 'running',
+            from: ['starting'],
+            patch: { startedAt: this.cp.now() },
+            at: this.cp.now(),
+            data: { externalId: st.externalId },
+          })
           .catch(() => {});
       }
       this.log.info({ job: job.id, run: job.runId, site: b.siteId, phase: st.phase }, 'run launched');
     } catch (err) {
       if (err instanceof LaunchError) {
         await this.cp.store
-          .transitionJob({ jobId: job.id, to: 'failed', from: ['starting'], patch: { reason: `launch failed: ${err.message}`, finishedAt: this.cp.now() }, at: this.cp.now() })
+          .transitionJob({
+            jobId: job.id,
+            to: 'failed',
+            from: ['starting'],
+            patch: { reason: `launch failed: ${err.message}`, finishedAt: this.cp.now() },
+            at: this.cp.now(),
+          })
           .catch(() => {});
       } else {
         this.log.warn({ job: job.id, err: (err as Error).message }, 'launch failed; retried next tick');

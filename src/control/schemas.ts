@@ -65,10 +65,15 @@ export const SubmitJobSchema = z
     deadline: z.iso.datetime({ offset: true }).optional(),
     command: z.array(z.string().max(4096)).min(1).max(256).optional(),
     executor: z.enum(['local', 'slurm', 'twin']).optional(),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string().max(4096)).optional(),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string().max(4096))
+      .optional(),
   })
   .strict()
-  .refine((b) => b.gpus !== undefined || b.tokens !== undefined, { message: 'give gpus or tokens (or both)', path: ['gpus'] });
+  .refine((b) => b.gpus !== undefined || b.tokens !== undefined, {
+    message: 'give gpus or tokens (or both)',
+    path: ['gpus'],
+  });
 export type SubmitJobBody = z.infer<typeof SubmitJobSchema>;
 
 export const PlanSchema = z

@@ -101,7 +101,17 @@ export function jobView(j: Job): Record<string, unknown> {
 }
 
 export function eventView(e: JobEvent): Record<string, unknown> {
-  return { seq: e.seq, at: new Date(e.at).toISOString(), type: e.type, job: e.jobId, tenant: e.tenantId, site: e.siteId, from: e.from, to: e.to, data: e.data };
+  return {
+    seq: e.seq,
+    at: new Date(e.at).toISOString(),
+    type: e.type,
+    job: e.jobId,
+    tenant: e.tenantId,
+    site: e.siteId,
+    from: e.from,
+    to: e.to,
+    data: e.data,
+  };
 }
 
 function errorsBody(issues: InputIssue[]): { errors: InputIssue[] } {
@@ -117,16 +127,21 @@ const TenantBody = z
   })
   .strict();
 const TenantPatch = TenantBody.omit({ id: true });
-const TokenBody = z.object({ role: z.enum(ROLES as [Role, ...Role[]]), name: z.string().min(1).max(100).optional() }).strict();
+const TokenBody = z
+  .object({ role: z.enum(ROLES as [Role, ...Role[]]), name: z.string().min(1).max(100).optional() })
+  .strict();
 const IdParam = z.object({ id: z.string().min(1).max(100) });
 
 /** Ensures a system tenant with an admin token; returns the token's secret (the preset one or a new one). */
 export async function ensureAdmin(store: Store, preset?: string, at = Date.now()): Promise<string> {
   if (!(await store.getTenant('system'))) {
-    await store.createTenant({ id: 'system', name: 'Operators', quotaGpus: null, allowedJurisdictions: null, at }).catch(() => {});
+    await store
+      .createTenant({ id: 'system', name: 'Operators', quotaGpus: null, allowedJurisdictions: null, at })
+      .catch(() => {});
   }
   if (preset) {
-    if (!(await store.findTokenByHash(hashToken(preset)))) await issueToken(store, 'system', 'admin', 'preset admin', at, preset);
+    if (!(await store.findTokenByHash(hashToken(preset))))
+      await issueToken(store, 'system', 'admin', 'preset admin', at, preset);
     return preset;
   }
   return issueToken(store, 'system', 'admin', 'admin (generated at start)', at);
@@ -147,14 +162,22 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [registry],
   });
-  const submitted = new Counter({ name: 'superfactory_jobs_submitted_total', help: 'Jobs accepted', registers: [registry] });
+  const submitted = new Counter({
+    name: 'superfactory_jobs_submitted_total',
+    help: 'Jobs accepted',
+    registers: [registry],
+  });
   const tickSeconds = new Histogram({
     name: 'superfactory_scheduler_tick_seconds',
     help: 'Duration of one scheduler tick',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
-  const leaderGauge = new Gauge({ name: 'superfactory_leader', help: '1 when this replica is the scheduling leader', registers: [registry] });
+  const leaderGauge = new Gauge({
+    name: 'superfactory_leader',
+    help: '1 when this replica is the scheduling leader',
+    registers: [registry],
+  });
   new Gauge({
     name: 'superfactory_jobs',
     help: 'Jobs by state',
@@ -181,7 +204,16 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
       : {
           level: (typeof o.logger === 'object' && o.logger.level) || process.env.LOG_LEVEL || 'info',
           ...(typeof o.logger === 'object' && o.logger.stream ? { stream: o.logger.stream } : {}),
-          redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-slurm-user-token"]', '*.token', '*.secret'], censor: '[redacted]' },
+          redact: {
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["x-slurm-user-token"]',
+              '*.token',
+              '*.secret',
+            ],
+            censor: '[redacted]',
+          },
           serializers: {
             req(req: { method: string; url: string; headers: Record<string, unknown>; ip?: string }) {
               return { method: req.method, url: req.url, headers: { ...req.headers }, ip: req.ip };
@@ -222,7 +254,11 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Superfactory control plane', version: '1', description: 'Submit, watch and steer training jobs across GPU sites.' },
+      info: {
+        title: 'Superfactory control plane',
+        version: '1',
+        description: 'Submit, watch and steer training jobs across GPU sites.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -241,7 +277,15 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
       reply
         .code(401)
         .header('WWW-Authenticate', 'Bearer')
-        .send(errorsBody([{ path: 'authorization', message: 'missing or unknown bearer token', hint: 'send Authorization: Bearer <token> (printed at start as "admin token: ...")' }]));
+        .send(
+          errorsBody([
+            {
+              path: 'authorization',
+              message: 'missing or unknown bearer token',
+              hint: 'send Authorization: Bearer <token> (printed at start as "admin token: ...")',
+            },
+          ]),
+        );
       return reply;
     }
     const wait = buckets.take(p.tokenId);
@@ -249,7 +293,15 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
       reply
         .code(429)
         .header('Retry-After', String(Math.ceil(wait)))
-        .send(errorsBody([{ path: 'authorization', message: 'rate limit exceeded for this token', hint: `retry after ${Math.ceil(wait)} s` }]));
+        .send(
+          errorsBody([
+            {
+              path: 'authorization',
+              message: 'rate limit exceeded for this token',
+              hint: `retry after ${Math.ceil(wait)} s`,
+            },
+          ]),
+        );
       return reply;
     }
     req.principal = p;
@@ -258,7 +310,10 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     const t0 = (req as FastifyRequest & { t0?: bigint }).t0;
     if (t0 === undefined) return;
     const route = req.routeOptions?.url ?? 'unknown';
-    httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, Number(process.hrtime.bigint() - t0) / 1e9);
+    httpDuration.observe(
+      { method: req.method, route, status: String(reply.statusCode) },
+      Number(process.hrtime.bigint() - t0) / 1e9,
+    );
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; cause?: unknown }, req, reply) => {
@@ -279,16 +334,34 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
       return reply.code(err.status).send(errorsBody([{ path, message: err.message, hint }]));
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send(errorsBody([{ path: '(body)', message: 'request body too large', hint: `send at most ${o.bodyLimit ?? 65536} bytes` }]));
+      return reply
+        .code(413)
+        .send(
+          errorsBody([
+            { path: '(body)', message: 'request body too large', hint: `send at most ${o.bodyLimit ?? 65536} bytes` },
+          ]),
+        );
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(err.statusCode).send(errorsBody([{ path: '(body)', message: err.message, hint: 'send a JSON body with Content-Type: application/json' }]));
+      return reply
+        .code(err.statusCode)
+        .send(
+          errorsBody([
+            { path: '(body)', message: err.message, hint: 'send a JSON body with Content-Type: application/json' },
+          ]),
+        );
     }
     req.log.error({ err }, 'unhandled error');
-    return reply.code(500).send(errorsBody([{ path: '(server)', message: 'internal error', hint: 'see the server log' }]));
+    return reply
+      .code(500)
+      .send(errorsBody([{ path: '(server)', message: 'internal error', hint: 'see the server log' }]));
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorsBody([{ path: 'url', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see /docs' }]));
+    reply
+      .code(404)
+      .send(
+        errorsBody([{ path: 'url', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see /docs' }]),
+      );
   });
 
   const principal = (req: FastifyRequest): Principal => req.principal!;
@@ -298,12 +371,20 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     return p;
   };
   const id = (req: FastifyRequest) => parse(IdParam, req.params).id;
-  const doc = (summary: string, tags: string[], extra: Record<string, unknown> = {}) => ({ schema: { summary, tags, ...extra } });
+  const doc = (summary: string, tags: string[], extra: Record<string, unknown> = {}) => ({
+    schema: { summary, tags, ...extra },
+  });
   const jsonBody = (schema: z.ZodType) => ({ body: z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) });
 
   app.get('/healthz', doc('Liveness and leadership', ['ops'], { security: [] }), async () => {
     await o.store.schemaVersion();
-    return { ok: true, store: o.store.kind, leader: leader.isLeader(), replica: leader.replicaId, planner: cp.planner !== null };
+    return {
+      ok: true,
+      store: o.store.kind,
+      leader: leader.isLeader(),
+      replica: leader.replicaId,
+      planner: cp.planner !== null,
+    };
   });
   app.get('/metrics', doc('Prometheus metrics', ['ops'], { security: [] }), async (_req, reply) => {
     reply.header('Content-Type', registry.contentType);
@@ -312,43 +393,77 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get('/v1/fabric', doc('The fabric: sites, pods, WAN links', ['sites']), async () => o.fabric);
-  app.get('/v1/sites', doc('Sites with status, heartbeat, drain, executor and GPUs in use', ['sites']), async () => ({ sites: await cp.sites() }));
-  app.post('/v1/sites/:id/drain', doc('Drain a site: no new jobs; running ones move at their next checkpoint (admin)', ['sites']), async (req) => {
-    need(req, 'admin');
-    return { site: await cp.drainSite(id(req), true) };
-  });
+  app.get('/v1/sites', doc('Sites with status, heartbeat, drain, executor and GPUs in use', ['sites']), async () => ({
+    sites: await cp.sites(),
+  }));
+  app.post(
+    '/v1/sites/:id/drain',
+    doc('Drain a site: no new jobs; running ones move at their next checkpoint (admin)', ['sites']),
+    async (req) => {
+      need(req, 'admin');
+      return { site: await cp.drainSite(id(req), true) };
+    },
+  );
   app.post('/v1/sites/:id/undrain', doc('Undrain a site (admin)', ['sites']), async (req) => {
     need(req, 'admin');
     return { site: await cp.drainSite(id(req), false) };
   });
-  app.post('/v1/sites/:id/heartbeat', doc('Heartbeat from a site agent (admin token of the agent)', ['sites']), async (req) => {
-    need(req, 'admin');
-    return { site: await cp.heartbeat(id(req)) };
-  });
+  app.post(
+    '/v1/sites/:id/heartbeat',
+    doc('Heartbeat from a site agent (admin token of the agent)', ['sites']),
+    async (req) => {
+      need(req, 'admin');
+      return { site: await cp.heartbeat(id(req)) };
+    },
+  );
 
-  app.post('/v1/jobs', doc('Submit a job; the tenant comes from the token. Idempotency-Key header makes retries safe.', ['jobs'], jsonBody(SubmitJobSchema)), async (req, reply) => {
-    const p = principal(req);
-    const body = parse(SubmitJobSchema, req.body ?? {});
-    const key = req.headers['idempotency-key'];
-    const idem = typeof key === 'string' && key.length > 0 ? key.slice(0, 200) : null;
-    const { job, created } = await cp.submitJob(p, body, idem);
-    if (created) submitted.inc();
-    reply.code(created ? 201 : 200).header('Location', `/v1/jobs/${job.id}`);
-    return { job: jobView(job) };
-  });
-  app.get('/v1/jobs', doc('List jobs (filters: tenant, state, site; cursor pagination, newest first)', ['jobs']), async (req) => {
-    const q = parse(ListJobsQuery, req.query);
-    const page = await cp.listJobs(principal(req), q);
-    return { jobs: page.jobs.map(jobView), nextCursor: page.nextCursor };
-  });
-  app.get('/v1/jobs/:id', doc('One job', ['jobs']), async (req) => ({ job: jobView(await cp.visibleJob(principal(req), id(req))) }));
-  app.delete('/v1/jobs/:id', doc('Cancel a job', ['jobs']), async (req) => ({ job: jobView(await cp.cancelJob(principal(req), id(req))) }));
-  app.post('/v1/jobs/:id/suspend', doc('Suspend a job (at its next checkpoint when checkpointable)', ['jobs']), async (req) => ({
-    job: jobView(await cp.suspendJob(principal(req), id(req))),
+  app.post(
+    '/v1/jobs',
+    doc(
+      'Submit a job; the tenant comes from the token. Idempotency-Key header makes retries safe.',
+      ['jobs'],
+      jsonBody(SubmitJobSchema),
+    ),
+    async (req, reply) => {
+      const p = principal(req);
+      const body = parse(SubmitJobSchema, req.body ?? {});
+      const key = req.headers['idempotency-key'];
+      const idem = typeof key === 'string' && key.length > 0 ? key.slice(0, 200) : null;
+      const { job, created } = await cp.submitJob(p, body, idem);
+      if (created) submitted.inc();
+      reply.code(created ? 201 : 200).header('Location', `/v1/jobs/${job.id}`);
+      return { job: jobView(job) };
+    },
+  );
+  app.get(
+    '/v1/jobs',
+    doc('List jobs (filters: tenant, state, site; cursor pagination, newest first)', ['jobs']),
+    async (req) => {
+      const q = parse(ListJobsQuery, req.query);
+      const page = await cp.listJobs(principal(req), q);
+      return { jobs: page.jobs.map(jobView), nextCursor: page.nextCursor };
+    },
+  );
+  app.get('/v1/jobs/:id', doc('One job', ['jobs']), async (req) => ({
+    job: jobView(await cp.visibleJob(principal(req), id(req))),
   }));
-  app.post('/v1/jobs/:id/resume', doc('Resume a suspended job (from its latest checkpoint)', ['jobs']), async (req) => ({
-    job: jobView(await cp.resumeJob(principal(req), id(req))),
+  app.delete('/v1/jobs/:id', doc('Cancel a job', ['jobs']), async (req) => ({
+    job: jobView(await cp.cancelJob(principal(req), id(req))),
   }));
+  app.post(
+    '/v1/jobs/:id/suspend',
+    doc('Suspend a job (at its next checkpoint when checkpointable)', ['jobs']),
+    async (req) => ({
+      job: jobView(await cp.suspendJob(principal(req), id(req))),
+    }),
+  );
+  app.post(
+    '/v1/jobs/:id/resume',
+    doc('Resume a suspended job (from its latest checkpoint)', ['jobs']),
+    async (req) => ({
+      job: jobView(await cp.resumeJob(principal(req), id(req))),
+    }),
+  );
   app.get('/v1/jobs/:id/events', doc('Transitions and other events of one job', ['jobs']), async (req) => {
     const job = await cp.visibleJob(principal(req), id(req));
     return { events: (await o.store.listEvents({ jobId: job.id, limit: 1000 })).map(eventView) };
@@ -361,107 +476,181 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     return text;
   });
 
-  app.post('/v1/plans', doc('Run the planner: ranked plans with placement and speed', ['plans'], jsonBody(PlanSchema)), async (req, reply) => {
-    principal(req);
-    const body = parse(PlanSchema, req.body ?? {});
-    if (typeof body.model === 'string' && !isZooModel(body.model)) {
-      throw new InvalidInputError([{ path: 'model', message: `unknown model ${JSON.stringify(body.model)}`, hint: 'use a zoo id such as llama3-70b or an inline model' }], 422);
-    }
-    if (!cp.planner) {
-      reply.code(503);
-      return errorsBody([{ path: '(server)', message: 'the planner is not available in this build', hint: 'retry once src/planner is installed' }]);
-    }
-    try {
-      return await cp.planner(
-        { model: body.model as string, gpus: body.gpus, tokens: body.tokens, sites: body.sites, allow: body.allowedJurisdictions, top: body.top ?? 5 },
-        o.fabric,
-      );
-    } catch (err) {
-      const issues = (err as { issues?: InputIssue[] }).issues;
-      // The planner names its own option (`allow`); the API client sent `allowedJurisdictions`.
-      if (Array.isArray(issues)) throw new InvalidInputError(issues.map((i) => (i.path === 'allow' ? { ...i, path: 'allowedJurisdictions' } : i)), 422);
-      throw new InvalidInputError([{ path: '(body)', message: (err as Error).message, hint: 'check the model, GPU count and sites' }], 422);
-    }
-  });
+  app.post(
+    '/v1/plans',
+    doc('Run the planner: ranked plans with placement and speed', ['plans'], jsonBody(PlanSchema)),
+    async (req, reply) => {
+      principal(req);
+      const body = parse(PlanSchema, req.body ?? {});
+      if (typeof body.model === 'string' && !isZooModel(body.model)) {
+        throw new InvalidInputError(
+          [
+            {
+              path: 'model',
+              message: `unknown model ${JSON.stringify(body.model)}`,
+              hint: 'use a zoo id such as llama3-70b or an inline model',
+            },
+          ],
+          422,
+        );
+      }
+      if (!cp.planner) {
+        reply.code(503);
+        return errorsBody([
+          {
+            path: '(server)',
+            message: 'the planner is not available in this build',
+            hint: 'retry once src/planner is installed',
+          },
+        ]);
+      }
+      try {
+        return await cp.planner(
+          {
+            model: body.model as string,
+            gpus: body.gpus,
+            tokens: body.tokens,
+            sites: body.sites,
+            allow: body.allowedJurisdictions,
+            top: body.top ?? 5,
+          },
+          o.fabric,
+        );
+      } catch (err) {
+        const issues = (err as { issues?: InputIssue[] }).issues;
+        // The planner names its own option (`allow`); the API client sent `allowedJurisdictions`.
+        if (Array.isArray(issues))
+          throw new InvalidInputError(
+            issues.map((i) => (i.path === 'allow' ? { ...i, path: 'allowedJurisdictions' } : i)),
+            422,
+          );
+        throw new InvalidInputError(
+          [{ path: '(body)', message: (err as Error).message, hint: 'check the model, GPU count and sites' }],
+          422,
+        );
+      }
+    },
+  );
 
-  app.get('/v1/events', doc('Events after a sequence number (your tenant’s; all for admins)', ['events']), async (req) => {
-    const q = parse(EventsQuery, req.query);
-    const p = principal(req);
-    const events = await o.store.listEvents({ afterSeq: q.after, jobId: q.job, tenantId: p.role === 'admin' ? undefined : p.tenantId, limit: q.limit ?? 200 });
-    return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
-  });
-  app.get('/v1/events/stream', doc('Server-sent events stream (Last-Event-ID or ?after= to resume)', ['events']), async (req, reply) => {
-    const q = parse(EventsQuery, req.query);
-    const p = principal(req);
-    const lastId = Number(req.headers['last-event-id']);
-    let after: number;
-    if (Number.isFinite(lastId) && lastId > 0) after = lastId;
-    else if (q.after !== undefined) after = q.after;
-    else {
-      // no position given: start at the tail (only new events)
-      after = 0;
-      for (;;) {
-        const page = await o.store.listEvents({ afterSeq: after, limit: 10_000 });
-        if (page.length === 0) break;
-        after = page[page.length - 1].seq;
-        if (page.length < 10_000) break;
+  app.get(
+    '/v1/events',
+    doc('Events after a sequence number (your tenant’s; all for admins)', ['events']),
+    async (req) => {
+      const q = parse(EventsQuery, req.query);
+      const p = principal(req);
+      const events = await o.store.listEvents({
+        afterSeq: q.after,
+        jobId: q.job,
+        tenantId: p.role === 'admin' ? undefined : p.tenantId,
+        limit: q.limit ?? 200,
+      });
+      return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
+    },
+  );
+  app.get(
+    '/v1/events/stream',
+    doc('Server-sent events stream (Last-Event-ID or ?after= to resume)', ['events']),
+    async (req, reply) => {
+      const q = parse(EventsQuery, req.query);
+      const p = principal(req);
+      const lastId = Number(req.headers['last-event-id']);
+      let after: number;
+      if (Number.isFinite(lastId) && lastId > 0) after = lastId;
+      else if (q.after !== undefined) after = q.after;
+      else {
+        // no position given: start at the tail (only new events)
+        after = 0;
+        for (;;) {
+          const page = await o.store.listEvents({ afterSeq: after, limit: 10_000 });
+          if (page.length === 0) break;
+          after = page[page.length - 1].seq;
+          if (page.length < 10_000) break;
+        }
       }
-    }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write(': connected\n\n');
-    let closed = false;
-    req.raw.on('close', () => (closed = true));
-    let lastBeat = Date.now();
-    while (!closed) {
-      const events = await o.store
-        .listEvents({ afterSeq: after, jobId: q.job, tenantId: p.role === 'admin' ? undefined : p.tenantId, limit: 500 })
-        .catch(() => [] as JobEvent[]);
-      for (const e of events) {
-        res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
-        after = e.seq;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      let closed = false;
+      req.raw.on('close', () => (closed = true));
+      let lastBeat = Date.now();
+      while (!closed) {
+        const events = await o.store
+          .listEvents({
+            afterSeq: after,
+            jobId: q.job,
+            tenantId: p.role === 'admin' ? undefined : p.tenantId,
+            limit: 500,
+          })
+          .catch(() => [] as JobEvent[]);
+        for (const e of events) {
+          res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
+          after = e.seq;
+        }
+        if (Date.now() - lastBeat > 15_000) {
+          res.write(': keep-alive\n\n');
+          lastBeat = Date.now();
+        }
+        if (events.length < 500) await new Promise((r) => setTimeout(r, 200));
       }
-      if (Date.now() - lastBeat > 15_000) {
-        res.write(': keep-alive\n\n');
-        lastBeat = Date.now();
-      }
-      if (events.length < 500) await new Promise((r) => setTimeout(r, 200));
-    }
-    res.end();
-  });
+      res.end();
+    },
+  );
 
   app.get('/v1/tenants', doc('Tenants (admin)', ['tenants']), async (req) => {
     need(req, 'admin');
     return { tenants: await o.store.listTenants() };
   });
-  app.post('/v1/tenants', doc('Create a tenant with its quota and allowed jurisdictions (admin)', ['tenants'], jsonBody(TenantBody)), async (req, reply) => {
-    need(req, 'admin');
-    const b = parse(TenantBody, req.body ?? {});
-    const t = await o.store.createTenant({ id: b.id, name: b.name ?? b.id, quotaGpus: b.quotaGpus ?? null, allowedJurisdictions: b.allowedJurisdictions ?? null, at: now() });
-    reply.code(201);
-    return { tenant: t };
-  });
-  app.patch('/v1/tenants/:id', doc('Change a tenant’s quota or jurisdictions (admin)', ['tenants'], jsonBody(TenantPatch)), async (req) => {
-    need(req, 'admin');
-    const b = parse(TenantPatch, req.body ?? {});
-    const t = await o.store.updateTenant(id(req), {
-      ...(b.name !== undefined ? { name: b.name } : {}),
-      ...(b.quotaGpus !== undefined ? { quotaGpus: b.quotaGpus } : {}),
-      ...(b.allowedJurisdictions !== undefined ? { allowedJurisdictions: b.allowedJurisdictions } : {}),
-    });
-    cp.forgetTenant(t.id);
-    return { tenant: t };
-  });
-  app.post('/v1/tenants/:id/tokens', doc('Issue an API token for a tenant; the secret is shown once (admin)', ['tenants'], jsonBody(TokenBody)), async (req, reply) => {
-    need(req, 'admin');
-    const b = parse(TokenBody, req.body ?? {});
-    const tenantId = id(req);
-    if (!(await o.store.getTenant(tenantId))) throw new NotFoundError('tenant', tenantId);
-    const token = await issueToken(o.store, tenantId, b.role, b.name ?? `${b.role} token`, now());
-    reply.code(201);
-    return { token, tenant: tenantId, role: b.role };
-  });
+  app.post(
+    '/v1/tenants',
+    doc('Create a tenant with its quota and allowed jurisdictions (admin)', ['tenants'], jsonBody(TenantBody)),
+    async (req, reply) => {
+      need(req, 'admin');
+      const b = parse(TenantBody, req.body ?? {});
+      const t = await o.store.createTenant({
+        id: b.id,
+        name: b.name ?? b.id,
+        quotaGpus: b.quotaGpus ?? null,
+        allowedJurisdictions: b.allowedJurisdictions ?? null,
+        at: now(),
+      });
+      reply.code(201);
+      return { tenant: t };
+    },
+  );
+  app.patch(
+    '/v1/tenants/:id',
+    doc('Change a tenant’s quota or jurisdictions (admin)', ['tenants'], jsonBody(TenantPatch)),
+    async (req) => {
+      need(req, 'admin');
+      const b = parse(TenantPatch, req.body ?? {});
+      const t = await o.store.updateTenant(id(req), {
+        ...(b.name !== undefined ? { name: b.name } : {}),
+        ...(b.quotaGpus !== undefined ? { quotaGpus: b.quotaGpus } : {}),
+        ...(b.allowedJurisdictions !== undefined ? { allowedJurisdictions: b.allowedJurisdictions } : {}),
+      });
+      cp.forgetTenant(t.id);
+      return { tenant: t };
+    },
+  );
+  app.post(
+    '/v1/tenants/:id/tokens',
+    doc('Issue an API token for a tenant; the secret is shown once (admin)', ['tenants'], jsonBody(TokenBody)),
+    async (req, reply) => {
+      need(req, 'admin');
+      const b = parse(TokenBody, req.body ?? {});
+      const tenantId = id(req);
+      if (!(await o.store.getTenant(tenantId))) throw new NotFoundError('tenant', tenantId);
+      const token = await issueToken(o.store, tenantId, b.role, b.name ?? `${b.role} token`, now());
+      reply.code(201);
+      return { token, tenant: tenantId, role: b.role };
+    },
+  );
 
   // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
   registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store });
@@ -470,7 +659,12 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   if (existsSync(staticDir)) {
     await app.register(fastifyStatic, { root: staticDir, prefix: '/', wildcard: true });
   } else {
-    app.get('/', { schema: { hide: true } }, async () => ({ name: 'superfactory control plane', docs: '/docs', openapi: '/openapi.json', api: '/v1' }));
+    app.get('/', { schema: { hide: true } }, async () => ({
+      name: 'superfactory control plane',
+      docs: '/docs',
+      openapi: '/openapi.json',
+      api: '/v1',
+    }));
   }
 
   let timer: NodeJS.Timeout | null = null;

@@ -23,7 +23,13 @@ import { GridDataError, loadGridSeries } from '../sim/grid.js';
 import { SharedDataMissingError } from '../sim/paths.js';
 import { quantile } from '../sim/metrics.js';
 import { parseScenario } from '../sim/scenario.js';
-import { DEFAULT_BUSY_POWER_FRACTION, DEFAULT_IDLE_POWER_FRACTION, ScenarioRefError, simulate, type SimResult } from '../sim/simulate.js';
+import {
+  DEFAULT_BUSY_POWER_FRACTION,
+  DEFAULT_IDLE_POWER_FRACTION,
+  ScenarioRefError,
+  simulate,
+  type SimResult,
+} from '../sim/simulate.js';
 import { generateSynthetic, parseSyntheticSpec } from '../workload/index.js';
 import type { InputIssue, Principal } from './domain.js';
 import { ACTIVE_STATES, DomainError, InvalidInputError } from './domain.js';
@@ -81,7 +87,12 @@ const Workload = z
     ratePerHour: z.number().positive().max(10_000).optional(),
     maxGpus: z.number().int().positive().max(1_000_000).optional(),
     medianHours: z.number().positive().max(1000).optional(),
-    seed: z.number().int().min(0).max(2 ** 31).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31)
+      .optional(),
   })
   .strict();
 
@@ -94,11 +105,22 @@ export const WhatIfSchema = z
     /** policies: the two policies to compare (default priority, carbon-aware). */
     policies: z.array(z.enum(POLICY_NAMES)).min(2).max(4).optional(),
     site: z.string().min(1).max(100).optional(),
-    downHours: z.number().positive().max(24 * 30).optional(),
+    downHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .optional(),
     /** Hours after the simulation start when the site goes down (default 24). */
-    atHours: z.number().nonnegative().max(24 * 60).optional(),
+    atHours: z
+      .number()
+      .nonnegative()
+      .max(24 * 60)
+      .optional(),
     /** 2022 date that simulation time 0 maps to in the grid series (default 2022-07-01). */
-    start: z.string().regex(/^2022-\d{2}-\d{2}$/, 'a 2022 date such as 2022-07-01').optional(),
+    start: z
+      .string()
+      .regex(/^2022-\d{2}-\d{2}$/, 'a 2022 date such as 2022-07-01')
+      .optional(),
     horizonDays: z.number().positive().max(60).optional(),
     failures: z.boolean().optional(),
     workload: Workload.optional(),
@@ -140,18 +162,32 @@ function principalOf(req: FastifyRequest): Principal {
 }
 
 function modelFor(id: string): ModelSpec {
-  if (!listModelIds().includes(id)) throw bad('model', `unknown model ${JSON.stringify(id)}`, `use one of ${listModelIds().slice(0, 8).join(', ')}, ... (GET /v1/catalog)`);
+  if (!listModelIds().includes(id))
+    throw bad(
+      'model',
+      `unknown model ${JSON.stringify(id)}`,
+      `use one of ${listModelIds().slice(0, 8).join(', ')}, ... (GET /v1/catalog)`,
+    );
   return loadModel(id);
 }
 
 async function fabricFor(deps: WhatIfDeps, b: { fabric?: string; fabricText?: string }): Promise<Fabric> {
   if (b.fabricText !== undefined) {
     const r = parseFabricText(b.fabricText, 'fabricText');
-    if (!r.ok) throw new InvalidInputError(r.issues.map((i) => ({ ...i, path: `fabricText: ${i.path}` })), 422);
+    if (!r.ok)
+      throw new InvalidInputError(
+        r.issues.map((i) => ({ ...i, path: `fabricText: ${i.path}` })),
+        422,
+      );
     return r.fabric;
   }
   if (b.fabric === undefined || b.fabric === deps.fabric.name) return deps.fabric;
-  if (!listFabricPresets().includes(b.fabric)) throw bad('fabric', `unknown fabric preset ${JSON.stringify(b.fabric)}`, `use one of ${listFabricPresets().join(', ')}`);
+  if (!listFabricPresets().includes(b.fabric))
+    throw bad(
+      'fabric',
+      `unknown fabric preset ${JSON.stringify(b.fabric)}`,
+      `use one of ${listFabricPresets().join(', ')}`,
+    );
   return loadFabric(b.fabric);
 }
 
@@ -164,8 +200,14 @@ function plannerIssues(err: unknown): InvalidInputError {
 
 function simIssues(err: unknown): unknown {
   if (err instanceof GridDataError) return new InvalidInputError(err.issues, 422);
-  if (err instanceof SharedDataMissingError) return bad('(server)', err.message, 'the twin needs the shared grid data beside the repository (SUPERFACTORY_SHARED_DIR)');
-  if (err instanceof ScenarioRefError) return bad('site', `"${err.value}" is not in the fabric`, `use one of ${err.known.join(', ')}`);
+  if (err instanceof SharedDataMissingError)
+    return bad(
+      '(server)',
+      err.message,
+      'the twin needs the shared grid data beside the repository (SUPERFACTORY_SHARED_DIR)',
+    );
+  if (err instanceof ScenarioRefError)
+    return bad('site', `"${err.value}" is not in the fabric`, `use one of ${err.known.join(', ')}`);
   return err;
 }
 
@@ -182,10 +224,17 @@ function hourOfYear(ms: number): number {
   return Math.min(8759, Math.floor((ms - start) / 3_600_000));
 }
 
-function carbonNow(zone: string, hour: number): { carbonGPerKWh: number | null; priceUsdPerMWh: number | null; source: string | null } {
+function carbonNow(
+  zone: string,
+  hour: number,
+): { carbonGPerKWh: number | null; priceUsdPerMWh: number | null; source: string | null } {
   try {
     const s = loadGridSeries(zone);
-    return { carbonGPerKWh: s.carbonGPerKWh[hour % s.carbonGPerKWh.length], priceUsdPerMWh: s.priceUsdPerMWh[hour % s.priceUsdPerMWh.length], source: s.carbonSource };
+    return {
+      carbonGPerKWh: s.carbonGPerKWh[hour % s.carbonGPerKWh.length],
+      priceUsdPerMWh: s.priceUsdPerMWh[hour % s.priceUsdPerMWh.length],
+      source: s.carbonSource,
+    };
   } catch {
     return { carbonGPerKWh: null, priceUsdPerMWh: null, source: null };
   }
@@ -194,7 +243,10 @@ function carbonNow(zone: string, hour: number): { carbonGPerKWh: number | null; 
 function runView(label: string, r: SimResult, fabric: Fabric): RunView {
   const s = r.summary;
   const gpus = Math.max(1, fabric.gpus);
-  const jct = r.jobs.filter((j) => j.jctS !== null).map((j) => j.jctS! / 3600).sort((a, b) => a - b);
+  const jct = r.jobs
+    .filter((j) => j.jctS !== null)
+    .map((j) => j.jctS! / 3600)
+    .sort((a, b) => a - b);
   const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
   return {
     label,
@@ -233,7 +285,6 @@ function runView(label: string, r: SimResult, fabric: Fabric): RunView {
   };
 }
 
-
 /** One what-if on the server's fabric or a preset, computed in this thread. */
 export async function runWhatIf(deps: WhatIfDeps, b: WhatIfBody): Promise<WhatIfResult> {
   return whatIfOn(await fabricFor(deps, b), b);
@@ -256,23 +307,38 @@ async function whatIfOn(fabric: Fabric, b: WhatIfBody): Promise<WhatIfResult> {
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
   const horizonS = lastSubmit + (b.horizonDays ?? 7) * 86_400;
   const start = `${b.start ?? '2022-07-01'}T00:00:00Z`;
-  if (b.start !== undefined && (Number.isNaN(Date.parse(start)) || new Date(start).toISOString().slice(0, 10) !== b.start)) {
+  if (
+    b.start !== undefined &&
+    (Number.isNaN(Date.parse(start)) || new Date(start).toISOString().slice(0, 10) !== b.start)
+  ) {
     throw bad('start', `"${b.start}" is not a calendar date`, 'a 2022 date such as 2022-07-01', 400);
   }
   const scenarioOf = (events: unknown[], name: string) => {
-    const r = parseScenario({ name, start, events, ...(b.failures === false ? { failures: { enabled: false } } : {}) }, 'what-if');
+    const r = parseScenario(
+      { name, start, events, ...(b.failures === false ? { failures: { enabled: false } } : {}) },
+      'what-if',
+    );
     if (!r.scenario) throw new InvalidInputError(r.issues, 422);
     return r.scenario;
   };
   const runs: { label: string; policy: PolicyName; scenario: ReturnType<typeof scenarioOf> }[] = [];
   if (b.mode === 'outage') {
     const site = b.site ?? fabric.sites[0]?.id;
-    if (!site || !fabric.sites.some((s) => s.id === site)) throw bad('site', `no site ${JSON.stringify(site)} in fabric ${fabric.name}`, `use one of ${fabric.sites.map((s) => s.id).join(', ')}`);
+    if (!site || !fabric.sites.some((s) => s.id === site))
+      throw bad(
+        'site',
+        `no site ${JSON.stringify(site)} in fabric ${fabric.name}`,
+        `use one of ${fabric.sites.map((s) => s.id).join(', ')}`,
+      );
     const at = b.atHours ?? 24;
     const hours = b.downHours ?? 6;
     const policy = b.policy ?? 'priority';
     runs.push({ label: 'baseline', policy, scenario: scenarioOf([], 'baseline') });
-    runs.push({ label: `${site} down ${hours} h`, policy, scenario: scenarioOf([{ site, down: { from: `${at}h`, to: `${at + hours}h` } }], `${site}-down-${hours}h`) });
+    runs.push({
+      label: `${site} down ${hours} h`,
+      policy,
+      scenario: scenarioOf([{ site, down: { from: `${at}h`, to: `${at + hours}h` } }], `${site}-down-${hours}h`),
+    });
   } else {
     const policies = b.policies ?? ['priority', 'carbon-aware'];
     for (const p of policies) runs.push({ label: p, policy: p, scenario: scenarioOf([], 'baseline') });
@@ -282,13 +348,26 @@ async function whatIfOn(fabric: Fabric, b: WhatIfBody): Promise<WhatIfResult> {
     await yieldToLoop(); // let the scheduler loop and SSE streams breathe between runs
     let res: SimResult;
     try {
-      res = simulate({ fabric, jobs, policy: createPolicy(r.policy), scenario: r.scenario, seed: w.seed ?? 1, horizonS });
+      res = simulate({
+        fabric,
+        jobs,
+        policy: createPolicy(r.policy),
+        scenario: r.scenario,
+        seed: w.seed ?? 1,
+        horizonS,
+      });
     } catch (err) {
       throw simIssues(err);
     }
     out.push(runView(r.label, res, fabric));
   }
-  return { mode: b.mode, fabric: fabric.name, jobs: jobs.length, runs: out, wallMs: Math.round(performance.now() - t0) };
+  return {
+    mode: b.mode,
+    fabric: fabric.name,
+    jobs: jobs.length,
+    runs: out,
+    wallMs: Math.round(performance.now() - t0),
+  };
 }
 
 // ---- what-if off the event loop ----
@@ -307,7 +386,8 @@ const { workerData, parentPort } = require('node:worker_threads');
 `;
 const WHATIF_TIMEOUT_MS = 300_000;
 
-type WorkerReply = { ok: WhatIfResult } | { issues: InputIssue[]; status: 400 | 422 } | { error: string } | { fatal: string };
+type WorkerReply =
+  { ok: WhatIfResult } | { issues: InputIssue[]; status: 400 | 422 } | { error: string } | { fatal: string };
 
 if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
   const { fabric, body } = workerData as { fabric: Fabric; body: WhatIfBody };
@@ -335,7 +415,10 @@ function inWorker(fabric: Fabric, body: WhatIfBody): Promise<WhatIfResult | null
   }
   return new Promise((resolve, reject) => {
     let settled = false;
-    const w = new Worker(WORKER_BOOT, { eval: true, workerData: { kind: WORKER_KIND, url: import.meta.url, tsx, fabric, body } });
+    const w = new Worker(WORKER_BOOT, {
+      eval: true,
+      workerData: { kind: WORKER_KIND, url: import.meta.url, tsx, fabric, body },
+    });
     const done = (f: () => void) => {
       if (settled) return;
       settled = true;
@@ -344,7 +427,12 @@ function inWorker(fabric: Fabric, body: WhatIfBody): Promise<WhatIfResult | null
       f();
     };
     const timer = setTimeout(
-      () => done(() => reject(new DomainError('whatif_timeout', 503, `the simulation ran longer than ${WHATIF_TIMEOUT_MS / 1000} s`))),
+      () =>
+        done(() =>
+          reject(
+            new DomainError('whatif_timeout', 503, `the simulation ran longer than ${WHATIF_TIMEOUT_MS / 1000} s`),
+          ),
+        ),
       WHATIF_TIMEOUT_MS,
     );
     w.on('message', (m: WorkerReply) =>
@@ -372,11 +460,22 @@ async function runWhatIfIsolated(deps: WhatIfDeps, b: WhatIfBody): Promise<WhatI
 }
 
 /** The planner's WAN sweep, cell by cell with a yield between cells (a full fairwater cell takes ~0.4 s). */
-export async function sweepCooperative(model: ModelSpec, fabric: Fabric, body: { gpus?: number; sites?: string[]; wanGbpsList: number[]; wanLatencyMsList: number[] }): Promise<SweepView> {
+export async function sweepCooperative(
+  model: ModelSpec,
+  fabric: Fabric,
+  body: { gpus?: number; sites?: string[]; wanGbpsList: number[]; wanLatencyMsList: number[] },
+): Promise<SweepView> {
   const t0 = performance.now();
-  if (fabric.sites.length < 2) throw bad('fabric', `fabric ${fabric.name} has one site: a WAN sweep needs two or more`, 'pick a multi-site fabric such as fairwater');
+  if (fabric.sites.length < 2)
+    throw bad(
+      'fabric',
+      `fabric ${fabric.name} has one site: a WAN sweep needs two or more`,
+      'pick a multi-site fabric such as fairwater',
+    );
   const siteIds = body.sites ?? fabric.sites.slice(0, 2).map((s) => s.id);
-  for (const id of siteIds) if (!fabric.sites.some((s) => s.id === id)) throw bad('sites', `no site ${id} in fabric ${fabric.name}`, `use ${fabric.sites.map((s) => s.id).join(', ')}`);
+  for (const id of siteIds)
+    if (!fabric.sites.some((s) => s.id === id))
+      throw bad('sites', `no site ${id} in fabric ${fabric.name}`, `use ${fabric.sites.map((s) => s.id).join(', ')}`);
   const cross: Strategy[] = ['hierarchical-dp', 'pipeline-across-sites', 'diloco'];
   const best = (req: PlanRequest): { plan: RankedPlan | undefined; n: number } => {
     const r = planOnFabric(model, fabric, { ...req, top: 1, strategies: cross });
@@ -386,7 +485,12 @@ export async function sweepCooperative(model: ModelSpec, fabric: Fabric, body: {
   let evaluated = 0;
   const probe = best({ ...base, wanCapacityGbps: body.wanGbpsList[0], wanLatencyMs: body.wanLatencyMsList[0] });
   evaluated += probe.n;
-  if (!probe.plan) throw bad('model', `no cross-site plan of ${model.name} fits on ${siteIds.join(' + ')}`, 'give more GPUs or a smaller model');
+  if (!probe.plan)
+    throw bad(
+      'model',
+      `no cross-site plan of ${model.name} fits on ${siteIds.join(' + ')}`,
+      'give more GPUs or a smaller model',
+    );
   const gpus = probe.plan.gpus;
   await yieldToLoop();
   const single = planOnFabric(model, mergedSingleSite(fabric, siteIds), { gpus, top: 1, strategies: ['single-site'] });
@@ -399,12 +503,21 @@ export async function sweepCooperative(model: ModelSpec, fabric: Fabric, body: {
       const r = best({ ...base, gpus, wanCapacityGbps: gbps, wanLatencyMs: latency });
       evaluated += r.n;
       const eff = r.plan?.effectiveTokensPerSecond ?? 0;
-      cells.push({ wanGbps: gbps, wanLatencyMs: latency, effectiveTokensPerSecond: eff, strategy: r.plan?.strategy ?? 'none', fractionOfSingleSite: reference > 0 ? eff / reference : 0 });
+      cells.push({
+        wanGbps: gbps,
+        wanLatencyMs: latency,
+        effectiveTokensPerSecond: eff,
+        strategy: r.plan?.strategy ?? 'none',
+        fractionOfSingleSite: reference > 0 ? eff / reference : 0,
+      });
     }
   }
   const sortedGbps = [...body.wanGbpsList].sort((a, b) => a - b);
   const thresholds = body.wanLatencyMsList.map((latency) => {
-    const at = (target: number) => sortedGbps.find((g) => (cells.find((c) => c.wanGbps === g && c.wanLatencyMs === latency)?.fractionOfSingleSite ?? 0) >= target) ?? null;
+    const at = (target: number) =>
+      sortedGbps.find(
+        (g) => (cells.find((c) => c.wanGbps === g && c.wanLatencyMs === latency)?.fractionOfSingleSite ?? 0) >= target,
+      ) ?? null;
     return { wanLatencyMs: latency, gbpsFor90: at(0.9), gbpsFor95: at(0.95) };
   });
   return {
@@ -429,7 +542,8 @@ export async function telemetry(deps: WhatIfDeps): Promise<Record<string, unknow
   const active = await store.listJobs({ states: [...ACTIVE_STATES], limit: 100_000, order: 'oldest' });
   const used = new Map<string, number>();
   const wan = new Map<string, { gbps: number; jobs: number }>();
-  const linkOf = (a: string, b: string) => fabric.wanLinks.find((l) => (l.a === a && l.b === b) || (l.a === b && l.b === a));
+  const linkOf = (a: string, b: string) =>
+    fabric.wanLinks.find((l) => (l.a === a && l.b === b) || (l.a === b && l.b === a));
   for (const j of active.jobs) {
     const sites = [...new Set((j.placement ?? []).map((p) => p.site))];
     for (const part of j.placement ?? []) used.set(part.site, (used.get(part.site) ?? 0) + part.gpus);
@@ -453,7 +567,8 @@ export async function telemetry(deps: WhatIfDeps): Promise<Record<string, unknow
     sites: fabric.sites.map((s) => {
       const u = Math.min(s.gpus, used.get(s.id) ?? 0);
       const perGpuW = sitePerGpuW(s);
-      const drawMW = (u * perGpuW * DEFAULT_BUSY_POWER_FRACTION + (s.gpus - u) * perGpuW * DEFAULT_IDLE_POWER_FRACTION) / 1e6;
+      const drawMW =
+        (u * perGpuW * DEFAULT_BUSY_POWER_FRACTION + (s.gpus - u) * perGpuW * DEFAULT_IDLE_POWER_FRACTION) / 1e6;
       const c = carbonNow(s.gridZone, hour);
       return {
         id: s.id,
@@ -470,12 +585,23 @@ export async function telemetry(deps: WhatIfDeps): Promise<Record<string, unknow
     }),
     wanLinks: fabric.wanLinks.map((l) => {
       const u = wan.get(l.id) ?? { gbps: 0, jobs: 0 };
-      return { id: l.id, a: l.a, b: l.b, capacityGbps: l.capacityGbps, latencyMs: l.latencyMs, usedGbps: Math.round(u.gbps * 10) / 10, utilization: l.capacityGbps > 0 ? Math.min(1, u.gbps / l.capacityGbps) : 0, jobs: u.jobs };
+      return {
+        id: l.id,
+        a: l.a,
+        b: l.b,
+        capacityGbps: l.capacityGbps,
+        latencyMs: l.latencyMs,
+        usedGbps: Math.round(u.gbps * 10) / 10,
+        utilization: l.capacityGbps > 0 ? Math.min(1, u.gbps / l.capacityGbps) : 0,
+        jobs: u.jobs,
+      };
     }),
   };
 }
 
-const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { summary, tags: ['dashboard'], ...extra } });
+const doc = (summary: string, extra: Record<string, unknown> = {}) => ({
+  schema: { summary, tags: ['dashboard'], ...extra },
+});
 const jsonBody = (schema: z.ZodType) => ({ body: z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) });
 
 export function registerWhatIfRoutes(app: FastifyInstance, deps: WhatIfDeps): void {
@@ -515,60 +641,89 @@ export function registerWhatIfRoutes(app: FastifyInstance, deps: WhatIfDeps): vo
         return { id, name: id };
       }
     });
-    return { models, fabrics: listFabricPresets(), serverFabric: deps.fabric.name, policies: POLICY_NAMES, strategies: STRATEGIES };
+    return {
+      models,
+      fabrics: listFabricPresets(),
+      serverFabric: deps.fabric.name,
+      policies: POLICY_NAMES,
+      strategies: STRATEGIES,
+    };
   });
 
-  app.get('/v1/explore/fabrics/:id', doc('The YAML source of a fabric preset (for editing in the plan explorer)'), async (req, reply) => {
-    principalOf(req);
-    const id = parse(z.object({ id: FABRIC_ID }), req.params).id;
-    if (!listFabricPresets().includes(id)) throw bad('id', `unknown fabric preset ${JSON.stringify(id)}`, `use one of ${listFabricPresets().join(', ')}`);
-    reply.type('text/yaml; charset=utf-8');
-    return readFileSync(dataPath('fabrics', `${id}.yaml`), 'utf8');
-  });
+  app.get(
+    '/v1/explore/fabrics/:id',
+    doc('The YAML source of a fabric preset (for editing in the plan explorer)'),
+    async (req, reply) => {
+      principalOf(req);
+      const id = parse(z.object({ id: FABRIC_ID }), req.params).id;
+      if (!listFabricPresets().includes(id))
+        throw bad('id', `unknown fabric preset ${JSON.stringify(id)}`, `use one of ${listFabricPresets().join(', ')}`);
+      reply.type('text/yaml; charset=utf-8');
+      return readFileSync(dataPath('fabrics', `${id}.yaml`), 'utf8');
+    },
+  );
 
   app.get('/v1/telemetry', doc('Live per-site power and grid carbon intensity, per-link WAN use'), async (req) => {
     principalOf(req);
     return telemetry(deps);
   });
 
-  app.post('/v1/explore/plans', doc('Plan explorer: ranked plans with step-time breakdowns on any preset or edited fabric', jsonBody(ExplorePlansSchema)), async (req) => {
-    principalOf(req);
-    const b: ExplorePlansBody = parse(ExplorePlansSchema, req.body ?? {});
-    return once(plans, JSON.stringify(b), async () => {
-      const model = modelFor(b.model);
-      const fabric = await fabricFor(deps, b);
-      const { model: _m, fabric: _f, fabricText: _t, ...request } = b;
-      try {
-        const r = planOnFabric(model, fabric, { ...request, top: b.top ?? 5 }, () => performance.now());
-        return { ...r, fabricSites: fabric.sites.map((s) => ({ id: s.id, name: s.name, gpus: s.gpus })) };
-      } catch (err) {
-        throw plannerIssues(err);
-      }
-    });
-  });
+  app.post(
+    '/v1/explore/plans',
+    doc(
+      'Plan explorer: ranked plans with step-time breakdowns on any preset or edited fabric',
+      jsonBody(ExplorePlansSchema),
+    ),
+    async (req) => {
+      principalOf(req);
+      const b: ExplorePlansBody = parse(ExplorePlansSchema, req.body ?? {});
+      return once(plans, JSON.stringify(b), async () => {
+        const model = modelFor(b.model);
+        const fabric = await fabricFor(deps, b);
+        const { model: _m, fabric: _f, fabricText: _t, ...request } = b;
+        try {
+          const r = planOnFabric(model, fabric, { ...request, top: b.top ?? 5 }, () => performance.now());
+          return { ...r, fabricSites: fabric.sites.map((s) => ({ id: s.id, name: s.name, gpus: s.gpus })) };
+        } catch (err) {
+          throw plannerIssues(err);
+        }
+      });
+    },
+  );
 
-  app.post('/v1/explore/sweep', doc('WAN sweep: best cross-site throughput over a grid of WAN capacity and latency', jsonBody(ExploreSweepSchema)), async (req) => {
-    principalOf(req);
-    const b = parse(ExploreSweepSchema, req.body ?? {});
-    return once(sweeps, JSON.stringify(b), async () => {
-      const model = modelFor(b.model);
-      const fabric = await fabricFor(deps, b);
-      try {
-        return await sweepCooperative(model, fabric, {
-          ...(b.gpus ? { gpus: b.gpus } : {}),
-          ...(b.sites ? { sites: b.sites } : {}),
-          wanGbpsList: b.wanGbpsList ?? [400, 1600, 6400, 25_600, 100_000],
-          wanLatencyMsList: b.wanLatencyMsList ?? [2, 7, 20, 50],
-        });
-      } catch (err) {
-        throw plannerIssues(err);
-      }
-    });
-  });
+  app.post(
+    '/v1/explore/sweep',
+    doc('WAN sweep: best cross-site throughput over a grid of WAN capacity and latency', jsonBody(ExploreSweepSchema)),
+    async (req) => {
+      principalOf(req);
+      const b = parse(ExploreSweepSchema, req.body ?? {});
+      return once(sweeps, JSON.stringify(b), async () => {
+        const model = modelFor(b.model);
+        const fabric = await fabricFor(deps, b);
+        try {
+          return await sweepCooperative(model, fabric, {
+            ...(b.gpus ? { gpus: b.gpus } : {}),
+            ...(b.sites ? { sites: b.sites } : {}),
+            wanGbpsList: b.wanGbpsList ?? [400, 1600, 6400, 25_600, 100_000],
+            wanLatencyMsList: b.wanLatencyMsList ?? [2, 7, 20, 50],
+          });
+        } catch (err) {
+          throw plannerIssues(err);
+        }
+      });
+    },
+  );
 
-  app.post('/v1/whatif', doc('Run the digital twin: a site down for N hours against a baseline, or two policies on one trace', jsonBody(WhatIfSchema)), async (req) => {
-    principalOf(req);
-    const b = parse(WhatIfSchema, req.body ?? {});
-    return once(whatifs, JSON.stringify(b), () => runWhatIfIsolated(deps, b));
-  });
+  app.post(
+    '/v1/whatif',
+    doc(
+      'Run the digital twin: a site down for N hours against a baseline, or two policies on one trace',
+      jsonBody(WhatIfSchema),
+    ),
+    async (req) => {
+      principalOf(req);
+      const b = parse(WhatIfSchema, req.body ?? {});
+      return once(whatifs, JSON.stringify(b), () => runWhatIfIsolated(deps, b));
+    },
+  );
 }

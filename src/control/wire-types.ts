@@ -7,7 +7,14 @@ export interface RunView {
   policy: string;
   scenario: string;
   summary: Record<string, number>;
-  series: { tHours: number[]; utilization: number[]; sites: { id: string; utilization: number[]; carbonGPerKWh: number[] }[]; carbonTPerH: number[]; powerMW: number[]; queued: number[] };
+  series: {
+    tHours: number[];
+    utilization: number[];
+    sites: { id: string; utilization: number[]; carbonGPerKWh: number[] }[];
+    carbonTPerH: number[];
+    powerMW: number[];
+    queued: number[];
+  };
   /** JCT quantiles (hours) at q = 0, 0.005, ..., 1 (201 points): the CDF, compact. */
   jctQuantilesHours: number[];
 }
@@ -31,7 +38,13 @@ export interface SweepView {
   singleSiteTokensPerSecond: number;
   wanGbpsList: number[];
   wanLatencyMsList: number[];
-  cells: { wanGbps: number; wanLatencyMs: number; effectiveTokensPerSecond: number; strategy: string; fractionOfSingleSite: number }[];
+  cells: {
+    wanGbps: number;
+    wanLatencyMs: number;
+    effectiveTokensPerSecond: number;
+    strategy: string;
+    fractionOfSingleSite: number;
+  }[];
   /** Per latency: the smallest capacity of the grid that keeps 90% / 95% of single-site throughput. */
   thresholds: { wanLatencyMs: number; gbpsFor90: number | null; gbpsFor95: number | null }[];
   plansEvaluated: number;

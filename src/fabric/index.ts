@@ -23,7 +23,14 @@ export {
   type Catalog,
   type ParseFabricResult,
 } from './load.js';
-export { formatFabricSummary, renderTable, summarizeFabric, type FabricSummary, type SiteSummary, type WanLinkSummary } from './summary.js';
+export {
+  formatFabricSummary,
+  renderTable,
+  summarizeFabric,
+  type FabricSummary,
+  type SiteSummary,
+  type WanLinkSummary,
+} from './summary.js';
 export { fiberPropagationMs, greatCircleKm } from './geo.js';
 export {
   DEFAULT_CHECKPOINT_GBPS_PER_GPU,

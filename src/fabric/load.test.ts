@@ -7,17 +7,34 @@ import { FabricInputError, listFabricPresets, loadCatalog, loadFabric, parseFabr
 import type { InputIssue } from './types.js';
 
 /** Two sites, Atlanta and Mount Pleasant, one NVL72 pod each, one WAN link (the issue's example). */
-function twoSites(): Record<string, unknown> & { sites: Record<string, unknown>[]; wanLinks: Record<string, unknown>[] } {
+function twoSites(): Record<string, unknown> & {
+  sites: Record<string, unknown>[];
+  wanLinks: Record<string, unknown>[];
+} {
   return structuredClone({
     name: 'two-sites',
     sites: [
       {
-        id: 'atl', name: 'Atlanta', lat: 33.45, lon: -84.45, jurisdiction: 'US-GA', powerMW: 300, pue: 1.12,
-        gridZone: 'SOCO', pods: [{ system: 'gb200-nvl72', racks: 100 }],
+        id: 'atl',
+        name: 'Atlanta',
+        lat: 33.45,
+        lon: -84.45,
+        jurisdiction: 'US-GA',
+        powerMW: 300,
+        pue: 1.12,
+        gridZone: 'SOCO',
+        pods: [{ system: 'gb200-nvl72', racks: 100 }],
       },
       {
-        id: 'wi', name: 'Mount Pleasant', lat: 42.71, lon: -87.92, jurisdiction: 'US-WI', powerMW: 300, pue: 1.12,
-        gridZone: 'MISO', pods: [{ system: 'gb200-nvl72', racks: 100 }],
+        id: 'wi',
+        name: 'Mount Pleasant',
+        lat: 42.71,
+        lon: -87.92,
+        jurisdiction: 'US-WI',
+        powerMW: 300,
+        pue: 1.12,
+        gridZone: 'MISO',
+        pods: [{ system: 'gb200-nvl72', racks: 100 }],
       },
     ],
     wanLinks: [{ a: 'atl', b: 'wi', routeKm: 1400, capacityGbps: 400000 }],
@@ -96,7 +113,16 @@ describe('parseFabric', () => {
     (input.sites[1].pods as Record<string, unknown>[])[0].system = 'gb400-nvl144';
     const issue = issueAt(issuesOf(input), 'sites[1].pods[0].system');
     expect(issue.message).toContain('unknown system "gb400-nvl144"');
-    for (const id of ['dgx-a100-80gb', 'hgx-h100', 'dgx-h100', 'hgx-h200', 'hgx-b200', 'gb200-nvl72', 'gb300-nvl72', 'mi300x-8']) {
+    for (const id of [
+      'dgx-a100-80gb',
+      'hgx-h100',
+      'dgx-h100',
+      'hgx-h200',
+      'hgx-b200',
+      'gb200-nvl72',
+      'gb300-nvl72',
+      'mi300x-8',
+    ]) {
       expect(issue.hint).toContain(id);
     }
   });
@@ -172,13 +198,17 @@ describe('parseFabric', () => {
 
   it('rejects an oversubscription list that does not match the topology', () => {
     const input = twoSites();
-    input.sites[0].pods = [{ system: 'gb200-nvl72', racks: 10, network: { topology: 'fat-tree-2', oversubscription: [1, 7] } }];
+    input.sites[0].pods = [
+      { system: 'gb200-nvl72', racks: 10, network: { topology: 'fat-tree-2', oversubscription: [1, 7] } },
+    ];
     expect(issueAt(issuesOf(input), 'sites[0].pods[0].network.oversubscription').hint).toMatch(/one ratio/);
   });
 
   it('needs fullBisectionGpus when a tier is oversubscribed', () => {
     const input = twoSites();
-    input.sites[0].pods = [{ system: 'hgx-h100', nodes: 768, network: { topology: 'fat-tree-3', oversubscription: [1, 7] } }];
+    input.sites[0].pods = [
+      { system: 'hgx-h100', nodes: 768, network: { topology: 'fat-tree-3', oversubscription: [1, 7] } },
+    ];
     expect(issueAt(issuesOf(input), 'sites[0].pods[0].network.fullBisectionGpus').hint).toMatch(/fullBisectionGpus/);
   });
 
@@ -196,18 +226,23 @@ describe('presets', () => {
     expect(listFabricPresets()).toEqual(['dgx-a100-80gb', 'dgx-h100-ib', 'fairwater', 'gb200-nvl72', 'hgx-h100-roce']);
   });
 
-  it.each(['fairwater', 'dgx-a100-80gb', 'hgx-h100-roce', 'dgx-h100-ib', 'gb200-nvl72'])('loads and validates the %s preset', async (id) => {
-    const f = await loadFabric(id);
-    expect(f.name).toBe(id);
-    expect(f.gpus).toBeGreaterThan(0);
-    expect(f.gpus).toBe(f.sites.reduce((n, s) => n + s.gpus, 0));
-  });
+  it.each(['fairwater', 'dgx-a100-80gb', 'hgx-h100-roce', 'dgx-h100-ib', 'gb200-nvl72'])(
+    'loads and validates the %s preset',
+    async (id) => {
+      const f = await loadFabric(id);
+      expect(f.name).toBe(id);
+      expect(f.gpus).toBeGreaterThan(0);
+      expect(f.gpus).toBe(f.sites.reduce((n, s) => n + s.gpus, 0));
+    },
+  );
 
   it('sizes fairwater at about 100,000 GB200 GPUs over two sites joined by a 1,390 km WAN', async () => {
     const f = await loadFabric('fairwater');
     expect(f.gpus).toBe(100_800);
     expect(f.sites.map((s) => s.id)).toEqual(['atl', 'wi']);
-    expect(f.sites.every((s) => s.pods.every((p) => p.system.id === 'gb200-nvl72' && p.network.nicGbpsPerGpu === 800))).toBe(true);
+    expect(
+      f.sites.every((s) => s.pods.every((p) => p.system.id === 'gb200-nvl72' && p.network.nicGbpsPerGpu === 800)),
+    ).toBe(true);
     expect(f.wanLinks).toHaveLength(1);
     expect(f.wanLinks[0].latencyMs).toBeCloseTo(1390 * 0.0049 + 0.1, 9);
   });
@@ -216,7 +251,12 @@ describe('presets', () => {
     const f = await loadFabric('hgx-h100-roce');
     expect(f.gpus).toBe(24_576);
     const net = f.sites[0].pods[0].network;
-    expect(net).toMatchObject({ topology: 'fat-tree-3', oversubscription: [1, 7], fullBisectionGpus: 3072, transport: 'roce' });
+    expect(net).toMatchObject({
+      topology: 'fat-tree-3',
+      oversubscription: [1, 7],
+      fullBisectionGpus: 3072,
+      transport: 'roce',
+    });
   });
 
   it('throws FabricInputError listing the presets for an unknown id', async () => {
@@ -251,8 +291,26 @@ describe('presets', () => {
 describe('loadCatalog', () => {
   it('holds the required GPUs and systems', () => {
     const c = loadCatalog();
-    expect([...c.gpus.keys()].sort()).toEqual(['a100-sxm4-80gb', 'b200', 'gb200', 'gb300', 'h100-sxm5-80gb', 'h200', 'mi300x']);
-    for (const id of ['dgx-a100-80gb', 'hgx-a100', 'hgx-h100', 'dgx-h100', 'hgx-h200', 'hgx-b200', 'gb200-nvl72', 'gb300-nvl72', 'mi300x-8']) {
+    expect([...c.gpus.keys()].sort()).toEqual([
+      'a100-sxm4-80gb',
+      'b200',
+      'gb200',
+      'gb300',
+      'h100-sxm5-80gb',
+      'h200',
+      'mi300x',
+    ]);
+    for (const id of [
+      'dgx-a100-80gb',
+      'hgx-a100',
+      'hgx-h100',
+      'dgx-h100',
+      'hgx-h200',
+      'hgx-b200',
+      'gb200-nvl72',
+      'gb300-nvl72',
+      'mi300x-8',
+    ]) {
       expect(c.systems.has(id)).toBe(true);
     }
   });
@@ -268,7 +326,11 @@ describe('loadCatalog', () => {
     expect(g.get('a100-sxm4-80gb')?.fp8DenseTflops).toBeNull();
     expect(g.get('mi300x')).toMatchObject({ bf16DenseTflops: 1307.4, fp8DenseTflops: 2614.9, hbmTBps: 5.3, tdpW: 750 });
     const s = loadCatalog().systems;
-    expect(s.get('gb200-nvl72')).toMatchObject({ gpusPerRack: 72, scaleUpDomainGpus: 72, scaleUpGBpsPerDirection: 900 });
+    expect(s.get('gb200-nvl72')).toMatchObject({
+      gpusPerRack: 72,
+      scaleUpDomainGpus: 72,
+      scaleUpGBpsPerDirection: 900,
+    });
     expect(s.get('mi300x-8')?.scaleUpGBpsPerDirection).toBe(7 * 64);
   });
 });

@@ -101,11 +101,14 @@ export function loadCatalog(): Catalog {
     if (s.gpusPerRack !== undefined) {
       spec.gpusPerRack = s.gpusPerRack.value;
       if (spec.gpusPerRack % spec.gpusPerNode !== 0) {
-        throw new Error(`catalog bug: system ${s.id} has ${spec.gpusPerRack} GPUs per rack, not a multiple of ${spec.gpusPerNode} per node`);
+        throw new Error(
+          `catalog bug: system ${s.id} has ${spec.gpusPerRack} GPUs per rack, not a multiple of ${spec.gpusPerNode} per node`,
+        );
       }
     }
     for (const key of [s.id, ...(s.aliases ?? [])]) {
-      if (systems.has(key)) throw new Error(`catalog bug: duplicate system id or alias ${key} in data/catalog/systems.json`);
+      if (systems.has(key))
+        throw new Error(`catalog bug: duplicate system id or alias ${key} in data/catalog/systems.json`);
       systems.set(key, spec);
     }
   }
@@ -196,7 +199,8 @@ function zodIssuesToInputIssues(zodIssues: readonly ZodIssueLike[]): InputIssue[
           const n = Number(bound);
           return {
             path,
-            message: zi.code === 'too_small' ? `needs at least ${n} item${n === 1 ? '' : 's'}` : `has more than ${n} items`,
+            message:
+              zi.code === 'too_small' ? `needs at least ${n} item${n === 1 ? '' : 's'}` : `has more than ${n} items`,
             hint: fieldHint ?? `give ${zi.code === 'too_small' ? 'at least' : 'at most'} ${n}`,
           };
         }
@@ -235,10 +239,19 @@ const fmt = (x: number, digits = 3): string => String(Number(x.toFixed(digits)))
 export function parseFabric(input: unknown, sourceName?: string): ParseFabricResult {
   // paths are relative to the document; a document that is not a mapping at all is named as the file's problem
   if (input === null || input === undefined || typeof input !== 'object' || Array.isArray(input)) {
-    const what = input === null || input === undefined ? 'is empty' : `holds ${Array.isArray(input) ? 'a list' : `a ${typeof input}`}, not a fabric`;
+    const what =
+      input === null || input === undefined
+        ? 'is empty'
+        : `holds ${Array.isArray(input) ? 'a list' : `a ${typeof input}`}, not a fabric`;
     return {
       ok: false,
-      issues: [{ path: '(file)', message: `${sourceName !== undefined ? basename(sourceName) : 'the fabric'} ${what}`, hint: 'write a YAML/JSON mapping with name, sites and wanLinks (format: data/fabrics/README.md)' }],
+      issues: [
+        {
+          path: '(file)',
+          message: `${sourceName !== undefined ? basename(sourceName) : 'the fabric'} ${what}`,
+          hint: 'write a YAML/JSON mapping with name, sites and wanLinks (format: data/fabrics/README.md)',
+        },
+      ],
     };
   }
   const shape = FabricInputSchema.safeParse(input, { reportInput: true });
@@ -381,7 +394,15 @@ function resolveFabric(input: FabricInput, catalog: Catalog): ParseFabricResult 
       latencyMs = propagationMs + equipmentLatencyMs;
     }
 
-    wanLinks.push({ id, a: li.a, b: li.b, routeKm: li.routeKm, capacityGbps: li.capacityGbps, latencyMs, equipmentLatencyMs });
+    wanLinks.push({
+      id,
+      a: li.a,
+      b: li.b,
+      routeKm: li.routeKm,
+      capacityGbps: li.capacityGbps,
+      latencyMs,
+      equipmentLatencyMs,
+    });
   });
 
   if (issues.length > 0) return { ok: false, issues };
@@ -397,7 +418,13 @@ function resolveFabric(input: FabricInput, catalog: Catalog): ParseFabricResult 
   };
 }
 
-function resolvePod(pi: PodInput, pp: string, defaultId: string, catalog: Catalog, issues: InputIssue[]): Pod | undefined {
+function resolvePod(
+  pi: PodInput,
+  pp: string,
+  defaultId: string,
+  catalog: Catalog,
+  issues: InputIssue[],
+): Pod | undefined {
   const system = catalog.systems.get(pi.system);
   if (system === undefined) {
     issues.push({
@@ -415,7 +442,9 @@ function resolvePod(pi: PodInput, pp: string, defaultId: string, catalog: Catalo
     issues.push({
       path: pp,
       message: 'give either racks or nodes, not both',
-      hint: rackScale ? `keep racks (${system.id} is sized in racks of ${system.gpusPerRack} GPUs)` : `keep nodes (${system.id} is sized in nodes of ${system.gpusPerNode} GPUs)`,
+      hint: rackScale
+        ? `keep racks (${system.id} is sized in racks of ${system.gpusPerRack} GPUs)`
+        : `keep nodes (${system.id} is sized in nodes of ${system.gpusPerNode} GPUs)`,
     });
     return undefined;
   }
@@ -424,9 +453,10 @@ function resolvePod(pi: PodInput, pp: string, defaultId: string, catalog: Catalo
     if (pi.racks === undefined) {
       issues.push({
         path: pi.nodes !== undefined ? `${pp}.nodes` : `${pp}.racks`,
-        message: pi.nodes !== undefined
-          ? `${system.id} is a rack-scale system: size it in racks, not nodes`
-          : `missing required field "racks" for rack-scale system ${system.id}`,
+        message:
+          pi.nodes !== undefined
+            ? `${system.id} is a rack-scale system: size it in racks, not nodes`
+            : `missing required field "racks" for rack-scale system ${system.id}`,
         hint: `use racks: N (each rack holds ${perRack} GPUs${pi.nodes !== undefined ? `; ${pi.nodes} nodes of ${system.gpusPerNode} GPUs = ${fmt((pi.nodes * system.gpusPerNode) / perRack, 2)} racks` : ''})`,
       });
       return undefined;
@@ -437,9 +467,10 @@ function resolvePod(pi: PodInput, pp: string, defaultId: string, catalog: Catalo
     if (pi.nodes === undefined) {
       issues.push({
         path: pi.racks !== undefined ? `${pp}.racks` : `${pp}.nodes`,
-        message: pi.racks !== undefined
-          ? `${system.id} is not a rack-scale system: size it in nodes, not racks`
-          : `missing required field "nodes" for system ${system.id}`,
+        message:
+          pi.racks !== undefined
+            ? `${system.id} is not a rack-scale system: size it in nodes, not racks`
+            : `missing required field "nodes" for system ${system.id}`,
         hint: `use nodes: N (each node holds ${system.gpusPerNode} GPUs)`,
       });
       return undefined;
@@ -458,7 +489,13 @@ function aliasList(catalog: Catalog): string {
   return pairs.length > 0 ? pairs.join(', ') : 'none';
 }
 
-function resolveNetwork(ni: NetworkInput, system: SystemSpec, podGpus: number, np: string, issues: InputIssue[]): ScaleOutNetwork | undefined {
+function resolveNetwork(
+  ni: NetworkInput,
+  system: SystemSpec,
+  podGpus: number,
+  np: string,
+  issues: InputIssue[],
+): ScaleOutNetwork | undefined {
   const topology = ni.topology ?? 'fat-tree-2';
   const tiers = TOPOLOGY_TIERS[topology];
   const oversubscription = ni.oversubscription ?? new Array<number>(tiers - 1).fill(1);
@@ -468,7 +505,10 @@ function resolveNetwork(ni: NetworkInput, system: SystemSpec, podGpus: number, n
     issues.push({
       path: `${np}.oversubscription`,
       message: `${topology} has ${tiers - 1} tier${tiers - 1 === 1 ? '' : 's'} above the leaf, but oversubscription lists ${oversubscription.length} ratio${oversubscription.length === 1 ? '' : 's'}`,
-      hint: topology === 'fat-tree-2' ? 'use one ratio, e.g. [1]' : 'use two ratios, leaf->spine then spine->core, e.g. [1, 7]',
+      hint:
+        topology === 'fat-tree-2'
+          ? 'use one ratio, e.g. [1]'
+          : 'use two ratios, leaf->spine then spine->core, e.g. [1, 7]',
     });
   }
   const fullBisection = oversubscription.every((r) => r === 1);
@@ -528,7 +568,13 @@ export function parseFabricText(text: string, sourceName = '(input)'): ParseFabr
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return {
       ok: false,
-      issues: [{ path: '(file)', message: `${basename(sourceName)} is not valid ${/\.json$/i.test(sourceName) ? 'JSON' : 'YAML'}: ${msg}`, hint: 'fix the syntax at the position given' }],
+      issues: [
+        {
+          path: '(file)',
+          message: `${basename(sourceName)} is not valid ${/\.json$/i.test(sourceName) ? 'JSON' : 'YAML'}: ${msg}`,
+          hint: 'fix the syntax at the position given',
+        },
+      ],
     };
   }
   return parseFabric(doc, sourceName);

@@ -9,11 +9,29 @@ function tiny(): Fabric {
     sites: [
       // 2 racks of GB200 NVL72 = 144 GPUs; 144 x 2,500 TFLOP/s = 360 PFLOP/s;
       // IT 144 x 1,833.3 W = 0.26400 MW; facility x 1.25 = 0.33000 MW.
-      { id: 'a', name: 'A', lat: 0, lon: 0, jurisdiction: 'US-TX', powerMW: 1, pue: 1.25, gridZone: 'ERCO',
-        pods: [{ system: 'gb200-nvl72', racks: 2 }] },
+      {
+        id: 'a',
+        name: 'A',
+        lat: 0,
+        lon: 0,
+        jurisdiction: 'US-TX',
+        powerMW: 1,
+        pue: 1.25,
+        gridZone: 'ERCO',
+        pods: [{ system: 'gb200-nvl72', racks: 2 }],
+      },
       // 3 DGX H100 = 24 GPUs; 24 x 989.4 = 23.7456 PFLOP/s; IT 24 x 1,275 W = 0.0306 MW; x 1.5 = 0.0459 MW.
-      { id: 'b', name: 'B', lat: 0, lon: 1, jurisdiction: 'IE', powerMW: 0.5, pue: 1.5, gridZone: 'IE',
-        pods: [{ system: 'dgx-h100', nodes: 3 }] },
+      {
+        id: 'b',
+        name: 'B',
+        lat: 0,
+        lon: 1,
+        jurisdiction: 'IE',
+        powerMW: 0.5,
+        pue: 1.5,
+        gridZone: 'IE',
+        pods: [{ system: 'dgx-h100', nodes: 3 }],
+      },
     ],
     // 1 degree of longitude at the equator = 111.19 km great circle; route 200 km -> 0.98 ms + 0.1 ms.
     wanLinks: [{ a: 'a', b: 'b', routeKm: 200, capacityGbps: 1600 }],
@@ -57,7 +75,9 @@ describe('summarizeFabric', () => {
     expect(header).toBeDefined();
     expect(total).toContain('168');
     // right-aligned numeric columns end at the same character as their header
-    expect(total?.indexOf('383.7')).toBe((header?.indexOf('BF16 PFLOP/s') ?? 0) + 'BF16 PFLOP/s'.length - '383.7'.length);
+    expect(total?.indexOf('383.7')).toBe(
+      (header?.indexOf('BF16 PFLOP/s') ?? 0) + 'BF16 PFLOP/s'.length - '383.7'.length,
+    );
     expect(text).toMatch(/a-b\s+a\s+b\s+200\s+111\s+1\.80\s+1\.08\s+2\.16\s+1\.6/);
   });
 });

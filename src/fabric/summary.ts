@@ -153,7 +153,19 @@ export function formatFabricSummary(s: FabricSummary): string {
   ]);
   out.push(
     renderTable(
-      ['site', 'name', 'juris.', 'grid', 'systems', 'GPUs', 'BF16 PFLOP/s', 'IT MW', 'facility MW', 'cap MW', 'headroom MW'],
+      [
+        'site',
+        'name',
+        'juris.',
+        'grid',
+        'systems',
+        'GPUs',
+        'BF16 PFLOP/s',
+        'IT MW',
+        'facility MW',
+        'cap MW',
+        'headroom MW',
+      ],
       siteRows,
       new Set([5, 6, 7, 8, 9, 10]),
     ),

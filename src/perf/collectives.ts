@@ -54,7 +54,11 @@ export function hierarchicalSeconds(
   const groups = ranks / localRanks;
   const shard = bytes / localRanks;
   if (kind === 'all-reduce') {
-    return reduceScatterSeconds(bytes, localRanks, inner) + allReduceSeconds(shard, groups, outer) + allGatherSeconds(bytes, localRanks, inner);
+    return (
+      reduceScatterSeconds(bytes, localRanks, inner) +
+      allReduceSeconds(shard, groups, outer) +
+      allGatherSeconds(bytes, localRanks, inner)
+    );
   }
   return reduceScatterSeconds(bytes, localRanks, inner) + reduceScatterSeconds(shard, groups, outer);
 }
@@ -68,7 +72,8 @@ export function bestCollectiveSeconds(
   inner: NetworkTier,
   outer: NetworkTier,
 ): number {
-  const flat = kind === 'all-reduce' ? allReduceSeconds(bytes, ranks, outer) : reduceScatterSeconds(bytes, ranks, outer);
+  const flat =
+    kind === 'all-reduce' ? allReduceSeconds(bytes, ranks, outer) : reduceScatterSeconds(bytes, ranks, outer);
   const twoLevel = hierarchicalSeconds(kind, bytes, ranks, localRanks, inner, outer);
   return flat < twoLevel ? flat : twoLevel;
 }

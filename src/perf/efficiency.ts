@@ -33,7 +33,14 @@ function curve(gflop: number): number {
  * Seconds for a GEMM [m x k] x [k x n] in BF16 on one GPU: the slower of the size-efficiency compute time and the
  * HBM roofline (read both operands, write the result, 2 bytes each).
  */
-export function gemmSeconds(m: number, k: number, n: number, peakFlops: number, hbmBytesPerSecond: number, mamfFraction: number): number {
+export function gemmSeconds(
+  m: number,
+  k: number,
+  n: number,
+  peakFlops: number,
+  hbmBytesPerSecond: number,
+  mamfFraction: number,
+): number {
   const flops = 2 * m * k * n;
   const computeSeconds = flops / (peakFlops * gemmSizeEfficiency(flops / 1e9, mamfFraction));
   const memorySeconds = (2 * (m * k + k * n + m * n)) / hbmBytesPerSecond;

@@ -1,6 +1,12 @@
 // The training step-time and memory model. Pure: (model, tiers, plan) -> Estimate. Runs millions of times inside
 // the planner and the twin, so it avoids per-layer loops and allocations beyond the result.
-import { allReduceSeconds, allToAllSeconds, bestCollectiveSeconds, sendRecvSeconds, tierBytesPerSecond } from './collectives.js';
+import {
+  allReduceSeconds,
+  allToAllSeconds,
+  bestCollectiveSeconds,
+  sendRecvSeconds,
+  tierBytesPerSecond,
+} from './collectives.js';
 import { gemmSeconds, gemmSizeEfficiency } from './efficiency.js';
 import { layerShape, parameterCounts, type LayerShape } from './flops.js';
 import type { Estimate, ModelSpec, NetworkTier, Plan, SystemTiers } from './types.js';
@@ -120,7 +126,9 @@ function layerForward(
   const t = p.tp;
   const tokens = (p.mbs * p.seq) / p.cp;
   const inWidth = (shape.attentionParams - shape.attnOutWidth * h) / h;
-  let gemm = gemmSeconds(tokens, h, inWidth / t, peak, hbm, mamf) + gemmSeconds(tokens, shape.attnOutWidth / t, h, peak, hbm, mamf);
+  let gemm =
+    gemmSeconds(tokens, h, inWidth / t, peak, hbm, mamf) +
+    gemmSeconds(tokens, shape.attnOutWidth / t, h, peak, hbm, mamf);
   // Scores and values: batched matmuls over (mbs x heads/tp) of [s/cp x d] x [d x s].
   const coreFlops = tokens * p.seq * (shape.attnCoreFlopsPerTokenPerSeq / t);
   // Fused attention skips the masked half of a causal s x s matrix (counted in full by the FLOP convention);
@@ -141,7 +149,9 @@ function layerForward(
         gemmSeconds(expertTokens, m.expertFfnHiddenSize / t, h, peak, hbm, mamf));
     if (m.sharedExperts > 0) {
       const sharedWidth = m.sharedExperts * m.expertFfnHiddenSize;
-      gemm += gemmSeconds(tokens, h, (gatedFactor * sharedWidth) / t, peak, hbm, mamf) + gemmSeconds(tokens, sharedWidth / t, h, peak, hbm, mamf);
+      gemm +=
+        gemmSeconds(tokens, h, (gatedFactor * sharedWidth) / t, peak, hbm, mamf) +
+        gemmSeconds(tokens, sharedWidth / t, h, peak, hbm, mamf);
     }
     mlpWidth = m.expertFfnHiddenSize * (m.topK + m.sharedExperts);
   } else {
@@ -159,7 +169,7 @@ function layerForward(
   const heads = model.attentionHeads;
   if (!flash) {
     // Unfused attention writes the score matrix: scale+mask+softmax read/write (4 B/elem) and dropout (5 B/elem).
-    elementwiseBytes += (p.mbs * (heads / t) * (p.seq / p.cp) * p.seq) * 9;
+    elementwiseBytes += p.mbs * (heads / t) * (p.seq / p.cp) * p.seq * 9;
   }
   const elementwise = elementwiseBytes / (hbm * HBM_STREAM_EFFICIENCY);
 
@@ -186,7 +196,10 @@ function layerForward(
   const perTpUnits =
     (2 * (shape.qWidth + shape.kvWidth)) / h +
     (2 * shape.attnOutWidth) / h +
-    (expertFactor * (2 * gatedFactor * (moe && model.moe ? model.moe.expertFfnHiddenSize : model.ffnHiddenSize) + 2 * (moe && model.moe ? model.moe.expertFfnHiddenSize : model.ffnHiddenSize))) / h;
+    (expertFactor *
+      (2 * gatedFactor * (moe && model.moe ? model.moe.expertFfnHiddenSize : model.ffnHiddenSize) +
+        2 * (moe && model.moe ? model.moe.expertFfnHiddenSize : model.ffnHiddenSize))) /
+      h;
   let activationBytes: number;
   if (p.recompute === 'full') {
     activationBytes = (2 * tokens * h) / (p.sequenceParallel ? t : 1);
@@ -225,11 +238,19 @@ function layerStep(cost: LayerCost, p: NormalizedPlan, tpOverlap: boolean, fullA
   // Forward and backward each run two TP collectives per layer; full recompute repeats the forward ones.
   const tpFactor = p.recompute === 'full' ? 3 : 2;
   let tp = tpFactor * cost.tpCommSeconds;
-  if (tpOverlap && tp > 0) tp = Math.max(tp - (3 * cost.gemmSeconds) / SUSTAINED_KERNEL_EFFICIENCY, tp / TP_OVERLAP_CHUNKS);
+  if (tpOverlap && tp > 0)
+    tp = Math.max(tp - (3 * cost.gemmSeconds) / SUSTAINED_KERNEL_EFFICIENCY, tp / TP_OVERLAP_CHUNKS);
   // Ring attention hides the KV exchange behind the attention math of each step.
   const cp = Math.max(0, 3 * cost.cpCommSeconds - (3 * cost.attnCoreSeconds) / SUSTAINED_KERNEL_EFFICIENCY);
   const ep = (p.recompute === 'full' ? 3 : 2) * cost.epCommSeconds;
-  return { computeSeconds: compute, tpSeconds: tp, cpSeconds: cp, epSeconds: ep, activationBytes: cost.activationBytes, workingBytes: fullActivationBytes };
+  return {
+    computeSeconds: compute,
+    tpSeconds: tp,
+    cpSeconds: cp,
+    epSeconds: ep,
+    activationBytes: cost.activationBytes,
+    workingBytes: fullActivationBytes,
+  };
 }
 
 /** Layers per physical pipeline stage; extra layers go to middle stages first (first and last hold embeddings). */
@@ -238,7 +259,10 @@ export function layersPerStage(layers: number, pp: number): number[] {
   let rem = layers - base * pp;
   const out = new Array<number>(pp).fill(base);
   for (let i = 1; i < pp - 1 && rem > 0; i++, rem--) out[i]++;
-  if (rem > 0) { out[0]++; rem--; }
+  if (rem > 0) {
+    out[0]++;
+    rem--;
+  }
   if (rem > 0) out[pp - 1]++;
   return out;
 }
@@ -263,12 +287,18 @@ export function estimateWithTiers(
   const tokens = (p.mbs * p.seq) / p.cp;
 
   const denseCost = layerForward(model, shape, p, tiers, false, flash);
-  const fullDense = p.recompute === 'full' ? layerForward(model, shape, { ...p, recompute: 'none' }, tiers, false, flash).activationBytes : denseCost.activationBytes;
+  const fullDense =
+    p.recompute === 'full'
+      ? layerForward(model, shape, { ...p, recompute: 'none' }, tiers, false, flash).activationBytes
+      : denseCost.activationBytes;
   const dense = layerStep(denseCost, p, tpOverlap, fullDense);
   let moeLayer = dense;
   if (shape.moeLayers > 0) {
     const moeCost = layerForward(model, shape, p, tiers, true, flash);
-    const fullMoe = p.recompute === 'full' ? layerForward(model, shape, { ...p, recompute: 'none' }, tiers, true, flash).activationBytes : moeCost.activationBytes;
+    const fullMoe =
+      p.recompute === 'full'
+        ? layerForward(model, shape, { ...p, recompute: 'none' }, tiers, true, flash).activationBytes
+        : moeCost.activationBytes;
     moeLayer = layerStep(moeCost, p, tpOverlap, fullMoe);
   }
   const layerTotal = (l: LayerTiming) => l.computeSeconds + l.tpSeconds + l.cpSeconds + l.epSeconds;
@@ -337,7 +367,10 @@ export function estimateWithTiers(
   const wanDpSites = wan && wan.dpSites > 1 ? wan.dpSites : 1;
   const inSiteRanks = Math.max(1, Math.round(dpRanks / wanDpSites));
   // DP peers that share one scale-up domain: a two-level collective (NVLink first, then the NICs) may win.
-  const localDp = dpSpan > tiers.scaleUpDomainGpus ? Math.max(1, Math.min(inSiteRanks, Math.floor(tiers.scaleUpDomainGpus / (t * p.cp)))) : 1;
+  const localDp =
+    dpSpan > tiers.scaleUpDomainGpus
+      ? Math.max(1, Math.min(inSiteRanks, Math.floor(tiers.scaleUpDomainGpus / (t * p.cp))))
+      : 1;
   const localExpertDp = Math.max(1, Math.min(localDp, Math.floor(expertDpRanks / wanDpSites)));
   const expertRanks = Math.max(1, expertDpRanks / wanDpSites);
   const up = tiers.scaleUp;
@@ -393,8 +426,7 @@ export function estimateWithTiers(
   const working = p.recompute === 'full' ? Math.max(dense.workingBytes, moeLayer.workingBytes) : 0;
   const stage0Activations = perMicroStage0 * inFlight + working + tokens * h * 2;
   const lastLayers = stages[p.pp - 1];
-  const lastActivations =
-    lastLayers * moeLayer.activationBytes * 1 + working + (tokens * model.vocabSize * 4 * 2) / t;
+  const lastActivations = lastLayers * moeLayer.activationBytes * 1 + working + (tokens * model.vocabSize * 4 * 2) / t;
   const activationBytes = Math.max(stage0Activations, lastActivations);
   const reserveGiB = tiers.memoryReserveGiB;
   const weightsGiB = weightsBytes / GiB;
@@ -445,7 +477,13 @@ export function estimateWithTiers(
     memoryGiBPerGpu,
     fits,
     breakdown,
-    bottleneck: describeBottleneck(stepTimeSeconds, breakdown, memoryGiBPerGpu, tiers.gpu.hbmGiB, t <= tiers.scaleUpDomainGpus),
+    bottleneck: describeBottleneck(
+      stepTimeSeconds,
+      breakdown,
+      memoryGiBPerGpu,
+      tiers.gpu.hbmGiB,
+      t <= tiers.scaleUpDomainGpus,
+    ),
   };
 }
 
@@ -455,7 +493,11 @@ function maxLayers(stages: number[]): number {
   return max;
 }
 
-function forwardFlops(model: ModelSpec, shape: LayerShape, seq: number): { total: number; layers: number; attnCore: number } {
+function forwardFlops(
+  model: ModelSpec,
+  shape: LayerShape,
+  seq: number,
+): { total: number; layers: number; attnCore: number } {
   const attnCore = seq * model.layers * shape.attnCoreFlopsPerTokenPerSeq * seq;
   const layers =
     seq * model.layers * shape.attnProjFlopsPerToken +
@@ -466,18 +508,38 @@ function forwardFlops(model: ModelSpec, shape: LayerShape, seq: number): { total
 
 type Breakdown = Estimate['breakdown'];
 
-export function describeBottleneck(step: number, b: Breakdown, memoryGiB: number, hbmGiB: number, tpInsideDomain = true): string {
+export function describeBottleneck(
+  step: number,
+  b: Breakdown,
+  memoryGiB: number,
+  hbmGiB: number,
+  tpInsideDomain = true,
+): string {
   if (memoryGiB > hbmGiB) {
     return `does not fit: needs ${memoryGiB.toFixed(1)} GiB per GPU of ${hbmGiB.toFixed(1)} GiB; raise tp/pp, recompute, or ZeRO stage`;
   }
   const parts: Array<[string, number, string]> = [
     ['compute', b.computeSeconds, 'larger GEMMs (bigger micro-batch, less TP) or faster GPUs'],
-    ['tensor-parallel communication', b.tpCommSeconds, tpInsideDomain ? 'lower TP (more PP or CP), or overlap TP communication with GEMMs' : 'TP crosses the scale-up domain: keep TP inside it'],
+    [
+      'tensor-parallel communication',
+      b.tpCommSeconds,
+      tpInsideDomain
+        ? 'lower TP (more PP or CP), or overlap TP communication with GEMMs'
+        : 'TP crosses the scale-up domain: keep TP inside it',
+    ],
     ['context-parallel communication', b.cpCommSeconds, 'lower CP or keep it inside the scale-up domain'],
     ['expert-parallel all-to-all', b.epCommSeconds, 'keep EP inside the scale-up domain, or lower EP'],
-    ['pipeline bubble', b.pipelineBubbleSeconds, 'more micro-batches (larger global batch), interleaving (vpp) or lower PP'],
+    [
+      'pipeline bubble',
+      b.pipelineBubbleSeconds,
+      'more micro-batches (larger global batch), interleaving (vpp) or lower PP',
+    ],
     ['pipeline send/recv', b.ppCommSeconds, 'fewer stages or more scale-out bandwidth'],
-    ['exposed data-parallel communication', b.dpCommExposedSeconds, 'more scale-out bandwidth, ZeRO-1 with overlap, or a larger batch per step'],
+    [
+      'exposed data-parallel communication',
+      b.dpCommExposedSeconds,
+      'more scale-out bandwidth, ZeRO-1 with overlap, or a larger batch per step',
+    ],
     ['exposed WAN communication', b.wanCommExposedSeconds, 'more WAN capacity, or local-SGD (DiLoCo) across sites'],
     ['optimizer step', b.optimizerSeconds, 'shard the optimizer (ZeRO-1/distributed optimizer)'],
   ];

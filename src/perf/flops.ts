@@ -51,7 +51,11 @@ export function layerShape(model: ModelSpec): LayerShape {
     attnOutWidth = heads * m.vHeadDim;
     // Down-projections (h -> q rank, h -> kv rank + rope key), up-projections, output projection.
     attentionParams =
-      h * m.qLoraRank + m.qLoraRank * qWidth + h * (m.kvLoraRank + m.qkRopeHeadDim) + m.kvLoraRank * kvWidth + attnOutWidth * h;
+      h * m.qLoraRank +
+      m.qLoraRank * qWidth +
+      h * (m.kvLoraRank + m.qkRopeHeadDim) +
+      m.kvLoraRank * kvWidth +
+      attnOutWidth * h;
     attnProjFlopsPerToken = 2 * attentionParams;
     attnCoreFlopsPerTokenPerSeq = 2 * heads * qkDim + 2 * heads * m.vHeadDim;
   } else {
@@ -65,9 +69,7 @@ export function layerShape(model: ModelSpec): LayerShape {
   const denseMlpParams = mlpMatrices * h * model.ffnHiddenSize;
   const moe = model.moe;
   const expertParams = moe ? mlpMatrices * h * moe.expertFfnHiddenSize : 0;
-  const moeMlpFlopsPerToken = moe
-    ? 2 * h * moe.experts + 2 * expertParams * (moe.topK + moe.sharedExperts)
-    : 0;
+  const moeMlpFlopsPerToken = moe ? 2 * h * moe.experts + 2 * expertParams * (moe.topK + moe.sharedExperts) : 0;
   const denseLayers = moe ? Math.min(moe.denseLayers, model.layers) : model.layers;
   return {
     headDim,
@@ -117,7 +119,12 @@ export function parameterCounts(model: ModelSpec, shape: LayerShape = layerShape
 }
 
 /** Model FLOPs of one training step (forward + backward = 3x forward), no recompute. */
-export function modelFlopsPerStep(model: ModelSpec, seq: number, gbs: number, shape: LayerShape = layerShape(model)): number {
+export function modelFlopsPerStep(
+  model: ModelSpec,
+  seq: number,
+  gbs: number,
+  shape: LayerShape = layerShape(model),
+): number {
   return 3 * forwardFlopsPerSequence(model, seq, shape) * gbs;
 }
 

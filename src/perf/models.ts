@@ -31,15 +31,41 @@ export const ModelSchema = z
       })
       .optional(),
     mla: z
-      .object({ qLoraRank: positive, kvLoraRank: positive, qkNopeHeadDim: positive, qkRopeHeadDim: positive, vHeadDim: positive })
+      .object({
+        qLoraRank: positive,
+        kvLoraRank: positive,
+        qkNopeHeadDim: positive,
+        qkRopeHeadDim: positive,
+        vHeadDim: positive,
+      })
       .optional(),
     source: z.string().optional(),
   })
   .superRefine((m, ctx) => {
-    if (m.attentionHeads % m.kvHeads !== 0) ctx.addIssue({ code: 'custom', path: ['kvHeads'], message: `attentionHeads ${m.attentionHeads} must be a multiple of kvHeads ${m.kvHeads}` });
-    if (!m.headDim && !m.mla && m.hiddenSize % m.attentionHeads !== 0) ctx.addIssue({ code: 'custom', path: ['attentionHeads'], message: `hiddenSize ${m.hiddenSize} is not divisible by attentionHeads ${m.attentionHeads}; give headDim` });
-    if (m.moe && m.moe.topK > m.moe.experts) ctx.addIssue({ code: 'custom', path: ['moe', 'topK'], message: `topK ${m.moe.topK} exceeds experts ${m.moe.experts}` });
-    if (m.moe && m.moe.denseLayers > m.layers) ctx.addIssue({ code: 'custom', path: ['moe', 'denseLayers'], message: `denseLayers ${m.moe.denseLayers} exceeds layers ${m.layers}` });
+    if (m.attentionHeads % m.kvHeads !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kvHeads'],
+        message: `attentionHeads ${m.attentionHeads} must be a multiple of kvHeads ${m.kvHeads}`,
+      });
+    if (!m.headDim && !m.mla && m.hiddenSize % m.attentionHeads !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['attentionHeads'],
+        message: `hiddenSize ${m.hiddenSize} is not divisible by attentionHeads ${m.attentionHeads}; give headDim`,
+      });
+    if (m.moe && m.moe.topK > m.moe.experts)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moe', 'topK'],
+        message: `topK ${m.moe.topK} exceeds experts ${m.moe.experts}`,
+      });
+    if (m.moe && m.moe.denseLayers > m.layers)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moe', 'denseLayers'],
+        message: `denseLayers ${m.moe.denseLayers} exceeds layers ${m.layers}`,
+      });
   });
 
 export class ModelInputError extends Error {
@@ -81,20 +107,34 @@ export function loadModel(idOrPath: string): ModelSpec {
   const zooFile = dataPath('models', `${idOrPath}.json`);
   const file = /^[a-z0-9.-]+$/i.test(idOrPath) && existsSync(zooFile) ? zooFile : idOrPath;
   if (!existsSync(file)) {
-    throw new ModelInputError([{ path: 'model', message: `no zoo model or file named ${idOrPath}`, hint: `use one of: ${listModelIds().join(', ')}, or a path to a model JSON file` }]);
+    throw new ModelInputError([
+      {
+        path: 'model',
+        message: `no zoo model or file named ${idOrPath}`,
+        hint: `use one of: ${listModelIds().join(', ')}, or a path to a model JSON file`,
+      },
+    ]);
   }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ModelInputError([{ path: 'model', message: `cannot read ${file} (${code === 'EISDIR' ? 'a folder, not a file' : code})`, hint: `pass a model JSON file, or one of: ${listModelIds().join(', ')}` }]);
+    throw new ModelInputError([
+      {
+        path: 'model',
+        message: `cannot read ${file} (${code === 'EISDIR' ? 'a folder, not a file' : code})`,
+        hint: `pass a model JSON file, or one of: ${listModelIds().join(', ')}`,
+      },
+    ]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ModelInputError([{ path: 'model', message: `${file} is not valid JSON: ${(error as Error).message}`, hint: 'fix the JSON syntax' }]);
+    throw new ModelInputError([
+      { path: 'model', message: `${file} is not valid JSON: ${(error as Error).message}`, hint: 'fix the JSON syntax' },
+    ]);
   }
   const model = parseModel(raw);
   cache.set(idOrPath, model);

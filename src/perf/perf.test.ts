@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFabric } from '../fabric/load.js';
 import type { Fabric } from '../fabric/types.js';
-import { checkPlan, estimate, estimateWithTiers, layersPerStage, loadModel, parameterCounts, tiersForFabric } from './index.js';
+import {
+  checkPlan,
+  estimate,
+  estimateWithTiers,
+  layersPerStage,
+  loadModel,
+  parameterCounts,
+  tiersForFabric,
+} from './index.js';
 import { runValidation } from './validation.js';
 import type { Plan, SystemTiers } from './types.js';
 
@@ -60,17 +68,23 @@ describe('plan rules', () => {
     expect(checkPlan(model(), { gpus: 48, tp: 3, pp: 1, dp: 16, mbs: 1, gbs: 64 }).map((i) => i.path)).toContain('tp');
   });
   it('rejects more stages than layers', () => {
-    expect(checkPlan(model(), { gpus: 1024, tp: 1, pp: 64, dp: 16, vpp: 2, mbs: 1, gbs: 1024 }).map((i) => i.path)).toContain('pp');
+    expect(
+      checkPlan(model(), { gpus: 1024, tp: 1, pp: 64, dp: 16, vpp: 2, mbs: 1, gbs: 1024 }).map((i) => i.path),
+    ).toContain('pp');
   });
   it('rejects a global batch that is not a multiple of mbs*dp', () => {
     expect(checkPlan(model(), { gpus: 64, tp: 8, pp: 1, dp: 8, mbs: 2, gbs: 100 }).map((i) => i.path)).toContain('gbs');
   });
   it('rejects ep that does not divide the experts', () => {
     const mixtral = loadModel('mixtral-8x7b');
-    expect(checkPlan(mixtral, { gpus: 48, tp: 1, pp: 1, dp: 48, ep: 3, mbs: 1, gbs: 48 }).map((i) => i.path)).toContain('ep');
+    expect(checkPlan(mixtral, { gpus: 48, tp: 1, pp: 1, dp: 48, ep: 3, mbs: 1, gbs: 48 }).map((i) => i.path)).toContain(
+      'ep',
+    );
   });
   it('throws a PlanInputError from estimate for an inconsistent plan', () => {
-    expect(() => estimate({ model: model(), fabric: h100, plan: { gpus: 10, tp: 8, pp: 1, dp: 1, mbs: 1, gbs: 1 } })).toThrow(/tp\*pp\*dp\*cp/);
+    expect(() =>
+      estimate({ model: model(), fabric: h100, plan: { gpus: 10, tp: 8, pp: 1, dp: 1, mbs: 1, gbs: 1 } }),
+    ).toThrow(/tp\*pp\*dp\*cp/);
   });
   it('splits 126 layers over 16 stages unevenly, as Llama 3 does', () => {
     const stages = layersPerStage(126, 16);
@@ -81,7 +95,16 @@ describe('plan rules', () => {
   });
   it('lets the slowest stage set the pace for uneven stages', () => {
     const m = loadModel('llama3-405b');
-    const base: Plan = { gpus: 2048, tp: 8, pp: 16, dp: 16, mbs: 1, gbs: 256, recompute: 'full', sequenceParallel: true };
+    const base: Plan = {
+      gpus: 2048,
+      tp: 8,
+      pp: 16,
+      dp: 16,
+      mbs: 1,
+      gbs: 256,
+      recompute: 'full',
+      sequenceParallel: true,
+    };
     const e = estimateWithTiers(m, tiers, base);
     expect(e.breakdown.layersPerStage).toEqual(layersPerStage(126, 16));
     expect(e.stepTimeSeconds).toBeGreaterThan(0);
@@ -116,17 +139,27 @@ describe('invariants (property tests)', () => {
   const model = () => loadModel('llama3-8b');
   it('more bandwidth on any tier never increases step time', () => {
     fc.assert(
-      fc.property(planArb, fc.constantFrom('scaleUp', 'scaleOut', 'wan'), fc.double({ min: 1.01, max: 10, noNaN: true }), (r, tier, factor) => {
-        const plan = toPlan(r);
-        const wan = { tier: { name: 'wan' as const, bandwidthGbps: 1000, latencyUs: 5000, efficiency: 0.9 }, dpSites: 2, ppSites: 1 };
-        const base = estimateWithTiers(model(), tiers, plan, { wan });
-        let faster: SystemTiers = tiers;
-        let fasterWan = wan;
-        if (tier === 'wan') fasterWan = { ...wan, tier: { ...wan.tier, bandwidthGbps: wan.tier.bandwidthGbps * factor } };
-        else faster = { ...tiers, [tier]: { ...tiers[tier], bandwidthGbps: tiers[tier].bandwidthGbps * factor } };
-        const after = estimateWithTiers(model(), faster, plan, { wan: fasterWan });
-        expect(after.stepTimeSeconds).toBeLessThanOrEqual(base.stepTimeSeconds * (1 + 1e-12));
-      }),
+      fc.property(
+        planArb,
+        fc.constantFrom('scaleUp', 'scaleOut', 'wan'),
+        fc.double({ min: 1.01, max: 10, noNaN: true }),
+        (r, tier, factor) => {
+          const plan = toPlan(r);
+          const wan = {
+            tier: { name: 'wan' as const, bandwidthGbps: 1000, latencyUs: 5000, efficiency: 0.9 },
+            dpSites: 2,
+            ppSites: 1,
+          };
+          const base = estimateWithTiers(model(), tiers, plan, { wan });
+          let faster: SystemTiers = tiers;
+          let fasterWan = wan;
+          if (tier === 'wan')
+            fasterWan = { ...wan, tier: { ...wan.tier, bandwidthGbps: wan.tier.bandwidthGbps * factor } };
+          else faster = { ...tiers, [tier]: { ...tiers[tier], bandwidthGbps: tiers[tier].bandwidthGbps * factor } };
+          const after = estimateWithTiers(model(), faster, plan, { wan: fasterWan });
+          expect(after.stepTimeSeconds).toBeLessThanOrEqual(base.stepTimeSeconds * (1 + 1e-12));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -134,7 +167,9 @@ describe('invariants (property tests)', () => {
     fc.assert(
       fc.property(planArb, (r) => {
         const order = ['none', 'selective', 'full'] as const;
-        const mem = order.map((recompute) => estimateWithTiers(model(), tiers, { ...toPlan(r), recompute }).memoryGiBPerGpu);
+        const mem = order.map(
+          (recompute) => estimateWithTiers(model(), tiers, { ...toPlan(r), recompute }).memoryGiBPerGpu,
+        );
         expect(mem[1]).toBeLessThanOrEqual(mem[0] + 1e-9);
         expect(mem[2]).toBeLessThanOrEqual(mem[1] + 1e-9);
       }),

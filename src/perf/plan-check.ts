@@ -18,13 +18,42 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
   const cp = plan.cp ?? 1;
   const ep = plan.ep ?? 1;
   const vpp = plan.vpp ?? 1;
-  for (const [key, value] of Object.entries({ gpus: plan.gpus, tp: plan.tp, pp: plan.pp, dp: plan.dp, cp, ep, vpp, mbs: plan.mbs, gbs: plan.gbs })) {
-    if (!positiveInt(value)) issues.push({ path: key, message: `${key} must be a whole number >= 1 (got ${String(value)})`, hint: `pass --${key} with a positive integer` });
+  for (const [key, value] of Object.entries({
+    gpus: plan.gpus,
+    tp: plan.tp,
+    pp: plan.pp,
+    dp: plan.dp,
+    cp,
+    ep,
+    vpp,
+    mbs: plan.mbs,
+    gbs: plan.gbs,
+  })) {
+    if (!positiveInt(value))
+      issues.push({
+        path: key,
+        message: `${key} must be a whole number >= 1 (got ${String(value)})`,
+        hint: `pass --${key} with a positive integer`,
+      });
   }
-  if (plan.seq !== undefined && !positiveInt(plan.seq)) issues.push({ path: 'seq', message: `seq must be a whole number >= 1 (got ${plan.seq})`, hint: 'pass --seq with a positive integer' });
-  if (plan.zero !== undefined && ![0, 1, 2, 3].includes(plan.zero)) issues.push({ path: 'zero', message: `zero must be 0, 1, 2 or 3 (got ${String(plan.zero)})`, hint: 'pass --zero 0|1|2|3' });
+  if (plan.seq !== undefined && !positiveInt(plan.seq))
+    issues.push({
+      path: 'seq',
+      message: `seq must be a whole number >= 1 (got ${plan.seq})`,
+      hint: 'pass --seq with a positive integer',
+    });
+  if (plan.zero !== undefined && ![0, 1, 2, 3].includes(plan.zero))
+    issues.push({
+      path: 'zero',
+      message: `zero must be 0, 1, 2 or 3 (got ${String(plan.zero)})`,
+      hint: 'pass --zero 0|1|2|3',
+    });
   if (plan.recompute !== undefined && !['none', 'selective', 'full'].includes(plan.recompute)) {
-    issues.push({ path: 'recompute', message: `recompute must be none, selective or full (got ${String(plan.recompute)})`, hint: 'pass --recompute none|selective|full' });
+    issues.push({
+      path: 'recompute',
+      message: `recompute must be none, selective or full (got ${String(plan.recompute)})`,
+      hint: 'pass --recompute none|selective|full',
+    });
   }
   if (issues.length > 0) return issues;
   const product = plan.tp * plan.pp * plan.dp * cp;
@@ -38,28 +67,72 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
     });
   }
   if (model.attentionHeads % plan.tp !== 0) {
-    issues.push({ path: 'tp', message: `${model.attentionHeads} attention heads are not divisible by tp = ${plan.tp}`, hint: 'choose tp that divides the attention heads' });
+    issues.push({
+      path: 'tp',
+      message: `${model.attentionHeads} attention heads are not divisible by tp = ${plan.tp}`,
+      hint: 'choose tp that divides the attention heads',
+    });
   }
   if (!model.mla && model.kvHeads % plan.tp !== 0 && plan.tp % model.kvHeads !== 0) {
-    issues.push({ path: 'tp', message: `${model.kvHeads} KV heads cannot be split over or replicated across tp = ${plan.tp}`, hint: 'choose tp that divides the KV heads or is a multiple of them' });
+    issues.push({
+      path: 'tp',
+      message: `${model.kvHeads} KV heads cannot be split over or replicated across tp = ${plan.tp}`,
+      hint: 'choose tp that divides the KV heads or is a multiple of them',
+    });
   }
   if (model.layers < plan.pp * vpp) {
-    issues.push({ path: 'pp', message: `${model.layers} layers are fewer than pp*vpp = ${plan.pp * vpp} stages`, hint: 'lower pp or vpp' });
+    issues.push({
+      path: 'pp',
+      message: `${model.layers} layers are fewer than pp*vpp = ${plan.pp * vpp} stages`,
+      hint: 'lower pp or vpp',
+    });
   }
   if (vpp > 1 && plan.pp < 2) {
-    issues.push({ path: 'vpp', message: 'interleaving (vpp > 1) needs pipeline parallelism (pp >= 2)', hint: 'set vpp 1 or pp >= 2' });
+    issues.push({
+      path: 'vpp',
+      message: 'interleaving (vpp > 1) needs pipeline parallelism (pp >= 2)',
+      hint: 'set vpp 1 or pp >= 2',
+    });
   }
   if (plan.gbs % (plan.mbs * plan.dp) !== 0) {
-    issues.push({ path: 'gbs', message: `gbs = ${plan.gbs} is not a multiple of mbs*dp = ${plan.mbs * plan.dp}`, hint: `use a gbs that is a multiple of ${plan.mbs * plan.dp}` });
+    issues.push({
+      path: 'gbs',
+      message: `gbs = ${plan.gbs} is not a multiple of mbs*dp = ${plan.mbs * plan.dp}`,
+      hint: `use a gbs that is a multiple of ${plan.mbs * plan.dp}`,
+    });
   } else if (vpp > 1 && (plan.gbs / (plan.mbs * plan.dp)) % plan.pp !== 0) {
-    issues.push({ path: 'gbs', message: 'the interleaved schedule needs the number of micro-batches to be a multiple of pp', hint: `use a gbs that is a multiple of ${plan.mbs * plan.dp * plan.pp}` });
+    issues.push({
+      path: 'gbs',
+      message: 'the interleaved schedule needs the number of micro-batches to be a multiple of pp',
+      hint: `use a gbs that is a multiple of ${plan.mbs * plan.dp * plan.pp}`,
+    });
   }
   const seq = plan.seq ?? model.seqLength;
-  if (seq % cp !== 0) issues.push({ path: 'cp', message: `sequence ${seq} is not divisible by cp = ${cp}`, hint: 'choose cp that divides the sequence length' });
+  if (seq % cp !== 0)
+    issues.push({
+      path: 'cp',
+      message: `sequence ${seq} is not divisible by cp = ${cp}`,
+      hint: 'choose cp that divides the sequence length',
+    });
   if (ep > 1) {
-    if (!model.moe) issues.push({ path: 'ep', message: `${model.name} is dense: expert parallelism needs an MoE model`, hint: 'set ep 1' });
-    else if (model.moe.experts % ep !== 0) issues.push({ path: 'ep', message: `${model.moe.experts} experts are not divisible by ep = ${ep}`, hint: 'choose ep that divides the number of experts' });
-    if ((plan.dp * cp) % ep !== 0) issues.push({ path: 'ep', message: `ep = ${ep} must divide dp*cp = ${plan.dp * cp} (experts are sharded inside the data-parallel group)`, hint: 'choose ep that divides dp*cp' });
+    if (!model.moe)
+      issues.push({
+        path: 'ep',
+        message: `${model.name} is dense: expert parallelism needs an MoE model`,
+        hint: 'set ep 1',
+      });
+    else if (model.moe.experts % ep !== 0)
+      issues.push({
+        path: 'ep',
+        message: `${model.moe.experts} experts are not divisible by ep = ${ep}`,
+        hint: 'choose ep that divides the number of experts',
+      });
+    if ((plan.dp * cp) % ep !== 0)
+      issues.push({
+        path: 'ep',
+        message: `ep = ${ep} must divide dp*cp = ${plan.dp * cp} (experts are sharded inside the data-parallel group)`,
+        hint: 'choose ep that divides dp*cp',
+      });
   }
   return issues;
 }

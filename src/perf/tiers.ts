@@ -4,14 +4,21 @@ import { readFileSync } from 'node:fs';
 import { dataPath } from '../data-dir.js';
 import type { NetworkTier, SystemTiers } from './types.js';
 
-interface Achievable { mamfFraction: number; sustainedMatmulFraction: number; flashAttentionFraction: number }
+interface Achievable {
+  mamfFraction: number;
+  sustainedMatmulFraction: number;
+  flashAttentionFraction: number;
+}
 let achievableCache: Record<string, Achievable> | undefined;
 
 /** Measured GEMM and attention ceilings per GPU (data/catalog/achievable.json), read once. */
 export function achievableFor(gpuId: string): Achievable {
-  achievableCache ??= (JSON.parse(readFileSync(dataPath('catalog', 'achievable.json'), 'utf8')) as { gpus: Record<string, Achievable> }).gpus;
+  achievableCache ??= (
+    JSON.parse(readFileSync(dataPath('catalog', 'achievable.json'), 'utf8')) as { gpus: Record<string, Achievable> }
+  ).gpus;
   const entry = achievableCache[gpuId];
-  if (!entry) throw new Error(`data/catalog/achievable.json has no entry for GPU ${gpuId}: add its measured MAMF fraction`);
+  if (!entry)
+    throw new Error(`data/catalog/achievable.json has no entry for GPU ${gpuId}: add its measured MAMF fraction`);
   return entry;
 }
 
@@ -86,5 +93,10 @@ export function tiersForFabric(fabric: Fabric, podId?: string): SystemTiers {
 }
 
 export function wanTier(link: Pick<WanLink, 'capacityGbps' | 'latencyMs'>): NetworkTier {
-  return { name: 'wan', bandwidthGbps: link.capacityGbps, latencyUs: link.latencyMs * 1000, efficiency: WAN_EFFICIENCY };
+  return {
+    name: 'wan',
+    bandwidthGbps: link.capacityGbps,
+    latencyUs: link.latencyMs * 1000,
+    efficiency: WAN_EFFICIENCY,
+  };
 }

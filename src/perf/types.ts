@@ -119,6 +119,11 @@ export interface Estimate {
   hfu: number;
   memoryGiBPerGpu: number;
   fits: boolean;
-  breakdown: StepBreakdown & { memory: MemoryBreakdown; hbmGiB: number; microBatches: number; layersPerStage: number[] };
+  breakdown: StepBreakdown & {
+    memory: MemoryBreakdown;
+    hbmGiB: number;
+    microBatches: number;
+    layersPerStage: number[];
+  };
   bottleneck: string;
 }

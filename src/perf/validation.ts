@@ -15,7 +15,20 @@ interface CaseFile {
     id: string;
     model: unknown;
     hardware: { gpu: string; gpus: number; system: string };
-    plan: { tp: number; pp: number; dp: number; gbs: number; mbs: number | null; vpp: number | null; recompute: Recompute | null; sequenceParallel: boolean | null; cp?: number; ep?: number; seq?: number; zero?: 0 | 1 | 2 | 3 | null };
+    plan: {
+      tp: number;
+      pp: number;
+      dp: number;
+      gbs: number;
+      mbs: number | null;
+      vpp: number | null;
+      recompute: Recompute | null;
+      sequenceParallel: boolean | null;
+      cp?: number;
+      ep?: number;
+      seq?: number;
+      zero?: 0 | 1 | 2 | 3 | null;
+    };
     measured: { tflopsPerGpu: number; counting: string };
   }>;
 }
@@ -60,7 +73,9 @@ export async function runValidation(): Promise<ValidationRow[]> {
   const dir = dataPath('validation');
   const rows: ValidationRow[] = [];
   const tiersCache = new Map<string, SystemTiers>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const data = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CaseFile;
     const options = optionsFor(data.source);
     for (const c of data.cases) {
@@ -104,13 +119,28 @@ function* candidatePlans(p: CaseFile['cases'][number]['plan'], gpus: number): Ge
   const recomputeOptions: Recompute[] = p.recompute !== null ? [p.recompute] : ['none', 'selective', 'full'];
   const spOptions = p.sequenceParallel !== null ? [p.sequenceParallel] : p.tp > 1 ? [false, true] : [false];
   // Megatron's distributed optimizer is ZeRO-1 (absent = 1); `null` means the source does not say (FSDP-like stacks).
-  const zeroOptions = p.zero === undefined ? [1 as const] : p.zero === null ? [1 as const, 2 as const, 3 as const] : [p.zero];
+  const zeroOptions =
+    p.zero === undefined ? [1 as const] : p.zero === null ? [1 as const, 2 as const, 3 as const] : [p.zero];
   for (const mbs of mbsOptions)
     for (const vpp of vppOptions)
       for (const recompute of recomputeOptions)
         for (const sequenceParallel of spOptions)
           for (const zero of zeroOptions)
-            yield { gpus, tp: p.tp, pp: p.pp, dp: p.dp, cp: p.cp ?? 1, ep: p.ep ?? 1, vpp, mbs, gbs: p.gbs, seq: p.seq, recompute, sequenceParallel, zero };
+            yield {
+              gpus,
+              tp: p.tp,
+              pp: p.pp,
+              dp: p.dp,
+              cp: p.cp ?? 1,
+              ep: p.ep ?? 1,
+              vpp,
+              mbs,
+              gbs: p.gbs,
+              seq: p.seq,
+              recompute,
+              sequenceParallel,
+              zero,
+            };
 }
 
 export function formatValidationMarkdown(rows: ValidationRow[]): string {
@@ -131,6 +161,10 @@ export function formatValidationMarkdown(rows: ValidationRow[]): string {
     );
   }
   const abs = rows.map((r) => Math.abs(r.errorPercent));
-  lines.push('', `Mean absolute error ${(abs.reduce((a, b) => a + b, 0) / abs.length).toFixed(1)}%, worst ${Math.max(...abs).toFixed(1)}% over ${rows.length} cases.`, '');
+  lines.push(
+    '',
+    `Mean absolute error ${(abs.reduce((a, b) => a + b, 0) / abs.length).toFixed(1)}%, worst ${Math.max(...abs).toFixed(1)}% over ${rows.length} cases.`,
+    '',
+  );
   return lines.join('\n');
 }

@@ -22,7 +22,9 @@ export {
 export { sweepWan, type SweepResult, type SweepCell } from './sweep.js';
 
 /** Plan a model (zoo id, file or spec) on a fabric (preset id, file or resolved fabric). */
-export async function planJob(args: { model: string | ModelSpec; fabric: string | Fabric } & PlanRequest): Promise<PlanResult> {
+export async function planJob(
+  args: { model: string | ModelSpec; fabric: string | Fabric } & PlanRequest,
+): Promise<PlanResult> {
   const model = typeof args.model === 'string' ? loadModel(args.model) : args.model;
   const fabric = typeof args.fabric === 'string' ? await loadFabric(args.fabric) : args.fabric;
   return planOnFabric(model, fabric, args, () => performance.now());

@@ -13,7 +13,19 @@ beforeAll(async () => {
 function smallFabric(): Fabric {
   const result = parseFabric({
     name: 'small',
-    sites: [{ id: 'one', name: 'One', lat: 40, lon: -100, jurisdiction: 'US-NE', powerMW: 50, pue: 1.2, gridZone: 'SWPP', pods: [{ system: 'dgx-h100', nodes: 8 }] }],
+    sites: [
+      {
+        id: 'one',
+        name: 'One',
+        lat: 40,
+        lon: -100,
+        jurisdiction: 'US-NE',
+        powerMW: 50,
+        pue: 1.2,
+        gridZone: 'SWPP',
+        pods: [{ system: 'dgx-h100', nodes: 8 }],
+      },
+    ],
     wanLinks: [],
   });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
@@ -24,8 +36,28 @@ function twoSites(capacityGbps: number, extra: Partial<{ aJur: string; bJur: str
   const result = parseFabric({
     name: 'two',
     sites: [
-      { id: 'a', name: 'A', lat: 33.45, lon: -84.45, jurisdiction: extra.aJur ?? 'US-GA', powerMW: 100, pue: 1.2, gridZone: 'SOCO', pods: [{ system: 'dgx-h100', nodes: 16 }] },
-      { id: 'b', name: 'B', lat: 42.7, lon: -87.9, jurisdiction: extra.bJur ?? 'US-WI', powerMW: 100, pue: 1.2, gridZone: 'MISO', pods: [{ system: 'dgx-h100', nodes: 16 }] },
+      {
+        id: 'a',
+        name: 'A',
+        lat: 33.45,
+        lon: -84.45,
+        jurisdiction: extra.aJur ?? 'US-GA',
+        powerMW: 100,
+        pue: 1.2,
+        gridZone: 'SOCO',
+        pods: [{ system: 'dgx-h100', nodes: 16 }],
+      },
+      {
+        id: 'b',
+        name: 'B',
+        lat: 42.7,
+        lon: -87.9,
+        jurisdiction: extra.bJur ?? 'US-WI',
+        powerMW: 100,
+        pue: 1.2,
+        gridZone: 'MISO',
+        pods: [{ system: 'dgx-h100', nodes: 16 }],
+      },
     ],
     wanLinks: [{ a: 'a', b: 'b', routeKm: 1400, capacityGbps }],
   });
@@ -54,7 +86,20 @@ describe('plan search', () => {
                     const unit = dp * mbs * (vpp > 1 ? pp : 1);
                     const gbs = Math.max(unit, Math.round(64 / unit) * unit);
                     if (gbs > 64 * 1.25) continue;
-                    const plan: Plan = { gpus: tp * cp * pp * dp, tp, pp, dp, cp, ep, vpp, mbs, gbs, recompute, sequenceParallel: tp > 1, zero };
+                    const plan: Plan = {
+                      gpus: tp * cp * pp * dp,
+                      tp,
+                      pp,
+                      dp,
+                      cp,
+                      ep,
+                      vpp,
+                      mbs,
+                      gbs,
+                      recompute,
+                      sequenceParallel: tp > 1,
+                      zero,
+                    };
                     if (checkPlan(model, plan).length > 0) continue;
                     const e = estimateWithTiers(model, tiers, plan);
                     if (e.fits && e.tokensPerSecond > best) best = e.tokensPerSecond;
@@ -65,27 +110,33 @@ describe('plan search', () => {
   it('never returns a plan that does not fit or breaks a rule (property)', () => {
     const models = ['llama3-8b', 'llama3-70b', 'mixtral-8x7b', 'gpt3-175b'];
     fc.assert(
-      fc.property(fc.constantFrom(...models), fc.integer({ min: 8, max: 256 }), fc.constantFrom(0.1, 10, 1000, 100000), (id, gpus, wan) => {
-        const model = loadModel(id);
-        const fabric = twoSites(wan);
-        let result;
-        try {
-          result = planOnFabric(model, fabric, { gpus, top: 10 });
-        } catch (error) {
-          expect(error).toBeInstanceOf(PlannerInputError);
-          return;
-        }
-        const views = siteViews(fabric);
-        for (const p of result.plans) {
-          expect(p.fits).toBe(true);
-          expect(p.memoryGiBPerGpu).toBeLessThanOrEqual(80 * 1e9 / 2 ** 30);
-          expect(p.gpus).toBeLessThanOrEqual(gpus);
-          for (const place of p.placement) expect(place.gpus).toBeLessThanOrEqual(views.find((v) => v.site.id === place.site)!.gpus);
-          expect(p.tp * p.pp * p.cp * p.dp).toBe(p.gpus);
-          expect(model.attentionHeads % p.tp).toBe(0);
-          expect(p.gbs % (p.mbs * p.dp)).toBe(0);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...models),
+        fc.integer({ min: 8, max: 256 }),
+        fc.constantFrom(0.1, 10, 1000, 100000),
+        (id, gpus, wan) => {
+          const model = loadModel(id);
+          const fabric = twoSites(wan);
+          let result;
+          try {
+            result = planOnFabric(model, fabric, { gpus, top: 10 });
+          } catch (error) {
+            expect(error).toBeInstanceOf(PlannerInputError);
+            return;
+          }
+          const views = siteViews(fabric);
+          for (const p of result.plans) {
+            expect(p.fits).toBe(true);
+            expect(p.memoryGiBPerGpu).toBeLessThanOrEqual((80 * 1e9) / 2 ** 30);
+            expect(p.gpus).toBeLessThanOrEqual(gpus);
+            for (const place of p.placement)
+              expect(place.gpus).toBeLessThanOrEqual(views.find((v) => v.site.id === place.site)!.gpus);
+            expect(p.tp * p.pp * p.cp * p.dp).toBe(p.gpus);
+            expect(model.attentionHeads % p.tp).toBe(0);
+            expect(p.gbs % (p.mbs * p.dp)).toBe(0);
+          }
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -110,7 +161,10 @@ describe('plan search', () => {
     const model = loadModel('llama3-8b');
     let previous = 0;
     for (const capacity of [1, 10, 100, 1000, 10000, 100000, 1000000]) {
-      const best = planOnFabric(model, twoSites(capacity), { top: 1, strategies: ['hierarchical-dp', 'pipeline-across-sites', 'diloco'] }).plans[0].effectiveTokensPerSecond;
+      const best = planOnFabric(model, twoSites(capacity), {
+        top: 1,
+        strategies: ['hierarchical-dp', 'pipeline-across-sites', 'diloco'],
+      }).plans[0].effectiveTokensPerSecond;
       expect(best).toBeGreaterThanOrEqual(previous * (1 - 1e-12));
       previous = best;
     }
@@ -152,11 +206,16 @@ describe('plan search', () => {
 describe('WAN sweep', () => {
   it('reaches the single-site throughput only with enough WAN, and reports thresholds', () => {
     const fabric = twoSites(1000);
-    const result = sweepWan(loadModel('llama3-8b'), fabric, { wanGbpsList: [1, 100000], wanLatencyMsList: [7], strategies: undefined });
+    const result = sweepWan(loadModel('llama3-8b'), fabric, {
+      wanGbpsList: [1, 100000],
+      wanLatencyMsList: [7],
+      strategies: undefined,
+    });
     expect(result.cells).toHaveLength(2);
     expect(result.cells[1].fractionOfSingleSite).toBeGreaterThanOrEqual(result.cells[0].fractionOfSingleSite);
     const sync = result.thresholdsSynchronous[0];
-    if (sync.gbpsFor90 !== null && sync.gbpsFor95 !== null) expect(sync.gbpsFor95).toBeGreaterThanOrEqual(sync.gbpsFor90);
+    if (sync.gbpsFor90 !== null && sync.gbpsFor95 !== null)
+      expect(sync.gbpsFor95).toBeGreaterThanOrEqual(sync.gbpsFor90);
   });
 });
 

@@ -53,7 +53,13 @@ export function siteViews(fabric: Fabric): SiteView[] {
     const sameSystem = site.pods.filter((p) => p.system.id === pod.system.id).reduce((n, p) => n + p.gpus, 0);
     const powerPerGpuMW = (pod.system.systemPowerPerGpuW * site.pue) / 1e6;
     const powerCapGpus = Math.floor(site.powerMW / powerPerGpuMW);
-    return { site, system: pod.system, tiers: tiersForPod(pod), gpus: Math.min(sameSystem, powerCapGpus), powerPerGpuMW };
+    return {
+      site,
+      system: pod.system,
+      tiers: tiersForPod(pod),
+      gpus: Math.min(sameSystem, powerCapGpus),
+      powerPerGpuMW,
+    };
   });
 }
 
@@ -96,7 +102,10 @@ export interface SearchSpace {
 
 export function defaultSearchSpace(model: ModelSpec, tiers: SystemTiers, seq: number): SearchSpace {
   const tp = [1, 2, 4, 8, 16, 32, 64].filter(
-    (t) => t <= tiers.scaleUpDomainGpus && model.attentionHeads % t === 0 && (model.mla || model.kvHeads % t === 0 || t % model.kvHeads === 0),
+    (t) =>
+      t <= tiers.scaleUpDomainGpus &&
+      model.attentionHeads % t === 0 &&
+      (model.mla || model.kvHeads % t === 0 || t % model.kvHeads === 0),
   );
   const cp = seq >= 16384 ? [1, 2, 4, 8] : seq >= 8192 ? [1, 2] : [1];
   const ep = model.moe ? divisorsUpTo(model.moe.experts, 64).filter((e) => (e & (e - 1)) === 0) : [1];
@@ -104,7 +113,15 @@ export function defaultSearchSpace(model: ModelSpec, tiers: SystemTiers, seq: nu
 }
 
 /** Memory that does not depend on micro-batch or recompute: weights, gradients, optimizer (GiB). */
-function stateLowerBoundGiB(params: number, expertParams: number, tp: number, pp: number, ep: number, dpRanks: number, zero: number): number {
+function stateLowerBoundGiB(
+  params: number,
+  expertParams: number,
+  tp: number,
+  pp: number,
+  ep: number,
+  dpRanks: number,
+  zero: number,
+): number {
   const local = (params - expertParams) / (tp * pp) + expertParams / (tp * pp * ep);
   const weights = (local * 2) / (zero === 3 ? dpRanks : 1);
   const grads = (local * 4) / (zero >= 2 ? dpRanks : 1);
@@ -165,7 +182,21 @@ export function searchPlans(
                 if (gbs > targetSeqs * BATCH_SLACK) break;
                 let fitted = false;
                 for (const recompute of RECOMPUTE_ORDER) {
-                  const plan: Plan = { gpus, tp, pp, dp, cp, ep, vpp, mbs, gbs, seq, recompute, sequenceParallel: tp > 1, zero };
+                  const plan: Plan = {
+                    gpus,
+                    tp,
+                    pp,
+                    dp,
+                    cp,
+                    ep,
+                    vpp,
+                    mbs,
+                    gbs,
+                    seq,
+                    recompute,
+                    sequenceParallel: tp > 1,
+                    zero,
+                  };
                   const estimate = estimateWithTiers(model, tiers, plan, options, shape);
                   evaluated++;
                   if (estimate.fits) {
@@ -198,7 +229,12 @@ function mappingFor(plan: Plan, tiers: SystemTiers, strategy: Strategy): TierMap
     cp: tierOf(plan.tp * cp, tiers),
     ep: tierOf(plan.tp * cp * ep, tiers),
     dp: strategy === 'hierarchical-dp' || strategy === 'diloco' ? 'wan' : tierOf(plan.tp * cp * plan.dp, tiers),
-    pp: strategy === 'pipeline-across-sites' ? 'wan' : plan.pp > 1 ? tierOf(plan.tp * cp * plan.dp * plan.pp, tiers) : tierOf(1, tiers),
+    pp:
+      strategy === 'pipeline-across-sites'
+        ? 'wan'
+        : plan.pp > 1
+          ? tierOf(plan.tp * cp * plan.dp * plan.pp, tiers)
+          : tierOf(1, tiers),
   };
 }
 
@@ -208,7 +244,9 @@ function wanPathTier(fabric: Fabric, siteIds: string[], request: PlanRequest): N
   let latency = 0;
   for (let i = 0; i < siteIds.length; i++) {
     for (let j = i + 1; j < siteIds.length; j++) {
-      const link = fabric.wanLinks.find((l) => (l.a === siteIds[i] && l.b === siteIds[j]) || (l.a === siteIds[j] && l.b === siteIds[i]));
+      const link = fabric.wanLinks.find(
+        (l) => (l.a === siteIds[i] && l.b === siteIds[j]) || (l.a === siteIds[j] && l.b === siteIds[i]),
+      );
       if (!link) {
         if (siteIds.length === 2) return undefined;
         continue;
@@ -227,48 +265,83 @@ function subsets<T>(items: T[]): T[][] {
   return out;
 }
 
-export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequest, clock: () => number = () => 0): PlanResult {
+export function planOnFabric(
+  model: ModelSpec,
+  fabric: Fabric,
+  request: PlanRequest,
+  clock: () => number = () => 0,
+): PlanResult {
   const started = clock();
   const shape = layerShape(model);
   const counts = parameterCounts(model, shape);
   const seq = model.seqLength;
   const tokens = request.tokens ?? CHINCHILLA_TOKENS_PER_PARAM * counts.total;
-  const targetTokensPerStep = request.tokensPerStep ?? (request.gbs !== undefined ? request.gbs * seq : DEFAULT_TOKENS_PER_STEP);
+  const targetTokensPerStep =
+    request.tokensPerStep ?? (request.gbs !== undefined ? request.gbs * seq : DEFAULT_TOKENS_PER_STEP);
   const ctx: SearchContext = { model, shape, seq, targetTokensPerStep };
-  const strategies = new Set<Strategy>(request.strategies ?? ['single-site', 'hierarchical-dp', 'pipeline-across-sites', 'diloco', 'independent']);
+  const strategies = new Set<Strategy>(
+    request.strategies ?? ['single-site', 'hierarchical-dp', 'pipeline-across-sites', 'diloco', 'independent'],
+  );
   const tokenEfficiencyDiloco = request.dilocoTokenEfficiency ?? DILOCO_TOKEN_EFFICIENCY;
 
   let views = siteViews(fabric);
   if (request.sites && request.sites.length > 0) {
     const unknown = request.sites.filter((id) => !views.some((v) => v.site.id === id));
     if (unknown.length > 0) {
-      throw new PlannerInputError([{ path: 'sites', message: `unknown site ${unknown.join(', ')}`, hint: `use site ids of ${fabric.name}: ${views.map((v) => v.site.id).join(', ')}` }]);
+      throw new PlannerInputError([
+        {
+          path: 'sites',
+          message: `unknown site ${unknown.join(', ')}`,
+          hint: `use site ids of ${fabric.name}: ${views.map((v) => v.site.id).join(', ')}`,
+        },
+      ]);
     }
     const repeated = request.sites.filter((id, i) => request.sites!.indexOf(id) !== i);
     if (repeated.length > 0) {
-      throw new PlannerInputError([{ path: 'sites', message: `site ${[...new Set(repeated)].join(', ')} is listed more than once`, hint: `list each site once, e.g. ${[...new Set(request.sites)].join(',')}` }]);
+      throw new PlannerInputError([
+        {
+          path: 'sites',
+          message: `site ${[...new Set(repeated)].join(', ')} is listed more than once`,
+          hint: `list each site once, e.g. ${[...new Set(request.sites)].join(',')}`,
+        },
+      ]);
     }
     views = views.filter((v) => request.sites!.includes(v.site.id));
   }
   if (request.allow && request.allow.length > 0) {
     views = views.filter((v) => jurisdictionMatches(request.allow!, v.site.jurisdiction));
     if (views.length === 0) {
-      throw new PlannerInputError([{ path: 'allow', message: `no site of ${fabric.name} is in ${request.allow.join(', ')}`, hint: `allowed jurisdictions must include one of: ${[...new Set(fabric.sites.map((s) => s.jurisdiction))].join(', ')}` }]);
+      throw new PlannerInputError([
+        {
+          path: 'allow',
+          message: `no site of ${fabric.name} is in ${request.allow.join(', ')}`,
+          hint: `allowed jurisdictions must include one of: ${[...new Set(fabric.sites.map((s) => s.jurisdiction))].join(', ')}`,
+        },
+      ]);
     }
   }
   if (request.gpus !== undefined && (!Number.isInteger(request.gpus) || request.gpus < 1)) {
-    throw new PlannerInputError([{ path: 'gpus', message: `gpus must be a whole number >= 1 (got ${request.gpus})`, hint: 'pass --gpus N' }]);
+    throw new PlannerInputError([
+      { path: 'gpus', message: `gpus must be a whole number >= 1 (got ${request.gpus})`, hint: 'pass --gpus N' },
+    ]);
   }
   const totalHbmGiB = views.reduce((n, v) => n + v.gpus * v.tiers.gpu.hbmGiB, 0);
   const minStateGiB = (counts.total * 16) / 2 ** 30;
   if (minStateGiB > totalHbmGiB) {
-    throw new PlannerInputError([{ path: 'model', message: `${model.name} needs at least ${(minStateGiB / 1024).toFixed(1)} TiB for weights, gradients and Adam states, more than all HBM of the chosen sites (${(totalHbmGiB / 1024).toFixed(1)} TiB)`, hint: 'add sites or GPUs, or choose a smaller model' }]);
+    throw new PlannerInputError([
+      {
+        path: 'model',
+        message: `${model.name} needs at least ${(minStateGiB / 1024).toFixed(1)} TiB for weights, gradients and Adam states, more than all HBM of the chosen sites (${(totalHbmGiB / 1024).toFixed(1)} TiB)`,
+        hint: 'add sites or GPUs, or choose a smaller model',
+      },
+    ]);
   }
 
   const configs: Config[] = [];
   for (const set of subsets(views)) {
     if (set.length === 1) {
-      if (strategies.has('single-site')) configs.push({ strategy: 'single-site', views: set, perSite: Math.min(set[0].gpus, request.gpus ?? Infinity) });
+      if (strategies.has('single-site'))
+        configs.push({ strategy: 'single-site', views: set, perSite: Math.min(set[0].gpus, request.gpus ?? Infinity) });
       continue;
     }
     if (new Set(set.map((v) => v.tiers.gpu.id)).size > 1) continue; // synchronous plans need one GPU type
@@ -309,11 +382,18 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
     const powerMWPerGpu = set.reduce((n, v) => n + v.powerPerGpuMW, 0) / k;
     // Replicas that train apart (DiLoCo, independent runs) share the step's token budget, so every strategy
     // processes the same tokens per step and the comparison is fair.
-    const configCtx = strategy === 'diloco' || strategy === 'independent' ? { ...ctx, targetTokensPerStep: ctx.targetTokensPerStep / k } : ctx;
+    const configCtx =
+      strategy === 'diloco' || strategy === 'independent'
+        ? { ...ctx, targetTokensPerStep: ctx.targetTokensPerStep / k }
+        : ctx;
     return searchPlans(configCtx, tiers, perSite, k, mode, options, ({ plan, estimate }) => {
       const gpusPerSite = mode === 'local' ? plan.gpus : plan.gpus / k;
       const totalGpus = mode === 'local' ? plan.gpus * k : plan.gpus;
-      const placement: SitePlacement[] = set.map((v) => ({ site: v.site.id, jurisdiction: v.site.jurisdiction, gpus: gpusPerSite }));
+      const placement: SitePlacement[] = set.map((v) => ({
+        site: v.site.id,
+        jurisdiction: v.site.jurisdiction,
+        gpus: gpusPerSite,
+      }));
       let tokensPerSecond = estimate.tokensPerSecond;
       let stepTimeSeconds = estimate.stepTimeSeconds;
       let tokenEfficiency = 1;
@@ -337,7 +417,8 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
         const streaming = request.dilocoStreaming ?? true;
         const bytes = (counts.total * outerBits) / 8;
         const ringBytes = (2 * (k - 1) * bytes) / k;
-        const syncSeconds = 2 * (k - 1) * wan!.latencyUs * 1e-6 + ringBytes / ((wan!.bandwidthGbps * 1e9 * wan!.efficiency) / 8);
+        const syncSeconds =
+          2 * (k - 1) * wan!.latencyUs * 1e-6 + ringBytes / ((wan!.bandwidthGbps * 1e9 * wan!.efficiency) / 8);
         const window = innerSteps * estimate.stepTimeSeconds;
         // Streaming: fragments sync while the next inner steps run and only what exceeds the window is exposed;
         // plain DiLoCo stops for the whole outer synchronization every H steps.
@@ -348,9 +429,10 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
         wanGbpsUsed = (ringBytes * 8) / (innerSteps * stepTimeSeconds) / 1e9;
         wanGbpsNeeded = (ringBytes * 8) / window / 1e9 / wan!.efficiency;
         diloco = { innerSteps, outerBits, streaming, syncSeconds };
-        bottleneck = exposedPerStep > 0
-          ? `outer synchronization exposes ${((100 * exposedPerStep) / stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
-          : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - tokenEfficiency)).toFixed(0)}% token efficiency (assumed)`;
+        bottleneck =
+          exposedPerStep > 0
+            ? `outer synchronization exposes ${((100 * exposedPerStep) / stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
+            : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - tokenEfficiency)).toFixed(0)}% token efficiency (assumed)`;
       } else if (strategy === 'independent') {
         tokensPerSecond = k * estimate.tokensPerSecond;
         tokenEfficiency = 1 / k;
@@ -403,11 +485,28 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
 
   if (configs.length === 0) {
     // Nothing was searched: the requested strategies need more sites (or GPUs) than were chosen.
-    throw new PlannerInputError([{ path: 'strategies', message: `none of the strategies ${[...strategies].join(', ')} applies to the chosen sites (${views.map((v) => v.site.id).join(', ')}${request.gpus !== undefined ? `, budget ${request.gpus} GPUs` : ''})`, hint: 'cross-site strategies need two or more sites with one GPU type and at least one GPU each; add single-site or choose more sites' }]);
+    throw new PlannerInputError([
+      {
+        path: 'strategies',
+        message: `none of the strategies ${[...strategies].join(', ')} applies to the chosen sites (${views.map((v) => v.site.id).join(', ')}${request.gpus !== undefined ? `, budget ${request.gpus} GPUs` : ''})`,
+        hint: 'cross-site strategies need two or more sites with one GPU type and at least one GPU each; add single-site or choose more sites',
+      },
+    ]);
   }
   if (all.length === 0) {
-    const budget = request.gpus !== undefined && request.gpus < views.reduce((n, v) => n + v.gpus, 0) ? `a budget of ${request.gpus} GPUs on ` : '';
-    throw new PlannerInputError([{ path: request.gpus !== undefined && budget ? 'gpus' : 'model', message: `no plan of ${model.name} fits in memory with ${budget}the chosen sites (${views.map((v) => `${v.site.id}: ${v.gpus} GPUs`).join(', ')})`, hint: budget ? 'raise the GPU budget, or choose a smaller model' : 'add GPUs or sites, or choose a smaller model' }]);
+    const budget =
+      request.gpus !== undefined && request.gpus < views.reduce((n, v) => n + v.gpus, 0)
+        ? `a budget of ${request.gpus} GPUs on `
+        : '';
+    throw new PlannerInputError([
+      {
+        path: request.gpus !== undefined && budget ? 'gpus' : 'model',
+        message: `no plan of ${model.name} fits in memory with ${budget}the chosen sites (${views.map((v) => `${v.site.id}: ${v.gpus} GPUs`).join(', ')})`,
+        hint: budget
+          ? 'raise the GPU budget, or choose a smaller model'
+          : 'add GPUs or sites, or choose a smaller model',
+      },
+    ]);
   }
   all.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
   const top = request.top ?? 5;
@@ -426,12 +525,20 @@ export function planOnFabric(model: ModelSpec, fabric: Fabric, request: PlanRequ
     if (plans.length >= Math.max(top, 1) + best.size) break;
     if (!plans.some((p) => p.strategy === plan.strategy)) plans.push(plan);
   }
-  return { model: model.name, fabric: fabric.name, tokens, plans, plansEvaluated: evaluated, searchSeconds: (clock() - started) / 1000 };
+  return {
+    model: model.name,
+    fabric: fabric.name,
+    tokens,
+    plans,
+    plansEvaluated: evaluated,
+    searchSeconds: (clock() - started) / 1000,
+  };
 }
 
 /** Ranking: effective throughput, then fewer GPUs, then less memory (a deterministic total order). */
 export function better(a: RankedPlan, b: RankedPlan): boolean {
-  if (a.effectiveTokensPerSecond !== b.effectiveTokensPerSecond) return a.effectiveTokensPerSecond > b.effectiveTokensPerSecond;
+  if (a.effectiveTokensPerSecond !== b.effectiveTokensPerSecond)
+    return a.effectiveTokensPerSecond > b.effectiveTokensPerSecond;
   if (a.gpus !== b.gpus) return a.gpus < b.gpus;
   return a.memoryGiBPerGpu < b.memoryGiBPerGpu;
 }

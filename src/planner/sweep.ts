@@ -44,7 +44,14 @@ export function mergedSingleSite(fabric: Fabric, siteIds: string[]): Fabric {
 const CROSS_SITE: PlanRequest['strategies'] = ['hierarchical-dp', 'pipeline-across-sites', 'diloco'];
 const SYNCHRONOUS: PlanRequest['strategies'] = ['hierarchical-dp', 'pipeline-across-sites'];
 
-function bestCrossSite(model: ModelSpec, fabric: Fabric, request: PlanRequest, gbps: number, latencyMs: number, strategies = CROSS_SITE): { plan: RankedPlan; evaluated: number } {
+function bestCrossSite(
+  model: ModelSpec,
+  fabric: Fabric,
+  request: PlanRequest,
+  gbps: number,
+  latencyMs: number,
+  strategies = CROSS_SITE,
+): { plan: RankedPlan; evaluated: number } {
   const result = planOnFabric(model, fabric, {
     ...request,
     top: 1,
@@ -66,9 +73,21 @@ export function sweepWan(
   void wanLatencyMsList;
   request = { ...base, wanGbpsList: request.wanGbpsList, wanLatencyMsList: request.wanLatencyMsList };
   const siteIds = request.sites && request.sites.length > 1 ? request.sites : fabric.sites.slice(0, 2).map((s) => s.id);
-  const probe = bestCrossSite(model, fabric, { ...request, sites: siteIds }, request.wanGbpsList[0], request.wanLatencyMsList[0]);
+  const probe = bestCrossSite(
+    model,
+    fabric,
+    { ...request, sites: siteIds },
+    request.wanGbpsList[0],
+    request.wanLatencyMsList[0],
+  );
   const gpus = probe.plan.gpus;
-  const single = planOnFabric(model, mergedSingleSite(fabric, siteIds), { ...request, sites: undefined, gpus, top: 1, strategies: ['single-site'] });
+  const single = planOnFabric(model, mergedSingleSite(fabric, siteIds), {
+    ...request,
+    sites: undefined,
+    gpus,
+    top: 1,
+    strategies: ['single-site'],
+  });
   const reference = single.plans[0].effectiveTokensPerSecond;
   let evaluated = probe.evaluated + single.plansEvaluated;
   const cells: SweepCell[] = [];
@@ -77,32 +96,49 @@ export function sweepWan(
     for (const gbps of request.wanGbpsList) {
       const { plan, evaluated: n } = bestCrossSite(model, fabric, { ...request, sites: siteIds, gpus }, gbps, latency);
       evaluated += n;
-      cells.push({ wanGbps: gbps, wanLatencyMs: latency, effectiveTokensPerSecond: plan.effectiveTokensPerSecond, strategy: plan.strategy, fractionOfSingleSite: plan.effectiveTokensPerSecond / reference });
+      cells.push({
+        wanGbps: gbps,
+        wanLatencyMs: latency,
+        effectiveTokensPerSecond: plan.effectiveTokensPerSecond,
+        strategy: plan.strategy,
+        fractionOfSingleSite: plan.effectiveTokensPerSecond / reference,
+      });
       onProgress?.(cells.length / total);
     }
   }
-  const thresholdsFor = (strategies: PlanRequest['strategies']) => request.wanLatencyMsList.map((latency) => {
-    const find = (target: number): number | null => {
-      // Effective throughput never falls with more capacity, so bisect on a log scale between 1 Gb/s and 10 Pb/s.
-      const ok = (gbps: number) => {
-        const r = bestCrossSite(model, fabric, { ...request, sites: siteIds, gpus }, gbps, latency, strategies);
-        evaluated += r.evaluated;
-        return r.plan.effectiveTokensPerSecond >= target * reference;
+  const thresholdsFor = (strategies: PlanRequest['strategies']) =>
+    request.wanLatencyMsList.map((latency) => {
+      const find = (target: number): number | null => {
+        // Effective throughput never falls with more capacity, so bisect on a log scale between 1 Gb/s and 10 Pb/s.
+        const ok = (gbps: number) => {
+          const r = bestCrossSite(model, fabric, { ...request, sites: siteIds, gpus }, gbps, latency, strategies);
+          evaluated += r.evaluated;
+          return r.plan.effectiveTokensPerSecond >= target * reference;
+        };
+        let lo = 1;
+        let hi = 1e7;
+        if (!ok(hi)) return null;
+        if (ok(lo)) return lo;
+        for (let i = 0; i < 24 && hi / lo > 1.05; i++) {
+          const mid = Math.sqrt(lo * hi);
+          if (ok(mid)) hi = mid;
+          else lo = mid;
+        }
+        return Math.ceil(hi);
       };
-      let lo = 1;
-      let hi = 1e7;
-      if (!ok(hi)) return null;
-      if (ok(lo)) return lo;
-      for (let i = 0; i < 24 && hi / lo > 1.05; i++) {
-        const mid = Math.sqrt(lo * hi);
-        if (ok(mid)) hi = mid;
-        else lo = mid;
-      }
-      return Math.ceil(hi);
-    };
-    return { wanLatencyMs: latency, gbpsFor90: find(0.9), gbpsFor95: find(0.95) };
-  });
+      return { wanLatencyMs: latency, gbpsFor90: find(0.9), gbpsFor95: find(0.95) };
+    });
   const thresholds = thresholdsFor(CROSS_SITE);
   const thresholdsSynchronous = thresholdsFor(SYNCHRONOUS);
-  return { model: model.name, fabric: fabric.name, sites: siteIds, gpus, singleSiteTokensPerSecond: reference, cells, thresholds, thresholdsSynchronous, plansEvaluated: evaluated };
+  return {
+    model: model.name,
+    fabric: fabric.name,
+    sites: siteIds,
+    gpus,
+    singleSiteTokensPerSecond: reference,
+    cells,
+    thresholds,
+    thresholdsSynchronous,
+    plansEvaluated: evaluated,
+  };
 }

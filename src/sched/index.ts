@@ -1,6 +1,17 @@
 // Public surface of src/sched, shared by the simulator (src/sim) and the control plane (src/control).
 export * from './types.js';
-export { buildClusterState, cloneState, allocate, release, jurisdictionAllowed, findSite, findTenant, setFailedGpus, repairGpus, DEFAULT_IDLE_FRACTION } from './state.js';
+export {
+  buildClusterState,
+  cloneState,
+  allocate,
+  release,
+  jurisdictionAllowed,
+  findSite,
+  findTenant,
+  setFailedGpus,
+  repairGpus,
+  DEFAULT_IDLE_FRACTION,
+} from './state.js';
 export type { BuildStateOptions } from './state.js';
 export { placeGang, eligibleSites, multiSiteAllowed, whyNotPlaced, summarize } from './placement.js';
 export type { PlaceOptions } from './placement.js';

@@ -2,7 +2,16 @@
 // else whole domains of one pod, else several pods of one site, else (when allowed) several sites.
 // Hard constraints checked here: site up (not draining/down), jurisdiction allowed, power cap.
 import { jurisdictionAllowed, marginalPowerW } from './state.js';
-import type { Allocation, AllocationPart, ClusterState, HoldReason, JobRequest, PodState, SiteState, SpreadClass } from './types.js';
+import type {
+  Allocation,
+  AllocationPart,
+  ClusterState,
+  HoldReason,
+  JobRequest,
+  PodState,
+  SiteState,
+  SpreadClass,
+} from './types.js';
 
 export interface PlaceOptions {
   /**
@@ -151,7 +160,8 @@ export function summarize(jobId: string, gpus: number, parts: AllocationPart[]):
     if (!sites.includes(p.siteId)) sites.push(p.siteId);
     pods.add(p.siteId + '/' + p.podId);
   }
-  const spread: SpreadClass = sites.length > 1 ? 'multi-site' : pods.size > 1 ? 'site' : parts.length > 1 ? 'pod' : 'domain';
+  const spread: SpreadClass =
+    sites.length > 1 ? 'multi-site' : pods.size > 1 ? 'site' : parts.length > 1 ? 'pod' : 'domain';
   return { jobId, gpus, parts, sites, pods: pods.size, domains: parts.length, spread };
 }
 

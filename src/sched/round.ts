@@ -1,7 +1,16 @@
 // One scheduling pass, shared by the simulator and the live control plane.
 import { whyNotPlaced, eligibleSites, multiSiteAllowed } from './placement.js';
 import { allocate, cloneState, jurisdictionAllowed, release } from './state.js';
-import type { Allocation, ClusterState, Decision, JobRequest, RoundOptions, RoundResult, RunningJob, SchedulingPolicy } from './types.js';
+import type {
+  Allocation,
+  ClusterState,
+  Decision,
+  JobRequest,
+  RoundOptions,
+  RoundResult,
+  RunningJob,
+  SchedulingPolicy,
+} from './types.js';
 
 interface Reservation {
   jobId: string;
@@ -16,7 +25,12 @@ interface Reservation {
  * EASY backfill reservation for a blocked head job: the earliest time enough GPUs free up on its
  * eligible sites (from running jobs' expected ends), and the spare GPUs at that time.
  */
-function reserve(head: JobRequest, state: ClusterState, running: readonly RunningJob[], nowS: number): Reservation | null {
+function reserve(
+  head: JobRequest,
+  state: ClusterState,
+  running: readonly RunningJob[],
+  nowS: number,
+): Reservation | null {
   const sites = eligibleSites(head, state);
   if (sites.length === 0) return null;
   const free = new Map<string, number>();
@@ -30,7 +44,11 @@ function reserve(head: JobRequest, state: ClusterState, running: readonly Runnin
     }
     let best: string | undefined;
     let bestFree = -1;
-    for (const [id, v] of free) if (v >= head.gpus && v > bestFree) { best = id; bestFree = v; }
+    for (const [id, v] of free)
+      if (v >= head.gpus && v > bestFree) {
+        best = id;
+        bestFree = v;
+      }
     return best ? { ok: true, site: best, spare: bestFree - head.gpus } : { ok: false, spare: 0 };
   };
   let c = check();
@@ -45,7 +63,13 @@ function reserve(head: JobRequest, state: ClusterState, running: readonly Runnin
       if (v !== undefined) free.set(p.siteId, v + p.gpus);
     }
     c = check();
-    if (c.ok) return { jobId: head.id, shadowS: Math.max(nowS, r.expectedEndS), sites: new Set(c.site ? [c.site] : free.keys()), extraGpus: c.spare };
+    if (c.ok)
+      return {
+        jobId: head.id,
+        shadowS: Math.max(nowS, r.expectedEndS),
+        sites: new Set(c.site ? [c.site] : free.keys()),
+        extraGpus: c.spare,
+      };
   }
   return null; // never fits from running jobs alone (down site, too large): no reservation
 }
@@ -125,7 +149,8 @@ export function scheduleRound(
     if (blocked || (!preemptOk && work.freeGpus < sufMin[i])) {
       for (let k = i; k < n; k++) {
         remaining.push(ordered[k]);
-        if (emitHolds) decisions.push({ type: 'hold', jobId: ordered[k].id, reason: blocked ? 'reservation' : 'no-capacity' });
+        if (emitHolds)
+          decisions.push({ type: 'hold', jobId: ordered[k].id, reason: blocked ? 'reservation' : 'no-capacity' });
       }
       held += n - i;
       break;
@@ -133,14 +158,24 @@ export function scheduleRound(
     const h = policy.shouldHold?.(job, work, nowS);
     if (h) {
       if (h.untilS !== undefined && (nextWakeS === undefined || h.untilS < nextWakeS)) nextWakeS = h.untilS;
-      hold(job, { type: 'hold', jobId: job.id, reason: h.reason, ...(h.untilS !== undefined ? { untilS: h.untilS } : {}) });
+      hold(job, {
+        type: 'hold',
+        jobId: job.id,
+        reason: h.reason,
+        ...(h.untilS !== undefined ? { untilS: h.untilS } : {}),
+      });
       continue;
     }
     let alloc: Allocation | null = null;
     if (job.gpus <= work.freeGpus) {
       if (blockedHead) {
         if (reservation === undefined) {
-          reservation = reserve(blockedHead, work, startedNow.length ? [...(victimsPool ?? running), ...startedNow] : (victimsPool ?? running), nowS);
+          reservation = reserve(
+            blockedHead,
+            work,
+            startedNow.length ? [...(victimsPool ?? running), ...startedNow] : (victimsPool ?? running),
+            nowS,
+          );
         }
         if (reservation && !mayBackfill(job, reservation)) {
           hold(job, { type: 'hold', jobId: job.id, reason: 'reservation' });
@@ -165,7 +200,9 @@ export function scheduleRound(
       const victims = policy.chooseVictims(job, work, victimsPool ?? running, nowS);
       if (victims.length > 0) {
         const vp = pool();
-        const vjobs = victims.map((id) => vp.find((r) => r.job.id === id)).filter((r): r is RunningJob => r !== undefined);
+        const vjobs = victims
+          .map((id) => vp.find((r) => r.job.id === id))
+          .filter((r): r is RunningJob => r !== undefined);
         for (const v of vjobs) release(work, v.allocation, v.job.tenant);
         const a = policy.place(job, work, nowS);
         if (a) {
@@ -194,7 +231,15 @@ export function scheduleRound(
       else blockedHead = job;
     }
   }
-  return { decisions, started, preempted, held, state: work, queue: remaining, ...(nextWakeS !== undefined ? { nextWakeS } : {}) };
+  return {
+    decisions,
+    started,
+    preempted,
+    held,
+    state: work,
+    queue: remaining,
+    ...(nextWakeS !== undefined ? { nextWakeS } : {}),
+  };
 }
 
 export { jurisdictionAllowed };

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { makeFabric } from '../../test/sim/helpers.js';
-import { buildClusterState, createPolicy, placeGang, scheduleRound, POLICY_NAMES, type Allocation, type Decision, type JobRequest, type RunningJob } from './index.js';
+import {
+  buildClusterState,
+  createPolicy,
+  placeGang,
+  scheduleRound,
+  POLICY_NAMES,
+  type Allocation,
+  type Decision,
+  type JobRequest,
+  type RunningJob,
+} from './index.js';
 
 function startAlloc(d: Decision): Allocation {
   if (d.type !== 'start') throw new Error('expected a start');
@@ -8,11 +18,26 @@ function startAlloc(d: Decision): Allocation {
 }
 
 function job(id: string, gpus: number, extra: Partial<JobRequest> = {}): JobRequest {
-  return { id, tenant: 't', priority: 0, gpus, kind: 'finetune', modelId: 'llama3-8b', preemptible: true, checkpointable: true, submitTimeS: 0, durationS: 100, ...extra };
+  return {
+    id,
+    tenant: 't',
+    priority: 0,
+    gpus,
+    kind: 'finetune',
+    modelId: 'llama3-8b',
+    preemptible: true,
+    checkpointable: true,
+    submitTimeS: 0,
+    durationS: 100,
+    ...extra,
+  };
 }
 
 describe('gang placement', () => {
-  const fabric = makeFabric([{ id: 'a', pods: 2, gpusPerPod: 32, domainGpus: 8 }, { id: 'b', jurisdiction: 'EU-DE', pods: 1, gpusPerPod: 32 }]);
+  const fabric = makeFabric([
+    { id: 'a', pods: 2, gpusPerPod: 32, domainGpus: 8 },
+    { id: 'b', jurisdiction: 'EU-DE', pods: 1, gpusPerPod: 32 },
+  ]);
 
   it('puts a domain-sized job in a single scale-up domain', () => {
     const s = buildClusterState(fabric);
@@ -50,8 +75,14 @@ describe('scheduleRound', () => {
   it('backfills a short job behind a blocked head without delaying it', () => {
     const s = buildClusterState(fabric);
     const r1 = scheduleRound(createPolicy('fifo'), s, [job('big1', 8, { durationS: 100 })], [], 0, { mutate: true });
-    const running: RunningJob[] = [{ job: job('big1', 8), allocation: startAlloc(r1.decisions[0]), startTimeS: 0, expectedEndS: 100 }];
-    const q = [job('head', 16, { submitTimeS: 1 }), job('short', 8, { submitTimeS: 2, durationS: 50 }), job('long', 8, { submitTimeS: 3, durationS: 500 })];
+    const running: RunningJob[] = [
+      { job: job('big1', 8), allocation: startAlloc(r1.decisions[0]), startTimeS: 0, expectedEndS: 100 },
+    ];
+    const q = [
+      job('head', 16, { submitTimeS: 1 }),
+      job('short', 8, { submitTimeS: 2, durationS: 50 }),
+      job('long', 8, { submitTimeS: 3, durationS: 500 }),
+    ];
     const r = scheduleRound(createPolicy('fifo'), s, q, running, 10);
     const starts = r.decisions.filter((d) => d.type === 'start').map((d) => d.jobId);
     expect(starts).toEqual(['short']);
@@ -61,7 +92,9 @@ describe('scheduleRound', () => {
     const s = buildClusterState(fabric);
     const low = job('low', 16, { priority: 0 });
     const r1 = scheduleRound(createPolicy('priority'), s, [low], [], 0, { mutate: true });
-    const running: RunningJob[] = [{ job: low, allocation: startAlloc(r1.decisions[0]), startTimeS: 0, expectedEndS: 100 }];
+    const running: RunningJob[] = [
+      { job: low, allocation: startAlloc(r1.decisions[0]), startTimeS: 0, expectedEndS: 100 },
+    ];
     const r = scheduleRound(createPolicy('priority'), s, [job('high', 8, { priority: 5 })], running, 10);
     expect(r.decisions.map((d) => d.type)).toEqual(['preempt', 'start']);
   });
@@ -89,7 +122,13 @@ describe('fair share', () => {
     scheduleRound(policy, state, [job('x0', 16, { tenant: 'x', preemptible: false })], [], 0, { mutate: true });
     scheduleRound(policy, state, [job('xb', 8, { tenant: 'x', preemptible: false })], [], 0, { mutate: true });
     expect(state.freeGpus).toBe(8);
-    const round = scheduleRound(policy, state, [job('x1', 8, { tenant: 'x', submitTimeS: 1 }), job('y1', 16, { tenant: 'y', submitTimeS: 2 })], [], 3);
+    const round = scheduleRound(
+      policy,
+      state,
+      [job('x1', 8, { tenant: 'x', submitTimeS: 1 }), job('y1', 16, { tenant: 'y', submitTimeS: 2 })],
+      [],
+      3,
+    );
     const x1 = round.decisions.find((d) => d.jobId === 'x1');
     expect(x1?.type).toBe('hold');
     // With nobody owed, the same borrower starts.

@@ -124,7 +124,9 @@ export function allocate(state: ClusterState, alloc: Allocation, tenant?: string
     if (!site || !pod) throw new Error(`allocate: unknown site/pod ${part.siteId}/${part.podId}`);
     const free = pod.domainFree[part.domain];
     if (free === undefined || free < part.gpus || part.gpus <= 0) {
-      throw new Error(`allocate: domain ${part.siteId}/${part.podId}#${part.domain} has ${free} free, asked ${part.gpus} for ${alloc.jobId}`);
+      throw new Error(
+        `allocate: domain ${part.siteId}/${part.podId}#${part.domain} has ${free} free, asked ${part.gpus} for ${alloc.jobId}`,
+      );
     }
     pod.domainFree[part.domain] = free - part.gpus;
     pod.freeGpus -= part.gpus;
@@ -152,7 +154,9 @@ export function release(state: ClusterState, alloc: Allocation, tenant?: string)
     if (!site || !pod) throw new Error(`release: unknown site/pod ${part.siteId}/${part.podId}`);
     const free = pod.domainFree[part.domain] + part.gpus;
     if (free > pod.domainCapacity[part.domain]) {
-      throw new Error(`release: domain ${part.siteId}/${part.podId}#${part.domain} would exceed capacity (${alloc.jobId})`);
+      throw new Error(
+        `release: domain ${part.siteId}/${part.podId}#${part.domain} would exceed capacity (${alloc.jobId})`,
+      );
     }
     pod.domainFree[part.domain] = free;
     pod.freeGpus += part.gpus;
@@ -175,7 +179,13 @@ export function release(state: ClusterState, alloc: Allocation, tenant?: string)
  * Take GPUs out of service (failure) or return them (repair), pod-level. Only free GPUs can be
  * taken out; the caller first evicts the jobs on them. Returns the GPUs actually changed.
  */
-export function setFailedGpus(state: ClusterState, siteId: string, podId: string, domain: number, failed: number): number {
+export function setFailedGpus(
+  state: ClusterState,
+  siteId: string,
+  podId: string,
+  domain: number,
+  failed: number,
+): number {
   const site = findSite(state, siteId);
   const pod = site && findPod(site, podId);
   if (!site || !pod) throw new Error(`setFailedGpus: unknown ${siteId}/${podId}`);
@@ -198,5 +208,6 @@ export function repairGpus(state: ClusterState, siteId: string, podId: string, d
   pod.failedGpus -= gpus;
   site.freeGpus += gpus;
   state.freeGpus += gpus;
-  if (pod.domainFree[domain] > pod.domainCapacity[domain] || pod.failedGpus < 0) throw new Error('repairGpus: over capacity');
+  if (pod.domainFree[domain] > pod.domainCapacity[domain] || pod.failedGpus < 0)
+    throw new Error('repairGpus: over capacity');
 }

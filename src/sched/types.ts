@@ -137,13 +137,7 @@ export interface RunningJob {
 }
 
 export type HoldReason =
-  | 'no-capacity'
-  | 'sovereignty'
-  | 'power-cap'
-  | 'quota'
-  | 'reservation'
-  | 'time-shift'
-  | 'too-large';
+  'no-capacity' | 'sovereignty' | 'power-cap' | 'quota' | 'reservation' | 'time-shift' | 'too-large';
 
 export type Decision =
   | { type: 'start'; jobId: string; allocation: Allocation }

@@ -37,13 +37,27 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
   const raw = span / n;
   const p = Math.pow(10, Math.floor(Math.log10(raw)));
   let step = 10 * p;
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) { step = m * p; break; }
+  for (const m of [1, 2, 2.5, 5, 10])
+    if (m * p >= raw) {
+      step = m * p;
+      break;
+    }
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) out.push(Math.round(v / step) * step);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step)
+    out.push(Math.round(v / step) * step);
   return out;
 }
 
-function frame(title: string, xLabel: string, yLabel: string, xMax: number, yMax: number, xMin = 0, yTicks?: (v: number) => string, xTicks: boolean | { at: number[]; label: (v: number) => string } = true): string[] {
+function frame(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  xMax: number,
+  yMax: number,
+  xMin = 0,
+  yTicks?: (v: number) => string,
+  xTicks: boolean | { at: number[]; label: (v: number) => string } = true,
+): string[] {
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
   const out = [
@@ -60,7 +74,9 @@ function frame(title: string, xLabel: string, yLabel: string, xMax: number, yMax
   for (let i = 0; i <= 5; i++) {
     const y = M.t + ph - (ph * i) / 5;
     const v = (yMax * i) / 5;
-    out.push(`<text x="${M.l - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${esc(yTicks ? yTicks(v) : fmt(v))}</text>`);
+    out.push(
+      `<text x="${M.l - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${esc(yTicks ? yTicks(v) : fmt(v))}</text>`,
+    );
   }
   if (xTicks) {
     const at = xTicks === true ? niceTicks(xMin, xMax) : xTicks.at;
@@ -108,7 +124,10 @@ function downsample(x: number[], ys: number[][], n = 600): { x: number[]; ys: nu
  * that quantities of different units (emissions rate and grid intensity) do not flatten each other.
  */
 export function lineChart(title: string, xLabel: string, yLabel: string, x: number[], series: Series[]): string {
-  const d = downsample(x, series.map((s) => s.values));
+  const d = downsample(
+    x,
+    series.map((s) => s.values),
+  );
   const xMax = d.x.length ? Math.max(d.x[d.x.length - 1], 1e-9) : 1;
   const peaks = d.ys.map((y) => y.reduce((m, v) => Math.max(m, v), 0));
   const top = Math.max(0, ...peaks);
@@ -130,14 +149,24 @@ export function lineChart(title: string, xLabel: string, yLabel: string, x: numb
       const y = M.t + ph - (ph * i) / 5;
       out.push(`<text x="${xr + 6}" y="${(y + 4).toFixed(1)}">${esc(fmt((yMaxR * i) / 5))}</text>`);
     }
-    out.push(`<text transform="translate(${xr + 40} ${M.t + ph / 2}) rotate(90)" text-anchor="middle">${esc(rightLabel)}</text>`);
+    out.push(
+      `<text transform="translate(${xr + 40} ${M.t + ph / 2}) rotate(90)" text-anchor="middle">${esc(rightLabel)}</text>`,
+    );
   }
   d.ys.forEach((y, k) => {
     const max = hasRight && right[k] ? yMaxR : yMax;
-    const pts = y.map((v, i) => `${(M.l + (pw * d.x[i]) / xMax).toFixed(1)},${(M.t + ph - (ph * v) / max).toFixed(1)}`).join(' ');
+    const pts = y
+      .map((v, i) => `${(M.l + (pw * d.x[i]) / xMax).toFixed(1)},${(M.t + ph - (ph * v) / max).toFixed(1)}`)
+      .join(' ');
     out.push(`<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="1.5" points="${pts}"/>`);
   });
-  out.push(...legend(series.map((s, k) => (hasRight && right[k] ? `${s.name} (right)` : s.name)), hasRight ? W - M.r + 52 : undefined), '</svg>');
+  out.push(
+    ...legend(
+      series.map((s, k) => (hasRight && right[k] ? `${s.name} (right)` : s.name)),
+      hasRight ? W - M.r + 52 : undefined,
+    ),
+    '</svg>',
+  );
   return out.join('\n') + '\n';
 }
 
@@ -146,10 +175,11 @@ export function cdfChart(title: string, xLabel: string, samples: Series[], logX 
   const tr = (v: number): number => (logX ? Math.log10(Math.max(v, 1e-3)) : v);
   let lo = Infinity;
   let hi = -Infinity;
-  for (const s of samples) for (const v of s.values) {
-    lo = Math.min(lo, tr(v));
-    hi = Math.max(hi, tr(v));
-  }
+  for (const s of samples)
+    for (const v of s.values) {
+      lo = Math.min(lo, tr(v));
+      hi = Math.max(hi, tr(v));
+    }
   if (!Number.isFinite(lo)) {
     lo = 0;
     hi = 1;
@@ -164,15 +194,29 @@ export function cdfChart(title: string, xLabel: string, samples: Series[], logX 
   const decades: number[] = [];
   for (let e = lo; e <= hi; e++) decades.push(e);
   const xt = logX ? { at: decades, label: (e: number) => fmt(Math.pow(10, e)) } : true;
-  const out = frame(title, logX ? `${xLabel} (log scale)` : xLabel, 'fraction of jobs', hi, 1, lo, (v) => v.toFixed(1), xt);
+  const out = frame(
+    title,
+    logX ? `${xLabel} (log scale)` : xLabel,
+    'fraction of jobs',
+    hi,
+    1,
+    lo,
+    (v) => v.toFixed(1),
+    xt,
+  );
   samples.forEach((s, k) => {
     const v = s.values.slice().sort((a, b) => a - b);
     const n = v.length;
     const step = Math.max(1, Math.floor(n / 800));
     const pts: string[] = [];
-    for (let i = 0; i < n; i += step) pts.push(`${(M.l + (pw * (tr(v[i]) - lo)) / (hi - lo)).toFixed(1)},${(M.t + ph - (ph * (i + 1)) / n).toFixed(1)}`);
+    for (let i = 0; i < n; i += step)
+      pts.push(
+        `${(M.l + (pw * (tr(v[i]) - lo)) / (hi - lo)).toFixed(1)},${(M.t + ph - (ph * (i + 1)) / n).toFixed(1)}`,
+      );
     if (n) pts.push(`${(M.l + (pw * (tr(v[n - 1]) - lo)) / (hi - lo)).toFixed(1)},${M.t}`);
-    out.push(`<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="1.5" points="${pts.join(' ')}"/>`,
+    );
   });
   out.push(...legend(samples.map((s) => s.name)), '</svg>');
   return out.join('\n') + '\n';
@@ -183,7 +227,9 @@ export function barChart(title: string, metrics: string[], groups: { name: strin
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
   const out = frame(title, '', 'relative to the largest policy', 0, 1, 0, (v) => v.toFixed(1), false);
-  out.push(`<text x="${M.l + pw / 2}" y="${H - 4}" text-anchor="middle">metric (bars normalised to the largest value, shown under each)</text>`);
+  out.push(
+    `<text x="${M.l + pw / 2}" y="${H - 4}" text-anchor="middle">metric (bars normalised to the largest value, shown under each)</text>`,
+  );
   const gw = pw / Math.max(1, metrics.length);
   const bw = (gw * 0.8) / Math.max(1, groups.length);
   metrics.forEach((m, i) => {
@@ -191,10 +237,16 @@ export function barChart(title: string, metrics: string[], groups: { name: strin
     groups.forEach((g, k) => {
       const h = (ph * Math.abs(g.values[i])) / max;
       const x = M.l + i * gw + gw * 0.1 + k * bw;
-      out.push(`<rect x="${x.toFixed(1)}" y="${(M.t + ph - h).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[k % COLORS.length]}"><title>${esc(`${g.name} ${m}: ${g.values[i]}`)}</title></rect>`);
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${(M.t + ph - h).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[k % COLORS.length]}"><title>${esc(`${g.name} ${m}: ${g.values[i]}`)}</title></rect>`,
+      );
     });
-    out.push(`<text x="${(M.l + i * gw + gw / 2).toFixed(1)}" y="${M.t + ph + 16}" text-anchor="middle">${esc(m)}</text>`);
-    out.push(`<text x="${(M.l + i * gw + gw / 2).toFixed(1)}" y="${M.t + ph + 29}" text-anchor="middle" fill="#555">${esc(`max ${fmt(max === 1e-12 ? 0 : max)}`)}</text>`);
+    out.push(
+      `<text x="${(M.l + i * gw + gw / 2).toFixed(1)}" y="${M.t + ph + 16}" text-anchor="middle">${esc(m)}</text>`,
+    );
+    out.push(
+      `<text x="${(M.l + i * gw + gw / 2).toFixed(1)}" y="${M.t + ph + 29}" text-anchor="middle" fill="#555">${esc(`max ${fmt(max === 1e-12 ? 0 : max)}`)}</text>`,
+    );
   });
   out.push(...legend(groups.map((g) => g.name)), '</svg>');
   return out.join('\n') + '\n';

@@ -18,7 +18,11 @@ export function jobMtbfS(failuresPerGpuHour: number, gpus: number): number {
  * GPU share of the site's checkpoint storage bandwidth (ASSUMPTION: all jobs checkpoint at once,
  * the worst case).
  */
-export function checkpointCostS(bytes: number, gpus: number, site: Pick<Site, 'checkpointStorageGBps' | 'gpus'>): number {
+export function checkpointCostS(
+  bytes: number,
+  gpus: number,
+  site: Pick<Site, 'checkpointStorageGBps' | 'gpus'>,
+): number {
   const bw = site.checkpointStorageGBps * 1e9 * Math.min(1, gpus / Math.max(1, site.gpus));
   return bytes / bw;
 }

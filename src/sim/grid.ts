@@ -20,15 +20,30 @@ export interface GridSeries {
  * authorities. PACW has no file: ASSUMPTION, BPAT (its Pacific-Northwest neighbour) stands in.
  */
 const CARBON_BA: Record<string, string> = {
-  SOCO: 'SOCO', MISO: 'MISO', PJM: 'PJM', ERCO: 'ERCO', ERCOT: 'ERCO', CISO: 'CISO', CAISO: 'CISO',
-  NYIS: 'NYIS', NYISO: 'NYIS', BPAT: 'BPAT', AZPS: 'AZPS', PACW: 'BPAT',
+  SOCO: 'SOCO',
+  MISO: 'MISO',
+  PJM: 'PJM',
+  ERCO: 'ERCO',
+  ERCOT: 'ERCO',
+  CISO: 'CISO',
+  CAISO: 'CISO',
+  NYIS: 'NYIS',
+  NYISO: 'NYIS',
+  BPAT: 'BPAT',
+  AZPS: 'AZPS',
+  PACW: 'BPAT',
 };
 /**
  * Price: green-dcc standardized 2022 hourly series (CAISO day-ahead NP15, ERCOT day-ahead hub
  * average, PJM real-time DOM zone, NYISO day-ahead CAPITL). SOCO has no market price and MISO has
  * no file here: ASSUMPTION, both (and any other zone) use PJM-DOM, the nearest eastern market.
  */
-const PRICE_ZONE: Record<string, string> = { CISO: 'US-CAL-CISO', ERCO: 'US-TEX-ERCO', PJM: 'US-MIDA-PJM', NYIS: 'US-NY-NYIS' };
+const PRICE_ZONE: Record<string, string> = {
+  CISO: 'US-CAL-CISO',
+  ERCO: 'US-TEX-ERCO',
+  PJM: 'US-MIDA-PJM',
+  NYIS: 'US-NY-NYIS',
+};
 const PRICE_FALLBACK = 'US-MIDA-PJM';
 
 export class GridDataError extends Error {
@@ -41,7 +56,10 @@ function readColumn(file: string, column: string): Float64Array {
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
   const header = lines[0].split(',');
   const idx = header.findIndex((h) => h.trim() === column);
-  if (idx < 0) throw new GridDataError([{ path: file, message: `column ${column} missing`, hint: 'use the files listed in shared/data/SOURCES.md' }]);
+  if (idx < 0)
+    throw new GridDataError([
+      { path: file, message: `column ${column} missing`, hint: 'use the files listed in shared/data/SOURCES.md' },
+    ]);
   const out: number[] = [];
   let last = 0;
   for (let i = 1; i < lines.length; i++) {
@@ -66,12 +84,20 @@ export function loadGridSeries(zone: string): GridSeries {
   const ba = CARBON_BA[zone.toUpperCase()];
   if (!ba) {
     throw new GridDataError([
-      { path: 'site.gridZone', message: `no hourly carbon series for grid zone "${zone}"`, hint: `use one of ${knownGridZones().join(', ')}, or pass constant values with --grid-constant` },
+      {
+        path: 'site.gridZone',
+        message: `no hourly carbon series for grid zone "${zone}"`,
+        hint: `use one of ${knownGridZones().join(', ')}, or pass constant values with --grid-constant`,
+      },
     ]);
   }
   const carbonFile = sharedDataPath('carbon', 'eia930_2022_dc-rl', `${ba}_2022_hourly_fuelmix_avgCI.csv`);
   const priceZone = PRICE_ZONE[ba] ?? PRICE_FALLBACK;
-  const priceFile = sharedDataPath('prices', 'green-dcc_standardized_usd_mwh', `${priceZone}_electricity_prices_2022.csv`);
+  const priceFile = sharedDataPath(
+    'prices',
+    'green-dcc_standardized_usd_mwh',
+    `${priceZone}_electricity_prices_2022.csv`,
+  );
   const s: GridSeries = {
     zone,
     carbonSource: `EIA-930 2022 ${ba} avg_CI (HewlettPackard/dc-rl)${ba !== zone.toUpperCase() ? ` standing in for ${zone}` : ''}`,
@@ -85,14 +111,23 @@ export function loadGridSeries(zone: string): GridSeries {
 
 /** Constant series (tests, or when the shared data is not wanted). */
 export function constantGridSeries(zone: string, carbonGPerKWh: number, priceUsdPerMWh: number): GridSeries {
-  return { zone, carbonSource: 'constant', priceSource: 'constant', carbonGPerKWh: Float64Array.of(carbonGPerKWh), priceUsdPerMWh: Float64Array.of(priceUsdPerMWh) };
+  return {
+    zone,
+    carbonSource: 'constant',
+    priceSource: 'constant',
+    carbonGPerKWh: Float64Array.of(carbonGPerKWh),
+    priceUsdPerMWh: Float64Array.of(priceUsdPerMWh),
+  };
 }
 
 /** Fast lookups and integrals over a wrapped hourly series. */
 export class HourlyIntegral {
   private prefix: Float64Array;
   private total: number;
-  constructor(readonly values: Float64Array, readonly offsetS: number) {
+  constructor(
+    readonly values: Float64Array,
+    readonly offsetS: number,
+  ) {
     this.prefix = new Float64Array(values.length + 1);
     for (let i = 0; i < values.length; i++) this.prefix[i + 1] = this.prefix[i] + values[i] * 3600;
     this.total = this.prefix[values.length];

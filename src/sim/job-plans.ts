@@ -51,7 +51,21 @@ export type PlanOutcome = { ok: true; plan: JobPlan } | { ok: false; reason: str
 
 /** The perf-model `Plan` of a job plan (global degrees: over all sites for a cross-site plan). */
 export function perfPlan(p: JobPlan, model: ModelSpec): Plan {
-  return { gpus: p.gpus, tp: p.tp, pp: p.pp, dp: p.dp, cp: p.cp, ep: p.ep, vpp: p.vpp, mbs: p.mbs, gbs: p.gbs, seq: model.seqLength, recompute: p.recompute, sequenceParallel: p.sequenceParallel, zero: p.zero };
+  return {
+    gpus: p.gpus,
+    tp: p.tp,
+    pp: p.pp,
+    dp: p.dp,
+    cp: p.cp,
+    ep: p.ep,
+    vpp: p.vpp,
+    mbs: p.mbs,
+    gbs: p.gbs,
+    seq: model.seqLength,
+    recompute: p.recompute,
+    sequenceParallel: p.sequenceParallel,
+    zero: p.zero,
+  };
 }
 
 function toJobPlan(r: RankedPlan): JobPlan {
@@ -100,7 +114,9 @@ export class PlanCache {
   /** Best single-site plan of `model` at (about) `gpus` GPUs on `siteId`. */
   singleSite(modelId: string, model: ModelSpec, gpus: number, siteId: string): PlanOutcome {
     const g = planGpus(gpus);
-    return this.get(`${modelId}|${g}|${siteId}|single`, () => planOnFabric(model, this.fabric, { gpus: g, sites: [siteId], top: 1, strategies: ['single-site'] }));
+    return this.get(`${modelId}|${g}|${siteId}|single`, () =>
+      planOnFabric(model, this.fabric, { gpus: g, sites: [siteId], top: 1, strategies: ['single-site'] }),
+    );
   }
 
   /** Best cross-site plan (hierarchical DP, pipeline across sites or DiLoCo) over exactly `siteIds`. */
@@ -109,7 +125,13 @@ export class PlanCache {
     const sites = [...siteIds].sort();
     const key = `${modelId}|${g}|${sites.join(',')}|cross|${wanCapacityGbps ?? ''}`;
     return this.get(key, () => {
-      const res = planOnFabric(model, this.fabric, { gpus: g, sites, top: 1000, strategies: CROSS_SITE_STRATEGIES, ...(wanCapacityGbps !== undefined ? { wanCapacityGbps } : {}) });
+      const res = planOnFabric(model, this.fabric, {
+        gpus: g,
+        sites,
+        top: 1000,
+        strategies: CROSS_SITE_STRATEGIES,
+        ...(wanCapacityGbps !== undefined ? { wanCapacityGbps } : {}),
+      });
       // the planner also ranks subsets of the sites (3+ sites); keep the best plan that spans all of them
       const all = res.plans.filter((p) => p.placement.length === sites.length);
       return { ...res, plans: all };
@@ -123,7 +145,10 @@ export class PlanCache {
     let out: PlanOutcome;
     try {
       const res = run();
-      out = res.plans.length > 0 ? { ok: true, plan: toJobPlan(res.plans[0]) } : { ok: false, reason: 'the planner found no plan that spans every site of the placement' };
+      out =
+        res.plans.length > 0
+          ? { ok: true, plan: toJobPlan(res.plans[0]) }
+          : { ok: false, reason: 'the planner found no plan that spans every site of the placement' };
     } catch (e) {
       if (!(e instanceof PlannerInputError)) throw e;
       out = { ok: false, reason: e.issues.map((i) => i.message).join('; ') };

@@ -164,7 +164,10 @@ export function buildSummary(a: {
 }): SimSummary {
   const fin = a.jobs.filter((j) => j.status === 'finished');
   const jct = fin.map((j) => j.jctS! / 3600).sort((x, y) => x - y);
-  const queue = a.jobs.filter((j) => j.queueS !== null).map((j) => j.queueS! / 3600).sort((x, y) => x - y);
+  const queue = a.jobs
+    .filter((j) => j.queueS !== null)
+    .map((j) => j.queueS! / 3600)
+    .sort((x, y) => x - y);
   const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
   let held = 0;
   let useful = 0;
@@ -222,22 +225,67 @@ export function buildSummary(a: {
     costUsd: r(sum('costUsd'), 2),
     jobEnergyMWh: r(a.jobs.reduce((t, j) => t + j.energyKWh, 0) / 1000, 3),
     jobEmissionsTCO2e: r(a.jobs.reduce((t, j) => t + j.emissionsKg, 0) / 1000, 3),
-    jobCostUsd: r(a.jobs.reduce((t, j) => t + j.costUsd, 0), 2),
+    jobCostUsd: r(
+      a.jobs.reduce((t, j) => t + j.costUsd, 0),
+      2,
+    ),
     makespanHours: r(a.endS / 3600, 3),
     events: a.events,
     schedulingRounds: a.rounds,
     speedFallbacks: a.speedFallbacks,
     planKeys: a.planKeys,
-    sites: a.sites.map((s) => ({ ...s, energyMWh: r(s.energyMWh, 3), emissionsTCO2e: r(s.emissionsTCO2e, 3), costUsd: r(s.costUsd, 2), waterM3: r(s.waterM3, 3), gpuUtilization: r(s.gpuUtilization) })),
+    sites: a.sites.map((s) => ({
+      ...s,
+      energyMWh: r(s.energyMWh, 3),
+      emissionsTCO2e: r(s.emissionsTCO2e, 3),
+      costUsd: r(s.costUsd, 2),
+      waterM3: r(s.waterM3, 3),
+      gpuUtilization: r(s.gpuUtilization),
+    })),
     tenants,
     gridSources: a.gridSources,
   };
 }
 
 const CSV_COLUMNS: (keyof JobResult)[] = [
-  'id', 'tenant', 'kind', 'modelId', 'gpus', 'priority', 'status', 'reason', 'submitS', 'firstStartS', 'endS', 'durationS', 'jctS', 'queueS', 'slowdown',
-  'gpuSeconds', 'goodput', 'ettr', 'lostGpuSeconds', 'interruptions', 'preemptions', 'sites', 'energyKWh', 'emissionsKg', 'costUsd', 'waterL',
-  'planStrategy', 'planGpus', 'planTp', 'planPp', 'planDp', 'planCp', 'planEp', 'planRecompute', 'planZero', 'planTokensPerS', 'speedFactor', 'predictedTokensPerS',
+  'id',
+  'tenant',
+  'kind',
+  'modelId',
+  'gpus',
+  'priority',
+  'status',
+  'reason',
+  'submitS',
+  'firstStartS',
+  'endS',
+  'durationS',
+  'jctS',
+  'queueS',
+  'slowdown',
+  'gpuSeconds',
+  'goodput',
+  'ettr',
+  'lostGpuSeconds',
+  'interruptions',
+  'preemptions',
+  'sites',
+  'energyKWh',
+  'emissionsKg',
+  'costUsd',
+  'waterL',
+  'planStrategy',
+  'planGpus',
+  'planTp',
+  'planPp',
+  'planDp',
+  'planCp',
+  'planEp',
+  'planRecompute',
+  'planZero',
+  'planTokensPerS',
+  'speedFactor',
+  'predictedTokensPerS',
 ];
 
 function csvCell(v: unknown): string {

@@ -67,17 +67,38 @@ export const scenarioSchema = z
       .object({
         enabled: z.boolean().default(true),
         perGpuHour: z.number().nonnegative().default(LLAMA3_FAILURES_PER_GPU_HOUR),
-        mix: z.object({ gpu: z.number().nonnegative(), node: z.number().nonnegative(), rack: z.number().nonnegative() }).default(DEFAULT_FAILURE_MIX),
-        repairHours: z.object({ gpu: z.number().positive(), node: z.number().positive(), rack: z.number().positive() }).default(DEFAULT_REPAIR_HOURS),
+        mix: z
+          .object({ gpu: z.number().nonnegative(), node: z.number().nonnegative(), rack: z.number().nonnegative() })
+          .default(DEFAULT_FAILURE_MIX),
+        repairHours: z
+          .object({ gpu: z.number().positive(), node: z.number().positive(), rack: z.number().positive() })
+          .default(DEFAULT_REPAIR_HOURS),
         /** Whole-site failures per site-year (default 0: no public rate). */
         sitePerYear: z.number().nonnegative().default(0),
         siteRepairHours: z.number().positive().default(6),
       })
       .strict()
-      .default({ enabled: true, perGpuHour: LLAMA3_FAILURES_PER_GPU_HOUR, mix: DEFAULT_FAILURE_MIX, repairHours: DEFAULT_REPAIR_HOURS, sitePerYear: 0, siteRepairHours: 6 }),
+      .default({
+        enabled: true,
+        perGpuHour: LLAMA3_FAILURES_PER_GPU_HOUR,
+        mix: DEFAULT_FAILURE_MIX,
+        repairHours: DEFAULT_REPAIR_HOURS,
+        sitePerYear: 0,
+        siteRepairHours: 6,
+      }),
     events: z.array(eventSchema).default([]),
     tenants: z
-      .array(z.object({ id: z.string(), quotaGpus: z.number().nonnegative(), cohort: z.string().optional(), borrowingLimitGpus: z.number().nonnegative().optional(), weight: z.number().positive().optional() }).strict())
+      .array(
+        z
+          .object({
+            id: z.string(),
+            quotaGpus: z.number().nonnegative(),
+            cohort: z.string().optional(),
+            borrowingLimitGpus: z.number().nonnegative().optional(),
+            weight: z.number().positive().optional(),
+          })
+          .strict(),
+      )
       .optional(),
   })
   .strict();
@@ -94,18 +115,37 @@ export function parseScenario(input: unknown, source = 'scenario'): { scenario?:
   if (r.success) {
     const issues: InputIssue[] = [];
     r.data.events.forEach((e, i) => {
-      const w = e as { from?: number; to?: number; down?: { from: number; to: number }; drain?: { from: number; to: number } };
+      const w = e as {
+        from?: number;
+        to?: number;
+        down?: { from: number; to: number };
+        drain?: { from: number; to: number };
+      };
       const win = w.down ?? w.drain ?? { from: w.from!, to: w.to! };
-      if (win.to <= win.from) issues.push({ path: `${source}: events[${i}]`, message: 'the window ends before it starts', hint: 'make "to" later than "from"' });
+      if (win.to <= win.from)
+        issues.push({
+          path: `${source}: events[${i}]`,
+          message: 'the window ends before it starts',
+          hint: 'make "to" later than "from"',
+        });
     });
     if (!/^2022-/.test(r.data.start) || Number.isNaN(Date.parse(r.data.start))) {
-      issues.push({ path: `${source}: start`, message: `"${r.data.start}" is not a 2022 date`, hint: 'the carbon and price series cover 2022: use e.g. 2022-06-01T00:00:00Z' });
+      issues.push({
+        path: `${source}: start`,
+        message: `"${r.data.start}" is not a 2022 date`,
+        hint: 'the carbon and price series cover 2022: use e.g. 2022-06-01T00:00:00Z',
+      });
     }
     return issues.length ? { issues } : { scenario: r.data, issues };
   }
   return {
     issues: r.error.issues.map((i) => ({
-      path: `${source}: ${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)'}`,
+      path: `${source}: ${
+        i.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+          .join('.')
+          .replace(/\.\[/g, '[') || '(root)'
+      }`,
       message: i.message,
       hint: 'see data/scenarios/README.md for the scenario format',
     })),
@@ -117,14 +157,30 @@ export function loadScenarioFile(file: string): { scenario?: Scenario; issues: I
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    return { issues: [{ path: '--scenario', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'check the path to the scenario file' }] };
+    return {
+      issues: [
+        {
+          path: '--scenario',
+          message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+          hint: 'check the path to the scenario file',
+        },
+      ],
+    };
   }
   let raw: unknown;
   try {
     raw = YAML.parse(text);
   } catch (e) {
     // One line: the YAML library's message continues with a drawing of the position.
-    return { issues: [{ path: '--scenario', message: `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, hint: 'fix the YAML syntax at the position given' }] };
+    return {
+      issues: [
+        {
+          path: '--scenario',
+          message: `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`,
+          hint: 'fix the YAML syntax at the position given',
+        },
+      ],
+    };
   }
   return parseScenario(raw, file);
 }

@@ -139,7 +139,11 @@ export function simulate(opts: SimulateOptions): SimResult {
   const tenantIds = [...new Set(opts.jobs.map((j) => j.tenant))].sort();
   const tenants =
     scenario.tenants ??
-    tenantIds.map((id) => ({ id, quotaGpus: Math.floor(fabric.gpus / Math.max(1, tenantIds.length)), cohort: 'default' }));
+    tenantIds.map((id) => ({
+      id,
+      quotaGpus: Math.floor(fabric.gpus / Math.max(1, tenantIds.length)),
+      cohort: 'default',
+    }));
   const state: ClusterState = buildClusterState(fabric, { tenants, busyFraction: busyFrac, idleFraction: idleFrac });
   const fabricSite = new Map(fabric.sites.map((s) => [s.id, s]));
 
@@ -217,7 +221,12 @@ export function simulate(opts: SimulateOptions): SimResult {
   }
   const horizon = opts.horizonS ?? lastSubmit + 365 * 86_400;
   scenario.events.forEach((e, i) => {
-    const w = e as { from?: number; to?: number; down?: { from: number; to: number }; drain?: { from: number; to: number } };
+    const w = e as {
+      from?: number;
+      to?: number;
+      down?: { from: number; to: number };
+      drain?: { from: number; to: number };
+    };
     const win = w.down ?? w.drain ?? { from: w.from!, to: w.to! };
     ev.push(win.from, Ev.ScenarioStart, i);
     ev.push(win.to, Ev.ScenarioEnd, i);
@@ -422,7 +431,15 @@ export function simulate(opts: SimulateOptions): SimResult {
     });
   };
 
-  const series: TimeSeries = { tS: [], busyGpus: [], powerMW: [], carbonTPerH: [], queued: [], running: [], sites: state.sites.map((s) => ({ id: s.id, busyGpus: [], powerMW: [], carbonGPerKWh: [] })) };
+  const series: TimeSeries = {
+    tS: [],
+    busyGpus: [],
+    powerMW: [],
+    carbonTPerH: [],
+    queued: [],
+    running: [],
+    sites: state.sites.map((s) => ({ id: s.id, busyGpus: [], powerMW: [], carbonGPerKWh: [] })),
+  };
   const sample = (t: number): void => {
     series.tS.push(t);
     let busy = 0;
@@ -455,9 +472,14 @@ export function simulate(opts: SimulateOptions): SimResult {
         p.domainFree.forEach((f, d) => {
           const k = domainKey(s.id, p.id, d);
           let used = 0;
-          for (const i of occupancy.get(k) ?? []) for (const part of runs[i].alloc!.parts) if (part.siteId === s.id && part.podId === p.id && part.domain === d) used += part.gpus;
+          for (const i of occupancy.get(k) ?? [])
+            for (const part of runs[i].alloc!.parts)
+              if (part.siteId === s.id && part.podId === p.id && part.domain === d) used += part.gpus;
           const failed = failedInDomain.get(k) ?? 0;
-          if (f < 0 || used + f + failed !== p.domainCapacity[d]) throw new Error(`audit: domain ${k}: used ${used} + free ${f} + failed ${failed} != ${p.domainCapacity[d]}`);
+          if (f < 0 || used + f + failed !== p.domainCapacity[d])
+            throw new Error(
+              `audit: domain ${k}: used ${used} + free ${f} + failed ${failed} != ${p.domainCapacity[d]}`,
+            );
           pf += f;
         });
         if (pf !== p.freeGpus) throw new Error(`audit: pod ${p.id} free counter ${p.freeGpus} != ${pf}`);
@@ -490,7 +512,8 @@ export function simulate(opts: SimulateOptions): SimResult {
     const hit: number[] = [];
     for (const i of occ) {
       let g = 0;
-      for (const p of runs[i].alloc!.parts) if (p.siteId === d.site.id && p.podId === d.podId && p.domain === d.domain) g += p.gpus;
+      for (const p of runs[i].alloc!.parts)
+        if (p.siteId === d.site.id && p.podId === d.podId && p.domain === d.domain) g += p.gpus;
       if (cum < b && cum + g > a) hit.push(i);
       cum += g;
     }
@@ -541,7 +564,8 @@ export function simulate(opts: SimulateOptions): SimResult {
         const cap = maxCapacityFor(r.req);
         const multi = r.req.allowMultiSite ?? r.req.kind === 'pretraining';
         if (cap.total === 0) r.rejectReason = 'no site in an allowed jurisdiction';
-        else if (r.req.gpus > (multi ? cap.total : cap.site)) r.rejectReason = `needs ${r.req.gpus} GPUs, more than any allowed ${multi ? 'set of sites' : 'site'} has`;
+        else if (r.req.gpus > (multi ? cap.total : cap.site))
+          r.rejectReason = `needs ${r.req.gpus} GPUs, more than any allowed ${multi ? 'set of sites' : 'site'} has`;
         else {
           // the planner's plan on the allowed sites; no plan fits (even with recompute and ZeRO): rejected
           const adm = speedModel.admit(r.spec.modelId, r.req.gpus, cap.siteIds, multi);
@@ -553,7 +577,8 @@ export function simulate(opts: SimulateOptions): SimResult {
               r.totalWork = r.spec.tokens / adm.plan.tokensPerS;
               r.req.durationS = r.totalWork;
             }
-            if (!(r.totalWork > 0)) r.rejectReason = r.spec.tokens ? 'token budget but no zoo model to plan it with' : 'no duration';
+            if (!(r.totalWork > 0))
+              r.rejectReason = r.spec.tokens ? 'token budget but no zoo model to plan it with' : 'no duration';
           }
         }
         if (r.rejectReason) {
@@ -603,7 +628,11 @@ export function simulate(opts: SimulateOptions): SimResult {
       case Ev.Failure: {
         if (done >= total) break;
         const g = failRng.int(gpuCount);
-        const kindIdx = failRng.weighted([scenario.failures.mix.gpu, scenario.failures.mix.node, scenario.failures.mix.rack]);
+        const kindIdx = failRng.weighted([
+          scenario.failures.mix.gpu,
+          scenario.failures.mix.node,
+          scenario.failures.mix.rack,
+        ]);
         ev.push(now + failRng.exp(1 / failRatePerS), Ev.Failure);
         const d = findDomain(g);
         if (siteDown[d.siteIdx]) break;
@@ -664,7 +693,8 @@ export function simulate(opts: SimulateOptions): SimResult {
         accumulate(now);
         if ('down' in se || 'drain' in se || 'powerCapMW' in se) {
           const idx = siteIndex.get(se.site as string);
-          if (idx === undefined) throw new ScenarioRefError(`events[${e.a}].site`, se.site as string, [...siteIndex.keys()]);
+          if (idx === undefined)
+            throw new ScenarioRefError(`events[${e.a}].site`, se.site as string, [...siteIndex.keys()]);
           const s = state.sites[idx];
           if ('down' in se) {
             s.status = start ? 'down' : 'up';
@@ -686,15 +716,26 @@ export function simulate(opts: SimulateOptions): SimResult {
               }
             }
           } else {
-            s.powerCapW = start ? (se.powerCapMW as number) * 1e6 : fabricSite.get(s.id)!.powerMW > 0 ? fabricSite.get(s.id)!.powerMW * 1e6 : Infinity;
+            s.powerCapW = start
+              ? (se.powerCapMW as number) * 1e6
+              : fabricSite.get(s.id)!.powerMW > 0
+                ? fabricSite.get(s.id)!.powerMW * 1e6
+                : Infinity;
           }
         } else if ('wan' in se) {
           const id = se.wan as string;
           const link = fabric.wanLinks.find((l) => l.id === id || `${l.a}-${l.b}` === id || `${l.b}-${l.a}` === id);
-          if (!link) throw new ScenarioRefError(`events[${e.a}].wan`, id, fabric.wanLinks.map((l) => l.id));
+          if (!link)
+            throw new ScenarioRefError(
+              `events[${e.a}].wan`,
+              id,
+              fabric.wanLinks.map((l) => l.id),
+            );
           wanFactor.set(link.id, start ? (se.capacity as number) : 1);
           const affected: number[] = [];
-          for (const rj of running) if (rj.allocation.sites.includes(link.a) && rj.allocation.sites.includes(link.b)) affected.push(runById.get(rj.job.id)!);
+          for (const rj of running)
+            if (rj.allocation.sites.includes(link.a) && rj.allocation.sites.includes(link.b))
+              affected.push(runById.get(rj.job.id)!);
           affected.sort((x, y) => x - y);
           for (const i of affected) {
             const r = runs[i];
@@ -757,7 +798,8 @@ export function simulate(opts: SimulateOptions): SimResult {
       firstStartS: r.firstStartS >= 0 ? r.firstStartS : null,
       endS: finished ? r.endS : null,
       status: finished ? 'finished' : r.phase === 'rejected' ? 'rejected' : 'unfinished',
-      reason: r.rejectReason ?? (finished ? '' : r.phase === 'running' ? 'running at the horizon' : 'queued at the horizon'),
+      reason:
+        r.rejectReason ?? (finished ? '' : r.phase === 'running' ? 'running at the horizon' : 'queued at the horizon'),
       durationS: r.totalWork,
       jctS: jct,
       queueS: r.firstStartS >= 0 ? r.firstStartS - r.spec.submitTimeS : null,
@@ -815,11 +857,20 @@ export function simulate(opts: SimulateOptions): SimResult {
     speedFallbacks: speedModel.fallbacks,
     planKeys: speedModel.plans.keys,
   });
-  return { summary, jobs: results, series, planner: { keys: speedModel.plans.keys, calls: speedModel.plans.calls, planningS: speedModel.plans.planningS } };
+  return {
+    summary,
+    jobs: results,
+    series,
+    planner: { keys: speedModel.plans.keys, calls: speedModel.plans.calls, planningS: speedModel.plans.planningS },
+  };
 }
 
 export class ScenarioRefError extends Error {
-  constructor(readonly path: string, readonly value: string, readonly known: string[]) {
+  constructor(
+    readonly path: string,
+    readonly value: string,
+    readonly known: string[],
+  ) {
     super(`${path}: "${value}" is not in the fabric (known: ${known.join(', ')})`);
   }
 }

@@ -6,7 +6,14 @@
 // on the actual placement (a smaller effective NVLink domain, a cross-pod spine, the WAN). A job's
 // `durationS` is its work at factor 1.
 import type { Fabric, Pod, Site, WanLink } from '../fabric/types.js';
-import { estimateWithTiers, loadModel, parameterCounts, tiersForPod, type ModelSpec, type SystemTiers } from '../perf/index.js';
+import {
+  estimateWithTiers,
+  loadModel,
+  parameterCounts,
+  tiersForPod,
+  type ModelSpec,
+  type SystemTiers,
+} from '../perf/index.js';
 import type { Allocation } from '../sched/types.js';
 import { PlanCache, perfPlan, type JobPlan, type PlanOutcome } from './job-plans.js';
 
@@ -56,7 +63,10 @@ export class SpeedModel {
   evaluations = 0;
 
   /** `clock` (ms, injected; default 0) only times the planner calls for the summary. */
-  constructor(private readonly fabric: Fabric, clock?: () => number) {
+  constructor(
+    private readonly fabric: Fabric,
+    clock?: () => number,
+  ) {
     for (const s of fabric.sites) {
       this.sites.set(s.id, s);
       for (const p of s.pods) this.pods.set(s.id + '/' + p.id, p);
@@ -136,7 +146,9 @@ export class SpeedModel {
     const key = `${modelId}|${alloc.gpus}|${alloc.spread}|${eff}|${multi ? alloc.sites.join(',') : ''}|${wanFactor}|${first.siteId}/${first.podId}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const out = multi ? this.multiSite(modelId, model, alloc, pod, wanFactor) : this.singleSite(modelId, model, alloc, pod, eff);
+    const out = multi
+      ? this.multiSite(modelId, model, alloc, pod, wanFactor)
+      : this.singleSite(modelId, model, alloc, pod, eff);
     this.cache.set(key, out);
     return out;
   }

@@ -76,7 +76,16 @@ export interface TwinRunStatus {
 
 export type TwinEvent =
   | { type: 'checkpoint'; runId: string; tS: number; savedWorkS: number; n: number }
-  | { type: 'end'; runId: string; tS: number; phase: Exclude<TwinPhase, 'running'>; exitCode: number | null; reason: string | null; workS: number; savedWorkS: number };
+  | {
+      type: 'end';
+      runId: string;
+      tS: number;
+      phase: Exclude<TwinPhase, 'running'>;
+      exitCode: number | null;
+      reason: string | null;
+      workS: number;
+      savedWorkS: number;
+    };
 
 export interface TwinBackendOptions {
   /** The fabric runs are placed on: speed factors and checkpoint bandwidth come from it. Without one, speed 1 and free checkpoints. */
@@ -158,7 +167,13 @@ export class TwinBackend {
     const speed = alloc && this.speedModel ? this.speedModel.factor(spec.modelId, alloc) : 1;
     const ckptS = spec.checkpointable ? this.checkpointCost(spec) : 0;
     const tauS = spec.checkpointable
-      ? (this.fixedIntervalS ?? (ckptS > 0 ? youngDalyIntervalS(ckptS, jobMtbfS(Math.max(this.failuresPerGpuHour, LLAMA3_FAILURES_PER_GPU_HOUR), spec.gpus)) : Infinity))
+      ? (this.fixedIntervalS ??
+        (ckptS > 0
+          ? youngDalyIntervalS(
+              ckptS,
+              jobMtbfS(Math.max(this.failuresPerGpuHour, LLAMA3_FAILURES_PER_GPU_HOUR), spec.gpus),
+            )
+          : Infinity))
       : Infinity;
     const r: Run = {
       spec,
@@ -201,13 +216,21 @@ export class TwinBackend {
       this.t = e.t;
       if (e.kind === Ev.Checkpoint) {
         r.checkpoints++;
-        out.push({ type: 'checkpoint', runId: r.spec.runId, tS: e.t, savedWorkS: this.saved(r, e.t), n: r.checkpoints });
+        out.push({
+          type: 'checkpoint',
+          runId: r.spec.runId,
+          tS: e.t,
+          savedWorkS: this.saved(r, e.t),
+          n: r.checkpoints,
+        });
         this.scheduleCheckpoint(e.a, r, r.checkpoints + 1);
       } else if (e.kind === Ev.Finish) {
         out.push(this.end(r, e.t, 'succeeded', 0, null));
       } else {
         const w = DEFAULT_FAILURE_MIX;
-        const kind = (['gpu', 'node', 'rack'] as const)[this.rng.fork(`failure-kind:${r.spec.runId}`).weighted([w.gpu, w.node, w.rack])];
+        const kind = (['gpu', 'node', 'rack'] as const)[
+          this.rng.fork(`failure-kind:${r.spec.runId}`).weighted([w.gpu, w.node, w.rack])
+        ];
         out.push(this.end(r, e.t, 'failed', FAILURE_EXIT_CODE, `simulated ${kind} failure at t=${Math.round(e.t)} s`));
       }
     }
@@ -249,7 +272,13 @@ export class TwinBackend {
 
   // ---- model ----
 
-  private end(r: Run, t: number, phase: Exclude<TwinPhase, 'running'>, exitCode: number | null, reason: string | null): TwinEvent & { type: 'end' } {
+  private end(
+    r: Run,
+    t: number,
+    phase: Exclude<TwinPhase, 'running'>,
+    exitCode: number | null,
+    reason: string | null,
+  ): TwinEvent & { type: 'end' } {
     r.finalWorkS = phase === 'succeeded' ? r.spec.durationS : this.work(r, t);
     r.finalSavedS = phase === 'succeeded' ? r.spec.durationS : this.saved(r, t);
     r.phase = phase;
@@ -257,7 +286,16 @@ export class TwinBackend {
     r.exitCode = exitCode;
     r.reason = reason;
     r.version++;
-    return { type: 'end', runId: r.spec.runId, tS: t, phase, exitCode, reason, workS: r.finalWorkS, savedWorkS: r.finalSavedS };
+    return {
+      type: 'end',
+      runId: r.spec.runId,
+      tS: t,
+      phase,
+      exitCode,
+      reason,
+      workS: r.finalWorkS,
+      savedWorkS: r.finalSavedS,
+    };
   }
 
   /** The k-th checkpoint of the current run completes at startup + k (tau + C), if it comes before the end. */
@@ -323,7 +361,8 @@ export class TwinBackend {
     }
     const sites = [...new Set(parts.map((p) => p.siteId))];
     const pods = new Set(parts.map((p) => `${p.siteId}/${p.podId}`)).size;
-    const spread: SpreadClass = sites.length > 1 ? 'multi-site' : pods > 1 ? 'site' : parts.length > 1 ? 'pod' : 'domain';
+    const spread: SpreadClass =
+      sites.length > 1 ? 'multi-site' : pods > 1 ? 'site' : parts.length > 1 ? 'pod' : 'domain';
     return { jobId: spec.runId, gpus: spec.gpus, parts, sites, pods, domains: parts.length, spread };
   }
 

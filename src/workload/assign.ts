@@ -52,7 +52,14 @@ export interface Assigned {
  * least a day on 8+ GPUs, else finetune (training traces have no inference). High-priority jobs
  * are not preemptible.
  */
-export function assignAttributes(index: number, gpus: number, durationS: number, submitTimeS: number, rule: AssignRule, given: { tenant?: string; kind?: JobKind } = {}): Assigned {
+export function assignAttributes(
+  index: number,
+  gpus: number,
+  durationS: number,
+  submitTimeS: number,
+  rule: AssignRule,
+  given: { tenant?: string; kind?: JobKind } = {},
+): Assigned {
   const r = new Rng((rule.seed ^ hashString('assign:' + index)) >>> 0);
   const tenantDraw = r.int(Math.max(1, rule.tenants));
   const modelDraw = r.next();
@@ -60,7 +67,16 @@ export function assignAttributes(index: number, gpus: number, durationS: number,
   const prioDraw = r.next();
   const sovDraw = r.next();
   const jurDraw = r.int(Math.max(1, rule.jurisdictions.length));
-  const modelId = gpus <= 2 ? SMALL_MODEL : gpus <= 8 ? 'llama3-8b' : gpus <= 64 ? (modelDraw < 0.5 ? 'llama3-8b' : 'mixtral-8x7b') : 'llama3-70b';
+  const modelId =
+    gpus <= 2
+      ? SMALL_MODEL
+      : gpus <= 8
+        ? 'llama3-8b'
+        : gpus <= 64
+          ? modelDraw < 0.5
+            ? 'llama3-8b'
+            : 'mixtral-8x7b'
+          : 'llama3-70b';
   const kind: JobKind = given.kind ?? (durationS >= 86_400 && gpus >= 8 ? 'pretraining' : 'finetune');
   const priority = prioDraw < rule.highPriorityFraction ? 2 : 0;
   const out: Assigned = {
@@ -71,7 +87,8 @@ export function assignAttributes(index: number, gpus: number, durationS: number,
     preemptible: priority === 0 && kind !== 'inference',
     checkpointable: kind !== 'inference' && ckptDraw < rule.checkpointableFraction,
   };
-  if (sovDraw < rule.sovereignFraction && rule.jurisdictions.length > 0) out.allowedJurisdictions = [rule.jurisdictions[jurDraw]];
+  if (sovDraw < rule.sovereignFraction && rule.jurisdictions.length > 0)
+    out.allowedJurisdictions = [rule.jurisdictions[jurDraw]];
   if (kind !== 'inference' && rule.deadlineFactor > 0) out.deadlineS = submitTimeS + durationS * rule.deadlineFactor;
   return out;
 }

@@ -35,16 +35,24 @@ export function parseColumnMap(spec: string): { map?: ColumnMap; issues: InputIs
   for (const part of spec.split(',')) {
     const m = /^\s*(submit|duration|gpus|tenant)\s*=\s*(.+?)\s*$/.exec(part);
     if (!m) {
-      issues.push({ path: '--columns', message: `cannot read "${part}"`, hint: 'use --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]' });
+      issues.push({
+        path: '--columns',
+        message: `cannot read "${part}"`,
+        hint: 'use --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]',
+      });
       continue;
     }
     out[m[1]] = m[2];
   }
   for (const k of ['submit', 'duration', 'gpus']) {
-    if (!out[k]) issues.push({ path: '--columns', message: `missing the ${k} column`, hint: `add ${k}=COLUMN_NAME to --columns` });
+    if (!out[k])
+      issues.push({ path: '--columns', message: `missing the ${k} column`, hint: `add ${k}=COLUMN_NAME to --columns` });
   }
   if (issues.length) return { issues };
-  return { map: { submit: out.submit, duration: out.duration, gpus: out.gpus, ...(out.tenant ? { tenant: out.tenant } : {}) }, issues };
+  return {
+    map: { submit: out.submit, duration: out.duration, gpus: out.gpus, ...(out.tenant ? { tenant: out.tenant } : {}) },
+    issues,
+  };
 }
 
 /** Seconds, or an ISO-8601 / "YYYY-MM-DD HH:MM:SS" time (UTC unless a zone is given) as epoch seconds. */
@@ -78,7 +86,10 @@ interface RawJob {
 class RowErrors {
   issues: InputIssue[] = [];
   dropped: DroppedRow[] = [];
-  constructor(private file: string, private skip: boolean) {}
+  constructor(
+    private file: string,
+    private skip: boolean,
+  ) {}
   bad(line: number, column: string, message: string, hint: string): void {
     if (this.skip) this.dropped.push({ line, reason: `bad ${column}: ${message}` });
     else this.issues.push({ path: `${this.file}:${line}: ${column}`, message, hint });
@@ -87,11 +98,23 @@ class RowErrors {
 
 function colIndex(header: string[], name: string, file: string, issues: InputIssue[], hint: string): number {
   const i = header.indexOf(name);
-  if (i < 0) issues.push({ path: `${file}:1: header`, message: `column "${name}" not found (have: ${header.join(', ')})`, hint });
+  if (i < 0)
+    issues.push({
+      path: `${file}:1: header`,
+      message: `column "${name}" not found (have: ${header.join(', ')})`,
+      hint,
+    });
   return i;
 }
 
-function finish(raw: RawJob[], errs: RowErrors, opts: ImportOptions, prefix: string, rowsRead: number, absolute: boolean): ImportResult {
+function finish(
+  raw: RawJob[],
+  errs: RowErrors,
+  opts: ImportOptions,
+  prefix: string,
+  rowsRead: number,
+  absolute: boolean,
+): ImportResult {
   if (errs.issues.length > 0) return { jobs: [], dropped: errs.dropped, issues: errs.issues, ok: false, rowsRead };
   raw.sort((a, b) => a.submit - b.submit || a.line - b.line);
   const start = raw.length ? raw[0].submit : 0;
@@ -101,7 +124,10 @@ function finish(raw: RawJob[], errs: RowErrors, opts: ImportOptions, prefix: str
   for (let i = 0; i < n; i++) {
     const r = raw[i];
     const submitTimeS = r.submit - start;
-    const a = assignAttributes(r.line, r.gpus, r.durationS, submitTimeS, rule, { ...(r.tenant ? { tenant: r.tenant } : {}), ...(r.kind ? { kind: r.kind } : {}) });
+    const a = assignAttributes(r.line, r.gpus, r.durationS, submitTimeS, rule, {
+      ...(r.tenant ? { tenant: r.tenant } : {}),
+      ...(r.kind ? { kind: r.kind } : {}),
+    });
     const j: JobSpec = {
       id: `${prefix}-${r.line}`,
       tenant: a.tenant,
@@ -119,7 +145,13 @@ function finish(raw: RawJob[], errs: RowErrors, opts: ImportOptions, prefix: str
     if (a.deadlineS !== undefined) j.deadlineS = a.deadlineS;
     jobs[i] = j;
   }
-  const res: ImportResult = { jobs, dropped: errs.dropped.sort((a, b) => a.line - b.line), issues: [], ok: true, rowsRead };
+  const res: ImportResult = {
+    jobs,
+    dropped: errs.dropped.sort((a, b) => a.line - b.line),
+    issues: [],
+    ok: true,
+    rowsRead,
+  };
   if (absolute && raw.length) res.traceStartIso = new Date(start * 1000).toISOString();
   return res;
 }
@@ -130,7 +162,12 @@ function checkFields(row: CsvRow, header: string[], errs: RowErrors): boolean {
     return false;
   }
   if (row.fields.length !== header.length) {
-    errs.bad(row.line, 'row', `has ${row.fields.length} fields, the header has ${header.length}`, 'fix the row or pass --skip-bad-rows');
+    errs.bad(
+      row.line,
+      'row',
+      `has ${row.fields.length} fields, the header has ${header.length}`,
+      'fix the row or pass --skip-bad-rows',
+    );
     return false;
   }
   return true;
@@ -165,11 +202,39 @@ export function importPhilly(text: string, opts: ImportOptions = {}): ImportResu
     const submit = parseTime(row.fields[iT]);
     const dur = Number(row.fields[iD]);
     const gpus = Number(row.fields[iG]);
-    if (submit === null) { errs.bad(row.line, 'timestamp', `"${row.fields[iT]}" is not a time`, 'use YYYY-MM-DD HH:MM:SS (UTC)'); continue; }
-    if (!Number.isFinite(dur) || dur < 0 || row.fields[iD].trim() === '') { errs.bad(row.line, 'duration', `"${row.fields[iD]}" is not a non-negative number of seconds`, 'give the run time in seconds'); continue; }
-    if (!Number.isInteger(gpus) || gpus <= 0) { errs.bad(row.line, 'num_gpus', `"${row.fields[iG]}" is not a positive integer`, 'give the GPU count as a whole number'); continue; }
-    if (dur === 0) { errs.dropped.push({ line: row.line, reason: 'zero duration' }); continue; }
-    raw.push({ line: row.line, submit, durationS: dur, gpus, ...(iC >= 0 && row.fields[iC] ? { tenant: row.fields[iC] } : {}) });
+    if (submit === null) {
+      errs.bad(row.line, 'timestamp', `"${row.fields[iT]}" is not a time`, 'use YYYY-MM-DD HH:MM:SS (UTC)');
+      continue;
+    }
+    if (!Number.isFinite(dur) || dur < 0 || row.fields[iD].trim() === '') {
+      errs.bad(
+        row.line,
+        'duration',
+        `"${row.fields[iD]}" is not a non-negative number of seconds`,
+        'give the run time in seconds',
+      );
+      continue;
+    }
+    if (!Number.isInteger(gpus) || gpus <= 0) {
+      errs.bad(
+        row.line,
+        'num_gpus',
+        `"${row.fields[iG]}" is not a positive integer`,
+        'give the GPU count as a whole number',
+      );
+      continue;
+    }
+    if (dur === 0) {
+      errs.dropped.push({ line: row.line, reason: 'zero duration' });
+      continue;
+    }
+    raw.push({
+      line: row.line,
+      submit,
+      durationS: dur,
+      gpus,
+      ...(iC >= 0 && row.fields[iC] ? { tenant: row.fields[iC] } : {}),
+    });
   }
   return finish(raw, errs, opts, 'philly', rows.length, true);
 }
@@ -185,7 +250,8 @@ export function importAlibaba2023(text: string, opts: ImportOptions = {}): Impor
   const file = opts.fileName ?? 'openb_pod_list.csv';
   const { header, rows } = parseCsv(text);
   const issues: InputIssue[] = [];
-  const hint = 'expected the openb pod list columns name,…,num_gpu,gpu_milli,…,qos,pod_phase,creation_time,deletion_time,scheduled_time';
+  const hint =
+    'expected the openb pod list columns name,…,num_gpu,gpu_milli,…,qos,pod_phase,creation_time,deletion_time,scheduled_time';
   const iG = colIndex(header, 'num_gpu', file, issues, hint);
   const iM = colIndex(header, 'gpu_milli', file, issues, hint);
   const iQ = colIndex(header, 'qos', file, issues, hint);
@@ -200,14 +266,34 @@ export function importAlibaba2023(text: string, opts: ImportOptions = {}): Impor
     const f = row.fields;
     const ng = Number(f[iG]);
     const milli = Number(f[iM]);
-    if (!Number.isFinite(ng) || ng < 0) { errs.bad(row.line, 'num_gpu', `"${f[iG]}" is not a GPU count`, 'give a non-negative integer'); continue; }
-    if (ng === 0) { errs.dropped.push({ line: row.line, reason: 'CPU-only pod' }); continue; }
-    if (f[iS].trim() === '') { errs.dropped.push({ line: row.line, reason: 'never scheduled (pending)' }); continue; }
+    if (!Number.isFinite(ng) || ng < 0) {
+      errs.bad(row.line, 'num_gpu', `"${f[iG]}" is not a GPU count`, 'give a non-negative integer');
+      continue;
+    }
+    if (ng === 0) {
+      errs.dropped.push({ line: row.line, reason: 'CPU-only pod' });
+      continue;
+    }
+    if (f[iS].trim() === '') {
+      errs.dropped.push({ line: row.line, reason: 'never scheduled (pending)' });
+      continue;
+    }
     const c = Number(f[iC]);
     const d = Number(f[iD]);
     const s = Number(f[iS]);
-    if (![c, d, s].every(Number.isFinite)) { errs.bad(row.line, 'creation_time/deletion_time/scheduled_time', 'not numbers', 'times are seconds from trace start'); continue; }
-    if (d - s <= 0) { errs.dropped.push({ line: row.line, reason: 'zero duration' }); continue; }
+    if (![c, d, s].every(Number.isFinite)) {
+      errs.bad(
+        row.line,
+        'creation_time/deletion_time/scheduled_time',
+        'not numbers',
+        'times are seconds from trace start',
+      );
+      continue;
+    }
+    if (d - s <= 0) {
+      errs.dropped.push({ line: row.line, reason: 'zero duration' });
+      continue;
+    }
     // a fractional share (gpu_milli < 1000) still occupies one whole GPU here
     const gpus = Number.isFinite(milli) && milli > 0 && milli < 1000 ? Math.max(1, ng) : ng;
     const q = f[iQ];
@@ -223,7 +309,19 @@ export function importCsv(text: string, opts: ImportOptions = {}): ImportResult 
   const file = opts.fileName ?? 'trace.csv';
   const cols = opts.columns;
   if (!cols) {
-    return { jobs: [], dropped: [], issues: [{ path: '--columns', message: 'the csv format needs a column mapping', hint: 'pass --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]' }], ok: false, rowsRead: 0 };
+    return {
+      jobs: [],
+      dropped: [],
+      issues: [
+        {
+          path: '--columns',
+          message: 'the csv format needs a column mapping',
+          hint: 'pass --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]',
+        },
+      ],
+      ok: false,
+      rowsRead: 0,
+    };
   }
   const { header, rows } = parseCsv(text);
   const issues: InputIssue[] = [];
@@ -240,13 +338,38 @@ export function importCsv(text: string, opts: ImportOptions = {}): ImportResult 
     if (!checkFields(row, header, errs)) continue;
     const f = row.fields;
     const sub = parseTime(f[iS]);
-    if (sub === null) { errs.bad(row.line, cols.submit, `"${f[iS]}" is neither seconds nor an ISO time`, 'use seconds or e.g. 2024-03-01T12:00:00Z'); continue; }
+    if (sub === null) {
+      errs.bad(
+        row.line,
+        cols.submit,
+        `"${f[iS]}" is neither seconds nor an ISO time`,
+        'use seconds or e.g. 2024-03-01T12:00:00Z',
+      );
+      continue;
+    }
     if (!/^-?[\d.]+([eE][+-]?\d+)?$/.test(f[iS].trim())) absolute = true;
     const dur = Number(f[iD]);
-    if (f[iD].trim() === '' || !Number.isFinite(dur) || dur <= 0) { errs.bad(row.line, cols.duration, `"${f[iD]}" is not a positive number of seconds`, 'give the run time in seconds'); continue; }
+    if (f[iD].trim() === '' || !Number.isFinite(dur) || dur <= 0) {
+      errs.bad(
+        row.line,
+        cols.duration,
+        `"${f[iD]}" is not a positive number of seconds`,
+        'give the run time in seconds',
+      );
+      continue;
+    }
     const g = Number(f[iG]);
-    if (f[iG].trim() === '' || !Number.isInteger(g) || g <= 0) { errs.bad(row.line, cols.gpus, `"${f[iG]}" is not a positive integer`, 'give the GPU count as a whole number'); continue; }
-    raw.push({ line: row.line, submit: sub, durationS: dur, gpus: g, ...(iT >= 0 && f[iT].trim() ? { tenant: f[iT].trim() } : {}) });
+    if (f[iG].trim() === '' || !Number.isInteger(g) || g <= 0) {
+      errs.bad(row.line, cols.gpus, `"${f[iG]}" is not a positive integer`, 'give the GPU count as a whole number');
+      continue;
+    }
+    raw.push({
+      line: row.line,
+      submit: sub,
+      durationS: dur,
+      gpus: g,
+      ...(iT >= 0 && f[iT].trim() ? { tenant: f[iT].trim() } : {}),
+    });
   }
   return finish(raw, errs, opts, 'csv', rows.length, absolute);
 }

@@ -16,7 +16,19 @@ export function importTraceFile(format: TraceFormat, file: string, opts: ImportO
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    return { jobs: [], dropped: [], ok: false, rowsRead: 0, issues: [{ path: '--trace', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, hint: 'check the path to the trace file' }] };
+    return {
+      jobs: [],
+      dropped: [],
+      ok: false,
+      rowsRead: 0,
+      issues: [
+        {
+          path: '--trace',
+          message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          hint: 'check the path to the trace file',
+        },
+      ],
+    };
   }
   return importTraceText(format, text, { fileName: path.basename(file), ...opts });
 }

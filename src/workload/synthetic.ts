@@ -23,10 +23,17 @@ export const syntheticSpecSchema = z.object({
   /** Median duration (hours) and log-normal sigma. */
   medianHours: z.number().positive().default(2),
   durationSigma: z.number().positive().default(1.5),
-  maxHours: z.number().positive().default(24 * 14),
+  maxHours: z
+    .number()
+    .positive()
+    .default(24 * 14),
   tenants: z.number().int().positive().default(8),
   kinds: z
-    .object({ pretraining: z.number().nonnegative(), finetune: z.number().nonnegative(), inference: z.number().nonnegative() })
+    .object({
+      pretraining: z.number().nonnegative(),
+      finetune: z.number().nonnegative(),
+      inference: z.number().nonnegative(),
+    })
     .default({ pretraining: 0.1, finetune: 0.6, inference: 0.3 }),
   /** Fraction of jobs restricted to one of `jurisdictions`. */
   sovereignFraction: z.number().min(0).max(1).default(0),
@@ -43,7 +50,10 @@ export type SyntheticSpec = z.infer<typeof syntheticSpecSchema>;
  * Read "jobs=5000,arrival=bursty,ratePerHour=30,kinds=pretraining:0.2/finetune:0.5/inference:0.3"
  * (or a JSON object). Returns issues naming the field.
  */
-export function parseSyntheticSpec(spec: string | Record<string, unknown>): { spec?: SyntheticSpec; issues: InputIssue[] } {
+export function parseSyntheticSpec(spec: string | Record<string, unknown>): {
+  spec?: SyntheticSpec;
+  issues: InputIssue[];
+} {
   let obj: Record<string, unknown> = {};
   const issues: InputIssue[] = [];
   if (typeof spec === 'string') {
@@ -52,13 +62,21 @@ export function parseSyntheticSpec(spec: string | Record<string, unknown>): { sp
       try {
         obj = JSON.parse(t) as Record<string, unknown>;
       } catch (e) {
-        issues.push({ path: '--synthetic', message: `not valid JSON: ${(e as Error).message}`, hint: 'use key=value,key=value or a JSON object' });
+        issues.push({
+          path: '--synthetic',
+          message: `not valid JSON: ${(e as Error).message}`,
+          hint: 'use key=value,key=value or a JSON object',
+        });
       }
     } else if (t !== '') {
       for (const part of t.split(',')) {
         const m = /^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$/.exec(part);
         if (!m) {
-          issues.push({ path: '--synthetic', message: `cannot read "${part}"`, hint: 'use key=value pairs separated by commas, e.g. jobs=1000,arrival=bursty' });
+          issues.push({
+            path: '--synthetic',
+            message: `cannot read "${part}"`,
+            hint: 'use key=value pairs separated by commas, e.g. jobs=1000,arrival=bursty',
+          });
           continue;
         }
         const [, k, v] = m;
@@ -142,7 +160,10 @@ export function generateSynthetic(spec: SyntheticSpec): JobSpec[] {
     const p = attr.pareto(1, spec.sizeAlpha) * (kind === 'pretraining' ? 64 : 1);
     let gpus = Math.pow(2, Math.floor(Math.log2(p)));
     gpus = Math.max(1, Math.min(spec.maxGpus, gpus));
-    const hours = Math.min(spec.maxHours, attr.lognormal(spec.medianHours * (kind === 'pretraining' ? 12 : 1), spec.durationSigma));
+    const hours = Math.min(
+      spec.maxHours,
+      attr.lognormal(spec.medianHours * (kind === 'pretraining' ? 12 : 1), spec.durationSigma),
+    );
     const durationS = Math.max(60, Math.round(hours * 3600));
     const models = MODELS_BY_KIND[kind];
     const modelId = fittingModel(models[attr.int(models.length)], models, gpus);

@@ -20,25 +20,48 @@ writeFileSync(badYaml, 'not: [yaml\n  : : :');
 function expectBadInput(run: { code: number | null; stderr: string }, field: string): void {
   expect(run.code).toBe(2);
   expect(run.stderr).not.toMatch(/\n\s+at |node:fs|Error: /);
-  expect(run.stderr).toMatch(new RegExp(`^error: ${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ \\(fix: .+\\)$`, 'm'));
+  expect(run.stderr).toMatch(
+    new RegExp(`^error: ${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ \\(fix: .+\\)$`, 'm'),
+  );
 }
 
 describe('CLI bad input', () => {
   it('refuses an --out that is a file before planning or simulating (exit 2, no stack)', () => {
-    expectBadInput(runCli(['sweep', '--model', 'llama3-8b', '--gpus', '1024', '--wan-gbps', '100', '--wan-latency-ms', '5', '--out', aFile]), 'out');
+    expectBadInput(
+      runCli([
+        'sweep',
+        '--model',
+        'llama3-8b',
+        '--gpus',
+        '1024',
+        '--wan-gbps',
+        '100',
+        '--wan-latency-ms',
+        '5',
+        '--out',
+        aFile,
+      ]),
+      'out',
+    );
     expectBadInput(runCli(['simulate', '--synthetic', 'jobs=5', '--out', aFile]), 'out');
     expectBadInput(runCli(['compare', '--synthetic', 'jobs=5', '--policies', 'fifo', '--out', aFile]), 'out');
   });
 
   it('refuses an --out that cannot be created, without hanging', () => {
-    expectBadInput(runCli(['simulate', '--synthetic', 'jobs=5', '--out', join(aFile, 'sub')], { timeoutMs: 60_000 }), 'out');
+    expectBadInput(
+      runCli(['simulate', '--synthetic', 'jobs=5', '--out', join(aFile, 'sub')], { timeoutMs: 60_000 }),
+      'out',
+    );
   });
 
   it('refuses empty and repeated site lists instead of ignoring them', () => {
     expectBadInput(runCli(['plan', '--model', 'llama3-8b', '--sites', ',']), 'sites');
     expectBadInput(runCli(['plan', '--model', 'llama3-8b', '--allow', '']), 'allow');
     expectBadInput(runCli(['plan', '--model', 'llama3-8b', '--sites', 'atl,atl']), 'sites');
-    expectBadInput(runCli(['sweep', '--model', 'llama3-8b', '--wan-gbps', '100', '--wan-latency-ms', '5', '--sites', 'atl']), 'sites');
+    expectBadInput(
+      runCli(['sweep', '--model', 'llama3-8b', '--wan-gbps', '100', '--wan-latency-ms', '5', '--sites', 'atl']),
+      'sites',
+    );
   });
 
   it('names the GPU budget when no plan fits it', () => {
@@ -50,21 +73,90 @@ describe('CLI bad input', () => {
   it('formats commander errors (missing or unknown flags, missing arguments) like every other input error', () => {
     const missing = runCli(['estimate', '--model', 'llama3-8b', '--gpus', '8']);
     expectBadInput(missing, 'tp');
-    expectBadInput(runCli(['estimate', '--model', 'llama3-8b', '--gpus', '8', '--tp', '8', '--pp', '1', '--dp', '1', '--mbs', '1', '--gbs', '8', '--bogus']), 'bogus');
+    expectBadInput(
+      runCli([
+        'estimate',
+        '--model',
+        'llama3-8b',
+        '--gpus',
+        '8',
+        '--tp',
+        '8',
+        '--pp',
+        '1',
+        '--dp',
+        '1',
+        '--mbs',
+        '1',
+        '--gbs',
+        '8',
+        '--bogus',
+      ]),
+      'bogus',
+    );
     expectBadInput(runCli(['fabric', 'validate']), 'file');
     expectBadInput(runCli(['fabric', 'nope']), 'command');
   });
 
   it('accepts only decimal whole numbers for estimate flags', () => {
-    const base = ['estimate', '--model', 'llama3-8b', '--tp', '8', '--pp', '1', '--dp', '1', '--mbs', '1', '--gbs', '8'];
+    const base = [
+      'estimate',
+      '--model',
+      'llama3-8b',
+      '--tp',
+      '8',
+      '--pp',
+      '1',
+      '--dp',
+      '1',
+      '--mbs',
+      '1',
+      '--gbs',
+      '8',
+    ];
     expectBadInput(runCli([...base, '--gpus', '0x8']), 'gpus');
     expectBadInput(runCli([...base, '--gpus', ' ']), 'gpus');
-    expectBadInput(runCli(['estimate', '--model', 'llama3-8b', '--gpus', '8', '--tp', '8', '--pp', '1', '--dp', '1', '--mbs', '1', '--gbs', '1e17']), 'gbs');
+    expectBadInput(
+      runCli([
+        'estimate',
+        '--model',
+        'llama3-8b',
+        '--gpus',
+        '8',
+        '--tp',
+        '8',
+        '--pp',
+        '1',
+        '--dp',
+        '1',
+        '--mbs',
+        '1',
+        '--gbs',
+        '1e17',
+      ]),
+      'gbs',
+    );
     expect(runCli([...base, '--gpus', '8e0']).code).toBe(0);
   });
 
   it('says what is wrong with a folder, an empty file or broken YAML given as a file', () => {
-    const model = runCli(['estimate', '--model', aFolder, '--gpus', '8', '--tp', '8', '--pp', '1', '--dp', '1', '--mbs', '1', '--gbs', '8']);
+    const model = runCli([
+      'estimate',
+      '--model',
+      aFolder,
+      '--gpus',
+      '8',
+      '--tp',
+      '8',
+      '--pp',
+      '1',
+      '--dp',
+      '1',
+      '--mbs',
+      '1',
+      '--gbs',
+      '8',
+    ]);
     expectBadInput(model, 'model');
     expect(model.stderr).toMatch(/a folder, not a file/);
     const fabric = runCli(['fabric', 'validate', empty]);

@@ -25,7 +25,9 @@ describe('API contract', () => {
     const r = await t.req('GET', '/openapi.json');
     expect(r.status).toBe(200);
     expect(r.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(r.body.paths)).toEqual(expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/plans', '/v1/events/stream', '/v1/sites/{id}/drain']));
+    expect(Object.keys(r.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/plans', '/v1/events/stream', '/v1/sites/{id}/drain']),
+    );
     const docs = await fetch(`${t.url}/docs`);
     expect(docs.status).toBe(200);
   });
@@ -46,7 +48,13 @@ describe('API contract', () => {
       const r = await t.req('GET', '/v1/sites', viewer);
       return r.body.sites.every((x: { status: string }) => x.status === 'up') ? r : null;
     });
-    expect(s.body.sites[0]).toMatchObject({ id: 'atl', jurisdiction: 'US-GA', executor: 'twin', drained: false, gpus: 8 });
+    expect(s.body.sites[0]).toMatchObject({
+      id: 'atl',
+      jurisdiction: 'US-GA',
+      executor: 'twin',
+      drained: false,
+      gpus: 8,
+    });
   });
 
   it('accepts a job, returns its id, and runs it to success in the twin', async () => {
@@ -61,7 +69,12 @@ describe('API contract', () => {
     });
     expect(done.body.job.sites.length).toBe(1);
     const ev = await t.req('GET', `/v1/jobs/${r.body.job.id}/events`, alice);
-    expect(ev.body.events.map((e: { to: string }) => e.to).slice(0, 4)).toEqual(['queued', 'admitted', 'starting', 'running']);
+    expect(ev.body.events.map((e: { to: string }) => e.to).slice(0, 4)).toEqual([
+      'queued',
+      'admitted',
+      'starting',
+      'running',
+    ]);
   });
 
   it('returns the same job for a retried submission with the same Idempotency-Key', async () => {
@@ -73,15 +86,13 @@ describe('API contract', () => {
   });
 
   it('lists jobs newest first with filters and a cursor', async () => {
-    for (let i = 0; i < 5; i++) await t.req('POST', '/v1/jobs', alice, job({ name: `page-${i}`, gpus: 16, priority: -5 }));
+    for (let i = 0; i < 5; i++)
+      await t.req('POST', '/v1/jobs', alice, job({ name: `page-${i}`, gpus: 16, priority: -5 }));
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: { status: number; body: { jobs: { id: string; tenant: string }[]; nextCursor: string | null } } = await t.req(
-        'GET',
-        `/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-        alice,
-      );
+      const r: { status: number; body: { jobs: { id: string; tenant: string }[]; nextCursor: string | null } } =
+        await t.req('GET', `/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ''}`, alice);
       expect(r.status).toBe(200);
       expect(r.body.jobs.every((j) => j.tenant === 'a')).toBe(true);
       seen.push(...r.body.jobs.map((j) => j.id));
@@ -120,7 +131,10 @@ describe('API contract', () => {
 
   it('streams events over server-sent events', async () => {
     const ctrl = new AbortController();
-    const res = await fetch(`${t.url}/v1/events/stream`, { headers: { authorization: `Bearer ${alice}` }, signal: ctrl.signal });
+    const res = await fetch(`${t.url}/v1/events/stream`, {
+      headers: { authorization: `Bearer ${alice}` },
+      signal: ctrl.signal,
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     const sub = await t.req('POST', '/v1/jobs', alice, job({ name: 'sse' }));

@@ -15,7 +15,12 @@ afterAll(async () => {
 
 describe('API bad input names the field', () => {
   it('POST /v1/jobs: jurisdictions with no site at all are an allowedJurisdictions error, not a command one', async () => {
-    const r = await t.req('POST', '/v1/jobs', t.admin, { name: 'x', model: 'llama3-8b', gpus: 4, allowedJurisdictions: ['XX-YY'] });
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'x',
+      model: 'llama3-8b',
+      gpus: 4,
+      allowedJurisdictions: ['XX-YY'],
+    });
     expect(r.status).toBe(422);
     expect(r.body.errors[0].path).toBe('allowedJurisdictions');
     expect(r.body.errors[0].hint).toMatch(/US-GA/);
@@ -42,7 +47,11 @@ describe('API bad input names the field', () => {
   });
 
   it('POST /v1/explore/plans: cross-site strategies on one site say so instead of "no plan fits in memory"', async () => {
-    const r = await t.req('POST', '/v1/explore/plans', t.admin, { model: 'llama3-8b', fabric: 'dgx-h100-ib', strategies: ['diloco'] });
+    const r = await t.req('POST', '/v1/explore/plans', t.admin, {
+      model: 'llama3-8b',
+      fabric: 'dgx-h100-ib',
+      strategies: ['diloco'],
+    });
     expect(r.status).toBe(422);
     expect(r.body.errors[0].path).toBe('strategies');
     expect(r.body.errors[0].message).not.toMatch(/memory/);

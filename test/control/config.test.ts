@@ -6,7 +6,13 @@ import { parseServeConfig } from '../../src/control/config.js';
 describe('serve config', () => {
   it('fills defaults: SQLite under .superfactory, fairwater, twin everywhere, port 8080', () => {
     const c = parseServeConfig('');
-    expect(c).toMatchObject({ port: 8080, store: '.superfactory/control.db', fabric: 'fairwater', policy: 'priority', schedule: true });
+    expect(c).toMatchObject({
+      port: 8080,
+      store: '.superfactory/control.db',
+      fabric: 'fairwater',
+      policy: 'priority',
+      schedule: true,
+    });
     expect(c.sites['*'].executor).toBe('twin');
   });
 

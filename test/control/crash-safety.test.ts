@@ -51,7 +51,11 @@ describe('crash safety', () => {
     const runs = join(dir, 'runs');
     const s1 = await spawnServer(cfg, { SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS: '250' });
     servers.push(s1);
-    const command = ['sh', '-c', `[ "$RANK" = 0 ] && echo "$SUPERFACTORY_JOB_ID $SUPERFACTORY_RUN_KEY" >> ${starts}; sleep 0.2`];
+    const command = [
+      'sh',
+      '-c',
+      `[ "$RANK" = 0 ] && echo "$SUPERFACTORY_JOB_ID $SUPERFACTORY_RUN_KEY" >> ${starts}; sleep 0.2`,
+    ];
     const acked = new Set<string>();
     let stop = false;
     let n = 0;
@@ -59,7 +63,14 @@ describe('crash safety', () => {
       while (!stop) {
         const i = n++;
         try {
-          const r = await api(s1.url, 'POST', '/v1/jobs', TOKEN, { name: `burst-${i}`, model: 'llama3-8b', gpus: 1 + (i % 2), command }, { 'idempotency-key': `k${i}` });
+          const r = await api(
+            s1.url,
+            'POST',
+            '/v1/jobs',
+            TOKEN,
+            { name: `burst-${i}`, model: 'llama3-8b', gpus: 1 + (i % 2), command },
+            { 'idempotency-key': `k${i}` },
+          );
           if (r.status === 201 || r.status === 200) acked.add(r.body.job.id);
         } catch {
           return; // connection refused or reset: the server is gone
@@ -80,7 +91,12 @@ describe('crash safety', () => {
     const all = new Map<string, string>();
     let cursor: string | null = null;
     do {
-      const r: { body: { jobs: { id: string; state: string }[]; nextCursor: string | null } } = await api(s2.url, 'GET', `/v1/jobs?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, TOKEN);
+      const r: { body: { jobs: { id: string; state: string }[]; nextCursor: string | null } } = await api(
+        s2.url,
+        'GET',
+        `/v1/jobs?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        TOKEN,
+      );
       for (const j of r.body.jobs) all.set(j.id, j.state);
       cursor = r.body.nextCursor;
     } while (cursor);
@@ -90,7 +106,10 @@ describe('crash safety', () => {
     await waitFor(
       async () => {
         const r = await api(s2.url, 'GET', '/v1/jobs?state=queued,admitted,starting,running&limit=20', TOKEN);
-        left = r.body.jobs.map((j: { id: string; state: string; reason: string | null; runId: string | null }) => `${j.id} ${j.state} ${j.reason ?? ''} [run ${j.runId}: ${listing(runs, j.runId)}]`);
+        left = r.body.jobs.map(
+          (j: { id: string; state: string; reason: string | null; runId: string | null }) =>
+            `${j.id} ${j.state} ${j.reason ?? ''} [run ${j.runId}: ${listing(runs, j.runId)}]`,
+        );
         return r.body.jobs.length === 0;
       },
       90_000,

@@ -38,7 +38,11 @@ describe('cross-site jobs on twin executors', () => {
 
   it('starts a 60,000-GPU job with parts on both sites, reports its run once and puts it on the WAN', async () => {
     expect(Math.max(...fairwater.sites.map((s) => s.gpus))).toBeLessThan(60_000);
-    const sub = await t.req('POST', '/v1/jobs', t.admin, { name: 'bigger than a site', model: 'llama3-70b', gpus: 60_000 });
+    const sub = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'bigger than a site',
+      model: 'llama3-70b',
+      gpus: 60_000,
+    });
     expect(sub.status).toBe(201);
     const id = sub.body.job.id as string;
     const job: Json = await waitFor(async () => {
@@ -48,7 +52,8 @@ describe('cross-site jobs on twin executors', () => {
     expect(job.plan.strategy).toMatch(/hierarchical-dp|pipeline-across-sites|diloco/);
     expect(new Set(job.sites)).toEqual(new Set(['atl', 'wi']));
     const bySite = new Map<string, number>();
-    for (const p of job.placement as { site: string; gpus: number }[]) bySite.set(p.site, (bySite.get(p.site) ?? 0) + p.gpus);
+    for (const p of job.placement as { site: string; gpus: number }[])
+      bySite.set(p.site, (bySite.get(p.site) ?? 0) + p.gpus);
     expect(bySite.get('atl')).toBeGreaterThan(0);
     expect(bySite.get('wi')).toBeGreaterThan(0);
     expect((bySite.get('atl') ?? 0) + (bySite.get('wi') ?? 0)).toBe(60_000);
@@ -99,7 +104,12 @@ describe('cross-site jobs on local executors', () => {
   });
 
   it('holds a job larger than any site with a reason on GET /v1/jobs/:id', async () => {
-    const sub = await t.req('POST', '/v1/jobs', t.admin, { name: 'bigger than a site', model: 'llama3-70b', gpus: 60_000, command: ['true'] });
+    const sub = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'bigger than a site',
+      model: 'llama3-70b',
+      gpus: 60_000,
+      command: ['true'],
+    });
     expect(sub.status).toBe(201);
     const id = sub.body.job.id as string;
     const job: Json = await waitFor(async () => {

@@ -36,15 +36,30 @@ const fabric = await tinyFabric();
 if (slurmSkip) console.log(`[executor conformance] skipping Slurm backend: ${slurmSkip}`);
 
 const backends: Backend[] = [
-  { name: 'local', skip: null, make: (dir) => new LocalExecutor({ root: join(dir, 'runs'), killGraceMs: 500 }), timeoutMs: 10_000 },
+  {
+    name: 'local',
+    skip: null,
+    make: (dir) => new LocalExecutor({ root: join(dir, 'runs'), killGraceMs: 500 }),
+    timeoutMs: 10_000,
+  },
   {
     name: 'slurm',
     skip: slurmSkip,
     make: (dir) => new SlurmExecutor({ ...slurmConfigFromEnv()!, workDir: dir, pollMinIntervalMs: 0 }),
     timeoutMs: 30_000,
   },
-  { name: 'twin', skip: null, make: () => new TwinExecutor({ speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }), timeoutMs: 10_000 },
-  { name: 'twin (fabric)', skip: null, make: () => new TwinExecutor({ fabric, speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }), timeoutMs: 10_000 },
+  {
+    name: 'twin',
+    skip: null,
+    make: () => new TwinExecutor({ speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }),
+    timeoutMs: 10_000,
+  },
+  {
+    name: 'twin (fabric)',
+    skip: null,
+    make: () => new TwinExecutor({ fabric, speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }),
+    timeoutMs: 10_000,
+  },
 ];
 
 let seq = 0;
@@ -70,11 +85,20 @@ function spec(dir: string, command: string[] | null, over: Partial<RunSpec> = {}
   };
 }
 
-async function until(ex: Executor, runKey: string, phases: RunStatus['phase'][], timeoutMs: number): Promise<RunStatus> {
-  return waitFor(async () => {
-    const s = (await ex.status([runKey])).get(runKey)!;
-    return phases.includes(s.phase) ? s : null;
-  }, timeoutMs, 100);
+async function until(
+  ex: Executor,
+  runKey: string,
+  phases: RunStatus['phase'][],
+  timeoutMs: number,
+): Promise<RunStatus> {
+  return waitFor(
+    async () => {
+      const s = (await ex.status([runKey])).get(runKey)!;
+      return phases.includes(s.phase) ? s : null;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 for (const b of backends) {
@@ -101,7 +125,11 @@ for (const b of backends) {
 
     it('runs a gang to success and reports exit code 0', async () => {
       const out = join(dir, `env-${seq + 1}`);
-      const s = spec(dir, ['sh', '-c', `env | grep -E '^(RANK|WORLD_SIZE|LOCAL_RANK|MASTER_ADDR|MASTER_PORT|SUPERFACTORY_CHECKPOINT_DIR|FOO)=' | sort > ${out}.$RANK`]);
+      const s = spec(dir, [
+        'sh',
+        '-c',
+        `env | grep -E '^(RANK|WORLD_SIZE|LOCAL_RANK|MASTER_ADDR|MASTER_PORT|SUPERFACTORY_CHECKPOINT_DIR|FOO)=' | sort > ${out}.$RANK`,
+      ]);
       const started = await ex.start(s);
       expect(['pending', 'running', 'succeeded']).toContain(started.phase);
       const done = await until(ex, s.runKey, ['succeeded', 'failed'], b.timeoutMs);
@@ -121,7 +149,10 @@ for (const b of backends) {
 
     it('does not start a run twice for the same run key', async () => {
       const marker = join(dir, `starts-${seq + 1}`);
-      const s = spec(dir, ['sh', '-c', `echo "$RANK" >> ${marker}; sleep 3`], { gpus: 1, placement: [{ site: 'atl', gpus: 1 }] });
+      const s = spec(dir, ['sh', '-c', `echo "$RANK" >> ${marker}; sleep 3`], {
+        gpus: 1,
+        placement: [{ site: 'atl', gpus: 1 }],
+      });
       await ex.start(s);
       await ex.start(s);
       await until(ex, s.runKey, ['running', 'succeeded'], b.timeoutMs);
@@ -166,14 +197,22 @@ for (const b of backends) {
     it('sees the latest checkpoint a run wrote and passes the resume point to the next attempt', async () => {
       const s = spec(
         dir,
-        ['sh', '-c', 'if [ "$RANK" = 0 ]; then echo step-20 > "$SUPERFACTORY_CHECKPOINT_DIR/latest"; touch "$SUPERFACTORY_CHECKPOINT_DIR/step-10"; fi; sleep 1'],
+        [
+          'sh',
+          '-c',
+          'if [ "$RANK" = 0 ]; then echo step-20 > "$SUPERFACTORY_CHECKPOINT_DIR/latest"; touch "$SUPERFACTORY_CHECKPOINT_DIR/step-10"; fi; sleep 1',
+        ],
         { gpus: 1, placement: [{ site: 'atl', gpus: 1 }], expectedDurationS: 300 },
       );
       await ex.start(s);
-      const st = await waitFor(async () => {
-        const x = (await ex.status([s.runKey])).get(s.runKey)!;
-        return x.checkpoint ? x : null;
-      }, b.timeoutMs, 100);
+      const st = await waitFor(
+        async () => {
+          const x = (await ex.status([s.runKey])).get(s.runKey)!;
+          return x.checkpoint ? x : null;
+        },
+        b.timeoutMs,
+        100,
+      );
       expect(st.checkpoint!.step).toBeGreaterThan(0);
       if (ex.needsCommand) expect(st.checkpoint!.step).toBe(20);
       await until(ex, s.runKey, ['succeeded'], b.timeoutMs);

@@ -56,7 +56,15 @@ describe('local executor', () => {
     mkdirSync(s.checkpointDir, { recursive: true });
     writeFileSync(join(run, 'spec.json'), JSON.stringify({ spec: s, members: 2 }));
     const held = spawn('/bin/sh', ['-c', WRAPPER, 'sf-member', ...s.command!], {
-      env: { ...process.env, RANK: '0', SF_GEN: 'dead-launcher', SF_LAUNCHED: join(run, 'launched'), SF_CANCELLED: join(run, 'cancelled'), SF_PIDFILE: join(run, 'rank0.pid'), SF_EXITFILE: join(run, 'rank0.exit') },
+      env: {
+        ...process.env,
+        RANK: '0',
+        SF_GEN: 'dead-launcher',
+        SF_LAUNCHED: join(run, 'launched'),
+        SF_CANCELLED: join(run, 'cancelled'),
+        SF_PIDFILE: join(run, 'rank0.pid'),
+        SF_EXITFILE: join(run, 'rank0.exit'),
+      },
       stdio: 'ignore',
     });
     writeFileSync(join(run, `rank0.pgid.dead-launcher`), String(held.pid));

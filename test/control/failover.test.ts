@@ -26,7 +26,11 @@ beforeAll(async () => {
   t = await startTestServer({
     heartbeatTimeoutMs: 1200,
     siteBindings: (dir) =>
-      ['atl', 'wi'].map((id) => ({ siteId: id, heartbeat: 'agent' as const, executor: new LocalExecutor({ root: join(dir, 'runs', id), killGraceMs: 300 }) })),
+      ['atl', 'wi'].map((id) => ({
+        siteId: id,
+        heartbeat: 'agent' as const,
+        executor: new LocalExecutor({ root: join(dir, 'runs', id), killGraceMs: 300 }),
+      })),
   });
   const beat = async () => {
     for (const s of beating) await t.req('POST', `/v1/sites/${s}/heartbeat`, t.admin).catch(() => {});
@@ -46,7 +50,13 @@ async function job(id: string) {
 describe('sites and failover', () => {
   it('marks a site down when it stops heartbeating and resumes its checkpointable job elsewhere from the checkpoint', async () => {
     const log = join(t.dir, 'ckpt-job.log');
-    const r = await t.req('POST', '/v1/jobs', t.admin, { name: 'resumable', model: 'llama3-8b', gpus: 2, command: trainer(log), checkpointable: true });
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'resumable',
+      model: 'llama3-8b',
+      gpus: 2,
+      command: trainer(log),
+      checkpointable: true,
+    });
     const id = r.body.job.id;
     const first = await waitFor(async () => {
       const j = await job(id);
@@ -72,18 +82,32 @@ describe('sites and failover', () => {
     expect(attempt).toBe('2');
     expect(site).toBe(to);
     expect(Number(step)).toBeGreaterThanOrEqual(first.checkpoint.step);
-    const events = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events.map((e: { type: string; to: string | null }) => e.to ?? e.type);
+    const events = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events.map(
+      (e: { type: string; to: string | null }) => e.to ?? e.type,
+    );
     expect(events).toEqual(expect.arrayContaining(['preempted', 'queued', 'job.checkpoint']));
-    const siteEvents = (await t.req('GET', '/v1/events?limit=1000', t.admin)).body.events.filter((e: { type: string }) => e.type === 'site.down');
+    const siteEvents = (await t.req('GET', '/v1/events?limit=1000', t.admin)).body.events.filter(
+      (e: { type: string }) => e.type === 'site.down',
+    );
     expect(siteEvents.map((e: { site: string }) => e.site)).toContain(from);
     await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
     beating.add(from);
-    await waitFor(async () => (await t.req('GET', '/v1/sites', t.admin)).body.sites.every((x: { status: string }) => x.status === 'up'), 10_000);
+    await waitFor(
+      async () =>
+        (await t.req('GET', '/v1/sites', t.admin)).body.sites.every((x: { status: string }) => x.status === 'up'),
+      10_000,
+    );
   }, 60_000);
 
   it('restarts a non-checkpointable job from scratch on the other site', async () => {
     const log = join(t.dir, 'plain-job.log');
-    const r = await t.req('POST', '/v1/jobs', t.admin, { name: 'plain', model: 'llama3-8b', gpus: 2, command: trainer(log), checkpointable: false });
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'plain',
+      model: 'llama3-8b',
+      gpus: 2,
+      command: trainer(log),
+      checkpointable: false,
+    });
     const id = r.body.job.id;
     const first = await waitFor(async () => {
       const j = await job(id);
@@ -105,12 +129,21 @@ describe('sites and failover', () => {
     expect(lines[1].split(' ')[3]).toBe('0');
     await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
     beating.add(from);
-    await waitFor(async () => (await t.req('GET', '/v1/sites', t.admin)).body.sites.every((x: { status: string }) => x.status === 'up'), 10_000);
+    await waitFor(
+      async () =>
+        (await t.req('GET', '/v1/sites', t.admin)).body.sites.every((x: { status: string }) => x.status === 'up'),
+      10_000,
+    );
   }, 60_000);
 
   it('drains a site: its job moves to the other site at its next checkpoint', async () => {
     const log = join(t.dir, 'drain-job.log');
-    const r = await t.req('POST', '/v1/jobs', t.admin, { name: 'drained', model: 'llama3-8b', gpus: 2, command: trainer(log) });
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'drained',
+      model: 'llama3-8b',
+      gpus: 2,
+      command: trainer(log),
+    });
     const id = r.body.job.id;
     const first = await waitFor(async () => {
       const j = await job(id);
@@ -124,7 +157,9 @@ describe('sites and failover', () => {
       return j.state === 'running' && j.attempt === 2 ? j : null;
     }, 20_000);
     expect(moved.sites).not.toEqual([from]);
-    const events = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events.map((e: { to: string | null; type: string }) => e.to ?? e.type);
+    const events = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events.map(
+      (e: { to: string | null; type: string }) => e.to ?? e.type,
+    );
     expect(events).toEqual(expect.arrayContaining(['checkpointing', 'preempted', 'queued']));
     // `running` comes from the executor; the second attempt writes its line a moment later
     const lines = await waitFor(() => {
@@ -138,7 +173,12 @@ describe('sites and failover', () => {
 
   it('suspends a running checkpointable job at its next checkpoint and resumes it from there', async () => {
     const log = join(t.dir, 'suspend-job.log');
-    const r = await t.req('POST', '/v1/jobs', t.admin, { name: 'suspended', model: 'llama3-8b', gpus: 1, command: trainer(log) });
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'suspended',
+      model: 'llama3-8b',
+      gpus: 1,
+      command: trainer(log),
+    });
     const id = r.body.job.id;
     await waitFor(async () => {
       const j = await job(id);
@@ -165,7 +205,12 @@ describe('sites and failover', () => {
 
   it('stops the run of a cancelled job', async () => {
     const log = join(t.dir, 'cancel-job.log');
-    const r = await t.req('POST', '/v1/jobs', t.admin, { name: 'cancel-me', model: 'llama3-8b', gpus: 1, command: trainer(log) });
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'cancel-me',
+      model: 'llama3-8b',
+      gpus: 1,
+      command: trainer(log),
+    });
     const id = r.body.job.id;
     const j = await waitFor(async () => {
       const x = await job(id);

@@ -28,11 +28,21 @@ export interface TestServer {
   store: Store;
   dir: string;
   close: () => Promise<void>;
-  req: (method: string, path: string, token?: string | null, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: Json; headers: Headers }>;
+  req: (
+    method: string,
+    path: string,
+    token?: string | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<{ status: number; body: Json; headers: Headers }>;
 }
 
 export async function startTestServer(
-  opts: Partial<ServerOptions> & { executor?: 'twin' | 'local'; store?: Store; siteBindings?: (dir: string) => SiteBinding[] } = {},
+  opts: Partial<ServerOptions> & {
+    executor?: 'twin' | 'local';
+    store?: Store;
+    siteBindings?: (dir: string) => SiteBinding[];
+  } = {},
 ): Promise<TestServer> {
   const dir = tempDir('sf-api-');
   const store = opts.store ?? new SqliteStore({ path: join(dir, 'control.db') });
@@ -44,7 +54,10 @@ export async function startTestServer(
     fabric.sites.map((s) => ({
       siteId: s.id,
       heartbeat: 'executor' as const,
-      executor: opts.executor === 'local' ? new LocalExecutor({ root: join(dir, 'runs', s.id), killGraceMs: 300 }) : new TwinExecutor({ speedup: 10, checkpointEveryS: 5 }),
+      executor:
+        opts.executor === 'local'
+          ? new LocalExecutor({ root: join(dir, 'runs', s.id), killGraceMs: 300 })
+          : new TwinExecutor({ speedup: 10, checkpointEveryS: 5 }),
     }));
   const server = await buildServer({
     logger: false,
@@ -58,7 +71,13 @@ export async function startTestServer(
     sites,
   });
   const url = await server.listen(0);
-  const req = async (method: string, path: string, token?: string | null, body?: unknown, headers: Record<string, string> = {}) => {
+  const req = async (
+    method: string,
+    path: string,
+    token?: string | null,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const h: Record<string, string> = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;
     let payload: string | undefined;
@@ -94,7 +113,12 @@ export async function startTestServer(
 }
 
 /** Creates a tenant and a token of the given role over the API. */
-export async function tenantToken(t: TestServer, tenant: string, role: 'admin' | 'member' | 'viewer' = 'member', extra: Record<string, unknown> = {}): Promise<string> {
+export async function tenantToken(
+  t: TestServer,
+  tenant: string,
+  role: 'admin' | 'member' | 'viewer' = 'member',
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const c = await t.req('POST', '/v1/tenants', t.admin, { id: tenant, ...extra });
   if (c.status !== 201 && c.status !== 409) throw new Error(`create tenant: ${c.status} ${JSON.stringify(c.body)}`);
   const r = await t.req('POST', `/v1/tenants/${tenant}/tokens`, t.admin, { role });

@@ -36,7 +36,11 @@ const backends = [
     skip: null as string | null,
     open: async () => {
       const path = join(tempDir(), 'view.db');
-      return { a: new SqliteStore({ path }) as Store, b: () => new SqliteStore({ path }) as Store, drop: async () => {} };
+      return {
+        a: new SqliteStore({ path }) as Store,
+        b: () => new SqliteStore({ path }) as Store,
+        drop: async () => {},
+      };
     },
   },
   {
@@ -44,7 +48,11 @@ const backends = [
     skip: pgSkip,
     open: async () => {
       const db = await freshPgDatabase('sf_view');
-      return { a: new PostgresStore({ connectionString: db.url }) as Store, b: () => new PostgresStore({ connectionString: db.url }) as Store, drop: db.drop };
+      return {
+        a: new PostgresStore({ connectionString: db.url }) as Store,
+        b: () => new PostgresStore({ connectionString: db.url }) as Store,
+        drop: db.drop,
+      };
     },
   },
 ];
@@ -78,11 +86,25 @@ for (const backend of backends) {
     it('follows another replica’s concurrent writes and the leader’s own ticks, ending equal to a full read', async () => {
       const fabric = await tinyFabric();
       const twin = new TwinExecutor({ speedup: 100, checkpointEveryS: 5 });
-      const cp = new ControlPlane({ store: a, fabric, sites: fabric.sites.map((s) => ({ siteId: s.id, executor: twin, heartbeat: 'executor' as const })) });
+      const cp = new ControlPlane({
+        store: a,
+        fabric,
+        sites: fabric.sites.map((s) => ({ siteId: s.id, executor: twin, heartbeat: 'executor' as const })),
+      });
       await cp.init();
       const sched = new Scheduler(cp, { checkpointRoot: join(tempDir(), 'ckpt') });
       let n = 0;
-      const submit = () => b.submitJob({ id: `job_v${backend.name}${++n}`, tenantId: 't', name: `v${n}`, spec: spec(1 + (n % 4)), gpus: 1 + (n % 4), priority: n % 3, idempotencyKey: null, at: Date.now() });
+      const submit = () =>
+        b.submitJob({
+          id: `job_v${backend.name}${++n}`,
+          tenantId: 't',
+          name: `v${n}`,
+          spec: spec(1 + (n % 4)),
+          gpus: 1 + (n % 4),
+          priority: n % 3,
+          idempotencyKey: null,
+          at: Date.now(),
+        });
       for (let i = 0; i < 20; i++) await submit();
       for (let round = 0; round < 25; round++) {
         // the other replica: a burst of concurrent writers (PostgreSQL: commits out of sequence order)
@@ -90,11 +112,15 @@ for (const backend of backends) {
           const queued = (await b.listJobs({ states: ['queued'], limit: 1000, order: 'oldest' })).jobs;
           await Promise.all([
             ...Array.from({ length: 6 }, () => submit()),
-            ...queued.slice(0, 6).map((j, i) =>
-              i % 3 === 0
-                ? b.transitionJob({ jobId: j.id, to: 'cancelled', from: ['queued'], at: Date.now() }).catch(() => null)
-                : b.updateJob(j.id, { reason: `touched in round ${round}` }, Date.now()).catch(() => null),
-            ),
+            ...queued
+              .slice(0, 6)
+              .map((j, i) =>
+                i % 3 === 0
+                  ? b
+                      .transitionJob({ jobId: j.id, to: 'cancelled', from: ['queued'], at: Date.now() })
+                      .catch(() => null)
+                  : b.updateJob(j.id, { reason: `touched in round ${round}` }, Date.now()).catch(() => null),
+              ),
           ]);
         })();
         const leader = sched.tick();

@@ -36,14 +36,18 @@ describe.skipIf(skip !== null)('leader election on PostgreSQL', () => {
     procs.push(a);
     const b = await spawnServer(await writeConfig(dir, 'b', { ...base, replicaId: 'replica-b' }));
     procs.push(b);
-    const health = async (p: ServerProcess) => (await api(p.url, 'GET', '/healthz', null)).body as { leader: boolean; store: string };
+    const health = async (p: ServerProcess) =>
+      (await api(p.url, 'GET', '/healthz', null)).body as { leader: boolean; store: string };
     await waitFor(async () => (await health(a)).leader !== (await health(b)).leader, 10_000);
     const [leader, follower] = (await health(a)).leader ? [a, b] : [b, a];
     expect((await health(follower)).store).toBe('postgres');
     // the follower serves the API; the leader schedules
     const j1 = await api(follower.url, 'POST', '/v1/jobs', TOKEN, { name: 'before', model: 'llama3-8b', gpus: 4 });
     expect(j1.status).toBe(201);
-    await waitFor(async () => (await api(follower.url, 'GET', `/v1/jobs/${j1.body.job.id}`, TOKEN)).body.job.state === 'running', 10_000);
+    await waitFor(
+      async () => (await api(follower.url, 'GET', `/v1/jobs/${j1.body.job.id}`, TOKEN)).body.job.state === 'running',
+      10_000,
+    );
 
     const killedAt = Date.now();
     await leader.kill9();
@@ -51,7 +55,10 @@ describe.skipIf(skip !== null)('leader election on PostgreSQL', () => {
     const tookOverMs = Date.now() - killedAt;
     expect(tookOverMs).toBeLessThan(10_000);
     const j2 = await api(follower.url, 'POST', '/v1/jobs', TOKEN, { name: 'after', model: 'llama3-8b', gpus: 4 });
-    await waitFor(async () => (await api(follower.url, 'GET', `/v1/jobs/${j2.body.job.id}`, TOKEN)).body.job.state === 'running', 10_000);
+    await waitFor(
+      async () => (await api(follower.url, 'GET', `/v1/jobs/${j2.body.job.id}`, TOKEN)).body.job.state === 'running',
+      10_000,
+    );
     const ev = await api(follower.url, 'GET', '/v1/events?limit=1000', TOKEN);
     const elected = ev.body.events.filter((e: { type: string }) => e.type === 'leader.elected');
     expect(elected.length).toBe(2);

@@ -21,7 +21,11 @@ export async function writeConfig(dir: string, name: string, cfg: Record<string,
   return file;
 }
 
-export async function spawnServer(configFile: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function spawnServer(
+  configFile: string,
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/control/main-for-tests.ts'), configFile], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -63,11 +67,22 @@ export async function spawnServer(configFile: string, env: Record<string, string
   };
 }
 
-export async function api(url: string, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+export async function api(
+  url: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const h: Record<string, string> = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   if (body !== undefined) h['content-type'] = 'application/json';
-  const res = await fetch(url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {

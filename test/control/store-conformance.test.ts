@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { JobSpec } from '../../src/control/domain.js';
-import { ConflictError, DuplicateError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../../src/control/domain.js';
+import {
+  ConflictError,
+  DuplicateError,
+  IllegalTransitionError,
+  InvalidInputError,
+  NotFoundError,
+} from '../../src/control/domain.js';
 import { PostgresStore, SqliteStore, type Store } from '../../src/control/store/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/control/store/migrations.js';
 import { freshPgDatabase, pgUnavailableReason, tempDir } from './helpers.js';
@@ -107,7 +113,9 @@ for (const backend of backends) {
     });
 
     it('rejects a second tenant with the same id as a duplicate, keeping the driver error as cause', async () => {
-      const err = await store.createTenant({ id: 'acme', name: 'again', quotaGpus: null, allowedJurisdictions: null, at: 2 }).catch((e) => e);
+      const err = await store
+        .createTenant({ id: 'acme', name: 'again', quotaGpus: null, allowedJurisdictions: null, at: 2 })
+        .catch((e) => e);
       expect(err).toBeInstanceOf(DuplicateError);
       expect((err as Error).cause).toBeDefined();
     });
@@ -144,18 +152,42 @@ for (const backend of backends) {
       await store.transitionJob({ jobId: job.id, to: 'admitted', patch: { placement }, at: 10 });
       await store.transitionJob({ jobId: job.id, to: 'starting', patch: { attempt: 1 }, at: 11 });
       await store.transitionJob({ jobId: job.id, to: 'running', patch: { runId: 'run-1', startedAt: 12 }, at: 12 });
-      const j = await store.transitionJob({ jobId: job.id, to: 'succeeded', patch: { exitCode: 0, finishedAt: 13 }, at: 13 });
-      expect(j).toMatchObject({ state: 'succeeded', placement, attempt: 1, runId: 'run-1', exitCode: 0, version: 5, startedAt: 12, finishedAt: 13 });
+      const j = await store.transitionJob({
+        jobId: job.id,
+        to: 'succeeded',
+        patch: { exitCode: 0, finishedAt: 13 },
+        at: 13,
+      });
+      expect(j).toMatchObject({
+        state: 'succeeded',
+        placement,
+        attempt: 1,
+        runId: 'run-1',
+        exitCode: 0,
+        version: 5,
+        startedAt: 12,
+        finishedAt: 13,
+      });
       const events = await store.listEvents({ jobId: job.id });
-      expect(events.map((e) => `${e.from ?? ''}>${e.to}`)).toEqual(['>queued', 'queued>admitted', 'admitted>starting', 'starting>running', 'running>succeeded']);
+      expect(events.map((e) => `${e.from ?? ''}>${e.to}`)).toEqual([
+        '>queued',
+        'queued>admitted',
+        'admitted>starting',
+        'starting>running',
+        'running>succeeded',
+      ]);
       expect(events[1].siteId).toBe('atl');
     });
 
     it('rejects an illegal transition and leaves the job untouched', async () => {
       const { job } = await store.submitJob(newJob());
-      await expect(store.transitionJob({ jobId: job.id, to: 'running', at: 20 })).rejects.toBeInstanceOf(IllegalTransitionError);
+      await expect(store.transitionJob({ jobId: job.id, to: 'running', at: 20 })).rejects.toBeInstanceOf(
+        IllegalTransitionError,
+      );
       await store.transitionJob({ jobId: job.id, to: 'cancelled', at: 21 });
-      await expect(store.transitionJob({ jobId: job.id, to: 'queued', at: 22 })).rejects.toBeInstanceOf(IllegalTransitionError);
+      await expect(store.transitionJob({ jobId: job.id, to: 'queued', at: 22 })).rejects.toBeInstanceOf(
+        IllegalTransitionError,
+      );
       const after = await store.getJob(job.id);
       expect(after?.state).toBe('cancelled');
       expect((await store.listEvents({ jobId: job.id })).length).toBe(2);
@@ -163,16 +195,28 @@ for (const backend of backends) {
 
     it('enforces compare-and-set on state and version', async () => {
       const { job } = await store.submitJob(newJob());
-      await expect(store.transitionJob({ jobId: job.id, to: 'admitted', from: ['suspended'], at: 30 })).rejects.toBeInstanceOf(ConflictError);
-      await expect(store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: 99, at: 30 })).rejects.toBeInstanceOf(ConflictError);
-      const ok = await store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: job.version, from: ['queued'], at: 30 });
+      await expect(
+        store.transitionJob({ jobId: job.id, to: 'admitted', from: ['suspended'], at: 30 }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      await expect(
+        store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: 99, at: 30 }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      const ok = await store.transitionJob({
+        jobId: job.id,
+        to: 'admitted',
+        expectVersion: job.version,
+        from: ['queued'],
+        at: 30,
+      });
       expect(ok.version).toBe(job.version + 1);
     });
 
     it('lets exactly one of many concurrent transitions from the same version win', async () => {
       const { job } = await store.submitJob(newJob());
       const results = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, i) => store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: job.version, at: 40 + i })),
+        Array.from({ length: 8 }, (_, i) =>
+          store.transitionJob({ jobId: job.id, to: 'admitted', expectVersion: job.version, at: 40 + i }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
     });
@@ -195,13 +239,25 @@ for (const backend of backends) {
       const a = (await store.submitJob(newJob())).job;
       const out = await store.transitionMany([
         { jobId: a.id, to: 'admitted', expectVersion: a.version + 5, at: 47 }, // stale: conflict
-        { jobId: a.id, to: 'admitted', from: ['queued'], expectVersion: a.version, patch: { placement: [{ site: 'atl', gpus: 8 }] }, at: 47 },
+        {
+          jobId: a.id,
+          to: 'admitted',
+          from: ['queued'],
+          expectVersion: a.version,
+          patch: { placement: [{ site: 'atl', gpus: 8 }] },
+          at: 47,
+        },
         { jobId: a.id, to: 'starting', from: ['admitted'], patch: { attempt: 1, runId: `${a.id}.1` }, at: 47 },
         { jobId: 'job_missing', to: 'admitted', at: 47 },
       ]);
       expect(out[0]).toBeInstanceOf(ConflictError);
       expect(out[1]).toMatchObject({ state: 'admitted', version: a.version + 1 });
-      expect(out[2]).toMatchObject({ state: 'starting', version: a.version + 2, runId: `${a.id}.1`, placement: [{ site: 'atl', gpus: 8 }] });
+      expect(out[2]).toMatchObject({
+        state: 'starting',
+        version: a.version + 2,
+        runId: `${a.id}.1`,
+        placement: [{ site: 'atl', gpus: 8 }],
+      });
       expect(out[3]).toBeInstanceOf(NotFoundError);
       expect(await store.getJob(a.id)).toMatchObject({ state: 'starting', version: a.version + 2, attempt: 1 });
       expect((await store.listJobs({ site: 'atl', limit: 1000 })).jobs.map((j) => j.id)).toContain(a.id);
@@ -225,7 +281,9 @@ for (const backend of backends) {
       expect(a2.changeSeq).toBeGreaterThan(r1.cursor);
       await store.updateJob(a.id, { reason: 'x' }, 61);
       const r2 = await store.jobsChangedSince(r1.cursor);
-      expect(r2.jobs.map((j) => [j.id, j.state, j.reason, j.version])).toEqual([[a.id, 'admitted', 'x', a.version + 2]]);
+      expect(r2.jobs.map((j) => [j.id, j.state, j.reason, j.version])).toEqual([
+        [a.id, 'admitted', 'x', a.version + 2],
+      ]);
       await store.transitionMany([{ jobId: b.id, to: 'cancelled', at: 62 }]);
       const r3 = await store.jobsChangedSince(r2.cursor);
       expect(r3.jobs.map((j) => [j.id, j.state])).toEqual([[b.id, 'cancelled']]);
@@ -250,8 +308,12 @@ for (const backend of backends) {
 
     it('rejects an update with a stale expected version', async () => {
       const { job } = await store.submitJob(newJob());
-      await expect(store.updateJob(job.id, { reason: 'held' }, 70, undefined, undefined, job.version + 1)).rejects.toBeInstanceOf(ConflictError);
-      expect((await store.updateJob(job.id, { reason: 'held' }, 70, undefined, undefined, job.version)).reason).toBe('held');
+      await expect(
+        store.updateJob(job.id, { reason: 'held' }, 70, undefined, undefined, job.version + 1),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.updateJob(job.id, { reason: 'held' }, 70, undefined, undefined, job.version)).reason).toBe(
+        'held',
+      );
       expect((await store.getJob(job.id))?.reason).toBe('held');
     });
 
@@ -288,45 +350,58 @@ for (const backend of backends) {
       }
     });
 
-    it.skipIf(backend.name !== 'postgres')('never skips a writer that took a lower change sequence but commits after a higher one', async () => {
-      const pool = (store as PostgresStore).pool;
-      const a = (await store.submitJob(newJob())).job;
-      const b = (await store.submitJob(newJob())).job;
-      const c0 = await store.jobChangeCursor();
-      // writer 1 takes the next sequence number and stays open
-      const slow = await pool.connect();
-      try {
-        await slow.query('BEGIN');
-        const held = await slow.query(`UPDATE jobs SET reason = 'slow writer', version = version + 1, change_seq = sf_next_job_change() WHERE id = $1 RETURNING change_seq`, [a.id]);
-        // writer 2 takes a higher number and commits first
-        const fast = await store.updateJob(b.id, { reason: 'fast writer' }, 80);
-        expect(fast.changeSeq).toBeGreaterThan(Number(held.rows[0].change_seq));
-        // the reader must not move its cursor past writer 1's number while writer 1 is in flight
-        const during = await store.jobsChangedSince(c0);
-        expect(during.jobs.map((j) => j.id)).not.toContain(b.id);
-        expect(during.cursor).toBeLessThan(Number(held.rows[0].change_seq));
-        await slow.query('COMMIT');
-        const after = await store.jobsChangedSince(during.cursor);
-        expect(after.jobs.map((j) => [j.id, j.reason])).toEqual([
-          [a.id, 'slow writer'],
-          [b.id, 'fast writer'],
-        ]);
-      } finally {
-        slow.release();
-      }
-    });
+    it.skipIf(backend.name !== 'postgres')(
+      'never skips a writer that took a lower change sequence but commits after a higher one',
+      async () => {
+        const pool = (store as PostgresStore).pool;
+        const a = (await store.submitJob(newJob())).job;
+        const b = (await store.submitJob(newJob())).job;
+        const c0 = await store.jobChangeCursor();
+        // writer 1 takes the next sequence number and stays open
+        const slow = await pool.connect();
+        try {
+          await slow.query('BEGIN');
+          const held = await slow.query(
+            `UPDATE jobs SET reason = 'slow writer', version = version + 1, change_seq = sf_next_job_change() WHERE id = $1 RETURNING change_seq`,
+            [a.id],
+          );
+          // writer 2 takes a higher number and commits first
+          const fast = await store.updateJob(b.id, { reason: 'fast writer' }, 80);
+          expect(fast.changeSeq).toBeGreaterThan(Number(held.rows[0].change_seq));
+          // the reader must not move its cursor past writer 1's number while writer 1 is in flight
+          const during = await store.jobsChangedSince(c0);
+          expect(during.jobs.map((j) => j.id)).not.toContain(b.id);
+          expect(during.cursor).toBeLessThan(Number(held.rows[0].change_seq));
+          await slow.query('COMMIT');
+          const after = await store.jobsChangedSince(during.cursor);
+          expect(after.jobs.map((j) => [j.id, j.reason])).toEqual([
+            [a.id, 'slow writer'],
+            [b.id, 'fast writer'],
+          ]);
+        } finally {
+          slow.release();
+        }
+      },
+    );
 
     it('reports a missing job as not found', async () => {
       expect(await store.getJob('job_missing')).toBeNull();
-      await expect(store.transitionJob({ jobId: 'job_missing', to: 'cancelled', at: 1 })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.transitionJob({ jobId: 'job_missing', to: 'cancelled', at: 1 })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
     });
 
     it('updates a job without a state change and records the event when asked', async () => {
       const { job } = await store.submitJob(newJob());
       const ckpt = { step: 42, path: '/ckpt/42', at: 50, site: 'atl' };
-      const j = await store.updateJob(job.id, { checkpoint: ckpt, plan: { tp: 8 } }, 50, 'job.checkpoint', { step: 42 });
+      const j = await store.updateJob(job.id, { checkpoint: ckpt, plan: { tp: 8 } }, 50, 'job.checkpoint', {
+        step: 42,
+      });
       expect(j).toMatchObject({ state: 'queued', checkpoint: ckpt, plan: { tp: 8 }, version: job.version + 1 });
-      expect((await store.listEvents({ jobId: job.id })).map((e) => e.type)).toEqual(['job.submitted', 'job.checkpoint']);
+      expect((await store.listEvents({ jobId: job.id })).map((e) => e.type)).toEqual([
+        'job.submitted',
+        'job.checkpoint',
+      ]);
     });
 
     it('lists jobs by tenant, state and site with a stable cursor over pages', async () => {
@@ -401,7 +476,11 @@ for (const backend of backends) {
       const a = await store.acquireLease('leader', 'A', 1000, 0);
       expect(a).toMatchObject({ holder: 'A', term: 1, expiresAt: 1000 });
       expect((await store.acquireLease('leader', 'B', 1000, 500)).holder).toBe('A');
-      expect(await store.acquireLease('leader', 'A', 1000, 600)).toMatchObject({ holder: 'A', term: 1, expiresAt: 1600 });
+      expect(await store.acquireLease('leader', 'A', 1000, 600)).toMatchObject({
+        holder: 'A',
+        term: 1,
+        expiresAt: 1600,
+      });
       const b = await store.acquireLease('leader', 'B', 1000, 1700);
       expect(b).toMatchObject({ holder: 'B', term: 2 });
       await store.releaseLease('leader', 'B');

@@ -65,7 +65,9 @@ describe('twin backend', () => {
     const events = b.advanceTo(3 * (st.checkpointIntervalS + c) + 1);
     const ck = events.filter((e) => e.type === 'checkpoint');
     expect(ck.map((e) => e.tS)).toEqual([1, 2, 3].map((k) => expect.closeTo(k * (st.checkpointIntervalS + c), 6)));
-    expect(ck.map((e) => (e.type === 'checkpoint' ? e.savedWorkS : 0))).toEqual([1, 2, 3].map((k) => expect.closeTo(k * st.speed * st.checkpointIntervalS, 6)));
+    expect(ck.map((e) => (e.type === 'checkpoint' ? e.savedWorkS : 0))).toEqual(
+      [1, 2, 3].map((k) => expect.closeTo(k * st.speed * st.checkpointIntervalS, 6)),
+    );
   });
 
   it('resumes from saved work after reading the checkpoint back, and a cancel keeps only the last checkpoint', () => {
@@ -82,7 +84,10 @@ describe('twin backend', () => {
     const again = b.submit(run({ runId: 'job_a.2', resumeWorkS: saved }), t0);
     const left = 40 * 3600 - saved;
     const compute = left / again.speed;
-    expect(again.expectedEndS - t0).toBeCloseTo(again.checkpointCostS + compute + (Math.ceil(compute / 3600 - 1e-9) - 1) * again.checkpointCostS, 6);
+    expect(again.expectedEndS - t0).toBeCloseTo(
+      again.checkpointCostS + compute + (Math.ceil(compute / 3600 - 1e-9) - 1) * again.checkpointCostS,
+      6,
+    );
   });
 
   it('samples failures from its seed: the same seed fails the same runs at the same times', () => {
@@ -96,7 +101,10 @@ describe('twin backend', () => {
     expect(a.map((e) => e.tS)).not.toEqual(times(8).map((e) => e.tS));
     const failed = a.filter((e) => e.type === 'end' && e.phase === 'failed');
     expect(failed.length).toBeGreaterThan(0);
-    expect(failed[0]).toMatchObject({ exitCode: FAILURE_EXIT_CODE, reason: expect.stringMatching(/simulated (gpu|node|rack) failure/) });
+    expect(failed[0]).toMatchObject({
+      exitCode: FAILURE_EXIT_CODE,
+      reason: expect.stringMatching(/simulated (gpu|node|rack) failure/),
+    });
   });
 
   it('treats a second submit of a run id as the same run', () => {
@@ -138,7 +146,14 @@ describe('twin executor', () => {
     const st = ex.backend.status('job_w.1')!;
     wall += ((3600 + st.checkpointCostS) / 3600) * 1000 + 1; // one simulated checkpoint period later
     const mid = (await ex.status(['job_w.1'])).get('job_w.1')!;
-    expect(mid).toMatchObject({ phase: 'running', exitCode: null, checkpoint: { step: Math.floor(3600 * st.speed + 1e-6), path: expect.stringMatching(/^twin:\/\/job_w\/step-\d+$/) } });
+    expect(mid).toMatchObject({
+      phase: 'running',
+      exitCode: null,
+      checkpoint: {
+        step: Math.floor(3600 * st.speed + 1e-6),
+        path: expect.stringMatching(/^twin:\/\/job_w\/step-\d+$/),
+      },
+    });
     wall = 1_000_000 + (st.expectedEndS / 3600) * 1000 - 5;
     expect((await ex.status(['job_w.1'])).get('job_w.1')!.phase).toBe('running');
     wall += 10;
@@ -149,7 +164,13 @@ describe('twin executor', () => {
   it('resumes a run from the step of its checkpoint', async () => {
     let wall = 0;
     const ex = new TwinExecutor({ fabric, speedup: 1, checkpointEveryS: 600, now: () => wall });
-    await ex.start(spec({ runKey: 'job_w.2', attempt: 2, resumeFrom: { step: 36_000, path: 'twin://job_w/step-36000', at: 0, site: 'atl' } }));
+    await ex.start(
+      spec({
+        runKey: 'job_w.2',
+        attempt: 2,
+        resumeFrom: { step: 36_000, path: 'twin://job_w/step-36000', at: 0, site: 'atl' },
+      }),
+    );
     const st = ex.backend.status('job_w.2')!;
     expect(st.savedWorkS).toBe(36_000);
     expect(st.expectedEndS).toBeGreaterThan(st.checkpointCostS + (40 * 3600 - 36_000) / st.speed - 1e-6);

@@ -15,20 +15,50 @@ const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'sf-sim-'));
 describe('superfactory simulate', () => {
   it('prints exactly one JSON object with the summary keys', async () => {
     const c = io();
-    const code = await runSimulate({ fabric: 'dgx-h100-ib', synthetic: 'jobs=200,maxGpus=64', policy: 'fifo', json: true, seed: 3 }, c);
+    const code = await runSimulate(
+      { fabric: 'dgx-h100-ib', synthetic: 'jobs=200,maxGpus=64', policy: 'fifo', json: true, seed: 3 },
+      c,
+    );
     expect(code).toBe(0);
     const lines = c.out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const s = JSON.parse(lines[0]);
-    for (const k of ['jobsFinished', 'jobsUnfinished', 'meanJctHours', 'p99JctHours', 'gpuUtilization', 'energyMWh', 'emissionsTCO2e', 'goodput']) expect(s).toHaveProperty(k);
+    for (const k of [
+      'jobsFinished',
+      'jobsUnfinished',
+      'meanJctHours',
+      'p99JctHours',
+      'gpuUtilization',
+      'energyMWh',
+      'emissionsTCO2e',
+      'goodput',
+    ])
+      expect(s).toHaveProperty(k);
     expect(s.jobsFinished + s.jobsUnfinished).toBe(200);
   });
 
   it('writes summary.json, jobs.csv and SVG charts to --out', async () => {
     const dir = tmp();
-    const code = await runSimulate({ fabric: 'fairwater', synthetic: 'jobs=100', policy: 'carbon-aware', out: dir, scenario: 'data/scenarios/atl-outage.yaml' }, io());
+    const code = await runSimulate(
+      {
+        fabric: 'fairwater',
+        synthetic: 'jobs=100',
+        policy: 'carbon-aware',
+        out: dir,
+        scenario: 'data/scenarios/atl-outage.yaml',
+      },
+      io(),
+    );
     expect(code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['carbon.svg', 'jct-cdf.svg', 'jobs.csv', 'power.svg', 'summary.json', 'timeseries.csv', 'utilization.svg']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'carbon.svg',
+      'jct-cdf.svg',
+      'jobs.csv',
+      'power.svg',
+      'summary.json',
+      'timeseries.csv',
+      'utilization.svg',
+    ]);
     expect(readFileSync(path.join(dir, 'utilization.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(path.join(dir, 'jobs.csv'), 'utf8').split('\n')[0]).toContain('jctS');
   });
@@ -36,7 +66,9 @@ describe('superfactory simulate', () => {
   it('rejects an unknown policy with exit code 2 and names the option', async () => {
     const c = io();
     expect(await runSimulate({ fabric: 'fairwater', synthetic: 'jobs=1', policy: 'random' }, c)).toBe(2);
-    expect(c.err).toContain('error: --policy: unknown policy "random" (fix: use one of fifo, priority, fair-share, carbon-aware)');
+    expect(c.err).toContain(
+      'error: --policy: unknown policy "random" (fix: use one of fifo, priority, fair-share, carbon-aware)',
+    );
   });
 
   it('compare rejects a policy listed twice with exit code 2', async () => {
@@ -50,10 +82,33 @@ describe('superfactory simulate', () => {
     const f = path.join(dir, 't.csv');
     writeFileSync(f, 'start,len,n\n0,100,1\n5,oops,2\n9,50,1\n');
     const c = io();
-    expect(await runSimulate({ fabric: 'dgx-h100-ib', trace: f, traceFormat: 'csv', columns: 'submit=start,duration=len,gpus=n', json: true }, c)).toBe(2);
+    expect(
+      await runSimulate(
+        {
+          fabric: 'dgx-h100-ib',
+          trace: f,
+          traceFormat: 'csv',
+          columns: 'submit=start,duration=len,gpus=n',
+          json: true,
+        },
+        c,
+      ),
+    ).toBe(2);
     expect(c.err).toContain('t.csv:3: len');
     const d = io();
-    expect(await runSimulate({ fabric: 'dgx-h100-ib', trace: f, traceFormat: 'csv', columns: 'submit=start,duration=len,gpus=n', json: true, skipBadRows: true }, d)).toBe(0);
+    expect(
+      await runSimulate(
+        {
+          fabric: 'dgx-h100-ib',
+          trace: f,
+          traceFormat: 'csv',
+          columns: 'submit=start,duration=len,gpus=n',
+          json: true,
+          skipBadRows: true,
+        },
+        d,
+      ),
+    ).toBe(0);
     expect(JSON.parse(d.out).jobsFinished).toBe(2);
     expect(d.err).toContain('dropped 1 of 3 rows');
   });
@@ -78,7 +133,17 @@ describe('superfactory compare', () => {
   it('prints a side-by-side table and writes the comparison chart', async () => {
     const dir = tmp();
     const c = io();
-    expect(await runCompare({ fabric: 'dgx-a100-80gb', synthetic: 'jobs=150,maxGpus=256', policies: 'fifo,priority,fair-share,carbon-aware', out: dir }, c)).toBe(0);
+    expect(
+      await runCompare(
+        {
+          fabric: 'dgx-a100-80gb',
+          synthetic: 'jobs=150,maxGpus=256',
+          policies: 'fifo,priority,fair-share,carbon-aware',
+          out: dir,
+        },
+        c,
+      ),
+    ).toBe(0);
     const lines = c.out.split('\n');
     expect(lines[0]).toMatch(/^policy\s+finished/);
     expect(lines.slice(2, 6).map((l) => l.split(/\s+/)[0])).toEqual(['fifo', 'priority', 'fair-share', 'carbon-aware']);

@@ -6,7 +6,9 @@ import type { Fabric, Pod, Site, SystemSpec } from '../../src/fabric/types.js';
 export function system(domainGpus = 8, id = domainGpus > 8 ? 'gb200-nvl72' : 'hgx-h100'): SystemSpec {
   const sys = loadCatalog().systems.get(id);
   if (!sys) throw new Error(`catalog has no system ${id}`);
-  return sys.scaleUpDomainGpus === domainGpus ? sys : { ...sys, scaleUpDomainGpus: domainGpus, gpusPerNode: Math.min(sys.gpusPerNode, domainGpus) };
+  return sys.scaleUpDomainGpus === domainGpus
+    ? sys
+    : { ...sys, scaleUpDomainGpus: domainGpus, gpusPerNode: Math.min(sys.gpusPerNode, domainGpus) };
 }
 
 export interface SiteSpec {
@@ -33,7 +35,15 @@ export function makeFabric(sites: SiteSpec[], name = 'test'): Fabric {
         nodes: Math.ceil(gpus / sys.gpusPerNode),
         racks: null,
         gpus,
-        network: { topology: 'fat-tree-2', railOptimized: true, nicGbpsPerGpu: 400, oversubscription: [1], fullBisectionGpus: gpus, hopLatencyUs: 1, transport: 'roce' },
+        network: {
+          topology: 'fat-tree-2',
+          railOptimized: true,
+          nicGbpsPerGpu: 400,
+          oversubscription: [1],
+          fullBisectionGpus: gpus,
+          hopLatencyUs: 1,
+          transport: 'roce',
+        },
       });
     }
     return {
@@ -53,7 +63,15 @@ export function makeFabric(sites: SiteSpec[], name = 'test'): Fabric {
   });
   const wanLinks = [];
   for (let i = 1; i < out.length; i++) {
-    wanLinks.push({ id: `${out[0].id}-${out[i].id}`, a: out[0].id, b: out[i].id, routeKm: 1000, capacityGbps: 100000, latencyMs: 5, equipmentLatencyMs: 0.1 });
+    wanLinks.push({
+      id: `${out[0].id}-${out[i].id}`,
+      a: out[0].id,
+      b: out[i].id,
+      routeKm: 1000,
+      capacityGbps: 100000,
+      latencyMs: 5,
+      equipmentLatencyMs: 0.1,
+    });
   }
   return { name, description: 'test fabric', sites: out, wanLinks, gpus: out.reduce((a, s) => a + s.gpus, 0) };
 }

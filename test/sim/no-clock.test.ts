@@ -12,7 +12,9 @@ function files(dir: string): string[] {
 describe('determinism guard', () => {
   it('uses no Math.random, Date.now or performance.now in sched, sim and workload', () => {
     for (const f of [...files('src/sched'), ...files('src/sim'), ...files('src/workload')]) {
-      const code = readFileSync(f, 'utf8').replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+      const code = readFileSync(f, 'utf8')
+        .replace(/\/\/.*$/gm, '')
+        .replace(/\/\*[\s\S]*?\*\//g, '');
       expect(code, f).not.toMatch(/Math\.random|Date\.now|performance\.now|new Date\(\)/);
     }
   });

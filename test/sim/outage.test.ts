@@ -14,14 +14,35 @@ const fabric = makeFabric([
   { id: 'a', gpusPerPod: 16, checkpointStorageGBps: 2 },
   { id: 'b', gpusPerPod: 32, checkpointStorageGBps: 4 },
 ]);
-const outage = parseScenario({ failures: { enabled: false }, events: [{ site: 'a', down: { from: 'day 1 00:00', to: 'day 1 06:00' } }] }).scenario!;
+const outage = parseScenario({
+  failures: { enabled: false },
+  events: [{ site: 'a', down: { from: 'day 1 00:00', to: 'day 1 06:00' } }],
+}).scenario!;
 
 function job(id: string, checkpointable: boolean): JobSpec {
-  return { id, tenant: 't', priority: 0, gpus: 8, kind: 'finetune', modelId: 'llama3-8b', preemptible: true, checkpointable, submitTimeS: 0, durationS: 3 * 86_400 };
+  return {
+    id,
+    tenant: 't',
+    priority: 0,
+    gpus: 8,
+    kind: 'finetune',
+    modelId: 'llama3-8b',
+    preemptible: true,
+    checkpointable,
+    submitTimeS: 0,
+    durationS: 3 * 86_400,
+  };
 }
 
 describe('site outage', () => {
-  const res = simulate({ fabric, jobs: [job('ckpt', true), job('plain', false)], policy: createPolicy('fifo'), scenario: outage, grid, seed: 1 });
+  const res = simulate({
+    fabric,
+    jobs: [job('ckpt', true), job('plain', false)],
+    policy: createPolicy('fifo'),
+    scenario: outage,
+    grid,
+    seed: 1,
+  });
   const byId = Object.fromEntries(res.jobs.map((j) => [j.id, j]));
 
   it('moves checkpointable jobs to another allowed site and loses at most the work since the last checkpoint', () => {
@@ -30,7 +51,10 @@ describe('site outage', () => {
     expect(j.interruptions).toBe(1);
     expect(j.sites).toEqual(['a', 'b']);
     const bytes = new SpeedModel(fabric).checkpointBytes('llama3-8b')!;
-    const tau = youngDalyIntervalS(checkpointCostS(bytes, 8, fabric.sites[0]), jobMtbfS(LLAMA3_FAILURES_PER_GPU_HOUR, 8));
+    const tau = youngDalyIntervalS(
+      checkpointCostS(bytes, 8, fabric.sites[0]),
+      jobMtbfS(LLAMA3_FAILURES_PER_GPU_HOUR, 8),
+    );
     expect(j.lostGpuSeconds).toBeGreaterThan(0);
     expect(j.lostGpuSeconds).toBeLessThanOrEqual(tau * 8 + 1e-6);
   });
@@ -45,7 +69,10 @@ describe('site outage', () => {
 
   it('does not move a job whose only allowed site is down; it waits for the site to return', () => {
     const jobs: JobSpec[] = [{ ...job('sov', true), allowedJurisdictions: ['US'] }];
-    const f2 = makeFabric([{ id: 'a', gpusPerPod: 16 }, { id: 'eu', jurisdiction: 'EU-DE', gpusPerPod: 32 }]);
+    const f2 = makeFabric([
+      { id: 'a', gpusPerPod: 16 },
+      { id: 'eu', jurisdiction: 'EU-DE', gpusPerPod: 32 },
+    ]);
     const r = simulate({ fabric: f2, jobs, policy: createPolicy('fifo'), scenario: outage, grid, seed: 1 });
     expect(r.jobs[0].sites).toEqual(['a']);
     expect(r.jobs[0].interruptions).toBe(1);
@@ -56,9 +83,30 @@ describe('site outage', () => {
 
 describe('WAN degradation', () => {
   it('slows a job that spans two sites while the link runs at 0.1% and cuts it when the link is cut', () => {
-    const f = makeFabric([{ id: 'a', gpusPerPod: 64 }, { id: 'b', gpusPerPod: 64 }]);
-    const big: JobSpec = { id: 'big', tenant: 't', priority: 0, gpus: 96, kind: 'pretraining', modelId: 'llama3-8b', preemptible: false, checkpointable: true, submitTimeS: 0, durationS: 86_400 };
-    const base = simulate({ fabric: f, jobs: [big], policy: createPolicy('fifo'), scenario: parseScenario({ failures: { enabled: false } }).scenario!, grid, seed: 1 });
+    const f = makeFabric([
+      { id: 'a', gpusPerPod: 64 },
+      { id: 'b', gpusPerPod: 64 },
+    ]);
+    const big: JobSpec = {
+      id: 'big',
+      tenant: 't',
+      priority: 0,
+      gpus: 96,
+      kind: 'pretraining',
+      modelId: 'llama3-8b',
+      preemptible: false,
+      checkpointable: true,
+      submitTimeS: 0,
+      durationS: 86_400,
+    };
+    const base = simulate({
+      fabric: f,
+      jobs: [big],
+      policy: createPolicy('fifo'),
+      scenario: parseScenario({ failures: { enabled: false } }).scenario!,
+      grid,
+      seed: 1,
+    });
     expect(base.jobs[0].sites).toEqual(['a', 'b']);
     // 100 Tb/s hides hierarchical DP's gradient exchange behind the backward pass (speed 1); at
     // 0.1% (100 Gb/s) the planner's best cross-site plan is DiLoCo, which pays 5% token efficiency
@@ -66,12 +114,32 @@ describe('WAN degradation', () => {
     // Hidden to within rounding: the in-site two-level DP collective leaves a few microseconds per step exposed.
     expect(base.jobs[0].speedFactor!).toBeGreaterThan(0.9995);
     expect(base.jobs[0].speedFactor!).toBeLessThanOrEqual(1);
-    const slow = simulate({ fabric: f, jobs: [big], policy: createPolicy('fifo'), scenario: parseScenario({ failures: { enabled: false }, events: [{ wan: 'a-b', capacity: 0.001, from: '1h', to: '1w' }] }).scenario!, grid, seed: 1 });
+    const slow = simulate({
+      fabric: f,
+      jobs: [big],
+      policy: createPolicy('fifo'),
+      scenario: parseScenario({
+        failures: { enabled: false },
+        events: [{ wan: 'a-b', capacity: 0.001, from: '1h', to: '1w' }],
+      }).scenario!,
+      grid,
+      seed: 1,
+    });
     expect(slow.jobs[0].jctS!).toBeGreaterThan(base.jobs[0].jctS! + 3600);
     expect(slow.jobs[0].planStrategy).toBe('diloco');
     expect(slow.jobs[0].speedFactor!).toBeLessThan(1);
     expect(slow.jobs[0].interruptions).toBe(0);
-    const cut = simulate({ fabric: f, jobs: [big], policy: createPolicy('fifo'), scenario: parseScenario({ failures: { enabled: false }, events: [{ wan: 'a-b', capacity: 0, from: '1h', to: '2h' }] }).scenario!, grid, seed: 1 });
+    const cut = simulate({
+      fabric: f,
+      jobs: [big],
+      policy: createPolicy('fifo'),
+      scenario: parseScenario({
+        failures: { enabled: false },
+        events: [{ wan: 'a-b', capacity: 0, from: '1h', to: '2h' }],
+      }).scenario!,
+      grid,
+      seed: 1,
+    });
     expect(cut.jobs[0].interruptions).toBe(1);
     expect(cut.jobs[0].status).toBe('finished');
   });

@@ -19,20 +19,44 @@ const noFailures = parseScenario({ failures: { enabled: false } }).scenario!;
 const fabric = makeFabric([{ id: 'a', pods: 1, gpusPerPod: 32, domainGpus: 8, powerMW: 100 }]);
 
 function job(id: string, gpus: number, extra: Partial<JobSpec> = {}): JobSpec {
-  return { id, tenant: 't', priority: 0, gpus, kind: 'finetune', modelId: 'llama3-8b', preemptible: true, checkpointable: false, submitTimeS: 0, durationS: 3600, ...extra };
+  return {
+    id,
+    tenant: 't',
+    priority: 0,
+    gpus,
+    kind: 'finetune',
+    modelId: 'llama3-8b',
+    preemptible: true,
+    checkpointable: false,
+    submitTimeS: 0,
+    durationS: 3600,
+    ...extra,
+  };
 }
 
 describe('plans from the planner', () => {
   it("records the planner's best single-site plan per job in jobs.csv", () => {
     const res = simulate({ fabric, jobs: [job('a', 8)], policy: createPolicy('fifo'), scenario: noFailures, grid });
-    const best = planOnFabric(loadModel('llama3-8b'), fabric, { gpus: 8, sites: ['a'], top: 1, strategies: ['single-site'] }).plans[0];
+    const best = planOnFabric(loadModel('llama3-8b'), fabric, {
+      gpus: 8,
+      sites: ['a'],
+      top: 1,
+      strategies: ['single-site'],
+    }).plans[0];
     const j = res.jobs[0];
     expect(j.status).toBe('finished');
-    expect([j.planStrategy, j.planTp, j.planPp, j.planDp, j.planTokensPerS]).toEqual(['single-site', best.tp, best.pp, best.dp, best.effectiveTokensPerSecond]);
+    expect([j.planStrategy, j.planTp, j.planPp, j.planDp, j.planTokensPerS]).toEqual([
+      'single-site',
+      best.tp,
+      best.pp,
+      best.dp,
+      best.effectiveTokensPerSecond,
+    ]);
     expect(j.speedFactor).toBe(1); // one NVLink domain: the plan's own placement
     const csv = jobsToCsv(res.jobs).split('\n');
     const head = csv[0].split(',');
-    for (const c of ['planStrategy', 'planTp', 'planPp', 'planDp', 'planTokensPerS', 'predictedTokensPerS']) expect(head).toContain(c);
+    for (const c of ['planStrategy', 'planTp', 'planPp', 'planDp', 'planTokensPerS', 'predictedTokensPerS'])
+      expect(head).toContain(c);
     expect(csv[1].split(',')[head.indexOf('planStrategy')]).toBe('single-site');
     expect(res.summary.planKeys).toBe(1);
   });
@@ -40,7 +64,13 @@ describe('plans from the planner', () => {
   it('runs a job whose model only fits with recompute and ZeRO, and rejects one that fits no plan', () => {
     // Llama 3 8B: 128 GB of weights, gradients and Adam states. On 3 x 80 GB GPUs the planner needs
     // ZeRO and recompute; on one GPU no plan fits, so the job is rejected with the planner's reason.
-    const res = simulate({ fabric, jobs: [job('three', 3), job('one', 1)], policy: createPolicy('fifo'), scenario: noFailures, grid });
+    const res = simulate({
+      fabric,
+      jobs: [job('three', 3), job('one', 1)],
+      policy: createPolicy('fifo'),
+      scenario: noFailures,
+      grid,
+    });
     const [three, one] = res.jobs;
     expect(three.status).toBe('finished');
     expect(three.planZero).toBeGreaterThanOrEqual(1);
@@ -63,10 +93,43 @@ describe('plans from the planner', () => {
 
   it('slows the same plan when its GPUs are split over NVLink domains', () => {
     const sm = new SpeedModel(fabric);
-    const one: Allocation = { jobId: 'x', gpus: 8, parts: [{ siteId: 'a', podId: 'a-pod0', domain: 0, gpus: 8 }], sites: ['a'], pods: 1, domains: 1, spread: 'domain' };
-    const split: Allocation = { ...one, parts: [{ siteId: 'a', podId: 'a-pod0', domain: 0, gpus: 4 }, { siteId: 'a', podId: 'a-pod0', domain: 1, gpus: 4 }], domains: 2, spread: 'pod' };
-    const single = sm.placement('llama3-70b', { ...one, gpus: 32, parts: [0, 1, 2, 3].map((d) => ({ siteId: 'a', podId: 'a-pod0', domain: d, gpus: 8 })), domains: 4, spread: 'pod' });
-    const spread = sm.placement('llama3-70b', { ...one, gpus: 32, parts: [0, 1, 2, 3].flatMap((d) => [{ siteId: 'a', podId: 'a-pod0', domain: d, gpus: 4 }, { siteId: 'a', podId: 'a-pod0', domain: d + 4, gpus: 4 }]).slice(0, 8), domains: 8, spread: 'pod' });
+    const one: Allocation = {
+      jobId: 'x',
+      gpus: 8,
+      parts: [{ siteId: 'a', podId: 'a-pod0', domain: 0, gpus: 8 }],
+      sites: ['a'],
+      pods: 1,
+      domains: 1,
+      spread: 'domain',
+    };
+    const split: Allocation = {
+      ...one,
+      parts: [
+        { siteId: 'a', podId: 'a-pod0', domain: 0, gpus: 4 },
+        { siteId: 'a', podId: 'a-pod0', domain: 1, gpus: 4 },
+      ],
+      domains: 2,
+      spread: 'pod',
+    };
+    const single = sm.placement('llama3-70b', {
+      ...one,
+      gpus: 32,
+      parts: [0, 1, 2, 3].map((d) => ({ siteId: 'a', podId: 'a-pod0', domain: d, gpus: 8 })),
+      domains: 4,
+      spread: 'pod',
+    });
+    const spread = sm.placement('llama3-70b', {
+      ...one,
+      gpus: 32,
+      parts: [0, 1, 2, 3]
+        .flatMap((d) => [
+          { siteId: 'a', podId: 'a-pod0', domain: d, gpus: 4 },
+          { siteId: 'a', podId: 'a-pod0', domain: d + 4, gpus: 4 },
+        ])
+        .slice(0, 8),
+      domains: 8,
+      spread: 'pod',
+    });
     expect(single.speed).toBe(1);
     expect(spread.plan).toEqual(single.plan); // same plan, worse placement
     expect(spread.speed).toBeLessThan(1);
@@ -75,7 +138,9 @@ describe('plans from the planner', () => {
   });
 
   it('plans a GPU count once per (model, rounded count, site): few planner calls for many jobs', () => {
-    expect([1, 8, 64, 65, 96, 100, 127, 128, 200, 4096].map(planGpus)).toEqual([1, 8, 64, 64, 96, 96, 96, 128, 192, 4096]);
+    expect([1, 8, 64, 65, 96, 100, 127, 128, 200, 4096].map(planGpus)).toEqual([
+      1, 8, 64, 64, 96, 96, 96, 128, 192, 4096,
+    ]);
     const jobs = Array.from({ length: 40 }, (_, i) => job(`j${i}`, [4, 8][i % 2], { submitTimeS: i * 10 }));
     const res = simulate({ fabric, jobs, policy: createPolicy('fifo'), scenario: noFailures, grid });
     expect(res.summary.jobsFinished).toBe(40);

@@ -29,7 +29,11 @@ const harsh = parseScenario({
 }).scenario!;
 
 function workload(seed: number, n = 300): JobSpec[] {
-  return generateSynthetic(parseSyntheticSpec(`jobs=${n},arrival=bursty,ratePerHour=40,maxGpus=128,medianHours=1,sovereignFraction=0.3,jurisdictions=US/US-GA/EU,seed=${seed}`).spec!);
+  return generateSynthetic(
+    parseSyntheticSpec(
+      `jobs=${n},arrival=bursty,ratePerHour=40,maxGpus=128,medianHours=1,sovereignFraction=0.3,jurisdictions=US/US-GA/EU,seed=${seed}`,
+    ).spec!,
+  );
 }
 
 describe('simulation invariants', () => {
@@ -71,28 +75,33 @@ describe('simulation invariants', () => {
       checkpointable: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.array(jobArb, { minLength: 1, maxLength: 40 }), fc.constantFrom(...POLICY_NAMES), fc.integer({ min: 1, max: 1000 }), (raw, policy, seed) => {
-        const jobs: JobSpec[] = raw.map((r, i) => ({
-          id: `j${i}`,
-          tenant: `t${i % 3}`,
-          priority: r.priority,
-          gpus: r.gpus,
-          kind: r.kind,
-          modelId: 'llama3-8b',
-          preemptible: r.priority < 2,
-          checkpointable: r.checkpointable,
-          submitTimeS: r.submitTimeS,
-          durationS: r.durationS,
-          deadlineS: r.submitTimeS + 3 * r.durationS,
-          ...(r.allowed ? { allowedJurisdictions: [...r.allowed] } : {}),
-        }));
-        const res = simulate({ fabric, jobs, policy: createPolicy(policy), scenario: harsh, grid, seed });
-        const jurOf = new Map(fabric.sites.map((s) => [s.id, s.jurisdiction]));
-        for (const j of res.jobs) {
-          const spec = jobs.find((x) => x.id === j.id)!;
-          for (const s of j.sites) expect(jurisdictionAllowed(spec, jurOf.get(s)!)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(jobArb, { minLength: 1, maxLength: 40 }),
+        fc.constantFrom(...POLICY_NAMES),
+        fc.integer({ min: 1, max: 1000 }),
+        (raw, policy, seed) => {
+          const jobs: JobSpec[] = raw.map((r, i) => ({
+            id: `j${i}`,
+            tenant: `t${i % 3}`,
+            priority: r.priority,
+            gpus: r.gpus,
+            kind: r.kind,
+            modelId: 'llama3-8b',
+            preemptible: r.priority < 2,
+            checkpointable: r.checkpointable,
+            submitTimeS: r.submitTimeS,
+            durationS: r.durationS,
+            deadlineS: r.submitTimeS + 3 * r.durationS,
+            ...(r.allowed ? { allowedJurisdictions: [...r.allowed] } : {}),
+          }));
+          const res = simulate({ fabric, jobs, policy: createPolicy(policy), scenario: harsh, grid, seed });
+          const jurOf = new Map(fabric.sites.map((s) => [s.id, s.jurisdiction]));
+          for (const j of res.jobs) {
+            const spec = jobs.find((x) => x.id === j.id)!;
+            for (const s of j.sites) expect(jurisdictionAllowed(spec, jurOf.get(s)!)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 60, seed: 42 },
     );
   });

@@ -11,10 +11,27 @@ const grid: Record<string, GridSeries> = { PJM: constantGridSeries('PJM', 400, 5
 const noFailures = parseScenario({ failures: { enabled: false } }).scenario!;
 
 function job(id: string, gpus: number, durationS: number, submitTimeS: number, extra: Partial<JobSpec> = {}): JobSpec {
-  return { id, tenant: 't', priority: 0, gpus, kind: 'finetune', modelId: 'llama3-8b', preemptible: true, checkpointable: false, submitTimeS, durationS, ...extra };
+  return {
+    id,
+    tenant: 't',
+    priority: 0,
+    gpus,
+    kind: 'finetune',
+    modelId: 'llama3-8b',
+    preemptible: true,
+    checkpointable: false,
+    submitTimeS,
+    durationS,
+    ...extra,
+  };
 }
 
-function jcts(opts: Omit<SimulateOptions, 'grid' | 'scenario'> & { scenario?: SimulateOptions['scenario']; grid?: SimulateOptions['grid'] }): Record<string, number | null> {
+function jcts(
+  opts: Omit<SimulateOptions, 'grid' | 'scenario'> & {
+    scenario?: SimulateOptions['scenario'];
+    grid?: SimulateOptions['grid'];
+  },
+): Record<string, number | null> {
   const res = simulate({ grid, scenario: noFailures, ...opts });
   return Object.fromEntries(res.jobs.map((j) => [j.id, j.jctS]));
 }
@@ -44,10 +61,24 @@ describe('hand-computed scenarios', () => {
   });
 
   it('fair-share lets a tenant borrow idle quota and reclaims it for the owner', () => {
-    const scenario = parseScenario({ failures: { enabled: false }, tenants: [{ id: 'x', quotaGpus: 8 }, { id: 'y', quotaGpus: 8 }] }).scenario!;
-    const jobs = [job('x1', 8, 100, 0, { tenant: 'x' }), job('x2', 8, 100, 0.5, { tenant: 'x' }), job('y1', 8, 100, 1, { tenant: 'y' })];
+    const scenario = parseScenario({
+      failures: { enabled: false },
+      tenants: [
+        { id: 'x', quotaGpus: 8 },
+        { id: 'y', quotaGpus: 8 },
+      ],
+    }).scenario!;
+    const jobs = [
+      job('x1', 8, 100, 0, { tenant: 'x' }),
+      job('x2', 8, 100, 0.5, { tenant: 'x' }),
+      job('y1', 8, 100, 1, { tenant: 'y' }),
+    ];
     // x2 borrows y's quota at 0.5; y1 reclaims it at 1; x2 restarts when x1 ends at 100
-    expect(jcts({ fabric: one16, jobs, policy: createPolicy('fair-share'), scenario })).toEqual({ x1: 100, x2: 199.5, y1: 100 });
+    expect(jcts({ fabric: one16, jobs, policy: createPolicy('fair-share'), scenario })).toEqual({
+      x1: 100,
+      x2: 199.5,
+      y1: 100,
+    });
   });
 
   it('carbon-aware waits for the clean hour within the deadline and picks the cleaner site', () => {
@@ -56,9 +87,18 @@ describe('hand-computed scenarios', () => {
     hourly[1] = 500;
     const g: Record<string, GridSeries> = {
       DIRTY: constantGridSeries('DIRTY', 800, 50),
-      CLEAN: { zone: 'CLEAN', carbonSource: 'test', priceSource: 'test', carbonGPerKWh: hourly, priceUsdPerMWh: new Float64Array(24).fill(50) },
+      CLEAN: {
+        zone: 'CLEAN',
+        carbonSource: 'test',
+        priceSource: 'test',
+        carbonGPerKWh: hourly,
+        priceUsdPerMWh: new Float64Array(24).fill(50),
+      },
     };
-    const fabric = makeFabric([{ id: 'dirty', gridZone: 'DIRTY', gpusPerPod: 16 }, { id: 'clean', gridZone: 'CLEAN', gpusPerPod: 16 }]);
+    const fabric = makeFabric([
+      { id: 'dirty', gridZone: 'DIRTY', gpusPerPod: 16 },
+      { id: 'clean', gridZone: 'CLEAN', gpusPerPod: 16 },
+    ]);
     const jobs = [job('flex', 8, 3600, 0, { deadlineS: 36_000 }), job('urgent', 8, 3600, 0)];
     const res = simulate({ grid: g, scenario: noFailures, fabric, jobs, policy: createPolicy('carbon-aware') });
     const byId = Object.fromEntries(res.jobs.map((j) => [j.id, j]));
@@ -73,7 +113,13 @@ describe('hand-computed scenarios', () => {
   });
 
   it('counts site energy as idle plus busy power times PUE and carbon at the grid intensity', () => {
-    const res = simulate({ grid, scenario: noFailures, fabric: one16, jobs: [job('A', 8, 3600, 0)], policy: createPolicy('fifo') });
+    const res = simulate({
+      grid,
+      scenario: noFailures,
+      fabric: one16,
+      jobs: [job('A', 8, 3600, 0)],
+      policy: createPolicy('fifo'),
+    });
     // 16 GPUs x W x PUE 1.2 x 0.3 idle, plus 8 GPUs x (0.8 - 0.3) busy, for one hour
     const W = one16.sites[0].pods[0].system.systemPowerPerGpuW;
     const kWh = (W * 1.2 * (16 * 0.3 + 8 * 0.5)) / 1000;
@@ -84,7 +130,13 @@ describe('hand-computed scenarios', () => {
   });
 
   it('rejects a job that no allowed site can ever hold and reports it unfinished', () => {
-    const res = simulate({ grid, scenario: noFailures, fabric: one16, jobs: [job('huge', 64, 10, 0), job('eu', 1, 10, 0, { allowedJurisdictions: ['EU'] })], policy: createPolicy('fifo') });
+    const res = simulate({
+      grid,
+      scenario: noFailures,
+      fabric: one16,
+      jobs: [job('huge', 64, 10, 0), job('eu', 1, 10, 0, { allowedJurisdictions: ['EU'] })],
+      policy: createPolicy('fifo'),
+    });
     expect(res.summary.jobsUnfinished).toBe(2);
     expect(res.jobs.map((j) => j.status)).toEqual(['rejected', 'rejected']);
   });

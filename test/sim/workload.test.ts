@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { generateSynthetic, importAlibaba2023, importCsv, importPhilly, parseColumnMap, parseSyntheticSpec, parseTime, validateJobs } from '../../src/workload/index.js';
+import {
+  generateSynthetic,
+  importAlibaba2023,
+  importCsv,
+  importPhilly,
+  parseColumnMap,
+  parseSyntheticSpec,
+  parseTime,
+  validateJobs,
+} from '../../src/workload/index.js';
 import { sharedDir } from '../../src/sim/paths.js';
 
 describe('philly importer', () => {
@@ -50,7 +59,8 @@ describe('philly importer', () => {
     expect(dups).toBe(65);
     expect(r.dropped.filter((d) => d.reason === 'blank line')).toHaveLength(1);
     expect(r.jobs.length + r.dropped.length - 1).toBe(82_247);
-    for (let i = 1; i < r.jobs.length; i++) expect(r.jobs[i].submitTimeS).toBeGreaterThanOrEqual(r.jobs[i - 1].submitTimeS);
+    for (let i = 1; i < r.jobs.length; i++)
+      expect(r.jobs[i].submitTimeS).toBeGreaterThanOrEqual(r.jobs[i - 1].submitTimeS);
   });
 });
 
@@ -118,7 +128,20 @@ describe('synthetic generator', () => {
 
 describe('job spec validation', () => {
   it('names the bad field of a job given as JSON', () => {
-    const r = validateJobs([{ id: 'a', tenant: 't', priority: 0, gpus: 0, kind: 'training', modelId: 'm', preemptible: true, checkpointable: true, submitTimeS: 0, durationS: 5 }]);
+    const r = validateJobs([
+      {
+        id: 'a',
+        tenant: 't',
+        priority: 0,
+        gpus: 0,
+        kind: 'training',
+        modelId: 'm',
+        preemptible: true,
+        checkpointable: true,
+        submitTimeS: 0,
+        durationS: 5,
+      },
+    ]);
     expect(r.issues.map((i) => i.path).sort()).toEqual(['jobs[0].gpus', 'jobs[0].kind']);
   });
 });

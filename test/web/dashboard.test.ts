@@ -5,7 +5,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, browserUnavailableReason, ensureWebBuilt, launchChromium, startDashboardServer, type DashboardServer } from './harness.js';
+import {
+  ARTIFACTS,
+  browserUnavailableReason,
+  ensureWebBuilt,
+  launchChromium,
+  startDashboardServer,
+  type DashboardServer,
+} from './harness.js';
 
 const reason = browserUnavailableReason();
 if (reason) console.warn(`test/web/dashboard.test.ts skipped: ${reason}`);
@@ -88,20 +95,34 @@ describe.skipIf(reason !== null)('dashboard in chromium', () => {
     const to = from === 'atl' ? 'wi' : 'atl';
     await admin.getByRole('tab', { name: 'Map' }).click();
     await admin.getByRole('button', { name: `Drain site ${from}` }).click();
-    await expect.poll(() => admin.locator(`.site-card[data-site="${from}"]`).getAttribute('data-state'), { timeout: 10_000 }).toBe('draining');
-    await expect.poll(() => admin.locator(`svg.map g.site[data-site="${from}"]`).getAttribute('data-state')).toBe('draining');
+    await expect
+      .poll(() => admin.locator(`.site-card[data-site="${from}"]`).getAttribute('data-state'), { timeout: 10_000 })
+      .toBe('draining');
+    await expect
+      .poll(() => admin.locator(`svg.map g.site[data-site="${from}"]`).getAttribute('data-state'))
+      .toBe('draining');
     await shot(admin, 'map-draining');
     // the job checkpoints, is requeued and starts on the other site; the table follows live
     await admin.getByRole('tab', { name: 'Jobs' }).click();
     const row = admin.locator(`table.jobs tr[data-job-id="${jobId}"]`);
-    await expect.poll(async () => `${await row.getAttribute('data-state')} ${await row.locator('[data-role=placement]').textContent()}`, { timeout: 40_000 }).toMatch(new RegExp(`^running .*\\b${to}\\b`));
+    await expect
+      .poll(
+        async () =>
+          `${await row.getAttribute('data-state')} ${await row.locator('[data-role=placement]').textContent()}`,
+        { timeout: 40_000 },
+      )
+      .toMatch(new RegExp(`^running .*\\b${to}\\b`));
     expect(await row.locator('[data-role=placement]').textContent()).not.toMatch(new RegExp(`\\b${from}\\b`));
     await row.getByRole('button', { name: /Details of job/ }).click();
-    await expect.poll(() => admin.locator('#job-detail .events').textContent(), { timeout: 10_000 }).toMatch(/drained|checkpointing/);
+    await expect
+      .poll(() => admin.locator('#job-detail .events').textContent(), { timeout: 10_000 })
+      .toMatch(/drained|checkpointing/);
     await shot(admin, 'jobs-moved');
     await admin.getByRole('tab', { name: 'Map' }).click();
     await admin.getByRole('button', { name: `Undrain site ${from}` }).click();
-    await expect.poll(() => admin.locator(`.site-card[data-site="${from}"]`).getAttribute('data-state'), { timeout: 10_000 }).toBe('up');
+    await expect
+      .poll(() => admin.locator(`.site-card[data-site="${from}"]`).getAttribute('data-state'), { timeout: 10_000 })
+      .toBe('up');
   }, 70_000);
 
   it('renders ranked plans for Llama 3 70B in the plan explorer', async () => {
@@ -114,7 +135,9 @@ describe.skipIf(reason !== null)('dashboard in chromium', () => {
     await table.waitFor({ timeout: 30_000 });
     expect(await table.locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
     expect(await admin.locator('.plan-results').textContent()).toContain('Llama 3 70B on fairwater');
-    expect(await table.locator('tbody tr[data-rank="1"]').textContent()).toMatch(/hierarchical-dp|diloco|single-site|pipeline/);
+    expect(await table.locator('tbody tr[data-rank="1"]').textContent()).toMatch(
+      /hierarchical-dp|diloco|single-site|pipeline/,
+    );
     expect(await admin.locator('.plan-results svg.bars rect').count()).toBeGreaterThan(5);
     await shot(admin, 'plans');
   }, 45_000);

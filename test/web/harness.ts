@@ -21,7 +21,8 @@ export const ARTIFACTS = join(ROOT, 'artifacts');
 
 /** Why the browser tests cannot run here, or null. */
 export function browserUnavailableReason(): string | null {
-  if (!existsSync(CHROMIUM)) return `no chromium at ${CHROMIUM} (apt-get install chromium, or set SUPERFACTORY_CHROMIUM)`;
+  if (!existsSync(CHROMIUM))
+    return `no chromium at ${CHROMIUM} (apt-get install chromium, or set SUPERFACTORY_CHROMIUM)`;
   return null;
 }
 
@@ -38,7 +39,11 @@ function newestSourceMs(dir: string): number {
 export async function ensureWebBuilt(force = false): Promise<string> {
   const index = join(WEB_DIST, 'index.html');
   const web = join(ROOT, 'web');
-  const sourcesMs = Math.max(newestSourceMs(join(web, 'src')), statSync(join(web, 'index.html')).mtimeMs, statSync(join(web, 'vite.config.ts')).mtimeMs);
+  const sourcesMs = Math.max(
+    newestSourceMs(join(web, 'src')),
+    statSync(join(web, 'index.html')).mtimeMs,
+    statSync(join(web, 'vite.config.ts')).mtimeMs,
+  );
   if (!force && existsSync(index) && statSync(index).mtimeMs >= sourcesMs) return WEB_DIST;
   const { build } = await import('vite');
   await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
@@ -51,13 +56,20 @@ export interface DashboardServer {
   url: string;
   admin: string;
   store: SqliteStore;
-  req: <T = unknown>(method: string, path: string, token: string | null, body?: unknown) => Promise<{ status: number; body: T }>;
+  req: <T = unknown>(
+    method: string,
+    path: string,
+    token: string | null,
+    body?: unknown,
+  ) => Promise<{ status: number; body: T }>;
   /** Creates a tenant (if needed) and a token of `role` for it. */
   token: (tenant: string, role: 'admin' | 'member' | 'viewer') => Promise<string>;
   close: () => Promise<void>;
 }
 
-export async function startDashboardServer(opts: Partial<ServerOptions> & { speedup?: number; checkpointEveryS?: number } = {}): Promise<DashboardServer> {
+export async function startDashboardServer(
+  opts: Partial<ServerOptions> & { speedup?: number; checkpointEveryS?: number } = {},
+): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-web-'));
   const store = new SqliteStore({ path: join(dir, 'control.db') });
   await store.migrate();
@@ -88,7 +100,11 @@ export async function startDashboardServer(opts: Partial<ServerOptions> & { spee
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -100,7 +116,8 @@ export async function startDashboardServer(opts: Partial<ServerOptions> & { spee
   };
   const token = async (tenant: string, role: 'admin' | 'member' | 'viewer') => {
     const c = await req('POST', '/v1/tenants', admin, { id: tenant });
-    if (c.status !== 201 && c.status !== 409) throw new Error(`create tenant ${tenant}: ${c.status} ${JSON.stringify(c.body)}`);
+    if (c.status !== 201 && c.status !== 409)
+      throw new Error(`create tenant ${tenant}: ${c.status} ${JSON.stringify(c.body)}`);
     const r = await req<{ token: string }>('POST', `/v1/tenants/${tenant}/tokens`, admin, { role });
     if (r.status !== 201) throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.token;
@@ -136,10 +153,17 @@ export const CHROMIUM_ARGS = [
  * launchPersistentContext's first argument (it refuses --user-data-dir in args) and passes it on as
  * --user-data-dir. One context; each page has its own sessionStorage, so each page signs in alone.
  */
-export async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(
+  viewport = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'sf-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
   return {
     context,
     close: async () => {

@@ -17,7 +17,10 @@ describe('dashboard routes', () => {
   afterAll(async () => srv?.close());
 
   it('tells a token its tenant and role, and refuses no token', async () => {
-    expect((await srv.req<Json>('GET', '/v1/whoami', srv.admin)).body).toMatchObject({ tenant: 'system', role: 'admin' });
+    expect((await srv.req<Json>('GET', '/v1/whoami', srv.admin)).body).toMatchObject({
+      tenant: 'system',
+      role: 'admin',
+    });
     expect((await srv.req<Json>('GET', '/v1/whoami', viewer)).body).toMatchObject({ tenant: 'acme', role: 'viewer' });
     expect((await srv.req('GET', '/v1/whoami', null)).status).toBe(401);
   });
@@ -65,7 +68,12 @@ describe('dashboard routes', () => {
     expect(r.body.model).toBe('Llama 3 70B');
     expect(r.body.plans.length).toBeGreaterThanOrEqual(1);
     expect(r.body.plans[0].breakdown.computeSeconds).toBeGreaterThan(0);
-    const one = await srv.req<Json>('POST', '/v1/explore/plans', viewer, { model: 'llama3-8b', fabric: 'dgx-h100-ib', gpus: 64, top: 1 });
+    const one = await srv.req<Json>('POST', '/v1/explore/plans', viewer, {
+      model: 'llama3-8b',
+      fabric: 'dgx-h100-ib',
+      gpus: 64,
+      top: 1,
+    });
     expect(one.body.fabric).toBe('dgx-h100-ib');
     expect(one.body.plans[0].strategy).toBe('single-site');
   });
@@ -74,15 +82,26 @@ describe('dashboard routes', () => {
     const m = await srv.req<Json>('POST', '/v1/explore/plans', viewer, { model: 'gpt-9' });
     expect(m.status).toBe(422);
     expect(m.body.errors[0].path).toBe('model');
-    const f = await srv.req<Json>('POST', '/v1/explore/plans', viewer, { model: 'llama3-8b', fabric: '../../etc/passwd' });
+    const f = await srv.req<Json>('POST', '/v1/explore/plans', viewer, {
+      model: 'llama3-8b',
+      fabric: '../../etc/passwd',
+    });
     expect(f.status).toBe(400);
-    const y = await srv.req<Json>('POST', '/v1/explore/plans', viewer, { model: 'llama3-8b', fabricText: 'name: x\nsites: []\n' });
+    const y = await srv.req<Json>('POST', '/v1/explore/plans', viewer, {
+      model: 'llama3-8b',
+      fabricText: 'name: x\nsites: []\n',
+    });
     expect(y.status).toBe(422);
     expect(y.body.errors[0].path).toMatch(/^fabricText: /);
   });
 
   it('sweeps WAN capacity and latency against one site', async () => {
-    const r = await srv.req<Json>('POST', '/v1/explore/sweep', viewer, { model: 'llama3-8b', gpus: 2304, wanGbpsList: [100, 10000], wanLatencyMsList: [5] });
+    const r = await srv.req<Json>('POST', '/v1/explore/sweep', viewer, {
+      model: 'llama3-8b',
+      gpus: 2304,
+      wanGbpsList: [100, 10000],
+      wanLatencyMsList: [5],
+    });
     expect(r.status).toBe(200);
     expect(r.body.cells).toHaveLength(2);
     expect(r.body.cells[1].fractionOfSingleSite).toBeGreaterThanOrEqual(r.body.cells[0].fractionOfSingleSite);
@@ -90,7 +109,14 @@ describe('dashboard routes', () => {
   }, 30_000);
 
   it('runs the twin with a site down against a baseline on the same trace', async () => {
-    const r = await srv.req<Json>('POST', '/v1/whatif', viewer, { mode: 'outage', site: 'atl', downHours: 6, atHours: 6, workload: { jobs: 150 }, horizonDays: 3 });
+    const r = await srv.req<Json>('POST', '/v1/whatif', viewer, {
+      mode: 'outage',
+      site: 'atl',
+      downHours: 6,
+      atHours: 6,
+      workload: { jobs: 150 },
+      horizonDays: 3,
+    });
     expect(r.status).toBe(200);
     expect(r.body.runs.map((x: Json) => x.label)).toEqual(['baseline', 'atl down 6 h']);
     for (const run of r.body.runs) {
@@ -98,7 +124,12 @@ describe('dashboard routes', () => {
       expect(run.series.tHours.length).toBe(run.series.utilization.length);
       expect(run.series.carbonTPerH.length).toBe(run.series.tHours.length);
     }
-    const p = await srv.req<Json>('POST', '/v1/whatif', viewer, { mode: 'policies', policies: ['fifo', 'carbon-aware'], workload: { jobs: 100 }, horizonDays: 2 });
+    const p = await srv.req<Json>('POST', '/v1/whatif', viewer, {
+      mode: 'policies',
+      policies: ['fifo', 'carbon-aware'],
+      workload: { jobs: 100 },
+      horizonDays: 2,
+    });
     expect(p.body.runs.map((x: Json) => x.policy)).toEqual(['fifo', 'carbon-aware']);
   }, 30_000);
 

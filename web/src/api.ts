@@ -24,7 +24,12 @@ export interface FabricSite {
   powerMW: number;
   pue: number;
   gpus: number;
-  pods: { id: string; gpus: number; racks: number | null; system: { id: string; name: string; scaleUpDomainGpus: number } }[];
+  pods: {
+    id: string;
+    gpus: number;
+    racks: number | null;
+    system: { id: string; name: string; scaleUpDomainGpus: number };
+  }[];
 }
 export interface FabricLink {
   id: string;
@@ -57,11 +62,41 @@ export interface SiteStatus {
 export interface Telemetry {
   at: string;
   carbonNote: string;
-  sites: { id: string; gridZone: string; gpus: number; usedGpus: number; freeGpus: number; powerCapMW: number; powerDrawMW: number; carbonGPerKWh: number | null; carbonSource: string | null }[];
-  wanLinks: { id: string; a: string; b: string; capacityGbps: number; latencyMs: number; usedGbps: number; utilization: number; jobs: number }[];
+  sites: {
+    id: string;
+    gridZone: string;
+    gpus: number;
+    usedGpus: number;
+    freeGpus: number;
+    powerCapMW: number;
+    powerDrawMW: number;
+    carbonGPerKWh: number | null;
+    carbonSource: string | null;
+  }[];
+  wanLinks: {
+    id: string;
+    a: string;
+    b: string;
+    capacityGbps: number;
+    latencyMs: number;
+    usedGbps: number;
+    utilization: number;
+    jobs: number;
+  }[];
 }
 
-export const JOB_STATES = ['queued', 'admitted', 'starting', 'running', 'checkpointing', 'suspended', 'succeeded', 'failed', 'cancelled', 'preempted'] as const;
+export const JOB_STATES = [
+  'queued',
+  'admitted',
+  'starting',
+  'running',
+  'checkpointing',
+  'suspended',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'preempted',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export const TERMINAL: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 
@@ -145,16 +180,31 @@ export const token = {
 /** The API lives on the page's origin: the control plane serves the dashboard and /v1 together. */
 export const apiUrl = (path: string): string => new URL(path, location.origin).toString();
 
-export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const h: Record<string, string> = { accept: 'application/json', ...headers };
   const t = token.get();
   if (t) h.authorization = `Bearer ${t}`;
   if (body !== undefined) h['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(apiUrl(path), { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(apiUrl(path), {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (err) {
-    throw new ApiError(0, [{ path: 'network', message: `cannot reach the control plane: ${(err as Error).message}`, hint: 'check that the server is running' }]);
+    throw new ApiError(0, [
+      {
+        path: 'network',
+        message: `cannot reach the control plane: ${(err as Error).message}`,
+        hint: 'check that the server is running',
+      },
+    ]);
   }
   const text = await res.text();
   let data: unknown;
@@ -164,14 +214,17 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     data = text;
   }
   if (!res.ok) {
-    const issues = (data as { errors?: Issue[] } | null)?.errors ?? [{ path: '(server)', message: `HTTP ${res.status}`, hint: typeof data === 'string' ? data.slice(0, 200) : '' }];
+    const issues = (data as { errors?: Issue[] } | null)?.errors ?? [
+      { path: '(server)', message: `HTTP ${res.status}`, hint: typeof data === 'string' ? data.slice(0, 200) : '' },
+    ];
     throw new ApiError(res.status, issues);
   }
   return data as T;
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);
-export const post = <T>(path: string, body?: unknown, headers?: Record<string, string>) => api<T>('POST', path, body ?? {}, headers);
+export const post = <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+  api<T>('POST', path, body ?? {}, headers);
 
 export function modelName(m: Job['model']): string {
   return typeof m === 'string' ? m : m.name;

@@ -25,19 +25,53 @@ export interface LineChartSpec {
 /** A uPlot line chart inside a <figure> with a caption and a text summary for screen readers. */
 export function lineChart(spec: LineChartSpec): { el: HTMLElement; destroy: () => void } {
   const holder = h('div', { class: 'uplot-holder' });
-  const fig = h('figure', { class: 'chart', role: 'group', 'aria-label': spec.title }, h('figcaption', null, spec.title), holder);
+  const fig = h(
+    'figure',
+    { class: 'chart', role: 'group', 'aria-label': spec.title },
+    h('figcaption', null, spec.title),
+    holder,
+  );
   const bands = spec.bands ?? [];
   const opts: Options = {
     width: spec.width,
     height: spec.height ?? 240,
     legend: { show: true, live: false },
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: false, ...(spec.logX ? { distr: 3 } : {}) }, y: spec.yMax !== undefined ? { range: [0, spec.yMax] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
+    scales: {
+      x: { time: false, ...(spec.logX ? { distr: 3 } : {}) },
+      y:
+        spec.yMax !== undefined
+          ? { range: [0, spec.yMax] }
+          : { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] },
+    },
     axes: [
-      { label: spec.xLabel, size: 40, labelSize: 18, ...(spec.xFormat ? { values: (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : spec.xFormat!(v))) } : {}) },
-      { label: spec.yLabel, size: 55, labelSize: 18, ...(spec.yFormat ? { values: (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : spec.yFormat!(v))) } : {}) },
+      {
+        label: spec.xLabel,
+        size: 40,
+        labelSize: 18,
+        ...(spec.xFormat
+          ? { values: (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : spec.xFormat!(v))) }
+          : {}),
+      },
+      {
+        label: spec.yLabel,
+        size: 55,
+        labelSize: 18,
+        ...(spec.yFormat
+          ? { values: (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : spec.yFormat!(v))) }
+          : {}),
+      },
     ],
-    series: [{ label: spec.xLabel }, ...spec.series.map((s, i) => ({ label: s.label, stroke: s.color ?? RUN_COLORS[i % RUN_COLORS.length], width: 2, ...(s.dash ? { dash: s.dash } : {}), points: { show: false } }))],
+    series: [
+      { label: spec.xLabel },
+      ...spec.series.map((s, i) => ({
+        label: s.label,
+        stroke: s.color ?? RUN_COLORS[i % RUN_COLORS.length],
+        width: 2,
+        ...(s.dash ? { dash: s.dash } : {}),
+        points: { show: false },
+      })),
+    ],
     hooks: {
       drawClear: [
         (u: uPlot) => {
@@ -92,12 +126,25 @@ export interface BarSegment {
 }
 
 /** Horizontal stacked bars (one per row), as SVG with a legend; values in the same unit. */
-export function stackedBars(title: string, segments: BarSegment[], rows: { label: string; values: Record<string, number>; total: number; totalLabel: string }[], width: number): HTMLElement {
+export function stackedBars(
+  title: string,
+  segments: BarSegment[],
+  rows: { label: string; values: Record<string, number>; total: number; totalLabel: string }[],
+  width: number,
+): HTMLElement {
   const labelW = 150;
   const totalW = 90;
   const barW = Math.max(100, width - labelW - totalW);
   const rowH = 26;
-  const max = Math.max(1e-12, ...rows.map((r) => Math.max(r.total, segments.reduce((a, s) => a + (r.values[s.key] ?? 0), 0))));
+  const max = Math.max(
+    1e-12,
+    ...rows.map((r) =>
+      Math.max(
+        r.total,
+        segments.reduce((a, s) => a + (r.values[s.key] ?? 0), 0),
+      ),
+    ),
+  );
   const height = rows.length * rowH + 8;
   const el = svg(
     'svg',
@@ -112,7 +159,11 @@ export function stackedBars(title: string, segments: BarSegment[], rows: { label
         segments.map((s) => {
           const v = r.values[s.key] ?? 0;
           const w = (v / max) * barW;
-          const rect = svg('rect', { x, y, width: Math.max(0, w), height: rowH - 8, fill: s.color }, svg('title', null, `${r.label}: ${s.label} ${(v * 1000).toFixed(1)} ms`));
+          const rect = svg(
+            'rect',
+            { x, y, width: Math.max(0, w), height: rowH - 8, fill: s.color },
+            svg('title', null, `${r.label}: ${s.label} ${(v * 1000).toFixed(1)} ms`),
+          );
           x += w;
           return rect;
         }),
@@ -129,11 +180,23 @@ export function stackedBars(title: string, segments: BarSegment[], rows: { label
     'div',
     { class: 'sr-only' },
     h(
-    'table',
-    null,
-    h('caption', null, title),
-    h('tr', null, h('th', { scope: 'col' }, 'Plan'), segments.map((s) => h('th', { scope: 'col' }, `${s.label} (ms)`))),
-    rows.map((r) => h('tr', null, h('th', { scope: 'row' }, r.label), segments.map((s) => h('td', null, ((r.values[s.key] ?? 0) * 1000).toFixed(2))))),
+      'table',
+      null,
+      h('caption', null, title),
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col' }, 'Plan'),
+        segments.map((s) => h('th', { scope: 'col' }, `${s.label} (ms)`)),
+      ),
+      rows.map((r) =>
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'row' }, r.label),
+          segments.map((s) => h('td', null, ((r.values[s.key] ?? 0) * 1000).toFixed(2))),
+        ),
+      ),
     ),
   );
   return h('figure', { class: 'chart' }, h('figcaption', null, title), el, legend, table);
@@ -164,9 +227,22 @@ export function heatmap(opts: {
   };
   const el = svg(
     'svg',
-    { viewBox: `0 0 ${left + cw * opts.cols.length + 10} ${height}`, width: left + cw * opts.cols.length + 10, height, role: 'img', 'aria-label': opts.title, class: 'heatmap' },
-    svg('text', { x: left + (cw * opts.cols.length) / 2, y: 14, 'text-anchor': 'middle', class: 'axis-title' }, opts.colTitle),
-    opts.cols.map((c, j) => svg('text', { x: left + cw * j + cw / 2, y: height - 10, 'text-anchor': 'middle', class: 'axis' }, c)),
+    {
+      viewBox: `0 0 ${left + cw * opts.cols.length + 10} ${height}`,
+      width: left + cw * opts.cols.length + 10,
+      height,
+      role: 'img',
+      'aria-label': opts.title,
+      class: 'heatmap',
+    },
+    svg(
+      'text',
+      { x: left + (cw * opts.cols.length) / 2, y: 14, 'text-anchor': 'middle', class: 'axis-title' },
+      opts.colTitle,
+    ),
+    opts.cols.map((c, j) =>
+      svg('text', { x: left + cw * j + cw / 2, y: height - 10, 'text-anchor': 'middle', class: 'axis' }, c),
+    ),
     opts.rows.map((r, i) =>
       svg(
         'g',
@@ -176,8 +252,16 @@ export function heatmap(opts: {
           svg(
             'g',
             null,
-            svg('rect', { x: left + cw * j, y: top + ch * i, width: cw - 2, height: ch - 2, fill: color(opts.value(i, j)) }, svg('title', null, opts.tip(i, j))),
-            svg('text', { x: left + cw * j + cw / 2 - 1, y: top + ch * i + ch / 2 + 4, 'text-anchor': 'middle', class: 'cell' }, opts.text(i, j)),
+            svg(
+              'rect',
+              { x: left + cw * j, y: top + ch * i, width: cw - 2, height: ch - 2, fill: color(opts.value(i, j)) },
+              svg('title', null, opts.tip(i, j)),
+            ),
+            svg(
+              'text',
+              { x: left + cw * j + cw / 2 - 1, y: top + ch * i + ch / 2 + 4, 'text-anchor': 'middle', class: 'cell' },
+              opts.text(i, j),
+            ),
           ),
         ),
       ),

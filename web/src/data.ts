@@ -1,7 +1,16 @@
 // Loading and live refresh. The snapshot comes from five parallel GETs; afterwards stream events
 // mark what is stale and one coalesced refresh per second re-reads it (at most ~3 requests/s, far
 // under the per-token rate limit).
-import { get, type Catalog, type Fabric, type Job, type JobEvent, type Me, type SiteStatus, type Telemetry } from './api';
+import {
+  get,
+  type Catalog,
+  type Fabric,
+  type Job,
+  type JobEvent,
+  type Me,
+  type SiteStatus,
+  type Telemetry,
+} from './api';
 import { announce } from './dom';
 import { state, update } from './state';
 import { EventStream } from './stream';
@@ -44,11 +53,18 @@ export async function loadMoreJobs(): Promise<void> {
   if (!state.jobsNext) return;
   const r = await get<{ jobs: Job[]; nextCursor: string | null }>(jobsQuery(100, state.jobsNext));
   const seen = new Set(state.jobs.map((j) => j.id));
-  update({ jobs: [...state.jobs, ...r.jobs.filter((j) => !seen.has(j.id))], jobsNext: r.nextCursor, jobsLimit: state.jobsLimit + 100 });
+  update({
+    jobs: [...state.jobs, ...r.jobs.filter((j) => !seen.has(j.id))],
+    jobsNext: r.nextCursor,
+    jobsLimit: state.jobsLimit + 100,
+  });
 }
 
 export async function refreshSites(): Promise<void> {
-  const [sites, telemetry] = await Promise.all([get<{ sites: SiteStatus[] }>('/v1/sites'), get<Telemetry>('/v1/telemetry').catch(() => state.telemetry)]);
+  const [sites, telemetry] = await Promise.all([
+    get<{ sites: SiteStatus[] }>('/v1/sites'),
+    get<Telemetry>('/v1/telemetry').catch(() => state.telemetry),
+  ]);
   update({ sites: sites.sites, telemetry });
 }
 

@@ -31,7 +31,11 @@ function apply(el: Element, props: Props | undefined): void {
   }
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props?: Props | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   apply(el, props ?? undefined);
   append(el, children);
@@ -39,7 +43,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props |
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  props?: Props | null,
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag) as SVGElementTagNameMap[K];
   apply(el, props ?? undefined);
   append(el, children);
@@ -67,7 +75,10 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
   return h('div', { class: 'field' }, h('label', { for: id }, label), control, hintEl);
 }
 
-export function options(values: readonly (string | { value: string; label: string })[], selected?: string): HTMLOptionElement[] {
+export function options(
+  values: readonly (string | { value: string; label: string })[],
+  selected?: string,
+): HTMLOptionElement[] {
   return values.map((v) => {
     const o = typeof v === 'string' ? { value: v, label: v } : v;
     return h('option', { value: o.value, selected: o.value === selected }, o.label);

@@ -14,9 +14,12 @@ export function si(x: number | null | undefined, digits = 3): string {
   return a >= 100 || Number.isInteger(x) ? String(Math.round(x)) : x.toPrecision(digits);
 }
 
-export const int = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : Math.round(x).toLocaleString('en-US'));
-export const pct = (x: number | null | undefined, d = 0): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(d)}%`);
-export const fixed = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+export const int = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : Math.round(x).toLocaleString('en-US');
+export const pct = (x: number | null | undefined, d = 0): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(d)}%`;
+export const fixed = (x: number | null | undefined, d = 1): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d);
 
 /** Gb/s with a readable prefix: 100000 -> "100 Tb/s". */
 export function gbps(x: number): string {

@@ -30,7 +30,15 @@ const TABS: { id: TabId; label: string }[] = [
 function signIn(message?: string): void {
   stopLive();
   document.body.removeAttribute('data-ready');
-  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'current-password', required: true, spellcheck: 'false', 'aria-describedby': 'token-hint' });
+  const input = h('input', {
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    spellcheck: 'false',
+    'aria-describedby': 'token-hint',
+  });
   const err = h('p', { class: 'errors', role: 'alert' }, message ?? '');
   const form = h(
     'form',
@@ -48,7 +56,10 @@ function signIn(message?: string): void {
           else void start();
         } catch (e2) {
           token.clear();
-          err.textContent = e2 instanceof ApiError && e2.status === 401 ? 'That token is not known to this control plane.' : (e2 as Error).message;
+          err.textContent =
+            e2 instanceof ApiError && e2.status === 401
+              ? 'That token is not known to this control plane.'
+              : (e2 as Error).message;
           input.focus();
         }
       },
@@ -56,7 +67,11 @@ function signIn(message?: string): void {
     h('h1', { id: 'signin-title' }, 'Superfactory'),
     h('label', { for: 'token' }, 'API token'),
     input,
-    h('small', { id: 'token-hint', class: 'hint' }, 'The server prints an admin token at start ("admin token: sf_…"); admins issue tenant tokens. Kept for this browser tab only.'),
+    h(
+      'small',
+      { id: 'token-hint', class: 'hint' },
+      'The server prints an admin token at start ("admin token: sf_…"); admins issue tenant tokens. Kept for this browser tab only.',
+    ),
     err,
     h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
   );
@@ -75,7 +90,18 @@ async function start(): Promise<void> {
   const panels: Record<TabId, { el: HTMLElement; show?: () => void }> = { map, jobs, plans, whatif };
 
   const tabButtons = TABS.map((t) =>
-    h('button', { type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, 'data-tab': t.id, onclick: () => select(t.id, true) }, t.label),
+    h(
+      'button',
+      {
+        type: 'button',
+        role: 'tab',
+        id: `tab-${t.id}`,
+        'aria-controls': `panel-${t.id}`,
+        'data-tab': t.id,
+        onclick: () => select(t.id, true),
+      },
+      t.label,
+    ),
   );
   const tablist = h('div', { role: 'tablist', 'aria-label': 'Views', class: 'tabs' }, tabButtons);
   tablist.addEventListener('keydown', (e) => {
@@ -92,7 +118,13 @@ async function start(): Promise<void> {
       tabButtons[j].focus();
     }
   });
-  const sections = TABS.map((t) => h('section', { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, tabindex: 0, hidden: true }, panels[t.id].el));
+  const sections = TABS.map((t) =>
+    h(
+      'section',
+      { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, tabindex: 0, hidden: true },
+      panels[t.id].el,
+    ),
+  );
 
   const live = h('span', { class: 'live', role: 'status', 'aria-label': 'Live updates' });
   const who = h('span', { class: 'who' });
@@ -111,7 +143,14 @@ async function start(): Promise<void> {
   const fabricName = h('span', { class: 'fabric-name' });
   mount(
     app,
-    h('header', { class: 'top' }, h('h1', null, 'Superfactory'), fabricName, tablist, h('div', { class: 'right' }, live, who, signOut)),
+    h(
+      'header',
+      { class: 'top' },
+      h('h1', null, 'Superfactory'),
+      fabricName,
+      tablist,
+      h('div', { class: 'right' }, live, who, signOut),
+    ),
     h('p', { id: 'status-line', class: 'status-line', role: 'status', 'aria-live': 'polite' }),
     h('main', { id: 'main' }, sections),
   );
@@ -126,14 +165,19 @@ async function start(): Promise<void> {
     panels[id].show?.();
     if (push && location.hash !== `#${id}`) history.replaceState(null, '', `#${id}`);
   }
-  const fromHash = (): TabId => (TABS.find((t) => `#${t.id}` === location.hash)?.id ?? 'map');
+  const fromHash = (): TabId => TABS.find((t) => `#${t.id}` === location.hash)?.id ?? 'map';
   window.addEventListener('hashchange', () => select(fromHash(), false));
   select(fromHash(), false);
 
   subscribe((c) => {
     if (c.has('live')) {
       live.dataset.state = state.live;
-      live.textContent = { connecting: 'connecting…', live: '● live', offline: 'offline, retrying', unauthorized: 'stream refused' }[state.live];
+      live.textContent = {
+        connecting: 'connecting…',
+        live: '● live',
+        offline: 'offline, retrying',
+        unauthorized: 'stream refused',
+      }[state.live];
     }
     if (c.has('me') && state.me) {
       who.textContent = `${state.me.tenant} · ${state.me.role}`;

@@ -78,7 +78,10 @@ export class EventStream {
       this.h.onStatus('connecting');
       this.ctl = new AbortController();
       try {
-        const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${token.get() ?? ''}` };
+        const headers: Record<string, string> = {
+          accept: 'text/event-stream',
+          authorization: `Bearer ${token.get() ?? ''}`,
+        };
         if (this.lastId) headers['last-event-id'] = this.lastId;
         const res = await fetch(apiUrl('/v1/events/stream'), { headers, signal: this.ctl.signal, cache: 'no-store' });
         if (res.status === 401 || res.status === 403) {

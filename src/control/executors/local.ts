@@ -122,7 +122,8 @@ export class LocalExecutor implements Executor {
   async start(spec: RunSpec): Promise<RunStatus> {
     if (!spec.command || spec.command.length === 0) throw new LaunchError('the local executor needs a command');
     const members = Math.max(1, Math.ceil(spec.gpus / this.gpusPerProcess));
-    if (members > this.maxProcesses) throw new LaunchError(`${members} processes exceed the local executor's limit of ${this.maxProcesses}`);
+    if (members > this.maxProcesses)
+      throw new LaunchError(`${members} processes exceed the local executor's limit of ${this.maxProcesses}`);
     const dir = this.dir(spec.runKey);
     try {
       mkdirSync(dir); // atomic claim of the run key: a second start() adopts the first
@@ -227,7 +228,11 @@ export class LocalExecutor implements Executor {
   /** Process groups of a run's members: the committed generation's, or every generation's before a commit. */
   private groups(dir: string, n: number): (number | null)[] {
     const gen = this.generation(dir);
-    if (gen !== null) return Array.from({ length: n }, (_, r) => readInt(join(dir, `rank${r}.pgid.${gen}`)) ?? readInt(join(dir, `rank${r}.pid`)));
+    if (gen !== null)
+      return Array.from(
+        { length: n },
+        (_, r) => readInt(join(dir, `rank${r}.pgid.${gen}`)) ?? readInt(join(dir, `rank${r}.pid`)),
+      );
     const out: number[] = [];
     try {
       for (const f of readdirSync(dir)) if (/^rank\d+\.pgid\./.test(f)) out.push(readInt(join(dir, f)) ?? -1);
@@ -290,7 +295,9 @@ export class LocalExecutor implements Executor {
     const base = { runKey, externalId: pids.length ? `pids:${pids.join(',')}` : null, checkpoint };
     if (!launched && !cancelled) return { ...base, phase: 'pending', exitCode: null, reason: 'launching' };
     if (cancelled) {
-      return alive > 0 ? { ...base, phase: 'running', exitCode: null, reason: 'stopping' } : { ...base, phase: 'cancelled', exitCode: failedCode, reason: 'cancelled' };
+      return alive > 0
+        ? { ...base, phase: 'running', exitCode: null, reason: 'stopping' }
+        : { ...base, phase: 'cancelled', exitCode: failedCode, reason: 'cancelled' };
     }
     if (failedRank >= 0 || lost > 0) {
       if (alive > 0) void this.enforceGang(runKey);
@@ -298,7 +305,10 @@ export class LocalExecutor implements Executor {
         ...base,
         phase: 'failed',
         exitCode: failedCode ?? 137,
-        reason: failedRank >= 0 ? `rank ${failedRank} exited with code ${failedCode}; gang stopped` : `${lost} member(s) died without an exit code; gang stopped`,
+        reason:
+          failedRank >= 0
+            ? `rank ${failedRank} exited with code ${failedCode}; gang stopped`
+            : `${lost} member(s) died without an exit code; gang stopped`,
       };
     }
     if (succeeded === n) return { ...base, phase: 'succeeded', exitCode: 0, reason: null };
@@ -382,7 +392,12 @@ export class LocalExecutor implements Executor {
     for (let r = 0; r < n; r++) {
       try {
         const text = readFileSync(join(dir, `rank${r}.log`), 'utf8');
-        parts.push(...text.split('\n').filter(Boolean).map((l) => `[rank ${r}] ${l}`));
+        parts.push(
+          ...text
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => `[rank ${r}] ${l}`),
+        );
       } catch {
         // no log yet
       }

@@ -49,8 +49,10 @@ function q(word: string): string {
 
 export function mapSlurmState(state: string): RunPhase {
   const s = state.toUpperCase();
-  if (['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD'].includes(s)) return 'pending';
-  if (['RUNNING', 'COMPLETING', 'SUSPENDED', 'STAGE_OUT', 'SIGNALING', 'STOPPED', 'RESIZING'].includes(s)) return 'running';
+  if (['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD'].includes(s))
+    return 'pending';
+  if (['RUNNING', 'COMPLETING', 'SUSPENDED', 'STAGE_OUT', 'SIGNALING', 'STOPPED', 'RESIZING'].includes(s))
+    return 'running';
   if (s === 'COMPLETED') return 'succeeded';
   if (s === 'CANCELLED') return 'cancelled';
   return 'failed'; // FAILED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY, BOOT_FAIL, DEADLINE, PREEMPTED, SPECIAL_EXIT
@@ -128,7 +130,8 @@ export class SlurmExecutor implements Executor {
       throw new ExecutorUnavailableError(`slurmrestd ${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
     }
     const errors = (json.errors ?? []).filter((e) => e && (e.error_number ?? 0) !== 0);
-    if (res.status === 401 || res.status === 403) throw new ExecutorUnavailableError(`slurmrestd refused the token (HTTP ${res.status})`);
+    if (res.status === 401 || res.status === 403)
+      throw new ExecutorUnavailableError(`slurmrestd refused the token (HTTP ${res.status})`);
     if (!res.ok || errors.length > 0) {
       const msg = errors.map((e) => e.description || e.error).join('; ') || `HTTP ${res.status}`;
       const err = new Error(`slurmrestd ${method} ${path}: ${msg}`) as Error & { status: number };
@@ -162,7 +165,10 @@ export class SlurmExecutor implements Executor {
       phase,
       externalId: `slurm:${j.job_id}`,
       exitCode: done ? slurmExitCode(j.exit_code) : null,
-      reason: phase === 'failed' || phase === 'pending' ? `${j.job_state}${j.state_reason && j.state_reason !== 'None' ? ` (${j.state_reason})` : ''}` : null,
+      reason:
+        phase === 'failed' || phase === 'pending'
+          ? `${j.job_state}${j.state_reason && j.state_reason !== 'None' ? ` (${j.state_reason})` : ''}`
+          : null,
       checkpoint: checkpointDir ? latestCheckpoint(checkpointDir) : null,
     };
   }
@@ -186,7 +192,9 @@ export class SlurmExecutor implements Executor {
   async start(spec: RunSpec): Promise<RunStatus> {
     if (!spec.command || spec.command.length === 0) throw new LaunchError('the Slurm executor needs a command');
     this.checkpointDirs.set(spec.runKey, spec.checkpointDir);
-    const existing = (await this.jobs(true)).filter((j) => j.name === `sf-${spec.runKey}`).sort((a, b) => b.job_id - a.job_id)[0];
+    const existing = (await this.jobs(true))
+      .filter((j) => j.name === `sf-${spec.runKey}`)
+      .sort((a, b) => b.job_id - a.job_id)[0];
     if (existing) return this.toStatus(spec.runKey, existing, spec.checkpointDir);
     const gpusPerTask = this.opts.gpusPerTask ?? 1;
     const gpusPerNode = this.opts.gpusPerNode ?? 8;
@@ -219,7 +227,14 @@ export class SlurmExecutor implements Executor {
     }
     this.byKey.set(spec.runKey, r.job_id);
     this.cache = null;
-    return { runKey: spec.runKey, phase: 'pending', externalId: `slurm:${r.job_id}`, exitCode: null, reason: 'submitted', checkpoint: null };
+    return {
+      runKey: spec.runKey,
+      phase: 'pending',
+      externalId: `slurm:${r.job_id}`,
+      exitCode: null,
+      reason: 'submitted',
+      checkpoint: null,
+    };
   }
 
   async status(runKeys: readonly string[]): Promise<Map<string, RunStatus>> {

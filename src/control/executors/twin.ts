@@ -45,7 +45,7 @@ export class TwinExecutor implements Executor {
     'simulates runs: the command is not executed, no environment, no logs',
     'runs live in memory: after a control-plane restart they are reported unknown and requeued from their last checkpoint',
     'sampled failures (off by default) end the run as failed: the control plane does not retry failed jobs, and the failed GPUs are not taken out of its cluster state',
-    'a run placed without pod/domain is assumed packed into whole scale-up domains of the site\'s first pod',
+    "a run placed without pod/domain is assumed packed into whole scale-up domains of the site's first pod",
   ] as const;
   readonly backend: TwinBackend;
   private readonly speedup: number;
@@ -115,7 +115,8 @@ export class TwinExecutor implements Executor {
           modelId: spec.model,
           gpus: spec.gpus,
           placement,
-          durationS: spec.expectedDurationS && spec.expectedDurationS > 0 ? spec.expectedDurationS : this.defaultDurationS,
+          durationS:
+            spec.expectedDurationS && spec.expectedDurationS > 0 ? spec.expectedDurationS : this.defaultDurationS,
           resumeWorkS: spec.checkpointable ? (spec.resumeFrom?.step ?? 0) : 0,
           checkpointable: spec.checkpointable,
         },

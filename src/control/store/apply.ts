@@ -51,7 +51,11 @@ export function applyTransition(job: Job, t: Transition): JobUpdate {
       siteId: site,
       from: job.state,
       to: t.to,
-      data: { ...(t.data ?? {}), ...(t.patch?.reason ? { reason: t.patch.reason } : {}), attempt: t.patch?.attempt ?? job.attempt },
+      data: {
+        ...(t.data ?? {}),
+        ...(t.patch?.reason ? { reason: t.patch.reason } : {}),
+        attempt: t.patch?.attempt ?? job.attempt,
+      },
     },
   };
 }

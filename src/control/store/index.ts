@@ -9,7 +9,10 @@ export { PostgresStore } from './postgres.js';
 
 export const DEFAULT_SQLITE_PATH = '.superfactory/control.db';
 
-export async function openStore(location: string = DEFAULT_SQLITE_PATH, opts: { migrate?: boolean } = {}): Promise<Store> {
+export async function openStore(
+  location: string = DEFAULT_SQLITE_PATH,
+  opts: { migrate?: boolean } = {},
+): Promise<Store> {
   const store: Store = /^postgres(ql)?:\/\//.test(location)
     ? new PostgresStore({ connectionString: location })
     : new SqliteStore({ path: location.replace(/^sqlite:/, '') });

@@ -119,7 +119,12 @@ export const MIGRATIONS: Migration[] = [
     postgres: tables('BIGSERIAL PRIMARY KEY', 'BIGINT'),
   },
   { version: 2, name: 'indexes for the API filters and the scheduler', sqlite: indexes, postgres: indexes },
-  { version: 3, name: 'jobs.change_seq: incremental reads for the scheduler', sqlite: changeSeqSqlite, postgres: changeSeqPostgres },
+  {
+    version: 3,
+    name: 'jobs.change_seq: incremental reads for the scheduler',
+    sqlite: changeSeqSqlite,
+    postgres: changeSeqPostgres,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

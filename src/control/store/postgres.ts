@@ -2,7 +2,14 @@
 // Commits use PostgreSQL's default synchronous_commit=on: an acknowledged job is on disk.
 import pg from 'pg';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
-import { ConflictError, DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
+import {
+  ConflictError,
+  DomainError,
+  DuplicateError,
+  NotFoundError,
+  StoreCorruptError,
+  StoreUnavailableError,
+} from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
 import { JOB_CHANGE_LOCK, LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
@@ -18,7 +25,19 @@ import {
   rowToToken,
   sitesKey,
 } from './rows.js';
-import type { EventFilter, JobChanges, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+import type {
+  EventFilter,
+  JobChanges,
+  JobFilter,
+  JobPage,
+  JobPatch,
+  NewEvent,
+  NewJob,
+  Store,
+  SubmitResult,
+  TokenRecord,
+  Transition,
+} from './types.js';
 
 /** Column positions in JOB_COLUMNS (rows read as arrays). */
 const COL = new Map(JOB_COLUMNS.split(', ').map((c, i) => [c, i]));
@@ -45,7 +64,10 @@ function mapError(err: unknown, what: string): Error {
   if (code === '40001' || code === '40P01' || code.startsWith('08') || code.startsWith('57') || code.startsWith('53')) {
     return new StoreUnavailableError(`${what}: database unavailable (${code})`, { cause: err });
   }
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE'].includes(code) || /terminat|Connection/i.test((err as Error).message ?? '')) {
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE'].includes(code) ||
+    /terminat|Connection/i.test((err as Error).message ?? '')
+  ) {
     return new StoreUnavailableError(`${what}: database unreachable (${(err as Error).message})`, { cause: err });
   }
   return new StoreCorruptError(`${what}: ${(err as Error).message ?? String(err)}`, { cause: err });
@@ -61,7 +83,11 @@ export class PostgresStore implements Store {
   readonly pool: pg.Pool;
 
   constructor(opts: PostgresOptions) {
-    this.pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+    this.pool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: opts.max ?? 10,
+      connectionTimeoutMillis: 5000,
+    });
     // An idle client losing its connection must not crash the process.
     this.pool.on('error', () => {});
   }
@@ -107,12 +133,20 @@ export class PostgresStore implements Store {
   async migrate(): Promise<number> {
     await this.tx('migrate', async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-      const applied = new Set((await c.query('SELECT version FROM schema_migrations')).rows.map((r: Row) => Number(r.version)));
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      const applied = new Set(
+        (await c.query('SELECT version FROM schema_migrations')).rows.map((r: Row) => Number(r.version)),
+      );
       for (const m of MIGRATIONS) {
         if (applied.has(m.version)) continue;
         await c.query(m.postgres);
-        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          Date.now(),
+        ]);
       }
     });
     return LATEST_SCHEMA_VERSION;
@@ -130,14 +164,18 @@ export class PostgresStore implements Store {
   }
 
   async createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant> {
-    await this.q(`create tenant ${t.id}`, 'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES ($1, $2, $3, $4, $5)', [
-      t.id,
-      t.name,
-      t.quotaGpus,
-      t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
-      t.at,
-    ]);
-    return { id: t.id, name: t.name, quotaGpus: t.quotaGpus, allowedJurisdictions: t.allowedJurisdictions, createdAt: t.at };
+    await this.q(
+      `create tenant ${t.id}`,
+      'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [t.id, t.name, t.quotaGpus, t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null, t.at],
+    );
+    return {
+      id: t.id,
+      name: t.name,
+      quotaGpus: t.quotaGpus,
+      allowedJurisdictions: t.allowedJurisdictions,
+      createdAt: t.at,
+    };
   }
 
   async getTenant(id: string): Promise<Tenant | null> {
@@ -149,7 +187,10 @@ export class PostgresStore implements Store {
     return (await this.q('list tenants', 'SELECT * FROM tenants ORDER BY id')).map(rowToTenant);
   }
 
-  async updateTenant(id: string, patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>): Promise<Tenant> {
+  async updateTenant(
+    id: string,
+    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>,
+  ): Promise<Tenant> {
     return this.tx(`update tenant ${id}`, async (c) => {
       const cur = (await c.query('SELECT * FROM tenants WHERE id = $1 FOR UPDATE', [id])).rows[0] as Row | undefined;
       if (!cur) throw new NotFoundError('tenant', id);
@@ -164,20 +205,28 @@ export class PostgresStore implements Store {
     });
   }
 
-  async createToken(t: { id: string; tenantId: string; role: TokenRecord['role']; name: string; secretHash: string; at: number }): Promise<TokenRecord> {
-    await this.q(`create token ${t.id}`, 'INSERT INTO tokens (id, secret_hash, tenant_id, role, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      t.id,
-      t.secretHash,
-      t.tenantId,
-      t.role,
-      t.name,
-      t.at,
-    ]);
+  async createToken(t: {
+    id: string;
+    tenantId: string;
+    role: TokenRecord['role'];
+    name: string;
+    secretHash: string;
+    at: number;
+  }): Promise<TokenRecord> {
+    await this.q(
+      `create token ${t.id}`,
+      'INSERT INTO tokens (id, secret_hash, tenant_id, role, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [t.id, t.secretHash, t.tenantId, t.role, t.name, t.at],
+    );
     return { id: t.id, tenantId: t.tenantId, role: t.role, name: t.name };
   }
 
   async findTokenByHash(secretHash: string): Promise<TokenRecord | null> {
-    const r = await this.q('find token', 'SELECT id, tenant_id, role, name FROM tokens WHERE secret_hash = $1 AND revoked = 0', [secretHash]);
+    const r = await this.q(
+      'find token',
+      'SELECT id, tenant_id, role, name FROM tokens WHERE secret_hash = $1 AND revoked = 0',
+      [secretHash],
+    );
     return r[0] ? rowToToken(r[0]) : null;
   }
 
@@ -210,10 +259,11 @@ export class PostgresStore implements Store {
       JSON.stringify({ name: j.name, gpus: j.gpus }),
     ]);
     if (rows[0]) return { job: rowToJob(rows[0]), created: true };
-    const existing = await this.q('submit job (idempotent)', `SELECT ${JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2`, [
-      j.tenantId,
-      j.idempotencyKey,
-    ]);
+    const existing = await this.q(
+      'submit job (idempotent)',
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2`,
+      [j.tenantId, j.idempotencyKey],
+    );
     if (!existing[0]) throw new StoreCorruptError(`submit job ${j.id}: insert returned nothing`);
     return { job: rowToJob(existing[0]), created: false };
   }
@@ -278,7 +328,9 @@ export class PostgresStore implements Store {
       const h = await this.jobChangeHorizon();
       if (h !== null) return h;
     }
-    throw new StoreUnavailableError(`job change cursor: job writes stayed in flight for ${20 * HORIZON_LOCK_TIMEOUT_MS} ms`);
+    throw new StoreUnavailableError(
+      `job change cursor: job writes stayed in flight for ${20 * HORIZON_LOCK_TIMEOUT_MS} ms`,
+    );
   }
 
   async jobsChangedSince(cursor: number): Promise<JobChanges> {
@@ -292,10 +344,22 @@ export class PostgresStore implements Store {
     return { jobs, cursor: horizon };
   }
 
-  private async insertEvent(c: Queryable, e: NewEvent & { from?: string | null; to?: string | null }): Promise<JobEvent> {
+  private async insertEvent(
+    c: Queryable,
+    e: NewEvent & { from?: string | null; to?: string | null },
+  ): Promise<JobEvent> {
     const r = await c.query(
       'INSERT INTO events (at, type, job_id, tenant_id, site_id, from_state, to_state, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *',
-      [e.at, e.type, e.jobId ?? null, e.tenantId ?? null, e.siteId ?? null, e.from ?? null, e.to ?? null, e.data ? JSON.stringify(e.data) : null],
+      [
+        e.at,
+        e.type,
+        e.jobId ?? null,
+        e.tenantId ?? null,
+        e.siteId ?? null,
+        e.from ?? null,
+        e.to ?? null,
+        e.data ? JSON.stringify(e.data) : null,
+      ],
     );
     return rowToEvent(r.rows[0] as Row);
   }
@@ -309,7 +373,8 @@ export class PostgresStore implements Store {
 
   async transitionJob(t: Transition): Promise<Job> {
     return this.tx(`transition job ${t.jobId} to ${t.to}`, async (c) => {
-      const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [t.jobId])).rows[0] as Row | undefined;
+      const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [t.jobId])).rows[0] as
+        Row | undefined;
       if (!r) throw new NotFoundError('job', t.jobId);
       const u = applyTransition(rowToJob(r), t);
       const job = await this.writeJob(c, t.jobId, u.columns);
@@ -327,7 +392,11 @@ export class PostgresStore implements Store {
     if (ts.length === 0) return [];
     return this.tx('transition jobs', async (c) => {
       const ids = [...new Set(ts.map((t) => t.jobId))].sort();
-      const locked = await c.query({ text: `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE`, values: [ids], rowMode: 'array' });
+      const locked = await c.query({
+        text: `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
+        values: [ids],
+        rowMode: 'array',
+      });
       const rows = new Map<string, unknown[]>();
       for (const a of locked.rows as unknown[][]) rows.set(String(a[COL.get('id')!]), a);
       const out: (Job | Error)[] = [];
@@ -355,10 +424,35 @@ export class PostgresStore implements Store {
         }
       }
       if (changed.size === 0) return out;
-      const cols = ['state', 'gpus', 'plan', 'placement', 'attempt', 'run_id', 'checkpoint', 'reason', 'exit_code', 'version', 'updated_at', 'started_at', 'finished_at'] as const;
+      const cols = [
+        'state',
+        'gpus',
+        'plan',
+        'placement',
+        'attempt',
+        'run_id',
+        'checkpoint',
+        'reason',
+        'exit_code',
+        'version',
+        'updated_at',
+        'started_at',
+        'finished_at',
+      ] as const;
       const types: Record<(typeof cols)[number], string> = {
-        state: 'text', gpus: 'int', plan: 'text', placement: 'text', attempt: 'int', run_id: 'text', checkpoint: 'text', reason: 'text',
-        exit_code: 'int', version: 'int', updated_at: 'bigint', started_at: 'bigint', finished_at: 'bigint',
+        state: 'text',
+        gpus: 'int',
+        plan: 'text',
+        placement: 'text',
+        attempt: 'int',
+        run_id: 'text',
+        checkpoint: 'text',
+        reason: 'text',
+        exit_code: 'int',
+        version: 'int',
+        updated_at: 'bigint',
+        started_at: 'bigint',
+        finished_at: 'bigint',
       };
       const changedIds = [...changed];
       const values: unknown[][] = [changedIds, changedIds.map((id) => sitesKey(arrayToJob(rows.get(id)!).placement))];
@@ -392,9 +486,17 @@ export class PostgresStore implements Store {
     });
   }
 
-  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>, expectVersion?: number): Promise<Job> {
+  async updateJob(
+    jobId: string,
+    patch: JobPatch,
+    at: number,
+    eventType?: string,
+    data?: Record<string, unknown>,
+    expectVersion?: number,
+  ): Promise<Job> {
     return this.tx(`update job ${jobId}`, async (c) => {
-      const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [jobId])).rows[0] as Row | undefined;
+      const r = (await c.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR UPDATE`, [jobId])).rows[0] as
+        Row | undefined;
       if (!r) throw new NotFoundError('job', jobId);
       const cur = rowToJob(r);
       if (expectVersion !== undefined && cur.version !== expectVersion) {
@@ -404,7 +506,15 @@ export class PostgresStore implements Store {
       columns.updated_at = at;
       columns.version = cur.version + 1;
       const job = await this.writeJob(c, jobId, columns);
-      if (eventType) await this.insertEvent(c, { at, type: eventType, jobId, tenantId: job.tenantId, siteId: job.placement?.[0]?.site ?? null, data: data ?? null });
+      if (eventType)
+        await this.insertEvent(c, {
+          at,
+          type: eventType,
+          jobId,
+          tenantId: job.tenantId,
+          siteId: job.placement?.[0]?.site ?? null,
+          data: data ?? null,
+        });
       return job;
     });
   }
@@ -445,12 +555,20 @@ export class PostgresStore implements Store {
       where.push(`job_id = $${args.length}`);
     }
     args.push(Math.max(1, Math.min(f.limit ?? 500, 10_000)));
-    const rows = await this.q('list events', `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT $${args.length}`, args);
+    const rows = await this.q(
+      'list events',
+      `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT $${args.length}`,
+      args,
+    );
     return rows.map(rowToEvent);
   }
 
   async upsertSite(id: string, at: number): Promise<SiteState> {
-    await this.q(`upsert site ${id}`, "INSERT INTO sites (id, status, drained, updated_at) VALUES ($1, 'unknown', 0, $2) ON CONFLICT (id) DO NOTHING", [id, at]);
+    await this.q(
+      `upsert site ${id}`,
+      "INSERT INTO sites (id, status, drained, updated_at) VALUES ($1, 'unknown', 0, $2) ON CONFLICT (id) DO NOTHING",
+      [id, at],
+    );
     return (await this.getSite(id))!;
   }
 

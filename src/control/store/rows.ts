@@ -85,7 +85,11 @@ export function encodeCursor(seq: number): string {
 export function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const m = /^s:(\d+)$/.exec(text);
-  if (!m) throw new InvalidInputError([{ path: 'cursor', message: 'invalid cursor', hint: 'pass the nextCursor of a previous page unchanged' }], 400);
+  if (!m)
+    throw new InvalidInputError(
+      [{ path: 'cursor', message: 'invalid cursor', hint: 'pass the nextCursor of a previous page unchanged' }],
+      400,
+    );
   return Number(m[1]);
 }
 

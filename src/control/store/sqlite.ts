@@ -5,7 +5,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
-import { ConflictError, DomainError, DuplicateError, NotFoundError, StoreCorruptError, StoreUnavailableError } from '../domain.js';
+import {
+  ConflictError,
+  DomainError,
+  DuplicateError,
+  NotFoundError,
+  StoreCorruptError,
+  StoreUnavailableError,
+} from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
@@ -20,7 +27,19 @@ import {
   rowToTenant,
   rowToToken,
 } from './rows.js';
-import type { EventFilter, JobChanges, JobFilter, JobPage, JobPatch, NewEvent, NewJob, Store, SubmitResult, TokenRecord, Transition } from './types.js';
+import type {
+  EventFilter,
+  JobChanges,
+  JobFilter,
+  JobPage,
+  JobPatch,
+  NewEvent,
+  NewJob,
+  Store,
+  SubmitResult,
+  TokenRecord,
+  Transition,
+} from './types.js';
 
 /** The next change sequence, evaluated inside the writing statement (one writer at a time: commit order = sequence order). */
 const NEXT_CHANGE = '(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM jobs)';
@@ -34,7 +53,13 @@ function mapError(err: unknown, what: string): Error {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new DuplicateError(`${what}: already exists`, { cause: err });
   }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN') {
+  if (
+    code === 'SQLITE_BUSY' ||
+    code === 'SQLITE_LOCKED' ||
+    code === 'SQLITE_IOERR' ||
+    code === 'SQLITE_FULL' ||
+    code === 'SQLITE_CANTOPEN'
+  ) {
     return new StoreUnavailableError(`${what}: database unavailable (${code})`, { cause: err });
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) return new DuplicateError(`${what}: constraint failed`, { cause: err });
@@ -94,13 +119,19 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<number> {
     return this.run('migrate', () => {
-      this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+      );
       const tx = this.db.transaction(() => {
-        const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+        const applied = new Set(
+          (this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)),
+        );
         for (const m of MIGRATIONS) {
           if (applied.has(m.version)) continue;
           this.db.exec(m.sqlite);
-          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(m.version, m.name, Date.now());
         }
       });
       tx.immediate();
@@ -110,7 +141,9 @@ export class SqliteStore implements Store {
 
   async schemaVersion(): Promise<number> {
     return this.run('schemaVersion', () => {
-      const exists = this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get();
+      const exists = this.db
+        .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'")
+        .get();
       if (!exists) return 0;
       const r = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row;
       return Number(r.v ?? 0);
@@ -124,14 +157,16 @@ export class SqliteStore implements Store {
   // Tenants and tokens
   async createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant> {
     return this.run(`create tenant ${t.id}`, () => {
-      this.st('INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES (?, ?, ?, ?, ?)').run(
-        t.id,
-        t.name,
-        t.quotaGpus,
-        t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
-        t.at,
-      );
-      return { id: t.id, name: t.name, quotaGpus: t.quotaGpus, allowedJurisdictions: t.allowedJurisdictions, createdAt: t.at };
+      this.st(
+        'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(t.id, t.name, t.quotaGpus, t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null, t.at);
+      return {
+        id: t.id,
+        name: t.name,
+        quotaGpus: t.quotaGpus,
+        allowedJurisdictions: t.allowedJurisdictions,
+        createdAt: t.at,
+      };
     });
   }
 
@@ -143,10 +178,15 @@ export class SqliteStore implements Store {
   }
 
   async listTenants(): Promise<Tenant[]> {
-    return this.run('list tenants', () => (this.st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(rowToTenant));
+    return this.run('list tenants', () =>
+      (this.st('SELECT * FROM tenants ORDER BY id').all() as Row[]).map(rowToTenant),
+    );
   }
 
-  async updateTenant(id: string, patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>): Promise<Tenant> {
+  async updateTenant(
+    id: string,
+    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>,
+  ): Promise<Tenant> {
     return this.run(`update tenant ${id}`, () => {
       const cur = this.st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
       if (!cur) throw new NotFoundError('tenant', id);
@@ -161,7 +201,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  async createToken(t: { id: string; tenantId: string; role: TokenRecord['role']; name: string; secretHash: string; at: number }): Promise<TokenRecord> {
+  async createToken(t: {
+    id: string;
+    tenantId: string;
+    role: TokenRecord['role'];
+    name: string;
+    secretHash: string;
+    at: number;
+  }): Promise<TokenRecord> {
     return this.run(`create token ${t.id}`, () => {
       this.st('INSERT INTO tokens (id, secret_hash, tenant_id, role, name, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
         t.id,
@@ -177,7 +224,9 @@ export class SqliteStore implements Store {
 
   async findTokenByHash(secretHash: string): Promise<TokenRecord | null> {
     return this.run('find token', () => {
-      const r = this.st('SELECT id, tenant_id, role, name FROM tokens WHERE secret_hash = ? AND revoked = 0').get(secretHash) as Row | undefined;
+      const r = this.st('SELECT id, tenant_id, role, name FROM tokens WHERE secret_hash = ? AND revoked = 0').get(
+        secretHash,
+      ) as Row | undefined;
       return r ? rowToToken(r) : null;
     });
   }
@@ -192,7 +241,16 @@ export class SqliteStore implements Store {
   private insertEvent(e: NewEvent & { from?: string | null; to?: string | null }): JobEvent {
     const info = this.st(
       'INSERT INTO events (at, type, job_id, tenant_id, site_id, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(e.at, e.type, e.jobId ?? null, e.tenantId ?? null, e.siteId ?? null, e.from ?? null, e.to ?? null, e.data ? JSON.stringify(e.data) : null);
+    ).run(
+      e.at,
+      e.type,
+      e.jobId ?? null,
+      e.tenantId ?? null,
+      e.siteId ?? null,
+      e.from ?? null,
+      e.to ?? null,
+      e.data ? JSON.stringify(e.data) : null,
+    );
     return {
       seq: Number(info.lastInsertRowid),
       at: e.at,
@@ -212,14 +270,36 @@ export class SqliteStore implements Store {
 
   private submitTx = (j: NewJob): SubmitResult => {
     if (j.idempotencyKey) {
-      const r = this.st(`SELECT ${JOB_COLUMNS} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?`).get(j.tenantId, j.idempotencyKey) as Row | undefined;
+      const r = this.st(`SELECT ${JOB_COLUMNS} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?`).get(
+        j.tenantId,
+        j.idempotencyKey,
+      ) as Row | undefined;
       if (r) return { job: rowToJob(r), created: false };
     }
     const changeSeq = (this.st('SELECT COALESCE(MAX(change_seq), 0) + 1 AS n FROM jobs').get() as Row).n as number;
     const info = this.st(
       'INSERT INTO jobs (id, tenant_id, name, state, priority, gpus, spec, idempotency_key, change_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(j.id, j.tenantId, j.name, 'queued', j.priority, j.gpus, JSON.stringify(j.spec), j.idempotencyKey, changeSeq, j.at, j.at);
-    this.insertEvent({ at: j.at, type: 'job.submitted', jobId: j.id, tenantId: j.tenantId, to: 'queued', data: { name: j.name, gpus: j.gpus } });
+    ).run(
+      j.id,
+      j.tenantId,
+      j.name,
+      'queued',
+      j.priority,
+      j.gpus,
+      JSON.stringify(j.spec),
+      j.idempotencyKey,
+      changeSeq,
+      j.at,
+      j.at,
+    );
+    this.insertEvent({
+      at: j.at,
+      type: 'job.submitted',
+      jobId: j.id,
+      tenantId: j.tenantId,
+      to: 'queued',
+      data: { name: j.name, gpus: j.gpus },
+    });
     const job: Job = {
       id: j.id,
       seq: Number(info.lastInsertRowid),
@@ -330,7 +410,9 @@ export class SqliteStore implements Store {
   }
 
   async jobChangeCursor(): Promise<number> {
-    return this.run('job change cursor', () => Number((this.st('SELECT COALESCE(MAX(change_seq), 0) AS n FROM jobs').get() as Row).n));
+    return this.run('job change cursor', () =>
+      Number((this.st('SELECT COALESCE(MAX(change_seq), 0) AS n FROM jobs').get() as Row).n),
+    );
   }
 
   async jobsChangedSince(cursor: number): Promise<JobChanges> {
@@ -369,33 +451,52 @@ export class SqliteStore implements Store {
     return this.run('transition jobs', () => {
       this.transitionTransaction ??= this.db.transaction(this.transitionTx);
       const one = this.transitionTransaction;
-      return this.db.transaction(() =>
-        ts.map((t) => {
-          try {
-            return one(t); // nested: a savepoint per transition
-          } catch (err) {
-            return mapError(err, `transition job ${t.jobId} to ${t.to}`);
-          }
-        }),
-      ).immediate();
+      return this.db
+        .transaction(() =>
+          ts.map((t) => {
+            try {
+              return one(t); // nested: a savepoint per transition
+            } catch (err) {
+              return mapError(err, `transition job ${t.jobId} to ${t.to}`);
+            }
+          }),
+        )
+        .immediate();
     });
   }
 
-  async updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>, expectVersion?: number): Promise<Job> {
+  async updateJob(
+    jobId: string,
+    patch: JobPatch,
+    at: number,
+    eventType?: string,
+    data?: Record<string, unknown>,
+    expectVersion?: number,
+  ): Promise<Job> {
     return this.run(`update job ${jobId}`, () =>
-      this.db.transaction(() => {
-        const job = this.jobById(jobId);
-        if (!job) throw new NotFoundError('job', jobId);
-        if (expectVersion !== undefined && job.version !== expectVersion) {
-          throw new ConflictError(`job ${jobId} changed (version ${job.version}, expected ${expectVersion})`);
-        }
-        const columns = patchColumns(patch);
-        columns.updated_at = at;
-        columns.version = job.version + 1;
-        this.writeJob(jobId, columns);
-        if (eventType) this.insertEvent({ at, type: eventType, jobId, tenantId: job.tenantId, siteId: job.placement?.[0]?.site ?? null, data: data ?? null });
-        return this.jobById(jobId)!;
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          const job = this.jobById(jobId);
+          if (!job) throw new NotFoundError('job', jobId);
+          if (expectVersion !== undefined && job.version !== expectVersion) {
+            throw new ConflictError(`job ${jobId} changed (version ${job.version}, expected ${expectVersion})`);
+          }
+          const columns = patchColumns(patch);
+          columns.updated_at = at;
+          columns.version = job.version + 1;
+          this.writeJob(jobId, columns);
+          if (eventType)
+            this.insertEvent({
+              at,
+              type: eventType,
+              jobId,
+              tenantId: job.tenantId,
+              siteId: job.placement?.[0]?.site ?? null,
+              data: data ?? null,
+            });
+          return this.jobById(jobId)!;
+        })
+        .immediate(),
     );
   }
 
@@ -434,14 +535,21 @@ export class SqliteStore implements Store {
         args.push(f.jobId);
       }
       const limit = Math.max(1, Math.min(f.limit ?? 500, 10_000));
-      return (this.st(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`).all(...args, limit) as Row[]).map(rowToEvent);
+      return (
+        this.st(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`).all(
+          ...args,
+          limit,
+        ) as Row[]
+      ).map(rowToEvent);
     });
   }
 
   // Sites
   async upsertSite(id: string, at: number): Promise<SiteState> {
     return this.run(`upsert site ${id}`, () => {
-      this.st('INSERT INTO sites (id, status, drained, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT (id) DO NOTHING').run(id, 'unknown', at);
+      this.st(
+        'INSERT INTO sites (id, status, drained, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT (id) DO NOTHING',
+      ).run(id, 'unknown', at);
       return rowToSite(this.st('SELECT * FROM sites WHERE id = ?').get(id) as Row);
     });
   }
@@ -464,31 +572,48 @@ export class SqliteStore implements Store {
   }
 
   async recordHeartbeat(id: string, at: number): Promise<SiteState> {
-    return this.run('heartbeat', () => this.siteUpdate(id, 'UPDATE sites SET last_heartbeat_at = ?, updated_at = ? WHERE id = ?', [at, at]));
+    return this.run('heartbeat', () =>
+      this.siteUpdate(id, 'UPDATE sites SET last_heartbeat_at = ?, updated_at = ? WHERE id = ?', [at, at]),
+    );
   }
 
   async setSiteStatus(id: string, status: SiteStatus, at: number): Promise<SiteState> {
-    return this.run('set site status', () => this.siteUpdate(id, 'UPDATE sites SET status = ?, updated_at = ? WHERE id = ?', [status, at]));
+    return this.run('set site status', () =>
+      this.siteUpdate(id, 'UPDATE sites SET status = ?, updated_at = ? WHERE id = ?', [status, at]),
+    );
   }
 
   async setSiteDrained(id: string, drained: boolean, at: number): Promise<SiteState> {
-    return this.run('drain site', () => this.siteUpdate(id, 'UPDATE sites SET drained = ?, updated_at = ? WHERE id = ?', [drained ? 1 : 0, at]));
+    return this.run('drain site', () =>
+      this.siteUpdate(id, 'UPDATE sites SET drained = ?, updated_at = ? WHERE id = ?', [drained ? 1 : 0, at]),
+    );
   }
 
   // Leases
   async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease> {
     return this.run('acquire lease', () =>
-      this.db.transaction(() => {
-        const cur = this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
-        if (!cur) {
-          this.st('INSERT INTO leases (name, holder, term, expires_at) VALUES (?, ?, 1, ?)').run(name, holder, now + ttlMs);
-        } else {
-          const l = rowToLease(cur);
-          if (l.holder === holder) this.st('UPDATE leases SET expires_at = ? WHERE name = ?').run(now + ttlMs, name);
-          else if (l.expiresAt <= now) this.st('UPDATE leases SET holder = ?, term = term + 1, expires_at = ? WHERE name = ?').run(holder, now + ttlMs, name);
-        }
-        return rowToLease(this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row);
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          const cur = this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
+          if (!cur) {
+            this.st('INSERT INTO leases (name, holder, term, expires_at) VALUES (?, ?, 1, ?)').run(
+              name,
+              holder,
+              now + ttlMs,
+            );
+          } else {
+            const l = rowToLease(cur);
+            if (l.holder === holder) this.st('UPDATE leases SET expires_at = ? WHERE name = ?').run(now + ttlMs, name);
+            else if (l.expiresAt <= now)
+              this.st('UPDATE leases SET holder = ?, term = term + 1, expires_at = ? WHERE name = ?').run(
+                holder,
+                now + ttlMs,
+                name,
+              );
+          }
+          return rowToLease(this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row);
+        })
+        .immediate(),
     );
   }
 

@@ -114,10 +114,20 @@ export interface Store {
   createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant>;
   getTenant(id: string): Promise<Tenant | null>;
   listTenants(): Promise<Tenant[]>;
-  updateTenant(id: string, patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>): Promise<Tenant>;
+  updateTenant(
+    id: string,
+    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>,
+  ): Promise<Tenant>;
 
   /** Stores only the sha256 of the secret. */
-  createToken(t: { id: string; tenantId: string; role: Role; name: string; secretHash: string; at: number }): Promise<TokenRecord>;
+  createToken(t: {
+    id: string;
+    tenantId: string;
+    role: Role;
+    name: string;
+    secretHash: string;
+    at: number;
+  }): Promise<TokenRecord>;
   findTokenByHash(secretHash: string): Promise<TokenRecord | null>;
   revokeToken(id: string): Promise<void>;
 
@@ -149,7 +159,14 @@ export interface Store {
    * Updates fields without a state change (plan, checkpoint); records an event when `eventType` is
    * given. With `expectVersion`, rejects (ConflictError) unless the job still has that version.
    */
-  updateJob(jobId: string, patch: JobPatch, at: number, eventType?: string, data?: Record<string, unknown>, expectVersion?: number): Promise<Job>;
+  updateJob(
+    jobId: string,
+    patch: JobPatch,
+    at: number,
+    eventType?: string,
+    data?: Record<string, unknown>,
+    expectVersion?: number,
+  ): Promise<Job>;
   /** GPUs held by a tenant's jobs in active states. */
   activeGpus(tenantId: string): Promise<number>;
   countJobs(states?: JobState[]): Promise<Record<string, number>>;

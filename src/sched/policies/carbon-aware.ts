@@ -25,7 +25,11 @@ export function carbonAwarePolicy(opts: CarbonAwareOptions = {}): SchedulingPoli
   let memoNow = NaN;
   let memoStatus = '';
   const memo = new Map<string, { sites: SiteState[]; minByHour: number[] } | null>();
-  const forecastFor = (job: JobRequest, state: ClusterState, nowS: number): { sites: SiteState[]; minByHour: number[] } | null => {
+  const forecastFor = (
+    job: JobRequest,
+    state: ClusterState,
+    nowS: number,
+  ): { sites: SiteState[]; minByHour: number[] } | null => {
     let status = '';
     for (const s of state.sites) status += s.status[0];
     if (state !== memoState || nowS !== memoNow || status !== memoStatus) {
@@ -37,7 +41,9 @@ export function carbonAwarePolicy(opts: CarbonAwareOptions = {}): SchedulingPoli
     const key = job.allowedJurisdictions?.join('|') ?? '*';
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
-    const sites = eligibleSites(job, state).filter((s) => s.carbonForecastGPerKWh && s.carbonForecastGPerKWh.length > 1);
+    const sites = eligibleSites(job, state).filter(
+      (s) => s.carbonForecastGPerKWh && s.carbonForecastGPerKWh.length > 1,
+    );
     let out: { sites: SiteState[]; minByHour: number[] } | null = null;
     if (sites.length > 0) {
       const len = Math.max(...sites.map((s) => s.carbonForecastGPerKWh!.length));

@@ -88,7 +88,11 @@ export function fairSharePolicy(): SchedulingPolicy {
       type Entry = { id: string; share: number; list: JobRequest[]; pos: number; weight: number };
       const heap: Entry[] = [];
       const less = (a: Entry, b: Entry): boolean =>
-        a.share !== b.share ? a.share < b.share : a.list[a.pos].submitTimeS !== b.list[b.pos].submitTimeS ? a.list[a.pos].submitTimeS < b.list[b.pos].submitTimeS : a.id < b.id;
+        a.share !== b.share
+          ? a.share < b.share
+          : a.list[a.pos].submitTimeS !== b.list[b.pos].submitTimeS
+            ? a.list[a.pos].submitTimeS < b.list[b.pos].submitTimeS
+            : a.id < b.id;
       const up = (i: number): void => {
         while (i > 0) {
           const p = (i - 1) >> 1;

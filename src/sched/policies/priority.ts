@@ -15,7 +15,10 @@ export function priorityPolicy(): SchedulingPolicy {
     chooseVictims: (job, state, running) => {
       const cands: RunningJob[] = running
         .filter((r) => r.job.preemptible && r.job.priority < job.priority)
-        .sort((a, b) => a.job.priority - b.job.priority || b.startTimeS - a.startTimeS || b.job.submitTimeS - a.job.submitTimeS);
+        .sort(
+          (a, b) =>
+            a.job.priority - b.job.priority || b.startTimeS - a.startTimeS || b.job.submitTimeS - a.job.submitTimeS,
+        );
       if (cands.length === 0) return [];
       return pickVictims(job, state, cands);
     },

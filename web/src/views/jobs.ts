@@ -48,9 +48,23 @@ function parallelism(j: Job): string {
 
 export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   // ---- filters ----
-  const tenantIn = h('input', { type: 'search', name: 'tenant', placeholder: 'all tenants', autocomplete: 'off', spellcheck: 'false' });
+  const tenantIn = h('input', {
+    type: 'search',
+    name: 'tenant',
+    placeholder: 'all tenants',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
   const stateSel = h('select', { name: 'state' });
-  mount(stateSel, options([{ value: '', label: 'any state' }, { value: ACTIVE, label: 'active (holding GPUs)' }, { value: UNFINISHED, label: 'unfinished' }, ...JOB_STATES]));
+  mount(
+    stateSel,
+    options([
+      { value: '', label: 'any state' },
+      { value: ACTIVE, label: 'active (holding GPUs)' },
+      { value: UNFINISHED, label: 'unfinished' },
+      ...JOB_STATES,
+    ]),
+  );
   const siteSel = h('select', { name: 'site' });
   const count = h('span', { class: 'muted', 'aria-live': 'polite' });
   const applyFilters = () => {
@@ -67,7 +81,12 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   const tenantField = field('Tenant', tenantIn);
   const filters = h(
     'form',
-    { class: 'filters', role: 'search', 'aria-label': 'Filter jobs', onsubmit: (e: Event) => (e.preventDefault(), applyFilters()) },
+    {
+      class: 'filters',
+      role: 'search',
+      'aria-label': 'Filter jobs',
+      onsubmit: (e: Event) => (e.preventDefault(), applyFilters()),
+    },
     tenantField,
     field('State', stateSel),
     field('Site', siteSel),
@@ -76,18 +95,32 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
 
   // ---- table ----
   const tbody = h('tbody');
-  const more = h('button', { type: 'button', class: 'secondary', onclick: () => void loadMoreJobs().catch((e: Error) => announce(e.message, 'error')) }, 'Load more jobs');
+  const more = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      onclick: () => void loadMoreJobs().catch((e: Error) => announce(e.message, 'error')),
+    },
+    'Load more jobs',
+  );
   const table = h(
     'table',
     { class: 'jobs', 'aria-describedby': 'jobs-caption' },
-    h('caption', { id: 'jobs-caption', class: 'sr-only' }, 'Jobs, newest first. Select a job name for its details and event history.'),
+    h(
+      'caption',
+      { id: 'jobs-caption', class: 'sr-only' },
+      'Jobs, newest first. Select a job name for its details and event history.',
+    ),
     h(
       'thead',
       null,
       h(
         'tr',
         null,
-        ['Job', 'State', 'GPUs and placement', 'Plan', 'Predicted', 'Progress', 'Checkpoint', 'Actions'].map((c) => h('th', { scope: 'col', class: c === 'Actions' ? 'col-actions' : `col-${c.split(' ')[0].toLowerCase()}` }, c)),
+        ['Job', 'State', 'GPUs and placement', 'Plan', 'Predicted', 'Progress', 'Checkpoint', 'Actions'].map((c) =>
+          h('th', { scope: 'col', class: c === 'Actions' ? 'col-actions' : `col-${c.split(' ')[0].toLowerCase()}` }, c),
+        ),
       ),
     ),
     tbody,
@@ -96,7 +129,11 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   const armed = new Map<string, number>();
 
   function row(j: Job): HTMLTableRowElement {
-    const tr = h('tr', { 'data-job-id': j.id, 'data-state': j.state, 'aria-current': state.selectedJob === j.id ? 'true' : null });
+    const tr = h('tr', {
+      'data-job-id': j.id,
+      'data-state': j.state,
+      'aria-current': state.selectedJob === j.id ? 'true' : null,
+    });
     fillRow(tr, j);
     return tr;
   }
@@ -111,11 +148,37 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
       h(
         'td',
         null,
-        h('button', { type: 'button', class: 'link', 'aria-controls': 'job-detail', 'aria-label': `Details of job ${j.name}`, onclick: () => select(j.id) }, j.name),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            'aria-controls': 'job-detail',
+            'aria-label': `Details of job ${j.name}`,
+            onclick: () => select(j.id),
+          },
+          j.name,
+        ),
         h('div', { class: 'muted small' }, `${modelName(j.model)} · ${j.tenant}`),
       ),
-      h('td', null, h('span', { class: `badge ${j.state}`, 'data-role': 'state' }, j.state), j.reason ? h('div', { class: 'muted small', title: j.reason }, j.reason.length > 40 ? `${j.reason.slice(0, 40)}…` : j.reason) : null),
-      h('td', null, h('div', null, j.gpus ? `${int(j.gpus)} GPUs` : '—'), h('div', { class: 'muted small', 'data-role': 'placement' }, placementText(j))),
+      h(
+        'td',
+        null,
+        h('span', { class: `badge ${j.state}`, 'data-role': 'state' }, j.state),
+        j.reason
+          ? h(
+              'div',
+              { class: 'muted small', title: j.reason },
+              j.reason.length > 40 ? `${j.reason.slice(0, 40)}…` : j.reason,
+            )
+          : null,
+      ),
+      h(
+        'td',
+        null,
+        h('div', null, j.gpus ? `${int(j.gpus)} GPUs` : '—'),
+        h('div', { class: 'muted small', 'data-role': 'placement' }, placementText(j)),
+      ),
       h('td', null, h('div', null, j.plan?.strategy ?? '—'), h('div', { class: 'muted small' }, parallelism(j))),
       h('td', { class: 'num' }, tps ? `${si(tps)} tok/s` : '—'),
       h(
@@ -123,16 +186,49 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
         null,
         p === null
           ? h('span', { class: 'muted' }, '—')
-          : h('span', { class: 'progress', role: 'progressbar', 'aria-label': `Progress of ${j.name}`, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(p * 100) }, h('span', { style: `width:${(p * 100).toFixed(1)}%` }), h('b', null, pct(p))),
+          : h(
+              'span',
+              {
+                class: 'progress',
+                role: 'progressbar',
+                'aria-label': `Progress of ${j.name}`,
+                'aria-valuemin': 0,
+                'aria-valuemax': 100,
+                'aria-valuenow': Math.round(p * 100),
+              },
+              h('span', { style: `width:${(p * 100).toFixed(1)}%` }),
+              h('b', null, pct(p)),
+            ),
       ),
-      h('td', { class: 'small' }, j.checkpoint ? h('span', { title: j.checkpoint.path ?? '' }, `step ${int(j.checkpoint.step)}`, h('div', { class: 'muted' }, `${j.checkpoint.site ?? ''} ${ago(new Date(j.checkpoint.at).toISOString())}`)) : h('span', { class: 'muted' }, 'none')),
+      h(
+        'td',
+        { class: 'small' },
+        j.checkpoint
+          ? h(
+              'span',
+              { title: j.checkpoint.path ?? '' },
+              `step ${int(j.checkpoint.step)}`,
+              h(
+                'div',
+                { class: 'muted' },
+                `${j.checkpoint.site ?? ''} ${ago(new Date(j.checkpoint.at).toISOString())}`,
+              ),
+            )
+          : h('span', { class: 'muted' }, 'none'),
+      ),
       h(
         'td',
         { class: 'col-actions' },
         cancellable
           ? h(
               'button',
-              { type: 'button', class: 'danger small', 'data-action': 'cancel', 'aria-label': `Cancel job ${j.name}`, onclick: (e: Event) => void cancel(j, e.currentTarget as HTMLButtonElement) },
+              {
+                type: 'button',
+                class: 'danger small',
+                'data-action': 'cancel',
+                'aria-label': `Cancel job ${j.name}`,
+                onclick: (e: Event) => void cancel(j, e.currentTarget as HTMLButtonElement),
+              },
               'Cancel',
             )
           : null,
@@ -180,7 +276,9 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
         r = { tr: row(j), sig };
         rows.set(j.id, r);
       } else if (r.sig !== sig && !armed.has(j.id)) {
-        const focusedCancel = r.tr.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.action : undefined;
+        const focusedCancel = r.tr.contains(document.activeElement)
+          ? (document.activeElement as HTMLElement).dataset.action
+          : undefined;
         fillRow(r.tr, j);
         r.tr.toggleAttribute('aria-current', state.selectedJob === j.id);
         r.sig = sig;
@@ -197,7 +295,8 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
       }
     }
     if (state.jobs.length === 0) {
-      if (!tbody.querySelector('.empty')) tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: 8 }, 'No jobs match.')));
+      if (!tbody.querySelector('.empty'))
+        tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: 8 }, 'No jobs match.')));
     } else tbody.querySelector('.empty')?.remove();
     more.hidden = !state.jobsNext;
     count.textContent = `${int(state.jobs.length)}${state.jobsNext ? '+' : ''} job(s) shown`;
@@ -205,18 +304,42 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
 
   function drawFilters(): void {
     const f = state.fabric;
-    if (f && siteSel.options.length !== f.sites.length + 1) mount(siteSel, options([{ value: '', label: 'any site' }, ...f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))], state.filters.site));
+    if (f && siteSel.options.length !== f.sites.length + 1)
+      mount(
+        siteSel,
+        options(
+          [{ value: '', label: 'any site' }, ...f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))],
+          state.filters.site,
+        ),
+      );
     tenantField.hidden = !isAdmin();
     table.classList.toggle('read-only', !canSubmit());
   }
 
   // ---- submit ----
-  const name = h('input', { name: 'name', required: true, maxlength: 200, value: 'dashboard-job', autocomplete: 'off' });
+  const name = h('input', {
+    name: 'name',
+    required: true,
+    maxlength: 200,
+    value: 'dashboard-job',
+    autocomplete: 'off',
+  });
   const model = h('select', { name: 'model' }, options([{ value: 'llama3-8b', label: 'Llama 3 8B (llama3-8b)' }]));
   const gpus = h('input', { name: 'gpus', type: 'number', min: 1, step: 1, value: 72, inputmode: 'numeric' });
-  const tokens = h('input', { name: 'tokens', type: 'text', placeholder: 'optional, e.g. 1e12', inputmode: 'decimal', autocomplete: 'off' });
+  const tokens = h('input', {
+    name: 'tokens',
+    type: 'text',
+    placeholder: 'optional, e.g. 1e12',
+    inputmode: 'decimal',
+    autocomplete: 'off',
+  });
   const priority = h('input', { name: 'priority', type: 'number', min: -1000, max: 1000, step: 1, value: 0 });
-  const jur = h('input', { name: 'jurisdictions', type: 'text', placeholder: 'optional: US-GA, US-WI', autocomplete: 'off' });
+  const jur = h('input', {
+    name: 'jurisdictions',
+    type: 'text',
+    placeholder: 'optional: US-GA, US-WI',
+    autocomplete: 'off',
+  });
   const ckpt = h('input', { name: 'checkpointable', type: 'checkbox', checked: true });
   const preempt = h('input', { name: 'preemptible', type: 'checkbox', checked: true });
   const submitBtn = h('button', { type: 'submit', class: 'primary' }, 'Submit job');
@@ -237,7 +360,12 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   async function submit(e: Event): Promise<void> {
     e.preventDefault();
     mount(formErrors);
-    const body: Record<string, unknown> = { name: name.value.trim(), model: model.value, checkpointable: ckpt.checked, preemptible: preempt.checked };
+    const body: Record<string, unknown> = {
+      name: name.value.trim(),
+      model: model.value,
+      checkpointable: ckpt.checked,
+      preemptible: preempt.checked,
+    };
     if (gpus.value) body.gpus = Number(gpus.value);
     if (tokens.value.trim()) body.tokens = Number(tokens.value.trim());
     if (priority.value) body.priority = Number(priority.value);
@@ -256,7 +384,15 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
       const issues = err instanceof ApiError ? err.issues : [{ path: '', message: String(err), hint: '' }];
       mount(
         formErrors,
-        issues.map((i) => h('li', null, h('b', null, i.path), `: ${i.message}`, i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null)),
+        issues.map((i) =>
+          h(
+            'li',
+            null,
+            h('b', null, i.path),
+            `: ${i.message}`,
+            i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null,
+          ),
+        ),
       );
       announce('The job was not submitted: see the form.', 'error');
     } finally {
@@ -269,12 +405,23 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     const c = state.catalog;
     if (c && model.options.length !== c.models.length) {
       const cur = model.value;
-      mount(model, options(c.models.map((m) => ({ value: m.id, label: `${m.name} (${m.id})` })), cur));
+      mount(
+        model,
+        options(
+          c.models.map((m) => ({ value: m.id, label: `${m.name} (${m.id})` })),
+          cur,
+        ),
+      );
     }
   }
 
   // ---- detail ----
-  const detail = h('section', { id: 'job-detail', class: 'job-detail', 'aria-live': 'polite', 'aria-label': 'Job details' });
+  const detail = h('section', {
+    id: 'job-detail',
+    class: 'job-detail',
+    'aria-live': 'polite',
+    'aria-label': 'Job details',
+  });
 
   function select(id: string): void {
     update({ selectedJob: id, jobEvents: [] });
@@ -324,33 +471,59 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
         h('dt', null, 'Plan'),
         h('dd', null, p ? `${p.strategy ?? '—'}, ${parallelism(j)}` : 'not planned yet'),
         h('dt', null, 'Predicted'),
-        h('dd', null, p?.effectiveTokensPerSecond ? `${si(p.effectiveTokensPerSecond)} tok/s, step ${seconds(p.stepTimeSeconds)}, MFU ${pct(p.mfu, 1)}` : '—'),
+        h(
+          'dd',
+          null,
+          p?.effectiveTokensPerSecond
+            ? `${si(p.effectiveTokensPerSecond)} tok/s, step ${seconds(p.stepTimeSeconds)}, MFU ${pct(p.mfu, 1)}`
+            : '—',
+        ),
         h('dt', null, 'Checkpoint'),
-        h('dd', null, j.checkpoint ? `step ${int(j.checkpoint.step)} on ${j.checkpoint.site ?? '?'} (${j.checkpoint.path ?? 'no path'})` : 'none'),
+        h(
+          'dd',
+          null,
+          j.checkpoint
+            ? `step ${int(j.checkpoint.step)} on ${j.checkpoint.site ?? '?'} (${j.checkpoint.path ?? 'no path'})`
+            : 'none',
+        ),
         h('dt', null, 'Attempt'),
         h('dd', null, String(j.attempt)),
         h('dt', null, 'Submitted'),
-        h('dd', null, `${time(j.createdAt)}${j.startedAt ? `, started ${time(j.startedAt)}` : ''}${j.finishedAt ? `, finished ${time(j.finishedAt)}` : ''}`),
+        h(
+          'dd',
+          null,
+          `${time(j.createdAt)}${j.startedAt ? `, started ${time(j.startedAt)}` : ''}${j.finishedAt ? `, finished ${time(j.finishedAt)}` : ''}`,
+        ),
       ),
-      act ? h('div', { class: 'actions' }, j.state === 'suspended' ? action('Resume', 'resume') : action('Suspend', 'suspend')) : null,
+      act
+        ? h(
+            'div',
+            { class: 'actions' },
+            j.state === 'suspended' ? action('Resume', 'resume') : action('Suspend', 'suspend'),
+          )
+        : null,
       h('h3', null, 'Events'),
       state.jobEvents.length === 0
         ? h('p', { class: 'muted' }, 'Loading…')
         : h(
             'ol',
             { class: 'events' },
-            [...state.jobEvents].reverse().map((e) =>
-              h(
-                'li',
-                null,
-                h('time', { datetime: e.at }, time(e.at)),
-                ' ',
-                h('b', null, e.type),
-                e.from || e.to ? ` ${e.from ?? ''} → ${e.to ?? ''}` : '',
-                e.site ? ` @ ${e.site}` : '',
-                e.data && Object.keys(e.data).length ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, 80)}`) : null,
+            [...state.jobEvents]
+              .reverse()
+              .map((e) =>
+                h(
+                  'li',
+                  null,
+                  h('time', { datetime: e.at }, time(e.at)),
+                  ' ',
+                  h('b', null, e.type),
+                  e.from || e.to ? ` ${e.from ?? ''} → ${e.to ?? ''}` : '',
+                  e.site ? ` @ ${e.site}` : '',
+                  e.data && Object.keys(e.data).length
+                    ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, 80)}`)
+                    : null,
+                ),
               ),
-            ),
           ),
     );
   }
@@ -365,7 +538,14 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   const el = h(
     'div',
     { class: 'jobs-view' },
-    h('div', { class: 'jobs-main' }, h('h2', { class: 'sr-only' }, 'Jobs'), filters, h('div', { class: 'table-wrap' }, table), more),
+    h(
+      'div',
+      { class: 'jobs-main' },
+      h('h2', { class: 'sr-only' }, 'Jobs'),
+      filters,
+      h('div', { class: 'table-wrap' }, table),
+      more,
+    ),
     h('aside', { class: 'jobs-side', 'aria-label': 'Submit and details' }, form, detail),
   );
   form.hidden = true;
@@ -382,4 +562,3 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     },
   };
 }
-

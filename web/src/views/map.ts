@@ -48,7 +48,17 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
     'table',
     { class: 'links-table' },
     h('caption', null, 'WAN links'),
-    h('thead', null, h('tr', null, ['Link', 'Capacity', 'In use', 'Jobs across', 'One-way latency', 'Route'].map((c) => h('th', { scope: 'col' }, c)))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['Link', 'Capacity', 'In use', 'Jobs across', 'One-way latency', 'Route'].map((c) =>
+          h('th', { scope: 'col' }, c),
+        ),
+      ),
+    ),
     linkRows,
   );
   const el = h(
@@ -76,7 +86,10 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
       mount(
         base,
         svg('path', { class: 'land', d: path(states) ?? '' }),
-        svg('path', { class: 'borders', d: path(mesh(usStates, usStates.objects.states as never, (a, b) => a !== b)) ?? '' }),
+        svg('path', {
+          class: 'borders',
+          d: path(mesh(usStates, usStates.objects.states as never, (a, b) => a !== b)) ?? '',
+        }),
       );
       geo = { projection: us, world: false };
     } else {
@@ -90,7 +103,14 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
         countries,
       );
       const path = geoPath(p);
-      mount(base, svg('path', { class: 'land', d: path(countries) ?? '' }), svg('path', { class: 'borders', d: path(mesh(world, world.objects.countries as never, (a, b) => a !== b)) ?? '' }));
+      mount(
+        base,
+        svg('path', { class: 'land', d: path(countries) ?? '' }),
+        svg('path', {
+          class: 'borders',
+          d: path(mesh(world, world.objects.countries as never, (a, b) => a !== b)) ?? '',
+        }),
+      );
       geo = { projection: p, world: true };
     }
   }
@@ -114,14 +134,25 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
         const t = tel.get(l.id);
         const u = t?.utilization ?? 0;
         const width = 3 + 10 * Math.sqrt(l.capacityGbps / maxCap);
-        const d = path({ type: 'LineString', coordinates: [[a.lon, a.lat], [b.lon, b.lat]] }) ?? '';
+        const d =
+          path({
+            type: 'LineString',
+            coordinates: [
+              [a.lon, a.lat],
+              [b.lon, b.lat],
+            ],
+          }) ?? '';
         const [ax, ay] = xy(a);
         const [bx, by] = xy(b);
         const label = `${gbps(l.capacityGbps)} · ${pct(u, u > 0 && u < 0.01 ? 1 : 0)} used · ${fixed(l.latencyMs, 1)} ms`;
         return svg(
           'g',
           { class: 'link', 'data-link': l.id, 'data-utilization': u.toFixed(4) },
-          svg('title', null, `WAN link ${l.id}: ${a.id}–${b.id}, ${gbps(l.capacityGbps)} capacity, ${t ? `${gbps(t.usedGbps)} in use by ${t.jobs} job(s)` : 'no live data'}, ${fixed(l.latencyMs, 2)} ms one way, ${int(l.routeKm)} km route`),
+          svg(
+            'title',
+            null,
+            `WAN link ${l.id}: ${a.id}–${b.id}, ${gbps(l.capacityGbps)} capacity, ${t ? `${gbps(t.usedGbps)} in use by ${t.jobs} job(s)` : 'no live data'}, ${fixed(l.latencyMs, 2)} ms one way, ${int(l.routeKm)} km route`,
+          ),
           svg('path', { d, class: 'link-cap', 'stroke-width': width + 4 }),
           svg('path', { d, class: 'link-use', stroke: utilColor(u), 'stroke-width': width }),
           svg('text', { x: (ax + bx) / 2 + 16, y: (ay + by) / 2, class: 'link-label' }, l.id),
@@ -140,16 +171,30 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
         const left = x > W * 0.75;
         return svg(
           'g',
-          { class: `site ${st}`, 'data-site': s.id, 'data-state': st, transform: `translate(${x.toFixed(1)},${y.toFixed(1)})` },
+          {
+            class: `site ${st}`,
+            'data-site': s.id,
+            'data-state': st,
+            transform: `translate(${x.toFixed(1)},${y.toFixed(1)})`,
+          },
           svg('title', null, `${s.name}: ${st}, ${int(s.gpus)} GPUs`),
           svg('circle', { r }),
-          svg('text', { x: left ? -r - 8 : r + 8, y: -3, 'text-anchor': left ? 'end' : 'start', class: 'site-label' }, s.id),
-          svg('text', { x: left ? -r - 8 : r + 8, y: 16, 'text-anchor': left ? 'end' : 'start', class: 'site-label small' }, st),
+          svg(
+            'text',
+            { x: left ? -r - 8 : r + 8, y: -3, 'text-anchor': left ? 'end' : 'start', class: 'site-label' },
+            s.id,
+          ),
+          svg(
+            'text',
+            { x: left ? -r - 8 : r + 8, y: 16, 'text-anchor': left ? 'end' : 'start', class: 'site-label small' },
+            st,
+          ),
         );
       }),
     );
     const desc = map.querySelector('desc');
-    if (desc) desc.textContent = `${fabric.sites.length} sites (${fabric.sites.map((s) => `${s.id} ${siteState(status.get(s.id))}`).join(', ')}) and ${fabric.wanLinks.length} WAN link(s).`;
+    if (desc)
+      desc.textContent = `${fabric.sites.length} sites (${fabric.sites.map((s) => `${s.id} ${siteState(status.get(s.id))}`).join(', ')}) and ${fabric.wanLinks.length} WAN link(s).`;
     mount(
       linkRows,
       fabric.wanLinks.map((l) => {
@@ -159,7 +204,11 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
           { 'data-link': l.id },
           h('th', { scope: 'row' }, `${l.id} (${l.a}–${l.b})`),
           h('td', { class: 'num' }, gbps(l.capacityGbps)),
-          h('td', { class: 'num' }, t ? `${gbps(t.usedGbps)} (${pct(t.utilization, t.utilization > 0 && t.utilization < 0.01 ? 2 : 0)})` : '—'),
+          h(
+            'td',
+            { class: 'num' },
+            t ? `${gbps(t.usedGbps)} (${pct(t.utilization, t.utilization > 0 && t.utilization < 0.01 ? 2 : 0)})` : '—',
+          ),
           h('td', { class: 'num' }, t ? String(t.jobs) : '—'),
           h('td', { class: 'num' }, `${fixed(l.latencyMs, 2)} ms`),
           h('td', { class: 'num' }, `${int(l.routeKm)} km`),
@@ -176,7 +225,8 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
     const status = new Map(state.sites.map((s) => [s.id, s]));
     const tel = new Map((state.telemetry?.sites ?? []).map((s) => [s.id, s]));
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.action : undefined;
-    const focusedSite = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.siteAction : undefined;
+    const focusedSite =
+      document.activeElement instanceof HTMLElement ? document.activeElement.dataset.siteAction : undefined;
     mount(
       cards,
       fabric.sites.map((s) => {
@@ -204,16 +254,39 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
           : null;
         const card = h(
           'article',
-          { class: `site-card ${state_}`, role: 'listitem', 'data-site': s.id, 'data-state': state_, 'aria-labelledby': `site-${s.id}-name` },
-          h('header', null, h('h3', { id: `site-${s.id}-name` }, s.name), h('span', { class: `badge ${state_}`, 'data-role': 'state' }, state_)),
-          h('p', { class: 'muted' }, `${s.id} · ${s.jurisdiction} · grid ${s.gridZone} · ${[...new Set(s.pods.map((p) => p.system.name.replace(/\s*\(.*$/, '')))].join(', ')}`),
+          {
+            class: `site-card ${state_}`,
+            role: 'listitem',
+            'data-site': s.id,
+            'data-state': state_,
+            'aria-labelledby': `site-${s.id}-name`,
+          },
+          h(
+            'header',
+            null,
+            h('h3', { id: `site-${s.id}-name` }, s.name),
+            h('span', { class: `badge ${state_}`, 'data-role': 'state' }, state_),
+          ),
+          h(
+            'p',
+            { class: 'muted' },
+            `${s.id} · ${s.jurisdiction} · grid ${s.gridZone} · ${[...new Set(s.pods.map((p) => p.system.name.replace(/\s*\(.*$/, '')))].join(', ')}`,
+          ),
           meter('GPUs busy', used / Math.max(1, s.gpus), `${int(used)} busy / ${int(free)} free of ${int(s.gpus)}`),
-          meter('Power drawn', draw === null ? 0 : draw / Math.max(1, cap), draw === null ? `cap ${int(cap)} MW` : `${fixed(draw, 1)} of ${int(cap)} MW cap`),
+          meter(
+            'Power drawn',
+            draw === null ? 0 : draw / Math.max(1, cap),
+            draw === null ? `cap ${int(cap)} MW` : `${fixed(draw, 1)} of ${int(cap)} MW cap`,
+          ),
           h(
             'dl',
             { class: 'facts' },
             h('dt', null, 'Grid carbon now'),
-            h('dd', { 'data-role': 'carbon', title: t?.carbonSource ?? 'no series for this grid zone' }, t?.carbonGPerKWh != null ? `${int(t.carbonGPerKWh)} gCO₂/kWh` : '—'),
+            h(
+              'dd',
+              { 'data-role': 'carbon', title: t?.carbonSource ?? 'no series for this grid zone' },
+              t?.carbonGPerKWh != null ? `${int(t.carbonGPerKWh)} gCO₂/kWh` : '—',
+            ),
             h('dt', null, 'Executor'),
             h('dd', null, st?.executor ?? 'none'),
           ),
@@ -229,7 +302,9 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
     btn.disabled = true;
     try {
       await post(`/v1/sites/${encodeURIComponent(id)}/${drain ? 'drain' : 'undrain'}`);
-      announce(drain ? `Site ${id} draining: its jobs move at their next checkpoint.` : `Site ${id} accepts jobs again.`);
+      announce(
+        drain ? `Site ${id} draining: its jobs move at their next checkpoint.` : `Site ${id} accepts jobs again.`,
+      );
       await Promise.all([refreshSites(), refreshJobs()]);
     } catch (err) {
       announce(err instanceof ApiError ? err.message : String(err), 'error');
@@ -266,7 +341,19 @@ function meter(label: string, frac: number, text: string): HTMLElement {
     'div',
     { class: 'meter' },
     h('span', { class: 'meter-label' }, label),
-    h('span', { class: 'meter-bar', role: 'meter', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(f * 100), 'aria-valuetext': text }, h('span', { style: `width:${(f * 100).toFixed(1)}%` })),
+    h(
+      'span',
+      {
+        class: 'meter-bar',
+        role: 'meter',
+        'aria-label': label,
+        'aria-valuemin': 0,
+        'aria-valuemax': 100,
+        'aria-valuenow': Math.round(f * 100),
+        'aria-valuetext': text,
+      },
+      h('span', { style: `width:${(f * 100).toFixed(1)}%` }),
+    ),
     h('span', { class: 'meter-text' }, text),
   );
 }

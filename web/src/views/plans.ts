@@ -30,9 +30,19 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
   const top = h('input', { name: 'top', type: 'number', min: 1, max: 20, value: 5 });
   const wanCap = h('input', { name: 'wanCapacityGbps', type: 'number', min: 1, placeholder: 'as in fabric' });
   const wanLat = h('input', { name: 'wanLatencyMs', type: 'number', min: 0, step: 0.1, placeholder: 'as in fabric' });
-  const yaml = h('textarea', { name: 'fabricText', rows: 14, spellcheck: 'false', class: 'mono', 'aria-describedby': 'yaml-hint' });
+  const yaml = h('textarea', {
+    name: 'fabricText',
+    rows: 14,
+    spellcheck: 'false',
+    class: 'mono',
+    'aria-describedby': 'yaml-hint',
+  });
   const useYaml = h('input', { type: 'checkbox', name: 'useYaml' });
-  const loadYaml = h('button', { type: 'button', class: 'secondary small', onclick: () => void fetchYaml() }, 'Load the selected preset');
+  const loadYaml = h(
+    'button',
+    { type: 'button', class: 'secondary small', onclick: () => void fetchYaml() },
+    'Load the selected preset',
+  );
   const run = h('button', { type: 'submit', class: 'primary' }, 'Plan');
   const sweepBtn = h('button', { type: 'button', class: 'secondary', onclick: () => void sweep() }, 'Run WAN sweep');
   const errors = h('ul', { class: 'errors', role: 'alert' });
@@ -41,13 +51,31 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
 
   const form = h(
     'form',
-    { class: 'plan-form', 'aria-label': 'Plan a model on a fabric', onsubmit: (e: Event) => (e.preventDefault(), void plan()) },
-    h('div', { class: 'row' }, field('Model', model), field('Fabric', fabric), field('GPU budget', gpus), field('Top plans', top), field('WAN capacity (Gb/s)', wanCap), field('WAN latency (ms)', wanLat), h('div', { class: 'buttons' }, run, sweepBtn)),
+    {
+      class: 'plan-form',
+      'aria-label': 'Plan a model on a fabric',
+      onsubmit: (e: Event) => (e.preventDefault(), void plan()),
+    },
+    h(
+      'div',
+      { class: 'row' },
+      field('Model', model),
+      field('Fabric', fabric),
+      field('GPU budget', gpus),
+      field('Top plans', top),
+      field('WAN capacity (Gb/s)', wanCap),
+      field('WAN latency (ms)', wanLat),
+      h('div', { class: 'buttons' }, run, sweepBtn),
+    ),
     h(
       'details',
       { class: 'edit-fabric' },
       h('summary', null, 'Edit the fabric (YAML)'),
-      h('p', { id: 'yaml-hint', class: 'muted small' }, 'Load a preset, change sites, pods or WAN links, and tick the box to plan on your copy. Errors come back with the field path.'),
+      h(
+        'p',
+        { id: 'yaml-hint', class: 'muted small' },
+        'Load a preset, change sites, pods or WAN links, and tick the box to plan on your copy. Errors come back with the field path.',
+      ),
       h('div', { class: 'row' }, loadYaml, h('label', null, useYaml, ' plan on this edited fabric')),
       field('Fabric YAML', yaml),
     ),
@@ -66,7 +94,18 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
 
   function showErrors(err: unknown): void {
     const issues = err instanceof ApiError ? err.issues : [{ path: '', message: String(err), hint: '' }];
-    mount(errors, issues.map((i) => h('li', null, h('b', null, i.path), `: ${i.message}`, i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null)));
+    mount(
+      errors,
+      issues.map((i) =>
+        h(
+          'li',
+          null,
+          h('b', null, i.path),
+          `: ${i.message}`,
+          i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null,
+        ),
+      ),
+    );
     announce('The planner did not run: see the form.', 'error');
   }
 
@@ -106,7 +145,11 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
     }));
     mount(
       results,
-      h('p', { class: 'muted' }, `${r.model} on ${r.fabric}: ${int(r.plansEvaluated)} plans evaluated in ${fixed(r.searchSeconds, 2)} s; ${si(r.tokens)} tokens to train.`),
+      h(
+        'p',
+        { class: 'muted' },
+        `${r.model} on ${r.fabric}: ${int(r.plansEvaluated)} plans evaluated in ${fixed(r.searchSeconds, 2)} s; ${si(r.tokens)} tokens to train.`,
+      ),
       rows.length ? stackedBars('Step-time breakdown per plan (seconds per step)', SEGMENTS, rows, width) : null,
       r.plans.length === 0
         ? h('p', null, 'No feasible plan: give more GPUs, or pick a smaller model.')
@@ -123,7 +166,20 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
                 h(
                   'tr',
                   null,
-                  ['#', 'Strategy', 'Placement', 'TP·PP·DP·CP·EP', 'Batch', 'Step', 'Tokens/s (eff.)', 'MFU', 'Mem/GPU', 'WAN used / needed', 'Time to train', 'Bottleneck'].map((c) => h('th', { scope: 'col' }, c)),
+                  [
+                    '#',
+                    'Strategy',
+                    'Placement',
+                    'TP·PP·DP·CP·EP',
+                    'Batch',
+                    'Step',
+                    'Tokens/s (eff.)',
+                    'MFU',
+                    'Mem/GPU',
+                    'WAN used / needed',
+                    'Time to train',
+                    'Bottleneck',
+                  ].map((c) => h('th', { scope: 'col' }, c)),
                 ),
               ),
               h(
@@ -136,13 +192,25 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
                     h('td', null, String(i + 1)),
                     h('td', null, p.strategy),
                     h('td', null, p.placement.map((x) => `${x.site} ${int(x.gpus)}`).join(' + ')),
-                    h('td', { class: 'mono' }, `${p.tp}·${p.pp}${p.vpp > 1 ? `(v${p.vpp})` : ''}·${p.dp}·${p.cp}·${p.ep}`),
-                    h('td', { class: 'small' }, `mbs ${p.mbs}, gbs ${int(p.gbs)}, ZeRO-${p.zero}, recompute ${p.recompute}`),
+                    h(
+                      'td',
+                      { class: 'mono' },
+                      `${p.tp}·${p.pp}${p.vpp > 1 ? `(v${p.vpp})` : ''}·${p.dp}·${p.cp}·${p.ep}`,
+                    ),
+                    h(
+                      'td',
+                      { class: 'small' },
+                      `mbs ${p.mbs}, gbs ${int(p.gbs)}, ZeRO-${p.zero}, recompute ${p.recompute}`,
+                    ),
                     h('td', { class: 'num' }, seconds(p.stepTimeSeconds)),
                     h('td', { class: 'num' }, `${si(p.tokensPerSecond)} (${si(p.effectiveTokensPerSecond)})`),
                     h('td', { class: 'num' }, pct(p.mfu, 1)),
                     h('td', { class: 'num' }, `${fixed(p.memoryGiBPerGpu, 1)} GiB`),
-                    h('td', { class: 'num' }, p.wanGbpsNeeded > 0 ? `${gbps(p.wanGbpsUsed)} / ${gbps(p.wanGbpsNeeded)}` : '—'),
+                    h(
+                      'td',
+                      { class: 'num' },
+                      p.wanGbpsNeeded > 0 ? `${gbps(p.wanGbpsUsed)} / ${gbps(p.wanGbpsNeeded)}` : '—',
+                    ),
                     h('td', { class: 'num' }, `${fixed(p.timeToTrainDays, p.timeToTrainDays < 10 ? 2 : 0)} d`),
                     h('td', { class: 'small bottleneck', title: p.bottleneck }, p.bottleneck.split(/[:;]/)[0]),
                   ),
@@ -156,7 +224,14 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
   async function sweep(): Promise<void> {
     mount(errors);
     sweepBtn.disabled = true;
-    mount(sweepOut, h('p', { class: 'muted', role: 'status' }, 'Sweeping WAN capacity × latency (20 planner runs; a few seconds on a 100k-GPU fabric)…'));
+    mount(
+      sweepOut,
+      h(
+        'p',
+        { class: 'muted', role: 'status' },
+        'Sweeping WAN capacity × latency (20 planner runs; a few seconds on a 100k-GPU fabric)…',
+      ),
+    );
     try {
       const b = body();
       delete b.wanCapacityGbps;
@@ -173,12 +248,23 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
   }
 
   function drawSweep(r: SweepResult): void {
-    const cell = (i: number, j: number) => r.cells.find((c) => c.wanLatencyMs === r.wanLatencyMsList[i] && c.wanGbps === r.wanGbpsList[j]);
-    const abbrev: Record<string, string> = { 'hierarchical-dp': 'HDP', 'pipeline-across-sites': 'PP', diloco: 'DiLoCo', independent: 'ind.', none: '—' };
+    const cell = (i: number, j: number) =>
+      r.cells.find((c) => c.wanLatencyMs === r.wanLatencyMsList[i] && c.wanGbps === r.wanGbpsList[j]);
+    const abbrev: Record<string, string> = {
+      'hierarchical-dp': 'HDP',
+      'pipeline-across-sites': 'PP',
+      diloco: 'DiLoCo',
+      independent: 'ind.',
+      none: '—',
+    };
     mount(
       sweepOut,
       h('h2', null, 'WAN sweep'),
-      h('p', { class: 'muted' }, `${r.model} on ${r.sites.join(' + ')} (${int(r.gpus)} GPUs) against the same GPUs in one site (${si(r.singleSiteTokensPerSecond)} tok/s). ${int(r.plansEvaluated)} plans in ${fixed(r.searchSeconds, 1)} s.`),
+      h(
+        'p',
+        { class: 'muted' },
+        `${r.model} on ${r.sites.join(' + ')} (${int(r.gpus)} GPUs) against the same GPUs in one site (${si(r.singleSiteTokensPerSecond)} tok/s). ${int(r.plansEvaluated)} plans in ${fixed(r.searchSeconds, 1)} s.`,
+      ),
       heatmap({
         title: 'Cross-site throughput as a fraction of one site, by WAN capacity and one-way latency',
         rows: r.wanLatencyMsList.map((l) => `${l} ms`),
@@ -192,14 +278,22 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
         },
         tip: (i, j) => {
           const c = cell(i, j);
-          return c ? `${gbps(c.wanGbps)}, ${c.wanLatencyMs} ms: ${si(c.effectiveTokensPerSecond)} tok/s effective (${pct(c.fractionOfSingleSite, 1)} of one site), ${c.strategy}` : '';
+          return c
+            ? `${gbps(c.wanGbps)}, ${c.wanLatencyMs} ms: ${si(c.effectiveTokensPerSecond)} tok/s effective (${pct(c.fractionOfSingleSite, 1)} of one site), ${c.strategy}`
+            : '';
         },
         width: Math.min(900, Math.max(500, sweepOut.clientWidth || 900)),
       }),
       h(
         'ul',
         { class: 'thresholds' },
-        r.thresholds.map((t) => h('li', null, `${t.wanLatencyMs} ms: 90% of one site from ${t.gbpsFor90 ? gbps(t.gbpsFor90) : 'none of the grid'}, 95% from ${t.gbpsFor95 ? gbps(t.gbpsFor95) : 'none of the grid'}`)),
+        r.thresholds.map((t) =>
+          h(
+            'li',
+            null,
+            `${t.wanLatencyMs} ms: 90% of one site from ${t.gbpsFor90 ? gbps(t.gbpsFor90) : 'none of the grid'}, 95% from ${t.gbpsFor95 ? gbps(t.gbpsFor95) : 'none of the grid'}`,
+          ),
+        ),
       ),
     );
   }
@@ -210,8 +304,23 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
     filled = true;
     try {
       const c = await loadCatalog();
-      mount(model, options(c.models.map((m) => ({ value: m.id, label: `${m.name} (${m.id})` })), 'llama3-70b'));
-      mount(fabric, options([{ value: SERVER, label: `${c.serverFabric} (this server)` }, ...c.fabrics.filter((f) => f !== c.serverFabric).map((f) => ({ value: f, label: f }))], SERVER));
+      mount(
+        model,
+        options(
+          c.models.map((m) => ({ value: m.id, label: `${m.name} (${m.id})` })),
+          'llama3-70b',
+        ),
+      );
+      mount(
+        fabric,
+        options(
+          [
+            { value: SERVER, label: `${c.serverFabric} (this server)` },
+            ...c.fabrics.filter((f) => f !== c.serverFabric).map((f) => ({ value: f, label: f })),
+          ],
+          SERVER,
+        ),
+      );
     } catch (err) {
       filled = false;
       showErrors(err);

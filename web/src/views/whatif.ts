@@ -40,7 +40,14 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
   const errors = h('ul', { class: 'errors', role: 'alert' });
   const out = h('div', { class: 'whatif-results', 'aria-live': 'polite' });
 
-  const outageFields = h('div', { class: 'row' }, field('Site', site), field('Hours down', hours), field('Down from hour', at), field('Policy', policy));
+  const outageFields = h(
+    'div',
+    { class: 'row' },
+    field('Site', site),
+    field('Hours down', hours),
+    field('Down from hour', at),
+    field('Policy', policy),
+  );
   const policyFields = h('div', { class: 'row', hidden: true }, field('Policy A', policyA), field('Policy B', policyB));
   const sync = () => {
     outageFields.hidden = !modeOutage.checked;
@@ -51,11 +58,29 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
 
   const form = h(
     'form',
-    { class: 'whatif-form', 'aria-label': 'What-if simulation', onsubmit: (e: Event) => (e.preventDefault(), void simulate()) },
-    h('fieldset', { class: 'modes' }, h('legend', null, 'Scenario'), h('label', null, modeOutage, ' Take a site down'), h('label', null, modePolicies, ' Compare two policies')),
+    {
+      class: 'whatif-form',
+      'aria-label': 'What-if simulation',
+      onsubmit: (e: Event) => (e.preventDefault(), void simulate()),
+    },
+    h(
+      'fieldset',
+      { class: 'modes' },
+      h('legend', null, 'Scenario'),
+      h('label', null, modeOutage, ' Take a site down'),
+      h('label', null, modePolicies, ' Compare two policies'),
+    ),
     outageFields,
     policyFields,
-    h('div', { class: 'row' }, field('Jobs (synthetic trace)', jobs), field('Arrivals per hour', rate), field('Seed', seed), field('Grid calendar start', start, '2022 hourly carbon and price series'), h('div', { class: 'buttons' }, run)),
+    h(
+      'div',
+      { class: 'row' },
+      field('Jobs (synthetic trace)', jobs),
+      field('Arrivals per hour', rate),
+      field('Seed', seed),
+      field('Grid calendar start', start, '2022 hourly carbon and price series'),
+      h('div', { class: 'buttons' }, run),
+    ),
     errors,
   );
 
@@ -66,10 +91,29 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     run.disabled = true;
     for (const c of charts) c.destroy();
     charts = [];
-    mount(out, h('p', { class: 'muted', role: 'status' }, 'Simulating in the digital twin… (the twin plans every job class with the planner: several seconds)'));
-    const workload = { jobs: Number(jobs.value) || 300, ratePerHour: Number(rate.value) || 20, seed: Number(seed.value) || 0 };
+    mount(
+      out,
+      h(
+        'p',
+        { class: 'muted', role: 'status' },
+        'Simulating in the digital twin… (the twin plans every job class with the planner: several seconds)',
+      ),
+    );
+    const workload = {
+      jobs: Number(jobs.value) || 300,
+      ratePerHour: Number(rate.value) || 20,
+      seed: Number(seed.value) || 0,
+    };
     const body: Record<string, unknown> = modeOutage.checked
-      ? { mode: 'outage', site: site.value, downHours: Number(hours.value) || 6, atHours: Number(at.value) || 0, policy: policy.value, workload, start: start.value || '2022-07-01' }
+      ? {
+          mode: 'outage',
+          site: site.value,
+          downHours: Number(hours.value) || 6,
+          atHours: Number(at.value) || 0,
+          policy: policy.value,
+          workload,
+          start: start.value || '2022-07-01',
+        }
       : { mode: 'policies', policies: [policyA.value, policyB.value], workload, start: start.value || '2022-07-01' };
     try {
       const r = await post<WhatIfResult>('/v1/whatif', body);
@@ -78,7 +122,18 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     } catch (err) {
       mount(out);
       const issues = err instanceof ApiError ? err.issues : [{ path: '', message: String(err), hint: '' }];
-      mount(errors, issues.map((i) => h('li', null, h('b', null, i.path), `: ${i.message}`, i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null)));
+      mount(
+        errors,
+        issues.map((i) =>
+          h(
+            'li',
+            null,
+            h('b', null, i.path),
+            `: ${i.message}`,
+            i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null,
+          ),
+        ),
+      );
       announce('The simulation did not run: see the form.', 'error');
     } finally {
       run.disabled = false;
@@ -89,13 +144,26 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     const total = Math.max(600, out.clientWidth || 1200);
     const w = Math.floor((total - 24) / 3);
     const x = r.runs[0].series.tHours;
-    const bands = r.mode === 'outage' ? [{ from: Number(body.atHours), to: Number(body.atHours) + Number(body.downHours), label: `${String(body.site)} down` }] : [];
+    const bands =
+      r.mode === 'outage'
+        ? [
+            {
+              from: Number(body.atHours),
+              to: Number(body.atHours) + Number(body.downHours),
+              label: `${String(body.site)} down`,
+            },
+          ]
+        : [];
     const util = lineChart({
       title: 'GPU utilization of the fleet',
       xLabel: 'hours',
       yLabel: '% busy',
       x,
-      series: r.runs.map((run, i) => ({ label: run.label, values: run.series.utilization.map((u) => u * 100), color: RUN_COLORS[i] })),
+      series: r.runs.map((run, i) => ({
+        label: run.label,
+        values: run.series.utilization.map((u) => u * 100),
+        color: RUN_COLORS[i],
+      })),
       yMax: 100,
       bands,
       width: w,
@@ -125,13 +193,33 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     const base = r.runs[0].summary;
     mount(
       out,
-      h('p', { class: 'muted' }, `${r.fabric}: ${int(r.jobs)} synthetic jobs, same seed in every run; ${r.runs.length} runs in ${fixed(r.wallMs / 1000, 1)} s.`),
+      h(
+        'p',
+        { class: 'muted' },
+        `${r.fabric}: ${int(r.jobs)} synthetic jobs, same seed in every run; ${r.runs.length} runs in ${fixed(r.wallMs / 1000, 1)} s.`,
+      ),
       h('div', { class: 'chart-row' }, util.el, jct.el, carbon.el),
       h(
         'table',
         { class: 'compare' },
         h('caption', null, 'Headline numbers (difference against the first run)'),
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'metric'), r.runs.map((run, i) => h('th', { scope: 'col' }, h('span', { class: 'swatch', style: `background:${RUN_COLORS[i]}` }), run.label)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'col' }, 'metric'),
+            r.runs.map((run, i) =>
+              h(
+                'th',
+                { scope: 'col' },
+                h('span', { class: 'swatch', style: `background:${RUN_COLORS[i]}` }),
+                run.label,
+              ),
+            ),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -148,7 +236,13 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
                   'td',
                   { class: 'num' },
                   fmt(v),
-                  i > 0 && Math.abs(d) > 1e-9 ? h('span', { class: good ? 'delta good' : 'delta bad' }, ` (${d > 0 ? '+' : '−'}${fmt(Math.abs(d))})`) : null,
+                  i > 0 && Math.abs(d) > 1e-9
+                    ? h(
+                        'span',
+                        { class: good ? 'delta good' : 'delta bad' },
+                        ` (${d > 0 ? '+' : '−'}${fmt(Math.abs(d))})`,
+                      )
+                    : null,
                 );
               }),
             ),
@@ -161,7 +255,8 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
   let filled = false;
   async function show(): Promise<void> {
     const f = state.fabric;
-    if (f && site.options.length === 0) mount(site, options(f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))));
+    if (f && site.options.length === 0)
+      mount(site, options(f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))));
     if (filled) return;
     filled = true;
     try {
@@ -178,7 +273,11 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     'div',
     { class: 'whatif-view' },
     h('h2', { class: 'sr-only' }, 'What-if'),
-    h('p', { class: 'muted' }, 'Runs the digital twin on a synthetic trace over this server’s fabric. Both runs use the same jobs and random seed; only the scenario or the policy differs.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Runs the digital twin on a synthetic trace over this server’s fabric. Both runs use the same jobs and random seed; only the scenario or the policy differs.',
+    ),
     form,
     out,
   );
