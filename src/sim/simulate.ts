@@ -7,7 +7,7 @@ import type { Allocation, ClusterState, JobRequest, RunningJob, SchedulingPolicy
 import type { JobSpec } from '../workload/types.js';
 import { EventQueue } from './event-queue.js';
 import { HourlyIntegral, loadGridSeries, type GridSeries } from './grid.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { defaultScenario, LLAMA3_FAILURES_PER_GPU_HOUR, scenarioOffsetS, type Scenario } from './scenario.js';
 import { SpeedModel } from './speed.js';
 import type { JobPlan } from './job-plans.js';

@@ -20,7 +20,7 @@
 import type { Fabric, Site } from '../fabric/types.js';
 import type { Allocation, AllocationPart, SpreadClass } from '../sched/types.js';
 import { EventQueue } from './event-queue.js';
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import { SpeedModel } from './speed.js';
 import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from './checkpoint.js';
 import { DEFAULT_FAILURE_MIX, LLAMA3_FAILURES_PER_GPU_HOUR } from './scenario.js';

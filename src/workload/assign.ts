@@ -1,7 +1,7 @@
 // The stated, seeded rule that fills in what a trace lacks (model, tenant, kind, flags).
 // Each job draws from its own stream, Rng(seed ^ hash("assign:" + index)), so a job's attributes do
 // not depend on the other rows.
-import { Rng, hashString } from '../sim/rng.js';
+import { Rng, hashString } from '../core/rng.js';
 import type { JobKind } from '../sched/types.js';
 
 export interface AssignRule {

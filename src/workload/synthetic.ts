@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { InputIssue } from '../fabric/types.js';
 import { loadModel, parameterCounts } from '../perf/index.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../core/rng.js';
 import { SMALL_MODEL } from './assign.js';
 import type { JobKind } from '../sched/types.js';
 import type { JobSpec } from './types.js';
