@@ -1,8 +1,9 @@
-// Where the repository and the shared data folder are. Shared data sits beside the repo
-// (../shared), or wherever SUPERFACTORY_SHARED_DIR points.
+// Where the repository and its data are. Grid series ship in data/grid (src/data-dir.ts); a shared/ folder
+// beside the repo (or SUPERFACTORY_SHARED_DIR) is only read by tests that want files the product does not ship.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gridDataPath } from '../data-dir.js';
 
 let root: string | undefined;
 
@@ -31,13 +32,18 @@ export function sharedDir(): string {
 
 export class SharedDataMissingError extends Error {}
 
-/** A path under the shared data folder, or a clear error when the folder is absent. */
+/**
+ * A grid-series file (carbon/..., prices/...): the copy shipped in data/grid (or the user's SUPERFACTORY_DATA_DIR,
+ * see src/data-dir.ts); a SUPERFACTORY_SHARED_DIR set explicitly still points at a shared/ checkout's data/.
+ * A clear error when the file is absent.
+ */
 export function sharedDataPath(...parts: string[]): string {
-  const dir = sharedDir();
-  if (!existsSync(dir)) {
+  const legacy = process.env.SUPERFACTORY_SHARED_DIR;
+  const file = legacy ? path.join(legacy, 'data', ...parts) : gridDataPath(...parts);
+  if (!existsSync(file)) {
     throw new SharedDataMissingError(
-      `shared data folder not found at ${dir}: clone the shared/ folder beside the repository, or set SUPERFACTORY_SHARED_DIR to its path`,
+      `grid data file not found at ${file}: the project ships it under data/grid/ (reinstall or restore it), or put your own under $SUPERFACTORY_DATA_DIR/grid/`,
     );
   }
-  return path.join(dir, 'data', ...parts);
+  return file;
 }
