@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layer-order.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'artifacts/**', 'out/**', '.superfactory/**'] },
@@ -14,5 +15,12 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+  },
+  // The layer order (docs/ARCHITECTURE.md): core -> fabric -> perf -> planner -> sched -> workload -> sim ->
+  // contract -> control -> cli; web/ imports only src/contract. Tested in eslint/layer-order.test.ts.
+  {
+    files: ['src/**/*.ts', 'web/src/**/*.ts'],
+    plugins: { superfactory: layers },
+    rules: { 'superfactory/layer-order': 'error' },
   },
 );

@@ -51,7 +51,7 @@ async function startServer(store: string, dir: string): Promise<{ url: string; s
       sites: { '*': { executor: 'twin' } },
     }),
   );
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/control/main-for-tests.ts'), cfg], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), cfg], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

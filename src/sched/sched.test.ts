@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeFabric } from '../../test/sim/helpers.js';
+import { makeFabric } from '../fabric/make-fabric.fixture.js';
 import {
   buildClusterState,
   createPolicy,

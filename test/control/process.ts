@@ -26,7 +26,7 @@ export async function spawnServer(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/control/main-for-tests.ts'), configFile], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), configFile], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

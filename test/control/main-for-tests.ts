@@ -1,7 +1,7 @@
 // A control-plane process for end-to-end tests (kill -9, failover, leader election):
-//   node --import tsx src/control/main-for-tests.ts CONFIG.yaml
+//   node --import tsx test/control/main-for-tests.ts CONFIG.yaml
 // Prints `listening URL` when ready. No graceful shutdown on purpose: tests SIGKILL it.
-import { loadServeConfig, serverFromConfig } from './config.js';
+import { loadServeConfig, serverFromConfig } from '../../src/control/config.js';
 
 const file = process.argv[2];
 if (!file) {
