@@ -1,0 +1,49 @@
+// Requeues: active -> preempted -> queued in one batch, keeping the checkpoint only for checkpointable
+// jobs (shared by failover, preemption, drains and lost runs).
+import type { Checkpoint, Job } from '../domain.js';
+import type { Transition } from '../store/types.js';
+import type { SchedulerContext } from './context.js';
+
+/** The two transitions of a requeue. */
+export function requeueTransitions(
+  job: Job,
+  reason: string,
+  at: number,
+  checkpoint?: Checkpoint | null,
+): [Transition, Transition] {
+  const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
+  return [
+    { jobId: job.id, to: 'preempted', from: [job.state], expectVersion: job.version, patch: { reason }, at },
+    {
+      jobId: job.id,
+      to: 'queued',
+      from: ['preempted'],
+      patch: {
+        placement: null,
+        runId: null,
+        checkpoint: keep,
+        reason: keep ? `${reason}; resumes from step ${keep.step}` : `${reason}; restarts from scratch`,
+      },
+      at,
+      data: { resumeStep: keep?.step ?? null },
+    },
+  ];
+}
+
+/** Writes a requeue; false (logged) when the job changed meanwhile. */
+export async function requeue(
+  ctx: SchedulerContext,
+  job: Job,
+  reason: string,
+  checkpoint?: Checkpoint | null,
+): Promise<boolean> {
+  const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
+  const r = await ctx.cp.store.transitionMany(requeueTransitions(job, reason, ctx.cp.now(), checkpoint));
+  const err = r.find((x) => x instanceof Error);
+  if (err) {
+    ctx.log.warn({ job: job.id, err: (err as Error).message }, 'requeue skipped');
+    return false;
+  }
+  ctx.log.info({ job: job.id, reason, resumeStep: keep?.step ?? null }, 'job requeued');
+  return true;
+}
