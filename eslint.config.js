@@ -1,6 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import layers from './eslint/layer-order.js';
+import layers from './guards/layer-order.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'artifacts/**', 'out/**', '.superfactory/**'] },
@@ -17,7 +17,7 @@ export default tseslint.config(
     languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
   },
   // The layer order (docs/ARCHITECTURE.md): core -> fabric -> perf -> planner -> sched -> workload -> sim ->
-  // contract -> control -> cli; web/ imports only src/contract. Tested in eslint/layer-order.test.ts.
+  // contract -> control -> cli; web/ imports only src/contract. Tested in guards/layer-order.test.ts.
   {
     files: ['src/**/*.ts', 'web/src/**/*.ts'],
     plugins: { superfactory: layers },

@@ -46,7 +46,7 @@ export const layerOrder = {
         '. Move the shared rule down (often to src/core) or invert the call.',
       entry: 'src/index.ts is the library entry: it may import every layer except cli.',
       unknown:
-        'src/{{name}} is not in the layer order: add it to LAYERS (or LEAVES) in eslint/layer-order.js and docs/ARCHITECTURE.md.',
+        'src/{{name}} is not in the layer order: add it to LAYERS (or LEAVES) in guards/layer-order.js and docs/ARCHITECTURE.md.',
       outside:
         '{{from}} must not import from {{to}}/: nothing under src/ (tests included) reaches into test/, bench/ or ' +
         'scripts/. Move a shared test helper into src as a *.fixture.ts beside the code it builds.',
