@@ -106,6 +106,7 @@ describe('API contract', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toMatch(/^state/);
     const site = await t.req('GET', '/v1/jobs?site=atl', t.admin);
+    expect(site.body.jobs.length, 'no job on atl: the filter was not exercised').toBeGreaterThan(0);
     expect(site.body.jobs.every((j: { sites: string[] }) => j.sites.includes('atl'))).toBe(true);
   });
 
@@ -187,6 +188,7 @@ describe('security', () => {
     expect((await t.req('POST', `/v1/jobs/${id}/suspend`, bob)).status).toBe(403);
     expect((await t.req('GET', `/v1/jobs?tenant=a`, bob)).status).toBe(403);
     const own = await t.req('GET', '/v1/jobs', bob);
+    expect(own.body.jobs.map((j: { id: string }) => j.id)).not.toContain(id);
     expect(own.body.jobs.every((j: { tenant: string }) => j.tenant === 'b')).toBe(true);
     expect((await t.req('GET', `/v1/jobs/${id}`, t.admin)).status).toBe(200);
     expect((await t.req('GET', '/v1/jobs/job_nope', alice)).status).toBe(404);
