@@ -3,6 +3,7 @@
 // - sqlite: one writer process at a time (several replicas need PostgreSQL); leases work but only
 //   within one machine's file; durability is WAL + synchronous=NORMAL (survives kill -9, not power loss).
 // - postgres: lease expiry compares the replicas' own clocks (assumes NTP-level skew, far below the 5 s TTL).
+import type { JobPlan } from '../../src/contract/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { JobSpec } from '../../src/control/domain.js';
@@ -16,6 +17,24 @@ import {
 import { PostgresStore, SqliteStore, type Store } from '../../src/control/store/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/control/store/migrations.js';
 import { freshPgDatabase, pgUnavailableReason, tempDir } from './helpers.js';
+
+/** A job plan as the planner writes one (the fields a job keeps). */
+const PLAN: JobPlan = {
+  strategy: 'single-site',
+  placement: [{ site: 'atl', jurisdiction: 'US-GA', gpus: 8 }],
+  gpus: 8,
+  tp: 1,
+  pp: 1,
+  vpp: 1,
+  dp: 8,
+  cp: 1,
+  ep: 1,
+  tokensPerSecond: 1000,
+  effectiveTokensPerSecond: 1000,
+  stepTimeSeconds: 1,
+  mfu: 0.4,
+  wanGbpsUsed: 0,
+};
 
 const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
   model: 'llama3-8b',
@@ -394,7 +413,8 @@ for (const backend of backends) {
     it('updates a job without a state change and records the event when asked', async () => {
       const { job } = await store.submitJob(newJob());
       const ckpt = { step: 42, path: '/ckpt/42', at: 50, site: 'atl' };
-      const j = await store.updateJob(job.id, { checkpoint: ckpt, plan: { tp: 8 } }, 50, 'job.checkpoint', {
+      const plan = { ...PLAN, tp: 8 };
+      const j = await store.updateJob(job.id, { checkpoint: ckpt, plan }, 50, 'job.checkpoint', {
         step: 42,
       });
       expect(j).toMatchObject({ state: 'queued', checkpoint: ckpt, plan: { tp: 8 }, version: job.version + 1 });
@@ -452,7 +472,9 @@ for (const backend of backends) {
       const after = await store.listEvents({ afterSeq: all[2].seq });
       expect(after[0].seq).toBe(all[3].seq);
       const other = await store.listEvents({ tenantId: 'other' });
+      expect(other.length, 'tenant other has no events: the filter was not exercised').toBeGreaterThan(0);
       expect(other.every((e) => e.tenantId === 'other')).toBe(true);
+      expect(other.length).toBeLessThan(all.length);
       const e = await store.appendEvent({ at: 70, type: 'site.down', siteId: 'wi', data: { why: 'test' } });
       expect(e.seq).toBeGreaterThan(all[all.length - 1].seq);
     });
