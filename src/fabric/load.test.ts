@@ -216,7 +216,9 @@ describe('parseFabric', () => {
     for (const junk of [null, undefined, 42, 'fabric', [], {}, { sites: 'x' }, { name: 'x', sites: [{}] }]) {
       const r = parseFabric(junk);
       expect(r.ok).toBe(false);
-      if (!r.ok) for (const i of r.issues) expect(typeof i.hint).toBe('string');
+      const issues = r.ok ? [] : r.issues;
+      expect(issues.length, JSON.stringify(junk)).toBeGreaterThan(0);
+      for (const i of issues) expect(i.hint.length).toBeGreaterThan(0);
     }
   });
 });

@@ -26,6 +26,8 @@ describe('hardware catalog sources', () => {
   const sourcesMd = readFileSync(join(projectRoot(), 'docs', 'sources.md'), 'utf8');
 
   it('gives every catalog figure a source', () => {
+    expect(gpus.gpus.length).toBeGreaterThan(0);
+    expect(systems.systems.length).toBeGreaterThan(0);
     for (const entry of [...gpus.gpus, ...systems.systems]) {
       const figures = figuresOf(entry);
       expect(figures.length).toBeGreaterThan(4);
