@@ -2,7 +2,7 @@
 // tenant isolation, quotas and sovereignty enforced here, whatever the client sends. Side effects on
 // executors happen only in the scheduler loop run by the leader (scheduler.ts).
 import { randomBytes } from 'node:crypto';
-import { jurisdictionAllowed } from '../sched/index.js';
+import { jurisdictionAllowed } from '../core/jurisdiction.js';
 import type { Fabric } from '../fabric/types.js';
 import type { InputIssue, Job, JobSpec, Principal, SiteState, Tenant } from './domain.js';
 import { ACTIVE_STATES, DomainError, InvalidInputError, NotFoundError, TERMINAL_STATES } from './domain.js';
@@ -100,8 +100,7 @@ export class ControlPlane {
       if (!b) continue;
       if (spec.executor && b.executor.kind !== spec.executor) continue;
       if (b.executor.needsCommand && !spec.command) continue;
-      if (!jurisdictionAllowed({ allowedJurisdictions: spec.allowedJurisdictions ?? undefined }, site.jurisdiction))
-        continue;
+      if (!jurisdictionAllowed(spec.allowedJurisdictions, site.jurisdiction)) continue;
       out.push(site.id);
     }
     return out;
@@ -166,9 +165,7 @@ export class ControlPlane {
       // The field to name: the jurisdictions when no site of the fabric lies in them, whatever the executors.
       const noSiteInJurisdictions =
         spec.allowedJurisdictions !== null &&
-        !this.fabric.sites.some((s) =>
-          jurisdictionAllowed({ allowedJurisdictions: spec.allowedJurisdictions ?? undefined }, s.jurisdiction),
-        );
+        !this.fabric.sites.some((s) => jurisdictionAllowed(spec.allowedJurisdictions, s.jurisdiction));
       issues.push(
         issue(
           spec.command || noSiteInJurisdictions ? 'allowedJurisdictions' : 'command',

@@ -61,7 +61,9 @@ export class LeaderElector {
       if (now)
         await this.store
           .appendEvent({ at: t, type: 'leader.elected', data: { replica: this.replicaId, term: this.term } })
-          .catch(() => {});
+          .catch((err: Error) =>
+            this.log?.warn({ replica: this.replicaId, err: err.message }, 'leader event not stored'),
+          );
       this.onChange?.(now, this.term);
     }
     return now;
@@ -79,7 +81,11 @@ export class LeaderElector {
   async stop(release = true): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (release && this.leader) await this.store.releaseLease(LEADER_LEASE, this.replicaId).catch(() => {});
+    if (release && this.leader)
+      await this.store
+        .releaseLease(LEADER_LEASE, this.replicaId)
+        // the lease then simply expires after its TTL
+        .catch((err: Error) => this.log?.warn({ replica: this.replicaId, err: err.message }, 'lease not released'));
     this.leader = false;
   }
 }

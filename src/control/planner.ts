@@ -1,32 +1,13 @@
-// Adapter to the planner (src/planner): the control plane's plan requests and results.
+// Adapter to the planner (src/planner): the control plane's narrower plan request, the planner's own
+// result types (so renaming a planner field fails to compile here and wherever a job's plan is read).
 import type { Fabric } from '../fabric/types.js';
 import { loadModel, parseModel, type ModelSpec } from '../perf/index.js';
 import { planJob } from '../planner/index.js';
+import type { PlanResult, RankedPlan, SitePlacement } from '../planner/types.js';
 import type { InlineModel } from './domain.js';
 
-export interface PlanPlacement {
-  site: string;
-  jurisdiction?: string;
-  gpus: number;
-}
-
-export interface RankedPlan {
-  strategy?: string;
-  placement: PlanPlacement[];
-  tp?: number;
-  pp?: number;
-  dp?: number;
-  tokensPerSecond?: number;
-  effectiveTokensPerSecond?: number;
-  [k: string]: unknown;
-}
-
-export interface PlanResult {
-  plans: RankedPlan[];
-  plansEvaluated?: number;
-  searchSeconds?: number;
-  [k: string]: unknown;
-}
+export type { PlanResult, RankedPlan };
+export type PlanPlacement = SitePlacement;
 
 export interface PlanRequest {
   model: string | InlineModel;
@@ -44,8 +25,8 @@ export function resolveModel(model: string | InlineModel): ModelSpec {
 }
 
 /** The planner (src/planner) behind the control plane's narrower request type. */
-export const realPlanner: PlannerFn = async (req, fabric) =>
-  (await planJob({
+export const realPlanner: PlannerFn = (req, fabric) =>
+  planJob({
     model: resolveModel(req.model),
     fabric,
     ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
@@ -53,7 +34,7 @@ export const realPlanner: PlannerFn = async (req, fabric) =>
     ...(req.sites ? { sites: req.sites } : {}),
     ...(req.allow ? { allow: req.allow } : {}),
     ...(req.top !== undefined ? { top: req.top } : {}),
-  })) as unknown as PlanResult;
+  });
 
 /** The planner for the server's options (kept async so a deployment may swap in a remote planner). */
 export function loadPlanner(): Promise<PlannerFn | null> {

@@ -29,8 +29,7 @@ export class Launcher {
       gpus: p.gpus,
       ...(p.pod !== undefined && p.domain !== undefined ? { pod: p.pod, domain: p.domain } : {}),
     }));
-    const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
-    const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
+    const tps = job.plan?.effectiveTokensPerSecond ?? job.plan?.tokensPerSecond;
     return {
       runKey: job.runId!,
       jobId: job.id,

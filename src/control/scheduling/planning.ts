@@ -1,10 +1,11 @@
 // Planning: queued jobs without a plan get one from the planner, within a budget per tick measured
 // on the injected clock (no wall clock here), cached per model / GPUs / tokens / jurisdictions.
+import type { JobPlan } from '../../contract/responses.js';
 import type { Job } from '../domain.js';
 import type { SchedulerContext } from './context.js';
 
 export class PlanStage {
-  private readonly cache = new Map<string, unknown>();
+  private readonly cache = new Map<string, JobPlan>();
 
   constructor(private readonly ctx: SchedulerContext) {}
 
@@ -32,14 +33,13 @@ export class PlanStage {
             },
             cp.fabric,
           );
-          plan = r.plans[0] ?? { error: 'no feasible plan' };
+          plan = (r.plans[0] as JobPlan | undefined) ?? { error: 'no feasible plan' };
         } catch (err) {
           plan = { error: (err as Error).message };
         }
         this.cache.set(key, plan);
       }
-      const gpus =
-        job.gpus ?? (plan as { placement?: { gpus: number }[] }).placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
+      const gpus = job.gpus ?? plan.placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
       try {
         await cp.store.updateJob(job.id, { plan, gpus }, cp.now(), 'job.planned');
       } catch (err) {

@@ -87,7 +87,7 @@ export class QueueManager {
       if (!e || e.version !== job.version) {
         // unplanned: planned on a coming tick (PlanStage)
         const group = !job.gpus || (waitForPlans && job.plan === null) ? null : this.group(job);
-        const hold = group ? holdReason(job, group) : null;
+        const hold = group ? holdReason(job, group, group.capacity) : null;
         const req = group && !hold ? jobRequest(job, group) : null;
         e = { version: job.version, job, req, group, hold, seen, queued: false };
         this.cache.set(job.id, e);
@@ -135,6 +135,9 @@ export class QueueManager {
           spans: sites.length > 1 && executors.every((x) => x.spansSites),
           maxSiteGpus: Math.max(0, ...cp.fabric.sites.filter((s) => sites.includes(s.id)).map((s) => s.gpus)),
           kinds: [...new Set(executors.map((x) => x.kind))].join(', '),
+          capacity: cp.fabric.sites
+            .filter((s) => sites.includes(s.id))
+            .map((s) => ({ id: s.id, jurisdiction: s.jurisdiction, totalGpus: s.gpus })),
         };
         this.groups.set(key, g);
       }

@@ -1,18 +1,17 @@
 // Pure translations between control-plane jobs and the policy's types (src/sched): a job's
 // JobRequest, its stored placement as an Allocation, and why a job can never be placed.
+import type { JobPlan } from '../../contract/responses.js';
+import { neverFitsReason, type FeasibilitySite } from '../../core/feasibility.js';
+import { isCrossSite } from '../../core/strategies.js';
 import type { Allocation, JobRequest } from '../../sched/index.js';
 import type { Job } from '../domain.js';
 import type { StoredPart } from './context.js';
 
-/** The planner's strategies that split one gang across sites (src/planner; also src/sim/job-plans.ts). */
-const CROSS_SITE_STRATEGIES = new Set(['hierarchical-dp', 'pipeline-across-sites', 'diloco']);
-
-/** Whether a job's plan runs one gang across sites. */
-export function crossSitePlan(plan: unknown): boolean {
-  if (!plan || typeof plan !== 'object') return false;
-  const p = plan as { strategy?: unknown; placement?: { site?: unknown }[] };
-  if (typeof p.strategy === 'string' && CROSS_SITE_STRATEGIES.has(p.strategy)) return true;
-  return Array.isArray(p.placement) && new Set(p.placement.map((x) => x?.site)).size > 1;
+/** Whether a job's plan runs one gang across sites (a cross-site strategy, or parts on several sites). */
+export function crossSitePlan(plan: JobPlan | null): boolean {
+  if (!plan || plan.error !== undefined) return false;
+  if (isCrossSite(plan.strategy)) return true;
+  return new Set(plan.placement.map((x) => x.site)).size > 1;
 }
 
 /** A group of queued jobs that may use the same sites, with the order the last pass left them in. */
@@ -27,6 +26,8 @@ export interface QueueGroup {
   maxSiteGpus: number;
   /** Executor kinds of the group's sites (for hold reasons). */
   kinds: string;
+  /** The group's sites as the never-fit rule sees them (installed GPUs). */
+  capacity: FeasibilitySite[];
 }
 
 /**
@@ -37,8 +38,7 @@ export interface QueueGroup {
  */
 export function jobRequest(job: Job, group: QueueGroup | null = null): JobRequest | null {
   if (!job.gpus) return null;
-  const plan = job.plan as { tokensPerSecond?: number; effectiveTokensPerSecond?: number } | null;
-  const tps = plan?.effectiveTokensPerSecond ?? plan?.tokensPerSecond;
+  const tps = job.plan?.effectiveTokensPerSecond ?? job.plan?.tokensPerSecond;
   const spec = job.spec;
   const req: JobRequest = {
     id: job.id,
@@ -66,9 +66,17 @@ export function jobRequest(job: Job, group: QueueGroup | null = null): JobReques
   return req;
 }
 
-/** Why a job can never be placed as things are configured, or null. */
-export function holdReason(job: Job, g: QueueGroup): string | null {
-  if (!job.gpus || g.spans || g.sites.size < 2 || job.gpus <= g.maxSiteGpus) return null;
+/**
+ * Why a job can never be placed as things are configured, or null: the one never-fit rule
+ * (src/core/feasibility.ts) over the group's sites (already filtered by jurisdiction and executor),
+ * where one gang may span sites only when the group's executors can run one.
+ */
+export function holdReason(job: Job, g: QueueGroup, sites: readonly FeasibilitySite[]): string | null {
+  if (!job.gpus) return null;
+  const why = neverFitsReason({ gpus: job.gpus, multiSite: g.spans }, sites);
+  if (!why) return null;
+  if (g.sites.size === 0) return `held: ${why}; allow a jurisdiction with a site whose executor can run it`;
+  if (g.spans || g.sites.size < 2) return `held: ${why} (${[...g.sites].join(', ')}); ask for fewer GPUs`;
   return (
     `held: needs ${job.gpus} GPUs, more than any single site it may use has (at most ${g.maxSiteGpus}), ` +
     `and the executors of its sites (${[...g.sites].join(', ')}: ${g.kinds}) cannot run one gang across sites; ` +
