@@ -116,6 +116,19 @@ const planOptionsShape = {
   dilocoTokenEfficiency: F.dilocoTokenEfficiency.optional(),
 };
 
+/** The fields of PlanOptions (a library caller picks them from a wider object). */
+export const PLAN_OPTION_KEYS = Object.keys(planOptionsShape) as (keyof typeof planOptionsShape)[];
+
+/** The PlanOptions fields of `input` that are defined, nothing else (e.g. a request that also carries a callback). */
+export function pickPlanOptions(input: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of PLAN_OPTION_KEYS) {
+    const v = (input as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 /** What the planner is asked, beyond the model and fabric. */
 export const PlanOptionsSchema = z.object(planOptionsShape).strict().superRefine(noRepeatedSites);
 export type PlanOptions = z.infer<typeof PlanOptionsSchema>;

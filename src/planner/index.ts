@@ -19,7 +19,21 @@ export {
   DILOCO_OUTER_BITS,
   DILOCO_TOKEN_EFFICIENCY,
 } from './search.js';
-export { sweepWan, type SweepResult, type SweepCell } from './sweep.js';
+export {
+  sweepWan,
+  wanThresholds,
+  wanThresholdSteps,
+  capacityThresholdGbps,
+  bisectCapacityGbps,
+  bestCrossSite,
+  mergedSingleSite,
+  THRESHOLD_SEARCH,
+  THRESHOLD_TARGETS,
+  type SweepResult,
+  type SweepCell,
+  type ThresholdRow,
+  type ThresholdsResult,
+} from './sweep.js';
 
 /** Plan a model (zoo id, file or spec) on a fabric (preset id, file or resolved fabric). */
 export async function planJob(

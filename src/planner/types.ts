@@ -1,7 +1,9 @@
 // Inputs and outputs of the planner.
 import type { Estimate, Recompute } from '../perf/types.js';
 
-export type Strategy = 'single-site' | 'hierarchical-dp' | 'pipeline-across-sites' | 'diloco' | 'independent';
+import type { Strategy } from '../core/strategies.js';
+
+export type { Strategy };
 
 export interface PlanRequest {
   /** GPU budget over all chosen sites (default: every GPU the sites have, within power caps). */
