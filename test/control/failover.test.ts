@@ -216,8 +216,9 @@ describe('sites and failover', () => {
       const x = await job(id);
       return x.state === 'running' ? x : null;
     }, 20_000);
-    await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
+    expect((await t.req('DELETE', `/v1/jobs/${id}`, t.admin)).status).toBe(200);
     const ex = t.server.cp.bindings.get(j.sites[0])!.executor;
     await waitFor(async () => (await ex.list()).every((run) => run.runKey !== j.runId), 10_000);
+    expect((await job(id)).state).toBe('cancelled');
   }, 30_000);
 });

@@ -84,8 +84,9 @@ describe.skipIf(skip !== null)('a Slurm site', () => {
       60_000,
       250,
     );
-    await t.req('DELETE', `/v1/jobs/${r.body.job.id}`, t.admin);
+    expect((await t.req('DELETE', `/v1/jobs/${r.body.job.id}`, t.admin)).status).toBe(200);
     const ex = t.server.cp.bindings.get('atl')!.executor;
     await waitFor(async () => (await ex.list()).every((x) => x.runKey !== running.runId), 30_000, 250);
+    expect((await t.req('GET', `/v1/jobs/${r.body.job.id}`, t.admin)).body.job.state).toBe('cancelled');
   }, 120_000);
 });
