@@ -46,3 +46,12 @@ export function gemmSeconds(
   const memorySeconds = (2 * (m * k + k * n + m * n)) / hbmBytesPerSecond;
   return computeSeconds > memorySeconds ? computeSeconds : memorySeconds;
 }
+
+/** Sustained fraction of HBM bandwidth for streaming element-wise kernels (Calculon mem1 efficiency at >=100 MB: 0.9). */
+export const HBM_STREAM_EFFICIENCY = 0.9;
+/**
+ * Sustained fraction of burst speed for a training step's kernels: clocks under sustained power draw, kernel
+ * launch gaps and framework work that the kernel-level model does not see. One constant for every GPU and case,
+ * fitted once to all published cases in data/validation (docs/validation.md); an assumption, not a datasheet figure.
+ */
+export const SUSTAINED_KERNEL_EFFICIENCY = 0.78;

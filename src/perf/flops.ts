@@ -128,10 +128,33 @@ export function modelFlopsPerStep(
   return 3 * forwardFlopsPerSequence(model, seq, shape) * gbs;
 }
 
+/** Forward FLOPs of one sequence: every layer plus the logits. */
 export function forwardFlopsPerSequence(model: ModelSpec, seq: number, shape: LayerShape = layerShape(model)): number {
-  const perTokenLayers =
-    model.layers * (shape.attnProjFlopsPerToken + shape.attnCoreFlopsPerTokenPerSeq * seq) +
-    shape.denseLayers * shape.denseMlpFlopsPerToken +
-    shape.moeLayers * shape.moeMlpFlopsPerToken;
-  return seq * (perTokenLayers + shape.logitsFlopsPerToken);
+  return forwardLayerFlopsPerSequence(model, seq, shape) + seq * shape.logitsFlopsPerToken;
+}
+
+/** Forward FLOPs of one sequence in the layers (what full recompute repeats). */
+export function forwardLayerFlopsPerSequence(model: ModelSpec, seq: number, shape: LayerShape): number {
+  return (
+    seq * model.layers * shape.attnProjFlopsPerToken +
+    forwardAttnCoreFlopsPerSequence(model, seq, shape) +
+    seq * (shape.denseLayers * shape.denseMlpFlopsPerToken + shape.moeLayers * shape.moeMlpFlopsPerToken)
+  );
+}
+
+/** FLOPs that recompute repeats per sequence: the layers' forward (full) or the attention core (selective). */
+export function recomputeFlopsPerSequence(
+  model: ModelSpec,
+  seq: number,
+  shape: LayerShape,
+  recompute: 'none' | 'selective' | 'full',
+): number {
+  if (recompute === 'full') return forwardLayerFlopsPerSequence(model, seq, shape);
+  if (recompute === 'selective') return forwardAttnCoreFlopsPerSequence(model, seq, shape);
+  return 0;
+}
+
+/** Forward FLOPs of one sequence in attention scores and values (what selective recompute repeats). */
+export function forwardAttnCoreFlopsPerSequence(model: ModelSpec, seq: number, shape: LayerShape): number {
+  return seq * model.layers * shape.attnCoreFlopsPerTokenPerSeq * seq;
 }

@@ -1,0 +1,140 @@
+// Memory per GPU: model state (weights, gradients, optimizer) and activations, on the most loaded pipeline stage.
+// The model-state formula lives here only; the planner's memory pruning (planner/search.ts) reuses it.
+import type { LayerShape } from './flops.js';
+import type { NormalizedPlan } from './plan.js';
+import type { MemoryBreakdown, ModelSpec, Recompute, SystemTiers } from './types.js';
+
+export const GiB = 2 ** 30;
+/** BF16 weights. */
+const WEIGHT_BYTES_PER_PARAM = 2;
+/** FP32 main gradients (Megatron-LM accumulates and reduces gradients in FP32 when training in BF16). */
+const GRADIENT_BYTES_PER_PARAM = 4;
+/** Adam in mixed precision: FP32 master weights, first and second moments. */
+const OPTIMIZER_BYTES_PER_PARAM = 12;
+
+/** Non-expert parameters one GPU holds: split over TP x PP. */
+export function localDenseParameters(total: number, expertTotal: number, tp: number, pp: number): number {
+  return (total - expertTotal) / (tp * pp);
+}
+
+/** Expert parameters one GPU holds: split over TP x PP x EP. */
+export function localExpertParameters(expertTotal: number, tp: number, pp: number, ep: number): number {
+  return expertTotal / (tp * pp * ep);
+}
+
+/** Parameters one GPU holds (the fullest stage). */
+export function localParameters(total: number, expertTotal: number, tp: number, pp: number, ep: number): number {
+  return localDenseParameters(total, expertTotal, tp, pp) + localExpertParameters(expertTotal, tp, pp, ep);
+}
+
+/** Weight bytes per GPU: ZeRO-3 (FSDP) shards them over the data-parallel ranks. */
+export function weightBytes(localParams: number, dpRanks: number, zero: number): number {
+  return (localParams * WEIGHT_BYTES_PER_PARAM) / (zero === 3 ? dpRanks : 1);
+}
+
+/** Gradient bytes per GPU: ZeRO-2 and up shard them. */
+export function gradientBytes(localParams: number, dpRanks: number, zero: number): number {
+  return (localParams * GRADIENT_BYTES_PER_PARAM) / (zero >= 2 ? dpRanks : 1);
+}
+
+/** Optimizer-state bytes per GPU: ZeRO-1 (Megatron's distributed optimizer) and up shard them. */
+export function optimizerStateBytes(localParams: number, dpRanks: number, zero: number): number {
+  return (localParams * OPTIMIZER_BYTES_PER_PARAM) / (zero >= 1 ? dpRanks : 1);
+}
+
+/** Weights + gradients + optimizer states per GPU: memory that no micro-batch or recompute choice changes. */
+export function modelStateBytes(localParams: number, dpRanks: number, zero: number): number {
+  return (
+    weightBytes(localParams, dpRanks, zero) +
+    gradientBytes(localParams, dpRanks, zero) +
+    optimizerStateBytes(localParams, dpRanks, zero)
+  );
+}
+
+/**
+ * Activation bytes one layer keeps per micro-batch (Korthikanti et al., MLSys'23, generalized to GQA/MLA and gated
+ * or MoE MLPs). Units are [tokens x h] BF16 tensors; SP shards the ones TP would replicate.
+ */
+export function layerActivationBytes(
+  model: ModelSpec,
+  shape: LayerShape,
+  p: NormalizedPlan,
+  moe: boolean,
+  flash: boolean,
+  recompute: Recompute,
+): number {
+  const h = model.hiddenSize;
+  const t = p.tp;
+  const tokens = (p.mbs * p.seq) / p.cp;
+  const gatedFactor = model.gatedMlp ? 2 : 1;
+  const expertFactor = moe && model.moe ? model.moe.topK + model.moe.sharedExperts : 1;
+  const unsharedUnits = 8; // norm inputs and the inputs of the first projections: replicated without SP
+  const ffn = moe && model.moe ? model.moe.expertFfnHiddenSize : model.ffnHiddenSize;
+  const perTpUnits =
+    (2 * (shape.qWidth + shape.kvWidth)) / h +
+    (2 * shape.attnOutWidth) / h +
+    (expertFactor * (2 * gatedFactor * ffn + 2 * ffn)) / h;
+  if (recompute === 'full') return (2 * tokens * h) / (p.sequenceParallel ? t : 1);
+  let bytes = tokens * h * (unsharedUnits / (p.sequenceParallel ? t : 1) + perTpUnits / t);
+  // Unfused attention keeps the score matrix and dropout mask (5 B per element).
+  if (!flash && recompute === 'none') bytes += (5 * p.mbs * model.attentionHeads * (p.seq / p.cp) * p.seq) / t;
+  return bytes;
+}
+
+/** What memory needs from one layer's timing (layer.ts): the bytes it keeps, and its full activations. */
+export interface LayerActivations {
+  /** Activation bytes kept per micro-batch. */
+  activationBytes: number;
+  /** One full layer's activations, live while it is recomputed. */
+  workingBytes: number;
+}
+
+/** Peak activation bytes: the first stage holds the most micro-batches in flight, the last one the logits. */
+function peakActivationBytes(
+  model: ModelSpec,
+  shape: LayerShape,
+  p: NormalizedPlan,
+  stages: readonly number[],
+  dense: LayerActivations,
+  moe: LayerActivations,
+  microBatches: number,
+): number {
+  const h = model.hiddenSize;
+  const tokens = (p.mbs * p.seq) / p.cp;
+  // 1F1B keeps up to pp micro-batches in flight on stage 0; interleaving adds a fraction (Narayanan et al. SC'21).
+  const inFlight = Math.min(microBatches, p.pp) * (p.vpp > 1 ? 1 + (p.pp - 1) / (p.pp * p.vpp) : 1);
+  const stage0Layers = stages[0];
+  const denseOn0 = Math.min(stage0Layers, shape.denseLayers);
+  const perMicroStage0 = denseOn0 * dense.activationBytes + (stage0Layers - denseOn0) * moe.activationBytes;
+  const working = p.recompute === 'full' ? Math.max(dense.workingBytes, moe.workingBytes) : 0;
+  const stage0 = perMicroStage0 * inFlight + working + tokens * h * 2;
+  // FP32 logits and their gradient on the last stage.
+  const last = stages[p.pp - 1] * moe.activationBytes + working + (tokens * model.vocabSize * 4 * 2) / p.tp;
+  return Math.max(stage0, last);
+}
+
+/** Memory per GPU by kind, in GiB, on the most loaded stage. */
+export function memoryBreakdown(
+  model: ModelSpec,
+  shape: LayerShape,
+  p: NormalizedPlan,
+  tiers: SystemTiers,
+  stages: readonly number[],
+  dense: LayerActivations,
+  moe: LayerActivations,
+  microBatches: number,
+  localParams: number,
+): MemoryBreakdown {
+  const dpRanks = p.dp * p.cp;
+  return {
+    weightsGiB: weightBytes(localParams, dpRanks, p.zero) / GiB,
+    gradientsGiB: gradientBytes(localParams, dpRanks, p.zero) / GiB,
+    optimizerGiB: optimizerStateBytes(localParams, dpRanks, p.zero) / GiB,
+    activationsGiB: peakActivationBytes(model, shape, p, stages, dense, moe, microBatches) / GiB,
+    reserveGiB: tiers.memoryReserveGiB,
+  };
+}
+
+export function memoryTotalGiB(m: MemoryBreakdown): number {
+  return m.weightsGiB + m.gradientsGiB + m.optimizerGiB + m.activationsGiB + m.reserveGiB;
+}
