@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { formatIssue, formatPath, zodIssues } from '../core/issues.js';
+import { itW, sitePowerCapW, withinPowerCap } from '../core/power.js';
 import { dataPath } from '../data-dir.js';
 import {
   DEFAULT_CHECKPOINT_GBPS_PER_GPU,
@@ -38,10 +40,8 @@ export class FabricInputError extends Error {
   }
 }
 
-/** `path: message (fix: hint)`, the one-line form the CLI prints. */
-export function formatIssue(issue: InputIssue): string {
-  return `${issue.path}: ${issue.message} (fix: ${issue.hint})`;
-}
+/** The one-line issue form and code-like paths live in core; re-exported for the fabric's callers. */
+export { formatIssue, formatPath };
 
 export type ParseFabricResult = { ok: true; fabric: Fabric } | { ok: false; issues: InputIssue[] };
 
@@ -120,7 +120,7 @@ function readCatalogFile<T extends z.ZodType>(file: string, schema: T): z.infer<
   const path = dataPath('catalog', file);
   const parsed = schema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
-    const issues = zodIssuesToInputIssues(parsed.error.issues);
+    const issues = zodIssuesToInputIssues(parsed.error);
     throw new Error(`catalog bug in ${path}:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
   }
   return parsed.data;
@@ -134,96 +134,14 @@ function knownSystemIds(catalog: Catalog): string[] {
 // ---------------------------------------------------------------------------------------------
 // Paths and zod issues
 
-/** `['sites', 1, 'pods', 0, 'system']` -> `sites[1].pods[0].system`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-interface ZodIssueLike {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  input?: unknown;
-  expected?: string;
-  values?: unknown[];
-  keys?: string[];
-  minimum?: number | bigint;
-  maximum?: number | bigint;
-  inclusive?: boolean;
-  origin?: string;
-  format?: string;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `"${value}"`;
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
-function zodIssuesToInputIssues(zodIssues: readonly ZodIssueLike[]): InputIssue[] {
-  return zodIssues.map((zi) => {
-    const path = formatPath(zi.path);
-    const last = [...zi.path].reverse().find((p) => typeof p === 'string');
-    const field = typeof last === 'string' ? last : '';
-    const fieldHint = FIELD_HINTS[field];
-    switch (zi.code) {
-      case 'invalid_type': {
-        if (zi.input === undefined) {
-          return {
-            path,
-            message: `missing required field "${field || path}"`,
-            hint: `add ${field || path}: ${fieldHint ?? `a ${zi.expected ?? 'value'}`}`,
-          };
-        }
-        return {
-          path,
-          message: `expected ${zi.expected ?? 'another type'}, got ${describe(zi.input)}`,
-          hint: fieldHint ?? `set ${path} to a ${zi.expected ?? 'valid value'}`,
-        };
-      }
-      case 'invalid_value': {
-        const options = (zi.values ?? []).map(String).join(', ');
-        return { path, message: `${describe(zi.input)} is not allowed`, hint: `use one of: ${options}` };
-      }
-      case 'too_small':
-      case 'too_big': {
-        const bound = zi.code === 'too_small' ? zi.minimum : zi.maximum;
-        if (zi.origin === 'array') {
-          const n = Number(bound);
-          return {
-            path,
-            message:
-              zi.code === 'too_small' ? `needs at least ${n} item${n === 1 ? '' : 's'}` : `has more than ${n} items`,
-            hint: fieldHint ?? `give ${zi.code === 'too_small' ? 'at least' : 'at most'} ${n}`,
-          };
-        }
-        const cmp = zi.code === 'too_small' ? (zi.inclusive ? '>=' : '>') : zi.inclusive ? '<=' : '<';
-        return {
-          path,
-          message: `${describe(zi.input)} is out of range: must be ${cmp} ${String(bound)}`,
-          hint: fieldHint ?? `use a value ${cmp} ${String(bound)}`,
-        };
-      }
-      case 'invalid_format':
-        return { path, message: `${describe(zi.input)} has the wrong format`, hint: fieldHint ?? zi.message };
-      case 'unrecognized_keys': {
-        const keys = zi.keys ?? [];
-        return {
-          path,
-          message: `unknown field${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}`,
-          hint: `remove or rename ${keys.join(', ')} (check the spelling; see data/fabrics/README.md for the fields)`,
-        };
-      }
-      default:
-        return { path, message: zi.message, hint: fieldHint ?? 'see data/fabrics/README.md for the format' };
-    }
+/** Shape errors of a fabric or catalog file, in the fabric's words (hints by field, docs for unknown keys). */
+function zodIssuesToInputIssues(error: Parameters<typeof zodIssues>[0]): InputIssue[] {
+  return zodIssues(error, {
+    hints: FIELD_HINTS,
+    friendly: true,
+    defaultHint: 'see data/fabrics/README.md for the format',
+    unknownKeysHint: (keys) =>
+      `remove or rename ${keys.join(', ')} (check the spelling; see data/fabrics/README.md for the fields)`,
   });
 }
 
@@ -256,7 +174,7 @@ export function parseFabric(input: unknown, sourceName?: string): ParseFabricRes
   }
   const shape = FabricInputSchema.safeParse(input, { reportInput: true });
   if (!shape.success) {
-    return { ok: false, issues: zodIssuesToInputIssues(shape.error.issues as unknown as ZodIssueLike[]) };
+    return { ok: false, issues: zodIssuesToInputIssues(shape.error) };
   }
   return resolveFabric(shape.data, loadCatalog());
 }
@@ -299,9 +217,9 @@ function resolveFabric(input: FabricInput, catalog: Catalog): ParseFabricResult 
 
     const gpus = pods.reduce((n, p) => n + p.gpus, 0);
     if (pods.length === si.pods.length) {
-      const itMW = pods.reduce((w, p) => w + p.gpus * p.system.systemPowerPerGpuW, 0) / 1e6;
+      const itMW = itW(pods) / 1e6;
       const facilityMW = itMW * si.pue;
-      if (facilityMW > si.powerMW * (1 + 1e-9)) {
+      if (!withinPowerCap(0, facilityMW * 1e6, sitePowerCapW(si))) {
         issues.push({
           path: `${sp}.powerMW`,
           message: `the pods draw ${fmt(facilityMW, 1)} MW at the meter (${fmt(itMW, 1)} MW IT x PUE ${si.pue}), more than powerMW ${si.powerMW}`,

@@ -1,5 +1,6 @@
 // What a fabric adds up to: GPUs, peak compute, power against each site's cap, and WAN links.
 // Pure: no I/O.
+import { itW } from '../core/power.js';
 import { greatCircleKm } from './geo.js';
 import type { Fabric } from './types.js';
 
@@ -47,12 +48,8 @@ export interface FabricSummary {
 export function summarizeFabric(f: Fabric): FabricSummary {
   const sites: SiteSummary[] = f.sites.map((s) => {
     let peakTflops = 0;
-    let itW = 0;
-    for (const p of s.pods) {
-      peakTflops += p.gpus * p.system.gpu.bf16DenseTflops;
-      itW += p.gpus * p.system.systemPowerPerGpuW;
-    }
-    const itMW = itW / 1e6;
+    for (const p of s.pods) peakTflops += p.gpus * p.system.gpu.bf16DenseTflops;
+    const itMW = itW(s.pods) / 1e6;
     const facilityMW = itMW * s.pue;
     return {
       id: s.id,

@@ -95,9 +95,5 @@ export interface Fabric {
   gpus: number;
 }
 
-/** Errors are values at the edge: a path to the field, what is wrong, and how to fix it. */
-export interface InputIssue {
-  path: string;
-  message: string;
-  hint: string;
-}
+/** Errors are values at the edge: a path to the field, what is wrong, and how to fix it (defined in core). */
+export type { InputIssue } from '../core/issues.js';
