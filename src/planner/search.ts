@@ -2,6 +2,7 @@
 // Pure: no I/O; progress is reported through a callback.
 import { estimateWithTiers, type EstimateOptions } from '../perf/estimate.js';
 import { layerShape, parameterCounts, type LayerShape } from '../perf/flops.js';
+import { GiB, localParameters, modelStateBytes } from '../perf/memory.js';
 import { tiersForPod, wanTier } from '../perf/tiers.js';
 import type { Estimate, ModelSpec, NetworkTier, Plan, Recompute, SystemTiers } from '../perf/types.js';
 import type { Fabric, Site, SystemSpec } from '../fabric/types.js';
@@ -112,7 +113,7 @@ export function defaultSearchSpace(model: ModelSpec, tiers: SystemTiers, seq: nu
   return { tp, cp, ep, mbs: [1, 2, 4], vpp: [1, 2, 3, 4, 6, 8] };
 }
 
-/** Memory that does not depend on micro-batch or recompute: weights, gradients, optimizer (GiB). */
+/** Memory that does not depend on micro-batch or recompute: weights, gradients, optimizer (GiB), as perf counts it. */
 function stateLowerBoundGiB(
   params: number,
   expertParams: number,
@@ -122,11 +123,7 @@ function stateLowerBoundGiB(
   dpRanks: number,
   zero: number,
 ): number {
-  const local = (params - expertParams) / (tp * pp) + expertParams / (tp * pp * ep);
-  const weights = (local * 2) / (zero === 3 ? dpRanks : 1);
-  const grads = (local * 4) / (zero >= 2 ? dpRanks : 1);
-  const optimizer = (local * 12) / (zero >= 1 ? dpRanks : 1);
-  return (weights + grads + optimizer) / 2 ** 30;
+  return modelStateBytes(localParameters(params, expertParams, tp, pp, ep), dpRanks, zero) / GiB;
 }
 
 export interface SearchContext {
@@ -326,7 +323,8 @@ export function planOnFabric(
     ]);
   }
   const totalHbmGiB = views.reduce((n, v) => n + v.gpus * v.tiers.gpu.hbmGiB, 0);
-  const minStateGiB = (counts.total * 16) / 2 ** 30;
+  // All model state, however it is sharded: a lower bound on the HBM that the whole plan needs.
+  const minStateGiB = modelStateBytes(counts.total, 1, 0) / GiB;
   if (minStateGiB > totalHbmGiB) {
     throw new PlannerInputError([
       {
