@@ -38,6 +38,16 @@ describe('site power', () => {
     // 0.3 / 0.1 is 2.9999999999999996 in floating point: three GPUs still fit.
     expect(gpusWithinPowerCap(0.3, 0.1)).toBe(3);
     expect(gpusWithinPowerCap(1e6, 2000, 2e6)).toBe(0);
+    // The count agrees with withinPowerCap at n and n + 1.
+    for (const [cap, per, draw] of [
+      [3e8, 1234.5, 1.7e8],
+      [1e6, 700, 0],
+      [0.3, 0.1, 0],
+    ]) {
+      const n = gpusWithinPowerCap(cap, per, draw);
+      expect(withinPowerCap(draw, n * per, cap)).toBe(true);
+      expect(withinPowerCap(draw, (n + 1) * per, cap)).toBe(false);
+    }
   });
 
   it('keeps a draw within the cap with a relative tolerance only', () => {

@@ -58,10 +58,13 @@ export function withinPowerCap(drawW: number, addW: number, capW: number): boole
   return drawW + addW <= capW * (1 + POWER_CAP_RELATIVE_TOLERANCE);
 }
 
-/** How many more GPUs of `perGpuW` each fit under `capW` on top of `drawW` (Infinity if uncapped or free). */
+/**
+ * How many more GPUs of `perGpuW` each fit under `capW` on top of `drawW` (Infinity if uncapped or free): the
+ * largest n with withinPowerCap(drawW, n x perGpuW, capW).
+ */
 export function gpusWithinPowerCap(capW: number, perGpuW: number, drawW = 0): number {
   if (!Number.isFinite(capW) || perGpuW <= 0) return Infinity;
-  const n = Math.floor(((capW - drawW) * (1 + POWER_CAP_RELATIVE_TOLERANCE)) / perGpuW);
+  const n = Math.floor((capW * (1 + POWER_CAP_RELATIVE_TOLERANCE) - drawW) / perGpuW);
   return Math.max(0, n);
 }
 

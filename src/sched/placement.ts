@@ -1,6 +1,7 @@
 // Topology-aware gang placement, shared by every policy: fill one scale-up domain if the job fits,
 // else whole domains of one pod, else several pods of one site, else (when allowed) several sites.
 // Hard constraints checked here: site up (not draining/down), jurisdiction allowed, power cap.
+import { gpusWithinPowerCap, withinPowerCap } from '../core/power.js';
 import { jurisdictionAllowed, marginalPowerW } from './state.js';
 import type {
   Allocation,
@@ -32,24 +33,21 @@ export function multiSiteAllowed(job: JobRequest): boolean {
   return job.allowMultiSite ?? job.kind === 'pretraining';
 }
 
-/** Facility watts the job would add on a site if spread like the site's first pod (upper bound by max pod). */
-function sitePowerOk(site: SiteState, gpus: number): boolean {
-  if (!Number.isFinite(site.powerCapW)) return true;
+/** Marginal facility W per GPU of a site's most power-hungry pod (an upper bound for any spread of a job). */
+function maxMarginalWPerGpu(site: SiteState): number {
   let perGpu = 0;
-  for (const p of site.pods) {
-    const w = p.busyPowerPerGpuW - p.idlePowerPerGpuW;
-    if (w > perGpu) perGpu = w;
-  }
-  return site.powerDrawW + gpus * perGpu <= site.powerCapW + 1e-6;
+  for (const p of site.pods) perGpu = Math.max(perGpu, p.busyPowerPerGpuW - p.idlePowerPerGpuW);
+  return perGpu;
+}
+
+/** Whether the job's GPUs, turning busy, keep the site within its cap (rule: src/core/power.ts). */
+function sitePowerOk(site: SiteState, gpus: number): boolean {
+  return withinPowerCap(site.powerDrawW, gpus * maxMarginalWPerGpu(site), site.powerCapW);
 }
 
 /** Power headroom of a site expressed in GPUs (of its most power-hungry pod). */
 function powerHeadroomGpus(site: SiteState): number {
-  if (!Number.isFinite(site.powerCapW)) return Infinity;
-  let perGpu = 0;
-  for (const p of site.pods) perGpu = Math.max(perGpu, p.busyPowerPerGpuW - p.idlePowerPerGpuW);
-  if (perGpu <= 0) return Infinity;
-  return Math.floor((site.powerCapW - site.powerDrawW) / perGpu + 1e-9);
+  return gpusWithinPowerCap(site.powerCapW, maxMarginalWPerGpu(site), site.powerDrawW);
 }
 
 /** Pick GPUs inside one pod (pod.freeGpus >= gpus is required). Domains first, fewest domains. */

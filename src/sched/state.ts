@@ -1,13 +1,11 @@
 // Building and updating a ClusterState. Pure: no I/O, no clock.
+import { jurisdictionAllowed as allowedIn } from '../core/jurisdiction.js';
+import { DEFAULT_IDLE_POWER_FRACTION, facilityWPerGpu, sitePowerCapW } from '../core/power.js';
 import type { Fabric } from '../fabric/types.js';
 import type { Allocation, ClusterState, JobRequest, PodState, SiteState, TenantState } from './types.js';
 
-/**
- * Fraction of a GPU's busy power drawn while idle. Assumption: an idle H100/GB200 draws roughly
- * 60-100 W of a 700-1200 W TDP plus host/network baseline; we use 0.3 of the per-GPU system power
- * for idle (host CPUs, NICs, switches, fans stay on). See docs/sources.md (section "Digital twin").
- */
-export const DEFAULT_IDLE_FRACTION = 0.3;
+/** Fraction of the rated per-GPU system power an idle GPU draws (the assumption lives in src/core/power.ts). */
+export const DEFAULT_IDLE_FRACTION = DEFAULT_IDLE_POWER_FRACTION;
 
 export interface BuildStateOptions {
   /** Site power caps in W (facility). Default: site.powerMW x 1e6 (the fabric's site power). */
@@ -30,7 +28,7 @@ export function buildClusterState(fabric: Fabric, opts: BuildStateOptions = {}):
       const n = Math.ceil(p.gpus / d);
       const cap: number[] = [];
       for (let i = 0; i < n; i++) cap.push(i < n - 1 ? d : p.gpus - d * (n - 1));
-      const perGpuW = p.system.systemPowerPerGpuW * s.pue * (opts.busyFraction ?? 1);
+      const perGpuW = facilityWPerGpu(p.system.systemPowerPerGpuW, s.pue, opts.busyFraction ?? 1);
       return {
         id: p.id,
         siteId: s.id,
@@ -41,7 +39,7 @@ export function buildClusterState(fabric: Fabric, opts: BuildStateOptions = {}):
         freeGpus: p.gpus,
         failedGpus: 0,
         busyPowerPerGpuW: perGpuW,
-        idlePowerPerGpuW: p.system.systemPowerPerGpuW * s.pue * idle,
+        idlePowerPerGpuW: facilityWPerGpu(p.system.systemPowerPerGpuW, s.pue, idle),
       };
     });
     const idleW = pods.reduce((a, p) => a + p.idlePowerPerGpuW * p.totalGpus, 0);
@@ -53,7 +51,7 @@ export function buildClusterState(fabric: Fabric, opts: BuildStateOptions = {}):
       pods,
       totalGpus: s.gpus,
       freeGpus: s.gpus,
-      powerCapW: opts.powerCapW?.[s.id] ?? (s.powerMW > 0 ? s.powerMW * 1e6 : Infinity),
+      powerCapW: opts.powerCapW?.[s.id] ?? sitePowerCapW(s),
       powerDrawW: idleW,
       carbonGPerKWh: opts.carbonGPerKWh?.[s.id] ?? 0,
       priceUsdPerMWh: opts.priceUsdPerMWh?.[s.id] ?? 0,
@@ -98,16 +96,11 @@ export function findTenant(state: ClusterState, tenant: string): TenantState | u
 }
 
 /**
- * Whether a job may run in a site's jurisdiction. "US" allows "US" and any "US-…" sub-jurisdiction;
- * an empty/absent list allows all.
+ * Whether a job may run in a site's jurisdiction: the rule of src/core/jurisdiction.ts applied to the job's list
+ * ("US" allows "US" and any "US-…"; an empty/absent list allows all). New code may call core directly.
  */
 export function jurisdictionAllowed(job: Pick<JobRequest, 'allowedJurisdictions'>, jurisdiction: string): boolean {
-  const allowed = job.allowedJurisdictions;
-  if (!allowed || allowed.length === 0) return true;
-  for (const j of allowed) {
-    if (j === jurisdiction || jurisdiction.startsWith(j + '-')) return true;
-  }
-  return false;
+  return allowedIn(job.allowedJurisdictions, jurisdiction);
 }
 
 /** Facility watts a set of GPUs adds when it turns busy (busy minus idle). */
