@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { CliInputError, formatCommanderError, runCommand } from './errors.js';
 import { runEstimate } from './estimate-command.js';
 import { runFabricShow, runFabricValidate } from './fabric-commands.js';
+import { registerOpsCommands } from './jobs-commands.js';
 
 const program = new Command();
 program
@@ -192,6 +193,8 @@ program
       return runValidateCommand(o.write);
     }),
   );
+
+registerOpsCommands(program);
 
 /** The known command words at the front of argv (`fabric validate`), for the hints of commander's errors. */
 function commandPath(args: string[]): string {
