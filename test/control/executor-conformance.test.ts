@@ -27,6 +27,8 @@ interface Backend {
   name: string;
   skip: string | null;
   make: (dir: string) => Executor;
+  /** Whether the backend executes the run's command (the twin simulates it instead). */
+  runsCommands: boolean;
   /** Seconds to wait for a short run to finish. */
   timeoutMs: number;
 }
@@ -40,24 +42,28 @@ const backends: Backend[] = [
     name: 'local',
     skip: null,
     make: (dir) => new LocalExecutor({ root: join(dir, 'runs'), killGraceMs: 500 }),
+    runsCommands: true,
     timeoutMs: 10_000,
   },
   {
     name: 'slurm',
     skip: slurmSkip,
     make: (dir) => new SlurmExecutor({ ...slurmConfigFromEnv()!, workDir: dir, pollMinIntervalMs: 0 }),
+    runsCommands: true,
     timeoutMs: 30_000,
   },
   {
     name: 'twin',
     skip: null,
     make: () => new TwinExecutor({ speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }),
+    runsCommands: false,
     timeoutMs: 10_000,
   },
   {
     name: 'twin (fabric)',
     skip: null,
     make: () => new TwinExecutor({ fabric, speedup: 1000, checkpointEveryS: 60, defaultDurationS: 600 }),
+    runsCommands: false,
     timeoutMs: 10_000,
   },
 ];
@@ -114,6 +120,10 @@ for (const b of backends) {
       await ex?.close();
     });
 
+    it('says whether it needs (and runs) a command', () => {
+      expect(ex.needsCommand).toBe(b.runsCommands);
+    });
+
     it('answers a heartbeat while the site is reachable', async () => {
       await expect(ex.heartbeat()).resolves.toBeUndefined();
     });
@@ -135,16 +145,23 @@ for (const b of backends) {
       const done = await until(ex, s.runKey, ['succeeded', 'failed'], b.timeoutMs);
       expect(done.phase).toBe('succeeded');
       expect(done.exitCode).toBe(0);
-      if (ex.needsCommand) {
-        const env0 = readFileSync(`${out}.0`, 'utf8');
-        expect(env0).toContain('RANK=0');
-        expect(env0).toMatch(/WORLD_SIZE=\d+/);
-        expect(env0).toContain('LOCAL_RANK=0');
-        expect(env0).toMatch(/MASTER_ADDR=\S+/);
-        expect(env0).toMatch(/MASTER_PORT=\d+/);
-        expect(env0).toContain(`SUPERFACTORY_CHECKPOINT_DIR=${s.checkpointDir}`);
-        expect(env0).toContain('FOO=bar');
-      }
+      // a backend that runs commands wrote rank 0's environment; the twin executes nothing
+      expect(existsSync(`${out}.0`)).toBe(b.runsCommands);
+    });
+
+    it.runIf(b.runsCommands)('hands each rank its rendezvous environment, checkpoint folder and env', async () => {
+      const out = join(dir, `env-${seq + 1}`);
+      const s = spec(dir, ['sh', '-c', `env | sort > ${out}.$RANK`]);
+      await ex.start(s);
+      expect((await until(ex, s.runKey, ['succeeded', 'failed'], b.timeoutMs)).phase).toBe('succeeded');
+      const env0 = readFileSync(`${out}.0`, 'utf8');
+      expect(env0).toContain('RANK=0');
+      expect(env0).toMatch(/WORLD_SIZE=\d+/);
+      expect(env0).toContain('LOCAL_RANK=0');
+      expect(env0).toMatch(/MASTER_ADDR=\S+/);
+      expect(env0).toMatch(/MASTER_PORT=\d+/);
+      expect(env0).toContain(`SUPERFACTORY_CHECKPOINT_DIR=${s.checkpointDir}`);
+      expect(env0).toContain('FOO=bar');
     });
 
     it('does not start a run twice for the same run key', async () => {
@@ -159,7 +176,9 @@ for (const b of backends) {
       await ex.start(s);
       expect((await ex.list()).filter((r) => r.runKey === s.runKey).length).toBeLessThanOrEqual(1);
       await until(ex, s.runKey, ['succeeded'], b.timeoutMs);
-      if (ex.needsCommand) expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual(['0']);
+      // started once: rank 0 wrote its line exactly once (the twin executes nothing, so no line)
+      const lines = existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n') : [];
+      expect(lines).toEqual(b.runsCommands ? ['0'] : []);
     });
 
     it.skipIf(b.name.startsWith('twin'))('reports a failed run with its exit code', async () => {
@@ -194,7 +213,8 @@ for (const b of backends) {
       await ex.cancel(s.runKey); // idempotent
     });
 
-    it('sees the latest checkpoint a run wrote and passes the resume point to the next attempt', async () => {
+    /** A run whose rank 0 writes step-10 and names step-20 as latest; its status once it has a checkpoint. */
+    async function checkpointingRun(): Promise<RunStatus> {
       const s = spec(
         dir,
         [
@@ -213,20 +233,28 @@ for (const b of backends) {
         b.timeoutMs,
         100,
       );
-      expect(st.checkpoint!.step).toBeGreaterThan(0);
-      if (ex.needsCommand) expect(st.checkpoint!.step).toBe(20);
       await until(ex, s.runKey, ['succeeded'], b.timeoutMs);
-      if (ex.needsCommand) {
-        const out = join(dir, `resume-${seq + 1}`);
-        const s2 = spec(dir, ['sh', '-c', `echo "$SUPERFACTORY_RESUME_STEP $SUPERFACTORY_RESUME_FROM" > ${out}`], {
-          gpus: 1,
-          placement: [{ site: 'atl', gpus: 1 }],
-          resumeFrom: { step: 20, path: '/ckpt/step-20', at: 1, site: 'atl' },
-        });
-        await ex.start(s2);
-        await until(ex, s2.runKey, ['succeeded'], b.timeoutMs);
-        expect(readFileSync(out, 'utf8').trim()).toBe('20 /ckpt/step-20');
-      }
+      return st;
+    }
+
+    it('sees a checkpoint of a running run', async () => {
+      expect((await checkpointingRun()).checkpoint!.step).toBeGreaterThan(0);
+    });
+
+    it.runIf(b.runsCommands)('reports the checkpoint the command named latest, not an older one', async () => {
+      expect((await checkpointingRun()).checkpoint!.step).toBe(20);
+    });
+
+    it.runIf(b.runsCommands)('passes the resume point to the next attempt', async () => {
+      const out = join(dir, `resume-${seq + 1}`);
+      const s2 = spec(dir, ['sh', '-c', `echo "$SUPERFACTORY_RESUME_STEP $SUPERFACTORY_RESUME_FROM" > ${out}`], {
+        gpus: 1,
+        placement: [{ site: 'atl', gpus: 1 }],
+        resumeFrom: { step: 20, path: '/ckpt/step-20', at: 1, site: 'atl' },
+      });
+      await ex.start(s2);
+      await until(ex, s2.runKey, ['succeeded'], b.timeoutMs);
+      expect(readFileSync(out, 'utf8').trim()).toBe('20 /ckpt/step-20');
     });
   });
 }
