@@ -398,8 +398,8 @@ export class LocalExecutor implements Executor {
             .filter(Boolean)
             .map((l) => `[rank ${r}] ${l}`),
         );
-      } catch {
-        // no log yet
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // no log yet is fine; unreadable is not
       }
     }
     const all = parts.join('\n');

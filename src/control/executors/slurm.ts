@@ -280,8 +280,9 @@ export class SlurmExecutor implements Executor {
     try {
       const text = readFileSync(join(this.opts.workDir, `${runKey}.out`), 'utf8');
       return text.length > maxBytes ? text.slice(text.length - maxBytes) : text;
-    } catch {
-      return '';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return ''; // no output yet
+      throw err;
     }
   }
 
