@@ -1,5 +1,6 @@
 // Bearer API tokens (stored as sha256, never in clear), roles, and a per-token token-bucket rate limiter.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SYSTEM_TENANT } from '../contract/states.js';
 import type { Principal, Role } from './domain.js';
 import type { Store } from './store/types.js';
 
@@ -74,6 +75,30 @@ export class Authenticator {
 const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2 };
 export function hasRole(p: Principal, needed: Role): boolean {
   return RANK[p.role] >= RANK[needed];
+}
+
+/**
+ * Roles are scoped to the token's tenant. A platform operator is an admin of the system tenant: it
+ * manages sites, tenants and quotas and may act on every tenant. Any other admin is a tenant admin:
+ * its own tenant's tokens and jobs only.
+ */
+export function isOperator(p: Principal): boolean {
+  return p.role === 'admin' && p.tenantId === SYSTEM_TENANT;
+}
+
+/** Whether `p` may act as an admin of `tenantId` (an operator for every tenant, a tenant admin for its own). */
+export function administers(p: Principal, tenantId: string): boolean {
+  return isOperator(p) || (p.role === 'admin' && p.tenantId === tenantId);
+}
+
+/** Why `p` may not mint a `role` token for `tenantId`, or null: never another tenant's, never above its own role. */
+export function mintRefusal(p: Principal, tenantId: string, role: Role): string | null {
+  if (!administers(p, tenantId))
+    return p.role === 'admin'
+      ? `a tenant admin of ${p.tenantId} may issue tokens only for tenant ${p.tenantId}`
+      : 'issuing tokens needs the admin role';
+  if (RANK[role] > RANK[p.role]) return `a ${p.role} token cannot issue a ${role} token`;
+  return null;
 }
 
 export interface RateLimit {

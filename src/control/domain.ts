@@ -1,19 +1,11 @@
 // Domain types of the live control plane: jobs and their lifecycle, tenants, tokens, sites, events.
 // Errors are named for what the caller should do; storage errors are mapped to these at the store boundary.
+import type { JobPlan } from '../contract/responses.js';
+import type { InputIssue } from '../core/issues.js';
 
-export const JOB_STATES = [
-  'queued',
-  'admitted',
-  'starting',
-  'running',
-  'checkpointing',
-  'suspended',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'preempted',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
+// Job states, roles and executor kinds cross the wire: their one home is the contract.
+import { JOB_STATES, ROLES, type ExecutorKind, type JobState, type Role } from '../contract/states.js';
+export { JOB_STATES, ROLES, type ExecutorKind, type JobState, type Role };
 
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
 /** States in which a job holds GPUs on a site. */
@@ -46,9 +38,6 @@ export function allowedTransitions(from: JobState): readonly JobState[] {
   return TRANSITIONS[from];
 }
 
-export type Role = 'admin' | 'member' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'member', 'viewer'];
-
 export interface Tenant {
   id: string;
   name: string;
@@ -64,8 +53,6 @@ export interface Principal {
   role: Role;
   tokenId: string;
 }
-
-export type ExecutorKind = 'local' | 'slurm' | 'twin';
 
 /** Inline model (same shape as the perf model's ModelSpec, validated at the edge). */
 export type InlineModel = Record<string, unknown> & { name: string };
@@ -111,7 +98,8 @@ export interface Job {
   /** GPUs the job needs: spec.gpus, or what the plan chose. */
   gpus: number | null;
   priority: number;
-  plan: unknown;
+  /** The planner's best plan (or why there is none); null until planned. */
+  plan: JobPlan | null;
   placement: PlacementPart[] | null;
   attempt: number;
   runId: string | null;
@@ -206,11 +194,7 @@ export class StoreCorruptError extends DomainError {
 }
 export class DuplicateError extends ConflictError {}
 
-export interface InputIssue {
-  path: string;
-  message: string;
-  hint: string;
-}
+export type { InputIssue };
 
 /** The request is malformed (400) or well-formed but unacceptable (422): fix the input. */
 export class InvalidInputError extends DomainError {

@@ -10,7 +10,6 @@ import type { SiteBinding } from '../../src/control/control-plane.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
 import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from '../../src/control/server.js';
 import { SqliteStore } from '../../src/control/store/sqlite.js';
-import { registerWhatIfRoutes } from '../../src/control/whatif-routes.js';
 import { loadFabric } from '../../src/fabric/index.js';
 import { realPlanner } from '../../src/control/planner.js';
 
@@ -93,8 +92,6 @@ export async function startDashboardServer(
     fabric,
     sites,
   });
-  // once server.ts registers these itself, this is a no-op
-  if (!server.app.hasRoute({ method: 'GET', url: '/v1/whoami' })) registerWhatIfRoutes(server.app, { fabric, store });
   const url = await server.listen(0);
   const req = async <T>(method: string, path: string, token: string | null, body?: unknown) => {
     const headers: Record<string, string> = {};
@@ -167,7 +164,8 @@ export async function launchChromium(
   return {
     context,
     close: async () => {
-      await context.close().catch(() => {});
+      // a browser that already died cannot close its context: say so, then remove the profile anyway
+      await context.close().catch((err: unknown) => console.warn('chromium context close:', err));
       rmSync(profile, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-// The dashboard's extra routes (src/control/whatif-routes.ts) over real HTTP: who-am-I, telemetry,
+// The dashboard's extra routes (src/control/whatif/routes.ts) over real HTTP: who-am-I, telemetry,
 // the plan explorer, the WAN sweep and what-if runs of the twin, with their input errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from './harness.js';
@@ -41,7 +41,26 @@ describe('dashboard routes', () => {
     const sub = await srv.req<Json>('POST', '/v1/jobs', srv.admin, { name: 'cross', model: 'llama3-70b', gpus: 144 });
     const id = sub.body.job.id as string;
     const at = Date.now();
-    await srv.store.updateJob(id, { plan: { strategy: 'hierarchical-dp', wanGbpsUsed: 25_000 } }, at);
+    const plan = {
+      strategy: 'hierarchical-dp' as const,
+      placement: [
+        { site: 'atl', jurisdiction: 'US-GA', gpus: 72 },
+        { site: 'wi', jurisdiction: 'US-WI', gpus: 72 },
+      ],
+      gpus: 144,
+      tp: 8,
+      pp: 1,
+      vpp: 1,
+      dp: 18,
+      cp: 1,
+      ep: 1,
+      tokensPerSecond: 1e6,
+      effectiveTokensPerSecond: 1e6,
+      stepTimeSeconds: 10,
+      mfu: 0.4,
+      wanGbpsUsed: 25_000,
+    };
+    await srv.store.updateJob(id, { plan }, at);
     const placement = [
       { site: 'atl', gpus: 72 },
       { site: 'wi', gpus: 72 },
@@ -106,7 +125,7 @@ describe('dashboard routes', () => {
     expect(r.body.cells).toHaveLength(2);
     expect(r.body.cells[1].fractionOfSingleSite).toBeGreaterThanOrEqual(r.body.cells[0].fractionOfSingleSite);
     expect(r.body.thresholds[0].wanLatencyMs).toBe(5);
-  }, 30_000);
+  }, 90_000);
 
   it('runs the twin with a site down against a baseline on the same trace', async () => {
     const r = await srv.req<Json>('POST', '/v1/whatif', viewer, {
@@ -131,7 +150,7 @@ describe('dashboard routes', () => {
       horizonDays: 2,
     });
     expect(p.body.runs.map((x: Json) => x.policy)).toEqual(['fifo', 'carbon-aware']);
-  }, 30_000);
+  }, 120_000);
 
   it('names the bad field of a what-if', async () => {
     const r = await srv.req<Json>('POST', '/v1/whatif', viewer, { mode: 'outage', site: 'mars' });
@@ -140,5 +159,5 @@ describe('dashboard routes', () => {
     const b = await srv.req<Json>('POST', '/v1/whatif', viewer, { mode: 'outage', downHours: -1 });
     expect(b.status).toBe(400);
     expect(b.body.errors[0].path).toBe('downHours');
-  });
+  }, 60_000);
 });

@@ -1,165 +1,24 @@
 // The control-plane API client: bearer token from sessionStorage, JSON in and out, errors as the
 // server's {path, message, hint} list.
 
-export type Role = 'admin' | 'member' | 'viewer';
-export interface Issue {
-  path: string;
-  message: string;
-  hint: string;
-}
-
-export interface Me {
-  tenant: string;
-  role: Role;
-  tokenId: string;
-}
-
-export interface FabricSite {
-  id: string;
-  name: string;
-  lat: number;
-  lon: number;
-  jurisdiction: string;
-  gridZone: string;
-  powerMW: number;
-  pue: number;
-  gpus: number;
-  pods: {
-    id: string;
-    gpus: number;
-    racks: number | null;
-    system: { id: string; name: string; scaleUpDomainGpus: number };
-  }[];
-}
-export interface FabricLink {
-  id: string;
-  a: string;
-  b: string;
-  routeKm: number;
-  capacityGbps: number;
-  latencyMs: number;
-}
-export interface Fabric {
-  name: string;
-  description: string;
-  sites: FabricSite[];
-  wanLinks: FabricLink[];
-  gpus: number;
-}
-
-export interface SiteStatus {
-  id: string;
-  name: string;
-  status: 'unknown' | 'up' | 'down';
-  drained: boolean;
-  jurisdiction: string;
-  gpus: number;
-  usedGpus: number;
-  executor: string | null;
-  lastHeartbeatAt: number | null;
-}
-
-export interface Telemetry {
-  at: string;
-  carbonNote: string;
-  sites: {
-    id: string;
-    gridZone: string;
-    gpus: number;
-    usedGpus: number;
-    freeGpus: number;
-    powerCapMW: number;
-    powerDrawMW: number;
-    carbonGPerKWh: number | null;
-    carbonSource: string | null;
-  }[];
-  wanLinks: {
-    id: string;
-    a: string;
-    b: string;
-    capacityGbps: number;
-    latencyMs: number;
-    usedGbps: number;
-    utilization: number;
-    jobs: number;
-  }[];
-}
-
-export const JOB_STATES = [
-  'queued',
-  'admitted',
-  'starting',
-  'running',
-  'checkpointing',
-  'suspended',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'preempted',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const TERMINAL: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
-
-export interface Plan {
-  strategy?: string;
-  placement?: { site: string; gpus: number }[];
-  gpus?: number;
-  tp?: number;
-  pp?: number;
-  dp?: number;
-  cp?: number;
-  ep?: number;
-  vpp?: number;
-  tokensPerSecond?: number;
-  effectiveTokensPerSecond?: number;
-  stepTimeSeconds?: number;
-  mfu?: number;
-  wanGbpsUsed?: number;
-  error?: string;
-}
-
-export interface Job {
-  id: string;
-  name: string;
-  tenant: string;
-  state: JobState;
-  model: string | { name: string };
-  gpus: number | null;
-  tokens: number | null;
-  priority: number;
-  checkpointable: boolean;
-  preemptible: boolean;
-  plan: Plan | null;
-  placement: { site: string; gpus: number }[] | null;
-  sites: string[];
-  attempt: number;
-  checkpoint: { step: number; path: string | null; at: number; site: string | null } | null;
-  reason: string | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface JobEvent {
-  seq: number;
-  at: string;
-  type: string;
-  job: string | null;
-  tenant: string | null;
-  site: string | null;
-  from: JobState | null;
-  to: JobState | null;
-  data: Record<string, unknown> | null;
-}
-
-export interface Catalog {
-  models: { id: string; name: string }[];
-  fabrics: string[];
-  serverFabric: string;
-  policies: string[];
-  strategies: string[];
-}
+// The wire types are the contract's (src/contract: the only thing web/ imports from src/).
+import type { FabricView } from '../../src/contract';
+export type {
+  Catalog,
+  EventView as JobEvent,
+  FabricView as Fabric,
+  InputIssue as Issue,
+  JobPlan as Plan,
+  JobView as Job,
+  Me,
+  SiteStatusView as SiteStatus,
+  Telemetry,
+} from '../../src/contract';
+export type { JobState, Role } from '../../src/contract/states';
+export { JOB_STATES, TERMINAL_JOB_STATES as TERMINAL } from '../../src/contract/states';
+export type FabricSite = FabricView['sites'][number];
+export type FabricLink = FabricView['wanLinks'][number];
+import type { InputIssue as Issue, JobView as Job } from '../../src/contract';
 
 export class ApiError extends Error {
   constructor(

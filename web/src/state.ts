@@ -53,7 +53,7 @@ export function update(patch: Partial<AppState>): void {
   const changed = new Set<Key>();
   for (const k of Object.keys(patch) as Key[]) {
     if (state[k] !== patch[k]) {
-      (state as unknown as Record<string, unknown>)[k] = patch[k];
+      Object.assign(state, { [k]: patch[k] });
       changed.add(k);
     }
   }

@@ -78,6 +78,19 @@ export interface PostgresOptions {
   max?: number;
 }
 
+/**
+ * Rolls back after a failed statement. A rollback that fails too means the connection is broken: its
+ * error is returned so that `release(err)` discards the connection instead of pooling it.
+ */
+async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await client.query('ROLLBACK');
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
@@ -117,16 +130,17 @@ export class PostgresStore implements Store {
     } catch (err) {
       throw mapError(err, what);
     }
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      broken = await rollback(client);
       throw mapError(err, what);
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -159,8 +173,11 @@ export class PostgresStore implements Store {
     return Number(r[0]?.v ?? 0);
   }
 
+  private closed = false;
   async close(): Promise<void> {
-    await this.pool.end().catch(() => {});
+    if (this.closed) return; // pg refuses a second end()
+    this.closed = true;
+    await this.pool.end();
   }
 
   async createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant> {
@@ -308,18 +325,21 @@ export class PostgresStore implements Store {
     } catch (err) {
       throw mapError(err, 'job change horizon');
     }
+    let broken: Error | undefined;
     try {
-      const res = (await client.query(
+      // several statements in one query: pg answers one result per statement (typed as one result)
+      const raw: pg.QueryResult | pg.QueryResult[] = await client.query(
         `BEGIN; SET LOCAL lock_timeout = '${HORIZON_LOCK_TIMEOUT_MS}ms'; SELECT pg_advisory_xact_lock(${JOB_CHANGE_LOCK}); SELECT last_value, is_called FROM jobs_change_seq; COMMIT`,
-      )) as unknown as pg.QueryResult[];
+      );
+      const res = Array.isArray(raw) ? raw : [raw];
       const r = res[3].rows[0] as Row;
       return r.is_called ? Number(r.last_value) : Number(r.last_value) - 1;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      broken = await rollback(client);
       if ((err as { code?: string }).code === '55P03') return null; // lock_not_available: a long writer; try again next time
       throw mapError(err, 'job change horizon');
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -561,6 +581,11 @@ export class PostgresStore implements Store {
       args,
     );
     return rows.map(rowToEvent);
+  }
+
+  async lastEventSeq(): Promise<number> {
+    const rows = await this.q('last event', 'SELECT MAX(seq) AS seq FROM events');
+    return rows[0]?.seq === null || rows[0]?.seq === undefined ? 0 : Number(rows[0].seq);
   }
 
   async upsertSite(id: string, at: number): Promise<SiteState> {

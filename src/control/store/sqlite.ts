@@ -544,6 +544,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  async lastEventSeq(): Promise<number> {
+    return this.run('last event', () => {
+      const r = this.st('SELECT MAX(seq) AS seq FROM events').get() as { seq: number | null };
+      return r.seq ?? 0;
+    });
+  }
+
   // Sites
   async upsertSite(id: string, at: number): Promise<SiteState> {
     return this.run(`upsert site ${id}`, () => {

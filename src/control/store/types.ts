@@ -1,5 +1,6 @@
 // The Store: everything the control plane persists. One interface, two backends (SQLite, PostgreSQL),
 // one conformance suite (test/control/store-conformance.test.ts). Every method is atomic.
+import type { JobPlan } from '../../contract/responses.js';
 import type {
   Checkpoint,
   Job,
@@ -49,7 +50,7 @@ export interface JobPatch {
   checkpoint?: Checkpoint | null;
   reason?: string | null;
   exitCode?: number | null;
-  plan?: unknown;
+  plan?: JobPlan | null;
   gpus?: number | null;
   startedAt?: number | null;
   finishedAt?: number | null;
@@ -173,6 +174,8 @@ export interface Store {
 
   appendEvent(e: NewEvent): Promise<JobEvent>;
   listEvents(filter: EventFilter): Promise<JobEvent[]>;
+  /** The sequence number of the newest event (0 when there is none): where a live stream starts. */
+  lastEventSeq(): Promise<number>;
 
   upsertSite(id: string, at: number): Promise<SiteState>;
   listSites(): Promise<SiteState[]>;

@@ -552,7 +552,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   drawDetail();
   void loadCatalog()
     .then(drawForm)
-    .catch(() => {});
+    .catch((err: unknown) => console.warn('submit form: the catalog did not load; the model list stays default', err));
   let drawnOnce = false;
   return {
     el,

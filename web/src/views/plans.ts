@@ -6,10 +6,14 @@ import { loadCatalog } from '../data';
 import { announce, field, h, mount, options } from '../dom';
 import { fixed, gbps, int, pct, seconds, si } from '../format';
 import { state } from '../state';
-import type { PlanResult } from '../../../src/planner/types';
-import type { SweepView as SweepResult } from '../../../src/control/wire-types';
+import type { PlanResult } from '../../../src/contract';
+import type { SweepView as SweepResult } from '../../../src/contract';
 
-const SEGMENTS: BarSegment[] = [
+type Breakdown = PlanResult['plans'][number]['breakdown'];
+/** The step-time parts of a plan's breakdown (a renamed planner field fails to compile here). */
+type SegmentKey = { [K in keyof Breakdown]: Breakdown[K] extends number ? K : never }[keyof Breakdown];
+
+const SEGMENTS: (BarSegment & { key: SegmentKey })[] = [
   { key: 'computeSeconds', label: 'compute', color: '#2563eb' },
   { key: 'tpCommSeconds', label: 'TP comm', color: '#f59e0b' },
   { key: 'cpCommSeconds', label: 'CP comm', color: '#eab308' },
@@ -139,7 +143,7 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
     const width = Math.max(600, Math.min(1200, results.clientWidth || 1200));
     const rows = r.plans.map((p, i) => ({
       label: `#${i + 1} ${p.strategy}`,
-      values: p.breakdown as unknown as Record<string, number>,
+      values: Object.fromEntries(SEGMENTS.map((seg) => [seg.key, p.breakdown[seg.key]])),
       total: p.stepTimeSeconds,
       totalLabel: seconds(p.stepTimeSeconds),
     }));

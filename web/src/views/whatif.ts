@@ -7,7 +7,7 @@ import { loadCatalog } from '../data';
 import { announce, field, h, mount, options } from '../dom';
 import { fixed, int, pct } from '../format';
 import { state } from '../state';
-import type { WhatIfResult } from '../../../src/control/wire-types';
+import type { WhatIfResult } from '../../../src/contract';
 
 const METRICS: [string, string, (v: number) => string, 'lower' | 'higher'][] = [
   ['meanJctHours', 'mean JCT (h)', (v) => fixed(v, 2), 'lower'],

@@ -1,0 +1,253 @@
+// Response types of the control-plane API: what the server sends and the CLI and dashboard read.
+// Types only (no runtime code): the browser bundle gets nothing from the server side by importing them.
+// Planner and simulator shapes are derived from their own types, so renaming a field there fails to
+// compile wherever the wire uses it.
+import type { InputIssue } from '../core/issues.js';
+import type { Fabric } from '../fabric/types.js';
+import type { PlanResult, RankedPlan } from '../planner/types.js';
+import type { SweepResult } from '../planner/sweep.js';
+import type { SimSummary } from '../sim/metrics.js';
+import type { ExecutorKind, JobState, Role } from './states.js';
+
+export type { InputIssue } from '../core/issues.js';
+export type { PlanResult, RankedPlan, SitePlacement, Strategy } from '../planner/types.js';
+
+/** Every 4xx and 5xx body. */
+export interface ErrorBody {
+  errors: InputIssue[];
+}
+
+/** The planner's fields a job keeps (the store holds the whole ranked plan; these are what readers use). */
+export type JobPlanFields = Pick<
+  RankedPlan,
+  | 'strategy'
+  | 'placement'
+  | 'gpus'
+  | 'tp'
+  | 'pp'
+  | 'vpp'
+  | 'dp'
+  | 'cp'
+  | 'ep'
+  | 'tokensPerSecond'
+  | 'effectiveTokensPerSecond'
+  | 'stepTimeSeconds'
+  | 'mfu'
+  | 'wanGbpsUsed'
+>;
+/** A job's plan: the planner's best plan, or why there is none. Both sides list every field, so reads need no cast. */
+export type JobPlan =
+  (JobPlanFields & { error?: undefined }) | ({ error: string } & { [K in keyof JobPlanFields]?: undefined });
+
+export interface CheckpointView {
+  step: number;
+  path: string | null;
+  /** Epoch ms. */
+  at: number;
+  site: string | null;
+}
+
+export interface JobView {
+  id: string;
+  name: string;
+  tenant: string;
+  state: JobState;
+  model: string | ({ name: string } & Record<string, unknown>);
+  gpus: number | null;
+  tokens: number | null;
+  priority: number;
+  allowedJurisdictions: string[] | null;
+  checkpointable: boolean;
+  preemptible: boolean;
+  deadline: string | null;
+  command: string[] | null;
+  executor: ExecutorKind | null;
+  plan: JobPlan | null;
+  placement: { site: string; gpus: number }[] | null;
+  sites: string[];
+  attempt: number;
+  runId: string | null;
+  checkpoint: CheckpointView | null;
+  reason: string | null;
+  exitCode: number | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobResponse {
+  job: JobView;
+}
+export interface JobPageResponse {
+  jobs: JobView[];
+  nextCursor: string | null;
+}
+
+export interface EventView {
+  seq: number;
+  at: string;
+  type: string;
+  job: string | null;
+  tenant: string | null;
+  site: string | null;
+  from: JobState | null;
+  to: JobState | null;
+  data: Record<string, unknown> | null;
+}
+export interface EventsResponse {
+  events: EventView[];
+  /** The sequence number to pass as `after` for the next page. */
+  last: number;
+}
+
+export interface SiteStatusView {
+  id: string;
+  name: string;
+  status: 'unknown' | 'up' | 'down';
+  drained: boolean;
+  jurisdiction: string;
+  gpus: number;
+  usedGpus: number;
+  executor: string | null;
+  heartbeat: 'executor' | 'agent' | null;
+  /** Epoch ms. */
+  lastHeartbeatAt: number | null;
+  updatedAt: number;
+}
+export interface SiteStateView {
+  id: string;
+  status: 'unknown' | 'up' | 'down';
+  drained: boolean;
+  lastHeartbeatAt: number | null;
+  updatedAt: number;
+}
+
+export interface TenantView {
+  id: string;
+  name: string;
+  quotaGpus: number | null;
+  allowedJurisdictions: string[] | null;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+export interface TokenIssued {
+  /** The secret, shown once. */
+  token: string;
+  tenant: string;
+  role: Role;
+}
+
+export interface Me {
+  tenant: string;
+  role: Role;
+  tokenId: string;
+}
+
+export interface Health {
+  ok: boolean;
+  store: string;
+  leader: boolean;
+  replica: string;
+  planner: boolean;
+}
+
+export type FabricView = Fabric;
+
+export interface Catalog {
+  models: { id: string; name: string }[];
+  fabrics: string[];
+  serverFabric: string;
+  policies: readonly string[];
+  strategies: readonly string[];
+}
+
+export interface Telemetry {
+  at: string;
+  carbonNote: string;
+  sites: {
+    id: string;
+    gridZone: string;
+    gpus: number;
+    usedGpus: number;
+    freeGpus: number;
+    powerCapMW: number;
+    powerDrawMW: number;
+    carbonGPerKWh: number | null;
+    priceUsdPerMWh: number | null;
+    carbonSource: string | null;
+  }[];
+  wanLinks: {
+    id: string;
+    a: string;
+    b: string;
+    capacityGbps: number;
+    latencyMs: number;
+    usedGbps: number;
+    utilization: number;
+    jobs: number;
+  }[];
+}
+
+/** POST /v1/plans. */
+export type PlansResponse = PlanResult;
+/** POST /v1/explore/plans: the planner's result and the fabric's sites. */
+export type ExplorePlansResponse = PlanResult & { fabricSites: { id: string; name: string; gpus: number }[] };
+
+/** The planner's WAN sweep over a grid, as POST /v1/explore/sweep returns it. */
+export type SweepView = SweepResult & {
+  wanGbpsList: number[];
+  wanLatencyMsList: number[];
+  searchSeconds: number;
+};
+
+/** The headline numbers of one twin run. */
+export type RunSummary = Pick<
+  SimSummary,
+  | 'jobsTotal'
+  | 'jobsFinished'
+  | 'jobsUnfinished'
+  | 'meanJctHours'
+  | 'p50JctHours'
+  | 'p99JctHours'
+  | 'meanQueueHours'
+  | 'gpuUtilization'
+  | 'goodput'
+  | 'interruptions'
+  | 'preemptions'
+  | 'lostGpuHours'
+  | 'energyMWh'
+  | 'emissionsTCO2e'
+  | 'costUsd'
+  | 'makespanHours'
+>;
+
+/** One twin run of a what-if, compacted for charts. */
+export interface RunView {
+  label: string;
+  policy: string;
+  scenario: string;
+  /** RunSummary's fields; indexable by name for tables. */
+  summary: RunSummary & Record<string, number>;
+  series: {
+    tHours: number[];
+    utilization: number[];
+    sites: { id: string; utilization: number[]; carbonGPerKWh: number[] }[];
+    carbonTPerH: number[];
+    powerMW: number[];
+    queued: number[];
+  };
+  /** JCT quantiles (hours) at q = 0, 0.005, ..., 1 (201 points): the CDF, compact. */
+  jctQuantilesHours: number[];
+}
+
+/** One what-if: two (or more) twin runs on the same synthetic trace, seed and fabric. */
+export interface WhatIfResult {
+  mode: 'outage' | 'policies';
+  fabric: string;
+  jobs: number;
+  runs: RunView[];
+  wallMs: number;
+  isolated?: boolean;
+}

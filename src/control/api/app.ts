@@ -1,0 +1,204 @@
+// buildServer: wires the control plane, the scheduler loop, leader election and the HTTP app
+// (middleware: timing, auth, rate limit, errors; one routes file per resource; the dashboard's routes).
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { Fabric } from '../../fabric/types.js';
+import { projectRoot } from '../../data-dir.js';
+import { Authenticator, type RateLimit } from '../auth.js';
+import { ControlPlane, type SiteBinding } from '../control-plane.js';
+import { LeaderElector } from '../leader.js';
+import { loadPlanner, type PlannerFn } from '../planner.js';
+import { Scheduler, type Logger } from '../scheduler.js';
+import type { Store } from '../store/types.js';
+import { registerWhatIfRoutes } from '../whatif/routes.js';
+import type { ApiContext } from './context.js';
+import { loggerOptions, type LoggerOption } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { registerAuth } from './middleware/auth.js';
+import { registerErrors } from './middleware/errors.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from './middleware/rate-limit.js';
+import { registerTiming } from './middleware/timing.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerOpsRoutes } from './routes/ops.js';
+import { registerPlanRoutes } from './routes/plans.js';
+import { registerSiteRoutes } from './routes/sites.js';
+import { registerTenantRoutes } from './routes/tenants.js';
+
+export interface ServerOptions {
+  store: Store;
+  fabric: Fabric;
+  sites: SiteBinding[];
+  /** Scheduling policy: fifo, priority (default), fair-share, carbon-aware. */
+  policy?: string;
+  /** Where jobs write checkpoints (default ./.superfactory/checkpoints). */
+  checkpointRoot?: string;
+  /** Run the scheduler loop (when leader); default true. */
+  schedule?: boolean;
+  tickMs?: number;
+  heartbeatTimeoutMs?: number;
+  checkpointWaitMs?: number;
+  leaseTtlMs?: number;
+  replicaId?: string;
+  rateLimit?: RateLimit;
+  /** Largest accepted request body in bytes (default 64 KiB). */
+  bodyLimit?: number;
+  /** pino logger options, or false for none (default: info level to stdout). */
+  logger?: LoggerOption;
+  /** 'auto' (default): use src/planner when it exists. */
+  planner?: PlannerFn | null | 'auto';
+  /** Folder served at / when it exists (default web/dist). */
+  staticDir?: string;
+  now?: () => number;
+}
+
+export interface ControlServer {
+  app: FastifyInstance;
+  cp: ControlPlane;
+  scheduler: Scheduler;
+  leader: LeaderElector;
+  registry: Registry;
+  /** Listens (port 0: any free port) and starts the leader loop; returns the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function registerDocs(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Superfactory control plane',
+        version: '1',
+        description: 'Submit, watch and steer training jobs across GPU sites.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+async function registerStatic(app: FastifyInstance, dir: string | undefined): Promise<void> {
+  const staticDir = dir ?? join(projectRoot(), 'web', 'dist');
+  if (existsSync(staticDir)) {
+    await app.register(fastifyStatic, { root: staticDir, prefix: '/', wildcard: true });
+    return;
+  }
+  app.get('/', { schema: { hide: true } }, async () => ({
+    name: 'superfactory control plane',
+    docs: '/docs',
+    openapi: '/openapi.json',
+    api: '/v1',
+  }));
+}
+
+export async function buildServer(o: ServerOptions): Promise<ControlServer> {
+  const now = o.now ?? Date.now;
+  const planner = o.planner === undefined || o.planner === 'auto' ? await loadPlanner() : o.planner;
+  const cp = new ControlPlane({ store: o.store, fabric: o.fabric, sites: o.sites, now, planner });
+  await cp.init();
+  const bodyLimit = o.bodyLimit ?? 64 * 1024;
+  const app = Fastify({
+    logger: loggerOptions(o.logger),
+    bodyLimit,
+    genReqId: () => randomBytes(6).toString('hex'),
+    ajv: { customOptions: { strict: false } },
+  });
+  const log: Logger = app.log;
+  const metrics = createMetrics(o.store, log);
+  const scheduler = new Scheduler(cp, {
+    policy: o.policy,
+    checkpointRoot: o.checkpointRoot ?? resolve('.superfactory', 'checkpoints'),
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+    checkpointWaitMs: o.checkpointWaitMs,
+    log,
+    onTick: (ms) => metrics.tickSeconds.observe(ms / 1000),
+  });
+  const leader = new LeaderElector({
+    store: o.store,
+    replicaId: o.replicaId ?? `replica-${process.pid}-${randomBytes(3).toString('hex')}`,
+    ttlMs: o.leaseTtlMs,
+    now,
+    log,
+    onChange: (l) => {
+      metrics.leader.set(l ? 1 : 0);
+      // a new term: read every unfinished job again (the view then follows the store's change feed)
+      scheduler.invalidate();
+    },
+  });
+
+  // zod validates bodies (one error format); the JSON schemas of the routes only document the API.
+  app.setValidatorCompiler(() => () => true);
+  await registerDocs(app);
+  registerTiming(app, metrics);
+  registerAuth(app, new Authenticator(o.store, 5000, now), new RateLimiter(o.rateLimit ?? DEFAULT_RATE_LIMIT, now));
+  registerErrors(app, bodyLimit);
+
+  const ctx: ApiContext = { app, cp, store: o.store, leader, metrics, now, bodyLimit };
+  registerOpsRoutes(ctx);
+  registerSiteRoutes(ctx);
+  registerJobRoutes(ctx);
+  registerPlanRoutes(ctx);
+  registerEventRoutes(ctx);
+  registerTenantRoutes(ctx);
+  // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
+  registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now });
+  await registerStatic(app, o.staticDir);
+
+  const loop = schedulerLoop(leader, scheduler, o.tickMs ?? 500, log);
+  return {
+    app,
+    cp,
+    scheduler,
+    leader,
+    registry: metrics.registry,
+    async listen(port = 0, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      if (o.schedule !== false) {
+        await leader.renew();
+        leader.start();
+        loop.start();
+      }
+      const addr = app.server.address();
+      const p = typeof addr === 'object' && addr ? addr.port : port;
+      return `http://${host}:${p}`;
+    },
+    async close() {
+      loop.stop();
+      await leader.stop();
+      await scheduler.idle();
+      await app.close();
+    },
+  };
+}
+
+/** The leader's tick every `tickMs` after the previous one ends (ticks never overlap). */
+function schedulerLoop(leader: LeaderElector, scheduler: Scheduler, tickMs: number, log: Logger) {
+  let timer: NodeJS.Timeout | null = null;
+  let stopping = false;
+  const loop = async () => {
+    if (stopping) return;
+    try {
+      if (leader.isLeader()) await scheduler.tick();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'scheduler tick failed');
+    }
+    if (!stopping) timer = setTimeout(loop, tickMs);
+  };
+  return {
+    start: () => {
+      timer = setTimeout(loop, 0);
+    },
+    stop: () => {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// pino options of the API: secrets redacted (Authorization, cookies, Slurm tokens, any token or
+// secret field), and a token passed in the query string cut from the logged URL.
+import type { FastifyServerOptions } from 'fastify';
+
+export type LoggerOption = boolean | { level?: string; stream?: NodeJS.WritableStream };
+
+/** `?token=...` or `access_token=...` in a URL, as logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:access_)?token=)[^&]*/gi, '$1[redacted]');
+}
+
+export function loggerOptions(o: LoggerOption | undefined): FastifyServerOptions['logger'] {
+  if (o === false) return false;
+  return {
+    level: (typeof o === 'object' && o.level) || process.env.LOG_LEVEL || 'info',
+    ...(typeof o === 'object' && o.stream ? { stream: o.stream } : {}),
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-slurm-user-token"]',
+        '*.token',
+        '*.secret',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req(req: { method: string; url: string; headers: Record<string, unknown>; ip?: string }) {
+        return { method: req.method, url: redactUrl(req.url), headers: { ...req.headers }, ip: req.ip };
+      },
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Bearer-token authentication of /v1: sets `req.principal`, or answers 401 in the common error form.
+// Public paths (health, metrics, the API document, docs, the dashboard) need no token.
+import type { FastifyInstance } from 'fastify';
+import type { Authenticator } from '../../auth.js';
+import type { RateLimiter } from './rate-limit.js';
+
+const PUBLIC = [/^\/healthz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+
+export function registerAuth(app: FastifyInstance, auth: Authenticator, limiter: RateLimiter): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    if (!path.startsWith('/v1/') || PUBLIC.some((r) => r.test(path))) return;
+    const p = await auth.authenticate(req.headers.authorization);
+    if (!p) {
+      reply
+        .code(401)
+        .header('WWW-Authenticate', 'Bearer')
+        .send({
+          errors: [
+            {
+              path: 'authorization',
+              message: 'missing or unknown bearer token',
+              hint: 'send Authorization: Bearer <token> (printed at start as "admin token: ...")',
+            },
+          ],
+        });
+      return reply;
+    }
+    if (!limiter.admit(p.tokenId, reply)) return reply;
+    req.principal = p;
+  });
+}

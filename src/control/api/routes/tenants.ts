@@ -1,0 +1,72 @@
+// Tenants and tokens. Operators (admins of the system tenant) create tenants and change quotas; a
+// tenant admin sees its own tenant and issues its tokens; no token mints one above its own role or
+// for another tenant.
+import { TenantBody, TenantPatch, TokenBody } from '../../../contract/requests.js';
+import type { TenantView, TokenIssued } from '../../../contract/responses.js';
+import { isOperator, issueToken, mintRefusal } from '../../auth.js';
+import { ForbiddenError } from '../../control-plane.js';
+import { NotFoundError } from '../../domain.js';
+import { parse } from '../../schemas.js';
+import { doc, idOf, jsonBody, need, needOperator, principal, type ApiContext } from '../context.js';
+
+export function registerTenantRoutes(c: ApiContext): void {
+  const { app, cp, store, now } = c;
+  app.get('/v1/tenants', doc('Tenants (operators: all; a tenant admin: its own)', ['tenants']), async (req) => {
+    const p = need(req, 'admin');
+    const tenants: TenantView[] = isOperator(p)
+      ? await store.listTenants()
+      : (await store.listTenants()).filter((t) => t.id === p.tenantId);
+    return { tenants };
+  });
+  app.post(
+    '/v1/tenants',
+    doc('Create a tenant with its quota and allowed jurisdictions (operators)', ['tenants'], jsonBody(TenantBody)),
+    async (req, reply): Promise<{ tenant: TenantView }> => {
+      needOperator(req);
+      const b = parse(TenantBody, req.body ?? {});
+      const t = await store.createTenant({
+        id: b.id,
+        name: b.name ?? b.id,
+        quotaGpus: b.quotaGpus ?? null,
+        allowedJurisdictions: b.allowedJurisdictions ?? null,
+        at: now(),
+      });
+      reply.code(201);
+      return { tenant: t };
+    },
+  );
+  app.patch(
+    '/v1/tenants/:id',
+    doc('Change a tenant’s quota or jurisdictions (operators)', ['tenants'], jsonBody(TenantPatch)),
+    async (req): Promise<{ tenant: TenantView }> => {
+      needOperator(req);
+      const b = parse(TenantPatch, req.body ?? {});
+      const t = await store.updateTenant(idOf(req), {
+        ...(b.name !== undefined ? { name: b.name } : {}),
+        ...(b.quotaGpus !== undefined ? { quotaGpus: b.quotaGpus } : {}),
+        ...(b.allowedJurisdictions !== undefined ? { allowedJurisdictions: b.allowedJurisdictions } : {}),
+      });
+      cp.forgetTenant(t.id);
+      return { tenant: t };
+    },
+  );
+  app.post(
+    '/v1/tenants/:id/tokens',
+    doc(
+      'Issue an API token for a tenant; the secret is shown once (operators; a tenant admin for its own tenant)',
+      ['tenants'],
+      jsonBody(TokenBody),
+    ),
+    async (req, reply): Promise<TokenIssued> => {
+      const p = principal(req);
+      const b = parse(TokenBody, req.body ?? {});
+      const tenantId = idOf(req);
+      const refusal = mintRefusal(p, tenantId, b.role);
+      if (refusal) throw new ForbiddenError(refusal);
+      if (!(await store.getTenant(tenantId))) throw new NotFoundError('tenant', tenantId);
+      const token = await issueToken(store, tenantId, b.role, b.name ?? `${b.role} token`, now());
+      reply.code(201);
+      return { token, tenant: tenantId, role: b.role };
+    },
+  );
+}

@@ -1,0 +1,151 @@
+// Routes the web dashboard needs beyond the core API: who the token is, the catalog of models and
+// fabrics, live telemetry (power drawn, grid carbon intensity now, WAN use), the plan explorer on any
+// preset or edited fabric, the WAN sweep, and what-if runs of the digital twin. Every route is under
+// /v1/, so the server's bearer-token hook authenticates it; all are read-only, open to every role.
+// The clock is injected (`now`): no wall-clock reads here.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ExplorePlansSchema, ExploreSweepSchema, FabricIdParam, WhatIfSchema } from '../../contract/dashboard.js';
+import type {
+  Catalog,
+  ExplorePlansResponse,
+  Me,
+  SweepView,
+  Telemetry,
+  WhatIfResult,
+} from '../../contract/responses.js';
+import { STRATEGIES } from '../../core/strategies.js';
+import { dataPath } from '../../data-dir.js';
+import { listFabricPresets } from '../../fabric/index.js';
+import type { Fabric } from '../../fabric/types.js';
+import { listModelIds, loadModel } from '../../perf/models.js';
+import { planOnFabric } from '../../planner/index.js';
+import { POLICY_NAMES } from '../../sched/index.js';
+import { principal } from '../api/context.js';
+import { parse } from '../schemas.js';
+import type { Store } from '../store/types.js';
+import { bad, fabricFor, modelFor, onceCache, plannerIssues } from './inputs.js';
+import { sweepRequest } from './sweep.js';
+import { telemetry } from './telemetry.js';
+import { TaskRunner } from './worker.js';
+
+export interface WhatIfDeps {
+  /** The fabric the control plane runs (the default for every route). */
+  fabric: Fabric;
+  store: Store;
+  /** The clock in ms. */
+  now: () => number;
+}
+
+const doc = (summary: string, extra: Record<string, unknown> = {}) => ({
+  schema: { summary, tags: ['dashboard'], ...extra },
+});
+const jsonBody = (schema: z.ZodType) => ({ body: z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) });
+
+function catalog(serverFabric: string): Catalog {
+  const models = listModelIds().map((id) => {
+    try {
+      return { id, name: loadModel(id).name };
+    } catch {
+      return { id, name: id }; // a model file that does not load still shows by id (GET /v1/explore/plans names the error)
+    }
+  });
+  return { models, fabrics: listFabricPresets(), serverFabric, policies: POLICY_NAMES, strategies: STRATEGIES };
+}
+
+export function registerWhatIfRoutes(app: FastifyInstance, deps: WhatIfDeps): void {
+  const plans = onceCache<ExplorePlansResponse>(32);
+  const sweeps = onceCache<SweepView>(16);
+  const whatifs = onceCache<WhatIfResult>(16);
+  const tasks = new TaskRunner();
+
+  app.get('/v1/whoami', doc('The signed-in token: tenant and role'), async (req): Promise<Me> => {
+    const p = principal(req);
+    return { tenant: p.tenantId, role: p.role, tokenId: p.tokenId };
+  });
+
+  app.get('/v1/catalog', doc('Model zoo ids, fabric presets and scheduling policies (for pickers)'), async (req) => {
+    principal(req);
+    return catalog(deps.fabric.name);
+  });
+
+  app.get(
+    '/v1/explore/fabrics/:id',
+    doc('The YAML source of a fabric preset (for editing in the plan explorer)'),
+    async (req, reply) => {
+      principal(req);
+      const id = parse(FabricIdParam, req.params).id;
+      if (!listFabricPresets().includes(id))
+        throw bad('id', `unknown fabric preset ${JSON.stringify(id)}`, `use one of ${listFabricPresets().join(', ')}`);
+      reply.type('text/yaml; charset=utf-8');
+      return readFileSync(dataPath('fabrics', `${id}.yaml`), 'utf8');
+    },
+  );
+
+  app.get(
+    '/v1/telemetry',
+    doc('Live per-site power and grid carbon intensity, per-link WAN use'),
+    async (req): Promise<Telemetry> => {
+      principal(req);
+      return telemetry(deps.fabric, deps.store, deps.now(), (zone, err) =>
+        req.log.debug({ zone, err: (err as Error).message }, 'telemetry: no grid series for this zone'),
+      );
+    },
+  );
+
+  app.post(
+    '/v1/explore/plans',
+    doc(
+      'Plan explorer: ranked plans with step-time breakdowns on any preset or edited fabric',
+      jsonBody(ExplorePlansSchema),
+    ),
+    async (req): Promise<ExplorePlansResponse> => {
+      principal(req);
+      const b = parse(ExplorePlansSchema, req.body ?? {});
+      return plans(JSON.stringify(b), async () => {
+        const model = modelFor(b.model);
+        const fabric = await fabricFor(deps.fabric, b);
+        const { model: _m, fabric: _f, fabricText: _t, ...request } = b;
+        try {
+          const r = planOnFabric(model, fabric, { ...request, top: b.top ?? 5 }, deps.now);
+          return { ...r, fabricSites: fabric.sites.map((s) => ({ id: s.id, name: s.name, gpus: s.gpus })) };
+        } catch (err) {
+          throw plannerIssues(err);
+        }
+      });
+    },
+  );
+
+  app.post(
+    '/v1/explore/sweep',
+    doc('WAN sweep: best cross-site throughput over a grid of WAN capacity and latency', jsonBody(ExploreSweepSchema)),
+    async (req): Promise<SweepView> => {
+      principal(req);
+      const b = parse(ExploreSweepSchema, req.body ?? {});
+      return sweeps(JSON.stringify(b), async () => {
+        const model = modelFor(b.model);
+        const fabric = await fabricFor(deps.fabric, b);
+        const r = await tasks.run({ kind: 'sweep', model, fabric, request: sweepRequest(b) }, deps.now);
+        return { ...r.value, searchSeconds: r.ms / 1000 };
+      });
+    },
+  );
+
+  app.post(
+    '/v1/whatif',
+    doc(
+      'Run the digital twin: a site down for N hours against a baseline, or two policies on one trace',
+      jsonBody(WhatIfSchema),
+    ),
+    async (req): Promise<WhatIfResult> => {
+      principal(req);
+      const b = parse(WhatIfSchema, req.body ?? {});
+      return whatifs(JSON.stringify(b), async () => {
+        const fabric = await fabricFor(deps.fabric, b);
+        const r = await tasks.run({ kind: 'whatif', fabric, body: b }, deps.now);
+        return { ...r.value, wallMs: Math.round(r.ms), ...(r.isolated ? { isolated: true } : {}) };
+      });
+    },
+  );
+}
