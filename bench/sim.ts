@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { loadFabric } from '../src/fabric/index.js';
 import { buildClusterState, createPolicy, scheduleRound, POLICY_NAMES, type JobRequest } from '../src/sched/index.js';
 import { simulate } from '../src/sim/simulate.js';
-import { sharedDataPath } from '../src/sim/paths.js';
+import { traceDataPath } from '../src/data-dir.js';
+import { loadGridFor } from '../src/sim/grid-files.js';
 import { importPhilly, generateSynthetic, parseSyntheticSpec } from '../src/workload/index.js';
 
 export async function benchSim(): Promise<{ name: string; metrics: Record<string, number> }[]> {
@@ -52,7 +53,7 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
     });
   }
 
-  const file = sharedDataPath('jobtraces', 'philly_pollux.csv');
+  const file = traceDataPath('philly_pollux.csv');
   if (!existsSync(file)) throw new Error(`benchSim: ${file} not found`);
   const t0 = performance.now();
   const imp = importPhilly(readFileSync(file, 'utf8'));
@@ -62,6 +63,7 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
     jobs: imp.jobs,
     policy: createPolicy('fifo'),
     seed: 1,
+    grid: loadGridFor(fabric.sites),
     clock: () => performance.now(),
   });
   const t2 = performance.now();

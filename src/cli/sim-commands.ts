@@ -8,9 +8,11 @@ import type { Fabric, InputIssue } from '../fabric/types.js';
 import { createPolicy, isPolicyName, POLICY_NAMES, type PolicyName } from '../sched/index.js';
 import { barChart, cdfChart, lineChart } from '../sim/charts.js';
 import { GridDataError } from '../sim/grid.js';
+import { loadGridFor } from '../sim/grid-files.js';
 import { jobsToCsv, type SimSummary } from '../sim/metrics.js';
 import { SharedDataMissingError } from '../sim/paths.js';
-import { defaultScenario, loadScenarioFile, type Scenario } from '../sim/scenario.js';
+import { defaultScenario, type Scenario } from '../sim/scenario.js';
+import { loadScenarioFile } from '../sim/scenario-file.js';
 import { ScenarioRefError, simulate, type SimResult } from '../sim/simulate.js';
 import {
   generateSynthetic,
@@ -228,6 +230,7 @@ function runOne(p: Prepared, policy: PolicyName, label: string): SimResult {
     policy: createPolicy(policy),
     scenario: p.scenario,
     seed: p.seed,
+    grid: loadGridFor(p.fabric.sites), // the edge reads the grid files; the simulator is handed the series
     ...(p.horizonS !== undefined ? { horizonS: p.horizonS } : {}),
     ...(p.failures === false ? { failures: false } : {}),
     ...(p.schedulerIntervalS ? { schedulerIntervalS: p.schedulerIntervalS } : {}),

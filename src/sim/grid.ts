@@ -1,9 +1,8 @@
 // Hourly grid carbon intensity and electricity price per grid zone, from the real 2022 series in
-// ../shared/data (see docs/sources.md (section "Digital twin")). Simulation time 0 maps to `startHourOfYear` of 2022;
-// the series wrap around at the end of the year.
-import { readFileSync } from 'node:fs';
+// data/grid (see docs/sources.md (section "Digital twin")). Simulation time 0 maps to `startHourOfYear` of 2022;
+// the series wrap around at the end of the year. Pure: which files a zone reads and how a CSV becomes a series;
+// the edge (grid-files.ts, called by the CLI and the control plane) reads the files and hands the series in.
 import type { InputIssue } from '../fabric/types.js';
-import { sharedDataPath } from './paths.js';
 
 export interface GridSeries {
   zone: string;
@@ -52,13 +51,14 @@ export class GridDataError extends Error {
   }
 }
 
-function readColumn(file: string, column: string): Float64Array {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+/** One numeric column of a CSV text (`file` names it in errors); a gap carries the previous hour over. */
+export function parseGridColumn(text: string, column: string, file: string): Float64Array {
+  const lines = text.split(/\r?\n/);
   const header = lines[0].split(',');
   const idx = header.findIndex((h) => h.trim() === column);
   if (idx < 0)
     throw new GridDataError([
-      { path: file, message: `column ${column} missing`, hint: 'use the files listed in shared/data/SOURCES.md' },
+      { path: file, message: `column ${column} missing`, hint: 'use the files listed in data/grid/README.md' },
     ]);
   const out: number[] = [];
   let last = 0;
@@ -71,16 +71,20 @@ function readColumn(file: string, column: string): Float64Array {
   return Float64Array.from(out.slice(0, 8760));
 }
 
-const cache = new Map<string, GridSeries>();
-
 export function knownGridZones(): string[] {
   return Object.keys(CARBON_BA);
 }
 
-/** Load (once) the 2022 hourly series for a grid zone. */
-export function loadGridSeries(zone: string): GridSeries {
-  const hit = cache.get(zone);
-  if (hit) return hit;
+/** Where a zone's series live (path parts under data/grid) and how to credit them; a clear error for an unknown zone. */
+export interface GridZoneFiles {
+  zone: string;
+  carbonFile: string[];
+  priceFile: string[];
+  carbonSource: string;
+  priceSource: string;
+}
+
+export function gridZoneFiles(zone: string): GridZoneFiles {
   const ba = CARBON_BA[zone.toUpperCase()];
   if (!ba) {
     throw new GridDataError([
@@ -91,22 +95,25 @@ export function loadGridSeries(zone: string): GridSeries {
       },
     ]);
   }
-  const carbonFile = sharedDataPath('carbon', 'eia930_2022_dc-rl', `${ba}_2022_hourly_fuelmix_avgCI.csv`);
   const priceZone = PRICE_ZONE[ba] ?? PRICE_FALLBACK;
-  const priceFile = sharedDataPath(
-    'prices',
-    'green-dcc_standardized_usd_mwh',
-    `${priceZone}_electricity_prices_2022.csv`,
-  );
-  const s: GridSeries = {
+  return {
     zone,
+    carbonFile: ['carbon', 'eia930_2022_dc-rl', `${ba}_2022_hourly_fuelmix_avgCI.csv`],
+    priceFile: ['prices', 'green-dcc_standardized_usd_mwh', `${priceZone}_electricity_prices_2022.csv`],
     carbonSource: `EIA-930 2022 ${ba} avg_CI (HewlettPackard/dc-rl)${ba !== zone.toUpperCase() ? ` standing in for ${zone}` : ''}`,
     priceSource: `${priceZone} 2022 (HewlettPackard/green-dcc)${PRICE_ZONE[ba] ? '' : ` standing in for ${zone} (assumption)`}`,
-    carbonGPerKWh: readColumn(carbonFile, 'avg_CI'),
-    priceUsdPerMWh: readColumn(priceFile, 'Price (USD/MWh)'),
   };
-  cache.set(zone, s);
-  return s;
+}
+
+/** A zone's series from the texts of its two files (see gridZoneFiles). */
+export function gridSeriesFromCsv(files: GridZoneFiles, carbonCsv: string, priceCsv: string): GridSeries {
+  return {
+    zone: files.zone,
+    carbonSource: files.carbonSource,
+    priceSource: files.priceSource,
+    carbonGPerKWh: parseGridColumn(carbonCsv, 'avg_CI', files.carbonFile.join('/')),
+    priceUsdPerMWh: parseGridColumn(priceCsv, 'Price (USD/MWh)', files.priceFile.join('/')),
+  };
 }
 
 /** Constant series (tests, or when the shared data is not wanted). */

@@ -6,6 +6,7 @@
 import type { Fabric } from '../fabric/types.js';
 import { planOnFabric, PlannerInputError, type RankedPlan, type Strategy } from '../planner/index.js';
 import type { ModelSpec, Plan, Recompute } from '../perf/index.js';
+import { PLAN_LIMITS } from '../core/plan-request.js';
 
 /** Cross-site strategies the twin lets a multi-site gang use (not `independent`: that trains k separate models). */
 export const CROSS_SITE_STRATEGIES: Strategy[] = ['hierarchical-dp', 'pipeline-across-sites', 'diloco'];
@@ -128,7 +129,8 @@ export class PlanCache {
       const res = planOnFabric(model, this.fabric, {
         gpus: g,
         sites,
-        top: 1000,
+        // as many as a request may ask for (PLAN_LIMITS.topMax): the spanning plan is kept below
+        top: PLAN_LIMITS.topMax,
         strategies: CROSS_SITE_STRATEGIES,
         ...(wanCapacityGbps !== undefined ? { wanCapacityGbps } : {}),
       });

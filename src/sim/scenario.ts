@@ -1,7 +1,6 @@
 // Scenario files: scripted outages, WAN degradations, drains and power caps, failure-rate
 // overrides, tenant quotas and the calendar start. YAML or JSON, validated with zod; bad input
 // comes back as {path, message, hint} issues.
-import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import type { InputIssue } from '../fabric/types.js';
@@ -152,21 +151,8 @@ export function parseScenario(input: unknown, source = 'scenario'): { scenario?:
   };
 }
 
-export function loadScenarioFile(file: string): { scenario?: Scenario; issues: InputIssue[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return {
-      issues: [
-        {
-          path: '--scenario',
-          message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-          hint: 'check the path to the scenario file',
-        },
-      ],
-    };
-  }
+/** A scenario from the text of a YAML or JSON file (`file` names it in issues); the edge reads it (io.ts). */
+export function parseScenarioText(text: string, file: string): { scenario?: Scenario; issues: InputIssue[] } {
   let raw: unknown;
   try {
     raw = YAML.parse(text);

@@ -9,9 +9,9 @@
 //   for (const e of twin.advanceTo(nowS + 3600)) ...   // checkpoints and ends, in time order
 //   twin.status(runId); twin.cancel(runId);
 //
-// Progress model (as in simulate.ts): a run first reads back its checkpoint when it resumes (one
-// checkpoint cost C), then computes at `speed` (the perf model's factor for its placement, 1 on an
-// ideal one) and pauses C every tau of compute to write a checkpoint (tau = Young/Daly
+// Progress model: the simulator's, src/core/progress.ts (one segment per run): a run first reads back its
+// checkpoint when it resumes (one checkpoint cost C), then computes at `speed` (the perf model's factor for its
+// placement, 1 on an ideal one) and pauses C every tau of compute to write a checkpoint (tau = Young/Daly
 // sqrt(2 C M), M the job MTBF at >= the Llama 3 failure rate, unless a fixed interval is given).
 // Work is counted in seconds at full speed: a run of `durationS` finishes after
 // startup + durationS / speed + (checkpoints before the end) x C. A sampled failure (Poisson at
@@ -19,10 +19,18 @@
 // completed checkpoint. No wall clock and no Math.random: time is always the caller's argument.
 import type { Fabric, Site } from '../fabric/types.js';
 import type { Allocation, AllocationPart, SpreadClass } from '../sched/types.js';
-import { EventQueue } from './event-queue.js';
+import {
+  checkpointAtS,
+  checkpointCostS,
+  checkpointIntervalS,
+  finishAtS,
+  savedAtS,
+  workAtS,
+  type ProgressSegment,
+} from '../core/progress.js';
 import { Rng } from '../core/rng.js';
+import { EventQueue } from './event-queue.js';
 import { SpeedModel } from './speed.js';
-import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from './checkpoint.js';
 import { DEFAULT_FAILURE_MIX, LLAMA3_FAILURES_PER_GPU_HOUR } from './scenario.js';
 
 /** GPUs of a run on one site, optionally down to the pod and scale-up domain the scheduler chose. */
@@ -114,11 +122,8 @@ interface Run {
   phase: TwinPhase;
   version: number;
   submittedS: number;
-  startupS: number;
-  baseWorkS: number;
-  speed: number;
-  tauS: number;
-  ckptS: number;
+  /** Progress and checkpoints (src/core/progress.ts); startS = submittedS. */
+  seg: ProgressSegment;
   endS: number | null;
   expectedEndS: number;
   checkpoints: number;
@@ -166,34 +171,37 @@ export class TwinBackend {
     const alloc = this.allocation(spec);
     const speed = alloc && this.speedModel ? this.speedModel.factor(spec.modelId, alloc) : 1;
     const ckptS = spec.checkpointable ? this.checkpointCost(spec) : 0;
-    const tauS = spec.checkpointable
-      ? (this.fixedIntervalS ??
-        (ckptS > 0
-          ? youngDalyIntervalS(
-              ckptS,
-              jobMtbfS(Math.max(this.failuresPerGpuHour, LLAMA3_FAILURES_PER_GPU_HOUR), spec.gpus),
-            )
-          : Infinity))
-      : Infinity;
+    const intervalS = checkpointIntervalS({
+      checkpointable: spec.checkpointable,
+      checkpointS: ckptS,
+      failuresPerGpuHour: Math.max(this.failuresPerGpuHour, LLAMA3_FAILURES_PER_GPU_HOUR),
+      gpus: spec.gpus,
+      ...(this.fixedIntervalS !== undefined ? { fixedIntervalS: this.fixedIntervalS } : {}),
+    });
+    const seg: ProgressSegment = {
+      startS: t0,
+      startupS: base > 0 ? ckptS : 0, // restore: read the checkpoint back (one checkpoint cost, as the simulator)
+      baseWorkS: base,
+      savedWorkS: base,
+      speed,
+      intervalS,
+      checkpointS: ckptS,
+      totalWorkS: spec.durationS,
+    };
     const r: Run = {
       spec,
       phase: 'running',
       version: 0,
       submittedS: t0,
-      startupS: base > 0 ? ckptS : 0, // restore: read the checkpoint back (one checkpoint cost, as the simulator)
-      baseWorkS: base,
-      speed,
-      tauS,
-      ckptS,
+      seg,
       endS: null,
-      expectedEndS: 0,
+      expectedEndS: finishAtS(seg),
       checkpoints: 0,
       exitCode: null,
       reason: null,
       finalWorkS: 0,
       finalSavedS: 0,
     };
-    r.expectedEndS = t0 + r.startupS + this.wallFor(r, spec.durationS - base);
     this.runs.set(i, r);
     this.index.set(spec.runId, i);
     this.q.push(r.expectedEndS, Ev.Finish, i, r.version);
@@ -298,38 +306,18 @@ export class TwinBackend {
     };
   }
 
-  /** The k-th checkpoint of the current run completes at startup + k (tau + C), if it comes before the end. */
+  /** The k-th checkpoint of the current run, if it comes before the end. */
   private scheduleCheckpoint(i: number, r: Run, k: number): void {
-    if (!Number.isFinite(r.tauS)) return;
-    const work = r.baseWorkS + r.speed * k * r.tauS;
-    if (work >= r.spec.durationS - 1e-9) return; // no checkpoint at the very end
-    this.q.push(r.submittedS + r.startupS + k * (r.tauS + r.ckptS), Ev.Checkpoint, i, r.version);
-  }
-
-  /** Wall seconds to do `work` seconds at full speed (compute plus checkpoint pauses), after startup. */
-  private wallFor(r: Run, work: number): number {
-    const compute = Math.max(0, work) / r.speed;
-    if (!Number.isFinite(r.tauS)) return compute;
-    const ckpts = Math.max(0, Math.ceil(compute / r.tauS - 1e-9) - 1);
-    return compute + ckpts * r.ckptS;
+    const at = checkpointAtS(r.seg, k);
+    if (at !== null) this.q.push(at, Ev.Checkpoint, i, r.version);
   }
 
   private work(r: Run, t: number): number {
-    const y = Math.max(0, t - r.submittedS - r.startupS);
-    let compute = y;
-    if (Number.isFinite(r.tauS)) {
-      const period = r.tauS + r.ckptS;
-      const k = Math.floor(y / period);
-      compute = k * r.tauS + Math.min(y - k * period, r.tauS);
-    }
-    return Math.min(r.spec.durationS, r.baseWorkS + r.speed * compute);
+    return workAtS(r.seg, t);
   }
 
   private saved(r: Run, t: number): number {
-    if (!Number.isFinite(r.tauS)) return r.baseWorkS;
-    const y = Math.max(0, t - r.submittedS - r.startupS);
-    const k = Math.floor(y / (r.tauS + r.ckptS) + 1e-9);
-    return Math.min(r.spec.durationS, r.baseWorkS + r.speed * k * r.tauS);
+    return savedAtS(r.seg, t);
   }
 
   private checkpointCost(spec: TwinRunSpec): number {
@@ -374,9 +362,9 @@ export class TwinBackend {
       submittedS: r.submittedS,
       endS: r.endS,
       expectedEndS: r.expectedEndS,
-      speed: r.speed,
-      checkpointIntervalS: r.tauS,
-      checkpointCostS: r.ckptS,
+      speed: r.seg.speed,
+      checkpointIntervalS: r.seg.intervalS,
+      checkpointCostS: r.seg.checkpointS,
       workS: running ? this.work(r, this.t) : r.finalWorkS,
       savedWorkS: running ? this.saved(r, this.t) : r.finalSavedS,
       checkpoints: r.checkpoints,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCompare, runSimulate, type CommandIO } from '../../src/cli/sim-commands.js';
-import { loadScenarioFile } from '../../src/sim/scenario.js';
+import { loadScenarioFile } from '../../src/sim/scenario-file.js';
 
 function io(): CommandIO & { out: string; err: string } {
   const o = { out: '', err: '', stdout: (s: string) => void (o.out += s), stderr: (s: string) => void (o.err += s) };

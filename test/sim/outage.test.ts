@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../../src/sched/index.js';
-import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from '../../src/sim/checkpoint.js';
+import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from '../../src/core/progress.js';
 import { constantGridSeries } from '../../src/sim/grid.js';
 import { LLAMA3_FAILURES_PER_GPU_HOUR, parseScenario } from '../../src/sim/scenario.js';
 import { simulate } from '../../src/sim/simulate.js';

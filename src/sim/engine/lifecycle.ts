@@ -1,0 +1,146 @@
+// A job's life on the cluster: start, segments (progress and checkpoints: src/core/progress.ts), interruption,
+// finish; and the scheduler's dirty flag. Shared by the event handlers.
+import { checkpointCostS, checkpointIntervalS, finishAtS, savedAtS, workAtS } from '../../core/progress.js';
+import { release } from '../../sched/state.js';
+import type { Allocation, RunningJob } from '../../sched/types.js';
+import { accumulate, chargeJob } from './accounting.js';
+import { domainKey, EV, type Run, type SimContext } from './context.js';
+
+/** Checkpoint bytes of a model the zoo does not know: ASSUMPTION 1B parameters x 16 B. */
+const UNKNOWN_MODEL_CHECKPOINT_BYTES = 16e9;
+
+/** Work done and saved by run `r` at time t. */
+export function progressOf(r: Run, t: number): { work: number; saved: number } {
+  return { work: workAtS(r.seg, t), saved: savedAtS(r.seg, t) };
+}
+
+function wanFactorFor(ctx: SimContext, alloc: Allocation): number {
+  if (alloc.sites.length < 2) return 1;
+  let f = 1;
+  for (const l of ctx.fabric.wanLinks) {
+    if (alloc.sites.includes(l.a) && alloc.sites.includes(l.b)) f = Math.min(f, ctx.wanFactor.get(l.id) ?? 1);
+  }
+  return f;
+}
+
+/** A new segment from t: speed from the placement (and the WAN now), a Finish event at its end. */
+export function beginSegment(
+  ctx: SimContext,
+  i: number,
+  t: number,
+  startupS: number,
+  baseWork: number,
+  savedWork: number,
+): void {
+  const r = ctx.runs[i];
+  r.version++;
+  const pl = ctx.speedModel.placement(r.spec.modelId, r.alloc!, wanFactorFor(ctx, r.alloc!));
+  if (pl.plan) r.plan = pl.plan;
+  r.seg = {
+    startS: t,
+    startupS,
+    baseWorkS: baseWork,
+    savedWorkS: savedWork,
+    speed: pl.speed,
+    intervalS: r.seg.intervalS,
+    checkpointS: r.seg.checkpointS,
+    totalWorkS: r.totalWork,
+  };
+  const end = finishAtS(r.seg);
+  ctx.ev.push(end, EV.Finish, i, r.version);
+  r.running!.expectedEndS = end;
+}
+
+export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: number): void {
+  const r = ctx.runs[i];
+  r.phase = 'running';
+  r.alloc = alloc;
+  for (const s of alloc.sites) r.sites.add(s);
+  if (r.firstStartS < 0) r.firstStartS = t;
+  const bytes = ctx.speedModel.checkpointBytes(r.spec.modelId) ?? UNKNOWN_MODEL_CHECKPOINT_BYTES;
+  const ckptS = r.spec.checkpointable ? checkpointCostS(bytes, alloc.gpus, ctx.fabricSite.get(alloc.sites[0])!) : 0;
+  r.seg.checkpointS = ckptS;
+  r.seg.intervalS = checkpointIntervalS({
+    checkpointable: r.spec.checkpointable,
+    checkpointS: ckptS,
+    failuresPerGpuHour: ctx.intervalFailuresPerGpuHour,
+    gpus: alloc.gpus,
+  });
+  const rj: RunningJob = { job: r.req, allocation: alloc, startTimeS: t, expectedEndS: Infinity };
+  r.running = rj;
+  ctx.runningPos.set(i, ctx.running.length);
+  ctx.running.push(rj);
+  for (const p of alloc.parts) {
+    const k = domainKey(p.siteId, p.podId, p.domain);
+    let l = ctx.occupancy.get(k);
+    if (!l) ctx.occupancy.set(k, (l = []));
+    l.push(i);
+  }
+  // restart from a checkpoint: read it back first (ASSUMPTION: restore costs one checkpoint write)
+  const base = r.seg.savedWorkS;
+  beginSegment(ctx, i, t, base > 0 ? ckptS : 0, base, base);
+}
+
+/** Take a run off its GPUs at t (charging its segment), optionally giving the GPUs back to the free pool. */
+function detach(ctx: SimContext, i: number, t: number, releaseGpus: boolean): void {
+  const r = ctx.runs[i];
+  const alloc = r.alloc!;
+  accumulate(ctx, t);
+  chargeJob(ctx, r, r.seg.startS, t);
+  if (releaseGpus) release(ctx.state, alloc, r.spec.tenant);
+  for (const p of alloc.parts) {
+    const l = ctx.occupancy.get(domainKey(p.siteId, p.podId, p.domain))!;
+    l.splice(l.indexOf(i), 1);
+  }
+  const pos = ctx.runningPos.get(i)!;
+  const last = ctx.running.pop()!;
+  if (pos < ctx.running.length) {
+    ctx.running[pos] = last;
+    ctx.runningPos.set(ctx.runById.get(last.job.id)!, pos);
+  }
+  ctx.runningPos.delete(i);
+  r.alloc = null;
+  r.running = null;
+  r.version++;
+}
+
+/**
+ * Stop a running job and queue it again. A failure or preemption keeps the last checkpoint (checkpointable jobs)
+ * or nothing; a drain moves the job at a checkpoint, so it keeps all its work.
+ */
+export function interrupt(
+  ctx: SimContext,
+  i: number,
+  t: number,
+  kind: 'failure' | 'preempt' | 'drain',
+  releaseGpus: boolean,
+): void {
+  const r = ctx.runs[i];
+  const { work, saved } = progressOf(r, t);
+  const keep = kind === 'drain' ? work : r.spec.checkpointable ? saved : 0;
+  r.lostWorkS += Math.max(0, work - keep);
+  if (kind === 'preempt') r.preemptions++;
+  else r.interruptions++;
+  detach(ctx, i, t, releaseGpus);
+  r.seg.savedWorkS = keep;
+  r.phase = 'queued';
+  r.req.durationS = Math.max(1, r.totalWork - keep);
+  ctx.queue.push(r.req);
+}
+
+export function finish(ctx: SimContext, i: number, t: number): void {
+  const r = ctx.runs[i];
+  detach(ctx, i, t, true);
+  r.phase = 'done';
+  r.endS = t;
+  ctx.done++;
+}
+
+/** Ask for a scheduling pass at t (or at the next multiple of the scheduler cycle). */
+export function markDirty(ctx: SimContext, t: number): void {
+  const at = ctx.tickS > 0 ? Math.ceil(t / ctx.tickS) * ctx.tickS : t;
+  if (ctx.schedulePending !== at) {
+    ctx.ev.push(at, EV.Schedule);
+    ctx.schedulePending = at;
+  }
+}

@@ -1,0 +1,91 @@
+// Per-job results and the run summary at the end of a simulation.
+import { buildSummary, type JobResult, type SimSummary } from '../metrics.js';
+import { chargeJob } from './accounting.js';
+import type { Run, SimContext } from './context.js';
+
+function jobResult(r: Run): JobResult {
+  const finished = r.phase === 'done';
+  const jct = finished ? r.endS - r.spec.submitTimeS : null;
+  const usefulGpuS = finished ? r.totalWork * r.spec.gpus : 0;
+  const started = r.plan !== null && r.firstStartS >= 0;
+  return {
+    id: r.spec.id,
+    tenant: r.spec.tenant,
+    kind: r.spec.kind,
+    modelId: r.spec.modelId,
+    gpus: r.spec.gpus,
+    priority: r.spec.priority,
+    submitS: r.spec.submitTimeS,
+    firstStartS: r.firstStartS >= 0 ? r.firstStartS : null,
+    endS: finished ? r.endS : null,
+    status: finished ? 'finished' : r.phase === 'rejected' ? 'rejected' : 'unfinished',
+    reason:
+      r.rejectReason ?? (finished ? '' : r.phase === 'running' ? 'running at the horizon' : 'queued at the horizon'),
+    durationS: r.totalWork,
+    jctS: jct,
+    queueS: r.firstStartS >= 0 ? r.firstStartS - r.spec.submitTimeS : null,
+    slowdown: jct !== null && r.totalWork > 0 ? jct / r.totalWork : null,
+    gpuSeconds: r.gpuSeconds,
+    goodput: r.gpuSeconds > 0 ? usefulGpuS / r.gpuSeconds : finished ? 1 : 0,
+    ettr: finished && r.endS > r.firstStartS ? r.totalWork / (r.endS - r.firstStartS) : null,
+    lostGpuSeconds: r.lostWorkS * r.spec.gpus,
+    interruptions: r.interruptions,
+    preemptions: r.preemptions,
+    sites: [...r.sites].sort(),
+    energyKWh: r.energyJ / 3.6e6,
+    emissionsKg: r.carbonG / 1000,
+    costUsd: r.costUsd,
+    waterL: r.waterL,
+    planStrategy: r.plan?.strategy ?? '',
+    planGpus: r.plan?.gpus ?? null,
+    planTp: r.plan?.tp ?? null,
+    planPp: r.plan?.pp ?? null,
+    planDp: r.plan?.dp ?? null,
+    planCp: r.plan?.cp ?? null,
+    planEp: r.plan?.ep ?? null,
+    planRecompute: r.plan?.recompute ?? '',
+    planZero: r.plan?.zero ?? null,
+    planTokensPerS: r.plan ? r.plan.tokensPerS : null,
+    speedFactor: started ? r.seg.speed : null,
+    predictedTokensPerS: started ? r.plan!.tokensPerS * r.seg.speed : null,
+  };
+}
+
+/** Jobs still running at the end are charged up to `now`. */
+export function collectResults(ctx: SimContext, seed: number): { jobs: JobResult[]; summary: SimSummary } {
+  const now = ctx.now;
+  const jobs = ctx.runs.map((r) => {
+    if (r.phase === 'running') chargeJob(ctx, r, r.seg.startS, now);
+    return jobResult(r);
+  });
+  const a = ctx.acc;
+  const summary = buildSummary({
+    fabric: ctx.fabric,
+    policy: ctx.policy.name,
+    seed,
+    scenario: ctx.scenario.name,
+    jobs,
+    endS: now,
+    events: ctx.events,
+    rounds: ctx.rounds,
+    busyGpuSeconds: a.busyGpuSeconds,
+    availGpuSeconds: a.availGpuSeconds,
+    sites: ctx.state.sites.map((s, i) => ({
+      id: s.id,
+      gridZone: s.gridZone,
+      gpus: s.totalGpus,
+      energyMWh: a.siteEnergyJ[i] / 3.6e9,
+      emissionsTCO2e: a.siteCarbonG[i] / 1e6,
+      costUsd: a.siteCostUsd[i],
+      waterM3: a.siteWaterL[i] / 1000,
+      gpuUtilization: now > 0 ? a.siteBusyGpuS[i] / (s.totalGpus * now) : 0,
+    })),
+    tenants: ctx.state.tenants.map((t) => ({ id: t.id, quotaGpus: t.quotaGpus })),
+    failures: ctx.failures,
+    failuresByKind: ctx.failuresByKind,
+    gridSources: ctx.gridSources,
+    speedFallbacks: ctx.speedModel.fallbacks,
+    planKeys: ctx.speedModel.plans.keys,
+  });
+  return { jobs, summary };
+}
