@@ -1,28 +1,22 @@
 // One mapper from thrown input errors to the CLI's output and exit code 2 (bugs still crash loudly).
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { InputIssue } from '../fabric/types.js';
+import { formatIssue, InputIssuesError, issuesOf, type InputIssue } from '../core/issues.js';
 
 export const EXIT_BAD_INPUT = 2;
 
-export class CliInputError extends Error {
-  readonly issues: InputIssue[];
+export class CliInputError extends InputIssuesError {
   constructor(issues: InputIssue[]) {
-    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-    this.issues = issues;
+    super(issues);
+    this.name = 'CliInputError';
   }
 }
 
-export function inputIssuesOf(error: unknown): InputIssue[] | undefined {
-  if (error && typeof error === 'object' && 'issues' in error && Array.isArray((error as { issues: unknown }).issues)) {
-    const issues = (error as { issues: unknown[] }).issues;
-    if (issues.every((i) => i && typeof i === 'object' && 'path' in i && 'message' in i)) return issues as InputIssue[];
-  }
-  return undefined;
-}
+/** The issues a thrown error carries (any layer's input error); an error without issues is a bug and rethrown. */
+export const inputIssuesOf = issuesOf;
 
 export function printIssues(issues: InputIssue[]): void {
-  for (const issue of issues) process.stderr.write(`error: ${issue.path}: ${issue.message} (fix: ${issue.hint})\n`);
+  for (const issue of issues) process.stderr.write(`error: ${formatIssue(issue)}\n`);
 }
 
 /** Runs a command body; input errors print `path: message (fix: hint)` and exit 2. */

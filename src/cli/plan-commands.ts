@@ -1,6 +1,9 @@
 // `superfactory plan` and `superfactory sweep`.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InputIssue } from '../core/issues.js';
+import { checkPlanOptions, checkSweepOptions, type PlanOptions, type SweepOptions } from '../core/plan-request.js';
+import { STRATEGY_INFO } from '../core/strategies.js';
 import { loadFabric } from '../fabric/load.js';
 import { renderTable } from '../fabric/summary.js';
 import { loadModel } from '../perf/models.js';
@@ -128,55 +131,51 @@ export function planJsonView(result: PlanResult): object {
   };
 }
 
-function dilocoOptions(o: Pick<PlanCliOptions, 'dilocoH' | 'dilocoBits' | 'dilocoStreaming' | 'dilocoEfficiency'>) {
-  const bits = positiveInteger('diloco-bits', o.dilocoBits);
-  if (bits !== undefined && ![4, 8, 16, 32].includes(bits)) {
-    throw new CliInputError([
-      {
-        path: 'diloco-bits',
-        message: `--diloco-bits must be 4, 8, 16 or 32 (got ${bits})`,
-        hint: 'pass --diloco-bits 4|8|16|32',
-      },
-    ]);
-  }
-  const efficiency = positiveNumber('diloco-efficiency', o.dilocoEfficiency);
-  if (efficiency !== undefined && efficiency > 1) {
-    throw new CliInputError([
-      {
-        path: 'diloco-efficiency',
-        message: `--diloco-efficiency is a fraction of synchronous training's token efficiency, at most 1 (got ${efficiency})`,
-        hint: 'pass e.g. --diloco-efficiency 0.95',
-      },
-    ]);
-  }
-  return {
+/** The flag that sets each plan-request field (the shared schema names fields; the CLI names flags). */
+const FLAG_OF: Record<string, string> = {
+  tokensPerStep: 'tokens-per-step',
+  dilocoInnerSteps: 'diloco-h',
+  dilocoOuterBits: 'diloco-bits',
+  dilocoStreaming: 'no-diloco-streaming',
+  dilocoTokenEfficiency: 'diloco-efficiency',
+  wanGbpsList: 'wan-gbps',
+  wanLatencyMsList: 'wan-latency-ms',
+};
+
+/** Issues of the shared plan-request schema, named by flag: `dilocoOuterBits[0]` -> `diloco-bits`. */
+function asFlagIssues(issues: InputIssue[]): InputIssue[] {
+  return issues.map((i) => {
+    const field = /^[A-Za-z]+/.exec(i.path)?.[0] ?? i.path;
+    const flag = FLAG_OF[field] ?? field;
+    return { ...i, path: flag };
+  });
+}
+
+/** Flags turned into numbers, then checked against the limits every edge shares (src/core/plan-request.ts). */
+function planOptions(o: PlanCliOptions): PlanOptions {
+  const checked = checkPlanOptions({
+    gpus: positiveInteger('gpus', o.gpus),
+    sites: list('sites', o.sites, 'atl,wi'),
+    allow: list('allow', o.allow, 'US-GA,US-WI'),
+    tokens: positiveNumber('tokens', o.tokens),
+    gbs: positiveInteger('gbs', o.gbs),
+    tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
+    top: positiveInteger('top', o.top) ?? 5,
     dilocoInnerSteps: positiveInteger('diloco-h', o.dilocoH),
-    dilocoOuterBits: bits,
+    dilocoOuterBits: positiveInteger('diloco-bits', o.dilocoBits),
     dilocoStreaming: o.dilocoStreaming,
-    dilocoTokenEfficiency: efficiency,
-  };
+    dilocoTokenEfficiency: positiveNumber('diloco-efficiency', o.dilocoEfficiency),
+  });
+  if (!checked.ok) throw new CliInputError(asFlagIssues(checked.issues));
+  return checked.value;
 }
 
 export async function runPlan(o: PlanCliOptions): Promise<number> {
+  const options = planOptions(o);
   const model = loadModel(o.model);
   const fabric = await loadFabric(o.fabric);
   const bar = progressBar('planning');
-  const result = planOnFabric(
-    model,
-    fabric,
-    {
-      gpus: positiveInteger('gpus', o.gpus),
-      sites: list('sites', o.sites, 'atl,wi'),
-      allow: list('allow', o.allow, 'US-GA,US-WI'),
-      tokens: positiveNumber('tokens', o.tokens),
-      gbs: positiveInteger('gbs', o.gbs),
-      tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
-      top: positiveInteger('top', o.top) ?? 5,
-      ...dilocoOptions(o),
-      onProgress: (f) => bar.update(f),
-    },
-    () => performance.now(),
-  );
+  const result = planOnFabric(model, fabric, { ...options, onProgress: (f) => bar.update(f) }, () => performance.now());
   bar.done();
   if (o.json) {
     process.stdout.write(`${JSON.stringify(planJsonView(result))}\n`);
@@ -186,18 +185,12 @@ export async function runPlan(o: PlanCliOptions): Promise<number> {
   return 0;
 }
 
-const strategyShort: Record<RankedPlan['strategy'], string> = {
-  'single-site': 'single site',
-  'hierarchical-dp': 'hier. DP (WAN)',
-  'pipeline-across-sites': 'PP x sites',
-  diloco: 'DiLoCo',
-  independent: 'independent runs',
-};
+const strategyShort = (s: RankedPlan['strategy']): string => STRATEGY_INFO[s].shortLabel;
 
 export function formatPlans(result: PlanResult): string {
   const rows = result.plans.map((p, i) => [
     String(i + 1),
-    strategyShort[p.strategy],
+    strategyShort(p.strategy),
     p.placement.map((s) => `${s.site}:${s.gpus}`).join(' '),
     `${p.tp}/${p.pp}x${p.vpp}/${p.dp}/${p.cp}/${p.ep}`,
     `${p.mbs}/${p.gbs}`,
@@ -269,21 +262,24 @@ function numberList(name: string, value: string): number[] {
   return items;
 }
 
+function sweepOptions(o: SweepCliOptions): SweepOptions {
+  const checked = checkSweepOptions({
+    wanGbpsList: numberList('wan-gbps', o.wanGbps),
+    wanLatencyMsList: numberList('wan-latency-ms', o.wanLatencyMs),
+    sites: list('sites', o.sites, 'atl,wi'),
+    gpus: positiveInteger('gpus', o.gpus),
+    gbs: positiveInteger('gbs', o.gbs),
+    tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
+  });
+  if (!checked.ok) throw new CliInputError(asFlagIssues(checked.issues));
+  return checked.value;
+}
+
 export async function runSweep(o: SweepCliOptions): Promise<number> {
+  const options = sweepOptions(o);
+  const { wanGbpsList: wanGbps, wanLatencyMsList: wanLatencyMs, sites } = options;
   const model = loadModel(o.model);
   const fabric = await loadFabric(o.fabric);
-  const wanGbps = numberList('wan-gbps', o.wanGbps);
-  const wanLatencyMs = numberList('wan-latency-ms', o.wanLatencyMs);
-  const sites = list('sites', o.sites, 'atl,wi');
-  if (sites && new Set(sites).size < 2) {
-    throw new CliInputError([
-      {
-        path: 'sites',
-        message: `--sites names ${new Set(sites).size} distinct site: a sweep joins two or more`,
-        hint: `pass two or more site ids of ${fabric.name}: ${fabric.sites.map((s) => s.id).join(',')}`,
-      },
-    ]);
-  }
   if (fabric.sites.length < 2) {
     throw new CliInputError([
       {
@@ -296,19 +292,7 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
   const outDir = o.out ?? 'out/sweep';
   prepareOutDir(outDir);
   const bar = progressBar('sweeping', { delayMs: 500 });
-  const result = sweepWan(
-    model,
-    fabric,
-    {
-      wanGbpsList: wanGbps,
-      wanLatencyMsList: wanLatencyMs,
-      sites,
-      gpus: positiveInteger('gpus', o.gpus),
-      gbs: positiveInteger('gbs', o.gbs),
-      tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
-    },
-    (f) => bar.update(f),
-  );
+  const result = sweepWan(model, fabric, options, (f) => bar.update(f));
   bar.done();
   const csv = [
     'wanGbps,wanLatencyMs,effectiveTokensPerSecond,fractionOfSingleSite,strategy',
@@ -329,10 +313,10 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
       value: (x, y) => result.cells.find((c) => c.wanGbps === x && c.wanLatencyMs === y)?.fractionOfSingleSite ?? 0,
       format: (v) => `${Math.round(v * 100)}%`,
       note: (x, y) =>
-        strategyShort[
+        strategyShort(
           (result.cells.find((c) => c.wanGbps === x && c.wanLatencyMs === y)?.strategy ??
-            'single-site') as RankedPlan['strategy']
-        ],
+            'single-site') as RankedPlan['strategy'],
+        ),
       domain: [0.5, 1],
     }),
   );

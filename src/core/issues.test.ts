@@ -82,6 +82,8 @@ describe('zodIssues', () => {
     expect(few.message).toBe('needs at least 1 item');
     const [range] = zodIssues(errorOf({ name: 'x', sites: [{ id: 'a', gpus: -2 }] }, true), { friendly: true });
     expect(range.message).toBe('-2 is out of range: must be > 0');
+    const [frac] = zodIssues(errorOf({ name: 'x', sites: [{ id: 'a', gpus: 1.5 }] }, true), { friendly: true });
+    expect(frac.message).toBe('1.5 is not a whole number');
   });
 });
 

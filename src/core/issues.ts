@@ -131,6 +131,8 @@ function friendlyIssue(zi: ZodIssueLike, path: string, hint: string | undefined,
           hint: `add ${field || path}: ${hint ?? `a ${zi.expected ?? 'value'}`}`,
         };
       }
+      if (zi.expected === 'int' && typeof zi.input === 'number')
+        return { path, message: `${describe(zi.input)} is not a whole number`, hint: hint ?? 'use a whole number' };
       return {
         path,
         message: `expected ${zi.expected ?? 'another type'}, got ${'input' in zi ? describe(zi.input) : 'another type'}`,

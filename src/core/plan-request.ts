@@ -77,7 +77,7 @@ export const planFields = {
   wanLatencyMs,
   strategies: z.array(z.enum(STRATEGIES)).min(1),
   dilocoInnerSteps: positiveInt(L.dilocoInnerStepsMax),
-  dilocoOuterBits: z.union(L.dilocoOuterBits.map((b) => z.literal(b))),
+  dilocoOuterBits: z.literal(L.dilocoOuterBits),
   dilocoStreaming: z.boolean(),
   dilocoTokenEfficiency: z.number().positive().max(1),
   wanGbpsList: z.array(wanGbps).min(1).max(L.sweepCapacitiesMax),
@@ -156,10 +156,20 @@ export type SweepOptions = z.infer<typeof SweepOptionsSchema>;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; issues: InputIssue[] };
 
-function check<T>(schema: z.ZodType<T>, input: unknown, pathPrefix?: string): Checked<T> {
+const SWEEP_HINTS: Readonly<Record<string, string>> = {
+  ...PLAN_HINTS,
+  sites: `a list of 2 to ${L.sitesMax} distinct site ids of the fabric (a sweep joins two or more), e.g. atl,wi`,
+};
+
+function check<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  pathPrefix?: string,
+  hints: Readonly<Record<string, string>> = PLAN_HINTS,
+): Checked<T> {
   const r = schema.safeParse(input, { reportInput: true });
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, issues: zodIssues(r.error, { pathPrefix, hints: PLAN_HINTS, friendly: true }) };
+  return { ok: false, issues: zodIssues(r.error, { pathPrefix, hints, friendly: true }) };
 }
 
 /** Checks plan options (undefined fields are left out first, so `{gpus: undefined}` means "no budget"). */
@@ -172,7 +182,7 @@ export function checkPlanRequest(input: unknown, pathPrefix?: string): Checked<P
 }
 
 export function checkSweepOptions(input: Record<string, unknown>, pathPrefix?: string): Checked<SweepOptions> {
-  return check(SweepOptionsSchema, definedOnly(input), pathPrefix);
+  return check(SweepOptionsSchema, definedOnly(input), pathPrefix, SWEEP_HINTS);
 }
 
 function definedOnly(input: Record<string, unknown>): Record<string, unknown> {
