@@ -146,7 +146,8 @@ export class ApiClient {
         signal: o.signal ?? AbortSignal.timeout(60_000),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      const c = (err as { cause?: { code?: string; message?: string } }).cause;
+      const cause = c?.code ?? c?.message ?? (err as Error).message;
       throw new CliInputError([
         {
           path: 'server',

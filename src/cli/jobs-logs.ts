@@ -24,6 +24,8 @@ function streamOf(line: string): string {
 export class LogFollower {
   private seen = new Map<string, number>();
   private tails = new Map<string, string[]>();
+  /** True when the last update could not find where it left off: lines were lost between two polls. */
+  gap = false;
 
   constructor(private readonly capBytes = SERVER_TAIL_BYTES) {}
 
@@ -39,6 +41,7 @@ export class LogFollower {
       byStream.set(k, arr);
     }
     const fresh: string[] = [];
+    this.gap = false;
     for (const [k, cur] of byStream) {
       const start = truncated
         ? this.resumeAt(cur, this.tails.get(k) ?? [])
@@ -50,14 +53,21 @@ export class LogFollower {
     return fresh;
   }
 
-  /** The index in `cur` just after the last printed line, or 0 when it is no longer in the window. */
+  /**
+   * The index in `cur` just after the last printed line (checked with up to 5 lines before it, fewer near the
+   * window's start), or 0 when it is no longer in the window.
+   */
   private resumeAt(cur: string[], tail: string[]): number {
     if (tail.length === 0) return 0;
-    const need = Math.min(5, tail.length);
-    for (let j = cur.length; j >= need; j--) {
+    this.gap = true;
+    for (let j = cur.length; j >= 1; j--) {
+      const m = Math.min(5, tail.length, j);
       let ok = true;
-      for (let i = 1; i <= need && ok; i++) ok = cur[j - i] === tail[tail.length - i];
-      if (ok) return j;
+      for (let i = 1; i <= m && ok; i++) ok = cur[j - i] === tail[tail.length - i];
+      if (ok) {
+        this.gap = false;
+        return j;
+      }
     }
     return 0;
   }
@@ -108,6 +118,8 @@ export async function runLogs(id: string, o: LogsFlags): Promise<number> {
       process.stderr.write(`-- attempt ${job.attempt}, run ${job.runId ?? '-'} on ${job.sites.join(',') || '-'} --\n`);
     }
     emit(follower.update(await getLogs(job.id)));
+    if (follower.gap)
+      process.stderr.write(`-- some lines were lost: the log grew past the server's 64 KiB window between polls --\n`);
     if (TERMINAL_JOB_STATES.includes(job.state)) {
       process.stderr.write(`-- ${job.id} ${job.state}${job.exitCode !== null ? ` (exit ${job.exitCode})` : ''} --\n`);
       return 0;

@@ -2,12 +2,16 @@
 // here (fastify on 127.0.0.1, SQLite, the local executor running real commands).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, tenantToken, type Json, type TestServer } from '../control/fixtures.js';
 import { waitFor } from '../control/helpers.js';
+
+// Each test runs the CLI a few times (about 1-3 s a start on a busy machine).
+vi.setConfig({ testTimeout: 120_000 });
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // tsx by absolute URL: the CLI runs in a temp folder, where `--import tsx` would not resolve.
@@ -55,6 +59,15 @@ const jsonOf = (r: Run): Json => {
   return JSON.parse(r.stdout);
 };
 const state = async (id: string) => (await t.req('GET', `/v1/jobs/${id}`, alice)).body.job.state as string;
+
+/** A port nothing listens on: one the OS just gave out and took back. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 beforeAll(async () => {
   t = await startTestServer({ executor: 'local' });
@@ -240,6 +253,7 @@ describe('superfactory jobs', () => {
         'llama3-8b',
         '--gpus',
         '1',
+        '--no-checkpointing',
         '--json',
         ...as(alice),
         '--',
@@ -308,14 +322,41 @@ describe('superfactory tokens', () => {
   });
 });
 
+describe('superfactory tokens list and revoke', () => {
+  // The API has POST /v1/tenants/:id/tokens only; GET /v1/tokens and DELETE /v1/tokens/:id are asked of the
+  // server. Until it offers them this test is skipped (with the reason), and the CLI says the server lacks them.
+  it('list shows tokens without secrets; revoke stops a token at once', async (ctx) => {
+    const paths = Object.keys((await t.req('GET', '/openapi.json')).body.paths ?? {});
+    if (!paths.includes('/v1/tokens') || !paths.includes('/v1/tokens/{id}')) {
+      const r = await sf(['tokens', 'list', ...as(t.admin)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: server: .* does not offer GET \/v1\/tokens/m);
+      ctx.skip('the server has no GET /v1/tokens and DELETE /v1/tokens/:id yet');
+    }
+    const made = jsonOf(
+      await sf(['tokens', 'create', '--tenant', 'a', '--name', 'to-revoke', '--json', ...as(t.admin)]),
+    );
+    const list = jsonOf(await sf(['tokens', 'list', '--tenant', 'a', '--json', ...as(t.admin)]));
+    const mine = list.tokens.find((x: Json) => x.name === 'to-revoke');
+    expect(mine).toMatchObject({ tenant: 'a', role: 'member' });
+    expect(JSON.stringify(list)).not.toContain(made.token);
+    const r = await sf(['tokens', 'revoke', mine.id, ...as(t.admin)]);
+    expect(r.stdout).toBe(`${mine.id}: revoked\n`);
+    expect((await t.req('GET', '/v1/whoami', made.token)).status).toBe(401);
+  });
+});
+
 describe('errors in the common form, exit 2', () => {
   it('no server, an unreachable server, an unknown option', async () => {
     const none = await sf(['jobs', 'list'], { SUPERFACTORY_CONFIG_DIR: join(dir, 'no-profile') });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^error: server: no control-plane server given \(fix: pass --server URL/m);
-    const down = await sf(['jobs', 'list', '--server', 'http://127.0.0.1:9', '--token', 'x']);
+    const port = await closedPort();
+    const down = await sf(['jobs', 'list', '--server', `http://127.0.0.1:${port}`, '--token', 'x']);
     expect(down.code).toBe(2);
-    expect(down.stderr).toMatch(/^error: server: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED/m);
+    expect(down.stderr).toMatch(
+      new RegExp(`^error: server: cannot reach http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED`, 'm'),
+    );
     const notUrl = await sf(['sites', '--server', 'localhost:8080']);
     expect(notUrl.code).toBe(2);
     expect(notUrl.stderr).toMatch(/^error: server: --server must be http or https/m);
