@@ -6,6 +6,11 @@ import { GiB, localParameters, modelStateBytes } from '../perf/memory.js';
 import { tiersForPod, wanTier } from '../perf/tiers.js';
 import type { Estimate, ModelSpec, NetworkTier, Plan, Recompute, SystemTiers } from '../perf/types.js';
 import type { Fabric, Site, SystemSpec } from '../fabric/types.js';
+import { InputIssuesError, type InputIssue } from '../core/issues.js';
+import { jurisdictionAllowed } from '../core/jurisdiction.js';
+import { checkPlanOptions, pickPlanOptions } from '../core/plan-request.js';
+import { facilityWPerGpu, gpusWithinPowerCap, mainPod, sitePowerCapW } from '../core/power.js';
+import { MULTI_SITE_STRATEGIES, STRATEGIES, STRATEGY_INFO } from '../core/strategies.js';
 import type { PlanRequest, PlanResult, RankedPlan, SitePlacement, Strategy, TierMapping } from './types.js';
 
 /** Chinchilla-optimal budget: about 20 training tokens per parameter (Hoffmann et al., arXiv 2203.15556). */
@@ -29,12 +34,10 @@ const WAN_TOLERATED_SHARE = 0.05;
 const RECOMPUTE_ORDER: Recompute[] = ['none', 'selective', 'full'];
 const ZERO_ORDER = [1, 0, 2, 3] as const;
 
-export class PlannerInputError extends Error {
-  readonly issues: { path: string; message: string; hint: string }[];
-  constructor(issues: { path: string; message: string; hint: string }[]) {
-    super(issues.map((i) => `${i.path}: ${i.message} (fix: ${i.hint})`).join('; '));
+export class PlannerInputError extends InputIssuesError {
+  constructor(issues: InputIssue[]) {
+    super(issues);
     this.name = 'PlannerInputError';
-    this.issues = issues;
   }
 }
 
@@ -50,10 +53,11 @@ interface SiteView {
 /** Whole sites as the planner sees them: one system per site (its largest pod's), GPUs capped by power. */
 export function siteViews(fabric: Fabric): SiteView[] {
   return fabric.sites.map((site) => {
-    const pod = [...site.pods].sort((a, b) => b.gpus - a.gpus)[0];
+    const pod = mainPod(site.pods)!;
     const sameSystem = site.pods.filter((p) => p.system.id === pod.system.id).reduce((n, p) => n + p.gpus, 0);
-    const powerPerGpuMW = (pod.system.systemPowerPerGpuW * site.pue) / 1e6;
-    const powerCapGpus = Math.floor(site.powerMW / powerPerGpuMW);
+    const powerPerGpuW = facilityWPerGpu(pod.system.systemPowerPerGpuW, site.pue);
+    const powerPerGpuMW = powerPerGpuW / 1e6;
+    const powerCapGpus = gpusWithinPowerCap(sitePowerCapW(site), powerPerGpuW);
     return {
       site,
       system: pod.system,
@@ -62,11 +66,6 @@ export function siteViews(fabric: Fabric): SiteView[] {
       powerPerGpuMW,
     };
   });
-}
-
-/** An allowed entry names a subdivision (US-GA) or a whole country (US allows US-GA and US-WI). */
-export function jurisdictionMatches(allowed: readonly string[], jurisdiction: string): boolean {
-  return allowed.some((a) => a === jurisdiction || jurisdiction.startsWith(`${a}-`));
 }
 
 function divisorsUpTo(n: number, max: number): number[] {
@@ -225,9 +224,9 @@ function mappingFor(plan: Plan, tiers: SystemTiers, strategy: Strategy): TierMap
     tp: tierOf(plan.tp, tiers),
     cp: tierOf(plan.tp * cp, tiers),
     ep: tierOf(plan.tp * cp * ep, tiers),
-    dp: strategy === 'hierarchical-dp' || strategy === 'diloco' ? 'wan' : tierOf(plan.tp * cp * plan.dp, tiers),
+    dp: STRATEGY_INFO[strategy].wanDimension === 'dp' ? 'wan' : tierOf(plan.tp * cp * plan.dp, tiers),
     pp:
-      strategy === 'pipeline-across-sites'
+      STRATEGY_INFO[strategy].wanDimension === 'pp'
         ? 'wan'
         : plan.pp > 1
           ? tierOf(plan.tp * cp * plan.dp * plan.pp, tiers)
@@ -276,11 +275,10 @@ export function planOnFabric(
   const targetTokensPerStep =
     request.tokensPerStep ?? (request.gbs !== undefined ? request.gbs * seq : DEFAULT_TOKENS_PER_STEP);
   const ctx: SearchContext = { model, shape, seq, targetTokensPerStep };
-  const strategies = new Set<Strategy>(
-    request.strategies ?? ['single-site', 'hierarchical-dp', 'pipeline-across-sites', 'diloco', 'independent'],
-  );
+  const strategies = new Set<Strategy>(request.strategies ?? STRATEGIES);
   const tokenEfficiencyDiloco = request.dilocoTokenEfficiency ?? DILOCO_TOKEN_EFFICIENCY;
 
+  checkRequest(request);
   let views = siteViews(fabric);
   if (request.sites && request.sites.length > 0) {
     const unknown = request.sites.filter((id) => !views.some((v) => v.site.id === id));
@@ -293,20 +291,10 @@ export function planOnFabric(
         },
       ]);
     }
-    const repeated = request.sites.filter((id, i) => request.sites!.indexOf(id) !== i);
-    if (repeated.length > 0) {
-      throw new PlannerInputError([
-        {
-          path: 'sites',
-          message: `site ${[...new Set(repeated)].join(', ')} is listed more than once`,
-          hint: `list each site once, e.g. ${[...new Set(request.sites)].join(',')}`,
-        },
-      ]);
-    }
     views = views.filter((v) => request.sites!.includes(v.site.id));
   }
   if (request.allow && request.allow.length > 0) {
-    views = views.filter((v) => jurisdictionMatches(request.allow!, v.site.jurisdiction));
+    views = views.filter((v) => jurisdictionAllowed(request.allow, v.site.jurisdiction));
     if (views.length === 0) {
       throw new PlannerInputError([
         {
@@ -316,11 +304,6 @@ export function planOnFabric(
         },
       ]);
     }
-  }
-  if (request.gpus !== undefined && (!Number.isInteger(request.gpus) || request.gpus < 1)) {
-    throw new PlannerInputError([
-      { path: 'gpus', message: `gpus must be a whole number >= 1 (got ${request.gpus})`, hint: 'pass --gpus N' },
-    ]);
   }
   const totalHbmGiB = views.reduce((n, v) => n + v.gpus * v.tiers.gpu.hbmGiB, 0);
   // All model state, however it is sharded: a lower bound on the HBM that the whole plan needs.
@@ -345,7 +328,7 @@ export function planOnFabric(
     if (new Set(set.map((v) => v.tiers.gpu.id)).size > 1) continue; // synchronous plans need one GPU type
     const perSite = Math.min(...set.map((v) => v.gpus), Math.floor((request.gpus ?? Infinity) / set.length));
     if (perSite < 1) continue;
-    for (const strategy of ['hierarchical-dp', 'pipeline-across-sites', 'diloco', 'independent'] as const) {
+    for (const strategy of MULTI_SITE_STRATEGIES) {
       if (strategies.has(strategy)) configs.push({ strategy, views: set, perSite });
     }
   }
@@ -366,7 +349,7 @@ export function planOnFabric(
     let options: EstimateOptions = {};
     let mode: 'local' | 'dp-across' | 'pp-across' = 'local';
     let wan: NetworkTier | undefined;
-    if (strategy === 'hierarchical-dp' || strategy === 'pipeline-across-sites' || strategy === 'diloco') {
+    if (STRATEGY_INFO[strategy].crossSite) {
       wan = wanPathTier(fabric, siteIds, request);
       if (!wan) return 0;
     }
@@ -380,10 +363,8 @@ export function planOnFabric(
     const powerMWPerGpu = set.reduce((n, v) => n + v.powerPerGpuMW, 0) / k;
     // Replicas that train apart (DiLoCo, independent runs) share the step's token budget, so every strategy
     // processes the same tokens per step and the comparison is fair.
-    const configCtx =
-      strategy === 'diloco' || strategy === 'independent'
-        ? { ...ctx, targetTokensPerStep: ctx.targetTokensPerStep / k }
-        : ctx;
+    const splitsBatch = STRATEGY_INFO[strategy].splitsBatch;
+    const configCtx = splitsBatch ? { ...ctx, targetTokensPerStep: ctx.targetTokensPerStep / k } : ctx;
     return searchPlans(configCtx, tiers, perSite, k, mode, options, ({ plan, estimate }) => {
       const gpusPerSite = mode === 'local' ? plan.gpus : plan.gpus / k;
       const totalGpus = mode === 'local' ? plan.gpus * k : plan.gpus;
@@ -446,11 +427,11 @@ export function planOnFabric(
         tp: plan.tp,
         pp: plan.pp,
         vpp: plan.vpp ?? 1,
-        dp: strategy === 'diloco' || strategy === 'independent' ? plan.dp * k : plan.dp,
+        dp: splitsBatch ? plan.dp * k : plan.dp,
         cp: plan.cp ?? 1,
         ep: plan.ep ?? 1,
         mbs: plan.mbs,
-        gbs: strategy === 'diloco' || strategy === 'independent' ? plan.gbs * k : plan.gbs,
+        gbs: splitsBatch ? plan.gbs * k : plan.gbs,
         recompute: plan.recompute ?? 'none',
         sequenceParallel: plan.sequenceParallel ?? false,
         zero: plan.zero ?? 1,
@@ -531,6 +512,12 @@ export function planOnFabric(
     plansEvaluated: evaluated,
     searchSeconds: (clock() - started) / 1000,
   };
+}
+
+/** The request's own fields against the shared plan-request limits (src/core/plan-request.ts). */
+function checkRequest(request: PlanRequest): void {
+  const checked = checkPlanOptions(pickPlanOptions(request));
+  if (!checked.ok) throw new PlannerInputError(checked.issues);
 }
 
 /** Ranking: effective throughput, then fewer GPUs, then less memory (a deterministic total order). */
