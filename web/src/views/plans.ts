@@ -254,6 +254,8 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
   function drawSweep(r: SweepResult): void {
     const cell = (i: number, j: number) =>
       r.cells.find((c) => c.wanLatencyMs === r.wanLatencyMsList[i] && c.wanGbps === r.wanGbpsList[j]);
+    // TODO(core): use STRATEGY_INFO[s].abbrev (src/core/strategies.ts, import-free) once src/contract re-exports it;
+    // these values are the same.
     const abbrev: Record<string, string> = {
       'hierarchical-dp': 'HDP',
       'pipeline-across-sites': 'PP',
