@@ -34,6 +34,7 @@ export type JobPlanFields = Pick<
   | 'stepTimeSeconds'
   | 'mfu'
   | 'wanGbpsUsed'
+  | 'diloco'
 >;
 /** A job's plan: the planner's best plan, or why there is none. Both sides list every field, so reads need no cast. */
 export type JobPlan =
@@ -143,6 +144,8 @@ export interface Me {
   tenant: string;
   role: Role;
   tokenId: string;
+  /** A platform operator (an admin of the system tenant): sites, tenants, quotas, every tenant's jobs. */
+  operator: boolean;
 }
 
 export interface Health {

@@ -3,6 +3,7 @@
 // executors happen only in the scheduler loop run by the leader (scheduler.ts).
 import { randomBytes } from 'node:crypto';
 import { jurisdictionAllowed } from '../core/jurisdiction.js';
+import { isOperator } from './auth.js';
 import type { Fabric } from '../fabric/types.js';
 import type { InputIssue, Job, JobSpec, Principal, SiteState, Tenant } from './domain.js';
 import { ACTIVE_STATES, DomainError, InvalidInputError, NotFoundError, TERMINAL_STATES } from './domain.js';
@@ -219,12 +220,11 @@ export class ControlPlane {
       .join(', ');
   }
 
-  /** A job the principal may see: 404 when missing, 403 when another tenant's (admins see all). */
+  /** A job the principal may see: 404 when missing, 403 when another tenant's (operators see all; tenant admins their own). */
   async visibleJob(p: Principal, id: string): Promise<Job> {
     const job = await this.store.getJob(id);
     if (!job) throw new NotFoundError('job', id);
-    if (job.tenantId !== p.tenantId && p.role !== 'admin')
-      throw new ForbiddenError(`job ${id} belongs to another tenant`);
+    if (job.tenantId !== p.tenantId && !isOperator(p)) throw new ForbiddenError(`job ${id} belongs to another tenant`);
     return job;
   }
 
@@ -233,7 +233,7 @@ export class ControlPlane {
     q: { tenant?: string; state?: Job['state'][]; site?: string; cursor?: string; limit?: number },
   ): Promise<JobPage> {
     let tenantId = q.tenant;
-    if (p.role !== 'admin') {
+    if (!isOperator(p)) {
       if (tenantId && tenantId !== p.tenantId) throw new ForbiddenError('you may list only your own tenant’s jobs');
       tenantId = p.tenantId;
     }
@@ -260,7 +260,7 @@ export class ControlPlane {
 
   private actable(p: Principal, job: Job): void {
     if (p.role === 'viewer') throw new ForbiddenError('viewers cannot change jobs');
-    if (job.tenantId !== p.tenantId && p.role !== 'admin')
+    if (job.tenantId !== p.tenantId && !isOperator(p))
       throw new ForbiddenError(`job ${job.id} belongs to another tenant`);
   }
 

@@ -70,4 +70,5 @@ export function siteState(s: SiteStatus | undefined): 'up' | 'draining' | 'down'
 }
 
 export const canSubmit = (): boolean => state.me !== null && state.me.role !== 'viewer';
-export const isAdmin = (): boolean => state.me?.role === 'admin';
+/** Operators drain sites and see every tenant (a tenant admin's token is scoped to its tenant). */
+export const isAdmin = (): boolean => state.me?.operator === true;

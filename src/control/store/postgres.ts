@@ -574,6 +574,10 @@ export class PostgresStore implements Store {
       args.push(f.jobId);
       where.push(`job_id = $${args.length}`);
     }
+    if (f.typePrefix) {
+      args.push(f.typePrefix);
+      where.push(`left(type, length($${args.length})) = $${args.length}`);
+    }
     args.push(Math.max(1, Math.min(f.limit ?? 500, 10_000)));
     const rows = await this.q(
       'list events',

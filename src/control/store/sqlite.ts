@@ -534,6 +534,10 @@ export class SqliteStore implements Store {
         where.push('job_id = ?');
         args.push(f.jobId);
       }
+      if (f.typePrefix) {
+        where.push('substr(type, 1, length(?)) = ?');
+        args.push(f.typePrefix, f.typePrefix);
+      }
       const limit = Math.max(1, Math.min(f.limit ?? 500, 10_000));
       return (
         this.st(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`).all(

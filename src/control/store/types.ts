@@ -72,6 +72,8 @@ export interface EventFilter {
   afterSeq?: number;
   tenantId?: string;
   jobId?: string;
+  /** Only events whose type starts with this (e.g. `audit.`). */
+  typePrefix?: string;
   limit?: number;
 }
 

@@ -23,6 +23,7 @@ import { listModelIds, loadModel } from '../../perf/models.js';
 import { planOnFabric } from '../../planner/index.js';
 import { POLICY_NAMES } from '../../sched/index.js';
 import { principal } from '../api/context.js';
+import { isOperator } from '../auth.js';
 import { parse } from '../schemas.js';
 import type { Store } from '../store/types.js';
 import { bad, fabricFor, modelFor, onceCache, plannerIssues } from './inputs.js';
@@ -62,7 +63,7 @@ export function registerWhatIfRoutes(app: FastifyInstance, deps: WhatIfDeps): vo
 
   app.get('/v1/whoami', doc('The signed-in token: tenant and role'), async (req): Promise<Me> => {
     const p = principal(req);
-    return { tenant: p.tenantId, role: p.role, tokenId: p.tokenId };
+    return { tenant: p.tenantId, role: p.role, tokenId: p.tokenId, operator: isOperator(p) };
   });
 
   app.get('/v1/catalog', doc('Model zoo ids, fabric presets and scheduling policies (for pickers)'), async (req) => {

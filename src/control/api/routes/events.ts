@@ -8,7 +8,8 @@ import type { EventsResponse } from '../../../contract/responses.js';
 import { isOperator } from '../../auth.js';
 import type { JobEvent, Principal } from '../../domain.js';
 import { parse } from '../../schemas.js';
-import { doc, principal, type ApiContext } from '../context.js';
+import { AUDIT_PREFIX } from '../audit.js';
+import { doc, needOperator, principal, type ApiContext } from '../context.js';
 import { eventView } from '../views.js';
 
 export interface StreamLimits {
@@ -59,6 +60,17 @@ export function registerEventRoutes(c: ApiContext, limits: StreamLimits = DEFAUL
         tenantId: tenantFilter(p),
         limit: q.limit ?? 200,
       });
+      return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
+    },
+  );
+
+  app.get(
+    '/v1/audit',
+    doc('The audit log: operator and tenant-admin actions with who, what and when (operators)', ['events']),
+    async (req): Promise<EventsResponse> => {
+      needOperator(req);
+      const q = parse(EventsQuery, req.query);
+      const events = await store.listEvents({ afterSeq: q.after, typePrefix: AUDIT_PREFIX, limit: q.limit ?? 200 });
       return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
     },
   );

@@ -1,7 +1,10 @@
 // Jobs: submit (idempotent with Idempotency-Key), list, show, cancel, suspend, resume, events, logs.
+import type { FastifyRequest } from 'fastify';
+import type { Job, Principal } from '../../domain.js';
 import type { EventView, JobPageResponse, JobResponse } from '../../../contract/responses.js';
 import { ListJobsQuery, SubmitJobSchema } from '../../../contract/requests.js';
 import { parse } from '../../schemas.js';
+import { audit } from '../audit.js';
 import { doc, idOf, jsonBody, principal, type ApiContext } from '../context.js';
 import { eventView, jobView } from '../views.js';
 
@@ -37,18 +40,30 @@ export function registerJobRoutes(c: ApiContext): void {
   app.get('/v1/jobs/:id', doc('One job', ['jobs']), async (req): Promise<JobResponse> => ({
     job: jobView(await cp.visibleJob(principal(req), idOf(req))),
   }));
-  app.delete('/v1/jobs/:id', doc('Cancel a job', ['jobs']), async (req): Promise<JobResponse> => ({
-    job: jobView(await cp.cancelJob(principal(req), idOf(req))),
-  }));
+  // An admin's action on a job (an operator's on any tenant's, a tenant admin's on its tenant's) is audited.
+  const act =
+    (name: 'cancel' | 'suspend' | 'resume', op: (p: Principal, id: string) => Promise<Job>) =>
+    async (req: FastifyRequest): Promise<JobResponse> => {
+      const p = principal(req);
+      const job = await op(p, idOf(req));
+      if (p.role === 'admin' || job.tenantId !== p.tenantId)
+        await audit(c, req, p, `job.${name}`, { tenant: job.tenantId, job: job.id });
+      return { job: jobView(job) };
+    };
+  app.delete(
+    '/v1/jobs/:id',
+    doc('Cancel a job', ['jobs']),
+    act('cancel', (p, id) => cp.cancelJob(p, id)),
+  );
   app.post(
     '/v1/jobs/:id/suspend',
     doc('Suspend a job (at its next checkpoint when checkpointable)', ['jobs']),
-    async (req): Promise<JobResponse> => ({ job: jobView(await cp.suspendJob(principal(req), idOf(req))) }),
+    act('suspend', (p, id) => cp.suspendJob(p, id)),
   );
   app.post(
     '/v1/jobs/:id/resume',
     doc('Resume a suspended job (from its latest checkpoint)', ['jobs']),
-    async (req): Promise<JobResponse> => ({ job: jobView(await cp.resumeJob(principal(req), idOf(req))) }),
+    act('resume', (p, id) => cp.resumeJob(p, id)),
   );
   app.get(
     '/v1/jobs/:id/events',

@@ -1,5 +1,6 @@
-// Sites: the fabric, each site's status, drain / undrain (admin), agent heartbeats.
+// Sites: the fabric, each site's status, drain / undrain (operators, audited), agent heartbeats.
 import type { FabricView, SiteStateView, SiteStatusView } from '../../../contract/responses.js';
+import { audit } from '../audit.js';
 import { doc, idOf, needOperator, type ApiContext } from '../context.js';
 
 export function registerSiteRoutes(c: ApiContext): void {
@@ -18,16 +19,20 @@ export function registerSiteRoutes(c: ApiContext): void {
     '/v1/sites/:id/drain',
     doc('Drain a site: no new jobs; running ones move at their next checkpoint (operators)', ['sites']),
     async (req): Promise<{ site: SiteStateView }> => {
-      needOperator(req);
-      return { site: await cp.drainSite(idOf(req), true) };
+      const p = needOperator(req);
+      const site = await cp.drainSite(idOf(req), true);
+      await audit(c, req, p, 'site.drain', { site: site.id });
+      return { site };
     },
   );
   app.post(
     '/v1/sites/:id/undrain',
     doc('Undrain a site (operators)', ['sites']),
     async (req): Promise<{ site: SiteStateView }> => {
-      needOperator(req);
-      return { site: await cp.drainSite(idOf(req), false) };
+      const p = needOperator(req);
+      const site = await cp.drainSite(idOf(req), false);
+      await audit(c, req, p, 'site.undrain', { site: site.id });
+      return { site };
     },
   );
   app.post(

@@ -7,6 +7,7 @@ import { isOperator, issueToken, mintRefusal } from '../../auth.js';
 import { ForbiddenError } from '../../control-plane.js';
 import { NotFoundError } from '../../domain.js';
 import { parse } from '../../schemas.js';
+import { audit } from '../audit.js';
 import { doc, idOf, jsonBody, need, needOperator, principal, type ApiContext } from '../context.js';
 
 export function registerTenantRoutes(c: ApiContext): void {
@@ -22,7 +23,7 @@ export function registerTenantRoutes(c: ApiContext): void {
     '/v1/tenants',
     doc('Create a tenant with its quota and allowed jurisdictions (operators)', ['tenants'], jsonBody(TenantBody)),
     async (req, reply): Promise<{ tenant: TenantView }> => {
-      needOperator(req);
+      const p = needOperator(req);
       const b = parse(TenantBody, req.body ?? {});
       const t = await store.createTenant({
         id: b.id,
@@ -31,6 +32,14 @@ export function registerTenantRoutes(c: ApiContext): void {
         allowedJurisdictions: b.allowedJurisdictions ?? null,
         at: now(),
       });
+      await audit(
+        c,
+        req,
+        p,
+        'tenant.create',
+        { tenant: t.id },
+        { quotaGpus: t.quotaGpus, allowedJurisdictions: t.allowedJurisdictions },
+      );
       reply.code(201);
       return { tenant: t };
     },
@@ -39,7 +48,7 @@ export function registerTenantRoutes(c: ApiContext): void {
     '/v1/tenants/:id',
     doc('Change a tenant’s quota or jurisdictions (operators)', ['tenants'], jsonBody(TenantPatch)),
     async (req): Promise<{ tenant: TenantView }> => {
-      needOperator(req);
+      const p = needOperator(req);
       const b = parse(TenantPatch, req.body ?? {});
       const t = await store.updateTenant(idOf(req), {
         ...(b.name !== undefined ? { name: b.name } : {}),
@@ -47,6 +56,7 @@ export function registerTenantRoutes(c: ApiContext): void {
         ...(b.allowedJurisdictions !== undefined ? { allowedJurisdictions: b.allowedJurisdictions } : {}),
       });
       cp.forgetTenant(t.id);
+      await audit(c, req, p, 'tenant.update', { tenant: t.id }, { change: b });
       return { tenant: t };
     },
   );
@@ -65,6 +75,7 @@ export function registerTenantRoutes(c: ApiContext): void {
       if (refusal) throw new ForbiddenError(refusal);
       if (!(await store.getTenant(tenantId))) throw new NotFoundError('tenant', tenantId);
       const token = await issueToken(store, tenantId, b.role, b.name ?? `${b.role} token`, now());
+      await audit(c, req, p, 'token.create', { tenant: tenantId }, { role: b.role, name: b.name ?? null });
       reply.code(201);
       return { token, tenant: tenantId, role: b.role };
     },
