@@ -2,10 +2,10 @@
 // tenant isolation, quotas and sovereignty enforced here, whatever the client sends. Side effects on
 // executors happen only in the scheduler loop run by the leader (scheduler.ts).
 import { randomBytes } from 'node:crypto';
-import { jurisdictionAllowed } from '../core/jurisdiction.js';
+import { jurisdictionAllowed, jurisdictionsOutside } from '../core/jurisdiction.js';
 import { isOperator } from './auth.js';
 import type { Fabric } from '../fabric/types.js';
-import type { InputIssue, Job, JobSpec, Principal, SiteState, Tenant } from './domain.js';
+import type { InputIssue, Job, JobPlanOptions, JobSpec, Principal, SiteState, Tenant } from './domain.js';
 import { ACTIVE_STATES, DomainError, InvalidInputError, NotFoundError, TERMINAL_STATES } from './domain.js';
 import type { Executor } from './executors/types.js';
 import type { PlannerFn } from './planner.js';
@@ -127,9 +127,7 @@ export class ControlPlane {
     // Sovereignty: the job's list must stay inside the tenant's; absent, the tenant's list applies.
     let allowed = body.allowedJurisdictions ?? tenant.allowedJurisdictions ?? null;
     if (body.allowedJurisdictions && tenant.allowedJurisdictions) {
-      const outside = body.allowedJurisdictions.filter(
-        (j) => !tenant.allowedJurisdictions!.some((t) => j === t || j.startsWith(t + '-')),
-      );
+      const outside = jurisdictionsOutside(body.allowedJurisdictions, tenant.allowedJurisdictions);
       if (outside.length > 0) {
         issues.push(
           issue(
@@ -154,6 +152,13 @@ export class ControlPlane {
       executor: body.executor ?? null,
       env: body.env ?? {},
     };
+    const planOptions: JobPlanOptions = {
+      ...(body.strategies ? { strategies: body.strategies } : {}),
+      ...(body.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: body.dilocoInnerSteps } : {}),
+      ...(body.dilocoOuterBits !== undefined ? { dilocoOuterBits: body.dilocoOuterBits } : {}),
+      ...(body.dilocoStreaming !== undefined ? { dilocoStreaming: body.dilocoStreaming } : {}),
+    };
+    if (Object.keys(planOptions).length > 0) spec.planOptions = planOptions;
     const sites = this.eligibleSites(spec);
     if (sites.length === 0 && issues.length === 0) {
       const why = [

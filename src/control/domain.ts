@@ -2,6 +2,7 @@
 // Errors are named for what the caller should do; storage errors are mapped to these at the store boundary.
 import type { JobPlan } from '../contract/responses.js';
 import type { InputIssue } from '../core/issues.js';
+import type { Strategy } from '../core/strategies.js';
 
 // Job states, roles and executor kinds cross the wire: their one home is the contract.
 import { JOB_STATES, ROLES, type ExecutorKind, type JobState, type Role } from '../contract/states.js';
@@ -70,6 +71,15 @@ export interface JobSpec {
   command: string[] | null;
   executor: ExecutorKind | null;
   env: Record<string, string>;
+  /** Planner options the job asked for (absent on jobs stored before they existed). */
+  planOptions?: JobPlanOptions;
+}
+
+export interface JobPlanOptions {
+  strategies?: Strategy[];
+  dilocoInnerSteps?: number;
+  dilocoOuterBits?: 4 | 8 | 16 | 32;
+  dilocoStreaming?: boolean;
 }
 
 export interface PlacementPart {

@@ -3,7 +3,7 @@
 import type { Fabric } from '../fabric/types.js';
 import { loadModel, parseModel, type ModelSpec } from '../perf/index.js';
 import { planJob } from '../planner/index.js';
-import type { PlanResult, RankedPlan, SitePlacement } from '../planner/types.js';
+import type { PlanResult, RankedPlan, SitePlacement, Strategy } from '../planner/types.js';
 import type { InlineModel } from './domain.js';
 
 export type { PlanResult, RankedPlan };
@@ -16,6 +16,10 @@ export interface PlanRequest {
   sites?: string[];
   allow?: string[];
   top?: number;
+  strategies?: Strategy[];
+  dilocoInnerSteps?: number;
+  dilocoOuterBits?: number;
+  dilocoStreaming?: boolean;
 }
 
 export type PlannerFn = (req: PlanRequest, fabric: Fabric) => Promise<PlanResult>;
@@ -34,6 +38,10 @@ export const realPlanner: PlannerFn = (req, fabric) =>
     ...(req.sites ? { sites: req.sites } : {}),
     ...(req.allow ? { allow: req.allow } : {}),
     ...(req.top !== undefined ? { top: req.top } : {}),
+    ...(req.strategies ? { strategies: req.strategies } : {}),
+    ...(req.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: req.dilocoInnerSteps } : {}),
+    ...(req.dilocoOuterBits !== undefined ? { dilocoOuterBits: req.dilocoOuterBits } : {}),
+    ...(req.dilocoStreaming !== undefined ? { dilocoStreaming: req.dilocoStreaming } : {}),
   });
 
 /** The planner for the server's options (kept async so a deployment may swap in a remote planner). */

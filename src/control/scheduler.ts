@@ -33,6 +33,8 @@ export interface SchedulerOptions {
   checkpointWaitMs?: number;
   /** Executor calls slower than this count as a missed heartbeat (default 5 s). */
   executorTimeoutMs?: number;
+  /** How long every part of a cross-site gang may take to be allocated (default 60 s). */
+  gangStartTimeoutMs?: number;
   /** Planning budget per tick in ms of `clock` (default 200). */
   planBudgetMs?: number;
   /** Monotonic ms for budgets and timings; the edge's clock (default performance.now). */
@@ -86,6 +88,7 @@ export class Scheduler {
         checkpointWaitMs: opts.checkpointWaitMs ?? 600_000,
         executorTimeoutMs: opts.executorTimeoutMs ?? 5_000,
         planBudgetMs: opts.planBudgetMs ?? 200,
+        gangStartTimeoutMs: opts.gangStartTimeoutMs ?? 60_000,
       },
       log: opts.log ?? silentLogger,
       // the loop is the edge: it owns the process clock and hands it to the parts
@@ -95,8 +98,8 @@ export class Scheduler {
     };
     this.onTick = opts.onTick;
     this.view = new JobView(cp.store);
-    this.sites = new SiteMonitor(this.ctx);
     this.launcher = new Launcher(this.ctx);
+    this.sites = new SiteMonitor(this.ctx, this.launcher);
     this.poller = new RunPoller(this.ctx, this.launcher);
     this.reconciler = new Reconciler(this.ctx, this.launcher);
     this.planner = new PlanStage(this.ctx);

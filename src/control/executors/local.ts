@@ -15,21 +15,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+export { WRAPPER } from './local-proc.js';
 import { join } from 'node:path';
 import { latestCheckpoint } from './checkpoints.js';
-import type { Executor, RunSpec, RunStatus } from './types.js';
+import { WRAPPER, freePort, isAlive, lastJsonLine, readInt } from './local-proc.js';
+import type { Executor, RunProgress, RunSpec, RunStatus } from './types.js';
 import { LaunchError, baseEnv, unknownStatus } from './types.js';
-
-/** Held members give up after this many 50 ms polls (5 min) when no launch commits (the launcher died and nobody adopted the run). */
-const HOLD_POLLS = 6000;
-export const WRAPPER = [
-  'i=0',
-  `while [ ! -s "$SF_LAUNCHED" ]; do if [ -e "$SF_CANCELLED" ] || [ $i -ge ${HOLD_POLLS} ]; then exit 0; fi; sleep 0.05; i=$((i+1)); done`,
-  '[ "$(cat "$SF_LAUNCHED")" = "$SF_GEN" ] || exit 0',
-  '[ -e "$SF_CANCELLED" ] && exit 0',
-  'echo $$ > "$SF_PIDFILE"; "$@"; c=$?; echo $c > "$SF_EXITFILE.tmp"; mv "$SF_EXITFILE.tmp" "$SF_EXITFILE"; exit $c',
-].join('\n');
 
 export interface LocalExecutorOptions {
   /** Folder for run state and logs. */
@@ -45,43 +36,14 @@ export interface LocalExecutorOptions {
    * (default: SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS, else 0), widening the window a kill -9 must hit.
    */
   commitDelayMs?: number;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
-}
-
-function readInt(file: string): number | null {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isFinite(n) ? n : null;
-  } catch {
-    return null;
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+  /** Address the other sites reach this site's processes at (a gang's rendezvous); default 127.0.0.1. */
+  address?: string;
+  /** Run members inside this network namespace (`ip netns exec`; root), e.g. one per site joined by a shaped veth. */
+  netns?: string;
+  /** The site's WAN interface in its namespace (GLOO_SOCKET_IFNAME, and the trainer counts its bytes). */
+  wanIface?: string;
+  /** Folder members run in (default: the job's checkpoint folder). */
+  workDir?: string;
 }
 
 interface StoredSpec {
@@ -93,6 +55,9 @@ export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
   readonly needsCommand = true;
   readonly spansSites = false;
+  readonly runsGangParts = true;
+  readonly address: string;
+  readonly maxGpusPerRun: number;
   readonly knownGaps = [
     'all members run on this host (no multi-node gangs); GPUs are not pinned (CUDA_VISIBLE_DEVICES is set by rank only)',
     'checkpoints are seen only through the step-N / latest file convention in SUPERFACTORY_CHECKPOINT_DIR',
@@ -104,6 +69,9 @@ export class LocalExecutor implements Executor {
   private readonly commitDelayMs: number;
   private readonly killing = new Set<string>();
   private readonly launching = new Set<string>();
+  private readonly netns: string | null;
+  private readonly wanIface: string | null;
+  private readonly workDir: string | null;
 
   constructor(opts: LocalExecutorOptions) {
     this.root = opts.root;
@@ -111,7 +79,16 @@ export class LocalExecutor implements Executor {
     this.maxProcesses = opts.maxProcesses ?? 64;
     this.killGraceMs = opts.killGraceMs ?? 2000;
     this.commitDelayMs = opts.commitDelayMs ?? (Number(process.env.SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS) || 0);
+    this.address = opts.address ?? '127.0.0.1';
+    this.netns = opts.netns ?? null;
+    this.wanIface = opts.wanIface ?? null;
+    this.workDir = opts.workDir ?? null;
+    this.maxGpusPerRun = this.maxProcesses * this.gpusPerProcess;
     mkdirSync(this.root, { recursive: true });
+  }
+
+  processes(gpus: number): number {
+    return Math.max(1, Math.ceil(gpus / this.gpusPerProcess));
   }
 
   private dir(runKey: string): string {
@@ -121,7 +98,7 @@ export class LocalExecutor implements Executor {
 
   async start(spec: RunSpec): Promise<RunStatus> {
     if (!spec.command || spec.command.length === 0) throw new LaunchError('the local executor needs a command');
-    const members = Math.max(1, Math.ceil(spec.gpus / this.gpusPerProcess));
+    const members = this.processes(spec.gpus);
     if (members > this.maxProcesses)
       throw new LaunchError(`${members} processes exceed the local executor's limit of ${this.maxProcesses}`);
     const dir = this.dir(spec.runKey);
@@ -145,19 +122,25 @@ export class LocalExecutor implements Executor {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify({ spec, members } satisfies StoredSpec));
     mkdirSync(spec.checkpointDir, { recursive: true });
     const gen = randomBytes(8).toString('hex');
-    const port = await freePort();
+    const g = spec.gang;
+    const port = g ? g.masterPort : await freePort();
     const env0 = baseEnv(spec);
+    if (this.wanIface) {
+      env0.GLOO_SOCKET_IFNAME = this.wanIface;
+      env0.SUPERFACTORY_WAN_IFACE = this.wanIface;
+    }
+    env0.SUPERFACTORY_PROGRESS_FILE = join(dir, 'progress.jsonl');
     for (let rank = 0; rank < members; rank++) {
       const gpus = Array.from({ length: this.gpusPerProcess }, (_, i) => rank * this.gpusPerProcess + i).join(',');
       const env = {
         ...process.env,
         ...env0,
-        RANK: String(rank),
-        WORLD_SIZE: String(members),
+        RANK: String((g?.rankOffset ?? 0) + rank),
+        WORLD_SIZE: String(g?.worldSize ?? members),
         LOCAL_RANK: String(rank),
         LOCAL_WORLD_SIZE: String(members),
-        GROUP_RANK: '0',
-        MASTER_ADDR: '127.0.0.1',
+        GROUP_RANK: String(g?.index ?? 0),
+        MASTER_ADDR: g?.masterAddr ?? '127.0.0.1',
         MASTER_PORT: String(port),
         CUDA_VISIBLE_DEVICES: gpus,
         SF_GEN: gen,
@@ -168,13 +151,19 @@ export class LocalExecutor implements Executor {
       };
       const log = openSync(join(dir, `rank${rank}.log`), 'a');
       try {
-        const child = spawn('/bin/sh', ['-c', WRAPPER, 'sf-member', ...spec.command!], {
+        // `ip netns exec` execs in place: the pid (and process group) stays the wrapper's
+        const argv = ['/bin/sh', '-c', WRAPPER, 'sf-member', ...spec.command!];
+        const [cmd, ...args] = this.netns ? ['ip', 'netns', 'exec', this.netns, ...argv] : argv;
+        const child = spawn(cmd, args, {
           env,
-          cwd: spec.checkpointDir,
+          cwd: this.workDir ?? spec.checkpointDir,
           detached: true,
           stdio: ['ignore', log, log],
         });
-        child.on('error', () => {});
+        child.on('error', (err) => {
+          // the wrapper could not be spawned: the member has no pid and read() reports the run lost
+          process.emitWarning(`local executor: member ${rank} of ${spec.runKey}: ${err.message}`);
+        });
         child.on('exit', (code) => {
           if (code !== 0) void this.enforceGang(spec.runKey);
         });
@@ -185,6 +174,16 @@ export class LocalExecutor implements Executor {
       }
     }
     if (this.commitDelayMs > 0) await new Promise((r) => setTimeout(r, this.commitDelayMs));
+    if (g?.hold) {
+      // a gang part: allocated and held; release() commits it once every part of the gang is held
+      writeFileSync(join(dir, 'ready'), gen);
+      return;
+    }
+    this.commit(dir, gen);
+  }
+
+  /** Writes `launched` with the generation: the commit point (first commit wins). */
+  private commit(dir: string, gen: string): void {
     try {
       writeFileSync(join(dir, 'launched'), gen, { flag: 'wx' }); // the commit point
     } catch (err) {
@@ -203,12 +202,44 @@ export class LocalExecutor implements Executor {
     if (this.launching.has(spec.runKey)) return this.read(spec.runKey);
     this.launching.add(spec.runKey);
     try {
+      if (this.heldAlive(dir)) return this.read(spec.runKey);
       for (let i = 0; i < 20 && !this.committed(dir); i++) await new Promise((r) => setTimeout(r, 50));
       if (!this.committed(dir) && !existsSync(join(dir, 'cancelled'))) await this.launchGeneration(dir, spec, members);
       return this.read(spec.runKey);
     } finally {
       this.launching.delete(spec.runKey);
     }
+  }
+
+  /** The held generation (a gang part spawned on hold), or null. */
+  private readyGeneration(dir: string): string | null {
+    try {
+      const g = readFileSync(join(dir, 'ready'), 'utf8').trim();
+      return g.length > 0 ? g : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Whether a held, uncommitted generation still has every member waiting. */
+  private heldAlive(dir: string): boolean {
+    const gen = this.readyGeneration(dir);
+    if (gen === null || this.committed(dir)) return false;
+    const n = this.members(dir);
+    for (let r = 0; r < n; r++) {
+      const pid = readInt(join(dir, `rank${r}.pgid.${gen}`));
+      if (pid === null || !isAlive(pid)) return false;
+    }
+    return true;
+  }
+
+  /** Lets a held gang part run: commits its held generation (idempotent once committed). */
+  async release(runKey: string): Promise<void> {
+    const dir = this.dir(runKey);
+    if (this.committed(dir)) return;
+    const gen = this.readyGeneration(dir);
+    if (gen === null || !this.heldAlive(dir)) throw new LaunchError(`run ${runKey} is not held (nothing to release)`);
+    this.commit(dir, gen);
   }
 
   private committed(dir: string): boolean {
@@ -292,8 +323,19 @@ export class LocalExecutor implements Executor {
     }
     const spec = this.spec(dir);
     const checkpoint = spec ? latestCheckpoint(spec.checkpointDir) : null;
-    const base = { runKey, externalId: pids.length ? `pids:${pids.join(',')}` : null, checkpoint };
-    if (!launched && !cancelled) return { ...base, phase: 'pending', exitCode: null, reason: 'launching' };
+    const progress = lastJsonLine<RunProgress>(join(dir, 'progress.jsonl'));
+    const base = { runKey, externalId: pids.length ? `pids:${pids.join(',')}` : null, checkpoint, progress };
+    if (!launched && !cancelled) {
+      return this.heldAlive(dir)
+        ? {
+            ...base,
+            phase: 'pending',
+            exitCode: null,
+            reason: 'held: waiting for the other parts of its gang',
+            held: true,
+          }
+        : { ...base, phase: 'pending', exitCode: null, reason: 'launching' };
+    }
     if (cancelled) {
       return alive > 0
         ? { ...base, phase: 'running', exitCode: null, reason: 'stopping' }

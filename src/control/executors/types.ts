@@ -23,6 +23,43 @@ export interface RunSpec {
   checkpointable: boolean;
   /** Expected run time at full speed (s), when the planner knows it (the twin uses it). */
   expectedDurationS: number | null;
+  /** This run is one part of a cross-site gang (one part per site); absent for a one-site run. */
+  gang?: GangPart;
+}
+
+/**
+ * One site's part of a cross-site gang. Ranks are numbered site by site: the part of site i holds
+ * ranks rankOffset .. rankOffset + worldSizes[i] - 1 of worldSize; MASTER_ADDR:MASTER_PORT is the
+ * rendezvous on the first site, reachable from every site.
+ */
+export interface GangPart {
+  index: number;
+  count: number;
+  sites: string[];
+  /** Processes (ranks) of each site's part, in site order. */
+  worldSizes: number[];
+  rankOffset: number;
+  worldSize: number;
+  masterAddr: string;
+  masterPort: number;
+  /** The plan's topology for the trainer (SUPERFACTORY_STRATEGY, _TP/_PP/_DP/_CP, _WAN_DIM, DiLoCo H and bits). */
+  env: Record<string, string>;
+  /** Spawn or allocate held: nothing runs until release() (all or nothing across the gang's sites). */
+  hold: boolean;
+}
+
+/** The last progress line a run's trainer wrote (SUPERFACTORY_PROGRESS_FILE; examples/train/train.py). */
+export interface RunProgress {
+  site?: string;
+  step: number;
+  loss?: number;
+  stepTimeSeconds?: number;
+  tokensPerSecond?: number;
+  /** Bytes this site sent over the WAN per step: counted on its link when it has one, else the trainer's payload. */
+  wanBytesPerStep?: number;
+  wanPayloadBytesPerStep?: number;
+  wanCounted?: 'link' | 'payload';
+  at?: number;
 }
 
 export type RunPhase = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unknown';
@@ -36,6 +73,10 @@ export interface RunStatus {
   reason: string | null;
   /** Latest checkpoint the run wrote, if the executor can see it. */
   checkpoint: { step: number; path: string | null } | null;
+  /** A gang part allocated and waiting for release() (phase `pending`). */
+  held?: boolean;
+  /** The trainer's last progress report, when it writes one. */
+  progress?: RunProgress | null;
 }
 
 export interface Executor {
@@ -51,6 +92,19 @@ export interface Executor {
    * every site it may use is driven by such an executor.
    */
   readonly spansSites: boolean;
+  /**
+   * Whether it can run one site's part of a gang that the control plane coordinates across sites
+   * (RunSpec.gang: held start, release(), the gang's ranks and rendezvous). Local and Slurm can.
+   */
+  readonly runsGangParts?: boolean;
+  /** The address this site's processes are reachable at from the other sites (the gang's rendezvous). */
+  readonly address?: string;
+  /** Largest run this executor accepts, in GPUs (the never-fit rule's capacity); absent: the site's GPUs. */
+  readonly maxGpusPerRun?: number;
+  /** Processes (ranks) a run of `gpus` GPUs has. */
+  processes?(gpus: number): number;
+  /** Lets a held gang part run (idempotent); throws when the part is not held or running. */
+  release?(runKey: string): Promise<void>;
   /**
    * Launches the run, or returns the existing run with the same runKey without launching it again
    * (idempotent: the control plane calls it again after a crash while the job is `starting`).
@@ -99,6 +153,16 @@ export function baseEnv(spec: RunSpec): Record<string, string> {
     SUPERFACTORY_GPUS: String(spec.gpus),
     SUPERFACTORY_CHECKPOINT_DIR: spec.checkpointDir,
   };
+  const g = spec.gang;
+  if (g) {
+    Object.assign(env, g.env, {
+      SUPERFACTORY_SITE_INDEX: String(g.index),
+      SUPERFACTORY_SITE_COUNT: String(g.count),
+      SUPERFACTORY_SITES: g.sites.join(','),
+      SUPERFACTORY_SITE_WORLD_SIZES: g.worldSizes.join(','),
+      SUPERFACTORY_RANK_OFFSET: String(g.rankOffset),
+    });
+  }
   if (spec.resumeFrom) {
     env.SUPERFACTORY_RESUME_STEP = String(spec.resumeFrom.step);
     if (spec.resumeFrom.path) env.SUPERFACTORY_RESUME_FROM = spec.resumeFrom.path;

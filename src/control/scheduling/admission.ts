@@ -5,7 +5,7 @@
 import { release, type Decision } from '../../sched/index.js';
 import type { Job, Tenant } from '../domain.js';
 import type { Transition } from '../store/types.js';
-import { bestEffort, forEachLimit, withTimeout, type SchedulerContext, type StoredPart } from './context.js';
+import { forEachLimit, type SchedulerContext, type StoredPart } from './context.js';
 import type { ClusterSnapshot } from './cluster-view.js';
 import { runKey, type Launcher } from './launcher.js';
 import type { JobLookup } from './queue-manager.js';
@@ -56,12 +56,7 @@ export class Admission {
     const ts: Transition[] = victims.flatMap(({ job, forJobId }) =>
       requeueTransitions(job, `preempted for ${forJobId}`, at),
     );
-    await forEachLimit(victims, 8, async ({ job: v }) => {
-      const b = this.launcher.binding(v);
-      if (!b || !v.runId) return;
-      const cancel = withTimeout(b.executor.cancel(v.runId), this.ctx.opts.executorTimeoutMs, 'cancel');
-      await bestEffort(this.ctx.log, 'victim cancel', { job: v.id, site: b.siteId }, cancel);
-    });
+    await forEachLimit(victims, 8, ({ job: v }) => this.launcher.stop(v, 'victim cancel'));
     const firstStart = ts.length;
     const { transitions, quotaHeld } = this.starts(decisions, byId, snap, tenants, at);
     ts.push(...transitions);

@@ -21,6 +21,8 @@ export interface ResolvedOptions {
   executorTimeoutMs: number;
   /** Planning budget per tick (ms of the injected clock). */
   planBudgetMs: number;
+  /** How long every part of a cross-site gang may take to be allocated before the gang is released (ms). */
+  gangStartTimeoutMs: number;
 }
 
 export interface SchedulerContext {

@@ -7,7 +7,9 @@ import type { Job } from '../domain.js';
 import type { SiteBinding } from '../control-plane.js';
 import type { RunSpec } from '../executors/types.js';
 import { LaunchError } from '../executors/types.js';
-import { withTimeout, type SchedulerContext, type StoredPart } from './context.js';
+import { bestEffort, withTimeout, type SchedulerContext, type StoredPart } from './context.js';
+import { GangLauncher } from './gang-launcher.js';
+import { isGang, runsOf } from './gang.js';
 
 /** The run key of one attempt of a job: the executor's idempotency key. */
 export function runKey(job: Pick<Job, 'id'>, attempt: number): string {
@@ -15,7 +17,33 @@ export function runKey(job: Pick<Job, 'id'>, attempt: number): string {
 }
 
 export class Launcher {
-  constructor(private readonly ctx: SchedulerContext) {}
+  private readonly gang: GangLauncher;
+
+  constructor(private readonly ctx: SchedulerContext) {
+    this.gang = new GangLauncher(ctx, this);
+  }
+
+  /** Stops every run of a job (each part of a gang), best effort: failures are logged. */
+  async stop(job: Job, what: string): Promise<void> {
+    await Promise.all(
+      runsOf(this.ctx, job).map((r) =>
+        bestEffort(
+          this.ctx.log,
+          what,
+          { job: job.id, run: r.runKey, site: r.site },
+          withTimeout(r.binding.executor.cancel(r.runKey), this.ctx.opts.executorTimeoutMs, `cancel ${r.runKey}`),
+        ),
+      ),
+    );
+  }
+
+  markRunning(job: Job, externalId: string | null): Promise<void> {
+    return this.transition(job, 'running', { startedAt: this.ctx.cp.now() }, { externalId });
+  }
+
+  markFailed(job: Job, reason: string): Promise<void> {
+    return this.transition(job, 'failed', { reason, finishedAt: this.ctx.cp.now() });
+  }
 
   /** The binding of the site that runs the job (its first placement part). */
   binding(job: Job): SiteBinding | undefined {
@@ -69,6 +97,7 @@ export class Launcher {
 
   /** Launches (or adopts) the run of a `starting` job. */
   async launch(job: Job): Promise<void> {
+    if (isGang(this.ctx, job)) return this.gang.launch(job);
     const { cp, log, inflight } = this.ctx;
     const b = this.binding(job);
     if (!b || !job.runId || inflight.has(job.runId)) return;

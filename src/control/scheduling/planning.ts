@@ -11,32 +11,20 @@ export class PlanStage {
 
   async planPending(queued: readonly Job[]): Promise<void> {
     const { cp, clock, opts, log } = this.ctx;
-    const planner = cp.planner;
-    if (!planner) return;
+    if (!cp.planner) return;
     const deadline = clock() + opts.planBudgetMs;
+    let down: Set<string> | null = null;
     for (const job of queued) {
       if (job.plan !== null) continue;
       if (clock() > deadline) break;
-      const key = JSON.stringify([job.spec.model, job.spec.gpus, job.spec.tokens, job.spec.allowedJurisdictions]);
+      // planned for the sites that are not down (a job requeued off a lost site is planned again)
+      down ??= new Set((await cp.store.listSites()).filter((s) => s.status === 'down').map((s) => s.id));
+      const sites = cp.eligibleSites(job.spec).filter((s) => !down!.has(s));
+      const o = job.spec.planOptions ?? {};
+      const key = JSON.stringify([job.spec.model, job.spec.gpus, job.spec.tokens, sites, o]);
       let plan = this.cache.get(key);
       if (plan === undefined) {
-        try {
-          const sites = cp.eligibleSites(job.spec);
-          const r = await planner(
-            {
-              model: job.spec.model,
-              ...(job.spec.gpus !== null ? { gpus: job.spec.gpus } : {}),
-              ...(job.spec.tokens !== null ? { tokens: job.spec.tokens } : {}),
-              sites,
-              ...(job.spec.allowedJurisdictions ? { allow: job.spec.allowedJurisdictions } : {}),
-              top: 1,
-            },
-            cp.fabric,
-          );
-          plan = (r.plans[0] as JobPlan | undefined) ?? { error: 'no feasible plan' };
-        } catch (err) {
-          plan = { error: (err as Error).message };
-        }
+        plan = await this.plan(job, sites);
         this.cache.set(key, plan);
       }
       const gpus = job.gpus ?? plan.placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
@@ -45,6 +33,34 @@ export class PlanStage {
       } catch (err) {
         log.info({ job: job.id, err: (err as Error).message }, 'plan not stored (job changed meanwhile)');
       }
+    }
+  }
+
+  private async plan(job: Job, sites: string[]): Promise<JobPlan> {
+    const { cp } = this.ctx;
+    const spec = job.spec;
+    const o = spec.planOptions ?? {};
+    // a cross-site strategy needs two sites: with one left, the job runs on it (resumed from its checkpoint)
+    const strategies = o.strategies && sites.length < 2 ? undefined : o.strategies;
+    try {
+      const r = await cp.planner!(
+        {
+          model: spec.model,
+          ...(spec.gpus !== null ? { gpus: spec.gpus } : {}),
+          ...(spec.tokens !== null ? { tokens: spec.tokens } : {}),
+          sites,
+          ...(spec.allowedJurisdictions ? { allow: spec.allowedJurisdictions } : {}),
+          top: 1,
+          ...(strategies ? { strategies } : {}),
+          ...(o.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: o.dilocoInnerSteps } : {}),
+          ...(o.dilocoOuterBits !== undefined ? { dilocoOuterBits: o.dilocoOuterBits } : {}),
+          ...(o.dilocoStreaming !== undefined ? { dilocoStreaming: o.dilocoStreaming } : {}),
+        },
+        cp.fabric,
+      );
+      return (r.plans[0] as JobPlan | undefined) ?? { error: 'no feasible plan' };
+    } catch (err) {
+      return { error: (err as Error).message };
     }
   }
 }

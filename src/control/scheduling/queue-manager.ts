@@ -128,16 +128,23 @@ export class QueueManager {
       g = this.groups.get(key);
       if (!g) {
         const executors = sites.map((id) => cp.bindings.get(id)!.executor);
+        // a site's capacity for one run: its GPUs, or less when its executor caps a run (local: processes)
+        const capacity = cp.fabric.sites
+          .filter((s) => sites.includes(s.id))
+          .map((s) => ({
+            id: s.id,
+            jurisdiction: s.jurisdiction,
+            totalGpus: Math.min(s.gpus, cp.bindings.get(s.id)!.executor.maxGpusPerRun ?? Infinity),
+          }));
         g = {
           sites: new Set(sites),
           order: [],
           seen: 0,
-          spans: sites.length > 1 && executors.every((x) => x.spansSites),
-          maxSiteGpus: Math.max(0, ...cp.fabric.sites.filter((s) => sites.includes(s.id)).map((s) => s.gpus)),
+          // one engine runs the whole gang (twin), or the control plane runs one part per site (local, Slurm)
+          spans: sites.length > 1 && (executors.every((x) => x.spansSites) || executors.every((x) => x.runsGangParts)),
+          maxSiteGpus: Math.max(0, ...capacity.map((s) => s.totalGpus)),
           kinds: [...new Set(executors.map((x) => x.kind))].join(', '),
-          capacity: cp.fabric.sites
-            .filter((s) => sites.includes(s.id))
-            .map((s) => ({ id: s.id, jurisdiction: s.jurisdiction, totalGpus: s.gpus })),
+          capacity,
         };
         this.groups.set(key, g);
       }

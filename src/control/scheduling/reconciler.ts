@@ -3,6 +3,7 @@
 import type { Job } from '../domain.js';
 import type { Executor, RunStatus } from '../executors/types.js';
 import { bestEffort, withTimeout, type SchedulerContext } from './context.js';
+import { runsOf } from './gang.js';
 import type { Launcher } from './launcher.js';
 
 export class Reconciler {
@@ -17,7 +18,11 @@ export class Reconciler {
 
   async reconcile(active: readonly Job[]): Promise<void> {
     const { opts, log, inflight } = this.ctx;
-    const wanted = new Set(active.map((j) => j.runId).filter((r): r is string => r !== null));
+    const wanted = new Set<string>();
+    for (const j of active) {
+      if (j.runId) wanted.add(j.runId);
+      for (const r of runsOf(this.ctx, j)) wanted.add(r.runKey);
+    }
     for (const ex of this.executors()) {
       let live: RunStatus[];
       try {
@@ -27,7 +32,7 @@ export class Reconciler {
         continue;
       }
       for (const r of live) {
-        if (wanted.has(r.runKey) || inflight.has(r.runKey)) continue;
+        if (wanted.has(r.runKey) || inflight.has(r.runKey) || inflight.has(r.runKey.replace(/\.p\d+$/, ''))) continue;
         log.info({ run: r.runKey }, 'stopping a run the store does not want (cancelled, suspended, moved or orphaned)');
         await bestEffort(log, 'reconcile cancel', { run: r.runKey, executor: ex.kind }, ex.cancel(r.runKey));
       }

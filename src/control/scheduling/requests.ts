@@ -76,7 +76,10 @@ export function holdReason(job: Job, g: QueueGroup, sites: readonly FeasibilityS
   const why = neverFitsReason({ gpus: job.gpus, multiSite: g.spans }, sites);
   if (!why) return null;
   if (g.sites.size === 0) return `held: ${why}; allow a jurisdiction with a site whose executor can run it`;
-  if (g.spans || g.sites.size < 2) return `held: ${why} (${[...g.sites].join(', ')}); ask for fewer GPUs`;
+  if (g.spans || g.sites.size < 2) {
+    const caps = sites.map((s) => `${s.id} ${s.totalGpus}`).join(', ');
+    return `held: ${why}: its sites can run at most ${caps} GPUs in one run (${g.kinds} executors); ask for fewer GPUs`;
+  }
   return (
     `held: needs ${job.gpus} GPUs, more than any single site it may use has (at most ${g.maxSiteGpus}), ` +
     `and the executors of its sites (${[...g.sites].join(', ')}: ${g.kinds}) cannot run one gang across sites; ` +

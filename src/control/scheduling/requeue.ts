@@ -4,12 +4,18 @@ import type { Checkpoint, Job } from '../domain.js';
 import type { Transition } from '../store/types.js';
 import type { SchedulerContext } from './context.js';
 
+export interface RequeueOptions {
+  /** Drop the plan (and a planned GPU count): a cross-site job that lost a site is planned again. */
+  replan?: boolean;
+}
+
 /** The two transitions of a requeue. */
 export function requeueTransitions(
   job: Job,
   reason: string,
   at: number,
   checkpoint?: Checkpoint | null,
+  opts: RequeueOptions = {},
 ): [Transition, Transition] {
   const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
   return [
@@ -36,9 +42,10 @@ export async function requeue(
   job: Job,
   reason: string,
   checkpoint?: Checkpoint | null,
+  opts: RequeueOptions = {},
 ): Promise<boolean> {
   const keep = job.spec.checkpointable ? (checkpoint ?? job.checkpoint) : null;
-  const r = await ctx.cp.store.transitionMany(requeueTransitions(job, reason, ctx.cp.now(), checkpoint));
+  const r = await ctx.cp.store.transitionMany(requeueTransitions(job, reason, ctx.cp.now(), checkpoint, opts));
   const err = r.find((x) => x instanceof Error);
   if (err) {
     ctx.log.warn({ job: job.id, err: (err as Error).message }, 'requeue skipped');

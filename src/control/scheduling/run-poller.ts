@@ -3,56 +3,117 @@
 import type { Checkpoint, Job } from '../domain.js';
 import type { SiteBinding } from '../control-plane.js';
 import type { RunStatus } from '../executors/types.js';
-import { bestEffort, withTimeout, type SchedulerContext } from './context.js';
+import { withTimeout, type SchedulerContext } from './context.js';
+import { combineGang, runsOf, type RunRef } from './gang.js';
 import type { Launcher } from './launcher.js';
 import { requeue } from './requeue.js';
 
 export class RunPoller {
+  private readonly lastProgress = new Map<string, { step: number; at: number }>();
+
   constructor(
     private readonly ctx: SchedulerContext,
     private readonly launcher: Launcher,
   ) {}
 
-  /** Polls the runs of the active jobs; returns how many jobs finished or moved. */
+  /** Polls the runs of the active jobs (every part of a gang); returns how many jobs finished or moved. */
   async poll(active: readonly Job[]): Promise<number> {
-    const { cp, opts, log } = this.ctx;
-    const bySite = new Map<SiteBinding, Job[]>();
+    const { cp } = this.ctx;
+    const bySite = new Map<SiteBinding, RunRef[]>();
+    const polled: { job: Job; refs: RunRef[] }[] = [];
     for (const job of active) {
       if (!job.runId || (job.state !== 'starting' && job.state !== 'running' && job.state !== 'checkpointing'))
         continue;
-      const b = this.launcher.binding(job);
-      if (!b) continue;
-      const list = bySite.get(b);
-      if (list) list.push(job);
-      else bySite.set(b, [job]);
+      const refs = runsOf(this.ctx, job);
+      if (refs.length === 0) continue;
+      polled.push({ job, refs });
+      for (const r of refs) {
+        const list = bySite.get(r.binding);
+        if (list) list.push(r);
+        else bySite.set(r.binding, [r]);
+      }
     }
     const drained = new Set((await cp.store.listSites()).filter((s) => s.drained).map((s) => s.id));
+    const statuses = await this.statuses(bySite);
     let finished = 0;
+    for (const { job, refs } of polled) {
+      const sts = refs.map((r) => statuses.get(r.binding)?.get(r.runKey));
+      if (sts.some((x) => x === undefined)) continue; // a site did not answer: next tick
+      try {
+        // a gang across sites moves when any of its sites drains
+        const siteDrained = (job.placement ?? []).some((p) => drained.has(p.site));
+        for (const [i, r] of refs.entries()) await this.recordProgress(job, r.site, sts[i]!);
+        if (refs.length === 1) finished += await this.onStatus(job, sts[0]!, siteDrained, refs[0].binding);
+        else finished += await this.onGangStatus(job, refs, sts as RunStatus[], siteDrained);
+      } catch (err) {
+        this.ctx.log.warn({ job: job.id, err: (err as Error).message }, 'status update skipped');
+      }
+    }
+    return finished;
+  }
+
+  /** One status() call per site; a site that fails or times out is left out (logged). */
+  private async statuses(bySite: Map<SiteBinding, RunRef[]>): Promise<Map<SiteBinding, Map<string, RunStatus>>> {
+    const out = new Map<SiteBinding, Map<string, RunStatus>>();
     await Promise.all(
-      [...bySite].map(async ([b, jobs]) => {
-        let statuses: Map<string, RunStatus>;
+      [...bySite].map(async ([b, refs]) => {
         try {
-          statuses = await withTimeout(
-            b.executor.status(jobs.map((j) => j.runId!)),
-            opts.executorTimeoutMs,
+          const m = await withTimeout(
+            b.executor.status(refs.map((r) => r.runKey)),
+            this.ctx.opts.executorTimeoutMs,
             `status ${b.siteId}`,
           );
+          out.set(b, m);
         } catch (err) {
-          log.warn({ site: b.siteId, err: (err as Error).message }, 'poll failed');
-          return;
-        }
-        for (const job of jobs) {
-          try {
-            // a gang across sites moves when any of its sites drains
-            const siteDrained = (job.placement ?? []).some((p) => drained.has(p.site)) || drained.has(b.siteId);
-            finished += await this.onStatus(job, statuses.get(job.runId!)!, siteDrained, b);
-          } catch (err) {
-            log.warn({ job: job.id, err: (err as Error).message }, 'status update skipped');
-          }
+          this.ctx.log.warn({ site: b.siteId, err: (err as Error).message }, 'poll failed');
         }
       }),
     );
-    return finished;
+    return out;
+  }
+
+  /** A gang's parts: any part that ends stops the whole gang; otherwise the combined status drives the job. */
+  private async onGangStatus(job: Job, refs: RunRef[], sts: RunStatus[], siteDrained: boolean): Promise<number> {
+    const st = combineGang(refs, sts, job.runId!);
+    const ended = st.phase === 'failed' || st.phase === 'cancelled' || st.phase === 'unknown';
+    if (!ended || (job.state === 'starting' && st.phase === 'unknown'))
+      return this.onStatus(job, st, siteDrained, refs[0].binding);
+    if (job.state === 'starting' && this.ctx.inflight.has(job.runId!)) return 0; // the launcher decides
+    await this.launcher.stop(job, 'gang stop');
+    const { cp } = this.ctx;
+    const progressed = job.checkpoint !== null && job.startedAt !== null && job.checkpoint.at >= job.startedAt;
+    if (job.spec.checkpointable && progressed) {
+      await requeue(this.ctx, job, st.reason ?? 'a part of the gang ended', undefined, { replan: true });
+    } else {
+      await cp.store.transitionJob({
+        jobId: job.id,
+        to: 'failed',
+        from: [job.state],
+        patch: { exitCode: st.exitCode, finishedAt: cp.now(), reason: st.reason },
+        at: cp.now(),
+      });
+    }
+    return 1;
+  }
+
+  /** A `job.progress` event per run when its trainer reported a new step (at most one per run per second). */
+  private async recordProgress(job: Job, site: string, st: RunStatus): Promise<void> {
+    const p = st.progress;
+    if (!p || typeof p.step !== 'number') return;
+    const key = `${job.id}|${site}`;
+    const last = this.lastProgress.get(key);
+    const now = this.ctx.cp.now();
+    if (last && (last.step === p.step || now - last.at < 1000)) return;
+    this.lastProgress.set(key, { step: p.step, at: now });
+    if (this.lastProgress.size > 10_000) this.lastProgress.clear(); // bounded; at worst one extra event per run
+    await this.ctx.cp.store.appendEvent({
+      at: now,
+      type: 'job.progress',
+      jobId: job.id,
+      tenantId: job.tenantId,
+      siteId: site,
+      data: { ...p, site, attempt: job.attempt },
+    });
   }
 
   private async onStatus(job: Job, st: RunStatus, siteDrained: boolean, b: SiteBinding): Promise<number> {
@@ -100,7 +161,7 @@ export class RunPoller {
     });
     if (job.state !== 'checkpointing') return { job: cur, moved: false };
     // the checkpoint a drain or suspend was waiting for
-    await bestEffort(log, 'cancel after checkpoint', { job: job.id, site: b.siteId }, b.executor.cancel(job.runId!));
+    await this.launcher.stop(job, 'cancel after checkpoint');
     if (job.reason === 'suspend') {
       await cp.store.transitionJob({
         jobId: job.id,
@@ -147,7 +208,7 @@ export class RunPoller {
         data: { intent: 'undrain' },
       });
     } else if (cur.state === 'checkpointing' && now - cur.updatedAt > opts.checkpointWaitMs) {
-      await bestEffort(log, 'cancel after checkpoint wait', { job: cur.id }, b.executor.cancel(cur.runId!));
+      await this.launcher.stop(cur, 'cancel after checkpoint wait');
       if (cur.reason === 'suspend') {
         await cp.store.transitionJob({
           jobId: cur.id,

@@ -1,11 +1,16 @@
 // Heartbeats and failover: a site whose last heartbeat is older than the timeout goes down and its
 // active jobs are fenced (best-effort cancel) and requeued; a site heard from again comes back up.
 import { ACTIVE_STATES } from '../domain.js';
-import { bestEffort, withTimeout, type SchedulerContext } from './context.js';
+import { withTimeout, type SchedulerContext } from './context.js';
+import { siteParts } from './gang.js';
+import type { Launcher } from './launcher.js';
 import { requeue } from './requeue.js';
 
 export class SiteMonitor {
-  constructor(private readonly ctx: SchedulerContext) {}
+  constructor(
+    private readonly ctx: SchedulerContext,
+    private readonly launcher: Launcher,
+  ) {}
 
   /** Polls executor heartbeats, updates site status; returns the number of jobs requeued by failover. */
   async tick(): Promise<number> {
@@ -45,19 +50,20 @@ export class SiteMonitor {
     return requeued;
   }
 
-  /** Requeues every active job of a down site: checkpointable ones keep their checkpoint, others restart. */
+  /**
+   * Requeues every active job of a down site: checkpointable ones keep their checkpoint, others restart.
+   * Every run of the job is fenced (a gang's parts on the other sites too); a job that spanned sites is
+   * planned again for the sites still up.
+   */
   private async failover(siteId: string): Promise<number> {
-    const { cp, log } = this.ctx;
+    const { cp } = this.ctx;
     const jobs = (await cp.store.listJobs({ states: [...ACTIVE_STATES], site: siteId, limit: 1_000_000 })).jobs;
-    const b = cp.bindings.get(siteId);
     let n = 0;
     for (const job of jobs) {
-      if (b && job.runId) {
-        // fence: best effort, the site may be unreachable (its orphans are swept when it returns)
-        const cancel = withTimeout(b.executor.cancel(job.runId), 2000, 'cancel');
-        await bestEffort(log, 'fencing cancel', { job: job.id, site: siteId }, cancel);
-      }
-      if (await requeue(this.ctx, job, `site ${siteId} down`)) n++;
+      // fence: best effort, the site may be unreachable (its orphans are swept when it returns)
+      await this.launcher.stop(job, 'fencing cancel');
+      const replan = siteParts(job).length > 1;
+      if (await requeue(this.ctx, job, `site ${siteId} down`, undefined, { replan })) n++;
     }
     return n;
   }
