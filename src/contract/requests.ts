@@ -76,6 +76,11 @@ export const SubmitJobSchema = z
     deadline: z.iso.datetime({ offset: true }).optional(),
     command: z.array(z.string().max(4096)).min(1).max(256).optional(),
     executor: z.enum(EXECUTOR_KINDS).optional(),
+    /** Strategies the planner may choose from (e.g. ["diloco"] to train across sites with local SGD). */
+    strategies: planFields.strategies.optional(),
+    dilocoInnerSteps: planFields.dilocoInnerSteps.optional(),
+    dilocoOuterBits: planFields.dilocoOuterBits.optional(),
+    dilocoStreaming: planFields.dilocoStreaming.optional(),
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string().max(4096))
       .optional(),

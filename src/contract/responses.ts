@@ -148,12 +148,14 @@ export interface Me {
   operator: boolean;
 }
 
+/** GET /healthz (readiness): 200 with ok true, or 503 with ok false and why. */
 export interface Health {
   ok: boolean;
   store: string;
   leader: boolean;
   replica: string;
   planner: boolean;
+  errors?: InputIssue[];
 }
 
 export type FabricView = Fabric;
