@@ -277,7 +277,7 @@ function sweepOptions(o: SweepCliOptions): SweepOptions {
 
 export async function runSweep(o: SweepCliOptions): Promise<number> {
   const options = sweepOptions(o);
-  const { wanGbpsList: wanGbps, wanLatencyMsList: wanLatencyMs, sites } = options;
+  const { wanGbpsList: wanGbps, wanLatencyMsList: wanLatencyMs } = options;
   const model = loadModel(o.model);
   const fabric = await loadFabric(o.fabric);
   if (fabric.sites.length < 2) {
