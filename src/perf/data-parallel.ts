@@ -3,7 +3,7 @@
 import { bestCollectiveSeconds } from './collectives.js';
 import { HBM_STREAM_EFFICIENCY } from './efficiency.js';
 import type { ParameterCounts } from './flops.js';
-import { localDenseParameters, localExpertParameters } from './memory.js';
+import { expertDataParallelRanks, localDenseParameters, localExpertParameters } from './memory.js';
 import type { PipelineTiming } from './pipeline.js';
 import { scaleOutForSpan, type NormalizedPlan } from './plan.js';
 import type { SystemTiers } from './types.js';
@@ -30,10 +30,10 @@ export function dataParallelSeconds(
 ): number {
   const t = p.tp;
   const localDense = localDenseParameters(counts.total, counts.expertParamsTotal, t, p.pp);
-  const localExpert = localExpertParameters(counts.expertParamsTotal, t, p.pp, p.ep);
+  const localExpert = localExpertParameters(counts.expertParamsTotal, p.etp, p.pp, p.ep);
   const localParams = localDense + localExpert;
   const dpRanks = p.dp * p.cp;
-  const expertDpRanks = Math.max(1, dpRanks / p.ep);
+  const expertDpRanks = expertDataParallelRanks(t, dpRanks, p.ep, p.etp);
   const dpSpan = t * p.cp * p.dp;
   const dpTier = scaleOutForSpan(dpSpan, tiers);
   const gradBytes = localDense * gradReduceBytes;

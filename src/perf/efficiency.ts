@@ -30,8 +30,9 @@ function curve(gflop: number): number {
 }
 
 /**
- * Seconds for a GEMM [m x k] x [k x n] in BF16 on one GPU: the slower of the size-efficiency compute time and the
- * HBM roofline (read both operands, write the result, 2 bytes each).
+ * Seconds for a GEMM [m x k] x [k x n] on one GPU: the slower of the size-efficiency compute time and the HBM
+ * roofline (read both operands, write the result; 2 bytes each in BF16, 1 in FP8 inputs with a BF16 result taken
+ * as 1.5 on average by the caller).
  */
 export function gemmSeconds(
   m: number,
@@ -40,10 +41,11 @@ export function gemmSeconds(
   peakFlops: number,
   hbmBytesPerSecond: number,
   mamfFraction: number,
+  bytesPerElement = 2,
 ): number {
   const flops = 2 * m * k * n;
   const computeSeconds = flops / (peakFlops * gemmSizeEfficiency(flops / 1e9, mamfFraction));
-  const memorySeconds = (2 * (m * k + k * n + m * n)) / hbmBytesPerSecond;
+  const memorySeconds = (bytesPerElement * (m * k + k * n + m * n)) / hbmBytesPerSecond;
   return computeSeconds > memorySeconds ? computeSeconds : memorySeconds;
 }
 

@@ -54,7 +54,7 @@ export function estimateWithTiers(
   const pipe = pipelineTiming(model, shape, p, tiers, dense, moeLayer, microBatches, wan);
 
   const counts = parameterCounts(model, shape);
-  const localParams = localParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp, p.ep);
+  const localParams = localParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp, p.ep, p.etp);
   const gradReduceBytes = options.gradReduceBytes ?? DEFAULT_GRAD_REDUCE_BYTES;
   const wanDp = wan !== undefined && wan.dpSites > 1;
   const dpSeconds = dataParallelSeconds(counts, p, tiers, gradReduceBytes, wanDp ? wan.dpSites : 1, microBatches);
@@ -67,7 +67,7 @@ export function estimateWithTiers(
   const stepTimeSeconds = pipe.totalSeconds + dpExposed + wanDpExposed + optimizerSeconds;
 
   const stages = pipe.layersPerStage;
-  const memory = memoryBreakdown(model, shape, p, tiers, stages, dense, moeLayer, microBatches, localParams);
+  const memory = memoryBreakdown(model, shape, p, tiers, stages, dense, moeLayer, microBatches, counts);
   const memoryGiBPerGpu = memoryTotalGiB(memory);
   const modelFlops = modelFlopsPerStep(model, p.seq, p.gbs, shape);
   const hardwareFlops = modelFlops + recomputeFlopsPerSequence(model, p.seq, shape, p.recompute) * p.gbs;
@@ -94,11 +94,11 @@ export function estimateWithTiers(
         : microBatches * pipe.steadyStageSeconds,
     optimizerSeconds,
     memory,
-    hbmGiB: tiers.gpu.hbmGiB,
+    hbmGiB: tiers.hbmGiB,
     microBatches,
     layersPerStage: stages,
   };
-  const hbmGiB = tiers.gpu.hbmGiB;
+  const hbmGiB = tiers.hbmGiB;
   return {
     stepTimeSeconds,
     tokensPerSecond: (p.gbs * p.seq) / stepTimeSeconds,

@@ -12,6 +12,7 @@ export type {
   MlaSpec,
   NetworkTier,
   Plan,
+  Precision,
   Recompute,
   StepBreakdown,
   MemoryBreakdown,
@@ -53,6 +54,13 @@ export function estimate(args: {
   options?: EstimateOptions;
 }): Estimate {
   const issues = checkPlan(args.model, args.plan);
+  const tiers = tiersForFabric(args.fabric, args.podId);
+  if (args.plan.precision === 'fp8' && tiers.gpu.fp8DenseTflops === null)
+    issues.push({
+      path: 'precision',
+      message: `${tiers.gpu.name} has no FP8 tensor cores`,
+      hint: 'use --precision bf16 on this GPU',
+    });
   if (issues.length > 0) throw new PlanInputError(issues);
-  return estimateWithTiers(args.model, tiersForFabric(args.fabric, args.podId), args.plan, args.options);
+  return estimateWithTiers(args.model, tiers, args.plan, args.options);
 }

@@ -9,6 +9,8 @@ import type { ModelSpec, SystemTiers } from './types.js';
 
 /** Share of the s x s score matrix a causal decoder computes (the upper triangle is masked). */
 const CAUSAL_FRACTION = 0.5;
+/** Bytes moved per quantized element: amax read, read, FP8 write, FP8 transpose write (see fp8CastSeconds). */
+const FP8_CAST_BYTES_PER_ELEMENT = 6;
 /** TP communication overlapped with GEMMs is split into chunks; one chunk stays exposed (assumption: 4 chunks). */
 const TP_OVERLAP_CHUNKS = 4;
 
@@ -23,7 +25,18 @@ export interface LayerTiming {
   workingBytes: number;
 }
 
-/** Forward GEMMs of one layer: attention projections, then the dense MLP or router + local experts + shared ones. */
+/** Peak FLOP/s of the transformer blocks' linear layers: the FP8 peak when they run in FP8 (Transformer Engine). */
+export function linearPeakFlops(p: NormalizedPlan, tiers: SystemTiers): number {
+  const fp8 = p.precision === 'fp8' ? tiers.gpu.fp8DenseTflops : null;
+  return (fp8 ?? tiers.gpu.bf16DenseTflops) * 1e12;
+}
+
+/**
+ * Forward GEMMs of one layer: attention projections, then the dense MLP or router + local experts + shared ones.
+ * FP8 runs the projections, MLPs and experts on the FP8 tensor cores (1-byte operands); the router stays BF16.
+ * Experts are split over EP x ETP (MoE parallel folding): each GPU holds experts/ep of them, 1/etp of each, and
+ * processes the routed tokens of etp/tp of its TP group (tokens arrive sequence-split over TP ranks).
+ */
 function layerGemmSeconds(
   model: ModelSpec,
   shape: LayerShape,
@@ -32,6 +45,9 @@ function layerGemmSeconds(
   moe: boolean,
 ): number {
   const peak = tiers.gpu.bf16DenseTflops * 1e12;
+  const linear = linearPeakFlops(p, tiers);
+  // FP8 GEMMs read 1-byte operands and write a BF16 result: 1.5 bytes per element on average (assumption).
+  const bytes = p.precision === 'fp8' && linear !== peak ? 1.5 : 2;
   const hbm = tiers.gpu.hbmTBps * 1e12;
   const mamf = tiers.mamfFraction;
   const h = model.hiddenSize;
@@ -39,30 +55,53 @@ function layerGemmSeconds(
   const tokens = (p.mbs * p.seq) / p.cp;
   const inWidth = (shape.attentionParams - shape.attnOutWidth * h) / h;
   let gemm =
-    gemmSeconds(tokens, h, inWidth / t, peak, hbm, mamf) +
-    gemmSeconds(tokens, shape.attnOutWidth / t, h, peak, hbm, mamf);
+    gemmSeconds(tokens, h, inWidth / t, linear, hbm, mamf, bytes) +
+    gemmSeconds(tokens, shape.attnOutWidth / t, h, linear, hbm, mamf, bytes);
   const gatedFactor = model.gatedMlp ? 2 : 1;
   if (moe && model.moe) {
     const m = model.moe;
-    const expertTokens = (tokens * m.topK * p.ep) / m.experts;
+    const et = p.etp;
+    const expertTokens = (tokens * m.topK * p.ep * et) / (m.experts * t);
     const localExperts = m.experts / p.ep;
     gemm += gemmSeconds(tokens, h, m.experts, peak, hbm, mamf);
     gemm +=
       localExperts *
-      (gemmSeconds(expertTokens, h, (gatedFactor * m.expertFfnHiddenSize) / t, peak, hbm, mamf) +
-        gemmSeconds(expertTokens, m.expertFfnHiddenSize / t, h, peak, hbm, mamf));
+      (gemmSeconds(expertTokens, h, (gatedFactor * m.expertFfnHiddenSize) / et, linear, hbm, mamf, bytes) +
+        gemmSeconds(expertTokens, m.expertFfnHiddenSize / et, h, linear, hbm, mamf, bytes));
     if (m.sharedExperts > 0) {
       const sharedWidth = m.sharedExperts * m.expertFfnHiddenSize;
       gemm +=
-        gemmSeconds(tokens, h, (gatedFactor * sharedWidth) / t, peak, hbm, mamf) +
-        gemmSeconds(tokens, sharedWidth / t, h, peak, hbm, mamf);
+        gemmSeconds(tokens, h, (gatedFactor * sharedWidth) / t, linear, hbm, mamf, bytes) +
+        gemmSeconds(tokens, sharedWidth / t, h, linear, hbm, mamf, bytes);
     }
   } else {
     gemm +=
-      gemmSeconds(tokens, h, (gatedFactor * model.ffnHiddenSize) / t, peak, hbm, mamf) +
-      gemmSeconds(tokens, model.ffnHiddenSize / t, h, peak, hbm, mamf);
+      gemmSeconds(tokens, h, (gatedFactor * model.ffnHiddenSize) / t, linear, hbm, mamf, bytes) +
+      gemmSeconds(tokens, model.ffnHiddenSize / t, h, linear, hbm, mamf, bytes);
   }
   return gemm;
+}
+
+/**
+ * FP8 quantization traffic of one layer, forward + backward (Transformer Engine, current scaling): every FP8 GEMM
+ * input (forward) and output gradient (backward) is read once for its amax, read again and written as FP8 together
+ * with its transpose (Hopper's FP8 GEMMs take only the TN layout): 2 + 2 + 1 + 1 bytes per element. Weight casts
+ * happen once per step and are left out (amortized over the micro-batches).
+ */
+function fp8CastSeconds(model: ModelSpec, shape: LayerShape, p: NormalizedPlan, tiers: SystemTiers, moe: boolean) {
+  if (p.precision !== 'fp8' || tiers.gpu.fp8DenseTflops === null) return 0;
+  const h = model.hiddenSize;
+  const t = p.tp;
+  const m = moe ? model.moe : undefined;
+  const copies = m ? m.topK + m.sharedExperts : 1; // each routed copy of a token is an expert GEMM input
+  const ffn = m ? copies * m.expertFfnHiddenSize : model.ffnHiddenSize;
+  const gated = model.gatedMlp ? 2 : 1;
+  const inputs = h + shape.attnOutWidth / t + copies * h + ffn / t;
+  const outputGrads = (shape.qWidth + shape.kvWidth) / t + h + (gated * ffn) / t + copies * h;
+  const tokens = (p.mbs * p.seq) / p.cp;
+  return (
+    (tokens * (inputs + outputGrads) * FP8_CAST_BYTES_PER_ELEMENT) / (tiers.gpu.hbmTBps * 1e12 * HBM_STREAM_EFFICIENCY)
+  );
 }
 
 /** Scores and values: batched matmuls over (mbs x heads/tp) of [s/cp x d] x [d x s]. */
@@ -124,7 +163,8 @@ function cpCommSeconds(shape: LayerShape, p: NormalizedPlan, tiers: SystemTiers)
 function epCommSeconds(model: ModelSpec, p: NormalizedPlan, tiers: SystemTiers, moe: boolean): number {
   if (!moe || !model.moe || p.ep <= 1) return 0;
   const dispatchBytes = (((p.mbs * p.seq) / p.cp) * model.moe.topK * model.hiddenSize * 2) / p.tp;
-  return 2 * allToAllSeconds(dispatchBytes, p.ep, groupTier(p.tp * p.cp * p.ep, tiers));
+  // Folded layout: an EP group is ep consecutive blocks of etp ranks inside the TP x CP x DP ranks of a stage.
+  return 2 * allToAllSeconds(dispatchBytes, p.ep, groupTier(p.etp * p.ep, tiers));
 }
 
 /** Forward + backward (+ recompute) of one layer (dense or MoE) for one micro-batch. */
@@ -152,7 +192,8 @@ export function layerTiming(
   const cp = Math.max(0, 3 * cpCommSeconds(shape, p, tiers) - (3 * attnCore) / SUSTAINED_KERNEL_EFFICIENCY);
   const activationBytes = layerActivationBytes(model, shape, p, moe, flash, p.recompute);
   return {
-    computeSeconds: 3 * fwdCompute + recompute,
+    computeSeconds:
+      3 * fwdCompute + recompute + fp8CastSeconds(model, shape, p, tiers, moe) / SUSTAINED_KERNEL_EFFICIENCY,
     tpSeconds: tp,
     cpSeconds: cp,
     epSeconds: commFactor * epCommSeconds(model, p, tiers, moe),

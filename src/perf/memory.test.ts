@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFabric } from '../fabric/load.js';
 import { estimateWithTiers, loadModel, parameterCounts, tiersForFabric } from './index.js';
-import { GiB, localParameters, modelStateBytes } from './memory.js';
+import { GiB, modelStateBytes, modelStateBytesPerGpu } from './memory.js';
 import type { SystemTiers } from './types.js';
 
 let tiers: SystemTiers;
@@ -19,14 +19,22 @@ describe('model-state memory', () => {
     expect(modelStateBytes(1, 8, 3)).toBeCloseTo(18 / 8, 12);
   });
 
+  it('shards expert states over the expert-data-parallel ranks (tp*dp*cp / (ep*etp))', () => {
+    // 64 experts' worth of parameters on tp 2, pp 1, ep 8, etp 1, dp 8: expert-DP = 2*8/8 = 2 ranks.
+    const perGpu = modelStateBytesPerGpu(1000, 800, 2, 1, 8, 1, 8, 1);
+    const dense = (1000 - 800) / 2;
+    const expert = 800 / 8;
+    expect(perGpu).toBeCloseTo(dense * (6 + 12 / 8) + expert * (6 + 12 / 2), 9);
+  });
+
   it('is the same formula the estimate reports (the planner prunes with it)', () => {
     const model = loadModel('mixtral-8x7b');
     const counts = parameterCounts(model);
     for (const zero of [0, 1, 2, 3] as const) {
       const plan = { gpus: 64, tp: 2, pp: 2, dp: 16, ep: 4, mbs: 1, gbs: 64, zero };
       const m = estimateWithTiers(model, tiers, plan).breakdown.memory;
-      const local = localParameters(counts.total, counts.expertParamsTotal, 2, 2, 4);
-      expect(m.weightsGiB + m.gradientsGiB + m.optimizerGiB).toBeCloseTo(modelStateBytes(local, 16, zero) / GiB, 9);
+      const state = modelStateBytesPerGpu(counts.total, counts.expertParamsTotal, 2, 2, 4, 2, 16, zero);
+      expect(m.weightsGiB + m.gradientsGiB + m.optimizerGiB).toBeCloseTo(state / GiB, 9);
     }
   });
 });

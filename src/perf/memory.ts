@@ -1,8 +1,8 @@
 // Memory per GPU: model state (weights, gradients, optimizer) and activations, on the most loaded pipeline stage.
 // The model-state formula lives here only; the planner's memory pruning (planner/search.ts) reuses it.
-import type { LayerShape } from './flops.js';
+import type { LayerShape, ParameterCounts } from './flops.js';
 import type { NormalizedPlan } from './plan.js';
-import type { MemoryBreakdown, ModelSpec, Recompute, SystemTiers } from './types.js';
+import type { MemoryBreakdown, ModelSpec, Precision, Recompute, SystemTiers } from './types.js';
 
 export const GiB = 2 ** 30;
 /** BF16 weights. */
@@ -11,25 +11,47 @@ const WEIGHT_BYTES_PER_PARAM = 2;
 const GRADIENT_BYTES_PER_PARAM = 4;
 /** Adam in mixed precision: FP32 master weights, first and second moments. */
 const OPTIMIZER_BYTES_PER_PARAM = 12;
+/** FP8 weight copies Transformer Engine caches across micro-batches: row-wise and transposed (assumption). */
+const FP8_WEIGHT_CACHE_BYTES_PER_PARAM = 2;
 
 /** Non-expert parameters one GPU holds: split over TP x PP. */
 export function localDenseParameters(total: number, expertTotal: number, tp: number, pp: number): number {
   return (total - expertTotal) / (tp * pp);
 }
 
-/** Expert parameters one GPU holds: split over TP x PP x EP. */
-export function localExpertParameters(expertTotal: number, tp: number, pp: number, ep: number): number {
-  return expertTotal / (tp * pp * ep);
+/** Expert parameters one GPU holds: split over expert-TP x PP x EP. */
+export function localExpertParameters(expertTotal: number, etp: number, pp: number, ep: number): number {
+  return expertTotal / (etp * pp * ep);
 }
 
 /** Parameters one GPU holds (the fullest stage). */
-export function localParameters(total: number, expertTotal: number, tp: number, pp: number, ep: number): number {
-  return localDenseParameters(total, expertTotal, tp, pp) + localExpertParameters(expertTotal, tp, pp, ep);
+export function localParameters(
+  total: number,
+  expertTotal: number,
+  tp: number,
+  pp: number,
+  ep: number,
+  etp: number = tp,
+): number {
+  return localDenseParameters(total, expertTotal, tp, pp) + localExpertParameters(expertTotal, etp, pp, ep);
 }
 
-/** Weight bytes per GPU: ZeRO-3 (FSDP) shards them over the data-parallel ranks. */
-export function weightBytes(localParams: number, dpRanks: number, zero: number): number {
-  return (localParams * WEIGHT_BYTES_PER_PARAM) / (zero === 3 ? dpRanks : 1);
+/**
+ * Ranks that hold replicas of one expert shard: the TP x CP x DP ranks of a stage divided over EP x ETP (MoE parallel
+ * folding, Megatron-Core). ZeRO shards expert states over these, not over the dense data-parallel group.
+ */
+export function expertDataParallelRanks(tp: number, dpRanks: number, ep: number, etp: number): number {
+  return Math.max(1, (tp * dpRanks) / (ep * etp));
+}
+
+/**
+ * Weight bytes per GPU: BF16, plus Transformer Engine's cached FP8 copies (row-wise and transposed, 1 byte each) when
+ * the GEMMs run in FP8 (assumption: both layouts are kept for the step). ZeRO-3 (FSDP) shards them.
+ */
+export function weightBytes(localParams: number, dpRanks: number, zero: number, precision: Precision = 'bf16'): number {
+  const perParam =
+    precision === 'fp8' ? WEIGHT_BYTES_PER_PARAM + FP8_WEIGHT_CACHE_BYTES_PER_PARAM : WEIGHT_BYTES_PER_PARAM;
+  return (localParams * perParam) / (zero === 3 ? dpRanks : 1);
 }
 
 /** Gradient bytes per GPU: ZeRO-2 and up shard them. */
@@ -42,13 +64,34 @@ export function optimizerStateBytes(localParams: number, dpRanks: number, zero: 
   return (localParams * OPTIMIZER_BYTES_PER_PARAM) / (zero >= 1 ? dpRanks : 1);
 }
 
-/** Weights + gradients + optimizer states per GPU: memory that no micro-batch or recompute choice changes. */
-export function modelStateBytes(localParams: number, dpRanks: number, zero: number): number {
+/** Weights + gradients + optimizer states of `localParams` sharded over `dpRanks`. */
+export function modelStateBytes(localParams: number, dpRanks: number, zero: number, precision: Precision = 'bf16') {
   return (
-    weightBytes(localParams, dpRanks, zero) +
+    weightBytes(localParams, dpRanks, zero, precision) +
     gradientBytes(localParams, dpRanks, zero) +
     optimizerStateBytes(localParams, dpRanks, zero)
   );
+}
+
+/**
+ * Model state per GPU, dense and expert parts each sharded over its own data-parallel group: memory that no
+ * micro-batch or recompute choice changes. The planner's memory pruning calls this (planner/search.ts).
+ */
+export function modelStateBytesPerGpu(
+  total: number,
+  expertTotal: number,
+  tp: number,
+  pp: number,
+  ep: number,
+  etp: number,
+  dpRanks: number,
+  zero: number,
+  precision: Precision = 'bf16',
+): number {
+  const dense = localDenseParameters(total, expertTotal, tp, pp);
+  const expert = localExpertParameters(expertTotal, etp, pp, ep);
+  const expertDp = expertDataParallelRanks(tp, dpRanks, ep, etp);
+  return modelStateBytes(dense, dpRanks, zero, precision) + modelStateBytes(expert, expertDp, zero, precision);
 }
 
 /**
@@ -68,12 +111,16 @@ export function layerActivationBytes(
   const tokens = (p.mbs * p.seq) / p.cp;
   const gatedFactor = model.gatedMlp ? 2 : 1;
   const expertFactor = moe && model.moe ? model.moe.topK + model.moe.sharedExperts : 1;
-  const unsharedUnits = 8; // norm inputs and the inputs of the first projections: replicated without SP
+  // FP8 (Transformer Engine) keeps the inputs of QKV, FC1 and FC2 as FP8 for the backward (1 byte instead of 2);
+  // norm inputs, Q/K/V and the attention output (flash attention's backward needs them) stay BF16. Assumption.
+  const fp8 = p.precision === 'fp8';
+  const unsharedUnits = fp8 ? 6 : 8; // norm inputs and the inputs of the first projections: replicated without SP
   const ffn = moe && model.moe ? model.moe.expertFfnHiddenSize : model.ffnHiddenSize;
+  const fc2InputUnits = fp8 ? 1 : 2;
   const perTpUnits =
     (2 * (shape.qWidth + shape.kvWidth)) / h +
     (2 * shape.attnOutWidth) / h +
-    (expertFactor * (2 * gatedFactor * ffn + 2 * ffn)) / h;
+    (expertFactor * (2 * gatedFactor * ffn + fc2InputUnits * ffn)) / h;
   if (recompute === 'full') return (2 * tokens * h) / (p.sequenceParallel ? t : 1);
   let bytes = tokens * h * (unsharedUnits / (p.sequenceParallel ? t : 1) + perTpUnits / t);
   // Unfused attention keeps the score matrix and dropout mask (5 B per element).
@@ -123,13 +170,18 @@ export function memoryBreakdown(
   dense: LayerActivations,
   moe: LayerActivations,
   microBatches: number,
-  localParams: number,
+  counts: ParameterCounts,
 ): MemoryBreakdown {
   const dpRanks = p.dp * p.cp;
+  const denseParams = localDenseParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp);
+  const expertParams = localExpertParameters(counts.expertParamsTotal, p.etp, p.pp, p.ep);
+  const expertDp = expertDataParallelRanks(p.tp, dpRanks, p.ep, p.etp);
+  const z = p.zero;
   return {
-    weightsGiB: weightBytes(localParams, dpRanks, p.zero) / GiB,
-    gradientsGiB: gradientBytes(localParams, dpRanks, p.zero) / GiB,
-    optimizerGiB: optimizerStateBytes(localParams, dpRanks, p.zero) / GiB,
+    weightsGiB:
+      (weightBytes(denseParams, dpRanks, z, p.precision) + weightBytes(expertParams, expertDp, z, p.precision)) / GiB,
+    gradientsGiB: (gradientBytes(denseParams, dpRanks, z) + gradientBytes(expertParams, expertDp, z)) / GiB,
+    optimizerGiB: (optimizerStateBytes(denseParams, dpRanks, z) + optimizerStateBytes(expertParams, expertDp, z)) / GiB,
     activationsGiB: peakActivationBytes(model, shape, p, stages, dense, moe, microBatches) / GiB,
     reserveGiB: tiers.memoryReserveGiB,
   };

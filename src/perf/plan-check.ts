@@ -127,12 +127,31 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
         message: `${model.moe.experts} experts are not divisible by ep = ${ep}`,
         hint: 'choose ep that divides the number of experts',
       });
-    if ((plan.dp * cp) % ep !== 0)
+    // MoE parallel folding (Megatron-Core): experts spread over EP x ETP inside the TP x CP x DP ranks of a stage.
+    const etp = plan.etp ?? plan.tp;
+    if ((plan.tp * plan.dp * cp) % (ep * etp) !== 0)
       issues.push({
         path: 'ep',
-        message: `ep = ${ep} must divide dp*cp = ${plan.dp * cp} (experts are sharded inside the data-parallel group)`,
-        hint: 'choose ep that divides dp*cp',
+        message: `ep*etp = ${ep}*${etp} must divide tp*dp*cp = ${plan.tp * plan.dp * cp} (experts are folded over the tensor-, context- and data-parallel ranks)`,
+        hint:
+          plan.etp === undefined && (plan.dp * cp * plan.tp) % ep === 0
+            ? 'set etp 1 (expert tensor parallelism apart from tp) or choose ep that divides dp*cp'
+            : 'choose ep and etp whose product divides tp*dp*cp',
       });
   }
+  if (plan.etp !== undefined && !positiveInt(plan.etp))
+    issues.push({ path: 'etp', message: `etp must be a whole number >= 1 (got ${plan.etp})`, hint: 'pass --etp N' });
+  if (plan.etp !== undefined && model.moe && model.moe.expertFfnHiddenSize % plan.etp !== 0)
+    issues.push({
+      path: 'etp',
+      message: `expert hidden size ${model.moe.expertFfnHiddenSize} is not divisible by etp = ${plan.etp}`,
+      hint: 'choose etp that divides the expert hidden size',
+    });
+  if (plan.precision !== undefined && plan.precision !== 'bf16' && plan.precision !== 'fp8')
+    issues.push({
+      path: 'precision',
+      message: `precision must be bf16 or fp8 (got ${String(plan.precision)})`,
+      hint: 'pass --precision bf16|fp8',
+    });
   return issues;
 }

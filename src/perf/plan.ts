@@ -1,5 +1,5 @@
 // A plan with every optional knob filled in, and where each parallel group lands on the network tiers.
-import type { ModelSpec, NetworkTier, Plan, SystemTiers } from './types.js';
+import type { ModelSpec, NetworkTier, Plan, Precision, SystemTiers } from './types.js';
 
 export interface NormalizedPlan {
   gpus: number;
@@ -8,6 +8,7 @@ export interface NormalizedPlan {
   dp: number;
   cp: number;
   ep: number;
+  etp: number;
   vpp: number;
   mbs: number;
   gbs: number;
@@ -15,6 +16,7 @@ export interface NormalizedPlan {
   recompute: 'none' | 'selective' | 'full';
   sequenceParallel: boolean;
   zero: 0 | 1 | 2 | 3;
+  precision: Precision;
 }
 
 export function normalizePlan(plan: Plan, model: ModelSpec): NormalizedPlan {
@@ -25,6 +27,7 @@ export function normalizePlan(plan: Plan, model: ModelSpec): NormalizedPlan {
     dp: plan.dp,
     cp: plan.cp ?? 1,
     ep: plan.ep ?? 1,
+    etp: plan.etp ?? plan.tp,
     vpp: plan.vpp ?? 1,
     mbs: plan.mbs,
     gbs: plan.gbs,
@@ -32,6 +35,7 @@ export function normalizePlan(plan: Plan, model: ModelSpec): NormalizedPlan {
     recompute: plan.recompute ?? 'none',
     sequenceParallel: plan.sequenceParallel ?? false,
     zero: plan.zero ?? 1,
+    precision: plan.precision ?? 'bf16',
   };
 }
 

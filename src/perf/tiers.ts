@@ -8,6 +8,8 @@ interface Achievable {
   mamfFraction: number;
   sustainedMatmulFraction: number;
   flashAttentionFraction: number;
+  /** HBM the driver exposes (nvidia-smi memory.total), GiB; null when no figure is published. */
+  deviceMemoryGiB: number | null;
 }
 let achievableCache: Record<string, Achievable> | undefined;
 
@@ -74,6 +76,7 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
     scaleOut,
     fullBisectionGpus: network.fullBisectionGpus,
     oversubscription,
+    hbmGiB: achievable.deviceMemoryGiB ?? system.gpu.hbmGiB,
     memoryReserveGiB: memoryReserveGiB(system.gpu.hbmGiB),
   };
 }

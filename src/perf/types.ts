@@ -38,6 +38,9 @@ export interface ModelSpec {
 }
 
 export type Recompute = 'none' | 'selective' | 'full';
+/** Numeric format of the transformer blocks' GEMMs: BF16, or FP8 through Transformer Engine (attention core, router
+ * and logits stay BF16). */
+export type Precision = 'bf16' | 'fp8';
 
 export interface Plan {
   gpus: number;
@@ -46,6 +49,8 @@ export interface Plan {
   dp: number;
   cp?: number;
   ep?: number;
+  /** Expert tensor parallelism (MoE parallel folding: EP x ETP x expert-DP = TP x CP x DP). Default: tp. */
+  etp?: number;
   vpp?: number;
   mbs: number;
   gbs: number;
@@ -54,6 +59,8 @@ export interface Plan {
   sequenceParallel?: boolean;
   /** 0: replicated optimizer; 1: distributed optimizer (Megatron) / ZeRO-1; 2: + gradients; 3: + parameters (FSDP). */
   zero?: 0 | 1 | 2 | 3;
+  /** Default 'bf16'. */
+  precision?: Precision;
 }
 
 /** A network tier as the alpha-beta model sees it. */
@@ -81,7 +88,9 @@ export interface SystemTiers {
   mamfFraction: number;
   /** Fraction of peak that fused (flash) attention reaches, forward and backward. */
   flashAttentionFraction: number;
-  /** Memory held back from HBM for the CUDA context, NCCL buffers and fragmentation (GiB). */
+  /** HBM a process can allocate from: the capacity the device exposes (79.6 GiB on an H100 80GB), GiB. */
+  hbmGiB: number;
+  /** Memory held back from that for the CUDA context, NCCL buffers and fragmentation (GiB). */
   memoryReserveGiB: number;
 }
 

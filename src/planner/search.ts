@@ -2,7 +2,7 @@
 // Pure: no I/O; progress is reported through a callback.
 import { estimateWithTiers, type EstimateOptions } from '../perf/estimate.js';
 import { layerShape, parameterCounts, type LayerShape } from '../perf/flops.js';
-import { GiB, localParameters, modelStateBytes } from '../perf/memory.js';
+import { GiB, modelStateBytes, modelStateBytesPerGpu } from '../perf/memory.js';
 import { tiersForPod, wanTier } from '../perf/tiers.js';
 import type { Estimate, ModelSpec, NetworkTier, Plan, Recompute, SystemTiers } from '../perf/types.js';
 import type { Fabric, Site, SystemSpec } from '../fabric/types.js';
@@ -122,7 +122,7 @@ function stateLowerBoundGiB(
   dpRanks: number,
   zero: number,
 ): number {
-  return modelStateBytes(localParameters(params, expertParams, tp, pp, ep), dpRanks, zero) / GiB;
+  return modelStateBytesPerGpu(params, expertParams, tp, pp, ep, tp, dpRanks, zero) / GiB;
 }
 
 export interface SearchContext {
@@ -150,7 +150,7 @@ export function searchPlans(
   const space = ctx.space ?? defaultSearchSpace(model, tiers, seq);
   const counts = parameterCounts(model, shape);
   let evaluated = 0;
-  const hbm = tiers.gpu.hbmGiB - tiers.memoryReserveGiB;
+  const hbm = tiers.hbmGiB - tiers.memoryReserveGiB;
   for (const tp of space.tp) {
     if (tp > perSiteGpus) continue;
     for (const cp of space.cp) {
@@ -305,7 +305,7 @@ export function planOnFabric(
       ]);
     }
   }
-  const totalHbmGiB = views.reduce((n, v) => n + v.gpus * v.tiers.gpu.hbmGiB, 0);
+  const totalHbmGiB = views.reduce((n, v) => n + v.gpus * v.tiers.hbmGiB, 0);
   // All model state, however it is sharded: a lower bound on the HBM that the whole plan needs.
   const minStateGiB = modelStateBytes(counts.total, 1, 0) / GiB;
   if (minStateGiB > totalHbmGiB) {
