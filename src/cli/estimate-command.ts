@@ -39,7 +39,30 @@ export function parseIntFlag(name: string, value: string | undefined): number | 
   return n;
 }
 
+/** The options estimate cannot do without, in --help order. */
+const REQUIRED = ['model', 'gpus', 'tp', 'pp', 'dp', 'mbs', 'gbs'] as const;
+
+/** Every missing required option and an unknown model, together, before any other work. */
+function checkRequired(o: Partial<EstimateCliOptions>): void {
+  const issues = REQUIRED.filter((k) => o[k] === undefined).map((k) => ({
+    path: k,
+    message: `required option --${k} not specified`,
+    hint: `pass --${k}${k === 'model' ? ' ID (e.g. llama3-8b)' : ' N'}; see superfactory estimate --help`,
+  }));
+  if (o.model !== undefined) {
+    try {
+      loadModel(o.model);
+    } catch (error) {
+      const modelIssues = (error as { issues?: typeof issues }).issues;
+      if (!Array.isArray(modelIssues)) throw error;
+      issues.unshift(...modelIssues);
+    }
+  }
+  if (issues.length) throw new CliInputError(issues);
+}
+
 export async function runEstimate(o: EstimateCliOptions): Promise<number> {
+  checkRequired(o);
   const model = loadModel(o.model);
   const fabric = await loadFabric(o.fabric);
   const recompute = o.recompute ?? 'none';

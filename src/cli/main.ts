@@ -35,17 +35,18 @@ fabric
 program
   .command('estimate')
   .description('step time, throughput, MFU and memory of one parallel plan')
-  .requiredOption('--model <id|file>', 'zoo model id or model JSON file')
+  // Required options are checked in runEstimate, which names every missing one at once (commander stops at the first).
+  .option('--model <id|file>', 'zoo model id or model JSON file (required)')
   .option('--fabric <id|file>', 'fabric preset or file (one pod of it is used)', 'dgx-h100-ib')
-  .requiredOption('--gpus <n>', 'GPUs')
-  .requiredOption('--tp <n>', 'tensor parallel')
-  .requiredOption('--pp <n>', 'pipeline parallel')
-  .requiredOption('--dp <n>', 'data parallel')
+  .option('--gpus <n>', 'GPUs (required)')
+  .option('--tp <n>', 'tensor parallel (required)')
+  .option('--pp <n>', 'pipeline parallel (required)')
+  .option('--dp <n>', 'data parallel (required)')
   .option('--cp <n>', 'context parallel')
   .option('--ep <n>', 'expert parallel')
   .option('--vpp <n>', 'virtual pipeline stages (interleaving)')
-  .requiredOption('--mbs <n>', 'micro-batch size')
-  .requiredOption('--gbs <n>', 'global batch size (sequences)')
+  .option('--mbs <n>', 'micro-batch size (required)')
+  .option('--gbs <n>', 'global batch size (sequences) (required)')
   .option('--seq <n>', 'sequence length (default: the model)')
   .option('--recompute <mode>', 'none|selective|full', 'none')
   .option('--sequence-parallel', 'sequence parallelism with TP')
@@ -153,7 +154,8 @@ program
   )
   .option('--port <n>', 'HTTP port (or PORT)', process.env.PORT ?? '8080')
   .option('--no-overview', 'skip the zoo plan table')
-  .action((o: { port: string; overview: boolean }) =>
+  .option('--reset-store', 'set the existing store aside (.reset-<time>) and start an empty one')
+  .action((o: { port: string; overview: boolean; resetStore?: boolean }) =>
     runCommand(async () => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -166,7 +168,7 @@ program
         process.stdout.write(`${await fabricOverview('fairwater', 16384)}\n\n`);
       }
       const { runStart } = await import('./serve-command.js');
-      await runStart({ port });
+      await runStart({ port, resetStore: o.resetStore === true });
       return new Promise<number>(() => undefined);
     }),
   );
@@ -175,10 +177,11 @@ program
   .command('serve')
   .description('run a real deployment from a config file (PostgreSQL store, Slurm sites)')
   .requiredOption('--config <file>', 'YAML config (see src/control/README.md)')
-  .action((o: { config: string }) =>
+  .option('--reset-store', 'set the existing SQLite store aside (.reset-<time>) and start an empty one')
+  .action((o: { config: string; resetStore?: boolean }) =>
     runCommand(async () => {
       const { runServe } = await import('./serve-command.js');
-      await runServe(o);
+      await runServe({ config: o.config, resetStore: o.resetStore === true });
       return new Promise<number>(() => undefined);
     }),
   );

@@ -4,11 +4,12 @@ import { z } from 'zod';
 import type { InputIssue } from '../fabric/types.js';
 import { loadModel, parameterCounts } from '../perf/index.js';
 import { Rng } from '../core/rng.js';
-import { SMALL_MODEL } from './assign.js';
+import { checkpointsByRule, SMALL_MODEL } from './assign.js';
 import type { JobKind } from '../sched/types.js';
 import type { JobSpec } from './types.js';
 
-export const syntheticSpecSchema = z.object({
+// Strict: an unknown key is a typo, not a default; refuse it rather than run a different workload.
+export const syntheticSpecSchema = z.strictObject({
   jobs: z.number().int().positive().max(5_000_000).default(1000),
   arrival: z.enum(['poisson', 'bursty']).default('poisson'),
   /** Mean arrivals per hour. */
@@ -29,7 +30,7 @@ export const syntheticSpecSchema = z.object({
     .default(24 * 14),
   tenants: z.number().int().positive().default(8),
   kinds: z
-    .object({
+    .strictObject({
       pretraining: z.number().nonnegative(),
       finetune: z.number().nonnegative(),
       inference: z.number().nonnegative(),
@@ -98,9 +99,12 @@ export function parseSyntheticSpec(spec: string | Record<string, unknown>): {
   if (!r.success) {
     return {
       issues: r.error.issues.map((i) => ({
-        path: `--synthetic ${i.path.join('.')}`,
+        path: `--synthetic ${i.path.join('.')}`.trimEnd(),
         message: i.message,
-        hint: 'see src/workload/README.md for the synthetic spec keys and their defaults',
+        hint:
+          i.code === 'unrecognized_keys'
+            ? `use ${i.path.length ? 'pretraining, finetune, inference' : Object.keys(syntheticSpecSchema.shape).join(', ')}`
+            : 'see src/workload/README.md for the synthetic spec keys and their defaults',
       })),
     };
   }
@@ -169,7 +173,7 @@ export function generateSynthetic(spec: SyntheticSpec): JobSpec[] {
     const modelId = fittingModel(models[attr.int(models.length)], models, gpus);
     const tenant = `tenant-${attr.int(spec.tenants)}`;
     const high = attr.next() < spec.highPriorityFraction;
-    const ckpt = attr.next() < spec.checkpointableFraction;
+    const ckptDraw = attr.next(); // drawn for every job, so the other attributes do not depend on the rule
     const sov = attr.next() < spec.sovereignFraction;
     const jur = spec.jurisdictions[attr.int(spec.jurisdictions.length)];
     const submitTimeS = Math.round(t);
@@ -181,7 +185,7 @@ export function generateSynthetic(spec: SyntheticSpec): JobSpec[] {
       kind,
       modelId,
       preemptible: !high && kind !== 'inference',
-      checkpointable: kind !== 'inference' && ckpt,
+      checkpointable: checkpointsByRule(kind, gpus, ckptDraw, spec.checkpointableFraction),
       submitTimeS,
       durationS,
     };

@@ -1,0 +1,55 @@
+// Issue 14's CLI polish, through the real CLI: estimate names every missing required option (and an unknown
+// model) at once and marks them in --help; unknown options and unknown --synthetic keys are errors (exit 2);
+// off a terminal, a long run prints plain progress lines with an ETA on stderr and keeps stdout clean.
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+describe('estimate', () => {
+  it('reports an unknown model and every missing required option in one go', () => {
+    const r = runCli(['estimate', '--model', 'llama3-8x', '--gpus', '8']);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^error: model: no zoo model or file named llama3-8x \(fix: use one of: .*llama3-8b/);
+    expect(lines.slice(1).map((l) => l.split(':')[1].trim())).toEqual(['tp', 'pp', 'dp', 'mbs', 'gbs']);
+    for (const l of lines.slice(1))
+      expect(l).toMatch(/^error: \w+: required option --\w+ not specified \(fix: pass --\w+ N; /);
+  });
+
+  it('marks the required options in --help', () => {
+    const r = runCli(['estimate', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--model', '--gpus', '--tp', '--pp', '--dp', '--mbs', '--gbs'])
+      expect(r.stdout).toMatch(new RegExp(`${flag} <[^>]+>\\s+[^\\n]*\\(required\\)`));
+    expect(r.stdout).not.toMatch(/--cp <n>\s+[^\n]*\(required\)/);
+  });
+});
+
+describe('unknown options are errors', () => {
+  it('in a --synthetic spec, as on the command line', () => {
+    const r = runCli(['simulate', '--synthetic', 'jobs=10,jbos=5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --synthetic: Unrecognized key: "jbos" \(fix: use jobs, arrival, /m);
+    const k = runCli(['simulate', '--synthetic', 'jobs=10,kinds=pretraining:1/training:1']);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(
+      /^error: --synthetic kinds: Unrecognized key: "training" \(fix: use pretraining, finetune, inference\)/m,
+    );
+    const flag = runCli(['jobs', 'logs', 'job_x', '--folow']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^error: folow: unknown option --folow \(fix: see superfactory jobs logs --help\)$/m);
+  });
+});
+
+describe('progress off a terminal', () => {
+  it('prints a plain line with elapsed time and ETA every 10 s, then the time taken; stdout stays one JSON', () => {
+    const r = runCli(['simulate', '--fabric', 'fairwater', '--trace', 'data/traces/philly_pollux.csv', '--json'], {
+      timeoutMs: 300_000,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).jobsFinished).toBe(82182);
+    // The run takes over 10 s on any machine this suite runs on (3.4-4.6 s of simulation alone, plus planning).
+    expect(r.stderr).toMatch(/^simulate fifo: \d+% day [\d.]+, \d+ s elapsed, ETA [\dhms ]+$/m);
+    expect(r.stderr).toMatch(/^simulate fifo: done in [\d.]+ s$/m);
+    expect(r.stderr).not.toMatch(/\r/);
+  }, 300_000);
+});
