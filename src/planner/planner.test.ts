@@ -109,6 +109,7 @@ describe('plan search', () => {
 
   it('never returns a plan that does not fit or breaks a rule (property)', () => {
     const models = ['llama3-8b', 'llama3-70b', 'mixtral-8x7b', 'gpt3-175b'];
+    let checked = 0;
     fc.assert(
       fc.property(
         fc.constantFrom(...models),
@@ -135,17 +136,20 @@ describe('plan search', () => {
             expect(p.tp * p.pp * p.cp * p.dp).toBe(p.gpus);
             expect(model.attentionHeads % p.tp).toBe(0);
             expect(p.gbs % (p.mbs * p.dp)).toBe(0);
+            checked++;
           }
         },
       ),
       { numRuns: 25 },
     );
+    expect(checked, 'the property checked no plan at all').toBeGreaterThan(0);
   });
 
   it('keeps a job pinned to jurisdictions inside them (property)', () => {
     fc.assert(
       fc.property(fc.constantFrom('US-GA', 'US-WI'), fc.constantFrom('llama3-8b', 'llama3-70b'), (jurisdiction, id) => {
         const result = planOnFabric(loadModel(id), fairwater, { allow: [jurisdiction], top: 10 });
+        expect(result.plans.length).toBeGreaterThan(0);
         for (const p of result.plans) for (const place of p.placement) expect(place.jurisdiction).toBe(jurisdiction);
       }),
       { numRuns: 4 },
@@ -174,6 +178,7 @@ describe('plan search', () => {
   it('respects site power caps', () => {
     const capped = { ...fairwater, sites: fairwater.sites.map((s) => ({ ...s, powerMW: 10 })) };
     const result = planOnFabric(loadModel('llama3-8b'), capped, { top: 3 });
+    expect(result.plans.length).toBeGreaterThan(0);
     for (const p of result.plans) {
       for (const place of p.placement) {
         const site = capped.sites.find((s) => s.id === place.site)!;
@@ -215,6 +220,8 @@ describe('WAN sweep', () => {
     expect(result.cells).toHaveLength(2);
     expect(result.cells[1].fractionOfSingleSite).toBeGreaterThanOrEqual(result.cells[0].fractionOfSingleSite);
     // A higher target never needs less capacity: 95% is unreachable or at least the 90% capacity.
+    // On this fabric synchronous training reaches 95% within the search range, so the loop below checks a row.
+    expect(result.thresholdsSynchronous[0].gbpsFor95).not.toBeNull();
     for (const row of [...result.thresholds, ...result.thresholdsSynchronous]) {
       if (row.gbpsFor95 === null) continue;
       expect(row.gbpsFor90).not.toBeNull();
