@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
+import { twoSiteFabricInput } from '../fabric/fabric-input.fixture.js';
 import { runFabricShow, runFabricValidate } from './fabric-commands.js';
 
 function capture(): { out: () => string; err: () => string } {
@@ -28,31 +29,8 @@ describe('fabric commands', () => {
     writeFileSync(
       file,
       YAML.stringify({
+        ...twoSiteFabricInput(),
         name: 'fast',
-        sites: [
-          {
-            id: 'atl',
-            name: 'Atlanta',
-            lat: 33.45,
-            lon: -84.45,
-            jurisdiction: 'US-GA',
-            powerMW: 300,
-            pue: 1.12,
-            gridZone: 'SOCO',
-            pods: [{ system: 'gb200-nvl72', racks: 100 }],
-          },
-          {
-            id: 'wi',
-            name: 'Mount Pleasant',
-            lat: 42.71,
-            lon: -87.92,
-            jurisdiction: 'US-WI',
-            powerMW: 300,
-            pue: 1.12,
-            gridZone: 'MISO',
-            pods: [{ system: 'gb200-nvl72', racks: 100 }],
-          },
-        ],
         wanLinks: [{ a: 'atl', b: 'wi', routeKm: 1400, capacityGbps: 400000, latencyMs: 3 }],
       }),
     );

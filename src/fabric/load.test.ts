@@ -4,42 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { FabricInputError, listFabricPresets, loadCatalog, loadFabric, parseFabric } from './load.js';
+import { twoSiteFabricInput } from './fabric-input.fixture.js';
 import type { InputIssue } from './types.js';
 
-/** Two sites, Atlanta and Mount Pleasant, one NVL72 pod each, one WAN link (the issue's example). */
-function twoSites(): Record<string, unknown> & {
-  sites: Record<string, unknown>[];
-  wanLinks: Record<string, unknown>[];
-} {
-  return structuredClone({
-    name: 'two-sites',
-    sites: [
-      {
-        id: 'atl',
-        name: 'Atlanta',
-        lat: 33.45,
-        lon: -84.45,
-        jurisdiction: 'US-GA',
-        powerMW: 300,
-        pue: 1.12,
-        gridZone: 'SOCO',
-        pods: [{ system: 'gb200-nvl72', racks: 100 }],
-      },
-      {
-        id: 'wi',
-        name: 'Mount Pleasant',
-        lat: 42.71,
-        lon: -87.92,
-        jurisdiction: 'US-WI',
-        powerMW: 300,
-        pue: 1.12,
-        gridZone: 'MISO',
-        pods: [{ system: 'gb200-nvl72', racks: 100 }],
-      },
-    ],
-    wanLinks: [{ a: 'atl', b: 'wi', routeKm: 1400, capacityGbps: 400000 }],
-  });
-}
+const twoSites = twoSiteFabricInput;
 
 function issuesOf(input: unknown): InputIssue[] {
   const r = parseFabric(input);

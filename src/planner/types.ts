@@ -48,7 +48,21 @@ export interface TierMapping {
   pp: 'scale-up' | 'scale-out' | 'wan';
 }
 
-export interface RankedPlan {
+/** The estimate's figures a ranked plan carries (step time and the rates scaled for the strategy's WAN cost). */
+type EstimateFigures = Pick<
+  Estimate,
+  | 'stepTimeSeconds'
+  | 'tokensPerSecond'
+  | 'modelTflopsPerGpu'
+  | 'hardwareTflopsPerGpu'
+  | 'mfu'
+  | 'hfu'
+  | 'memoryGiBPerGpu'
+  | 'fits'
+  | 'breakdown'
+>;
+
+export interface RankedPlan extends EstimateFigures {
   strategy: Strategy;
   placement: SitePlacement[];
   gpus: number;
@@ -64,16 +78,8 @@ export interface RankedPlan {
   sequenceParallel: boolean;
   zero: 0 | 1 | 2 | 3;
   mapping: TierMapping;
-  stepTimeSeconds: number;
-  tokensPerSecond: number;
   effectiveTokensPerSecond: number;
   tokenEfficiency: number;
-  modelTflopsPerGpu: number;
-  hardwareTflopsPerGpu: number;
-  mfu: number;
-  hfu: number;
-  memoryGiBPerGpu: number;
-  fits: boolean;
   wanGbpsUsed: number;
   wanGbpsNeeded: number;
   diloco?: { innerSteps: number; outerBits: number; streaming: boolean; syncSeconds: number };
@@ -81,7 +87,6 @@ export interface RankedPlan {
   energyMWh: number;
   powerMW: number;
   bottleneck: string;
-  breakdown: Estimate['breakdown'];
 }
 
 export interface PlanResult {
