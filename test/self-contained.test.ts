@@ -15,7 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bundledDataPath, dataPath, gridDataPath, projectRoot, traceDataPath } from '../src/data-dir.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let box: string; // the temp folder: it holds only repo/
@@ -153,6 +154,7 @@ describe('a copy of the repository with nothing beside it', () => {
         headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read loosely in tests
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
 
@@ -180,5 +182,32 @@ describe('a copy of the repository with nothing beside it', () => {
         expect(typeof s.priceUsdPerMWh, s.id).toBe('number');
       }
     });
+  });
+});
+
+const savedDataDir = process.env.SUPERFACTORY_DATA_DIR;
+afterEach(() => {
+  if (savedDataDir === undefined) delete process.env.SUPERFACTORY_DATA_DIR;
+  else process.env.SUPERFACTORY_DATA_DIR = savedDataDir;
+});
+
+const carbon = ['carbon', 'eia930_2022_dc-rl', 'SOCO_2022_hourly_fuelmix_avgCI.csv'];
+
+describe('data lookup (src/data-dir.ts)', () => {
+  it('uses the data shipped in the project by default (grid series and the example trace)', () => {
+    delete process.env.SUPERFACTORY_DATA_DIR;
+    expect(gridDataPath(...carbon)).toBe(join(projectRoot(), 'data', 'grid', ...carbon));
+    expect(traceDataPath('philly_pollux.csv')).toBe(join(projectRoot(), 'data', 'traces', 'philly_pollux.csv'));
+  });
+
+  it("SUPERFACTORY_DATA_DIR: the user's file wins, a file it lacks falls back to the shipped one", () => {
+    const mine = mkdtempSync(join(tmpdir(), 'sf-data-'));
+    mkdirSync(join(mine, 'grid', 'carbon', 'eia930_2022_dc-rl'), { recursive: true });
+    writeFileSync(join(mine, 'grid', ...carbon), 'timestamp,avg_CI\n');
+    process.env.SUPERFACTORY_DATA_DIR = mine;
+    expect(gridDataPath(...carbon)).toBe(join(mine, 'grid', ...carbon));
+    expect(dataPath('fabrics', 'fairwater.yaml')).toBe(bundledDataPath('fabrics', 'fairwater.yaml'));
+    // Neither has it: the user's path, so the "not found" error names the folder they chose.
+    expect(dataPath('fabrics', 'nowhere.yaml')).toBe(join(mine, 'fabrics', 'nowhere.yaml'));
   });
 });

@@ -98,7 +98,7 @@ export async function runList(o: ListFlags): Promise<number> {
   const query = listQuery(o, o.name ? 1000 : limit);
   const jobs: JobView[] = [];
   let cursor: string | undefined;
-  let nextCursor: string | null = null;
+  let nextCursor: string | null;
   for (;;) {
     const page = await client.get<JobPageResponse>('/v1/jobs', { ...query, cursor });
     const needle = o.name?.toLowerCase();

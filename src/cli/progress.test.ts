@@ -45,7 +45,7 @@ describe('progressBar', () => {
     at(2_000);
     bar.update(0.2);
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^\rsimulating \[#{6}-{24}\]  20% {2}ETA 8 s\s*$/);
+    expect(out[0]).toMatch(/^\rsimulating \[#{6}-{24}\] {2}20% {2}ETA 8 s\s*$/);
     bar.done();
     expect(out[1]).toMatch(/^\rsimulating \[#{30}\] 100% 2\.0 s\s*\n$/);
   });
