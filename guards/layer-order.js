@@ -25,7 +25,8 @@ function locate(abs) {
   if (rel[0] !== 'src') return { area: rel[0], name: rel[0] };
   const top = rel[1] ?? '';
   if (rel.length === 2 && top.replace(/\.[jt]s$/, '') === 'index') return { area: 'src', layer: CLI, name: ENTRY };
-  const bare = rel.length === 2 ? top.replace(/\.js$/, '.ts') : top;
+  // a root file's import may say .js; its unit test (x.test.ts) sits in the same layer as x.ts
+  const bare = rel.length === 2 ? top.replace(/(\.test)?\.[jt]s$/, '.ts') : top;
   if (LEAVES.has(bare)) return { area: 'src', layer: LEAVES.get(bare), name: bare };
   const i = LAYERS.indexOf(top);
   return { area: 'src', layer: i < 0 ? undefined : i, name: top };

@@ -72,6 +72,14 @@ describe('superfactory/layer-order', () => {
     expect(await layerErrors('src/sched/probe.test.ts', fixture)).toEqual([]);
   });
 
+  it('places a root file and its unit test in the same layer', async () => {
+    const code = "import { dataPath } from './data-dir.js';\nexport { dataPath };\n";
+    expect(await layerErrors('src/data-dir.test.ts', code)).toEqual([]);
+    expect(await layerErrors('src/fabric/probe.ts', "export * from '../data-dir.js';\n")).toEqual([]);
+    const up = await layerErrors('src/data-dir.test.ts', "export * from './fabric/load.js';\n");
+    expect(up).toEqual([expect.stringMatching(/must not import src\/fabric\/load\.js/)]);
+  });
+
   it('names a folder that is missing from the order', async () => {
     const errors = await layerErrors('src/newthing/probe.ts', 'export const x = 1;\n');
     expect(errors).toEqual([expect.stringMatching(/src\/newthing is not in the layer order/)]);
