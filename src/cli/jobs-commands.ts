@@ -42,8 +42,8 @@ function splitOperands(operands: string[], argv: string[]): { file?: string; com
   return { file: before[0], command };
 }
 
-function registerJobs(program: Command): void {
-  const jobs = program.command('jobs').description('submit and operate jobs on a control plane (like sbatch/squeue)');
+/** `jobs submit`: a YAML job file and/or flags; the command after `--`. */
+function registerSubmit(jobs: Command): void {
   remote(
     jobs
       .command('submit')
@@ -72,6 +72,11 @@ function registerJobs(program: Command): void {
       return runSubmit(file, command, o);
     }),
   );
+}
+
+function registerJobs(program: Command): void {
+  const jobs = program.command('jobs').description('submit and operate jobs on a control plane (like sbatch/squeue)');
+  registerSubmit(jobs);
   remote(
     jobs
       .command('list')
