@@ -41,7 +41,7 @@ function printIssues(err: unknown): never {
   throw err;
 }
 
-export async function runStart(opts: { port?: number } = {}): Promise<ControlServer> {
+export async function runStart(opts: { port?: number; resetStore?: boolean } = {}): Promise<ControlServer> {
   const port = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
   const cfg = parseServeConfig(
     [
@@ -55,9 +55,10 @@ export async function runStart(opts: { port?: number } = {}): Promise<ControlSer
       "  '*': { executor: twin, speedup: 3600, checkpointEveryS: 1800 }",
     ].join('\n'),
   );
-  const { server, adminToken } = await serverFromConfig(cfg).catch(printIssues);
+  const { server, adminToken } = await serverFromConfig(cfg, {}, { resetStore: opts.resetStore }).catch(printIssues);
   const store = server.cp.store;
-  if ((await store.listJobs({ limit: 1 })).jobs.length === 0) {
+  // demo data only into a store this start created: never into a store that lost its jobs
+  if (store.fresh) {
     if (!(await store.getTenant('demo'))) {
       await store.createTenant({
         id: 'demo',
@@ -82,14 +83,14 @@ export async function runStart(opts: { port?: number } = {}): Promise<ControlSer
   return server;
 }
 
-export async function runServe(opts: { config: string }): Promise<ControlServer> {
+export async function runServe(opts: { config: string; resetStore?: boolean }): Promise<ControlServer> {
   let cfg;
   try {
     cfg = loadServeConfig(opts.config);
   } catch (err) {
     printIssues(err);
   }
-  const { server, adminToken } = await serverFromConfig(cfg).catch(printIssues);
+  const { server, adminToken } = await serverFromConfig(cfg, {}, { resetStore: opts.resetStore }).catch(printIssues);
   const url = await server.listen(cfg.port, cfg.host);
   onSignals(server);
   console.log(`superfactory control plane: ${url} (store ${server.cp.store.kind}, fabric ${server.cp.fabric.name})`);

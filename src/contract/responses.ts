@@ -77,8 +77,40 @@ export interface JobView {
   finishedAt: string | null;
 }
 
+/** One site's part of a job, from its trainer's last progress report. */
+export interface MeasuredSiteView {
+  site: string;
+  attempt: number;
+  step: number;
+  loss: number | null;
+  stepTimeSeconds: number | null;
+  tokensPerSecond: number | null;
+  /** Bytes this site sent over the WAN per step. */
+  wanBytesPerStep: number | null;
+  /** 'link': counted on the site's WAN interface; 'payload': the trainer's own count of what it sent. */
+  wanCounted: 'link' | 'payload';
+  /** Epoch ms of the report. */
+  at: number;
+}
+
+/** What the job's current attempt measured (GET /v1/jobs/:id), next to the plan's prediction. */
+export interface MeasuredView {
+  attempt: number;
+  /** The slowest part's step. */
+  step: number;
+  loss: number | null;
+  stepTimeSeconds: number | null;
+  tokensPerSecond: number | null;
+  /** Mean over the gang's sites of the bytes each sent over the WAN per step (null for one site). */
+  wanBytesPerStep: number | null;
+  wanCounted: 'link' | 'payload';
+  /** The plan's bytes per site per step (wanGbpsUsed x stepTimeSeconds). */
+  predictedWanBytesPerStep: number | null;
+  sites: MeasuredSiteView[];
+}
+
 export interface JobResponse {
-  job: JobView;
+  job: JobView & { measured?: MeasuredView | null };
 }
 export interface JobPageResponse {
   jobs: JobView[];

@@ -44,6 +44,8 @@ export interface ServerOptions {
   tickMs?: number;
   heartbeatTimeoutMs?: number;
   checkpointWaitMs?: number;
+  /** How long every part of a cross-site gang may take to be allocated (default 60 s). */
+  gangStartTimeoutMs?: number;
   leaseTtlMs?: number;
   replicaId?: string;
   rateLimit?: RateLimit;
@@ -118,6 +120,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     checkpointRoot: o.checkpointRoot ?? resolve('.superfactory', 'checkpoints'),
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     checkpointWaitMs: o.checkpointWaitMs,
+    gangStartTimeoutMs: o.gangStartTimeoutMs,
     log,
     onTick: (ms) => metrics.tickSeconds.observe(ms / 1000),
   });

@@ -111,6 +111,12 @@ ALTER TABLE jobs ALTER COLUMN change_seq SET NOT NULL;
 CREATE INDEX jobs_by_change_seq ON jobs (change_seq);
 `;
 
+// The store's identity: one row written when the store is created (its id is also kept in a file
+// beside a SQLite store), so a deleted, truncated or swapped database is told from a new one.
+const identity = `
+CREATE TABLE store_identity (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL, checked_at BIGINT);
+`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -125,6 +131,7 @@ export const MIGRATIONS: Migration[] = [
     sqlite: changeSeqSqlite,
     postgres: changeSeqPostgres,
   },
+  { version: 4, name: 'store identity', sqlite: identity, postgres: identity },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

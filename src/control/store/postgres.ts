@@ -1,5 +1,6 @@
 // PostgreSQL backend (pg): several control-plane replicas share one database.
 // Commits use PostgreSQL's default synchronous_commit=on: an acknowledged job is on disk.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
 import {
@@ -147,6 +148,7 @@ export class PostgresStore implements Store {
   async migrate(): Promise<number> {
     await this.tx('migrate', async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      const had = (await c.query("SELECT to_regclass('schema_migrations') AS t")).rows[0]?.t;
       await c.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
       );
@@ -162,8 +164,27 @@ export class PostgresStore implements Store {
           Date.now(),
         ]);
       }
+      // the store's identity: created with the schema, kept for the store's life (absent only when a
+      // test holds later migrations back)
+      if (!(await c.query("SELECT to_regclass('store_identity') AS t")).rows[0]?.t) return;
+      let row = (await c.query('SELECT id, created_at FROM store_identity LIMIT 1')).rows[0] as Row | undefined;
+      if (!row) {
+        row = { id: randomUUID(), created_at: Date.now() };
+        await c.query('INSERT INTO store_identity (id, created_at) VALUES ($1, $2)', [row.id, row.created_at]);
+      }
+      this.identity = { id: String(row.id), createdAt: Number(row.created_at) };
+      this.fresh = !had;
     });
     return LATEST_SCHEMA_VERSION;
+  }
+
+  /** True when the last migrate() created the schema. */
+  fresh = false;
+  identity: { id: string; createdAt: number } | null = null;
+
+  /** Readiness: a write commits. */
+  async ready(): Promise<void> {
+    await this.q('readiness write', 'UPDATE store_identity SET checked_at = $1', [Date.now()]);
   }
 
   async schemaVersion(): Promise<number> {

@@ -112,6 +112,10 @@ export interface Store {
   /** Applies pending migrations; returns the schema version. Safe to run from several replicas at once. */
   migrate(): Promise<number>;
   schemaVersion(): Promise<number>;
+  /** Readiness: the store is the one opened and accepts a write (throws StoreUnavailableError saying why). */
+  ready(): Promise<void>;
+  /** True when the last `migrate()` created the store (no schema before): only such a store gets demo data. */
+  readonly fresh: boolean;
   close(): Promise<void>;
 
   createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant>;

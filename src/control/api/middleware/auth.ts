@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../auth.js';
 import type { RateLimiter } from './rate-limit.js';
 
-const PUBLIC = [/^\/healthz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+const PUBLIC = [/^\/healthz$/, /^\/livez$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
 
 export function registerAuth(app: FastifyInstance, auth: Authenticator, limiter: RateLimiter): void {
   app.addHook('onRequest', async (req, reply) => {

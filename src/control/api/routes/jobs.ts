@@ -37,9 +37,14 @@ export function registerJobRoutes(c: ApiContext): void {
       return { jobs: page.jobs.map(jobView), nextCursor: page.nextCursor };
     },
   );
-  app.get('/v1/jobs/:id', doc('One job', ['jobs']), async (req): Promise<JobResponse> => ({
-    job: jobView(await cp.visibleJob(principal(req), idOf(req))),
-  }));
+  app.get(
+    '/v1/jobs/:id',
+    doc('One job, with what its trainer measured', ['jobs']),
+    async (req): Promise<JobResponse> => {
+      const job = await cp.visibleJob(principal(req), idOf(req));
+      return { job: { ...jobView(job), measured: await cp.measured(job) } };
+    },
+  );
   // An admin's action on a job (an operator's on any tenant's, a tenant admin's on its tenant's) is audited.
   const act =
     (name: 'cancel' | 'suspend' | 'resume', op: (p: Principal, id: string) => Promise<Job>) =>
