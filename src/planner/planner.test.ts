@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFabric, parseFabric } from '../fabric/load.js';
 import type { Fabric } from '../fabric/types.js';
 import { checkPlan, estimateWithTiers, loadModel, tiersForFabric, type Plan } from '../perf/index.js';
+import { twoSites } from './fabrics.fixture.js';
 import { planOnFabric, PlannerInputError, siteViews, sweepWan } from './index.js';
 
 let fairwater: Fabric;
@@ -27,39 +28,6 @@ function smallFabric(): Fabric {
       },
     ],
     wanLinks: [],
-  });
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.fabric;
-}
-
-function twoSites(capacityGbps: number, extra: Partial<{ aJur: string; bJur: string }> = {}): Fabric {
-  const result = parseFabric({
-    name: 'two',
-    sites: [
-      {
-        id: 'a',
-        name: 'A',
-        lat: 33.45,
-        lon: -84.45,
-        jurisdiction: extra.aJur ?? 'US-GA',
-        powerMW: 100,
-        pue: 1.2,
-        gridZone: 'SOCO',
-        pods: [{ system: 'dgx-h100', nodes: 16 }],
-      },
-      {
-        id: 'b',
-        name: 'B',
-        lat: 42.7,
-        lon: -87.9,
-        jurisdiction: extra.bJur ?? 'US-WI',
-        powerMW: 100,
-        pue: 1.2,
-        gridZone: 'MISO',
-        pods: [{ system: 'dgx-h100', nodes: 16 }],
-      },
-    ],
-    wanLinks: [{ a: 'a', b: 'b', routeKm: 1400, capacityGbps }],
   });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.fabric;

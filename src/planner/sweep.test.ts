@@ -2,9 +2,9 @@
 // of the real planner. The oracles scan; they never bisect.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseFabric } from '../fabric/load.js';
 import type { Fabric } from '../fabric/types.js';
 import { parseModel } from '../perf/models.js';
+import { twoSites } from './fabrics.fixture.js';
 import { planOnFabric } from './search.js';
 import { capacityThresholdGbps, sweepWan, THRESHOLD_SEARCH } from './sweep.js';
 import type { Strategy } from './types.js';
@@ -37,26 +37,7 @@ describe('capacityThresholdGbps', () => {
 });
 
 // Two 8-GPU sites and a 2-layer model: each plan search is a few ms, so a fine scan stays a unit test.
-function twoSmallSites(): Fabric {
-  const site = (id: string, lat: number, jurisdiction: string, gridZone: string) => ({
-    id,
-    name: id,
-    lat,
-    lon: -85,
-    jurisdiction,
-    powerMW: 10,
-    pue: 1.2,
-    gridZone,
-    pods: [{ system: 'dgx-h100', nodes: 1 }],
-  });
-  const r = parseFabric({
-    name: 'two-small',
-    sites: [site('a', 33.45, 'US-GA', 'SOCO'), site('b', 42.7, 'US-WI', 'MISO')],
-    wanLinks: [{ a: 'a', b: 'b', routeKm: 1400, capacityGbps: 1000 }],
-  });
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.fabric;
-}
+const twoSmallSites = (): Fabric => twoSites(1000, { nodes: 1, powerMW: 10 });
 
 const tiny = parseModel({
   name: 'tiny-2-layer',
