@@ -158,28 +158,41 @@ class Topology:
 # ---- the WAN exchange: reduce-scatter + all-gather between sites, optionally quantized ----
 
 def quantize(x, bits):
+    """x as bytes to send: fp32 or fp16 as is; 8 or 4 bits as uint8 with its fp32 scale in the first 4 bytes."""
     if bits >= 32:
-        return x.float().contiguous(), None
+        return x.float().contiguous()
     if bits == 16:
-        return x.half().contiguous(), None
+        return x.half().contiguous()
     qmax = 2 ** (bits - 1) - 1
     scale = (x.abs().max() / qmax).clamp(min=1e-12).reshape(1).float()
-    q = torch.clamp(torch.round(x / scale), -qmax, qmax).to(torch.int8)
+    q = torch.clamp(torch.round(x / scale), -qmax, qmax).to(torch.int16) + (qmax + 1)
+    u = q.to(torch.uint8)
     if bits == 4:  # two 4-bit values per byte
-        u = (q + 8).to(torch.uint8)
         if u.numel() % 2:
             u = torch.cat([u, torch.zeros(1, dtype=torch.uint8)])
-        q = (u[0::2] << 4) | u[1::2]
-    return q.contiguous(), scale
+        u = (u[0::2] << 4) | u[1::2]
+    # one message per chunk: the scale rides in front of the values
+    return torch.cat([scale.view(torch.uint8), u]).contiguous()
 
 
-def dequantize(q, scale, bits, n):
+def wire_like(n, bits):
+    """An empty receive buffer for a quantized chunk of n values."""
+    if bits >= 32:
+        return torch.zeros(n)
+    if bits == 16:
+        return torch.zeros(n, dtype=torch.half)
+    return torch.zeros(4 + (n if bits == 8 else (n + 1) // 2), dtype=torch.uint8)
+
+
+def dequantize(w, bits, n):
     if bits >= 16:
-        return q.float()[:n]
+        return w.float()[:n]
+    qmax = 2 ** (bits - 1) - 1
+    scale = w[:4].clone().view(torch.float32)
+    u = w[4:]
     if bits == 4:
-        hi, lo = (q >> 4).to(torch.int16) - 8, (q & 15).to(torch.int16) - 8
-        q = torch.stack([hi, lo], 1).reshape(-1)[:n]
-    return q.float() * scale
+        u = torch.stack([u >> 4, u & 15], 1).reshape(-1)[:n]
+    return (u.to(torch.int16) - (qmax + 1)).float() * scale
 
 
 class Wan:
@@ -187,9 +200,16 @@ class Wan:
         self.topo = topo
         self.payload_bytes = 0  # what this rank sent to other sites
 
-    def _send(self, t, dst, ops):
-        ops.append(dist.isend(t, dst))
-        self.payload_bytes += t.numel() * t.element_size()
+    def _exchange(self, sends, recvs):
+        """sends: {site: tensor}; recvs: {site: buffer}; point to point with the same local rank of each site."""
+        ops = []
+        for j, t in sends.items():
+            ops.append(dist.isend(t, self.topo.cross_ranks[j]))
+            self.payload_bytes += t.numel() * t.element_size()
+        for j, b in recvs.items():
+            ops.append(dist.irecv(b, self.topo.cross_ranks[j]))
+        for op in ops:
+            op.wait()
 
     def average(self, v, bits):
         """Mean of v over the sites (v: this rank's shard; every rank of the cross group calls it)."""
@@ -200,48 +220,21 @@ class Wan:
         me = topo.site_index
         chunks = list(v.chunk(k))
         sizes = [c.numel() for c in chunks]
+        others = [j for j in range(k) if j != me]
         # phase 1 (reduce-scatter): chunk j goes to site j
-        ops, recv = [], {}
-        for j in range(k):
-            if j == me:
-                continue
-            q, s = quantize(chunks[j], bits)
-            self._send(q, topo.cross_ranks[j], ops)
-            if s is not None:
-                self._send(s, topo.cross_ranks[j], ops)
-            rq, _ = quantize(torch.zeros(sizes[me]), bits)
-            rs = torch.zeros(1) if s is not None else None
-            ops.append(dist.irecv(rq, topo.cross_ranks[j]))
-            if rs is not None:
-                ops.append(dist.irecv(rs, topo.cross_ranks[j]))
-            recv[j] = (rq, rs)
-        for op in ops:
-            op.wait()
+        recv = {j: wire_like(sizes[me], bits) for j in others}
+        self._exchange({j: quantize(chunks[j], bits) for j in others}, recv)
         total = chunks[me].float().clone()
-        for j, (rq, rs) in recv.items():
-            total += dequantize(rq, rs, bits, sizes[me])
-        mine = total / k
+        for w in recv.values():
+            total += dequantize(w, bits, sizes[me])
+        mine = quantize(total / k, bits)
         # phase 2 (all-gather): the reduced chunk goes back to every site
-        q, s = quantize(mine, bits)
-        ops, back = [], {}
-        for j in range(k):
-            if j == me:
-                continue
-            self._send(q, topo.cross_ranks[j], ops)
-            if s is not None:
-                self._send(s, topo.cross_ranks[j], ops)
-            rq, _ = quantize(torch.zeros(sizes[j]), bits)
-            rs = torch.zeros(1) if s is not None else None
-            ops.append(dist.irecv(rq, topo.cross_ranks[j]))
-            if rs is not None:
-                ops.append(dist.irecv(rs, topo.cross_ranks[j]))
-            back[j] = (rq, rs)
-        for op in ops:
-            op.wait()
+        back = {j: wire_like(sizes[j], bits) for j in others}
+        self._exchange({j: mine for j in others}, back)
         out = [None] * k
-        out[me] = dequantize(q, s, bits, sizes[me]) if bits < 32 else mine
-        for j, (rq, rs) in back.items():
-            out[j] = dequantize(rq, rs, bits, sizes[j])
+        out[me] = dequantize(mine, bits, sizes[me])
+        for j, w in back.items():
+            out[j] = dequantize(w, bits, sizes[j])
         return torch.cat(out)
 
 
@@ -291,7 +284,7 @@ def save_checkpoint(root, step, topo, model, opt, outer, extra):
         with open(os.path.join(root, "latest.tmp"), "w") as f:
             f.write(f"step-{step}")
         os.replace(os.path.join(root, "latest.tmp"), os.path.join(root, "latest"))
-    dist.barrier()
+    # no second barrier: the other ranks never read the checkpoint they helped write
 
 
 def latest_complete(root):

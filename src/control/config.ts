@@ -11,6 +11,7 @@ import { LocalExecutor } from './executors/local.js';
 import { SlurmExecutor } from './executors/slurm.js';
 import { TwinExecutor } from './executors/twin.js';
 import type { Executor } from './executors/types.js';
+import { canUseNetns, setupWanNamespaces, type SiteNetwork, type WanNamespaces } from './executors/netns.js';
 import { zodIssues } from './schemas.js';
 import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from './server.js';
 import { openStore } from './store/index.js';
@@ -37,6 +38,10 @@ const SiteConfig = z.discriminatedUnion('executor', [
       root: z.string().optional(),
       gpusPerProcess: z.number().int().positive().optional(),
       maxProcesses: z.number().int().positive().optional(),
+      /** Folder the members run in (default: the job's checkpoint folder); relative to the server's cwd. */
+      workDir: z.string().optional(),
+      /** Address other sites reach this site's processes at (a gang's rendezvous); set by `wan.namespaces`. */
+      address: z.string().optional(),
     })
     .strict(),
   z
@@ -75,6 +80,24 @@ export const ServeConfigSchema = z
     logLevel: z.string().optional(),
     /** Run the scheduler loop when leader (default true); false: an API-only replica. */
     schedule: z.boolean().default(true),
+    /** How long every part of a cross-site gang may take to be allocated before the others are released (ms). */
+    gangStartTimeoutMs: z.number().int().positive().optional(),
+    /**
+     * A WAN link in miniature between two local sites: `namespaces: auto` puts each site's processes in
+     * their own network namespace joined by a veth pair rate-limited to the fabric link's capacityGbps x
+     * rateScale when run as root, and falls back to loopback (saying so) otherwise.
+     */
+    wan: z
+      .object({
+        namespaces: z.enum(['auto', 'off']).default('auto'),
+        rateScale: z.number().positive().max(1).default(1e-4),
+        prefix: z
+          .string()
+          .regex(/^[a-z][a-z0-9]{0,5}$/, 'up to 6 lowercase letters and digits')
+          .default('sf'),
+      })
+      .strict()
+      .optional(),
     /** Site id -> executor; sites of the fabric not listed get none (nothing is scheduled there). '*' applies to all. */
     sites: z.record(z.string(), SiteConfig).default({ '*': { executor: 'twin', heartbeat: 'executor' } }),
   })
@@ -121,6 +144,7 @@ function makeExecutor(
   c: z.infer<typeof SiteConfig>,
   twin: () => TwinExecutor,
   fabric: Fabric,
+  net: SiteNetwork | undefined,
 ): Executor {
   switch (c.executor) {
     case 'twin':
@@ -138,6 +162,9 @@ function makeExecutor(
         root: resolve(c.root ?? `.superfactory/runs/${siteId}`),
         gpusPerProcess: c.gpusPerProcess,
         maxProcesses: c.maxProcesses,
+        ...(c.workDir ? { workDir: resolve(c.workDir) } : {}),
+        ...(net ? { netns: net.netns, address: net.address, wanIface: net.wanIface } : {}),
+        ...(!net && c.address ? { address: c.address } : {}),
       });
     case 'slurm': {
       const token = c.token ?? (c.tokenEnv ? process.env[c.tokenEnv] : undefined);
@@ -170,16 +197,19 @@ function makeExecutor(
 export async function serverFromConfig(
   cfg: ServeConfig,
   extra: Partial<ServerOptions> = {},
+  opts: { resetStore?: boolean } = {},
 ): Promise<{ server: ControlServer; adminToken: string }> {
   const fabric = await loadFabric(cfg.fabric);
-  const store = await openStore(cfg.store);
+  const store = await openStore(cfg.store, { reset: opts.resetStore });
   let shared: TwinExecutor | null = null;
   const twin = () => (shared ??= new TwinExecutor({ fabric }));
+  const net = wanNetwork(cfg, fabric, extra.logger === false ? null : console);
   const sites: SiteBinding[] = [];
   for (const s of fabric.sites) {
     const c = cfg.sites[s.id] ?? cfg.sites['*'];
     if (!c) continue;
-    sites.push({ siteId: s.id, heartbeat: c.heartbeat, executor: makeExecutor(s.id, c, twin, fabric) });
+    const executor = makeExecutor(s.id, c, twin, fabric, net?.sites.get(s.id));
+    sites.push({ siteId: s.id, heartbeat: c.heartbeat, executor });
   }
   for (const id of Object.keys(cfg.sites)) {
     if (id !== '*' && !fabric.sites.some((s) => s.id === id)) {
@@ -209,6 +239,7 @@ export async function serverFromConfig(
     replicaId: cfg.replicaId,
     rateLimit: cfg.rateLimit,
     schedule: cfg.schedule,
+    ...(cfg.gangStartTimeoutMs ? { gangStartTimeoutMs: cfg.gangStartTimeoutMs } : {}),
     logger: { level: cfg.logLevel ?? process.env.LOG_LEVEL ?? 'info' },
     ...extra,
   });
@@ -216,6 +247,31 @@ export async function serverFromConfig(
   server.close = async () => {
     await close();
     await store.close();
+    net?.teardown();
   };
   return { server, adminToken };
+}
+
+/**
+ * The namespaces of `wan.namespaces: auto` for the two local sites of the config, or null (not asked
+ * for, not root, or not two local sites joined by a WAN link), saying why on `log`.
+ */
+function wanNetwork(cfg: ServeConfig, fabric: Fabric, log: Pick<Console, 'warn'> | null): WanNamespaces | null {
+  if (!cfg.wan || cfg.wan.namespaces === 'off') return null;
+  const local = fabric.sites.filter((s) => (cfg.sites[s.id] ?? cfg.sites['*'])?.executor === 'local').map((s) => s.id);
+  if (local.length !== 2) {
+    log?.warn(`wan.namespaces: needs exactly two local sites (found ${local.length}); using loopback`);
+    return null;
+  }
+  if (!canUseNetns()) {
+    log?.warn(
+      "wan.namespaces: not root (or no ip/tc): sites share loopback, no shaped WAN link; WAN bytes are the trainer's own count",
+    );
+    return null;
+  }
+  const ns = setupWanNamespaces(fabric, local[0], local[1], { rateScale: cfg.wan.rateScale, prefix: cfg.wan.prefix });
+  log?.warn(
+    `wan.namespaces: sites ${local.join(' and ')} in namespaces ${[...ns.sites.values()].map((n) => `${n.netns} (${n.address})`).join(', ')}, link ${ns.linkId} shaped to ${ns.rateMbit} Mbit/s`,
+  );
+  return ns;
 }

@@ -8,6 +8,8 @@ import type { Fabric } from '../fabric/types.js';
 import type { InputIssue, Job, JobPlanOptions, JobSpec, Principal, SiteState, Tenant } from './domain.js';
 import { ACTIVE_STATES, DomainError, InvalidInputError, NotFoundError, TERMINAL_STATES } from './domain.js';
 import type { Executor } from './executors/types.js';
+import type { MeasuredView } from '../contract/responses.js';
+import { MeasuredReader } from './measured.js';
 import type { PlannerFn } from './planner.js';
 import type { SubmitJobBody } from './schemas.js';
 import { isZooModel } from './schemas.js';
@@ -51,6 +53,7 @@ export class ControlPlane {
   readonly now: () => number;
   planner: PlannerFn | null;
   private readonly tenantCache = new Map<string, { t: Tenant | null; until: number }>();
+  private readonly measuredReader: MeasuredReader;
 
   constructor(opts: {
     store: Store;
@@ -64,6 +67,7 @@ export class ControlPlane {
     this.bindings = new Map(opts.sites.map((s) => [s.siteId, s]));
     this.now = opts.now ?? Date.now;
     this.planner = opts.planner ?? null;
+    this.measuredReader = new MeasuredReader(this.store);
     for (const s of opts.sites) {
       if (!this.fabric.sites.some((f) => f.id === s.siteId))
         throw new Error(`site ${s.siteId} is not in fabric ${this.fabric.name}`);
@@ -226,6 +230,11 @@ export class ControlPlane {
   }
 
   /** A job the principal may see: 404 when missing, 403 when another tenant's (operators see all; tenant admins their own). */
+  /** What the job's current attempt measured (its trainer's progress reports), or null. */
+  measured(job: Job): Promise<MeasuredView | null> {
+    return this.measuredReader.measured(job);
+  }
+
   async visibleJob(p: Principal, id: string): Promise<Job> {
     const job = await this.store.getJob(id);
     if (!job) throw new NotFoundError('job', id);
