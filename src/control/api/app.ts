@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { Fabric } from '../../fabric/types.js';
 import { projectRoot } from '../../data-dir.js';
-import { Authenticator, type RateLimit } from '../auth.js';
+import { Authenticator } from '../auth.js';
 import { ControlPlane, type SiteBinding } from '../control-plane.js';
 import { LeaderElector } from '../leader.js';
 import { loadPlanner, type PlannerFn } from '../planner.js';
@@ -22,7 +22,8 @@ import { loggerOptions, type LoggerOption } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerAuth } from './middleware/auth.js';
 import { registerErrors } from './middleware/errors.js';
-import { DEFAULT_RATE_LIMIT, RateLimiter } from './middleware/rate-limit.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimits } from './middleware/rate-limit.js';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './routes/events.js';
 import { registerTiming } from './middleware/timing.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -48,7 +49,10 @@ export interface ServerOptions {
   gangStartTimeoutMs?: number;
   leaseTtlMs?: number;
   replicaId?: string;
-  rateLimit?: RateLimit;
+  /** Per-token limit, per-tenant overrides, unauthenticated per address (default 1,000/s, burst 2,000 per token). */
+  rateLimit?: RateLimits;
+  /** Event stream caps (default 4 per token, 256 in all, replay of at most 10,000 events). */
+  streamLimits?: Partial<StreamLimits>;
   /** Largest accepted request body in bytes (default 64 KiB). */
   bodyLimit?: number;
   /** pino logger options, or false for none (default: info level to stdout). */
@@ -149,7 +153,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerSiteRoutes(ctx);
   registerJobRoutes(ctx);
   registerPlanRoutes(ctx);
-  registerEventRoutes(ctx);
+  registerEventRoutes(ctx, { ...DEFAULT_STREAM_LIMITS, ...o.streamLimits });
   registerTenantRoutes(ctx);
   // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
   registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now });
