@@ -248,7 +248,7 @@ function issuesOf(e: unknown): InputIssue[] | undefined {
       {
         path: 'shared data',
         message: e.message,
-        hint: 'place the shared/ folder beside the repository or set SUPERFACTORY_SHARED_DIR',
+        hint: 'restore data/grid/ (shipped with the project), or put your own series under $SUPERFACTORY_DATA_DIR/grid/',
       },
     ];
   if (e instanceof ScenarioRefError)
