@@ -246,7 +246,7 @@ function issuesOf(e: unknown): InputIssue[] | undefined {
   if (e instanceof SharedDataMissingError)
     return [
       {
-        path: 'shared data',
+        path: 'grid data',
         message: e.message,
         hint: 'restore data/grid/ (shipped with the project), or put your own series under $SUPERFACTORY_DATA_DIR/grid/',
       },
