@@ -62,6 +62,12 @@ export function savedAtS(seg: ProgressSegment, tS: number): number {
   return Math.min(seg.totalWorkS, saved);
 }
 
+/** When the last checkpoint completed by time t did (null: none yet in this segment). */
+export function lastCheckpointAtS(seg: ProgressSegment, tS: number): number | null {
+  const k = checkpointsDoneBy(seg, tS);
+  return k > 0 ? seg.startS + seg.startupS + k * (seg.intervalS + seg.checkpointS) : null;
+}
+
 /** Wall seconds to do `workS` more work after the startup: compute plus the checkpoint pauses before the end. */
 export function wallForWorkS(seg: Pick<ProgressSegment, 'speed' | 'intervalS' | 'checkpointS'>, workS: number): number {
   const compute = Math.max(0, workS) / seg.speed;

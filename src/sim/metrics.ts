@@ -28,7 +28,10 @@ export interface JobResult {
   goodput: number;
   /** Effective training time ratio: duration / (end - first start). */
   ettr: number | null;
+  /** GPU-seconds held by work that was later lost (redone after a failure or preemption). */
   lostGpuSeconds: number;
+  /** GPU-seconds held while restarting (detection, rescheduling, start, checkpoint read, warm-up; restart.ts). */
+  restartGpuSeconds: number;
   interruptions: number;
   preemptions: number;
   sites: string[];
@@ -108,6 +111,7 @@ export interface SimSummary {
   goodput: number;
   meanEttr: number;
   lostGpuHours: number;
+  restartGpuHours: number;
   interruptions: number;
   preemptions: number;
   failures: number;
@@ -172,10 +176,12 @@ export function buildSummary(a: {
   let held = 0;
   let useful = 0;
   let lost = 0;
+  let restart = 0;
   for (const j of a.jobs) {
     held += j.gpuSeconds;
     if (j.status === 'finished') useful += j.durationS * j.gpus;
     lost += j.lostGpuSeconds;
+    restart += j.restartGpuSeconds;
   }
   const totalGpuS = held;
   const tenantIds = [...new Set([...a.tenants.map((t) => t.id), ...a.jobs.map((j) => j.tenant)])].sort();
@@ -215,6 +221,7 @@ export function buildSummary(a: {
     goodput: r(held > 0 ? useful / held : 0),
     meanEttr: r(mean(fin.filter((j) => j.ettr !== null).map((j) => j.ettr!))),
     lostGpuHours: r(lost / 3600, 2),
+    restartGpuHours: r(restart / 3600, 2),
     interruptions: a.jobs.reduce((s, j) => s + j.interruptions, 0),
     preemptions: a.jobs.reduce((s, j) => s + j.preemptions, 0),
     failures: a.failures,
@@ -267,6 +274,7 @@ const CSV_COLUMNS: (keyof JobResult)[] = [
   'goodput',
   'ettr',
   'lostGpuSeconds',
+  'restartGpuSeconds',
   'interruptions',
   'preemptions',
   'sites',

@@ -4,6 +4,7 @@
 import YAML from 'yaml';
 import { z } from 'zod';
 import type { InputIssue } from '../fabric/types.js';
+import { DEFAULT_RESTART } from './restart.js';
 
 /**
  * Llama 3 405B pre-training: 419 unexpected interruptions in 54 days on 16,384 H100 GPUs
@@ -85,6 +86,17 @@ export const scenarioSchema = z
         sitePerYear: 0,
         siteRepairHours: 6,
       }),
+    /** What a restart costs (s); defaults and sources in restart.ts. */
+    restart: z
+      .object({
+        detectionS: z.number().nonnegative().default(DEFAULT_RESTART.detectionS),
+        schedulingS: z.number().nonnegative().default(DEFAULT_RESTART.schedulingS),
+        startBaseS: z.number().nonnegative().default(DEFAULT_RESTART.startBaseS),
+        startPerLog2GpuS: z.number().nonnegative().default(DEFAULT_RESTART.startPerLog2GpuS),
+        warmupS: z.number().nonnegative().default(DEFAULT_RESTART.warmupS),
+      })
+      .strict()
+      .default(DEFAULT_RESTART),
     events: z.array(eventSchema).default([]),
     tenants: z
       .array(

@@ -30,13 +30,43 @@ export const CROSS_POD_OVERSUBSCRIPTION = 2;
  */
 export const CHECKPOINT_BYTES_PER_PARAM = 16;
 
-function pow2Floor(n: number): number {
-  return n <= 1 ? 1 : Math.pow(2, Math.floor(Math.log2(n)));
-}
-
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
+}
+
+/** The largest power of two dividing n (n >= 1). */
+function pow2Divisor(n: number): number {
+  return n & -n;
+}
+
+/**
+ * The span of the largest parallel group a plan keeps inside one NVLink domain on its ideal placement: TP, TP x CP
+ * (context parallelism rides with TP) and expert parallelism (ETP x EP, ETP = TP by default), whichever fit the
+ * domain of D GPUs. A placement keeps these groups on NVLink exactly when every part holds whole groups.
+ */
+export function nvlinkGroupGpus(plan: Pick<JobPlan, 'tp' | 'cp' | 'ep'>, domainGpus: number): number {
+  let g = 1;
+  for (const span of [plan.tp, plan.tp * plan.cp, plan.tp * plan.ep]) if (span <= domainGpus) g = Math.max(g, span);
+  return g;
+}
+
+/**
+ * The NVLink domain the perf model sees on a placement (its `scaleUpDomainGpus`), from the plan's group size G and
+ * the GPUs per domain (parts) the scheduler gave: when every part is a multiple of G the plan's groups stay on
+ * NVLink, and the smallest part bounds how many DP peers share a domain (the two-level collective), so the
+ * effective domain is that part, at most D; otherwise groups straddle domains and the effective domain is the
+ * largest power of two dividing every part (the groups' degrees are powers of two).
+ */
+export function effectiveDomainGpus(partGpus: readonly number[], groupGpus: number, domainGpus: number): number {
+  let g = 0;
+  let min = Infinity;
+  for (const p of partGpus) {
+    g = gcd(g, p);
+    min = Math.min(min, p);
+  }
+  if (g % groupGpus === 0) return Math.min(domainGpus, min);
+  return Math.min(domainGpus, pow2Divisor(g));
 }
 
 /** Speed of a job on a placement and the plan it runs with (null: model not in the zoo). */
@@ -138,28 +168,42 @@ export class SpeedModel {
       this.fallbacks++;
       return { speed: 1, plan: null };
     }
-    const D = pod.system.scaleUpDomainGpus;
-    let g = 0;
-    for (const p of alloc.parts) g = gcd(g, p.gpus);
-    const eff = Math.min(D, pow2Floor(g));
-    const multi = alloc.sites.length > 1;
-    const key = `${modelId}|${alloc.gpus}|${alloc.spread}|${eff}|${multi ? alloc.sites.join(',') : ''}|${wanFactor}|${first.siteId}/${first.podId}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const out = multi
-      ? this.multiSite(modelId, model, alloc, pod, wanFactor)
-      : this.singleSite(modelId, model, alloc, pod, eff);
-    this.cache.set(key, out);
-    return out;
-  }
-
-  private singleSite(modelId: string, model: ModelSpec, alloc: Allocation, pod: Pod, eff: number): Placement {
+    if (alloc.sites.length > 1) {
+      const key = `${modelId}|${alloc.gpus}|${alloc.sites.join(',')}|${wanFactor}|${first.siteId}/${first.podId}`;
+      const hit = this.cache.get(key);
+      if (hit !== undefined) return hit;
+      const out = this.multiSite(modelId, model, alloc, pod, wanFactor);
+      this.cache.set(key, out);
+      return out;
+    }
     const o = this.plans.singleSite(modelId, model, alloc.gpus, alloc.sites[0]);
     if (!o.ok) {
       this.fallbacks++;
       return { speed: 1, plan: null };
     }
     if (alloc.spread === 'domain') return { speed: 1, plan: o.plan };
+    const D = pod.system.scaleUpDomainGpus;
+    const eff = effectiveDomainGpus(
+      alloc.parts.map((p) => p.gpus),
+      nvlinkGroupGpus(o.plan, D),
+      D,
+    );
+    const key = `${modelId}|${alloc.gpus}|${alloc.spread}|${eff}||${wanFactor}|${first.siteId}/${first.podId}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const out = this.singleSite(model, alloc, pod, eff, o.plan);
+    this.cache.set(key, out);
+    return out;
+  }
+
+  /**
+   * Speed of a single-site plan with an effective NVLink domain of `eff` GPUs. When the plan's groups straddle
+   * domains, the job may also relaunch with a smaller TP that fits them (TP is a launch argument of Megatron-style
+   * trainers; DP grows to keep the GPU count), if that still fits in memory: the faster of the two bounds the
+   * fragmentation slowdown (modelling choice; src/sim/README.md, "Plan and speed").
+   */
+  private singleSite(model: ModelSpec, alloc: Allocation, pod: Pod, eff: number, jobPlan: JobPlan): Placement {
+    const o = { plan: jobPlan };
     const base = tiersForPod(pod);
     const actualTiers: SystemTiers = { ...base, scaleUpDomainGpus: eff };
     if (alloc.spread === 'site') {
@@ -170,8 +214,15 @@ export class SpeedModel {
     try {
       this.evaluations += 2;
       const ideal = estimateWithTiers(model, base, plan).stepTimeSeconds;
-      const actual = estimateWithTiers(model, actualTiers, plan).stepTimeSeconds;
+      let actual = estimateWithTiers(model, actualTiers, plan).stepTimeSeconds;
       if (!(ideal > 0) || !(actual > 0)) throw new Error('no step time');
+      const tpFit = Math.min(plan.tp, pow2Divisor(eff));
+      if (tpFit < plan.tp) {
+        this.evaluations++;
+        const smaller = { ...plan, tp: tpFit, dp: (plan.dp * plan.tp) / tpFit };
+        const e = estimateWithTiers(model, actualTiers, smaller);
+        if (e.fits && e.stepTimeSeconds > 0) actual = Math.min(actual, e.stepTimeSeconds);
+      }
       return { speed: clampSpeed(ideal / actual), plan: o.plan };
     } catch {
       this.fallbacks++;

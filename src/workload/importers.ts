@@ -26,20 +26,20 @@ export interface ColumnMap {
   duration: string;
   gpus: string;
   tenant?: string;
+  /** A column saying whether the job checkpoints (true/false, yes/no, 1/0). */
+  checkpointable?: string;
 }
 
-/** Parse "submit=COL,duration=COL,gpus=COL[,tenant=COL]". */
+const COLUMNS_HINT = 'use --columns submit=COL,duration=COL,gpus=COL[,tenant=COL][,checkpointable=COL]';
+
+/** Parse "submit=COL,duration=COL,gpus=COL[,tenant=COL][,checkpointable=COL]". */
 export function parseColumnMap(spec: string): { map?: ColumnMap; issues: InputIssue[] } {
   const out: Record<string, string> = {};
   const issues: InputIssue[] = [];
   for (const part of spec.split(',')) {
-    const m = /^\s*(submit|duration|gpus|tenant)\s*=\s*(.+?)\s*$/.exec(part);
+    const m = /^\s*(submit|duration|gpus|tenant|checkpointable)\s*=\s*(.+?)\s*$/.exec(part);
     if (!m) {
-      issues.push({
-        path: '--columns',
-        message: `cannot read "${part}"`,
-        hint: 'use --columns submit=COL,duration=COL,gpus=COL[,tenant=COL]',
-      });
+      issues.push({ path: '--columns', message: `cannot read "${part}"`, hint: COLUMNS_HINT });
       continue;
     }
     out[m[1]] = m[2];
@@ -50,7 +50,13 @@ export function parseColumnMap(spec: string): { map?: ColumnMap; issues: InputIs
   }
   if (issues.length) return { issues };
   return {
-    map: { submit: out.submit, duration: out.duration, gpus: out.gpus, ...(out.tenant ? { tenant: out.tenant } : {}) },
+    map: {
+      submit: out.submit,
+      duration: out.duration,
+      gpus: out.gpus,
+      ...(out.tenant ? { tenant: out.tenant } : {}),
+      ...(out.checkpointable ? { checkpointable: out.checkpointable } : {}),
+    },
     issues,
   };
 }
@@ -81,6 +87,8 @@ interface RawJob {
   tenant?: string;
   kind?: JobSpec['kind'];
   priority?: number;
+  /** From a trace column; absent: the attribute rule decides. */
+  checkpointable?: boolean;
 }
 
 class RowErrors {
@@ -136,7 +144,7 @@ function finish(
       kind: a.kind,
       modelId: a.modelId,
       preemptible: r.priority !== undefined ? r.priority === 0 && a.kind !== 'inference' : a.preemptible,
-      checkpointable: a.checkpointable,
+      checkpointable: r.checkpointable ?? a.checkpointable,
       submitTimeS,
       durationS: r.durationS,
       sourceLine: r.line,
@@ -330,6 +338,7 @@ export function importCsv(text: string, opts: ImportOptions = {}): ImportResult 
   const iD = colIndex(header, cols.duration, file, issues, hint);
   const iG = colIndex(header, cols.gpus, file, issues, hint);
   const iT = cols.tenant ? colIndex(header, cols.tenant, file, issues, hint) : -1;
+  const iC = cols.checkpointable ? colIndex(header, cols.checkpointable, file, issues, hint) : -1;
   if (issues.length) return { jobs: [], dropped: [], issues, ok: false, rowsRead: rows.length };
   const errs = new RowErrors(file, opts.skipBadRows ?? false);
   const raw: RawJob[] = [];
@@ -363,15 +372,30 @@ export function importCsv(text: string, opts: ImportOptions = {}): ImportResult 
       errs.bad(row.line, cols.gpus, `"${f[iG]}" is not a positive integer`, 'give the GPU count as a whole number');
       continue;
     }
+    const ckpt = iC >= 0 ? parseFlag(f[iC]) : undefined;
+    if (ckpt === null) {
+      errs.bad(row.line, cols.checkpointable!, `"${f[iC]}" is not a yes/no value`, 'use true/false, yes/no or 1/0');
+      continue;
+    }
     raw.push({
       line: row.line,
       submit: sub,
       durationS: dur,
       gpus: g,
       ...(iT >= 0 && f[iT].trim() ? { tenant: f[iT].trim() } : {}),
+      ...(ckpt !== undefined ? { checkpointable: ckpt } : {}),
     });
   }
   return finish(raw, errs, opts, 'csv', rows.length, absolute);
+}
+
+/** true/false, yes/no, 1/0 (any case); an empty cell is undefined (the rule decides); anything else null. */
+function parseFlag(cell: string): boolean | undefined | null {
+  const v = cell.trim().toLowerCase();
+  if (v === '') return undefined;
+  if (v === 'true' || v === 'yes' || v === '1') return true;
+  if (v === 'false' || v === 'no' || v === '0') return false;
+  return null;
 }
 
 export function importTraceText(format: TraceFormat, text: string, opts: ImportOptions = {}): ImportResult {

@@ -7,7 +7,7 @@ import type { ImportResult } from './types.js';
 export * from './types.js';
 export * from './importers.js';
 export * from './synthetic.js';
-export { assignAttributes, DEFAULT_ASSIGN_RULE } from './assign.js';
+export { ALWAYS_CHECKPOINT_GPUS, assignAttributes, checkpointsByRule, DEFAULT_ASSIGN_RULE } from './assign.js';
 export type { AssignRule, Assigned } from './assign.js';
 
 /** Read and import a trace file (the only I/O in this folder). A missing file is an issue, not a throw. */

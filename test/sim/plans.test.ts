@@ -118,18 +118,15 @@ describe('plans from the planner', () => {
       domains: 4,
       spread: 'pod',
     });
+    // 2 GPUs per NVLink domain: smaller than the plan's TP group, which then crosses the network
     const spread = sm.placement('llama3-70b', {
       ...one,
       gpus: 32,
-      parts: [0, 1, 2, 3]
-        .flatMap((d) => [
-          { siteId: 'a', podId: 'a-pod0', domain: d, gpus: 4 },
-          { siteId: 'a', podId: 'a-pod0', domain: d + 4, gpus: 4 },
-        ])
-        .slice(0, 8),
-      domains: 8,
+      parts: Array.from({ length: 16 }, (_, d) => ({ siteId: 'a', podId: 'a-pod0', domain: d, gpus: 2 })),
+      domains: 16,
       spread: 'pod',
     });
+    expect(single.plan!.tp).toBeGreaterThan(2);
     expect(single.speed).toBe(1);
     expect(spread.plan).toEqual(single.plan); // same plan, worse placement
     expect(spread.speed).toBeLessThan(1);
@@ -145,5 +142,29 @@ describe('plans from the planner', () => {
     const res = simulate({ fabric, jobs, policy: createPolicy('fifo'), scenario: noFailures, grid });
     expect(res.summary.jobsFinished).toBe(40);
     expect(res.planner.keys).toBe(2);
+  });
+});
+
+describe('NVLink domains from the plan, not a power of two (issue 12: NVL72 gangs)', () => {
+  it('runs llama3-405b at the same speed on 8,064, 8,192 and 9,216 GPUs of fairwater NVL72 racks', async () => {
+    const { loadFabric } = await import('../../src/fabric/index.js');
+    const { buildClusterState, scheduleRound } = await import('../../src/sched/index.js');
+    const fw = await loadFabric('fairwater');
+    const sm = new SpeedModel(fw);
+    const speeds: number[] = [];
+    const partSizes: number[][] = [];
+    for (const gpus of [8064, 8192, 9216]) {
+      const req = { ...job('big', gpus), kind: 'pretraining' as const, modelId: 'llama3-405b', allowMultiSite: false };
+      const round = scheduleRound(createPolicy('fifo'), buildClusterState(fw), [req], [], 0);
+      const start = round.decisions.find((d) => d.type === 'start');
+      if (start?.type !== 'start') throw new Error(`no placement for ${gpus} GPUs`);
+      partSizes.push([...new Set(start.allocation.parts.map((p) => p.gpus))].sort((a, b) => a - b));
+      speeds.push(sm.placement('llama3-405b', start.allocation).speed);
+    }
+    // 8,192 = 113 full racks of 72 plus one of 56: the parts the old rule reduced to an 8-GPU domain
+    expect(partSizes[1]).toEqual([56, 72]);
+    expect(partSizes[0]).toEqual([72]);
+    // within 2% of each other (was 0.36 for 8,192 against 1.0 for the others)
+    expect(Math.min(...speeds)).toBeGreaterThan(0.98 * Math.max(...speeds));
   });
 });

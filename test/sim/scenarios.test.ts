@@ -8,7 +8,9 @@ import type { JobSpec } from '../../src/workload/types.js';
 import { makeFabric } from './helpers.js';
 
 const grid: Record<string, GridSeries> = { PJM: constantGridSeries('PJM', 400, 50) };
-const noFailures = parseScenario({ failures: { enabled: false } }).scenario!;
+// restarts free, so the hand-computed times below stay simple (restart costs: test/sim/restart.test.ts)
+const NO_RESTART = { detectionS: 0, schedulingS: 0, startBaseS: 0, startPerLog2GpuS: 0, warmupS: 0 };
+const noFailures = parseScenario({ failures: { enabled: false }, restart: NO_RESTART }).scenario!;
 
 function job(id: string, gpus: number, durationS: number, submitTimeS: number, extra: Partial<JobSpec> = {}): JobSpec {
   return {
@@ -63,6 +65,7 @@ describe('hand-computed scenarios', () => {
   it('fair-share lets a tenant borrow idle quota and reclaims it for the owner', () => {
     const scenario = parseScenario({
       failures: { enabled: false },
+      restart: NO_RESTART,
       tenants: [
         { id: 'x', quotaGpus: 8 },
         { id: 'y', quotaGpus: 8 },

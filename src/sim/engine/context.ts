@@ -10,6 +10,7 @@ import { GridDataError, HourlyIntegral, type GridSeries } from '../grid.js';
 import type { JobPlan } from '../job-plans.js';
 import type { TimeSeries } from '../metrics.js';
 import { LLAMA3_FAILURES_PER_GPU_HOUR, scenarioOffsetS, type Scenario } from '../scenario.js';
+import type { RestartModel, StopKind } from '../restart.js';
 import { SpeedModel } from '../speed.js';
 
 /** Event kinds; the engine dispatches on them (one handler each, ../simulate.ts). */
@@ -48,6 +49,14 @@ export interface Run {
   gpuSeconds: number;
   /** Ideal seconds of work redone. */
   lostWorkS: number;
+  /** GPU-seconds held by work that was later lost (since the last checkpoint, or the attempt's start). */
+  lostHeldGpuS: number;
+  /** GPU-seconds held while restarting (detection, rescheduling, start, checkpoint read, warm-up). */
+  restartGpuS: number;
+  /** Wall time since which the saved work stands: the last checkpoint before the current segment, or compute start. */
+  savedSinceS: number;
+  /** Why the job last stopped (the next start pays that restart), or null before its first start. */
+  lastStop: StopKind | null;
   interruptions: number;
   preemptions: number;
   energyJ: number;
@@ -118,6 +127,8 @@ export interface SimContext {
   readonly siteFailPerS: number;
   /** Checkpoint intervals assume at least the Llama 3 failure rate, even when failures are off. */
   readonly intervalFailuresPerGpuHour: number;
+  /** What a restart costs (the scenario's, defaults in ../restart.ts). */
+  readonly restart: RestartModel;
   readonly wanFactor: Map<string, number>;
   readonly tickS: number;
   schedulePending: number;
@@ -170,6 +181,10 @@ function newRun(spec: JobSpec): Run {
     endS: -1,
     gpuSeconds: 0,
     lostWorkS: 0,
+    lostHeldGpuS: 0,
+    restartGpuS: 0,
+    savedSinceS: 0,
+    lastStop: null,
     interruptions: 0,
     preemptions: 0,
     energyJ: 0,
@@ -267,6 +282,7 @@ export function createContext(inp: SimInputs): SimContext {
     failRatePerS: (scenario.failures.perGpuHour * gpuCount) / 3600,
     siteFailPerS: (scenario.failures.sitePerYear * state.sites.length) / (365 * 86_400),
     intervalFailuresPerGpuHour: Math.max(scenario.failures.perGpuHour, LLAMA3_FAILURES_PER_GPU_HOUR),
+    restart: scenario.restart,
     wanFactor: new Map(),
     tickS: inp.schedulerIntervalS,
     schedulePending: -1,

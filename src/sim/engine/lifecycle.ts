@@ -1,6 +1,14 @@
 // A job's life on the cluster: start, segments (progress and checkpoints: src/core/progress.ts), interruption,
 // finish; and the scheduler's dirty flag. Shared by the event handlers.
-import { checkpointCostS, checkpointIntervalS, finishAtS, savedAtS, workAtS } from '../../core/progress.js';
+import {
+  checkpointCostS,
+  checkpointIntervalS,
+  finishAtS,
+  lastCheckpointAtS,
+  savedAtS,
+  workAtS,
+} from '../../core/progress.js';
+import { restartParts } from '../restart.js';
 import { release } from '../../sched/state.js';
 import type { Allocation, RunningJob } from '../../sched/types.js';
 import { accumulate, chargeJob } from './accounting.js';
@@ -76,9 +84,22 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
     if (!l) ctx.occupancy.set(k, (l = []));
     l.push(i);
   }
-  // restart from a checkpoint: read it back first (ASSUMPTION: restore costs one checkpoint write)
+  // a restart pays detection (after a failure), rescheduling, process start, reading the checkpoint back (one
+  // checkpoint write: ASSUMPTION symmetric storage bandwidth) and warm-up, holding the new GPUs; a first start none
   const base = r.seg.savedWorkS;
-  beginSegment(ctx, i, t, base > 0 ? ckptS : 0, base, base);
+  const startupS = r.lastStop ? restartParts(ctx.restart, alloc.gpus, base > 0 ? ckptS : 0, r.lastStop).totalS : 0;
+  r.savedSinceS = t + startupS;
+  beginSegment(ctx, i, t, startupS, base, base);
+}
+
+/**
+ * End the current segment at t: charge it to the job (energy, GPU-seconds, the restart part of it), and carry
+ * the time of its last checkpoint over as the time the saved work stands since.
+ */
+export function closeSegment(ctx: SimContext, r: Run, t: number): void {
+  chargeJob(ctx, r, r.seg.startS, t);
+  r.restartGpuS += Math.max(0, Math.min(t - r.seg.startS, r.seg.startupS)) * r.alloc!.gpus;
+  r.savedSinceS = lastCheckpointAtS(r.seg, t) ?? r.savedSinceS;
 }
 
 /** Take a run off its GPUs at t (charging its segment), optionally giving the GPUs back to the free pool. */
@@ -86,7 +107,7 @@ function detach(ctx: SimContext, i: number, t: number, releaseGpus: boolean): vo
   const r = ctx.runs[i];
   const alloc = r.alloc!;
   accumulate(ctx, t);
-  chargeJob(ctx, r, r.seg.startS, t);
+  closeSegment(ctx, r, t);
   if (releaseGpus) release(ctx.state, alloc, r.spec.tenant);
   for (const p of alloc.parts) {
     const l = ctx.occupancy.get(domainKey(p.siteId, p.podId, p.domain))!;
@@ -118,7 +139,13 @@ export function interrupt(
   const r = ctx.runs[i];
   const { work, saved } = progressOf(r, t);
   const keep = kind === 'drain' ? work : r.spec.checkpointable ? saved : 0;
-  r.lostWorkS += Math.max(0, work - keep);
+  if (work > keep) {
+    r.lostWorkS += work - keep;
+    // the GPU-seconds held since the work kept was saved (a non-checkpointing job: since its attempt began)
+    const since = lastCheckpointAtS(r.seg, t) ?? r.savedSinceS;
+    r.lostHeldGpuS += Math.max(0, t - since) * r.alloc!.gpus;
+  }
+  r.lastStop = kind;
   if (kind === 'preempt') r.preemptions++;
   else r.interruptions++;
   detach(ctx, i, t, releaseGpus);

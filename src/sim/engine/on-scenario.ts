@@ -1,10 +1,10 @@
 // Scripted scenario windows: site down, drain, power cap, WAN degradation; and drained jobs moving at a checkpoint.
 import { nextCheckpointAfterS } from '../../core/progress.js';
 import type { SimEvent } from '../event-queue.js';
-import { accumulate, chargeJob } from './accounting.js';
+import { accumulate } from './accounting.js';
 import { EV, type SimContext } from './context.js';
 import { interruptSite } from './on-failure.js';
-import { beginSegment, interrupt, markDirty, progressOf } from './lifecycle.js';
+import { beginSegment, closeSegment, interrupt, markDirty, progressOf } from './lifecycle.js';
 
 /** A scenario names a site or WAN link the fabric does not have. */
 export class ScenarioRefError extends Error {
@@ -72,7 +72,7 @@ function wanWindow(ctx: SimContext, idxEvent: number, se: ScenarioEvent, start: 
     } else {
       // re-rate: a new segment at the new speed, keeping progress and the last checkpoint
       const { work, saved } = progressOf(r, ctx.now);
-      chargeJob(ctx, r, r.seg.startS, ctx.now);
+      closeSegment(ctx, r, ctx.now);
       beginSegment(ctx, i, ctx.now, 0, work, saved);
     }
   }

@@ -1,6 +1,6 @@
 // Per-job results and the run summary at the end of a simulation.
 import { buildSummary, type JobResult, type SimSummary } from '../metrics.js';
-import { chargeJob } from './accounting.js';
+import { closeSegment } from './lifecycle.js';
 import type { Run, SimContext } from './context.js';
 
 function jobResult(r: Run): JobResult {
@@ -28,7 +28,8 @@ function jobResult(r: Run): JobResult {
     gpuSeconds: r.gpuSeconds,
     goodput: r.gpuSeconds > 0 ? usefulGpuS / r.gpuSeconds : finished ? 1 : 0,
     ettr: finished && r.endS > r.firstStartS ? r.totalWork / (r.endS - r.firstStartS) : null,
-    lostGpuSeconds: r.lostWorkS * r.spec.gpus,
+    lostGpuSeconds: r.lostHeldGpuS,
+    restartGpuSeconds: r.restartGpuS,
     interruptions: r.interruptions,
     preemptions: r.preemptions,
     sites: [...r.sites].sort(),
@@ -55,7 +56,7 @@ function jobResult(r: Run): JobResult {
 export function collectResults(ctx: SimContext, seed: number): { jobs: JobResult[]; summary: SimSummary } {
   const now = ctx.now;
   const jobs = ctx.runs.map((r) => {
-    if (r.phase === 'running') chargeJob(ctx, r, r.seg.startS, now);
+    if (r.phase === 'running') closeSegment(ctx, r, now);
     return jobResult(r);
   });
   const a = ctx.acc;
