@@ -1,4 +1,5 @@
 // Process helpers of the local executor: the member wrapper (two-phase launch), liveness, small files, ports.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -66,4 +67,14 @@ export function lastJsonLine<T>(file: string): T | null {
     }
   }
   return null;
+}
+
+/** Whether interface `iface` of namespace `netns` is administratively and operationally up. */
+export function linkUp(netns: string, iface: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('ip', ['-n', netns, '-o', 'link', 'show', iface], { timeout: 2000 }, (err, stdout) => {
+      // flags like <BROADCAST,MULTICAST,UP,LOWER_UP>: LOWER_UP needs both ends up
+      resolve(!err && /[<,]UP[,>]/.test(stdout) && /LOWER_UP/.test(stdout));
+    });
+  });
 }

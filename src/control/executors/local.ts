@@ -18,7 +18,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 export { WRAPPER } from './local-proc.js';
 import { join } from 'node:path';
 import { latestCheckpoint } from './checkpoints.js';
-import { WRAPPER, freePort, isAlive, lastJsonLine, readInt } from './local-proc.js';
+import { WRAPPER, freePort, isAlive, lastJsonLine, linkUp, readInt } from './local-proc.js';
 import type { Executor, RunProgress, RunSpec, RunStatus } from './types.js';
 import { LaunchError, baseEnv, unknownStatus } from './types.js';
 
@@ -424,6 +424,9 @@ export class LocalExecutor implements Executor {
 
   async heartbeat(): Promise<void> {
     if (!existsSync(this.root)) throw new Error(`run folder ${this.root} is gone`);
+    // a site in its own namespace is reachable only while its WAN link is up
+    if (this.netns && this.wanIface && !(await linkUp(this.netns, this.wanIface)))
+      throw new Error(`WAN link ${this.wanIface} of namespace ${this.netns} is down`);
   }
 
   async logs(runKey: string, maxBytes = 64 * 1024): Promise<string> {
