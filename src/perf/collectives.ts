@@ -32,6 +32,27 @@ export function allToAllSeconds(bytes: number, ranks: number, tier: NetworkTier)
   return (ranks - 1) * tier.latencyUs * 1e-6 + ((ranks - 1) * bytes) / (ranks * bw);
 }
 
+/**
+ * All-to-all over a group whose ranks sit `localRanks` to a scale-up domain: the share for peers in the same domain
+ * goes over NVLink while the rest leaves through the NICs, at the same time (the slower part sets the time).
+ */
+export function allToAllTwoTierSeconds(
+  bytes: number,
+  ranks: number,
+  localRanks: number,
+  inner: NetworkTier,
+  outer: NetworkTier,
+): number {
+  if (ranks <= 1 || bytes <= 0) return 0;
+  if (localRanks >= ranks) return allToAllSeconds(bytes, ranks, inner);
+  const local = Math.max(1, localRanks);
+  const innerSeconds =
+    local > 1 ? (local - 1) * inner.latencyUs * 1e-6 + ((local - 1) * bytes) / (ranks * tierBytesPerSecond(inner)) : 0;
+  const outerSeconds =
+    (ranks - local) * outer.latencyUs * 1e-6 + ((ranks - local) * bytes) / (ranks * tierBytesPerSecond(outer));
+  return innerSeconds > outerSeconds ? innerSeconds : outerSeconds;
+}
+
 export function sendRecvSeconds(bytes: number, tier: NetworkTier): number {
   if (bytes <= 0) return 0;
   return tier.latencyUs * 1e-6 + bytes / tierBytesPerSecond(tier);

@@ -29,8 +29,16 @@ export interface EstimateOptions {
   tpCommOverlap?: boolean;
   /** Overlap the DP gradient reduce with backward and the parameter gather with forward. Default true. */
   dpOverlap?: boolean;
-  /** Bytes per gradient element in the data-parallel reduce (4: FP32, Megatron's BF16 default; 2: FP16/BF16). */
+  /**
+   * Bytes per gradient element in the data-parallel reduce and the main-gradient buffer (4: FP32, Megatron's BF16
+   * default; 2: FP16/BF16, grad_reduce_in_fp32 = False as NVIDIA's performance recipes set it).
+   */
   gradReduceBytes?: number;
+  /**
+   * Fused-attention kernel generation: 'flash2' (FlashAttention-2 era, 2023-24 stacks; default) or 'flash3'
+   * (Hopper/Blackwell-native kernels: FlashAttention-3, cuDNN 9 fused attention in Transformer Engine).
+   */
+  attentionKernel?: 'flash2' | 'flash3';
   /** Cross-site parallelism over a WAN tier: DP replicas and/or pipeline stages split over `sites` sites. */
   wan?: WanUse;
 }
@@ -49,8 +57,9 @@ export function estimateWithTiers(
   const microBatches = p.gbs / (p.mbs * p.dp);
   const wan = options.wan;
 
-  const dense = layerTiming(model, shape, p, tiers, false, flash, tpOverlap);
-  const moeLayer = shape.moeLayers > 0 ? layerTiming(model, shape, p, tiers, true, flash, tpOverlap) : dense;
+  const attn = options.attentionKernel === 'flash3' ? tiers.flash3AttentionFraction : tiers.flashAttentionFraction;
+  const dense = layerTiming(model, shape, p, tiers, false, flash, tpOverlap, attn);
+  const moeLayer = shape.moeLayers > 0 ? layerTiming(model, shape, p, tiers, true, flash, tpOverlap, attn) : dense;
   const pipe = pipelineTiming(model, shape, p, tiers, dense, moeLayer, microBatches, wan);
 
   const counts = parameterCounts(model, shape);
@@ -67,7 +76,18 @@ export function estimateWithTiers(
   const stepTimeSeconds = pipe.totalSeconds + dpExposed + wanDpExposed + optimizerSeconds;
 
   const stages = pipe.layersPerStage;
-  const memory = memoryBreakdown(model, shape, p, tiers, stages, dense, moeLayer, microBatches, counts);
+  const memory = memoryBreakdown(
+    model,
+    shape,
+    p,
+    tiers,
+    stages,
+    dense,
+    moeLayer,
+    microBatches,
+    counts,
+    gradReduceBytes,
+  );
   const memoryGiBPerGpu = memoryTotalGiB(memory);
   const modelFlops = modelFlopsPerStep(model, p.seq, p.gbs, shape);
   const hardwareFlops = modelFlops + recomputeFlopsPerSequence(model, p.seq, shape, p.recompute) * p.gbs;

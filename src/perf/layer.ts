@@ -1,6 +1,6 @@
 // Time of one transformer layer for one micro-batch on one GPU: GEMMs, fused attention, element-wise traffic and
 // the TP / CP / EP collectives, then forward + backward (+ recompute) with the overlaps the software allows.
-import { allReduceSeconds, allToAllSeconds, sendRecvSeconds } from './collectives.js';
+import { allReduceSeconds, allToAllSeconds, allToAllTwoTierSeconds, sendRecvSeconds } from './collectives.js';
 import { gemmSeconds, gemmSizeEfficiency, HBM_STREAM_EFFICIENCY, SUSTAINED_KERNEL_EFFICIENCY } from './efficiency.js';
 import type { LayerShape } from './flops.js';
 import { layerActivationBytes } from './memory.js';
@@ -105,14 +105,20 @@ function fp8CastSeconds(model: ModelSpec, shape: LayerShape, p: NormalizedPlan, 
 }
 
 /** Scores and values: batched matmuls over (mbs x heads/tp) of [s/cp x d] x [d x s]. */
-function attentionCoreSeconds(shape: LayerShape, p: NormalizedPlan, tiers: SystemTiers, flash: boolean): number {
+function attentionCoreSeconds(
+  shape: LayerShape,
+  p: NormalizedPlan,
+  tiers: SystemTiers,
+  flash: boolean,
+  flashFraction: number,
+): number {
   const peak = tiers.gpu.bf16DenseTflops * 1e12;
   const tokens = (p.mbs * p.seq) / p.cp;
   const coreFlops = tokens * p.seq * (shape.attnCoreFlopsPerTokenPerSeq / p.tp);
   // Fused attention skips the masked half of a causal s x s matrix (counted in full by the FLOP convention);
   // unfused attention computes all of it and masks afterwards.
   return flash
-    ? (CAUSAL_FRACTION * coreFlops) / (peak * tiers.flashAttentionFraction)
+    ? (CAUSAL_FRACTION * coreFlops) / (peak * flashFraction)
     : coreFlops / (peak * gemmSizeEfficiency(coreFlops / 2e9, tiers.mamfFraction));
 }
 
@@ -163,8 +169,12 @@ function cpCommSeconds(shape: LayerShape, p: NormalizedPlan, tiers: SystemTiers)
 function epCommSeconds(model: ModelSpec, p: NormalizedPlan, tiers: SystemTiers, moe: boolean): number {
   if (!moe || !model.moe || p.ep <= 1) return 0;
   const dispatchBytes = (((p.mbs * p.seq) / p.cp) * model.moe.topK * model.hiddenSize * 2) / p.tp;
-  // Folded layout: an EP group is ep consecutive blocks of etp ranks inside the TP x CP x DP ranks of a stage.
-  return 2 * allToAllSeconds(dispatchBytes, p.ep, groupTier(p.etp * p.ep, tiers));
+  // Folded layout: an EP group is ep consecutive blocks of etp ranks inside the TP x CP x DP ranks of a stage, so
+  // floor(domain / etp) of its members share each scale-up domain and reach each other over NVLink.
+  const span = p.etp * p.ep;
+  if (span <= tiers.scaleUpDomainGpus) return 2 * allToAllSeconds(dispatchBytes, p.ep, tiers.scaleUp);
+  const local = Math.max(1, Math.floor(tiers.scaleUpDomainGpus / p.etp));
+  return 2 * allToAllTwoTierSeconds(dispatchBytes, p.ep, local, tiers.scaleUp, tiers.scaleOut);
 }
 
 /** Forward + backward (+ recompute) of one layer (dense or MoE) for one micro-batch. */
@@ -176,9 +186,10 @@ export function layerTiming(
   moe: boolean,
   flash: boolean,
   tpOverlap: boolean,
+  flashFraction: number = tiers.flashAttentionFraction,
 ): LayerTiming {
   const gemm = layerGemmSeconds(model, shape, p, tiers, moe);
-  const attnCore = attentionCoreSeconds(shape, p, tiers, flash);
+  const attnCore = attentionCoreSeconds(shape, p, tiers, flash, flashFraction);
   const fwdCompute =
     (gemm + attnCore + elementwiseSeconds(model, shape, p, tiers, moe, flash)) / SUSTAINED_KERNEL_EFFICIENCY;
   let recompute = 0;

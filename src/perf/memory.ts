@@ -2,17 +2,18 @@
 // The model-state formula lives here only; the planner's memory pruning (planner/search.ts) reuses it.
 import type { LayerShape, ParameterCounts } from './flops.js';
 import type { NormalizedPlan } from './plan.js';
-import type { MemoryBreakdown, ModelSpec, Precision, Recompute, SystemTiers } from './types.js';
+import type { MemoryBreakdown, ModelSpec, Recompute, SystemTiers } from './types.js';
 
 export const GiB = 2 ** 30;
 /** BF16 weights. */
 const WEIGHT_BYTES_PER_PARAM = 2;
-/** FP32 main gradients (Megatron-LM accumulates and reduces gradients in FP32 when training in BF16). */
-const GRADIENT_BYTES_PER_PARAM = 4;
+/**
+ * Main-gradient buffer: FP32 by default (Megatron-LM accumulates and reduces gradients in FP32 when training in
+ * BF16); Megatron-Core sizes the buffer in the reduce dtype, so grad_reduce_in_fp32 = False halves it.
+ */
+export const DEFAULT_GRADIENT_BYTES_PER_PARAM = 4;
 /** Adam in mixed precision: FP32 master weights, first and second moments. */
 const OPTIMIZER_BYTES_PER_PARAM = 12;
-/** FP8 weight copies Transformer Engine caches across micro-batches: row-wise and transposed (assumption). */
-const FP8_WEIGHT_CACHE_BYTES_PER_PARAM = 2;
 
 /** Non-expert parameters one GPU holds: split over TP x PP. */
 export function localDenseParameters(total: number, expertTotal: number, tp: number, pp: number): number {
@@ -45,18 +46,21 @@ export function expertDataParallelRanks(tp: number, dpRanks: number, ep: number,
 }
 
 /**
- * Weight bytes per GPU: BF16, plus Transformer Engine's cached FP8 copies (row-wise and transposed, 1 byte each) when
- * the GEMMs run in FP8 (assumption: both layouts are kept for the step). ZeRO-3 (FSDP) shards them.
+ * Weight bytes per GPU: BF16. FP8 training keeps the same BF16 weights: Transformer Engine casts each layer's weights
+ * to FP8 when it runs them (assumption: no persistent FP8 copy, as without fp8-param-gather). ZeRO-3 shards them.
  */
-export function weightBytes(localParams: number, dpRanks: number, zero: number, precision: Precision = 'bf16'): number {
-  const perParam =
-    precision === 'fp8' ? WEIGHT_BYTES_PER_PARAM + FP8_WEIGHT_CACHE_BYTES_PER_PARAM : WEIGHT_BYTES_PER_PARAM;
-  return (localParams * perParam) / (zero === 3 ? dpRanks : 1);
+export function weightBytes(localParams: number, dpRanks: number, zero: number): number {
+  return (localParams * WEIGHT_BYTES_PER_PARAM) / (zero === 3 ? dpRanks : 1);
 }
 
 /** Gradient bytes per GPU: ZeRO-2 and up shard them. */
-export function gradientBytes(localParams: number, dpRanks: number, zero: number): number {
-  return (localParams * GRADIENT_BYTES_PER_PARAM) / (zero >= 2 ? dpRanks : 1);
+export function gradientBytes(
+  localParams: number,
+  dpRanks: number,
+  zero: number,
+  bytesPerParam: number = DEFAULT_GRADIENT_BYTES_PER_PARAM,
+): number {
+  return (localParams * bytesPerParam) / (zero >= 2 ? dpRanks : 1);
 }
 
 /** Optimizer-state bytes per GPU: ZeRO-1 (Megatron's distributed optimizer) and up shard them. */
@@ -65,10 +69,15 @@ export function optimizerStateBytes(localParams: number, dpRanks: number, zero: 
 }
 
 /** Weights + gradients + optimizer states of `localParams` sharded over `dpRanks`. */
-export function modelStateBytes(localParams: number, dpRanks: number, zero: number, precision: Precision = 'bf16') {
+export function modelStateBytes(
+  localParams: number,
+  dpRanks: number,
+  zero: number,
+  gradBytesPerParam: number = DEFAULT_GRADIENT_BYTES_PER_PARAM,
+): number {
   return (
-    weightBytes(localParams, dpRanks, zero, precision) +
-    gradientBytes(localParams, dpRanks, zero) +
+    weightBytes(localParams, dpRanks, zero) +
+    gradientBytes(localParams, dpRanks, zero, gradBytesPerParam) +
     optimizerStateBytes(localParams, dpRanks, zero)
   );
 }
@@ -86,12 +95,15 @@ export function modelStateBytesPerGpu(
   etp: number,
   dpRanks: number,
   zero: number,
-  precision: Precision = 'bf16',
+  gradBytesPerParam: number = DEFAULT_GRADIENT_BYTES_PER_PARAM,
 ): number {
   const dense = localDenseParameters(total, expertTotal, tp, pp);
   const expert = localExpertParameters(expertTotal, etp, pp, ep);
   const expertDp = expertDataParallelRanks(tp, dpRanks, ep, etp);
-  return modelStateBytes(dense, dpRanks, zero, precision) + modelStateBytes(expert, expertDp, zero, precision);
+  return (
+    modelStateBytes(dense, dpRanks, zero, gradBytesPerParam) +
+    modelStateBytes(expert, expertDp, zero, gradBytesPerParam)
+  );
 }
 
 /**
@@ -171,6 +183,7 @@ export function memoryBreakdown(
   moe: LayerActivations,
   microBatches: number,
   counts: ParameterCounts,
+  gradBytesPerParam: number,
 ): MemoryBreakdown {
   const dpRanks = p.dp * p.cp;
   const denseParams = localDenseParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp);
@@ -178,9 +191,11 @@ export function memoryBreakdown(
   const expertDp = expertDataParallelRanks(p.tp, dpRanks, p.ep, p.etp);
   const z = p.zero;
   return {
-    weightsGiB:
-      (weightBytes(denseParams, dpRanks, z, p.precision) + weightBytes(expertParams, expertDp, z, p.precision)) / GiB,
-    gradientsGiB: (gradientBytes(denseParams, dpRanks, z) + gradientBytes(expertParams, expertDp, z)) / GiB,
+    weightsGiB: (weightBytes(denseParams, dpRanks, z) + weightBytes(expertParams, expertDp, z)) / GiB,
+    gradientsGiB:
+      (gradientBytes(denseParams, dpRanks, z, gradBytesPerParam) +
+        gradientBytes(expertParams, expertDp, z, gradBytesPerParam)) /
+      GiB,
     optimizerGiB: (optimizerStateBytes(denseParams, dpRanks, z) + optimizerStateBytes(expertParams, expertDp, z)) / GiB,
     activationsGiB: peakActivationBytes(model, shape, p, stages, dense, moe, microBatches) / GiB,
     reserveGiB: tiers.memoryReserveGiB,

@@ -8,6 +8,7 @@ interface Achievable {
   mamfFraction: number;
   sustainedMatmulFraction: number;
   flashAttentionFraction: number;
+  flash3AttentionFraction: number;
   /** HBM the driver exposes (nvidia-smi memory.total), GiB; null when no figure is published. */
   deviceMemoryGiB: number | null;
 }
@@ -70,6 +71,7 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
     gpu: system.gpu,
     mamfFraction: achievable.sustainedMatmulFraction,
     flashAttentionFraction: achievable.flashAttentionFraction,
+    flash3AttentionFraction: achievable.flash3AttentionFraction,
     scaleUpDomainGpus: system.scaleUpDomainGpus,
     gpusPerNode: system.gpusPerNode,
     scaleUp,

@@ -88,6 +88,8 @@ export interface SystemTiers {
   mamfFraction: number;
   /** Fraction of peak that fused (flash) attention reaches, forward and backward. */
   flashAttentionFraction: number;
+  /** The same for Hopper/Blackwell-native fused attention (FlashAttention-3, cuDNN 9), when a run uses it. */
+  flash3AttentionFraction: number;
   /** HBM a process can allocate from: the capacity the device exposes (79.6 GiB on an H100 80GB), GiB. */
   hbmGiB: number;
   /** Memory held back from that for the CUDA context, NCCL buffers and fragmentation (GiB). */
