@@ -52,7 +52,7 @@ describe('parameter and FLOP counts', () => {
 
 describe('validation against published measurements', () => {
   it('keeps every case of the 2021 and 2024 tables (A100, H100 BF16) within 10% of the measured TFLOP/s per GPU', async () => {
-    const rows = (await runValidation()).filter((r) => !r.id.startsWith('mbridge-'));
+    const rows = (await runValidation()).filter((r) => /^(narayanan2021|megatron-core-2024|llama3-2024)/.test(r.id));
     expect(rows.length).toBeGreaterThanOrEqual(22);
     for (const row of rows) expect(Math.abs(row.errorPercent), row.id).toBeLessThanOrEqual(10);
   });
@@ -62,9 +62,9 @@ describe('validation against published measurements', () => {
     // memory. Tolerances are today's accuracy (docs/validation.md), not the target (mean 5%, worst 12%).
     const rows = await runValidation();
     const s = validationSummary(rows);
-    expect(s.cases).toBeGreaterThanOrEqual(38);
+    expect(s.cases).toBeGreaterThanOrEqual(45);
     for (const row of rows) expect(row.estimate.fits, row.id).toBe(true);
-    expect(s.meanAbsErrorPercent).toBeLessThanOrEqual(7);
+    expect(s.meanAbsErrorPercent).toBeLessThanOrEqual(6.5);
     expect(s.worstAbsErrorPercent).toBeLessThanOrEqual(25);
     expect(s.fp8).toBeGreaterThanOrEqual(8);
     expect(s.moe).toBeGreaterThanOrEqual(4);

@@ -74,8 +74,8 @@ function optionsFor(source: string): EstimateOptions {
   // Megatron-Core 2024 table: "data-, tensor- and pipeline-parallel communication overlapped"; Llama 3 (Sec. 3.3.2)
   // overlaps communication with computation likewise; Megatron-Bridge's performance recipes turn on TP, DP and PP
   // communication overlap.
-  if (/Megatron-Bridge/.test(source)) {
-    // NeMo 25.x containers: Transformer Engine with cuDNN 9 fused attention (Hopper/Blackwell-native kernels); the
+  if (/Megatron-Bridge|NeMo Framework performance/.test(source)) {
+    // NeMo 24.07 and 25.x containers: Transformer Engine with cuDNN 9 fused attention (Hopper/Blackwell-native kernels); the
     // performance recipes set grad_reduce_in_fp32 = False (BF16 gradient buffers and reduce), e.g. Megatron-Bridge
     // scripts/performance (DeepSeek-V3 common configs) and NeMo scripts/performance (FP8 plugins).
     return {
