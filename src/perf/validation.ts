@@ -211,6 +211,10 @@ export function formatValidationMarkdown(rows: ValidationRow[]): string {
     '',
     `Coverage: ${s.currentHardware} cases on H100/H200/B200/GB200 with 2024+ software, ${s.fp8} in FP8, ${s.moe} MoE, ${s.longContext} with CP >= 2.`,
     '',
+    'The model has one fitted constant, the sustained kernel efficiency (0.78, src/perf/efficiency.ts), fitted once to',
+    'the 2021-2024 A100/H100 tables and not refitted since; every other figure is measured, derived or a marked',
+    'assumption (docs/sources.md).',
+    '',
   );
   return lines.join('\n');
 }
