@@ -1,9 +1,12 @@
-// `superfactory start` (the demo: SQLite under ./.superfactory/, the fairwater preset, the twin
-// executor, a small demo workload) and `superfactory serve --config FILE` (a real deployment).
+// `superfactory start` (the demo: SQLite under ./.superfactory/, the fairwater preset on the twin
+// executor, a site `local` that runs real commands on this machine, a small demo workload) and
+// `superfactory serve --config FILE` (a real deployment).
 import { loadServeConfig, parseServeConfig, serverFromConfig } from '../control/config.js';
 import { issueToken } from '../control/auth.js';
 import { InvalidInputError } from '../control/domain.js';
+import { resolve } from 'node:path';
 import type { ControlServer } from '../control/server.js';
+import { LOCAL_SITE_ID, writeStartFabric } from './start-fabric.js';
 
 /** Jobs the demo submits on first start so that the dashboard has something to show. */
 const DEMO_JOBS = [
@@ -43,16 +46,19 @@ function printIssues(err: unknown): never {
 
 export async function runStart(opts: { port?: number; resetStore?: boolean } = {}): Promise<ControlServer> {
   const port = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
+  const fabric = writeStartFabric(resolve('.superfactory/fabric.json'));
   const cfg = parseServeConfig(
     [
       `port: ${port}`,
       `host: ${process.env.HOST ?? '127.0.0.1'}`,
       'store: .superfactory/control.db',
-      'fabric: fairwater',
+      `fabric: ${JSON.stringify(fabric)}`,
       'checkpointRoot: .superfactory/checkpoints',
       'rateLimit: { perSecond: 200, burst: 400 }',
       'sites:',
       "  '*': { executor: twin, speedup: 3600, checkpointEveryS: 1800 }",
+      // this machine: a job's command runs here for real, in the folder `start` was run from
+      `  ${LOCAL_SITE_ID}: { executor: local, root: .superfactory/runs/local, workDir: . }`,
     ].join('\n'),
   );
   const { server, adminToken } = await serverFromConfig(cfg, {}, { resetStore: opts.resetStore }).catch(printIssues);

@@ -105,6 +105,8 @@ export class ControlPlane {
       if (!b) continue;
       if (spec.executor && b.executor.kind !== spec.executor) continue;
       if (b.executor.needsCommand && !spec.command) continue;
+      // a command goes only where it runs: a twin site would accept it and run nothing
+      if (spec.command && !b.executor.needsCommand) continue;
       if (!jurisdictionAllowed(spec.allowedJurisdictions, site.jurisdiction)) continue;
       out.push(site.id);
     }
@@ -164,7 +166,10 @@ export class ControlPlane {
     };
     if (Object.keys(planOptions).length > 0) spec.planOptions = planOptions;
     const sites = this.eligibleSites(spec);
-    if (sites.length === 0 && issues.length === 0) {
+    const commandIssue = this.commandIssue(spec, sites);
+    if (commandIssue && issues.length === 0) {
+      issues.push(commandIssue);
+    } else if (sites.length === 0 && issues.length === 0) {
       const why = [
         spec.executor ? `executor ${spec.executor}` : null,
         spec.allowedJurisdictions ? `jurisdictions ${spec.allowedJurisdictions.join(', ')}` : null,
@@ -221,6 +226,20 @@ export class ControlPlane {
       idempotencyKey,
       at: this.now(),
     });
+  }
+
+  /** A command sent only to sites whose executor simulates jobs (the twin): refused, never accepted and ignored. */
+  private commandIssue(spec: JobSpec, sites: readonly string[]): InputIssue | null {
+    const simulated = spec.command !== null && sites.length === 0 ? this.eligibleSites({ ...spec, command: null }) : [];
+    if (simulated.length === 0) return null;
+    const runners = this.fabric.sites.filter((s) => this.bindings.get(s.id)?.executor.needsCommand).map((s) => s.id);
+    return issue(
+      'command',
+      `the sites this job may use (${simulated.map((id) => `${id}: ${this.bindings.get(id)?.executor.kind}`).join(', ')}) simulate jobs and cannot run a command`,
+      runners.length > 0
+        ? `send it where commands run (sites ${runners.join(', ')}: drop an executor or jurisdictions that exclude them), or leave out command to simulate the job`
+        : 'add a site with a local or Slurm executor (superfactory serve --config), or leave out command to simulate the job',
+    );
   }
 
   private describeSites(): string {
