@@ -23,6 +23,8 @@ export interface LayerTiming {
   activationBytes: number;
   /** Full one-layer activations, needed as working memory while recomputing. */
   workingBytes: number;
+  /** Time one offloaded layer's activation copies add (out during forward, back during backward) beyond its compute. */
+  offloadExposedSeconds: number;
 }
 
 /** Peak FLOP/s of the transformer blocks' linear layers: the FP8 peak when they run in FP8 (Transformer Engine). */
@@ -202,6 +204,9 @@ export function layerTiming(
   // Ring attention hides the KV exchange behind the attention math of each step.
   const cp = Math.max(0, 3 * cpCommSeconds(shape, p, tiers) - (3 * attnCore) / SUSTAINED_KERNEL_EFFICIENCY);
   const activationBytes = layerActivationBytes(model, shape, p, moe, flash, p.recompute);
+  // Activation offloading: the copy out overlaps the layer's forward, the copy back its backward (2x forward).
+  const copySeconds = p.offloadLayers > 0 ? activationBytes / (tiers.hostLinkGBps * 1e9) : 0;
+  const offloadExposedSeconds = Math.max(0, copySeconds - fwdCompute) + Math.max(0, copySeconds - 2 * fwdCompute);
   return {
     computeSeconds:
       3 * fwdCompute + recompute + fp8CastSeconds(model, shape, p, tiers, moe) / SUSTAINED_KERNEL_EFFICIENCY,
@@ -210,5 +215,6 @@ export function layerTiming(
     epSeconds: commFactor * epCommSeconds(model, p, tiers, moe),
     activationBytes,
     workingBytes: p.recompute === 'full' ? layerActivationBytes(model, shape, p, moe, flash, 'none') : activationBytes,
+    offloadExposedSeconds,
   };
 }

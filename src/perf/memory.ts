@@ -164,11 +164,16 @@ function peakActivationBytes(
   const inFlight = Math.min(microBatches, p.pp) * (p.vpp > 1 ? 1 + (p.pp - 1) / (p.pp * p.vpp) : 1);
   const stage0Layers = stages[0];
   const denseOn0 = Math.min(stage0Layers, shape.denseLayers);
-  const perMicroStage0 = denseOn0 * dense.activationBytes + (stage0Layers - denseOn0) * moe.activationBytes;
+  // Offloaded layers (the first ones of a stage) keep their activations in host memory, not in HBM.
+  const off = Math.min(p.offloadLayers, stage0Layers);
+  const denseOff = Math.min(off, denseOn0);
+  const perMicroStage0 =
+    (denseOn0 - denseOff) * dense.activationBytes + (stage0Layers - denseOn0 - (off - denseOff)) * moe.activationBytes;
   const working = p.recompute === 'full' ? Math.max(dense.workingBytes, moe.workingBytes) : 0;
   const stage0 = perMicroStage0 * inFlight + working + tokens * h * 2;
   // FP32 logits and their gradient on the last stage.
-  const last = stages[p.pp - 1] * moe.activationBytes + working + (tokens * model.vocabSize * 4 * 2) / p.tp;
+  const lastLayers = stages[p.pp - 1] - Math.min(p.offloadLayers, stages[p.pp - 1]);
+  const last = lastLayers * moe.activationBytes + working + (tokens * model.vocabSize * 4 * 2) / p.tp;
   return Math.max(stage0, last);
 }
 

@@ -64,8 +64,8 @@ describe('validation against published measurements', () => {
     const s = validationSummary(rows);
     expect(s.cases).toBeGreaterThanOrEqual(45);
     for (const row of rows) expect(row.estimate.fits, row.id).toBe(true);
-    expect(s.meanAbsErrorPercent).toBeLessThanOrEqual(6.5);
-    expect(s.worstAbsErrorPercent).toBeLessThanOrEqual(25);
+    expect(s.meanAbsErrorPercent).toBeLessThanOrEqual(5.5);
+    expect(s.worstAbsErrorPercent).toBeLessThanOrEqual(15);
     expect(s.fp8).toBeGreaterThanOrEqual(8);
     expect(s.moe).toBeGreaterThanOrEqual(4);
     expect(s.longContext).toBeGreaterThanOrEqual(3);

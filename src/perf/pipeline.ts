@@ -90,6 +90,12 @@ export function pipelineTiming(
     const layers = stages[i];
     const denseHere = Math.max(0, Math.min(layers, shape.denseLayers - before));
     let time = denseHere * denseLayerSeconds + (layers - denseHere) * moeLayerSeconds + ppComm;
+    if (p.offloadLayers > 0) {
+      // Offloaded layers are the stage's first ones (dense layers come first in an MoE model).
+      const off = Math.min(p.offloadLayers, layers);
+      const denseOff = Math.min(off, denseHere);
+      time += denseOff * dense.offloadExposedSeconds + (off - denseOff) * moe.offloadExposedSeconds;
+    }
     if (i === p.pp - 1) time += logits;
     if (time > maxStage) maxStage = time;
     sumStages += time;

@@ -147,6 +147,17 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
       message: `expert hidden size ${model.moe.expertFfnHiddenSize} is not divisible by etp = ${plan.etp}`,
       hint: 'choose etp that divides the expert hidden size',
     });
+  if (
+    plan.offloadLayers !== undefined &&
+    (!Number.isInteger(plan.offloadLayers) ||
+      plan.offloadLayers < 0 ||
+      plan.offloadLayers > Math.ceil(model.layers / plan.pp))
+  )
+    issues.push({
+      path: 'offloadLayers',
+      message: `offloadLayers must be a whole number from 0 to the layers of one stage (${Math.ceil(model.layers / plan.pp)}), got ${plan.offloadLayers}`,
+      hint: 'pass --offload-layers N within one stage',
+    });
   if (plan.precision !== undefined && plan.precision !== 'bf16' && plan.precision !== 'fp8')
     issues.push({
       path: 'precision',

@@ -17,6 +17,7 @@ export interface NormalizedPlan {
   sequenceParallel: boolean;
   zero: 0 | 1 | 2 | 3;
   precision: Precision;
+  offloadLayers: number;
 }
 
 export function normalizePlan(plan: Plan, model: ModelSpec): NormalizedPlan {
@@ -36,6 +37,7 @@ export function normalizePlan(plan: Plan, model: ModelSpec): NormalizedPlan {
     sequenceParallel: plan.sequenceParallel ?? false,
     zero: plan.zero ?? 1,
     precision: plan.precision ?? 'bf16',
+    offloadLayers: plan.offloadLayers ?? 0,
   };
 }
 

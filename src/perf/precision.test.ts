@@ -63,3 +63,25 @@ describe('MoE parallel folding', () => {
     expect(large).toBeCloseTo(small, 6);
   });
 });
+
+describe('activation offloading (Megatron-Core cpu_offloading_num_layers)', () => {
+  it('moves the offloaded layers out of HBM and costs what the host link cannot hide', async () => {
+    const gb200 = tiersForFabric(await loadFabric('gb200-nvl72'));
+    const model = loadModel('llama3-70b');
+    const plan: Plan = { gpus: 64, tp: 1, pp: 1, dp: 64, mbs: 2, gbs: 256, zero: 3, precision: 'fp8' };
+    const kept = estimateWithTiers(model, gb200, plan);
+    const half = estimateWithTiers(model, gb200, { ...plan, offloadLayers: 40 });
+    // 40 of 80 layers: the per-layer activations (all but the working and logits terms) halve.
+    expect(half.breakdown.memory.activationsGiB).toBeLessThan(0.55 * kept.breakdown.memory.activationsGiB);
+    expect(half.breakdown.memory.activationsGiB).toBeGreaterThan(0.45 * kept.breakdown.memory.activationsGiB);
+    expect(half.stepTimeSeconds).toBeGreaterThanOrEqual(kept.stepTimeSeconds);
+    // A slower host link (PCIe Gen5, 64 GB/s) exposes more of the copies than NVLink-C2C.
+    const pcie = estimateWithTiers(model, { ...gb200, hostLinkGBps: 64 }, { ...plan, offloadLayers: 40 });
+    expect(pcie.stepTimeSeconds).toBeGreaterThan(half.stepTimeSeconds);
+  });
+  it('rejects more offloaded layers than a stage holds', () => {
+    const model = loadModel('llama3-70b');
+    const issues = checkPlan(model, { gpus: 64, tp: 1, pp: 2, dp: 32, mbs: 1, gbs: 64, offloadLayers: 41 });
+    expect(issues.map((i) => i.path)).toEqual(['offloadLayers']);
+  });
+});

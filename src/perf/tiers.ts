@@ -11,6 +11,8 @@ interface Achievable {
   flash3AttentionFraction: number;
   /** HBM the driver exposes (nvidia-smi memory.total), GiB; null when no figure is published. */
   deviceMemoryGiB: number | null;
+  /** GPU <-> host bandwidth per GPU, one direction, GB/s. */
+  hostLinkGBps: number;
 }
 let achievableCache: Record<string, Achievable> | undefined;
 
@@ -79,6 +81,7 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
     fullBisectionGpus: network.fullBisectionGpus,
     oversubscription,
     hbmGiB: achievable.deviceMemoryGiB ?? system.gpu.hbmGiB,
+    hostLinkGBps: achievable.hostLinkGBps,
     memoryReserveGiB: memoryReserveGiB(system.gpu.hbmGiB),
   };
 }

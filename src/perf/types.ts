@@ -61,6 +61,11 @@ export interface Plan {
   zero?: 0 | 1 | 2 | 3;
   /** Default 'bf16'. */
   precision?: Precision;
+  /**
+   * Layers per pipeline stage whose activations wait in host memory between forward and backward (Megatron-Core
+   * activation offloading, cpu_offloading_num_layers). Default 0.
+   */
+  offloadLayers?: number;
 }
 
 /** A network tier as the alpha-beta model sees it. */
@@ -90,6 +95,8 @@ export interface SystemTiers {
   flashAttentionFraction: number;
   /** The same for Hopper/Blackwell-native fused attention (FlashAttention-3, cuDNN 9), when a run uses it. */
   flash3AttentionFraction: number;
+  /** GPU <-> host memory bandwidth per GPU, one direction, GB/s (PCIe or NVLink-C2C): carries offloaded activations. */
+  hostLinkGBps: number;
   /** HBM a process can allocate from: the capacity the device exposes (79.6 GiB on an H100 80GB), GiB. */
   hbmGiB: number;
   /** Memory held back from that for the CUDA context, NCCL buffers and fragmentation (GiB). */

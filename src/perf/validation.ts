@@ -33,6 +33,7 @@ interface CaseFile {
       seq?: number;
       zero?: 0 | 1 | 2 | 3 | null;
       precision?: Precision;
+      offloadLayers?: number;
     };
     measured: { tflopsPerGpu?: number; tokensPerSecondPerGpu?: number; counting: string };
   }>;
@@ -173,6 +174,7 @@ function* candidatePlans(p: CaseFile['cases'][number]['plan'], gpus: number): Ge
               ep: p.ep ?? 1,
               ...(p.etp !== undefined ? { etp: p.etp } : {}),
               ...(p.precision !== undefined ? { precision: p.precision } : {}),
+              ...(p.offloadLayers !== undefined ? { offloadLayers: p.offloadLayers } : {}),
               vpp,
               mbs,
               gbs: p.gbs,
@@ -200,7 +202,7 @@ export function formatValidationMarkdown(rows: ValidationRow[]): string {
     const p = r.plan;
     const ep = p.ep ?? 1;
     lines.push(
-      `| ${r.id} | ${r.gpus} | ${r.counting} | ${p.tp}/${p.pp}/${p.dp}/${p.cp ?? 1}, ${ep}/${p.etp ?? p.tp}, ${p.mbs}, ${p.vpp}, ${p.recompute}, ${p.sequenceParallel ? 'yes' : 'no'}, ${p.zero ?? 1}, ${p.precision ?? 'bf16'} | ${r.measuredTflops.toFixed(1)} | ${r.predictedTflops.toFixed(1)} | ${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)}% |`,
+      `| ${r.id} | ${r.gpus} | ${r.counting} | ${p.tp}/${p.pp}/${p.dp}/${p.cp ?? 1}, ${ep}/${p.etp ?? p.tp}, ${p.mbs}, ${p.vpp}, ${p.recompute}, ${p.sequenceParallel ? 'yes' : 'no'}, ${p.zero ?? 1}, ${p.precision ?? 'bf16'}${p.offloadLayers ? `, offload ${p.offloadLayers}` : ''} | ${r.measuredTflops.toFixed(1)} | ${r.predictedTflops.toFixed(1)} | ${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)}% |`,
     );
   }
   const abs = rows.map((r) => Math.abs(r.errorPercent));
