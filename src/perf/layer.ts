@@ -55,10 +55,19 @@ function layerGemmSeconds(
   const h = model.hiddenSize;
   const t = p.tp;
   const tokens = (p.mbs * p.seq) / p.cp;
-  const inWidth = (shape.attentionParams - shape.attnOutWidth * h) / h;
-  let gemm =
-    gemmSeconds(tokens, h, inWidth / t, linear, hbm, mamf, bytes) +
-    gemmSeconds(tokens, shape.attnOutWidth / t, h, linear, hbm, mamf, bytes);
+  let gemm = gemmSeconds(tokens, shape.attnOutWidth / t, h, linear, hbm, mamf, bytes);
+  if (model.mla) {
+    // Multi-head latent attention (DeepSeek-V2/V3): the down-projections to the Q and KV latents (plus the shared
+    // RoPE key) are replicated over TP ranks; the up-projections split heads over TP.
+    const m = model.mla;
+    gemm +=
+      gemmSeconds(tokens, h, m.qLoraRank + m.kvLoraRank + m.qkRopeHeadDim, linear, hbm, mamf, bytes) +
+      gemmSeconds(tokens, m.qLoraRank, shape.qWidth / t, linear, hbm, mamf, bytes) +
+      gemmSeconds(tokens, m.kvLoraRank, shape.kvWidth / t, linear, hbm, mamf, bytes);
+  } else {
+    const inWidth = (shape.attentionParams - shape.attnOutWidth * h) / h;
+    gemm += gemmSeconds(tokens, h, inWidth / t, linear, hbm, mamf, bytes);
+  }
   const gatedFactor = model.gatedMlp ? 2 : 1;
   if (moe && model.moe) {
     const m = model.moe;

@@ -135,6 +135,8 @@ export function layerActivationBytes(
     (expertFactor * (2 * gatedFactor * ffn + fc2InputUnits * ffn)) / h;
   if (recompute === 'full') return (2 * tokens * h) / (p.sequenceParallel ? t : 1);
   let bytes = tokens * h * (unsharedUnits / (p.sequenceParallel ? t : 1) + perTpUnits / t);
+  // MLA keeps the Q and KV latents (and the RoPE key), the up-projections' inputs, on every TP rank.
+  if (model.mla) bytes += 2 * tokens * (model.mla.qLoraRank + model.mla.kvLoraRank + model.mla.qkRopeHeadDim);
   // Unfused attention keeps the score matrix and dropout mask (5 B per element).
   if (!flash && recompute === 'none') bytes += (5 * p.mbs * model.attentionHeads * (p.seq / p.cp) * p.seq) / t;
   return bytes;
