@@ -57,9 +57,13 @@ const SiteConfig = z.discriminatedUnion('executor', [
       workDir: z.string(),
       gpusPerNode: z.number().int().positive().optional(),
       gpusPerTask: z.number().int().positive().optional(),
+      /** Address the other sites of a gang reach this cluster's rank 0 at (default 127.0.0.1). */
+      address: z.string().optional(),
     })
     .strict(),
 ]);
+
+const RateLimitConfig = z.object({ perSecond: z.number().positive(), burst: z.number().int().positive() }).strict();
 
 export const ServeConfigSchema = z
   .object({
@@ -76,7 +80,15 @@ export const ServeConfigSchema = z
     checkpointWaitMs: z.number().int().positive().optional(),
     leaseTtlMs: z.number().int().positive().optional(),
     replicaId: z.string().optional(),
-    rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().int().positive() }).strict().optional(),
+    /** Serve HTTPS: PEM certificate (chain) and private key files. */
+    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+    /** Per token (default 1,000/s, burst 2,000); `tenants: {id: {perSecond, burst}}` overrides; `unauthenticated` per address. */
+    rateLimit: RateLimitConfig.extend({
+      tenants: z.record(z.string(), RateLimitConfig).optional(),
+      unauthenticated: RateLimitConfig.optional(),
+    })
+      .strict()
+      .optional(),
     logLevel: z.string().optional(),
     /** Run the scheduler loop when leader (default true); false: an API-only replica. */
     schedule: z.boolean().default(true),
@@ -188,9 +200,31 @@ function makeExecutor(
         workDir: resolve(c.workDir),
         gpusPerNode: c.gpusPerNode,
         gpusPerTask: c.gpusPerTask,
+        ...(c.address ? { address: c.address } : {}),
       });
     }
   }
+}
+
+/** The TLS files, or the config's error naming the unreadable one. */
+function readTls(t: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (field: 'certFile' | 'keyFile') => {
+    try {
+      return readFileSync(t[field]);
+    } catch (err) {
+      throw new InvalidInputError(
+        [
+          {
+            path: `tls.${field}`,
+            message: `cannot read ${t[field]} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+            hint: 'give the path of a PEM file readable by this user',
+          },
+        ],
+        400,
+      );
+    }
+  };
+  return { cert: read('certFile'), key: read('keyFile') };
 }
 
 /** Opens the store, loads the fabric, builds executors and the server (not yet listening). */
@@ -238,6 +272,7 @@ export async function serverFromConfig(
     leaseTtlMs: cfg.leaseTtlMs,
     replicaId: cfg.replicaId,
     rateLimit: cfg.rateLimit,
+    ...(cfg.tls ? { tls: readTls(cfg.tls) } : {}),
     schedule: cfg.schedule,
     ...(cfg.gangStartTimeoutMs ? { gangStartTimeoutMs: cfg.gangStartTimeoutMs } : {}),
     logger: { level: cfg.logLevel ?? process.env.LOG_LEVEL ?? 'info' },

@@ -69,12 +69,15 @@ export function lastJsonLine<T>(file: string): T | null {
   return null;
 }
 
-/** Whether interface `iface` of namespace `netns` is administratively and operationally up. */
+/**
+ * Whether this site's end of its WAN link, interface `iface` of namespace `netns`, is up. Only the site's
+ * own end counts (the UP flag): when the other site's end goes down this end loses its carrier
+ * (no LOWER_UP) too, and that must not take this site down with it.
+ */
 export function linkUp(netns: string, iface: string): Promise<boolean> {
   return new Promise((resolve) => {
     execFile('ip', ['-n', netns, '-o', 'link', 'show', iface], { timeout: 2000 }, (err, stdout) => {
-      // flags like <BROADCAST,MULTICAST,UP,LOWER_UP>: LOWER_UP needs both ends up
-      resolve(!err && /[<,]UP[,>]/.test(stdout) && /LOWER_UP/.test(stdout));
+      resolve(!err && /[<,]UP[,>]/.test(stdout)); // flags like <BROADCAST,MULTICAST,UP,LOWER_UP>
     });
   });
 }

@@ -3,10 +3,11 @@
 // `sf-<runKey>`; inside it `srun --kill-on-bad-exit=1` starts one task per member with the torchrun
 // environment, so Slurm stops the whole gang when one member dies. The job name makes start()
 // idempotent: a run key that Slurm already knows is adopted, not submitted again.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { latestCheckpoint } from './checkpoints.js';
-import type { Executor, RunPhase, RunSpec, RunStatus } from './types.js';
+import { lastJsonLine } from './local-proc.js';
+import type { Executor, RunPhase, RunProgress, RunSpec, RunStatus } from './types.js';
 import { ExecutorUnavailableError, LaunchError, baseEnv, unknownStatus } from './types.js';
 
 export interface SlurmExecutorOptions {
@@ -30,6 +31,11 @@ export interface SlurmExecutorOptions {
   requestTimeoutMs?: number;
   /** Minimum interval between two GET /jobs listings (ms), to spare slurmctld; default 500. */
   pollMinIntervalMs?: number;
+  /**
+   * Address the other sites of a gang reach this cluster's first task at (the rendezvous when this
+   * site holds rank 0); default 127.0.0.1 (one host). Assumption: rank 0 runs on that node.
+   */
+  address?: string;
 }
 
 interface SlurmJob {
@@ -90,7 +96,10 @@ export class SlurmExecutor implements Executor {
   readonly kind = 'slurm' as const;
   readonly needsCommand = true;
   readonly spansSites = false;
+  readonly runsGangParts = true;
+  readonly address: string;
   readonly knownGaps = [
+    'as the first site of a cross-site gang, the rendezvous is the configured address (not the allocated node)',
     'slurmrestd OpenAPI v0.0.38 only (Slurm 22.05); newer plugins rename fields',
     'the checkpoint folder must be on storage that both the Slurm nodes and the control plane see',
     'start() idempotency relies on the job name: two leaders racing within one poll could submit twice (the lease prevents two leaders)',
@@ -104,6 +113,22 @@ export class SlurmExecutor implements Executor {
   constructor(opts: SlurmExecutorOptions) {
     this.opts = opts;
     this.base = `${opts.url.replace(/\/$/, '')}/slurm/${opts.apiVersion ?? 'v0.0.38'}`;
+    this.address = opts.address ?? '127.0.0.1';
+  }
+
+  processes(gpus: number): number {
+    return Math.max(1, Math.ceil(gpus / (this.opts.gpusPerTask ?? 1)));
+  }
+
+  /** Files beside the job's output in workDir: a held part waits for `.go` (release), `.progress.jsonl` is the trainer's. */
+  private file(runKey: string, ext: 'hold' | 'go' | 'progress.jsonl'): string {
+    return join(this.opts.workDir, `${runKey}.${ext}`);
+  }
+
+  /** Lets a held gang part run: its batch script waits for this file (on storage the nodes share). */
+  async release(runKey: string): Promise<void> {
+    if (!existsSync(this.file(runKey, 'hold'))) throw new LaunchError(`run ${runKey} is not held (nothing to release)`);
+    writeFileSync(this.file(runKey, 'go'), String(Date.now()));
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -158,15 +183,21 @@ export class SlurmExecutor implements Executor {
   private toStatus(runKey: string, j: SlurmJob | undefined, checkpointDir: string | null): RunStatus {
     if (!j) return unknownStatus(runKey);
     checkpointDir ??= j.comment && j.comment.startsWith('/') ? j.comment : null;
-    const phase = mapSlurmState(j.job_state);
+    let phase = mapSlurmState(j.job_state);
     const done = phase === 'succeeded' || phase === 'failed' || phase === 'cancelled';
+    // a gang part: allocated (RUNNING) but its script still waits for release
+    const held = phase === 'running' && existsSync(this.file(runKey, 'hold')) && !existsSync(this.file(runKey, 'go'));
+    if (held) phase = 'pending';
     return {
       runKey,
       phase,
+      ...(held ? { held: true } : {}),
+      progress: lastJsonLine<RunProgress>(this.file(runKey, 'progress.jsonl')),
       externalId: `slurm:${j.job_id}`,
       exitCode: done ? slurmExitCode(j.exit_code) : null,
-      reason:
-        phase === 'failed' || phase === 'pending'
+      reason: held
+        ? 'held: allocated, waiting for the other parts of its gang'
+        : phase === 'failed' || phase === 'pending'
           ? `${j.job_state}${j.state_reason && j.state_reason !== 'None' ? ` (${j.state_reason})` : ''}`
           : null,
       checkpoint: checkpointDir ? latestCheckpoint(checkpointDir) : null,
@@ -177,14 +208,32 @@ export class SlurmExecutor implements Executor {
 
   private script(spec: RunSpec, tasks: number): string {
     const argv = (spec.command ?? []).map(q).join(' ');
+    const g = spec.gang;
+    // a gang part: ranks offset by the parts before it, the gang's rendezvous, and (held) wait for release;
+    // a held part gives up after 10 min (nobody released it: the control plane cancels it first normally)
+    const rendezvous = g
+      ? [
+          `export MASTER_ADDR=${q(g.masterAddr)}`,
+          `export MASTER_PORT=${g.masterPort}`,
+          `export WORLD_SIZE=${g.worldSize}`,
+        ]
+      : [
+          'export MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)',
+          'export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))',
+          `export WORLD_SIZE=${tasks}`,
+        ];
+    const hold = g?.hold
+      ? [
+          `i=0; while [ ! -e ${q(this.file(spec.runKey, 'go'))} ]; do [ $i -ge 3000 ] && exit 0; sleep 0.2; i=$((i+1)); done`,
+        ]
+      : [];
     return [
       '#!/bin/bash',
       '# generated by superfactory: one task per gang member, torchrun environment',
-      'export MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)',
-      'export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))',
-      `export WORLD_SIZE=${tasks}`,
+      ...hold,
+      ...rendezvous,
       `mkdir -p ${q(spec.checkpointDir)}`,
-      `srun --kill-on-bad-exit=1 bash -c 'export RANK=$SLURM_PROCID LOCAL_RANK=$SLURM_LOCALID LOCAL_WORLD_SIZE=$SLURM_NTASKS_PER_NODE; exec "$@"' sf-member ${argv}`,
+      `srun --kill-on-bad-exit=1 bash -c 'export RANK=$((SLURM_PROCID + ${g?.rankOffset ?? 0})) LOCAL_RANK=$SLURM_LOCALID LOCAL_WORLD_SIZE=$SLURM_NTASKS_PER_NODE; exec "$@"' sf-member ${argv}`,
       '',
     ].join('\n');
   }
@@ -203,7 +252,9 @@ export class SlurmExecutor implements Executor {
     const env: Record<string, string> = {
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       ...baseEnv(spec),
+      SUPERFACTORY_PROGRESS_FILE: this.file(spec.runKey, 'progress.jsonl'),
     };
+    if (spec.gang?.hold) writeFileSync(this.file(spec.runKey, 'hold'), String(Date.now()));
     const job: Record<string, unknown> = {
       name: `sf-${spec.runKey}`,
       current_working_directory: this.opts.workDir,

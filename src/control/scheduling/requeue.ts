@@ -29,6 +29,8 @@ export function requeueTransitions(
         runId: null,
         checkpoint: keep,
         reason: keep ? `${reason}; resumes from step ${keep.step}` : `${reason}; restarts from scratch`,
+        // planned again for the sites still up (a plan's GPU count may be what no longer fits)
+        ...(opts.replan ? { plan: null, gpus: job.spec.gpus } : {}),
       },
       at,
       data: { resumeStep: keep?.step ?? null },
