@@ -142,5 +142,10 @@ export type TenantCreateBody = z.infer<typeof TenantBody>;
 export const TenantPatch = TenantBody.omit({ id: true });
 export type TenantPatchBody = z.infer<typeof TenantPatch>;
 
+export const TokenParams = z.object({ id: ID, tokenId: ID });
+
+/** Longest Idempotency-Key accepted (a longer one is refused, never cut: two keys must not collide). */
+export const IDEMPOTENCY_KEY_MAX_CHARS = 200;
+
 export const TokenBody = z.object({ role: z.enum(ROLES), name: z.string().min(1).max(100).optional() }).strict();
 export type TokenCreateBody = z.infer<typeof TokenBody>;

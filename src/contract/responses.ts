@@ -172,6 +172,16 @@ export interface TokenIssued {
   role: Role;
 }
 
+/** A token as listed (the secret is never shown again). */
+export interface TokenView {
+  id: string;
+  tenant: string;
+  role: Role;
+  name: string;
+  revoked: boolean;
+  createdAt: string;
+}
+
 export interface Me {
   tenant: string;
   role: Role;

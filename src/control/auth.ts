@@ -52,11 +52,16 @@ export class Authenticator {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The principal of a valid token already in the cache, or undefined (unknown, bad, or expired from the cache). */
+  cached(header: string | undefined): Principal | undefined {
+    const hash = bearerHash(header);
+    const hit = hash ? this.cache.get(hash) : undefined;
+    return hit && hit.until > this.now() && hit.principal ? hit.principal : undefined;
+  }
+
   async authenticate(header: string | undefined): Promise<Principal | null> {
-    if (!header) return null;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) return null;
-    const hash = hashToken(m[1]);
+    const hash = bearerHash(header);
+    if (!hash) return null;
     const t = this.now();
     const hit = this.cache.get(hash);
     if (hit && hit.until > t) return hit.principal;
@@ -67,9 +72,16 @@ export class Authenticator {
     return principal;
   }
 
+  /** Drops every cached principal: a revoked token fails its next request on this replica. */
   forget(): void {
     this.cache.clear();
   }
+}
+
+function bearerHash(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? hashToken(m[1]) : null;
 }
 
 const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2 };
@@ -115,6 +127,14 @@ export class TokenBuckets {
     private readonly limit: RateLimit,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Seconds until `key` may take a token (0: now), without taking one. */
+  peek(key: string): number {
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    const tokens = Math.min(this.limit.burst, b.tokens + ((this.now() - b.at) / 1000) * this.limit.perSecond);
+    return tokens >= 1 ? 0 : (1 - tokens) / this.limit.perSecond;
+  }
 
   take(key: string): number {
     const t = this.now();

@@ -21,11 +21,10 @@ import type { ApiContext } from './context.js';
 import { loggerOptions, type LoggerOption } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerAuth } from './middleware/auth.js';
-import { registerErrors } from './middleware/errors.js';
+import { clientErrorHandler, frameworkErrors, registerErrors } from './middleware/errors.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimits } from './middleware/rate-limit.js';
-import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './routes/events.js';
 import { registerTiming } from './middleware/timing.js';
-import { registerEventRoutes } from './routes/events.js';
+import { DEFAULT_STREAM_LIMITS, registerEventRoutes, type StreamLimits } from './routes/events.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPlanRoutes } from './routes/plans.js';
@@ -62,6 +61,8 @@ export interface ServerOptions {
   /** Folder served at / when it exists (default web/dist). */
   staticDir?: string;
   now?: () => number;
+  /** Serve HTTPS with this PEM certificate (chain) and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface ControlServer {
@@ -111,12 +112,19 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   const cp = new ControlPlane({ store: o.store, fabric: o.fabric, sites: o.sites, now, planner });
   await cp.init();
   const bodyLimit = o.bodyLimit ?? 64 * 1024;
-  const app = Fastify({
+  const common = {
     logger: loggerOptions(o.logger),
     bodyLimit,
     genReqId: () => randomBytes(6).toString('hex'),
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { strict: false } },
-  });
+  };
+  // HTTPS when a certificate is given (sites are far apart: nothing sensitive crosses the WAN in clear).
+  // The routes use only the request/reply API, the same over both servers.
+  const app: FastifyInstance = o.tls
+    ? (Fastify({ ...common, https: { cert: o.tls.cert, key: o.tls.key } }) as FastifyInstance)
+    : Fastify(common);
   const log: Logger = app.log;
   const metrics = createMetrics(o.store, log);
   const scheduler = new Scheduler(cp, {
@@ -145,10 +153,12 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   app.setValidatorCompiler(() => () => true);
   await registerDocs(app);
   registerTiming(app, metrics);
-  registerAuth(app, new Authenticator(o.store, 5000, now), new RateLimiter(o.rateLimit ?? DEFAULT_RATE_LIMIT, now));
+  // 1 s: how long another replica may still accept a revoked token (this one forgets at once)
+  const auth = new Authenticator(o.store, 1000, now);
+  registerAuth(app, auth, new RateLimiter(o.rateLimit ?? DEFAULT_RATE_LIMIT, now));
   registerErrors(app, bodyLimit);
 
-  const ctx: ApiContext = { app, cp, store: o.store, leader, metrics, now, bodyLimit };
+  const ctx: ApiContext = { app, cp, store: o.store, leader, metrics, auth, now, bodyLimit };
   registerOpsRoutes(ctx);
   registerSiteRoutes(ctx);
   registerJobRoutes(ctx);
@@ -175,7 +185,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
       }
       const addr = app.server.address();
       const p = typeof addr === 'object' && addr ? addr.port : port;
-      return `http://${host}:${p}`;
+      return `${o.tls ? 'https' : 'http'}://${host}:${p}`;
     },
     async close() {
       loop.stop();

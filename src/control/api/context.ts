@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { IdParam } from '../../contract/requests.js';
-import { hasRole, isOperator } from '../auth.js';
+import { hasRole, isOperator, type Authenticator } from '../auth.js';
 import { ForbiddenError, type ControlPlane } from '../control-plane.js';
 import type { Principal, Role } from '../domain.js';
 import type { LeaderElector } from '../leader.js';
@@ -23,6 +23,7 @@ export interface ApiContext {
   store: Store;
   leader: LeaderElector;
   metrics: ServerMetrics;
+  auth: Authenticator;
   /** The injected clock (ms). */
   now: () => number;
   /** Largest accepted request body in bytes. */

@@ -24,6 +24,7 @@ import {
   rowToSite,
   rowToTenant,
   rowToToken,
+  rowToTokenInfo,
   sitesKey,
 } from './rows.js';
 import type {
@@ -36,6 +37,7 @@ import type {
   NewJob,
   Store,
   SubmitResult,
+  TokenInfo,
   TokenRecord,
   Transition,
 } from './types.js';
@@ -270,6 +272,24 @@ export class PostgresStore implements Store {
 
   async revokeToken(id: string): Promise<void> {
     await this.q('revoke token', 'UPDATE tokens SET revoked = 1 WHERE id = $1', [id]);
+  }
+
+  async listTokens(tenantId: string): Promise<TokenInfo[]> {
+    const rows = await this.q(
+      'list tokens',
+      'SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE tenant_id = $1 ORDER BY created_at, id',
+      [tenantId],
+    );
+    return rows.map(rowToTokenInfo);
+  }
+
+  async getToken(id: string): Promise<TokenInfo | null> {
+    const rows = await this.q(
+      'get token',
+      'SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE id = $1',
+      [id],
+    );
+    return rows[0] ? rowToTokenInfo(rows[0]) : null;
   }
 
   async submitJob(j: NewJob): Promise<SubmitResult> {

@@ -1,7 +1,7 @@
 // Row <-> domain mapping shared by both SQL backends.
 import type { Job, JobEvent, JobState, SiteState, SiteStatus, Tenant, Lease, Role } from '../domain.js';
 import { InvalidInputError } from '../domain.js';
-import type { TokenRecord } from './types.js';
+import type { TokenRecord, TokenInfo } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -76,6 +76,10 @@ export function rowToLease(r: Row): Lease {
 
 export function rowToToken(r: Row): TokenRecord {
   return { id: String(r.id), tenantId: String(r.tenant_id), role: r.role as Role, name: String(r.name) };
+}
+
+export function rowToTokenInfo(r: Row): TokenInfo {
+  return { ...rowToToken(r), revoked: Number(r.revoked) !== 0, createdAt: Number(r.created_at) };
 }
 
 export function encodeCursor(seq: number): string {

@@ -38,6 +38,7 @@ import {
   rowToSite,
   rowToTenant,
   rowToToken,
+  rowToTokenInfo,
 } from './rows.js';
 import type {
   EventFilter,
@@ -49,6 +50,7 @@ import type {
   NewJob,
   Store,
   SubmitResult,
+  TokenInfo,
   TokenRecord,
   Transition,
 } from './types.js';
@@ -381,6 +383,24 @@ export class SqliteStore implements Store {
   async revokeToken(id: string): Promise<void> {
     return this.run('revoke token', () => {
       this.st('UPDATE tokens SET revoked = 1 WHERE id = ?').run(id);
+    });
+  }
+
+  async listTokens(tenantId: string): Promise<TokenInfo[]> {
+    return this.run('list tokens', () =>
+      (
+        this.st(
+          'SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE tenant_id = ? ORDER BY created_at, id',
+        ).all(tenantId) as Row[]
+      ).map(rowToTokenInfo),
+    );
+  }
+
+  async getToken(id: string): Promise<TokenInfo | null> {
+    return this.run('get token', () => {
+      const r = this.st('SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE id = ?').get(id) as
+        Row | undefined;
+      return r ? rowToTokenInfo(r) : null;
     });
   }
 

@@ -93,6 +93,12 @@ export interface TokenRecord {
   name: string;
 }
 
+/** A token as listed (never its secret or hash). */
+export interface TokenInfo extends TokenRecord {
+  revoked: boolean;
+  createdAt: number;
+}
+
 export interface SubmitResult {
   job: Job;
   /** False when an earlier submission with the same idempotency key was returned instead. */
@@ -137,6 +143,9 @@ export interface Store {
   }): Promise<TokenRecord>;
   findTokenByHash(secretHash: string): Promise<TokenRecord | null>;
   revokeToken(id: string): Promise<void>;
+  /** A tenant's tokens, revoked ones included, oldest first. */
+  listTokens(tenantId: string): Promise<TokenInfo[]>;
+  getToken(id: string): Promise<TokenInfo | null>;
 
   /** Inserts the job in state queued and a job.submitted event, atomically. Idempotent per (tenant, key). */
   submitJob(job: NewJob): Promise<SubmitResult>;

@@ -10,7 +10,13 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator, limiter:
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
     if (!path.startsWith('/v1/') || PUBLIC.some((r) => r.test(path))) return;
-    const p = await auth.authenticate(req.headers.authorization);
+    // a token not in the cache costs a store lookup: an address whose lookups keep failing is held back
+    let p = auth.cached(req.headers.authorization) ?? null;
+    if (!p) {
+      if (!limiter.admitAddress(req.ip, reply)) return reply;
+      p = await auth.authenticate(req.headers.authorization);
+      if (!p) limiter.failedLookup(req.ip);
+    }
     if (!p) {
       reply
         .code(401)
@@ -26,7 +32,7 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator, limiter:
         });
       return reply;
     }
-    if (!limiter.admit(p.tokenId, reply)) return reply;
+    if (!limiter.admit(p.tenantId, p.tokenId, reply)) return reply;
     req.principal = p;
   });
 }

@@ -2,11 +2,62 @@
 import type { FastifyRequest } from 'fastify';
 import type { Job, Principal } from '../../domain.js';
 import type { EventView, JobPageResponse, JobResponse } from '../../../contract/responses.js';
-import { ListJobsQuery, SubmitJobSchema } from '../../../contract/requests.js';
+import {
+  IDEMPOTENCY_KEY_MAX_CHARS,
+  ListJobsQuery,
+  SubmitJobSchema,
+  type SubmitJobBody,
+} from '../../../contract/requests.js';
+import { InvalidInputError } from '../../domain.js';
 import { parse } from '../../schemas.js';
 import { audit } from '../audit.js';
 import { doc, idOf, jsonBody, principal, type ApiContext } from '../context.js';
 import { eventView, jobView } from '../views.js';
+
+/** The Idempotency-Key header, whole; a key longer than the limit is refused (cutting it could join two keys). */
+function idempotencyKey(header: string | string[] | undefined): string | null {
+  if (header === undefined || header === '') return null;
+  if (typeof header !== 'string' || header.length > IDEMPOTENCY_KEY_MAX_CHARS)
+    throw new InvalidInputError(
+      [
+        {
+          path: 'idempotency-key',
+          message:
+            typeof header === 'string'
+              ? `the key has ${header.length} characters`
+              : 'the header was sent more than once',
+          hint: `send one key of at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters (a UUID is 36)`,
+        },
+      ],
+      400,
+    );
+  return header;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Whether a retried body is the one the job was made from: every field the client sent must match the
+ * job as stored (defaults applied: priority 0, checkpointable and preemptible true; jurisdictions
+ * compared only when sent, since an absent list takes the tenant's).
+ */
+function sameSubmission(job: Job, b: SubmitJobBody): boolean {
+  const s = job.spec;
+  return (
+    job.name === b.name &&
+    same(s.model, b.model) &&
+    s.gpus === (b.gpus ?? null) &&
+    s.tokens === (b.tokens ?? null) &&
+    s.priority === (b.priority ?? 0) &&
+    s.checkpointable === (b.checkpointable ?? true) &&
+    s.preemptible === (b.preemptible ?? true) &&
+    s.deadline === (b.deadline ? Date.parse(b.deadline) : null) &&
+    same(s.command, b.command) &&
+    s.executor === (b.executor ?? null) &&
+    same(s.env, b.env ?? {}) &&
+    (b.allowedJurisdictions === undefined || same(s.allowedJurisdictions, b.allowedJurisdictions))
+  );
+}
 
 export function registerJobRoutes(c: ApiContext): void {
   const { app, cp, store, metrics } = c;
@@ -20,9 +71,19 @@ export function registerJobRoutes(c: ApiContext): void {
     async (req, reply): Promise<JobResponse> => {
       const p = principal(req);
       const body = parse(SubmitJobSchema, req.body ?? {});
-      const key = req.headers['idempotency-key'];
-      const idem = typeof key === 'string' && key.length > 0 ? key.slice(0, 200) : null;
+      const idem = idempotencyKey(req.headers['idempotency-key']);
       const { job, created } = await cp.submitJob(p, body, idem);
+      if (!created && !sameSubmission(job, body))
+        throw new InvalidInputError(
+          [
+            {
+              path: 'idempotency-key',
+              message: `this Idempotency-Key was used for job ${job.id} with a different body`,
+              hint: 'use a new key for a different job (the same key only retries the same body)',
+            },
+          ],
+          422,
+        );
       if (created) metrics.submitted.inc();
       reply.code(created ? 201 : 200).header('Location', `/v1/jobs/${job.id}`);
       return { job: jobView(job) };

@@ -1,9 +1,10 @@
 // Tenants and tokens. Operators (admins of the system tenant) create tenants and change quotas; a
 // tenant admin sees its own tenant and issues its tokens; no token mints one above its own role or
 // for another tenant.
-import { TenantBody, TenantPatch, TokenBody } from '../../../contract/requests.js';
-import type { TenantView, TokenIssued } from '../../../contract/responses.js';
-import { isOperator, issueToken, mintRefusal } from '../../auth.js';
+import { TenantBody, TenantPatch, TokenBody, TokenParams } from '../../../contract/requests.js';
+import type { TenantView, TokenIssued, TokenView } from '../../../contract/responses.js';
+import { administers, isOperator, issueToken, mintRefusal } from '../../auth.js';
+import type { TokenInfo } from '../../store/types.js';
 import { ForbiddenError } from '../../control-plane.js';
 import { NotFoundError } from '../../domain.js';
 import { parse } from '../../schemas.js';
@@ -78,6 +79,45 @@ export function registerTenantRoutes(c: ApiContext): void {
       await audit(c, req, p, 'token.create', { tenant: tenantId }, { role: b.role, name: b.name ?? null });
       reply.code(201);
       return { token, tenant: tenantId, role: b.role };
+    },
+  );
+
+  const tokenView = (t: TokenInfo): TokenView => ({
+    id: t.id,
+    tenant: t.tenantId,
+    role: t.role,
+    name: t.name,
+    revoked: t.revoked,
+    createdAt: new Date(t.createdAt).toISOString(),
+  });
+  const mayAdminister = (req: Parameters<typeof principal>[0], tenantId: string) => {
+    const p = principal(req);
+    if (!administers(p, tenantId))
+      throw new ForbiddenError(`needs an admin token of tenant ${tenantId} (or a platform operator token)`);
+    return p;
+  };
+  app.get(
+    '/v1/tenants/:id/tokens',
+    doc('A tenant’s tokens, revoked ones included; never their secrets (operators; its tenant admins)', ['tenants']),
+    async (req): Promise<{ tokens: TokenView[] }> => {
+      const tenantId = idOf(req);
+      mayAdminister(req, tenantId);
+      if (!(await store.getTenant(tenantId))) throw new NotFoundError('tenant', tenantId);
+      return { tokens: (await store.listTokens(tenantId)).map(tokenView) };
+    },
+  );
+  app.delete(
+    '/v1/tenants/:id/tokens/:tokenId',
+    doc('Revoke a token: it fails from its next request (operators; its tenant admins)', ['tenants']),
+    async (req): Promise<{ token: TokenView }> => {
+      const { id: tenantId, tokenId } = parse(TokenParams, req.params);
+      const p = mayAdminister(req, tenantId);
+      const tok = await store.getToken(tokenId);
+      if (!tok || tok.tenantId !== tenantId) throw new NotFoundError('token', tokenId);
+      await store.revokeToken(tokenId);
+      c.auth.forget(); // this replica: at once; others within the auth cache's 1 s
+      await audit(c, req, p, 'token.revoke', { tenant: tenantId }, { token: tokenId, role: tok.role, name: tok.name });
+      return { token: tokenView({ ...tok, revoked: true }) };
     },
   );
 }
