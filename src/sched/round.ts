@@ -123,6 +123,10 @@ export function scheduleRound(
   let blocked = false; // strict (non-backfill) policies stop after the first blocked job
   const canPreempt = policy.preempts ?? true;
   const remaining: JobRequest[] = [];
+  const localityWaitS = opts.localityWaitS ?? 0;
+  let maxDomainGpus = 1;
+  if (localityWaitS > 0)
+    for (const s of work.sites) for (const p of s.pods) maxDomainGpus = Math.max(maxDomainGpus, p.domainGpus);
 
   const hold = (job: JobRequest, d: Decision & { type: 'hold' }): void => {
     held++;
@@ -183,6 +187,13 @@ export function scheduleRound(
         }
       }
       alloc = policy.place(job, work, nowS);
+      const untilS = job.submitTimeS + localityWaitS;
+      if (alloc && localityWaitS > 0 && nowS < untilS && alloc.domains > Math.ceil(job.gpus / maxDomainGpus)) {
+        // spread over more domains than it needs: wait for a consolidated placement until untilS
+        if (nextWakeS === undefined || untilS < nextWakeS) nextWakeS = untilS;
+        hold(job, { type: 'hold', jobId: job.id, reason: 'locality', untilS });
+        continue;
+      }
       if (alloc && reservation) {
         const endS = nowS + (job.durationS ?? Infinity);
         const use = touches(alloc, reservation.sites);

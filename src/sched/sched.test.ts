@@ -136,3 +136,28 @@ describe('fair share', () => {
     expect(alone.decisions.find((d) => d.jobId === 'x1')?.type).toBe('start');
   });
 });
+
+describe('locality wait', () => {
+  // one site, two pods of 16 GPUs (8-GPU domains); 12 GPUs busy in each pod: a 8-GPU job fits only split
+  // over the two pods' 4 free GPUs
+  const fabric = makeFabric([{ id: 'a', pods: 2, gpusPerPod: 16, domainGpus: 8 }]);
+  function busyState() {
+    const state = buildClusterState(fabric);
+    const fill = [job('f1', 12), job('f2', 12)];
+    scheduleRound(createPolicy('fifo'), state, fill, [], 0, { mutate: true });
+    return state;
+  }
+
+  it('holds a gang that would spread over more domains than it needs until submit + wait, then starts it', () => {
+    const j = job('j', 8, { submitTimeS: 100 });
+    const early = scheduleRound(createPolicy('fifo'), busyState(), [j], [], 200, { localityWaitS: 600 });
+    expect(early.started).toBe(0);
+    expect(early.decisions[0]).toEqual({ type: 'hold', jobId: 'j', reason: 'locality', untilS: 700 });
+    expect(early.nextWakeS).toBe(700);
+    const late = scheduleRound(createPolicy('fifo'), busyState(), [j], [], 700, { localityWaitS: 600 });
+    expect(late.started).toBe(1);
+    expect(startAlloc(late.decisions[0]).domains).toBeGreaterThan(1);
+    const never = scheduleRound(createPolicy('fifo'), busyState(), [j], [], 200);
+    expect(never.started).toBe(1); // no wait configured: takes the spread placement at once
+  });
+});

@@ -137,7 +137,7 @@ export interface RunningJob {
 }
 
 export type HoldReason =
-  'no-capacity' | 'sovereignty' | 'power-cap' | 'quota' | 'reservation' | 'time-shift' | 'too-large';
+  'no-capacity' | 'sovereignty' | 'power-cap' | 'quota' | 'reservation' | 'time-shift' | 'too-large' | 'locality';
 
 export type Decision =
   | { type: 'start'; jobId: string; allocation: Allocation }
@@ -168,6 +168,12 @@ export interface RoundOptions {
   mutate?: boolean;
   /** Emit a hold decision for every job not started (default true). */
   emitHolds?: boolean;
+  /**
+   * Locality wait (s): a gang whose placement would use more scale-up domains than it needs waits up to this long
+   * after its submit for a consolidated one, then takes what it gets (Philly's scheduler relaxed locality the same
+   * way: Jeon et al., ATC'19, Sec. 3). Default 0: no wait.
+   */
+  localityWaitS?: number;
 }
 
 export interface RoundResult {

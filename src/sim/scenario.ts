@@ -86,6 +86,8 @@ export const scenarioSchema = z
         sitePerYear: 0,
         siteRepairHours: 6,
       }),
+    /** Locality wait (s) of the scheduler (sched RoundOptions.localityWaitS); 0: none. */
+    localityWaitS: z.number().nonnegative().default(0),
     /** What a restart costs (s); defaults and sources in restart.ts. */
     restart: z
       .object({

@@ -12,7 +12,11 @@ export function onSchedule(ctx: SimContext, _e: SimEvent): void {
   accumulate(ctx, now);
   updateGridState(ctx, now);
   ctx.rounds++;
-  const res = scheduleRound(ctx.policy, ctx.state, ctx.queue, ctx.running, now, { mutate: true, emitHolds: false });
+  const res = scheduleRound(ctx.policy, ctx.state, ctx.queue, ctx.running, now, {
+    mutate: true,
+    emitHolds: false,
+    localityWaitS: ctx.scenario.localityWaitS,
+  });
   ctx.queue = res.queue;
   if (res.started || res.preempted) {
     // preemptions first: their GPUs are already given to the starts in the mutated state
