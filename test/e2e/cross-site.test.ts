@@ -74,7 +74,7 @@ describe.skipIf(missing !== null)('train one model across sites a and b', () => 
     cfg.store = join(dir, 'control.db');
     cfg.checkpointRoot = join(dir, 'checkpoints');
     cfg.wan = { namespaces: 'auto', rateScale: cfg.wan?.rateScale ?? 1e-4, prefix: 'sfe' };
-    cfg.logLevel = 'warn';
+    cfg.logLevel = 'error';
     cfg.adminToken = 'sf_e2e-cross-site-admin-token-0123456789';
     for (const id of ['a', 'b']) Object.assign(cfg.sites[id], { root: join(dir, 'runs', id) });
     const r = await serverFromConfig(cfg);
@@ -187,8 +187,10 @@ describe.skipIf(missing !== null)('train one model across sites a and b', () => 
       expect(second[0].data.step).toBeGreaterThan(resumeStep);
       const firstLoss = events.find((e) => e.type === 'job.progress')!.data.loss as number;
       expect(second[0].data.loss).toBeLessThan(firstLoss - 1);
+      const first = events.filter((e) => e.type === 'job.progress' && e.data.attempt === j.attempt - 1);
+      const reached = Math.max(...first.map((e) => e.data.step as number));
       console.log(
-        `[e2e] failover: link cut at step ${cut}, resumed on a from step ${resumeStep} (${cut - resumeStep} steps lost)`,
+        `[e2e] failover: link cut at step ${cut}, attempt ${j.attempt - 1} reached step ${reached}, resumed on a from step ${resumeStep} (${Math.max(0, reached - resumeStep)} steps lost)`,
       );
       execFileSync('ip', ['-n', 'sfe-b', 'link', 'set', 'sfew-b', 'up']);
     },
