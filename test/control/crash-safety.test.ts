@@ -136,4 +136,72 @@ describe('crash safety', () => {
     expect(perJob.size).toBe(all.size);
     await s2.stop();
   }, 150_000);
+
+  it('gangs across two sites: kill -9 mid-launch starts no part twice and leaves no part alone', async () => {
+    // every job needs 16 GPUs: more than either 8-GPU site, so each is one gang with a part on atl and on wi
+    const dir = tempDir('sf-crash-gang-');
+    const starts = join(dir, 'starts.log');
+    const cfg = await writeConfig(dir, 'server', {
+      port: 0,
+      store: join(dir, 'control.db'),
+      fabric: TWO_SITES,
+      adminToken: TOKEN,
+      tickMs: 50,
+      checkpointRoot: join(dir, 'ckpt'),
+      rateLimit: { perSecond: 100000, burst: 100000 },
+      sites: {
+        atl: { executor: 'local', root: join(dir, 'runs', 'atl'), gpusPerProcess: 8 },
+        wi: { executor: 'local', root: join(dir, 'runs', 'wi'), gpusPerProcess: 8 },
+      },
+    });
+    const s1 = await spawnServer(cfg, { SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS: '100' });
+    servers.push(s1);
+    const command = [
+      'sh',
+      '-c',
+      `echo "$SUPERFACTORY_JOB_ID $SUPERFACTORY_RUN_KEY $SUPERFACTORY_SITE $SUPERFACTORY_SITE_INDEX/$SUPERFACTORY_SITE_COUNT" >> ${starts}; sleep 0.2`,
+    ];
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await api(s1.url, 'POST', '/v1/jobs', TOKEN, {
+        name: `gang-${i}`,
+        model: 'llama3-8b',
+        gpus: 16,
+        command,
+      });
+      expect(r.status).toBe(201);
+      ids.push(r.body.job.id);
+    }
+    // kill while a gang is being launched: its parts spawned (held or not yet released)
+    const held = () =>
+      ['atl', 'wi'].flatMap((site) => {
+        const root = join(dir, 'runs', site);
+        return existsSync(root)
+          ? readdirSync(root).filter((k) => !readdirSync(join(root, k)).includes('launched'))
+          : [];
+      });
+    await waitFor(() => existsSync(starts) && held().length > 0, 60_000, 5);
+    await s1.kill9();
+    const s2 = await spawnServer(cfg);
+    servers.push(s2);
+    await waitFor(
+      async () =>
+        (await api(s2.url, 'GET', '/v1/jobs?state=queued,admitted,starting,running', TOKEN)).body.jobs.length === 0,
+      120_000,
+      250,
+    );
+    const failed = await api(s2.url, 'GET', '/v1/jobs?state=failed,cancelled', TOKEN);
+    expect(failed.body.jobs.map((j: { id: string; reason: string }) => `${j.id}: ${j.reason}`)).toEqual([]);
+    const lines = readFileSync(starts, 'utf8').trim().split('\n');
+    const runKeys = lines.map((l) => l.split(' ')[1]);
+    expect(runKeys.length).toBe(new Set(runKeys).size); // no part started twice
+    for (const id of ids) {
+      const mine = lines.filter((l) => l.startsWith(`${id} `)).map((l) => l.split(' '));
+      // exactly one attempt ran, with both parts: one per site, ranks numbered across the gang
+      expect(mine.map((m) => m[2]).sort(), id).toEqual(['atl', 'wi']);
+      expect(new Set(mine.map((m) => m[1].replace(/\.p\d+$/, ''))).size).toBe(1);
+      expect(mine.map((m) => m[3]).sort()).toEqual(['0/2', '1/2']);
+    }
+    await s2.stop();
+  }, 200_000);
 });
