@@ -307,11 +307,13 @@ export class ControlPlane {
         [issue('state', `job is already ${job.state}`, 'only unfinished jobs can be cancelled')],
         422,
       );
+    // the token's name (a person or a tool, as its issuer named it), not its id: what an operator reads
+    const by = (await this.store.getToken(p.tokenId))?.name ?? p.tokenId;
     return this.store.transitionJob({
       jobId: id,
       to: 'cancelled',
       from: [job.state],
-      patch: { reason: `cancelled by ${p.tokenId}`, finishedAt: this.now() },
+      patch: { reason: `cancelled by ${by}`, finishedAt: this.now() },
       at: this.now(),
     });
   }

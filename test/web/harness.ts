@@ -12,6 +12,12 @@ import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from
 import { SqliteStore } from '../../src/control/store/sqlite.js';
 import { loadFabric } from '../../src/fabric/index.js';
 import { realPlanner } from '../../src/control/planner.js';
+import { LocalExecutor } from '../../src/control/executors/local.js';
+import { parseFabric } from '../../src/fabric/index.js';
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { withLocalSite, LOCAL_SITE_ID } from '../../src/cli/start-fabric.js';
+import { dataPath } from '../../src/data-dir.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_DIST = join(ROOT, 'web', 'dist');
@@ -66,19 +72,38 @@ export interface DashboardServer {
   close: () => Promise<void>;
 }
 
+/** The fabric of `superfactory start`: fairwater plus site `local` (this machine). */
+export function startFabric() {
+  const r = parseFabric(
+    withLocalSite(YAML.parse(readFileSync(dataPath('fabrics', 'fairwater.yaml'), 'utf8'))),
+    'start',
+  );
+  if (!r.ok) throw new Error(`start fabric: ${JSON.stringify(r.issues)}`);
+  return r.fabric;
+}
+
 export async function startDashboardServer(
-  opts: Partial<ServerOptions> & { speedup?: number; checkpointEveryS?: number } = {},
+  opts: Partial<ServerOptions> & {
+    speedup?: number;
+    checkpointEveryS?: number;
+    /** As `npm start`: fairwater on the twin plus site `local` on the local executor (real commands). */
+    local?: boolean;
+  } = {},
 ): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-web-'));
   const store = new SqliteStore({ path: join(dir, 'control.db') });
   await store.migrate();
   const admin = await ensureAdmin(store);
-  const fabric = opts.fabric ?? (await loadFabric('fairwater'));
+  const fabric = opts.fabric ?? (opts.local ? startFabric() : await loadFabric('fairwater'));
   const sites: SiteBinding[] = fabric.sites.map((s) => ({
     siteId: s.id,
     heartbeat: 'executor' as const,
-    // an hour of simulated time per minute; a checkpoint every 30 simulated seconds (0.5 s of wall time)
-    executor: new TwinExecutor({ speedup: opts.speedup ?? 60, checkpointEveryS: opts.checkpointEveryS ?? 30 }),
+    executor:
+      opts.local && s.id === LOCAL_SITE_ID
+        ? // one process per 8 "GPUs": a job of one node is one rank
+          new LocalExecutor({ root: join(dir, 'runs'), gpusPerProcess: 8, killGraceMs: 300 })
+        : // an hour of simulated time per minute; a checkpoint every 30 simulated seconds (0.5 s of wall time)
+          new TwinExecutor({ speedup: opts.speedup ?? 60, checkpointEveryS: opts.checkpointEveryS ?? 30 }),
   }));
   const server = await buildServer({
     logger: false,

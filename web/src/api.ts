@@ -11,6 +11,7 @@ export type {
   JobPlan as Plan,
   JobView as Job,
   Me,
+  MeasuredView as Measured,
   SiteStatusView as SiteStatus,
   Telemetry,
 } from '../../src/contract';
@@ -87,4 +88,29 @@ export const post = <T>(path: string, body?: unknown, headers?: Record<string, s
 
 export function modelName(m: Job['model']): string {
   return typeof m === 'string' ? m : m.name;
+}
+
+/** A text body (the logs route answers text/plain), never parsed as JSON. */
+export async function getText(path: string): Promise<string> {
+  const t = token.get();
+  const res = await fetch(apiUrl(path), { headers: t ? { authorization: `Bearer ${t}` } : {} }).catch((err: Error) => {
+    throw new ApiError(0, [
+      {
+        path: 'network',
+        message: `cannot reach the control plane: ${err.message}`,
+        hint: 'check that the server is running',
+      },
+    ]);
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    let issues: Issue[] = [{ path: '(server)', message: `HTTP ${res.status}`, hint: text.slice(0, 200) }];
+    try {
+      issues = (JSON.parse(text) as { errors?: Issue[] }).errors ?? issues;
+    } catch {
+      /* not JSON: the status says it */
+    }
+    throw new ApiError(res.status, issues);
+  }
+  return text;
 }

@@ -6,6 +6,7 @@ import { ApiError, get, token, type Me } from './api';
 import { loadSnapshot, startLive, stopLive } from './data';
 import { announce, h, mount } from './dom';
 import { state, subscribe } from './state';
+import { createJobPage } from './views/job-page';
 import { createJobsView } from './views/jobs';
 import { createMapView } from './views/map';
 import { createPlansView } from './views/plans';
@@ -88,6 +89,7 @@ async function start(): Promise<void> {
   const plans = createPlansView();
   const whatif = createWhatIfView();
   const panels: Record<TabId, { el: HTMLElement; show?: () => void }> = { map, jobs, plans, whatif };
+  const jobPage = createJobPage();
 
   const tabButtons = TABS.map((t) =>
     h(
@@ -126,6 +128,9 @@ async function start(): Promise<void> {
     ),
   );
 
+  // the job page has its own URL (#job/<id>) and lives under the Jobs tab
+  const jobSection = h('section', { id: 'panel-job', 'aria-label': 'Job', hidden: true }, jobPage.el);
+
   const live = h('span', { class: 'live', role: 'status', 'aria-label': 'Live updates' });
   const who = h('span', { class: 'who' });
   const signOut = h(
@@ -152,22 +157,31 @@ async function start(): Promise<void> {
       h('div', { class: 'right' }, live, who, signOut),
     ),
     h('p', { id: 'status-line', class: 'status-line', role: 'status', 'aria-live': 'polite' }),
-    h('main', { id: 'main' }, sections),
+    h('main', { id: 'main' }, sections, jobSection),
   );
 
-  function select(id: TabId, push: boolean): void {
+  function select(id: TabId, push: boolean, jobId: string | null = null): void {
     TABS.forEach((t, i) => {
       const on = t.id === id;
       tabButtons[i].setAttribute('aria-selected', String(on));
       tabButtons[i].tabIndex = on ? 0 : -1;
-      sections[i].hidden = !on;
+      sections[i].hidden = !on || jobId !== null;
     });
-    panels[id].show?.();
+    jobSection.hidden = jobId === null;
+    if (jobId !== null) jobPage.open(jobId);
+    else {
+      jobPage.close();
+      panels[id].show?.();
+    }
     if (push && location.hash !== `#${id}`) history.replaceState(null, '', `#${id}`);
   }
-  const fromHash = (): TabId => TABS.find((t) => `#${t.id}` === location.hash)?.id ?? 'map';
-  window.addEventListener('hashchange', () => select(fromHash(), false));
-  select(fromHash(), false);
+  const jobOfHash = (): string | null =>
+    location.hash.startsWith('#job/') ? decodeURIComponent(location.hash.slice(5)) || null : null;
+  const fromHash = (): TabId => TABS.find((t) => `#${t.id}` === location.hash)?.id ?? (jobOfHash() ? 'jobs' : 'map');
+  const route = () => select(fromHash(), false, jobOfHash());
+  window.addEventListener('hashchange', route);
+  window.addEventListener('popstate', route);
+  route();
 
   subscribe((c) => {
     if (c.has('live')) {

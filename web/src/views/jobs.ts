@@ -32,7 +32,10 @@ function placementText(j: Job): string {
   return planned && planned.length ? `(plan: ${bySite(planned)})` : '—';
 }
 
-function parallelism(j: Job): string {
+/** The job page's URL (its own hash route). */
+export const jobHref = (id: string): string => `#job/${encodeURIComponent(id)}`;
+
+export function parallelism(j: Job): string {
   const p = j.plan;
   if (!p) return 'not planned yet';
   if (p.error) return `no plan: ${p.error}`;
@@ -159,7 +162,12 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
           },
           j.name,
         ),
-        h('div', { class: 'muted small' }, `${modelName(j.model)} · ${j.tenant}`),
+        h(
+          'div',
+          { class: 'muted small' },
+          `${modelName(j.model)} · ${j.tenant} · `,
+          h('a', { href: jobHref(j.id), 'data-action': 'open', 'aria-label': `Page of job ${j.name}` }, 'page'),
+        ),
       ),
       h(
         'td',
@@ -457,6 +465,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     mount(
       detail,
       h('h2', null, j.name, ' ', h('span', { class: `badge ${j.state}` }, j.state)),
+      h('p', null, h('a', { href: jobHref(j.id), class: 'job-page-link' }, 'Job page: logs, throughput, all events →')),
       h(
         'dl',
         { class: 'facts two' },
