@@ -1,6 +1,8 @@
 // The dashboard's extra routes (src/control/whatif/routes.ts) over real HTTP: who-am-I, telemetry,
 // the plan explorer, the WAN sweep and what-if runs of the twin, with their input errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/perf/models.js';
+import { sweepWan } from '../../src/planner/sweep.js';
 import { startDashboardServer, type DashboardServer } from './harness.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read loosely in tests
@@ -125,6 +127,16 @@ describe('dashboard routes', () => {
     expect(r.body.cells).toHaveLength(2);
     expect(r.body.cells[1].fractionOfSingleSite).toBeGreaterThanOrEqual(r.body.cells[0].fractionOfSingleSite);
     expect(r.body.thresholds[0].wanLatencyMs).toBe(5);
+    // the same thresholds as the CLI's sweep: the planner's one implementation (bisection), not a grid cell
+    const direct = sweepWan(loadModel('llama3-8b'), srv.server.cp.fabric, {
+      gpus: 2304,
+      wanGbpsList: [100, 10000],
+      wanLatencyMsList: [5],
+    });
+    expect(r.body.thresholds).toEqual(direct.thresholds);
+    expect(r.body.thresholdsSynchronous).toEqual(direct.thresholdsSynchronous);
+    const g90 = r.body.thresholds[0].gbpsFor90;
+    expect(g90 === null || ![100, 10000].includes(g90), 'a bisected capacity, not a grid value').toBe(true);
   }, 90_000);
 
   it('runs the twin with a site down against a baseline on the same trace', async () => {
