@@ -186,8 +186,11 @@ export function buildSummary(a: {
   const totalGpuS = held;
   const tenantIds = [...new Set([...a.tenants.map((t) => t.id), ...a.jobs.map((j) => j.tenant)])].sort();
   const quotaTotal = a.tenants.reduce((s, t) => s + t.quotaGpus, 0);
+  // one pass over the jobs, grouped by tenant (in job order, so the sums are the same as per-tenant filters)
+  const byTenant = new Map<string, JobResult[]>(tenantIds.map((id) => [id, []]));
+  for (const j of a.jobs) byTenant.get(j.tenant)!.push(j);
   const tenants: TenantSummary[] = tenantIds.map((id) => {
-    const js = a.jobs.filter((j) => j.tenant === id);
+    const js = byTenant.get(id)!;
     const gs = js.reduce((s, j) => s + j.gpuSeconds, 0);
     const f = js.filter((j) => j.status === 'finished');
     const q = a.tenants.find((t) => t.id === id)?.quotaGpus ?? 0;

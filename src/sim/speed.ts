@@ -84,6 +84,9 @@ export interface Admission {
 
 export class SpeedModel {
   private cache = new Map<string, Placement>();
+  private ckptBytes = new Map<string, number | null>();
+  private admissions = new Map<string, Admission>();
+  private singleBase = new Map<string, { inDomain: Placement; groupGpus: number } | null>();
   private models = new Map<string, ModelSpec | null>();
   private pods = new Map<string, Pod>();
   private sites = new Map<string, Site>();
@@ -119,8 +122,13 @@ export class SpeedModel {
 
   /** Checkpoint size in bytes for a zoo model (null when the model is unknown). */
   checkpointBytes(modelId: string): number | null {
-    const m = this.model(modelId);
-    return m ? parameterCounts(m).total * CHECKPOINT_BYTES_PER_PARAM : null;
+    let b = this.ckptBytes.get(modelId);
+    if (b === undefined) {
+      const m = this.model(modelId);
+      b = m ? parameterCounts(m).total * CHECKPOINT_BYTES_PER_PARAM : null;
+      this.ckptBytes.set(modelId, b);
+    }
+    return b;
   }
 
   private link(a: string, b: string): WanLink | undefined {
@@ -134,6 +142,18 @@ export class SpeedModel {
    * memory is short; when no plan fits at all the job gets a reason and is rejected.
    */
   admit(modelId: string, gpus: number, allowedSiteIds: readonly string[], multiSite: boolean): Admission {
+    const key = `${modelId}|${gpus}|${multiSite ? 1 : 0}|${allowedSiteIds.join(',')}`;
+    let hit = this.admissions.get(key);
+    if (!hit) this.admissions.set(key, (hit = this.admitUncached(modelId, gpus, allowedSiteIds, multiSite)));
+    return hit;
+  }
+
+  private admitUncached(
+    modelId: string,
+    gpus: number,
+    allowedSiteIds: readonly string[],
+    multiSite: boolean,
+  ): Admission {
     const model = this.model(modelId);
     if (!model) return { plan: null };
     let best: JobPlan | null = null;
@@ -176,22 +196,29 @@ export class SpeedModel {
       this.cache.set(key, out);
       return out;
     }
-    const o = this.plans.singleSite(modelId, model, alloc.gpus, alloc.sites[0]);
-    if (!o.ok) {
-      this.fallbacks++;
-      return { speed: 1, plan: null };
+    // the plan at this GPU count on this pod's site, its NVLink group size, and its speed on one domain (cached)
+    const baseKey = `${modelId}|${alloc.gpus}|${first.siteId}/${first.podId}`;
+    let b = this.singleBase.get(baseKey);
+    if (b === undefined) {
+      const o = this.plans.singleSite(modelId, model, alloc.gpus, alloc.sites[0]);
+      if (!o.ok) this.fallbacks++; // counted once per key, as the placement cache did
+      b = o.ok
+        ? { inDomain: { speed: 1, plan: o.plan }, groupGpus: nvlinkGroupGpus(o.plan, pod.system.scaleUpDomainGpus) }
+        : null;
+      this.singleBase.set(baseKey, b);
     }
-    if (alloc.spread === 'domain') return { speed: 1, plan: o.plan };
+    if (b === null) return NO_PLAN;
+    if (alloc.spread === 'domain') return b.inDomain;
     const D = pod.system.scaleUpDomainGpus;
     const eff = effectiveDomainGpus(
       alloc.parts.map((p) => p.gpus),
-      nvlinkGroupGpus(o.plan, D),
+      b.groupGpus,
       D,
     );
-    const key = `${modelId}|${alloc.gpus}|${alloc.spread}|${eff}||${wanFactor}|${first.siteId}/${first.podId}`;
+    const key = `${baseKey}|${alloc.spread}|${eff}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const out = this.singleSite(model, alloc, pod, eff, o.plan);
+    const out = this.singleSite(model, alloc, pod, eff, b.inDomain.plan!);
     this.cache.set(key, out);
     return out;
   }
@@ -259,6 +286,9 @@ export class SpeedModel {
     }
   }
 }
+
+/** A model or plan the perf model cannot evaluate: speed 1 (counted in `fallbacks`). */
+const NO_PLAN: Placement = { speed: 1, plan: null };
 
 function clampSpeed(x: number): number {
   return Math.max(0.01, Math.min(1, x));

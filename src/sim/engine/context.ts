@@ -64,7 +64,8 @@ export interface Run {
   costUsd: number;
   waterL: number;
   rejectReason?: string;
-  sites: Set<string>;
+  /** Sites the job ran on (a small array: a Set per job costs more memory at a million jobs). */
+  sites: string[];
   /** The planner's plan for the current (or last) placement. */
   plan: JobPlan | null;
 }
@@ -130,6 +131,8 @@ export interface SimContext {
   /** What a restart costs (the scenario's, defaults in ../restart.ts). */
   readonly restart: RestartModel;
   readonly wanFactor: Map<string, number>;
+  /** Feasibility verdicts by job shape (gpus, multi-site, jurisdictions): see on-arrival.ts. */
+  readonly feasibilityCache: Map<string, { reason: string | null; siteIds: string[] }>;
   readonly tickS: number;
   schedulePending: number;
   readonly wakes: Set<number>;
@@ -191,7 +194,7 @@ function newRun(spec: JobSpec): Run {
     carbonG: 0,
     costUsd: 0,
     waterL: 0,
-    sites: new Set(),
+    sites: [],
     plan: null,
   };
 }
@@ -284,6 +287,7 @@ export function createContext(inp: SimInputs): SimContext {
     intervalFailuresPerGpuHour: Math.max(scenario.failures.perGpuHour, LLAMA3_FAILURES_PER_GPU_HOUR),
     restart: scenario.restart,
     wanFactor: new Map(),
+    feasibilityCache: new Map(),
     tickS: inp.schedulerIntervalS,
     schedulePending: -1,
     wakes: new Set(),

@@ -63,7 +63,7 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
   const r = ctx.runs[i];
   r.phase = 'running';
   r.alloc = alloc;
-  for (const s of alloc.sites) r.sites.add(s);
+  for (const s of alloc.sites) if (!r.sites.includes(s)) r.sites.push(s);
   if (r.firstStartS < 0) r.firstStartS = t;
   const bytes = ctx.speedModel.checkpointBytes(r.spec.modelId) ?? UNKNOWN_MODEL_CHECKPOINT_BYTES;
   const ckptS = r.spec.checkpointable ? checkpointCostS(bytes, alloc.gpus, ctx.fabricSite.get(alloc.sites[0])!) : 0;

@@ -4,15 +4,28 @@ import type { SimEvent } from '../event-queue.js';
 import type { SimContext } from './context.js';
 import { markDirty } from './lifecycle.js';
 
+/** The feasibility verdict and allowed sites of a job shape (installed capacity does not change: cached per shape). */
+function feasibility(
+  ctx: SimContext,
+  job: { gpus: number; allowedJurisdictions?: string[]; multiSite: boolean },
+): { reason: string | null; siteIds: string[] } {
+  const key = `${job.gpus}|${job.multiSite ? 1 : 0}|${job.allowedJurisdictions?.join(',') ?? ''}`;
+  let hit = ctx.feasibilityCache.get(key);
+  if (!hit) {
+    hit = { reason: neverFitsReason(job, ctx.state.sites), siteIds: allowedCapacity(job, ctx.state.sites).siteIds };
+    ctx.feasibilityCache.set(key, hit);
+  }
+  return hit;
+}
+
 export function onArrival(ctx: SimContext, e: SimEvent): void {
   const r = ctx.runs[e.a];
   const multiSite = r.req.allowMultiSite ?? r.req.kind === 'pretraining';
-  const job = { gpus: r.req.gpus, allowedJurisdictions: r.req.allowedJurisdictions, multiSite };
-  r.rejectReason = neverFitsReason(job, ctx.state.sites) ?? undefined;
+  const fit = feasibility(ctx, { gpus: r.req.gpus, allowedJurisdictions: r.req.allowedJurisdictions, multiSite });
+  r.rejectReason = fit.reason ?? undefined;
   if (!r.rejectReason) {
     // the planner's plan on the allowed sites; no plan fits (even with recompute and ZeRO): rejected
-    const siteIds = allowedCapacity(job, ctx.state.sites).siteIds;
-    const adm = ctx.speedModel.admit(r.spec.modelId, r.req.gpus, siteIds, multiSite);
+    const adm = ctx.speedModel.admit(r.spec.modelId, r.req.gpus, fit.siteIds, multiSite);
     if (adm.reason) r.rejectReason = adm.reason;
     else {
       r.plan = adm.plan;

@@ -32,7 +32,7 @@ function jobResult(r: Run): JobResult {
     restartGpuSeconds: r.restartGpuS,
     interruptions: r.interruptions,
     preemptions: r.preemptions,
-    sites: [...r.sites].sort(),
+    sites: r.sites.length > 1 ? r.sites.slice().sort() : r.sites,
     energyKWh: r.energyJ / 3.6e6,
     emissionsKg: r.carbonG / 1000,
     costUsd: r.costUsd,
