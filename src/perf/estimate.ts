@@ -12,7 +12,7 @@ import { layerShape, modelFlopsPerStep, parameterCounts, recomputeFlopsPerSequen
 import { layerTiming } from './layer.js';
 import { localParameters, memoryBreakdown, memoryTotalGiB } from './memory.js';
 import { maxLayers, pipelineTiming } from './pipeline.js';
-import { normalizePlan } from './plan.js';
+import { normalizePlan, type NormalizedPlan } from './plan.js';
 import type { Estimate, ModelSpec, Plan, SystemTiers } from './types.js';
 import { wanDataParallelBytes, wanDataParallelExposedSeconds, wanDataParallelSeconds, type WanUse } from './wan.js';
 
@@ -88,12 +88,6 @@ export function estimateWithTiers(
     counts,
     gradReduceBytes,
   );
-  const memoryGiBPerGpu = memoryTotalGiB(memory);
-  const modelFlops = modelFlopsPerStep(model, p.seq, p.gbs, shape);
-  const hardwareFlops = modelFlops + recomputeFlopsPerSequence(model, p.seq, shape, p.recompute) * p.gbs;
-  const modelTflopsPerGpu = modelFlops / stepTimeSeconds / p.gpus / 1e12;
-  const hardwareTflopsPerGpu = hardwareFlops / stepTimeSeconds / p.gpus / 1e12;
-
   const heaviest = shape.moeLayers > 0 ? moeLayer : dense;
   const deepest = maxLayers(stages);
   const breakdown = {
@@ -118,6 +112,23 @@ export function estimateWithTiers(
     microBatches,
     layersPerStage: stages,
   };
+  return finishEstimate(model, shape, p, tiers, stepTimeSeconds, breakdown);
+}
+
+/** Throughput, utilization, the memory verdict and the bottleneck, from the step time and its breakdown. */
+function finishEstimate(
+  model: ModelSpec,
+  shape: LayerShape,
+  p: NormalizedPlan,
+  tiers: SystemTiers,
+  stepTimeSeconds: number,
+  breakdown: Estimate['breakdown'],
+): Estimate {
+  const memoryGiBPerGpu = memoryTotalGiB(breakdown.memory);
+  const modelFlops = modelFlopsPerStep(model, p.seq, p.gbs, shape);
+  const hardwareFlops = modelFlops + recomputeFlopsPerSequence(model, p.seq, shape, p.recompute) * p.gbs;
+  const modelTflopsPerGpu = modelFlops / stepTimeSeconds / p.gpus / 1e12;
+  const hardwareTflopsPerGpu = hardwareFlops / stepTimeSeconds / p.gpus / 1e12;
   const hbmGiB = tiers.hbmGiB;
   return {
     stepTimeSeconds,

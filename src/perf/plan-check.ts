@@ -18,43 +18,7 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
   const cp = plan.cp ?? 1;
   const ep = plan.ep ?? 1;
   const vpp = plan.vpp ?? 1;
-  for (const [key, value] of Object.entries({
-    gpus: plan.gpus,
-    tp: plan.tp,
-    pp: plan.pp,
-    dp: plan.dp,
-    cp,
-    ep,
-    vpp,
-    mbs: plan.mbs,
-    gbs: plan.gbs,
-  })) {
-    if (!positiveInt(value))
-      issues.push({
-        path: key,
-        message: `${key} must be a whole number >= 1 (got ${String(value)})`,
-        hint: `pass --${key} with a positive integer`,
-      });
-  }
-  if (plan.seq !== undefined && !positiveInt(plan.seq))
-    issues.push({
-      path: 'seq',
-      message: `seq must be a whole number >= 1 (got ${plan.seq})`,
-      hint: 'pass --seq with a positive integer',
-    });
-  if (plan.zero !== undefined && ![0, 1, 2, 3].includes(plan.zero))
-    issues.push({
-      path: 'zero',
-      message: `zero must be 0, 1, 2 or 3 (got ${String(plan.zero)})`,
-      hint: 'pass --zero 0|1|2|3',
-    });
-  if (plan.recompute !== undefined && !['none', 'selective', 'full'].includes(plan.recompute)) {
-    issues.push({
-      path: 'recompute',
-      message: `recompute must be none, selective or full (got ${String(plan.recompute)})`,
-      hint: 'pass --recompute none|selective|full',
-    });
-  }
+  issues.push(...checkFields(plan, cp, ep, vpp));
   if (issues.length > 0) return issues;
   const product = plan.tp * plan.pp * plan.dp * cp;
   if (product !== plan.gpus) {
@@ -114,6 +78,15 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
       message: `sequence ${seq} is not divisible by cp = ${cp}`,
       hint: 'choose cp that divides the sequence length',
     });
+  issues.push(...checkExpertsAndPrecision(model, plan));
+  return issues;
+}
+
+/** MoE folding (ep, etp), activation offloading and numeric precision. */
+function checkExpertsAndPrecision(model: ModelSpec, plan: Plan): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const cp = plan.cp ?? 1;
+  const ep = plan.ep ?? 1;
   if (ep > 1) {
     if (!model.moe)
       issues.push({
@@ -164,5 +137,48 @@ export function checkPlan(model: ModelSpec, plan: Plan): InputIssue[] {
       message: `precision must be bf16 or fp8 (got ${String(plan.precision)})`,
       hint: 'pass --precision bf16|fp8',
     });
+  return issues;
+}
+
+/** Each knob on its own: whole numbers, known stages and modes. */
+function checkFields(plan: Plan, cp: number, ep: number, vpp: number): InputIssue[] {
+  const issues: InputIssue[] = [];
+  for (const [key, value] of Object.entries({
+    gpus: plan.gpus,
+    tp: plan.tp,
+    pp: plan.pp,
+    dp: plan.dp,
+    cp,
+    ep,
+    vpp,
+    mbs: plan.mbs,
+    gbs: plan.gbs,
+  })) {
+    if (!positiveInt(value))
+      issues.push({
+        path: key,
+        message: `${key} must be a whole number >= 1 (got ${String(value)})`,
+        hint: `pass --${key} with a positive integer`,
+      });
+  }
+  if (plan.seq !== undefined && !positiveInt(plan.seq))
+    issues.push({
+      path: 'seq',
+      message: `seq must be a whole number >= 1 (got ${plan.seq})`,
+      hint: 'pass --seq with a positive integer',
+    });
+  if (plan.zero !== undefined && ![0, 1, 2, 3].includes(plan.zero))
+    issues.push({
+      path: 'zero',
+      message: `zero must be 0, 1, 2 or 3 (got ${String(plan.zero)})`,
+      hint: 'pass --zero 0|1|2|3',
+    });
+  if (plan.recompute !== undefined && !['none', 'selective', 'full'].includes(plan.recompute)) {
+    issues.push({
+      path: 'recompute',
+      message: `recompute must be none, selective or full (got ${String(plan.recompute)})`,
+      hint: 'pass --recompute none|selective|full',
+    });
+  }
   return issues;
 }
