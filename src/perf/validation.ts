@@ -42,6 +42,8 @@ interface CaseFile {
 export interface ValidationRow {
   id: string;
   source: string;
+  /** The GPU as the source names it (hardware.gpu). */
+  gpu: string;
   gpus: number;
   counting: 'model' | 'hardware' | 'tokens';
   measuredTflops: number;
@@ -139,6 +141,7 @@ export async function runValidation(): Promise<ValidationRow[]> {
       rows.push({
         id: c.id,
         source: (c.source ?? data.source).split(':')[0].split(',')[0],
+        gpu: c.hardware.gpu,
         gpus: c.hardware.gpus,
         counting,
         measuredTflops: measured * tflopsPerUnit,
@@ -238,7 +241,8 @@ export function validationSummary(rows: ValidationRow[]): ValidationSummary {
     cases: rows.length,
     meanAbsErrorPercent: abs.reduce((a, b) => a + b, 0) / Math.max(1, abs.length),
     worstAbsErrorPercent: Math.max(0, ...abs),
-    currentHardware: rows.filter((r) => r.estimate.breakdown.hbmGiB > 79 && !/2021/.test(r.id)).length,
+    // Hopper or Blackwell GPUs with 2024+ software (every source here but SC'21 dates from 2024 on).
+    currentHardware: rows.filter((r) => /H100|H200|B200|GB200|GB300/.test(r.gpu) && !/2021/.test(r.source)).length,
     fp8: rows.filter((r) => r.plan.precision === 'fp8').length,
     moe: rows.filter((r) => (r.plan.ep ?? 1) > 1).length,
     longContext: rows.filter((r) => (r.plan.cp ?? 1) >= 2).length,
