@@ -19,6 +19,7 @@ import type { Store } from '../store/types.js';
 import { registerWhatIfRoutes } from '../whatif/routes.js';
 import type { ApiContext } from './context.js';
 import { loggerOptions, type LoggerOption } from './logger.js';
+import { documentRoutes } from './openapi.js';
 import { createMetrics } from './metrics.js';
 import { registerAuth } from './middleware/auth.js';
 import { clientErrorHandler, frameworkErrors, registerErrors } from './middleware/errors.js';
@@ -79,7 +80,7 @@ export interface ControlServer {
 async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Superfactory control plane',
         version: '1',
@@ -149,8 +150,11 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
     },
   });
 
-  // zod validates bodies (one error format); the JSON schemas of the routes only document the API.
+  // zod validates bodies (one error format) and JSON.stringify writes answers: the JSON schemas of the
+  // routes (openapi.ts) only document the API, they never reject or strip anything.
   app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  documentRoutes(app);
   await registerDocs(app);
   registerTiming(app, metrics);
   // 1 s: how long another replica may still accept a revoked token (this one forgets at once)

@@ -9,6 +9,7 @@ import type { Principal, Role } from '../domain.js';
 import type { LeaderElector } from '../leader.js';
 import type { Store } from '../store/types.js';
 import { parse } from '../schemas.js';
+import { jsonSchema } from './openapi.js';
 import type { ServerMetrics } from './metrics.js';
 
 declare module 'fastify' {
@@ -56,6 +57,4 @@ export const idOf = (req: FastifyRequest): string => parse(IdParam, req.params).
 export const doc = (summary: string, tags: string[], extra: Record<string, unknown> = {}) => ({
   schema: { summary, tags, ...extra },
 });
-export const jsonBody = (schema: z.ZodType) => ({
-  body: z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }),
-});
+export const jsonBody = (schema: z.ZodType) => ({ body: jsonSchema(schema, 'input') });

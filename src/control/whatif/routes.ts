@@ -23,6 +23,7 @@ import { listModelIds, loadModel } from '../../perf/models.js';
 import { planOnFabric } from '../../planner/index.js';
 import { POLICY_NAMES } from '../../sched/index.js';
 import { principal } from '../api/context.js';
+import { jsonSchema } from '../api/openapi.js';
 import { isOperator } from '../auth.js';
 import { parse } from '../schemas.js';
 import type { Store } from '../store/types.js';
@@ -42,7 +43,7 @@ export interface WhatIfDeps {
 const doc = (summary: string, extra: Record<string, unknown> = {}) => ({
   schema: { summary, tags: ['dashboard'], ...extra },
 });
-const jsonBody = (schema: z.ZodType) => ({ body: z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) });
+const jsonBody = (schema: z.ZodType) => ({ body: jsonSchema(schema, 'input') });
 
 function catalog(serverFabric: string): Catalog {
   const models = listModelIds().map((id) => {
