@@ -7,7 +7,10 @@ import { loadFabric } from '../../src/fabric/index.js';
 import type { Fabric } from '../../src/fabric/types.js';
 import { loadPlanner } from '../../src/control/planner.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
-import { startTestServer, type Json, type TestServer } from './fixtures.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalExecutor } from '../../src/control/executors/local.js';
+import { TWO_SITES, startTestServer, type Json, type TestServer } from './fixtures.js';
 import { waitFor } from './helpers.js';
 
 let fairwater: Fabric;
@@ -132,4 +135,60 @@ describe('cross-site jobs on local executors', () => {
     expect((await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job.state).toBe('queued');
     await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
   });
+});
+
+describe('cross-site gangs on local executors: all or nothing', () => {
+  let t: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    const fabric = await loadFabric(TWO_SITES);
+    t = await startTestServer({
+      fabric,
+      gangStartTimeoutMs: 2000,
+      siteBindings: (d) => {
+        dir = d;
+        return [
+          {
+            siteId: 'atl',
+            heartbeat: 'executor' as const,
+            executor: new LocalExecutor({ root: join(d, 'runs', 'atl'), gpusPerProcess: 8 }),
+          },
+          // wi cannot start its part: its members are to run in a network namespace that does not exist
+          {
+            siteId: 'wi',
+            heartbeat: 'agent' as const,
+            executor: new LocalExecutor({ root: join(d, 'runs', 'wi'), gpusPerProcess: 8, netns: 'sf-no-such-ns' }),
+          },
+        ];
+      },
+    });
+    await t.req('POST', '/v1/sites/wi/heartbeat', t.admin, {});
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('releases the held part on atl and requeues the job when the part on wi is not held in time; nothing ran', async () => {
+    const marker = join(dir, 'ran');
+    const sub = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'two-site gang',
+      model: 'llama3-8b',
+      gpus: 16,
+      command: ['sh', '-c', `echo "$SUPERFACTORY_SITE" >> ${marker}`],
+    });
+    expect(sub.status).toBe(201);
+    const id = sub.body.job.id as string;
+    const requeued: Json = await waitFor(async () => {
+      const evs = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events as Json[];
+      return evs.find((e) => e.to === 'queued' && e.from === 'preempted') ?? null;
+    }, 20_000);
+    expect(requeued.data.reason).toMatch(/gang: the part on wi was not allocated within 2000 ms/);
+    // the part on atl was spawned held and stopped: its command never ran, on either site
+    await t.req('POST', '/v1/sites/wi/heartbeat', t.admin, {});
+    await t.req('DELETE', `/v1/jobs/${id}`, t.admin);
+    expect(existsSync(marker)).toBe(false);
+    const atl = readdirSync(join(dir, 'runs', 'atl')).filter((k) => k.startsWith(id));
+    expect(atl.length).toBeGreaterThan(0);
+    for (const k of atl) expect(readdirSync(join(dir, 'runs', 'atl', k)), k).not.toContain('launched');
+  }, 40_000);
 });

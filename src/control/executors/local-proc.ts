@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 /** Held members give up after this many 50 ms polls (5 min) when no launch commits (the launcher died and nobody adopted the run). */
 const HOLD_POLLS = 6000;
 export const WRAPPER = [
+  // the member is up and waiting (in its namespace, if any): what makes a gang part "held"
+  '[ -n "$SF_HELDFILE" ] && : > "$SF_HELDFILE"',
   'i=0',
   `while [ ! -s "$SF_LAUNCHED" ]; do if [ -e "$SF_CANCELLED" ] || [ $i -ge ${HOLD_POLLS} ]; then exit 0; fi; sleep 0.05; i=$((i+1)); done`,
   '[ "$(cat "$SF_LAUNCHED")" = "$SF_GEN" ] || exit 0',

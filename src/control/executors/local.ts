@@ -1,7 +1,7 @@
 // Local executor: each gang member is a local process with the torchrun environment (RANK,
 // WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT) and SUPERFACTORY_CHECKPOINT_DIR.
 // State lives in files so that a restarted control plane re-adopts runs that outlived it:
-//   <root>/<runKey>/spec.json, launched, rank<N>.pgid.<gen>, rank<N>.pid, rank<N>.exit, rank<N>.log, cancelled
+//   <root>/<runKey>/spec.json, ready, launched, rank<N>.pgid.<gen>, rank<N>.held.<gen>, rank<N>.pid, rank<N>.exit, rank<N>.log, progress.jsonl, cancelled
 // Each member runs under a small sh wrapper in its own process group; the wrapper records the
 // member's exit code. When one member fails, the whole gang is stopped.
 //
@@ -148,6 +148,7 @@ export class LocalExecutor implements Executor {
         SF_CANCELLED: join(dir, 'cancelled'),
         SF_PIDFILE: join(dir, `rank${rank}.pid`),
         SF_EXITFILE: join(dir, `rank${rank}.exit`),
+        SF_HELDFILE: join(dir, `rank${rank}.held.${gen}`),
       };
       const log = openSync(join(dir, `rank${rank}.log`), 'a');
       try {
@@ -227,8 +228,9 @@ export class LocalExecutor implements Executor {
     if (gen === null || this.committed(dir)) return false;
     const n = this.members(dir);
     for (let r = 0; r < n; r++) {
+      // spawned is not enough (a member may be about to fail, e.g. no such namespace): its wrapper must wait
       const pid = readInt(join(dir, `rank${r}.pgid.${gen}`));
-      if (pid === null || !isAlive(pid)) return false;
+      if (pid === null || !isAlive(pid) || !existsSync(join(dir, `rank${r}.held.${gen}`))) return false;
     }
     return true;
   }
