@@ -88,6 +88,20 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
       planningS: round(res.planner.planningS),
     },
   });
+  out.push(
+    scaleRun('10x philly (821,820 jobs) on fairwater, failures on, fifo (target < 15 s)', fabric, () => {
+      const base = imp.jobs;
+      const jobs: typeof base = [];
+      for (let k = 0; k < 10; k++)
+        for (const j of base) jobs.push({ ...j, id: `${j.id}-${k}`, submitTimeS: j.submitTimeS + k * 60 });
+      return jobs;
+    }),
+  );
+  out.push(
+    scaleRun('1,000,000 synthetic jobs on fairwater, 1,000/h, failures on, fifo (target < 30 s, < 2 GB)', fabric, () =>
+      generateSynthetic(parseSyntheticSpec('jobs=1000000,ratePerHour=1000,maxGpus=4096,seed=3').spec!),
+    ),
+  );
   for (const scale of [1, 0.5]) {
     const t = performance.now();
     const p = phillyQueueing(scale);
@@ -137,6 +151,29 @@ export function phillyQueueing(scale: number): { meanQueueH: number; medianQueue
     meanQueueH: q.reduce((a, b) => a + b, 0) / q.length / 3600,
     medianQueueS: q[Math.floor(q.length / 2)],
     utilization: res.summary.gpuUtilization,
+  };
+}
+
+/** One large run: wall seconds, events/s and the process's resident memory after it (GB, includes the inputs). */
+function scaleRun(
+  name: string,
+  fabric: Parameters<typeof simulate>[0]['fabric'],
+  make: () => Parameters<typeof simulate>[0]['jobs'],
+): { name: string; metrics: Record<string, number> } {
+  const jobs = make();
+  const t0 = performance.now();
+  const res = simulate({ fabric, jobs, policy: createPolicy('fifo'), seed: 1, grid: loadGridFor(fabric.sites) });
+  const wallS = (performance.now() - t0) / 1000;
+  return {
+    name,
+    metrics: {
+      jobs: jobs.length,
+      wallS: round(wallS),
+      events: res.summary.events,
+      eventsPerS: Math.round(res.summary.events / wallS),
+      rssGB: round(process.memoryUsage().rss / 1e9),
+      jobsFinished: res.summary.jobsFinished,
+    },
   };
 }
 
