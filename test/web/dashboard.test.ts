@@ -95,6 +95,22 @@ describe.skipIf(reason !== null)('dashboard in chromium', () => {
     const to = from === 'atl' ? 'wi' : 'atl';
     await admin.getByRole('tab', { name: 'Map' }).click();
     await admin.getByRole('button', { name: `Drain site ${from}` }).click();
+    // a confirmation first: keeping it as is drains nothing
+    const dialog = admin.getByRole('dialog', { name: `Drain site ${from}?` });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.textContent()).toMatch(/move to other sites at their next checkpoint/);
+    await shot(admin, 'map-drain-confirm');
+    await dialog.getByRole('button', { name: 'Keep as is' }).click();
+    expect(
+      (await srv.req<{ sites: { id: string; drained: boolean }[] }>('GET', '/v1/sites', srv.admin)).body.sites.find(
+        (s) => s.id === from,
+      )?.drained,
+    ).toBe(false);
+    await admin.getByRole('button', { name: `Drain site ${from}` }).click();
+    await admin
+      .getByRole('dialog', { name: `Drain site ${from}?` })
+      .getByRole('button', { name: `Drain ${from}` })
+      .click();
     await expect
       .poll(() => admin.locator(`.site-card[data-site="${from}"]`).getAttribute('data-state'), { timeout: 10_000 })
       .toBe('draining');

@@ -84,7 +84,9 @@ describe.skipIf(reason !== null)('job page in chromium', () => {
     expect(mid).not.toContain('line 40');
     await page.screenshot({ path: join(ARTIFACTS, 'job-page-following.png') });
     await expect.poll(() => logs.textContent(), { timeout: 30_000 }).toContain('[rank 0] line 40');
-    await expect.poll(() => page.locator('#panel-job [data-role="state"]').textContent(), { timeout: 30_000 }).toBe('succeeded');
+    await expect
+      .poll(() => page.locator('#panel-job [data-role="state"]').textContent(), { timeout: 30_000 })
+      .toBe('succeeded');
     // measured (the trainer's report) beside predicted (the plan)
     const tp = page.locator('[data-role="throughput"]');
     await expect.poll(() => tp.locator('[data-series="meas"]').textContent()).toContain('123k tok/s');

@@ -92,3 +92,42 @@ export function announce(msg: string, kind: 'info' | 'error' = 'info'): void {
   el.textContent = msg;
   el.dataset.kind = kind;
 }
+
+/**
+ * A modal confirmation (native <dialog>: focus trapped, Escape cancels). Resolves true only when the
+ * person presses the confirm button.
+ */
+export function confirmDialog(title: string, body: string, confirmLabel: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const dlg = h('dialog', {
+      class: 'confirm',
+      'aria-labelledby': 'confirm-title',
+      'aria-describedby': 'confirm-body',
+    });
+    const done = (ok: boolean) => {
+      dlg.close();
+      dlg.remove();
+      resolve(ok);
+    };
+    const keep = h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, 'Keep as is');
+    mount(
+      dlg,
+      h('h2', { id: 'confirm-title' }, title),
+      h('p', { id: 'confirm-body' }, body),
+      h(
+        'div',
+        { class: 'actions' },
+        keep,
+        h(
+          'button',
+          { type: 'button', class: 'danger', 'data-action': 'confirm', onclick: () => done(true) },
+          confirmLabel,
+        ),
+      ),
+    );
+    dlg.addEventListener('cancel', (e) => (e.preventDefault(), done(false)));
+    document.body.append(dlg);
+    dlg.showModal();
+    keep.focus();
+  });
+}

@@ -6,6 +6,7 @@ import { loadCatalog, loadJobEvents, loadMoreJobs, refreshJobs } from '../data';
 import { announce, field, h, mount, options } from '../dom';
 import { ago, int, pct, seconds, si, time } from '../format';
 import { canSubmit, isAdmin, state, subscribe, update } from '../state';
+import { COLUMNS, createTableTools } from './jobs-table-tools';
 
 const ACTIVE = 'admitted,starting,running,checkpointing';
 const UNFINISHED = 'queued,admitted,starting,running,checkpointing,suspended,preempted';
@@ -107,25 +108,17 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     },
     'Load more jobs',
   );
+  const tools = createTableTools(() => drawTable(true));
+  const headRow = h('tr');
   const table = h(
     'table',
     { class: 'jobs', 'aria-describedby': 'jobs-caption' },
     h(
       'caption',
       { id: 'jobs-caption', class: 'sr-only' },
-      'Jobs, newest first. Select a job name for its details and event history.',
+      'Jobs, newest first unless sorted by a column. Select a job name for its details and event history.',
     ),
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        ['Job', 'State', 'GPUs and placement', 'Plan', 'Predicted', 'Progress', 'Checkpoint', 'Actions'].map((c) =>
-          h('th', { scope: 'col', class: c === 'Actions' ? 'col-actions' : `col-${c.split(' ')[0].toLowerCase()}` }, c),
-        ),
-      ),
-    ),
+    h('thead', null, headRow),
     tbody,
   );
   const rows = new Map<string, { tr: HTMLTableRowElement; sig: string }>();
@@ -242,6 +235,17 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
           : null,
       ),
     );
+    markCells(tr, j);
+  }
+
+  /** Each cell carries its column's class (col-<key>): what column choice hides and the sticky Actions use. */
+  function markCells(tr: HTMLTableRowElement, j: Job): void {
+    const cells = [...tr.children];
+    // the Submitted cell goes before Actions (fillRow draws the others in COLUMNS order)
+    cells[cells.length - 1].before(
+      h('td', { class: 'small' }, time(j.createdAt), h('div', { class: 'muted' }, ago(j.createdAt))),
+    );
+    [...tr.children].forEach((td, i) => td.classList.add(`col-${COLUMNS[i].key}`));
   }
 
   async function cancel(j: Job, btn: HTMLButtonElement): Promise<void> {
@@ -272,11 +276,14 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     }
   }
 
-  function drawTable(): void {
+  function drawTable(head = false): void {
     const seen = new Set<string>();
     const canAct = canSubmit();
     let prev: HTMLTableRowElement | null = null;
-    for (const j of state.jobs) {
+    if (head || !headRow.firstChild) tools.drawHead(headRow);
+    for (const c of COLUMNS) table.classList.toggle(`hide-${c.key}`, tools.hidden().has(c.key));
+    const shown = tools.page(state.jobs, state.jobsNext !== null);
+    for (const j of shown) {
       seen.add(j.id);
       const sig = `${j.updatedAt}|${j.state}|${canAct}|${state.selectedJob === j.id}|${j.checkpoint?.step ?? ''}`;
       let r = rows.get(j.id);
@@ -302,9 +309,9 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
         rows.delete(id);
       }
     }
-    if (state.jobs.length === 0) {
+    if (shown.length === 0) {
       if (!tbody.querySelector('.empty'))
-        tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: 8 }, 'No jobs match.')));
+        tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: COLUMNS.length }, 'No jobs match.')));
     } else tbody.querySelector('.empty')?.remove();
     more.hidden = !state.jobsNext;
     count.textContent = `${int(state.jobs.length)}${state.jobsNext ? '+' : ''} job(s) shown`;
@@ -552,8 +559,9 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
       { class: 'jobs-main' },
       h('h2', { class: 'sr-only' }, 'Jobs'),
       filters,
+      tools.toolbar,
       h('div', { class: 'table-wrap' }, table),
-      more,
+      h('div', { class: 'table-foot' }, tools.pager, more),
     ),
     h('aside', { class: 'jobs-side', 'aria-label': 'Submit and details' }, form, detail),
   );

@@ -6,9 +6,9 @@ import { geoAlbersUsa, geoNaturalEarth1, geoPath, type GeoProjection } from 'd3-
 import { feature, mesh } from 'topojson-client';
 import type { Topology } from 'topojson-specification';
 import usStates from 'us-atlas/states-albers-10m.json';
-import { ApiError, post, type FabricSite } from '../api';
+import { ApiError, TERMINAL, post, type FabricSite } from '../api';
 import { refreshSites, refreshJobs } from '../data';
-import { announce, h, mount, svg } from '../dom';
+import { announce, confirmDialog, h, mount, svg } from '../dom';
 import { fixed, gbps, int, pct } from '../format';
 import { isAdmin, siteState, state, subscribe } from '../state';
 
@@ -299,6 +299,15 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
   }
 
   async function toggleDrain(id: string, drain: boolean, btn: HTMLButtonElement): Promise<void> {
+    if (drain) {
+      const moving = state.jobs.filter((j) => !TERMINAL.includes(j.state) && j.sites.includes(id)).length;
+      const ok = await confirmDialog(
+        `Drain site ${id}?`,
+        `No new job starts on ${id}. Its ${moving} unfinished job(s) move to other sites at their next checkpoint. Undrain to take jobs again.`,
+        `Drain ${id}`,
+      );
+      if (!ok) return;
+    }
     btn.disabled = true;
     try {
       await post(`/v1/sites/${encodeURIComponent(id)}/${drain ? 'drain' : 'undrain'}`);
