@@ -25,16 +25,22 @@ export function reduceScatterSeconds(bytes: number, ranks: number, tier: Network
 
 export const allGatherSeconds = reduceScatterSeconds;
 
-/** All-to-all where each rank sends `bytes` in total, split evenly over the other ranks. */
+/**
+ * All-to-all where each rank sends `bytes` in total, split evenly over the other ranks. The peer transfers are
+ * independent and posted together (NCCL fuses the grouped send/recv pairs of an all-to-all into one launch; Megatron's
+ * all-to-all dispatcher and torch all_to_all_single run that way), so the latency is paid once, not once per peer as in
+ * a ring whose steps depend on each other.
+ */
 export function allToAllSeconds(bytes: number, ranks: number, tier: NetworkTier): number {
   if (ranks <= 1 || bytes <= 0) return 0;
   const bw = tierBytesPerSecond(tier);
-  return (ranks - 1) * tier.latencyUs * 1e-6 + ((ranks - 1) * bytes) / (ranks * bw);
+  return tier.latencyUs * 1e-6 + ((ranks - 1) * bytes) / (ranks * bw);
 }
 
 /**
  * All-to-all over a group whose ranks sit `localRanks` to a scale-up domain: the share for peers in the same domain
- * goes over NVLink while the rest leaves through the NICs, at the same time (the slower part sets the time).
+ * goes over NVLink while the rest leaves through the NICs, at the same time (the slower part sets the time). As in
+ * allToAllSeconds, each tier's peer transfers run concurrently and pay its latency once.
  */
 export function allToAllTwoTierSeconds(
   bytes: number,
@@ -47,9 +53,8 @@ export function allToAllTwoTierSeconds(
   if (localRanks >= ranks) return allToAllSeconds(bytes, ranks, inner);
   const local = Math.max(1, localRanks);
   const innerSeconds =
-    local > 1 ? (local - 1) * inner.latencyUs * 1e-6 + ((local - 1) * bytes) / (ranks * tierBytesPerSecond(inner)) : 0;
-  const outerSeconds =
-    (ranks - local) * outer.latencyUs * 1e-6 + ((ranks - local) * bytes) / (ranks * tierBytesPerSecond(outer));
+    local > 1 ? inner.latencyUs * 1e-6 + ((local - 1) * bytes) / (ranks * tierBytesPerSecond(inner)) : 0;
+  const outerSeconds = outer.latencyUs * 1e-6 + ((ranks - local) * bytes) / (ranks * tierBytesPerSecond(outer));
   return innerSeconds > outerSeconds ? innerSeconds : outerSeconds;
 }
 
