@@ -151,7 +151,7 @@ export class RunPoller {
    * moves the job (`moved`).
    */
   private async onCheckpoint(job: Job, st: RunStatus, b: SiteBinding): Promise<{ job: Job; moved: boolean }> {
-    const { cp, log } = this.ctx;
+    const { cp } = this.ctx;
     if (!st.checkpoint || (job.checkpoint && st.checkpoint.step <= job.checkpoint.step)) return { job, moved: false };
     const now = cp.now();
     const checkpoint: Checkpoint = { step: st.checkpoint.step, path: st.checkpoint.path, at: now, site: b.siteId };
@@ -178,7 +178,7 @@ export class RunPoller {
 
   /** A running run: starting -> running, drain <-> undrain, or a checkpoint wait that ran out. */
   private async onRunning(cur: Job, st: RunStatus, siteDrained: boolean, b: SiteBinding): Promise<number> {
-    const { cp, opts, log } = this.ctx;
+    const { cp, opts } = this.ctx;
     const now = cp.now();
     if (cur.state === 'starting') {
       await cp.store.transitionJob({
