@@ -180,3 +180,4 @@ export const ExplorePlansResultSchema = opaque('the planner result and the fabri
 export const SweepViewSchema = opaque('the WAN sweep: cells and thresholds by bisection (SweepView)');
 export const WhatIfResultSchema = opaque('twin runs compacted for charts (WhatIfResult)');
 export const FabricViewSchema = opaque('the resolved fabric: sites, pods, WAN links (Fabric)');
+export const HistorySchema = opaque('fleet time series: samples per site and WAN link, oldest first');

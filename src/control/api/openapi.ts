@@ -1,7 +1,7 @@
 // The API document (/openapi.json, OpenAPI 3.1): every operation's responses with their real status
 // codes and the contract's response schemas (src/contract/response-schemas.ts), its path parameters
 // and query. Filled in by an onRoute hook from the table below, so routes files stay about behaviour;
-// a route missing here fails at start (every operation documents its responses).
+// a route missing here is marked `x-undocumented` and fails test/control/openapi.test.ts.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { EventsQuery, ListJobsQuery } from '../../contract/requests.js';
@@ -64,6 +64,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /v1/explore/plans': { ok: { 200: S.ExplorePlansResultSchema }, errors: [413, 422] },
   'POST /v1/explore/sweep': { ok: { 200: S.SweepViewSchema }, errors: [413, 422, 503] },
   'POST /v1/whatif': { ok: { 200: S.WhatIfResultSchema }, errors: [413, 422, 503] },
+  'GET /v1/history': { ok: { 200: S.HistorySchema } },
 };
 
 /** A zod schema as an OpenAPI 3.1 schema object (JSON Schema 2020-12, the dialect 3.1 uses). */
@@ -94,7 +95,7 @@ function responses(d: OperationDoc): Record<string, unknown> {
 /** Path parameters of a fastify URL (`/v1/jobs/:id` -> id). */
 const paramsOf = (url: string) => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
 
-/** Registers the hook that documents each route from OPERATIONS (throws for an undocumented /v1 route). */
+/** Registers the hook that documents each route from OPERATIONS. */
 export function documentRoutes(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = (route.schema ?? {}) as Record<string, unknown>;
@@ -105,8 +106,13 @@ export function documentRoutes(app: FastifyInstance): void {
       const key = `${m} ${route.url}`;
       const d = OPERATIONS[key];
       if (!d) {
-        if (route.url.startsWith('/v1/') || route.url === '/healthz')
-          throw new Error(`${key} has no entry in src/control/api/openapi.ts OPERATIONS: document its responses`);
+        // marked, not refused, so that a route being added still serves; test/control/openapi.test.ts fails on it
+        if (route.url.startsWith('/v1/'))
+          route.schema = {
+            ...schema,
+            'x-undocumented': `${key}: add it to OPERATIONS in src/control/api/openapi.ts`,
+            response: { 200: { description: 'undocumented' } },
+          };
         return;
       }
       // the routes' schemas only document (zod validates, JSON.stringify serializes): see app.ts
