@@ -237,6 +237,29 @@ export interface Telemetry {
   }[];
 }
 
+/** One sample of GET /v1/history: per site and per WAN link at one instant. */
+export interface HistorySample {
+  at: string;
+  sites: {
+    id: string;
+    /** usedGpus / gpus, 0..1. */
+    utilization: number;
+    usedGpus: number;
+    powerDrawMW: number;
+    carbonGPerKWh: number | null;
+    /** Queued jobs that may run on this site (a job counts for each site it may use). */
+    queued: number;
+  }[];
+  wanLinks: { id: string; usedGbps: number; utilization: number }[];
+}
+/** GET /v1/history: samples oldest first, every sampleS, kept for retentionS (in this replica's memory). */
+export interface HistoryResponse {
+  sampleS: number;
+  retentionS: number;
+  storage: 'memory';
+  samples: HistorySample[];
+}
+
 /** POST /v1/plans. */
 export type PlansResponse = PlanResult;
 /** POST /v1/explore/plans: the planner's result and the fabric's sites. */

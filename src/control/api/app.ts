@@ -26,6 +26,7 @@ import { clientErrorHandler, frameworkErrors, registerErrors } from './middlewar
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimits } from './middleware/rate-limit.js';
 import { registerTiming } from './middleware/timing.js';
 import { DEFAULT_STREAM_LIMITS, registerEventRoutes, type StreamLimits } from './routes/events.js';
+import { registerHistoryRoutes, type HistoryOptions } from './routes/history.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPlanRoutes } from './routes/plans.js';
@@ -64,6 +65,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Serve HTTPS with this PEM certificate (chain) and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** GET /v1/history sampling (default every 15 s, kept 6 h, in memory). */
+  history?: Partial<HistoryOptions>;
 }
 
 export interface ControlServer {
@@ -169,6 +172,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerPlanRoutes(ctx);
   registerEventRoutes(ctx, { ...DEFAULT_STREAM_LIMITS, ...o.streamLimits });
   registerTenantRoutes(ctx);
+  registerHistoryRoutes(ctx, o.history);
   // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
   registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now });
   await registerStatic(app, o.staticDir);
