@@ -7,6 +7,8 @@ export type {
   Catalog,
   EventView as JobEvent,
   FabricView as Fabric,
+  HistoryResponse,
+  HistorySample,
   InputIssue as Issue,
   JobPlan as Plan,
   JobView as Job,

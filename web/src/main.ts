@@ -6,6 +6,7 @@ import { ApiError, get, token, type Me } from './api';
 import { loadSnapshot, startLive, stopLive } from './data';
 import { announce, h, mount } from './dom';
 import { state, subscribe } from './state';
+import { createFleetView } from './views/fleet';
 import { createJobPage } from './views/job-page';
 import { createJobsView } from './views/jobs';
 import { createMapView } from './views/map';
@@ -88,7 +89,19 @@ async function start(): Promise<void> {
   const jobs = createJobsView();
   const plans = createPlansView();
   const whatif = createWhatIfView();
-  const panels: Record<TabId, { el: HTMLElement; show?: () => void }> = { map, jobs, plans, whatif };
+  const fleet = createFleetView();
+  // the fleet's time series sit under the map; they poll only while the Map tab shows
+  const mapPanel = {
+    el: h('div', null, map.el, fleet.el),
+    show: () => fleet.show(),
+    hide: fleet.hide,
+  };
+  const panels: Record<TabId, { el: HTMLElement; show?: () => void; hide?: () => void }> = {
+    map: mapPanel,
+    jobs,
+    plans,
+    whatif,
+  };
   const jobPage = createJobPage();
 
   const tabButtons = TABS.map((t) =>
@@ -168,6 +181,7 @@ async function start(): Promise<void> {
       sections[i].hidden = !on || jobId !== null;
     });
     jobSection.hidden = jobId === null;
+    for (const t of TABS) if (t.id !== id || jobId !== null) panels[t.id].hide?.();
     if (jobId !== null) jobPage.open(jobId);
     else {
       jobPage.close();
