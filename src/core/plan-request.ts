@@ -47,6 +47,7 @@ export const PLAN_HINTS: Readonly<Record<string, string>> = {
   dilocoInnerSteps: `DiLoCo inner steps between outer synchronizations, 1 to ${L.dilocoInnerStepsMax}, e.g. 100`,
   dilocoOuterBits: `bits per outer-gradient element: ${L.dilocoOuterBits.join(', ')}`,
   dilocoStreaming: 'true or false',
+  precision: 'bf16, fp8 (Hopper/Blackwell GPUs only) or auto (the planner tries both where the GPU has FP8)',
   dilocoTokenEfficiency: 'a fraction > 0 and at most 1 of synchronous training token efficiency, e.g. 0.95',
   wanGbpsList: `1 to ${L.sweepCapacitiesMax} WAN capacities in Gb/s, each > 0, e.g. 100,1000,10000`,
   wanLatencyMsList: `1 to ${L.sweepLatenciesMax} one-way WAN latencies in ms, each > 0, e.g. 5,10,20`,
@@ -80,6 +81,7 @@ export const planFields = {
   dilocoOuterBits: z.literal(L.dilocoOuterBits),
   dilocoStreaming: z.boolean(),
   dilocoTokenEfficiency: z.number().positive().max(1),
+  precision: z.enum(['bf16', 'fp8', 'auto']),
   wanGbpsList: z.array(wanGbps).min(1).max(L.sweepCapacitiesMax),
   wanLatencyMsList: z.array(wanLatencyMs).min(1).max(L.sweepLatenciesMax),
 } as const;
@@ -114,6 +116,7 @@ const planOptionsShape = {
   dilocoOuterBits: F.dilocoOuterBits.optional(),
   dilocoStreaming: F.dilocoStreaming.optional(),
   dilocoTokenEfficiency: F.dilocoTokenEfficiency.optional(),
+  precision: F.precision.optional(),
 };
 
 /** The fields of PlanOptions (a library caller picks them from a wider object). */

@@ -4,7 +4,7 @@ import { estimateWithTiers, type EstimateOptions } from '../perf/estimate.js';
 import { layerShape, parameterCounts, type LayerShape } from '../perf/flops.js';
 import { GiB, modelStateBytes, modelStateBytesPerGpu } from '../perf/memory.js';
 import { tiersForPod, wanTier } from '../perf/tiers.js';
-import type { Estimate, ModelSpec, NetworkTier, Plan, Recompute, SystemTiers } from '../perf/types.js';
+import type { Estimate, ModelSpec, NetworkTier, Plan, Precision, Recompute, SystemTiers } from '../perf/types.js';
 import type { Fabric, Site, SystemSpec } from '../fabric/types.js';
 import { InputIssuesError, type InputIssue } from '../core/issues.js';
 import { jurisdictionAllowed } from '../core/jurisdiction.js';
@@ -119,10 +119,29 @@ function stateLowerBoundGiB(
   tp: number,
   pp: number,
   ep: number,
+  etp: number,
   dpRanks: number,
   zero: number,
 ): number {
-  return modelStateBytesPerGpu(params, expertParams, tp, pp, ep, tp, dpRanks, zero) / GiB;
+  return modelStateBytesPerGpu(params, expertParams, tp, pp, ep, etp, dpRanks, zero) / GiB;
+}
+
+/**
+ * Expert tensor-parallel widths worth trying for one (tp, ep): 1 and tp (Megatron-Core MoE parallel folding lets
+ * experts drop TP), each only where EP x ETP divides the TP x DP x CP ranks of a stage. Dense models: [tp].
+ */
+export function etpOptions(model: ModelSpec, tp: number, dp: number, cp: number, ep: number): number[] {
+  if (!model.moe) return ep === 1 ? [tp] : [];
+  if (model.moe.experts % ep !== 0) return [];
+  const out: number[] = [];
+  for (const etp of tp === 1 ? [1] : [1, tp]) if ((tp * dp * cp) % (ep * etp) === 0) out.push(etp);
+  return out;
+}
+
+/** The precisions a request lets the planner try on a GPU: 'auto' tries FP8 only where the GPU has FP8 peaks. */
+export function precisionsFor(requested: Precision | 'auto' | undefined, tiers: SystemTiers): Precision[] {
+  if (requested === 'auto') return tiers.gpu.fp8DenseTflops !== null ? ['bf16', 'fp8'] : ['bf16'];
+  return [requested ?? 'bf16'];
 }
 
 export interface SearchContext {
@@ -131,6 +150,8 @@ export interface SearchContext {
   seq: number;
   targetTokensPerStep: number;
   space?: SearchSpace;
+  /** Numeric formats to try (default ['bf16']); FP8 plans run their attention on today's fused kernels. */
+  precisions?: Precision[];
 }
 
 /**
@@ -151,6 +172,7 @@ export function searchPlans(
   const counts = parameterCounts(model, shape);
   let evaluated = 0;
   const hbm = tiers.hbmGiB - tiers.memoryReserveGiB;
+  const precisions = ctx.precisions ?? ['bf16'];
   for (const tp of space.tp) {
     if (tp > perSiteGpus) continue;
     for (const cp of space.cp) {
@@ -163,51 +185,72 @@ export function searchPlans(
         const dp = mode === 'dp-across' ? dpLocal * sites : dpLocal;
         const gpus = tp * cp * pp * dp;
         for (const ep of space.ep) {
-          if (model.moe && model.moe.experts % ep !== 0) continue;
-          if ((dp * cp) % ep !== 0) continue;
-          for (const zero of ZERO_ORDER) {
-            if (stateLowerBoundGiB(counts.total, counts.expertParamsTotal, tp, pp, ep, dp * cp, zero) > hbm) continue;
-            for (const vpp of space.vpp) {
-              if (vpp > 1 && (pp < 2 || pp * vpp > model.layers)) continue;
-              for (const mbs of space.mbs) {
-                // The global batch stays near the target (a larger batch hurts convergence): the nearest multiple of
-                // dp*mbs (x pp when interleaved), at most BATCH_SLACK over it. Too much DP for the batch is infeasible.
-                const unit = dp * mbs * (vpp > 1 ? pp : 1);
-                const targetSeqs = Math.max(1, Math.round(ctx.targetTokensPerStep / seq));
-                const gbs = Math.max(unit, Math.round(targetSeqs / unit) * unit);
-                if (gbs > targetSeqs * BATCH_SLACK) break;
-                let fitted = false;
-                for (const recompute of RECOMPUTE_ORDER) {
-                  const plan: Plan = {
-                    gpus,
-                    tp,
-                    pp,
-                    dp,
-                    cp,
-                    ep,
-                    vpp,
-                    mbs,
-                    gbs,
-                    seq,
-                    recompute,
-                    sequenceParallel: tp > 1,
-                    zero,
-                  };
-                  const estimate = estimateWithTiers(model, tiers, plan, options, shape);
-                  evaluated++;
-                  if (estimate.fits) {
-                    visit({ plan, estimate });
-                    fitted = true;
-                    break;
-                  }
-                }
-                // A bigger micro-batch only needs more memory.
-                if (!fitted) break;
-              }
+          for (const etp of etpOptions(model, tp, dp, cp, ep)) {
+            for (const zero of ZERO_ORDER) {
+              if (stateLowerBoundGiB(counts.total, counts.expertParamsTotal, tp, pp, ep, etp, dp * cp, zero) > hbm)
+                continue;
+              for (const precision of precisions)
+                evaluated += searchBatches(
+                  ctx,
+                  tiers,
+                  { gpus, tp, pp, dp, cp, ep, etp, zero, precision },
+                  space,
+                  options,
+                  visit,
+                );
             }
           }
         }
       }
+    }
+  }
+  return evaluated;
+}
+
+/** The vpp x mbs x recompute corner of the search for one parallel layout; returns the plans it estimated. */
+function searchBatches(
+  ctx: SearchContext,
+  tiers: SystemTiers,
+  layout: Pick<Plan, 'gpus' | 'tp' | 'pp' | 'dp' | 'cp' | 'ep' | 'etp' | 'zero' | 'precision'>,
+  space: SearchSpace,
+  baseOptions: EstimateOptions,
+  visit: (c: Candidate) => void,
+): number {
+  const { model, shape, seq } = ctx;
+  const { pp, dp, tp } = layout;
+  const options: EstimateOptions =
+    layout.precision === 'fp8' ? { ...baseOptions, attentionKernel: 'flash3' } : baseOptions;
+  let evaluated = 0;
+  for (const vpp of space.vpp) {
+    if (vpp > 1 && (pp < 2 || pp * vpp > model.layers)) continue;
+    for (const mbs of space.mbs) {
+      // The global batch stays near the target (a larger batch hurts convergence): the nearest multiple of
+      // dp*mbs (x pp when interleaved), at most BATCH_SLACK over it. Too much DP for the batch is infeasible.
+      const unit = dp * mbs * (vpp > 1 ? pp : 1);
+      const targetSeqs = Math.max(1, Math.round(ctx.targetTokensPerStep / seq));
+      const gbs = Math.max(unit, Math.round(targetSeqs / unit) * unit);
+      if (gbs > targetSeqs * BATCH_SLACK) break;
+      let fitted = false;
+      for (const recompute of RECOMPUTE_ORDER) {
+        const plan: Plan = {
+          ...layout,
+          vpp,
+          mbs,
+          gbs,
+          seq,
+          recompute,
+          sequenceParallel: tp > 1,
+        };
+        const estimate = estimateWithTiers(model, tiers, plan, options, shape);
+        evaluated++;
+        if (estimate.fits) {
+          visit({ plan, estimate });
+          fitted = true;
+          break;
+        }
+      }
+      // A bigger micro-batch only needs more memory.
+      if (!fitted) break;
     }
   }
   return evaluated;
@@ -280,6 +323,7 @@ export function planOnFabric(
 
   checkRequest(request);
   let views = siteViews(fabric);
+  checkPrecision(request, views);
   if (request.sites && request.sites.length > 0) {
     const unknown = request.sites.filter((id) => !views.some((v) => v.site.id === id));
     if (unknown.length > 0) {
@@ -364,7 +408,12 @@ export function planOnFabric(
     // Replicas that train apart (DiLoCo, independent runs) share the step's token budget, so every strategy
     // processes the same tokens per step and the comparison is fair.
     const splitsBatch = STRATEGY_INFO[strategy].splitsBatch;
-    const configCtx = splitsBatch ? { ...ctx, targetTokensPerStep: ctx.targetTokensPerStep / k } : ctx;
+    const precisions = precisionsFor(request.precision, tiers);
+    const configCtx = {
+      ...ctx,
+      precisions,
+      targetTokensPerStep: splitsBatch ? ctx.targetTokensPerStep / k : ctx.targetTokensPerStep,
+    };
     return searchPlans(configCtx, tiers, perSite, k, mode, options, ({ plan, estimate }) => {
       const gpusPerSite = mode === 'local' ? plan.gpus : plan.gpus / k;
       const totalGpus = mode === 'local' ? plan.gpus * k : plan.gpus;
@@ -430,6 +479,8 @@ export function planOnFabric(
         dp: splitsBatch ? plan.dp * k : plan.dp,
         cp: plan.cp ?? 1,
         ep: plan.ep ?? 1,
+        etp: plan.etp ?? plan.tp,
+        precision: plan.precision ?? 'bf16',
         mbs: plan.mbs,
         gbs: splitsBatch ? plan.gbs * k : plan.gbs,
         recompute: plan.recompute ?? 'none',
@@ -495,7 +546,7 @@ export function planOnFabric(
   const seen = new Set<string>();
   for (const plan of all) {
     if (plans.length >= top) break;
-    const key = `${plan.strategy}|${plan.placement.map((p) => p.site).join(',')}|${plan.tp}|${plan.pp}|${plan.vpp}|${plan.cp}|${plan.ep}|${plan.mbs}|${plan.recompute}`;
+    const key = `${plan.strategy}|${plan.placement.map((p) => p.site).join(',')}|${plan.tp}|${plan.pp}|${plan.vpp}|${plan.cp}|${plan.ep}|${plan.etp}|${plan.precision}|${plan.mbs}|${plan.recompute}`;
     if (seen.has(key)) continue;
     seen.add(key);
     plans.push(plan);
@@ -512,6 +563,22 @@ export function planOnFabric(
     plansEvaluated: evaluated,
     searchSeconds: (clock() - started) / 1000,
   };
+}
+
+/** FP8 asked outright on a site whose GPU has no FP8 tensor cores (A100): refuse, naming the field and the sites. */
+function checkPrecision(request: PlanRequest, views: SiteView[]): void {
+  if (request.precision !== 'fp8') return;
+  const chosen =
+    request.sites && request.sites.length > 0 ? views.filter((v) => request.sites!.includes(v.site.id)) : views;
+  const without = chosen.filter((v) => v.tiers.gpu.fp8DenseTflops === null);
+  if (without.length === 0) return;
+  throw new PlannerInputError([
+    {
+      path: 'precision',
+      message: `precision fp8 needs FP8 tensor cores, which ${[...new Set(without.map((v) => v.tiers.gpu.name))].join(', ')} at ${without.map((v) => v.site.id).join(', ')} lack`,
+      hint: 'use precision bf16, or auto (FP8 where the GPU has it), or choose sites with Hopper/Blackwell GPUs',
+    },
+  ]);
 }
 
 /** The request's own fields against the shared plan-request limits (src/core/plan-request.ts). */

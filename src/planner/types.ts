@@ -1,5 +1,5 @@
 // Inputs and outputs of the planner.
-import type { Estimate, Recompute } from '../perf/types.js';
+import type { Estimate, Precision, Recompute } from '../perf/types.js';
 
 import type { Strategy } from '../core/strategies.js';
 
@@ -31,6 +31,8 @@ export interface PlanRequest {
   dilocoStreaming?: boolean;
   /** Which strategies to consider (default: all). */
   strategies?: Strategy[];
+  /** Numeric format of the GEMMs: bf16 (default), fp8, or auto (both where the GPU has FP8; the plan says which). */
+  precision?: Precision | 'auto';
   onProgress?: (fraction: number) => void;
 }
 
@@ -72,6 +74,10 @@ export interface RankedPlan extends EstimateFigures {
   dp: number;
   cp: number;
   ep: number;
+  /** Expert tensor parallelism (MoE parallel folding; equals tp for dense models). Absent in older stored plans. */
+  etp?: number;
+  /** Numeric format the plan trains in. Absent in older stored plans (bf16). */
+  precision?: Precision;
   mbs: number;
   gbs: number;
   recompute: Recompute;
