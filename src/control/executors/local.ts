@@ -19,6 +19,15 @@ export { WRAPPER } from './local-proc.js';
 import { join } from 'node:path';
 import { latestCheckpoint } from './checkpoints.js';
 import { WRAPPER, freePort, isAlive, lastJsonLine, linkUp, readInt } from './local-proc.js';
+import {
+  committed,
+  heldAlive,
+  memberCount,
+  memberGroups,
+  readyGeneration,
+  storedSpec,
+  type StoredSpec,
+} from './local-run-dir.js';
 import type { Executor, RunProgress, RunSpec, RunStatus } from './types.js';
 import { LaunchError, baseEnv, unknownStatus } from './types.js';
 
@@ -44,11 +53,6 @@ export interface LocalExecutorOptions {
   wanIface?: string;
   /** Folder members run in (default: the job's checkpoint folder). */
   workDir?: string;
-}
-
-interface StoredSpec {
-  spec: RunSpec;
-  members: number;
 }
 
 export class LocalExecutor implements Executor {
@@ -203,101 +207,31 @@ export class LocalExecutor implements Executor {
     if (this.launching.has(spec.runKey)) return this.read(spec.runKey);
     this.launching.add(spec.runKey);
     try {
-      if (this.heldAlive(dir)) return this.read(spec.runKey);
-      for (let i = 0; i < 20 && !this.committed(dir); i++) await new Promise((r) => setTimeout(r, 50));
-      if (!this.committed(dir) && !existsSync(join(dir, 'cancelled'))) await this.launchGeneration(dir, spec, members);
+      if (heldAlive(dir)) return this.read(spec.runKey);
+      for (let i = 0; i < 20 && !committed(dir); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!committed(dir) && !existsSync(join(dir, 'cancelled'))) await this.launchGeneration(dir, spec, members);
       return this.read(spec.runKey);
     } finally {
       this.launching.delete(spec.runKey);
     }
   }
 
-  /** The held generation (a gang part spawned on hold), or null. */
-  private readyGeneration(dir: string): string | null {
-    try {
-      const g = readFileSync(join(dir, 'ready'), 'utf8').trim();
-      return g.length > 0 ? g : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Whether a held, uncommitted generation still has every member waiting. */
-  private heldAlive(dir: string): boolean {
-    const gen = this.readyGeneration(dir);
-    if (gen === null || this.committed(dir)) return false;
-    const n = this.members(dir);
-    for (let r = 0; r < n; r++) {
-      // spawned is not enough (a member may be about to fail, e.g. no such namespace): its wrapper must wait
-      const pid = readInt(join(dir, `rank${r}.pgid.${gen}`));
-      if (pid === null || !isAlive(pid) || !existsSync(join(dir, `rank${r}.held.${gen}`))) return false;
-    }
-    return true;
-  }
-
   /** Lets a held gang part run: commits its held generation (idempotent once committed). */
   async release(runKey: string): Promise<void> {
     const dir = this.dir(runKey);
-    if (this.committed(dir)) return;
-    const gen = this.readyGeneration(dir);
-    if (gen === null || !this.heldAlive(dir)) throw new LaunchError(`run ${runKey} is not held (nothing to release)`);
+    if (committed(dir)) return;
+    const gen = readyGeneration(dir);
+    if (gen === null || !heldAlive(dir)) throw new LaunchError(`run ${runKey} is not held (nothing to release)`);
     this.commit(dir, gen);
-  }
-
-  private committed(dir: string): boolean {
-    return this.generation(dir) !== null;
-  }
-
-  /** The committed generation, or null while the launch is not committed. */
-  private generation(dir: string): string | null {
-    try {
-      const g = readFileSync(join(dir, 'launched'), 'utf8').trim();
-      return g.length > 0 ? g : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Process groups of a run's members: the committed generation's, or every generation's before a commit. */
-  private groups(dir: string, n: number): (number | null)[] {
-    const gen = this.generation(dir);
-    if (gen !== null)
-      return Array.from(
-        { length: n },
-        (_, r) => readInt(join(dir, `rank${r}.pgid.${gen}`)) ?? readInt(join(dir, `rank${r}.pid`)),
-      );
-    const out: number[] = [];
-    try {
-      for (const f of readdirSync(dir)) if (/^rank\d+\.pgid\./.test(f)) out.push(readInt(join(dir, f)) ?? -1);
-    } catch {
-      // gone
-    }
-    return out.filter((g) => g > 0);
-  }
-
-  private members(dir: string): number {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as StoredSpec).members;
-    } catch {
-      return new Set(readdirSync(dir).flatMap((f) => /^rank(\d+)\.(?:pgid|pid|log)/.exec(f)?.[1] ?? [])).size;
-    }
-  }
-
-  private spec(dir: string): RunSpec | null {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as StoredSpec).spec;
-    } catch {
-      return null;
-    }
   }
 
   private read(runKey: string): RunStatus {
     const dir = this.dir(runKey);
     if (!existsSync(dir)) return unknownStatus(runKey);
-    const n = this.members(dir);
+    const n = memberCount(dir);
     const cancelled = existsSync(join(dir, 'cancelled'));
-    const launched = this.committed(dir);
-    const groups = this.groups(dir, n);
+    const launched = committed(dir);
+    const groups = memberGroups(dir, n);
     let alive = 0;
     let failedCode: number | null = null;
     let failedRank = -1;
@@ -323,12 +257,12 @@ export class LocalExecutor implements Executor {
         else lost++;
       }
     }
-    const spec = this.spec(dir);
+    const spec = storedSpec(dir);
     const checkpoint = spec ? latestCheckpoint(spec.checkpointDir) : null;
     const progress = lastJsonLine<RunProgress>(join(dir, 'progress.jsonl'));
     const base = { runKey, externalId: pids.length ? `pids:${pids.join(',')}` : null, checkpoint, progress };
     if (!launched && !cancelled) {
-      return this.heldAlive(dir)
+      return heldAlive(dir)
         ? {
             ...base,
             phase: 'pending',
@@ -362,10 +296,10 @@ export class LocalExecutor implements Executor {
   /** When one member has failed, stop the others. */
   private async enforceGang(runKey: string): Promise<void> {
     const dir = this.dir(runKey);
-    const n = this.members(dir);
+    const n = memberCount(dir);
     let failed = false;
-    if (!this.committed(dir)) return;
-    const groups = this.groups(dir, n);
+    if (!committed(dir)) return;
+    const groups = memberGroups(dir, n);
     for (let r = 0; r < n; r++) {
       const code = readInt(join(dir, `rank${r}.exit`));
       const pid = groups[r] ?? null;
@@ -379,8 +313,8 @@ export class LocalExecutor implements Executor {
     this.killing.add(runKey);
     try {
       const dir = this.dir(runKey);
-      const n = this.members(dir);
-      const groups = this.groups(dir, n).filter((g): g is number => g !== null);
+      const n = memberCount(dir);
+      const groups = memberGroups(dir, n).filter((g): g is number => g !== null);
       const signal = (sig: NodeJS.Signals) => {
         let any = false;
         for (const g of groups) {
@@ -434,7 +368,7 @@ export class LocalExecutor implements Executor {
   async logs(runKey: string, maxBytes = 64 * 1024): Promise<string> {
     const dir = this.dir(runKey);
     if (!existsSync(dir)) return '';
-    const n = this.members(dir);
+    const n = memberCount(dir);
     const parts: string[] = [];
     for (let r = 0; r < n; r++) {
       try {

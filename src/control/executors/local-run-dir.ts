@@ -1,0 +1,81 @@
+// The run folder of the local executor, read back: which launch generation is held or committed,
+// the members' process groups, the stored spec. Pure reads of <root>/<runKey>/ (see local.ts).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive, readInt } from './local-proc.js';
+import type { RunSpec } from './types.js';
+
+export interface StoredSpec {
+  spec: RunSpec;
+  members: number;
+}
+
+/** The held generation (a gang part spawned on hold), or null. */
+export function readyGeneration(dir: string): string | null {
+  try {
+    const g = readFileSync(join(dir, 'ready'), 'utf8').trim();
+    return g.length > 0 ? g : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a held, uncommitted generation still has every member waiting. */
+export function heldAlive(dir: string): boolean {
+  const gen = readyGeneration(dir);
+  if (gen === null || committed(dir)) return false;
+  const n = memberCount(dir);
+  for (let r = 0; r < n; r++) {
+    // spawned is not enough (a member may be about to fail, e.g. no such namespace): its wrapper must wait
+    const pid = readInt(join(dir, `rank${r}.pgid.${gen}`));
+    if (pid === null || !isAlive(pid) || !existsSync(join(dir, `rank${r}.held.${gen}`))) return false;
+  }
+  return true;
+}
+
+export function committed(dir: string): boolean {
+  return generation(dir) !== null;
+}
+
+/** The committed generation, or null while the launch is not committed. */
+export function generation(dir: string): string | null {
+  try {
+    const g = readFileSync(join(dir, 'launched'), 'utf8').trim();
+    return g.length > 0 ? g : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Process groups of a run's members: the committed generation's, or every generation's before a commit. */
+export function memberGroups(dir: string, n: number): (number | null)[] {
+  const gen = generation(dir);
+  if (gen !== null)
+    return Array.from(
+      { length: n },
+      (_, r) => readInt(join(dir, `rank${r}.pgid.${gen}`)) ?? readInt(join(dir, `rank${r}.pid`)),
+    );
+  const out: number[] = [];
+  try {
+    for (const f of readdirSync(dir)) if (/^rank\d+\.pgid\./.test(f)) out.push(readInt(join(dir, f)) ?? -1);
+  } catch {
+    // gone
+  }
+  return out.filter((g) => g > 0);
+}
+
+export function memberCount(dir: string): number {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as StoredSpec).members;
+  } catch {
+    return new Set(readdirSync(dir).flatMap((f) => /^rank(\d+)\.(?:pgid|pid|log)/.exec(f)?.[1] ?? [])).size;
+  }
+}
+
+export function storedSpec(dir: string): RunSpec | null {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as StoredSpec).spec;
+  } catch {
+    return null;
+  }
+}
