@@ -13,6 +13,7 @@ export interface EstimateCliOptions {
   dp: string;
   cp?: string;
   ep?: string;
+  etp?: string;
   vpp?: string;
   mbs: string;
   gbs: string;
@@ -20,6 +21,7 @@ export interface EstimateCliOptions {
   recompute?: string;
   sequenceParallel?: boolean;
   zero?: string;
+  precision?: string;
   json?: boolean;
 }
 
@@ -72,6 +74,12 @@ export async function runEstimate(o: EstimateCliOptions): Promise<number> {
     ]);
   }
   const zero = parseIntFlag('zero', o.zero) ?? 1;
+  const precision = o.precision ?? 'bf16';
+  if (precision !== 'bf16' && precision !== 'fp8') {
+    throw new CliInputError([
+      { path: 'precision', message: `unknown precision "${precision}"`, hint: 'use --precision bf16|fp8' },
+    ]);
+  }
   const plan: Plan = {
     gpus: parseIntFlag('gpus', o.gpus)!,
     tp: parseIntFlag('tp', o.tp)!,
@@ -79,6 +87,7 @@ export async function runEstimate(o: EstimateCliOptions): Promise<number> {
     dp: parseIntFlag('dp', o.dp)!,
     cp: parseIntFlag('cp', o.cp),
     ep: parseIntFlag('ep', o.ep),
+    etp: parseIntFlag('etp', o.etp),
     vpp: parseIntFlag('vpp', o.vpp),
     mbs: parseIntFlag('mbs', o.mbs)!,
     gbs: parseIntFlag('gbs', o.gbs)!,
@@ -86,8 +95,10 @@ export async function runEstimate(o: EstimateCliOptions): Promise<number> {
     recompute: recompute as Plan['recompute'],
     sequenceParallel: o.sequenceParallel ?? false,
     zero: zero as Plan['zero'],
+    precision,
   };
-  const result = estimate({ model, fabric, plan });
+  // FP8 runs on Transformer Engine, whose fused attention is the Hopper/Blackwell-native kind (as the planner assumes).
+  const result = estimate({ model, fabric, plan, options: precision === 'fp8' ? { attentionKernel: 'flash3' } : {} });
   if (o.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
@@ -100,7 +111,7 @@ const f = (x: number, digits = 3) => x.toFixed(digits);
 
 export function formatEstimate(modelName: string, fabricName: string, plan: Plan, e: Estimate): string {
   const b = e.breakdown;
-  const head = `${modelName} on ${fabricName}: ${plan.gpus} GPUs, tp ${plan.tp} pp ${plan.pp} dp ${plan.dp} cp ${plan.cp ?? 1} ep ${plan.ep ?? 1} vpp ${plan.vpp ?? 1}, mbs ${plan.mbs} gbs ${plan.gbs}, recompute ${plan.recompute ?? 'none'}${plan.sequenceParallel ? ', sequence parallel' : ''}, ZeRO ${plan.zero ?? 1}`;
+  const head = `${modelName} on ${fabricName}: ${plan.gpus} GPUs, tp ${plan.tp} pp ${plan.pp} dp ${plan.dp} cp ${plan.cp ?? 1} ep ${plan.ep ?? 1} vpp ${plan.vpp ?? 1}, mbs ${plan.mbs} gbs ${plan.gbs}, recompute ${plan.recompute ?? 'none'}${plan.sequenceParallel ? ', sequence parallel' : ''}, ZeRO ${plan.zero ?? 1}${plan.precision === 'fp8' ? ', FP8' : ''}`;
   const summary = renderTable(
     ['metric', 'value'],
     [

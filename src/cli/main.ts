@@ -44,6 +44,7 @@ program
   .option('--dp <n>', 'data parallel (required)')
   .option('--cp <n>', 'context parallel')
   .option('--ep <n>', 'expert parallel')
+  .option('--etp <n>', 'expert tensor parallel (MoE parallel folding; default: tp)')
   .option('--vpp <n>', 'virtual pipeline stages (interleaving)')
   .option('--mbs <n>', 'micro-batch size (required)')
   .option('--gbs <n>', 'global batch size (sequences) (required)')
@@ -51,6 +52,7 @@ program
   .option('--recompute <mode>', 'none|selective|full', 'none')
   .option('--sequence-parallel', 'sequence parallelism with TP')
   .option('--zero <stage>', '0|1|2|3 (1 = distributed optimizer)', '1')
+  .option('--precision <p>', 'bf16|fp8 (FP8: Hopper/Blackwell, Transformer Engine)', 'bf16')
   .option('--json', 'print one JSON object')
   .action((o) => runCommand(() => runEstimate(o)));
 
@@ -70,6 +72,7 @@ program
   .option('--diloco-bits <n>', 'DiLoCo outer-gradient bits: 4, 8, 16 or 32 (default 4)')
   .option('--no-diloco-streaming', 'DiLoCo stops for each outer synchronization (no fragments overlapped with compute)')
   .option('--diloco-efficiency <f>', 'DiLoCo token efficiency vs synchronous training (default 0.95, assumed)')
+  .option('--precision <p>', 'bf16|fp8|auto (auto: try FP8 where the GPU has it; default bf16)')
   .option('--json', 'print one JSON object')
   .action((o) =>
     runCommand(async () => {

@@ -27,6 +27,7 @@ export interface PlanCliOptions {
   dilocoBits?: string;
   dilocoStreaming?: boolean;
   dilocoEfficiency?: string;
+  precision?: string;
 }
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -99,6 +100,8 @@ export function planJsonView(result: PlanResult): object {
       dp: p.dp,
       cp: p.cp,
       ep: p.ep,
+      etp: p.etp,
+      precision: p.precision,
       mbs: p.mbs,
       gbs: p.gbs,
       recompute: p.recompute,
@@ -165,6 +168,7 @@ function planOptions(o: PlanCliOptions): PlanOptions {
     dilocoOuterBits: positiveInteger('diloco-bits', o.dilocoBits),
     dilocoStreaming: o.dilocoStreaming,
     dilocoTokenEfficiency: positiveNumber('diloco-efficiency', o.dilocoEfficiency),
+    precision: o.precision,
   });
   if (!checked.ok) throw new CliInputError(asFlagIssues(checked.issues));
   return checked.value;
@@ -194,7 +198,7 @@ export function formatPlans(result: PlanResult): string {
     p.placement.map((s) => `${s.site}:${s.gpus}`).join(' '),
     `${p.tp}/${p.pp}x${p.vpp}/${p.dp}/${p.cp}/${p.ep}`,
     `${p.mbs}/${p.gbs}`,
-    `${p.recompute}/z${p.zero}`,
+    `${p.recompute}/z${p.zero}${p.precision === 'fp8' ? ' fp8' : ''}`,
     `${(p.effectiveTokensPerSecond / 1e6).toFixed(2)}M`,
     `${(100 * p.mfu).toFixed(1)}%`,
     p.memoryGiBPerGpu.toFixed(0),
