@@ -100,6 +100,8 @@ export const PlanSchema = z
     sites: planFields.sites.optional(),
     allowedJurisdictions: JURISDICTIONS.optional(),
     top: planFields.top.optional(),
+    /** bf16 (default), fp8 (Hopper/Blackwell), or auto: the planner tries both where the GPU has FP8. */
+    precision: planFields.precision.optional(),
   })
   .strict();
 export type PlanBody = z.infer<typeof PlanSchema>;

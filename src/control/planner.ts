@@ -20,6 +20,7 @@ export interface PlanRequest {
   dilocoInnerSteps?: number;
   dilocoOuterBits?: number;
   dilocoStreaming?: boolean;
+  precision?: 'bf16' | 'fp8' | 'auto';
 }
 
 export type PlannerFn = (req: PlanRequest, fabric: Fabric) => Promise<PlanResult>;
@@ -42,6 +43,7 @@ export const realPlanner: PlannerFn = (req, fabric) =>
     ...(req.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: req.dilocoInnerSteps } : {}),
     ...(req.dilocoOuterBits !== undefined ? { dilocoOuterBits: req.dilocoOuterBits } : {}),
     ...(req.dilocoStreaming !== undefined ? { dilocoStreaming: req.dilocoStreaming } : {}),
+    ...(req.precision !== undefined ? { precision: req.precision } : {}),
   });
 
 /** The planner for the server's options (kept async so a deployment may swap in a remote planner). */

@@ -47,6 +47,7 @@ export function registerPlanRoutes(c: ApiContext): void {
             sites: body.sites,
             allow: body.allowedJurisdictions,
             top: body.top ?? 5,
+            ...(body.precision !== undefined ? { precision: body.precision } : {}),
           },
           cp.fabric,
         );
