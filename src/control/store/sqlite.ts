@@ -1,32 +1,19 @@
 // SQLite backend (better-sqlite3): the embedded default. WAL journal, synchronous=NORMAL:
 // a committed transaction survives a crash of this process (kill -9) because it is in the WAL in the
 // OS page cache; a power loss or kernel crash may lose the last few commits before the next checkpoint.
-import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
-import {
-  ConflictError,
-  DomainError,
-  DuplicateError,
-  NotFoundError,
-  StoreCorruptError,
-  StoreUnavailableError,
-} from '../domain.js';
+import { ConflictError, NotFoundError, StoreUnavailableError } from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
+import type { StoreIdentity } from './identity.js';
 import {
-  checkWritable,
-  fileKey,
-  identityFile,
-  newIdentity,
-  readIdentityFile,
-  refuse,
-  setAside,
-  writeIdentityFile,
-  walHeaderProblem,
-  type StoreIdentity,
-} from './identity.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+  FileWatch,
+  checkAndMigrate,
+  mapError,
+  openSqlite,
+  type OpenedSqlite,
+  type SqliteOptions,
+} from './sqlite-setup.js';
 import {
   JOB_COLUMNS,
   arrayToJob,
@@ -60,45 +47,7 @@ const NEXT_CHANGE = '(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM jobs)';
 
 type Row = Record<string, unknown>;
 
-/** Maps better-sqlite3 errors to domain errors, keeping the original as `cause`. */
-function mapError(err: unknown, what: string): Error {
-  if (err instanceof DomainError) return err;
-  const code = (err as { code?: string }).code ?? '';
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return new DuplicateError(`${what}: already exists`, { cause: err });
-  }
-  if (
-    code === 'SQLITE_BUSY' ||
-    code === 'SQLITE_LOCKED' ||
-    code === 'SQLITE_IOERR' ||
-    code === 'SQLITE_FULL' ||
-    code === 'SQLITE_CANTOPEN'
-  ) {
-    return new StoreUnavailableError(`${what}: database unavailable (${code})`, { cause: err });
-  }
-  if (code.startsWith('SQLITE_CONSTRAINT')) return new DuplicateError(`${what}: constraint failed`, { cause: err });
-  return new StoreCorruptError(`${what}: ${(err as Error).message ?? String(err)}`, { cause: err });
-}
-
-function missingStore(file: string, recorded: StoreIdentity, emptied: boolean): Error {
-  return refuse(
-    'missing',
-    file,
-    `the store file is ${emptied ? 'empty or truncated' : 'missing'}, but ${identityFile(file)} records store ${recorded.id} created ${new Date(recorded.createdAt).toISOString()}`,
-  );
-}
-
-export interface SqliteOptions {
-  /** File path, or ':memory:'. */
-  path: string;
-  /** Set the existing files aside (`.reset-<time>`) and start an empty store (`--reset-store`). */
-  reset?: boolean;
-  /** Clock for the identity's creation time (ms). */
-  now?: () => number;
-}
-
-/** How often a running store checks that its file is still the one it opened (ms). */
-const FILE_WATCH_MS = 1000;
+export type { SqliteOptions } from './sqlite-setup.js';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -106,51 +55,20 @@ export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Database.Statement>();
   private readonly path: string | null;
   private readonly now: () => number;
-  /** The file held data before this start (an empty new file does not). */
-  private readonly preexisting: boolean;
-  private openedKey: string | null = null;
-  private watch: NodeJS.Timeout | null = null;
-  /** Why the store must not be used any more (its file vanished or was replaced), or null. */
-  private lost: string | null = null;
+  private readonly opened: OpenedSqlite;
+  private watch: FileWatch | null = null;
   /** True when this start created the store (its schema did not exist): demo data may be seeded. */
   fresh = false;
   identity: StoreIdentity | null = null;
   /** Files set aside by a reset. */
-  readonly setAside: string[] = [];
+  readonly setAside: string[];
 
   constructor(opts: SqliteOptions) {
-    this.path = opts.path === ':memory:' ? null : opts.path;
     this.now = opts.now ?? Date.now;
-    if (this.path) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      if (opts.reset) this.setAside.push(...setAside(this.path, this.now()));
-      checkWritable(this.path);
-      const wal = walHeaderProblem(this.path);
-      if (wal) throw refuse('damaged', this.path, wal);
-      // refused before opening: opening would create an empty file in its place
-      const recorded = existsSync(this.path) ? null : readIdentityFile(this.path);
-      if (recorded) throw missingStore(this.path, recorded, false);
-    }
-    this.preexisting = this.path !== null && existsSync(this.path) && statSync(this.path).size > 0;
-    try {
-      this.db = new Database(opts.path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('foreign_keys = ON');
-    } catch (err) {
-      throw this.openError(err);
-    }
-  }
-
-  private openError(err: unknown): Error {
-    const code = (err as { code?: string }).code ?? '';
-    const file = this.path ?? ':memory:';
-    if (code.startsWith('SQLITE_READONLY'))
-      return refuse('read-only', file, 'the store is read-only', `make ${file} and its folder writable by this user`);
-    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
-      return refuse('damaged', file, `the store file is damaged (${(err as Error).message})`);
-    return mapError(err, `open ${file}`);
+    this.opened = openSqlite(opts, this.now);
+    this.db = this.opened.db;
+    this.path = this.opened.path;
+    this.setAside = this.opened.setAside;
   }
 
   private st(sql: string): Database.Statement {
@@ -174,7 +92,8 @@ export class SqliteStore implements Store {
   }
 
   private run<T>(what: string, fn: () => T): Promise<T> {
-    if (this.lost) return Promise.reject(new StoreUnavailableError(`${what}: ${this.lost}`));
+    const lost = this.watch?.lost;
+    if (lost) return Promise.reject(new StoreUnavailableError(`${what}: ${lost}`));
     try {
       return Promise.resolve(fn());
     } catch (err) {
@@ -182,105 +101,23 @@ export class SqliteStore implements Store {
     }
   }
 
-  private hasSchema(): boolean {
-    return !!this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get();
-  }
-
-  /**
-   * Checks the store (integrity, identity) and brings its schema up to date. Refuses (StoreRefusedError,
-   * naming the file and the fix) a damaged file, a missing or emptied file whose identity file says a
-   * store existed, and a file that is not the store its identity file names.
-   */
+  /** Checks the store (integrity, identity; see sqlite-setup.ts) and brings its schema up to date. */
   async migrate(): Promise<number> {
     return this.run('migrate', () => {
-      const file = this.path;
-      const recorded = file ? readIdentityFile(file) : null;
-      if (file && this.preexisting) this.integrityCheck(file);
-      const hadSchema = this.hasSchema();
-      if (file && recorded && !hadSchema) throw missingStore(file, recorded, this.preexisting);
-      this.applyMigrations();
-      // a schema older than the identity migration (only when migrations are held back, as a test does)
-      if (!this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='store_identity'").get())
-        return this.schemaVersionNow();
-      let row = this.db.prepare('SELECT id, created_at FROM store_identity LIMIT 1').get() as Row | undefined;
-      if (file && recorded && (!row || row.id !== recorded.id))
-        throw refuse(
-          'replaced',
-          file,
-          `the store file is not the store ${identityFile(file)} records (${recorded.id}${row ? `; the file holds ${String(row.id)}` : '; the file has no identity'}): it was replaced`,
-        );
-      if (!row) {
-        const id = newIdentity(this.now());
-        this.db.prepare('INSERT INTO store_identity (id, created_at) VALUES (?, ?)').run(id.id, id.createdAt);
-        row = { id: id.id, created_at: id.createdAt };
+      const m = checkAndMigrate(this.opened, this.now);
+      this.fresh = m.fresh;
+      this.identity = m.identity;
+      if (this.path && m.identity) {
+        this.watch?.stop();
+        this.watch = new FileWatch(this.path);
       }
-      this.identity = { id: String(row.id), createdAt: Number(row.created_at) };
-      this.fresh = !hadSchema;
-      if (file) {
-        // the schema and identity in the main file, not only in the WAL: a lost WAL then cannot pass for a new store
-        if (this.fresh) this.db.pragma('wal_checkpoint(TRUNCATE)');
-        if (!recorded) writeIdentityFile(file, this.identity);
-        this.watchFile(file);
-      }
-      return LATEST_SCHEMA_VERSION;
+      return m.version;
     });
-  }
-
-  private schemaVersionNow(): number {
-    const r = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row;
-    return Number(r.v ?? 0);
-  }
-
-  private integrityCheck(file: string): void {
-    let result: string;
-    try {
-      result = String(this.db.pragma('quick_check', { simple: true }));
-    } catch (err) {
-      throw this.openError(err);
-    }
-    if (result !== 'ok') throw refuse('damaged', file, `the store file failed its integrity check (${result})`);
-  }
-
-  private applyMigrations(): void {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-    );
-    const tx = this.db.transaction(() => {
-      const applied = new Set(
-        (this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)),
-      );
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.version)) continue;
-        this.db.exec(m.sqlite);
-        this.db
-          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-          .run(m.version, m.name, this.now());
-      }
-    });
-    tx.immediate();
-  }
-
-  /** Every second: is the file still the one opened? If not, every later call fails and readiness says why. */
-  private watchFile(file: string): void {
-    this.openedKey = fileKey(file);
-    if (this.watch) clearInterval(this.watch);
-    this.watch = setInterval(() => this.checkFile(file), FILE_WATCH_MS);
-    this.watch.unref();
-  }
-
-  private checkFile(file: string): void {
-    if (this.lost || !this.openedKey) return;
-    const key = fileKey(file);
-    if (key === this.openedKey) return;
-    this.lost =
-      key === null
-        ? `the store file ${file} was deleted while the server ran: stop the server, restore it from a backup (or start with --reset-store)`
-        : `the store file ${file} was replaced while the server ran: stop the server and check which file is the store`;
   }
 
   /** Readiness: the file is the one opened and a write commits. */
   async ready(): Promise<void> {
-    if (this.path) this.checkFile(this.path);
+    this.watch?.check();
     await this.run('readiness write', () => {
       this.st('UPDATE store_identity SET checked_at = ?').run(this.now());
     });
@@ -298,7 +135,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.watch) clearInterval(this.watch);
+    this.watch?.stop();
     this.watch = null;
     if (this.db.open) this.db.close();
   }
@@ -515,8 +352,9 @@ export class SqliteStore implements Store {
     const batch = this.pending;
     this.pending = [];
     this.flushScheduled = false;
-    if (this.lost) {
-      const e = new StoreUnavailableError(`submit jobs: ${this.lost}`);
+    const lost = this.watch?.lost;
+    if (lost) {
+      const e = new StoreUnavailableError(`submit jobs: ${lost}`);
       for (const p of batch) p.reject(e);
       return;
     }
