@@ -7,7 +7,10 @@ import { loadFabric } from '../../src/fabric/index.js';
 import type { Fabric } from '../../src/fabric/types.js';
 import { loadPlanner } from '../../src/control/planner.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SlurmExecutor, slurmConfigFromEnv, slurmUnavailableReason } from '../../src/control/executors/slurm.js';
 import { join } from 'node:path';
 import { LocalExecutor } from '../../src/control/executors/local.js';
 import { TWO_SITES, startTestServer, type Json, type TestServer } from './fixtures.js';
@@ -191,4 +194,99 @@ describe('cross-site gangs on local executors: all or nothing', () => {
     expect(atl.length).toBeGreaterThan(0);
     for (const k of atl) expect(readdirSync(join(dir, 'runs', 'atl', k)), k).not.toContain('launched');
   }, 40_000);
+});
+
+const slurmSkip = await slurmUnavailableReason();
+if (slurmSkip) console.log(`[cross-site local + Slurm] skipping: ${slurmSkip}`);
+const torchOk = (() => {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(slurmSkip !== null)('a cross-site gang on a local site and a Slurm site', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    const fabric = await loadFabric(TWO_SITES);
+    t = await startTestServer({
+      fabric,
+      siteBindings: (d) => [
+        {
+          siteId: 'atl',
+          heartbeat: 'executor' as const,
+          executor: new LocalExecutor({ root: join(d, 'runs'), gpusPerProcess: 4 }),
+        },
+        {
+          siteId: 'wi',
+          heartbeat: 'executor' as const,
+          executor: new SlurmExecutor({ ...slurmConfigFromEnv()!, workDir: d, gpusPerTask: 4, pollMinIntervalMs: 200 }),
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const finished = (id: string, ms: number) =>
+    waitFor(
+      async () => {
+        const j = (await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job;
+        return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : null;
+      },
+      ms,
+      250,
+    );
+
+  it('runs one part per site with the gang ranks and one rendezvous', async () => {
+    const out = join(t.dir, 'gang-env');
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'local + slurm',
+      model: 'llama3-8b',
+      gpus: 16,
+      command: [
+        'sh',
+        '-c',
+        `echo "$SUPERFACTORY_SITE $SUPERFACTORY_SITE_INDEX/$SUPERFACTORY_SITE_COUNT $RANK/$WORLD_SIZE $MASTER_ADDR:$MASTER_PORT $SUPERFACTORY_SITE_WORLD_SIZES" >> ${out}`,
+      ],
+    });
+    expect(r.status).toBe(201);
+    const done = await finished(r.body.job.id, 90_000);
+    expect(done.state, done.reason).toBe('succeeded');
+    const lines = readFileSync(out, 'utf8').trim().split('\n').sort();
+    expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual([
+      'atl 0/2 0/4',
+      'atl 0/2 1/4',
+      'wi 1/2 2/4',
+      'wi 1/2 3/4',
+    ]);
+    expect(new Set(lines.map((l) => l.split(' ')[3])).size).toBe(1);
+    expect(new Set(lines.map((l) => l.split(' ')[4]))).toEqual(new Set(['2,2']));
+  }, 120_000);
+
+  it.skipIf(!torchOk)(
+    'trains the reference model across the local and the Slurm site',
+    async () => {
+      const trainer = fileURLToPath(new URL('../../examples/train/train.py', import.meta.url));
+      const r = await t.req('POST', '/v1/jobs', t.admin, {
+        name: 'trainer on local + slurm',
+        model: 'llama3-8b',
+        gpus: 16,
+        env: { SUPERFACTORY_STRATEGY: 'hierarchical-dp' },
+        command: ['/usr/bin/python3', trainer, '--steps', '20', '--checkpoint-every', '10'],
+      });
+      const done = await finished(r.body.job.id, 150_000);
+      expect(done.state, done.reason).toBe('succeeded');
+      expect(done.checkpoint.step).toBe(20);
+      const m = (await t.req('GET', `/v1/jobs/${done.id}`, t.admin)).body.job.measured;
+      expect(m.sites.map((s: Json) => s.site).sort()).toEqual(['atl', 'wi']);
+      expect(m.step).toBe(20);
+      // the gradient exchange between the sites: 2 (k-1)/k x 115,008 parameters x 4 bytes, k = 2
+      expect(m.wanBytesPerStep).toBe(460_032);
+    },
+    180_000,
+  );
 });
