@@ -125,7 +125,35 @@ export interface BarSegment {
   color: string;
 }
 
-/** Horizontal stacked bars (one per row), as SVG with a legend; values in the same unit. */
+/**
+ * The axis end of a bar chart: the largest total, unless one bar is far longer than the rest (over 3x the
+ * median), then the largest of the others with room; the longer bars are drawn broken at the axis end.
+ */
+export function barAxisMax(totals: readonly number[]): number {
+  const sorted = [...totals].sort((a, b) => a - b);
+  const max = sorted[sorted.length - 1] ?? 1e-12;
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? max;
+  const fitting = sorted.filter((t) => t <= 3 * median);
+  return max > 3 * median && fitting.length > 0 ? fitting[fitting.length - 1] * 1.25 : Math.max(1e-12, max);
+}
+
+/**
+ * Each row's parts as drawn: they sum to the row's total (its labelled time). Parts that overlap in time
+ * (sum above the total) are drawn in proportion; a sum below the total leaves an "other" remainder.
+ */
+export function drawnParts(
+  segments: readonly BarSegment[],
+  values: Record<string, number>,
+  total: number,
+): { key: string; v: number }[] {
+  const sum = segments.reduce((a, s) => a + (values[s.key] ?? 0), 0);
+  const k = sum > total && sum > 0 ? total / sum : 1;
+  const parts = segments.map((s) => ({ key: s.key, v: (values[s.key] ?? 0) * k }));
+  if (sum < total) parts.push({ key: 'other', v: total - sum });
+  return parts;
+}
+
+/** Horizontal stacked bars (one per row), as SVG with a legend; values in seconds; each bar's length is its total. */
 export function stackedBars(
   title: string,
   segments: BarSegment[],
@@ -133,41 +161,56 @@ export function stackedBars(
   width: number,
 ): HTMLElement {
   const labelW = 150;
-  const totalW = 90;
+  const totalW = 120;
   const barW = Math.max(100, width - labelW - totalW);
   const rowH = 26;
-  const max = Math.max(
-    1e-12,
-    ...rows.map((r) =>
-      Math.max(
-        r.total,
-        segments.reduce((a, s) => a + (r.values[s.key] ?? 0), 0),
-      ),
-    ),
-  );
+  const axisMax = barAxisMax(rows.map((r) => r.total));
+  const color = new Map(segments.map((s) => [s.key, s] as const));
   const height = rows.length * rowH + 8;
+  let broken = 0;
+  let other = false;
   const el = svg(
     'svg',
     { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title, class: 'bars' },
     rows.map((r, i) => {
       let x = labelW;
       const y = 4 + i * rowH;
+      const cut = r.total > axisMax;
+      if (cut) broken++;
+      const end = labelW + barW;
+      const rects = drawnParts(segments, r.values, r.total).map((p) => {
+        const w0 = (p.v / axisMax) * barW;
+        const w = Math.max(0, Math.min(w0, end - x));
+        const seg = color.get(p.key);
+        if (p.key === 'other' && p.v > 0) other = true;
+        const raw = r.values[p.key];
+        const rect = svg(
+          'rect',
+          { x, y, width: w, height: rowH - 8, fill: seg?.color ?? '#cbd5e1', 'data-seg': p.key, 'data-seconds': p.v },
+          svg(
+            'title',
+            null,
+            `${r.label}: ${seg?.label ?? 'other (not broken down)'} ${(p.v * 1000).toFixed(1)} ms of the step` +
+              (raw !== undefined && Math.abs(raw - p.v) > 1e-9
+                ? ` (${(raw * 1000).toFixed(1)} ms alone; overlaps other parts)`
+                : ''),
+          ),
+        );
+        x += w;
+        return rect;
+      });
       return svg(
         'g',
-        null,
+        { 'data-row': i, 'data-broken': cut ? 'true' : null },
         svg('text', { x: labelW - 8, y: y + 15, 'text-anchor': 'end', class: 'bar-label' }, r.label),
-        segments.map((s) => {
-          const v = r.values[s.key] ?? 0;
-          const w = (v / max) * barW;
-          const rect = svg(
-            'rect',
-            { x, y, width: Math.max(0, w), height: rowH - 8, fill: s.color },
-            svg('title', null, `${r.label}: ${s.label} ${(v * 1000).toFixed(1)} ms`),
-          );
-          x += w;
-          return rect;
-        }),
-        svg('text', { x: x + 6, y: y + 15, class: 'bar-total' }, r.totalLabel),
+        rects,
+        cut
+          ? svg('path', {
+              d: `M${end - 14},${y - 2} l6,${rowH - 4} M${end - 8},${y - 2} l6,${rowH - 4}`,
+              class: 'bar-break',
+            })
+          : null,
+        svg('text', { x: x + 6, y: y + 15, class: 'bar-total' }, cut ? `${r.totalLabel} (axis broken)` : r.totalLabel),
       );
     }),
   );
@@ -175,6 +218,9 @@ export function stackedBars(
     'ul',
     { class: 'bar-legend', 'aria-hidden': 'true' },
     segments.map((s) => h('li', null, h('span', { class: 'swatch', style: `background:${s.color}` }), s.label)),
+    other
+      ? h('li', null, h('span', { class: 'swatch', style: 'background:#cbd5e1' }), 'other (not broken down)')
+      : null,
   );
   const table = h(
     'div',
@@ -199,7 +245,13 @@ export function stackedBars(
       ),
     ),
   );
-  return h('figure', { class: 'chart' }, h('figcaption', null, title), el, legend, table);
+  const note = h(
+    'p',
+    { class: 'muted small' },
+    'Each bar is its step time; parts that overlap in time are drawn in proportion (hover for each part alone).',
+    broken ? ` ${broken} bar(s) far longer than the others are broken at the axis end, with their time written.` : '',
+  );
+  return h('figure', { class: 'chart' }, h('figcaption', null, title), el, legend, note, table);
 }
 
 /** A heatmap: rows x columns of values in [0, 1], coloured from red (low) to green (high), with cell text. */
@@ -268,5 +320,19 @@ export function heatmap(opts: {
     ),
     svg('text', { x: 4, y: top - 8, class: 'axis-title' }, opts.rowTitle),
   );
-  return h('figure', { class: 'chart' }, h('figcaption', null, opts.title), el);
+  // the colour scale: 75% or less red, 100% green
+  const ticks = [0.75, 0.8, 0.85, 0.9, 0.95, 1];
+  const scale = h(
+    'div',
+    { class: 'heat-scale', 'data-role': 'colour-scale', 'aria-label': 'Colour scale: fraction of one site' },
+    h('span', { class: 'muted small' }, 'Colour: fraction of one site '),
+    ticks.map((t) =>
+      h(
+        'span',
+        { class: 'heat-key', style: `background:${color(t)}` },
+        `${t === 0.75 ? '≤' : ''}${Math.round(t * 100)}%`,
+      ),
+    ),
+  );
+  return h('figure', { class: 'chart' }, h('figcaption', null, opts.title), el, scale);
 }

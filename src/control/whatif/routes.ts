@@ -28,6 +28,7 @@ import { isOperator } from '../auth.js';
 import { parse } from '../schemas.js';
 import type { Store } from '../store/types.js';
 import { bad, fabricFor, modelFor, onceCache, plannerIssues } from './inputs.js';
+import { checkLightBound } from './light-bound.js';
 import { sweepRequest } from './sweep.js';
 import { telemetry } from './telemetry.js';
 import { TaskRunner } from './worker.js';
@@ -108,6 +109,7 @@ export function registerWhatIfRoutes(app: FastifyInstance, deps: WhatIfDeps): vo
       return plans(JSON.stringify(b), async () => {
         const model = modelFor(b.model);
         const fabric = await fabricFor(deps.fabric, b);
+        checkLightBound(fabric, b);
         const { model: _m, fabric: _f, fabricText: _t, ...request } = b;
         try {
           const r = planOnFabric(model, fabric, { ...request, top: b.top ?? 5 }, deps.now);

@@ -290,16 +290,42 @@ export function createPlansView(): { el: HTMLElement; show: () => void } {
         },
         width: Math.min(900, Math.max(500, sweepOut.clientWidth || 900)),
       }),
+      thresholdTable(r),
+    );
+  }
+
+  /** Per latency, the capacity for 90% and 95% of one site: any cross-site strategy, and synchronous ones only. */
+  function thresholdTable(r: SweepResult): HTMLElement {
+    const g = (v: number | null) => (v ? gbps(v) : 'none of the grid');
+    const sync = new Map(r.thresholdsSynchronous.map((t) => [t.wanLatencyMs, t]));
+    return h(
+      'table',
+      { class: 'thresholds', 'data-role': 'thresholds' },
+      h('caption', null, 'WAN capacity needed for 90% / 95% of one site'),
       h(
-        'ul',
-        { class: 'thresholds' },
-        r.thresholds.map((t) =>
-          h(
-            'li',
-            null,
-            `${t.wanLatencyMs} ms: 90% of one site from ${t.gbpsFor90 ? gbps(t.gbpsFor90) : 'none of the grid'}, 95% from ${t.gbpsFor95 ? gbps(t.gbpsFor95) : 'none of the grid'}`,
-          ),
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'col' }, 'one-way latency'),
+          h('th', { scope: 'col' }, 'any strategy (DiLoCo allowed)'),
+          h('th', { scope: 'col' }, 'synchronous only (hierarchical DP, pipeline)'),
         ),
+      ),
+      h(
+        'tbody',
+        null,
+        r.thresholds.map((t) => {
+          const s = sync.get(t.wanLatencyMs);
+          return h(
+            'tr',
+            { 'data-latency': t.wanLatencyMs },
+            h('th', { scope: 'row' }, `${t.wanLatencyMs} ms`),
+            h('td', { 'data-kind': 'any' }, `${g(t.gbpsFor90)} / ${g(t.gbpsFor95)}`),
+            h('td', { 'data-kind': 'synchronous' }, s ? `${g(s.gbpsFor90)} / ${g(s.gbpsFor95)}` : '—'),
+          );
+        }),
       ),
     );
   }
