@@ -99,4 +99,52 @@ CONF
   echo "export SUPERFACTORY_SLURM_URL=$SUPERFACTORY_SLURM_URL SUPERFACTORY_SLURM_USER=root SUPERFACTORY_SLURM_TOKEN=<jwt>"
   sinfo -N -o '%N %T %G' >&2 || true
 }
-_sf_slurm_main
+
+# A second, independent cluster on the same host (a second "site"; ../shared/notes/slurm-one-host.md): its own
+# slurm.conf (SLURM_CONF), cluster name, ports (6917/6918), state, spool, pid and log files, and slurmrestd on
+# 127.0.0.1:6821. Exports SUPERFACTORY_SLURM_B_URL and SUPERFACTORY_SLURM_B_TOKEN. Daemons are found by pid file.
+_sf_slurm_b() {
+  local conf=/etc/slurm-b/slurm.conf port="${SUPERFACTORY_SLURM_B_PORT:-6821}" host i
+  host=$(hostname -s)
+  [ -s /etc/slurm/slurm.conf ] || return 1
+  mkdir -p /etc/slurm-b /var/spool/slurmctld-b /var/spool/slurmd-b /var/log/slurm
+  cp -n /var/spool/slurmctld/jwt_hs256.key /var/spool/slurmctld-b/jwt_hs256.key
+  chmod 600 /var/spool/slurmctld-b/jwt_hs256.key
+  sed -e 's/^ClusterName=.*/ClusterName=superfactory-b/' \
+    -e 's#^AuthAltParameters=.*#AuthAltParameters=jwt_key=/var/spool/slurmctld-b/jwt_hs256.key#' \
+    -e 's#^StateSaveLocation=.*#StateSaveLocation=/var/spool/slurmctld-b#' \
+    -e 's#^SlurmdSpoolDir=.*#SlurmdSpoolDir=/var/spool/slurmd-b#' \
+    -e 's#^SlurmctldPidFile=.*#SlurmctldPidFile=/run/slurmctld-b.pid#' \
+    -e 's#^SlurmdPidFile=.*#SlurmdPidFile=/run/slurmd-b.pid#' \
+    -e 's#^SlurmctldLogFile=.*#SlurmctldLogFile=/var/log/slurm/slurmctld-b.log#' \
+    -e 's#^SlurmdLogFile=.*#SlurmdLogFile=/var/log/slurm/slurmd-b.log#' \
+    /etc/slurm/slurm.conf > "$conf.new"
+  printf 'SlurmctldPort=6917\nSlurmdPort=6918\n' >> "$conf.new"
+  cmp -s "$conf.new" "$conf" || mv "$conf.new" "$conf"
+  rm -f "$conf.new"
+  cp /etc/slurm/gres.conf /etc/slurm-b/gres.conf
+  _alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+  _alive /run/slurmctld-b.pid || SLURM_CONF=$conf /usr/sbin/slurmctld >&2 || return 1
+  _alive /run/slurmd-b.pid || SLURM_CONF=$conf /usr/sbin/slurmd >&2 || return 1
+  for i in $(seq 1 30); do
+    SLURM_CONF=$conf scontrol ping 2>/dev/null | grep -q UP && break
+    sleep 1
+  done
+  SLURM_CONF=$conf scontrol update NodeName="$host" State=RESUME >/dev/null 2>&1 || true
+  if ! (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    (SLURM_CONF=$conf SLURM_JWT=daemon setsid /usr/sbin/slurmrestd -u slurmrest -a rest_auth/jwt -s openapi/v0.0.38 \
+      "127.0.0.1:$port" >/var/log/slurm/slurmrestd-b.log 2>&1 </dev/null &)
+  fi
+  for i in $(seq 1 30); do
+    (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.5
+  done
+  local tok
+  tok=$(SLURM_CONF=$conf scontrol token lifespan=86400 username=root 2>/dev/null | sed -n 's/^SLURM_JWT=//p')
+  [ -n "$tok" ] || { echo "slurm.sh: could not mint a JWT for the second cluster" >&2; return 1; }
+  export SUPERFACTORY_SLURM_B_URL="http://127.0.0.1:$port"
+  export SUPERFACTORY_SLURM_B_TOKEN="$tok"
+  echo "export SUPERFACTORY_SLURM_B_URL=$SUPERFACTORY_SLURM_B_URL SUPERFACTORY_SLURM_B_TOKEN=<jwt>"
+  SLURM_CONF=$conf sinfo -N -o '%N %T %G' >&2 || true
+}
+_sf_slurm_main && _sf_slurm_b

@@ -290,3 +290,73 @@ describe.skipIf(slurmSkip !== null)('a cross-site gang on a local site and a Slu
     180_000,
   );
 });
+
+// Two independent Slurm clusters on one host, one per site (scripts/ci/slurm.sh starts the second).
+const slurmB =
+  process.env.SUPERFACTORY_SLURM_B_URL && process.env.SUPERFACTORY_SLURM_B_TOKEN
+    ? { url: process.env.SUPERFACTORY_SLURM_B_URL, token: process.env.SUPERFACTORY_SLURM_B_TOKEN }
+    : null;
+const twoSlurmSkip =
+  slurmSkip ??
+  (slurmB ? null : 'SUPERFACTORY_SLURM_B_URL / _TOKEN not set; `source scripts/ci/slurm.sh` starts a second cluster');
+if (twoSlurmSkip) console.log(`[cross-site two Slurm clusters] skipping: ${twoSlurmSkip}`);
+
+describe.skipIf(twoSlurmSkip !== null)('a cross-site gang on two Slurm clusters', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    const fabric = await loadFabric(TWO_SITES);
+    t = await startTestServer({
+      fabric,
+      siteBindings: (d) => [
+        {
+          siteId: 'atl',
+          heartbeat: 'executor' as const,
+          executor: new SlurmExecutor({ ...slurmConfigFromEnv()!, workDir: d, gpusPerTask: 4, pollMinIntervalMs: 200 }),
+        },
+        {
+          siteId: 'wi',
+          heartbeat: 'executor' as const,
+          executor: new SlurmExecutor({
+            ...slurmConfigFromEnv()!,
+            ...slurmB!,
+            workDir: d,
+            gpusPerTask: 4,
+            pollMinIntervalMs: 200,
+          }),
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.skipIf(!torchOk)(
+    'trains the reference model with one part on each cluster',
+    async () => {
+      const trainer = fileURLToPath(new URL('../../examples/train/train.py', import.meta.url));
+      const r = await t.req('POST', '/v1/jobs', t.admin, {
+        name: 'trainer on two Slurm clusters',
+        model: 'llama3-8b',
+        gpus: 16,
+        env: { SUPERFACTORY_STRATEGY: 'hierarchical-dp' },
+        command: ['/usr/bin/python3', trainer, '--steps', '20', '--checkpoint-every', '10'],
+      });
+      const done = await waitFor(
+        async () => {
+          const j = (await t.req('GET', `/v1/jobs/${r.body.job.id}`, t.admin)).body.job;
+          return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : null;
+        },
+        150_000,
+        250,
+      );
+      expect(done.state, done.reason).toBe('succeeded');
+      expect(done.runId).toMatch(/\.1$/);
+      const m = (await t.req('GET', `/v1/jobs/${done.id}`, t.admin)).body.job.measured;
+      expect(m.sites.map((s: Json) => s.site).sort()).toEqual(['atl', 'wi']);
+      expect(m.step).toBe(20);
+      expect(m.wanBytesPerStep).toBe(460_032);
+    },
+    180_000,
+  );
+});
