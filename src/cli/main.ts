@@ -71,7 +71,10 @@ program
   .option('--diloco-h <n>', 'DiLoCo inner steps between outer synchronizations (default 100)')
   .option('--diloco-bits <n>', 'DiLoCo outer-gradient bits: 4, 8, 16 or 32 (default 4)')
   .option('--no-diloco-streaming', 'DiLoCo stops for each outer synchronization (no fragments overlapped with compute)')
-  .option('--diloco-efficiency <f>', 'DiLoCo token efficiency vs synchronous training (default 0.95, assumed)')
+  .option(
+    '--diloco-efficiency <f>',
+    'DiLoCo token efficiency vs synchronous training (default: law of replicas and model size, Charles et al. 2025)',
+  )
   .option('--precision <p>', 'bf16|fp8|auto (auto: try FP8 where the GPU has it; default bf16)')
   .option('--json', 'print one JSON object')
   .action((o) =>

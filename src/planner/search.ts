@@ -11,6 +11,7 @@ import { jurisdictionAllowed } from '../core/jurisdiction.js';
 import { checkPlanOptions, pickPlanOptions } from '../core/plan-request.js';
 import { facilityWPerGpu, gpusWithinPowerCap, mainPod, sitePowerCapW } from '../core/power.js';
 import { MULTI_SITE_STRATEGIES, STRATEGIES, STRATEGY_INFO } from '../core/strategies.js';
+import { dilocoTokenEfficiency } from './diloco-efficiency.js';
 import type { PlanRequest, PlanResult, RankedPlan, SitePlacement, Strategy, TierMapping } from './types.js';
 
 /** Chinchilla-optimal budget: about 20 training tokens per parameter (Hoffmann et al., arXiv 2203.15556). */
@@ -19,9 +20,9 @@ export const CHINCHILLA_TOKENS_PER_PARAM = 20;
 export const DEFAULT_TOKENS_PER_STEP = 16 * 2 ** 20;
 /**
  * Local-SGD defaults. H = 100 inner steps and 4-bit outer gradients streamed in fragments follow Streaming DiLoCo
- * (Douillard et al., arXiv 2501.18512). Token efficiency 0.95 is an assumption: DiLoCo (arXiv 2311.08105), Streaming
- * DiLoCo and Charles et al. (arXiv 2503.09799) report loss parity or within 1-2% of synchronous training for 2-8
- * replicas at equal tokens; we charge 5% of the tokens for it. Override with dilocoTokenEfficiency.
+ * (Douillard et al., arXiv 2501.18512). Token efficiency is the law of diloco-efficiency.ts (replicas and model size,
+ * fitted to Charles et al., arXiv 2503.09799); DILOCO_TOKEN_EFFICIENCY is the former flat assumption, kept for
+ * callers that pass it. Override with dilocoTokenEfficiency.
  */
 export const DILOCO_INNER_STEPS = 100;
 export const DILOCO_OUTER_BITS = 4;
@@ -319,7 +320,8 @@ export function planOnFabric(
     request.tokensPerStep ?? (request.gbs !== undefined ? request.gbs * seq : DEFAULT_TOKENS_PER_STEP);
   const ctx: SearchContext = { model, shape, seq, targetTokensPerStep };
   const strategies = new Set<Strategy>(request.strategies ?? STRATEGIES);
-  const tokenEfficiencyDiloco = request.dilocoTokenEfficiency ?? DILOCO_TOKEN_EFFICIENCY;
+  const dilocoEfficiencyFor = (replicas: number) =>
+    request.dilocoTokenEfficiency ?? dilocoTokenEfficiency(replicas, counts.total);
 
   checkRequest(request);
   let views = siteViews(fabric);
@@ -453,14 +455,14 @@ export function planOnFabric(
         const exposedPerStep = (streaming ? Math.max(0, syncSeconds - window) : syncSeconds) / innerSteps;
         stepTimeSeconds = estimate.stepTimeSeconds + exposedPerStep;
         tokensPerSecond = (k * plan.gbs * plan.seq!) / stepTimeSeconds;
-        tokenEfficiency = tokenEfficiencyDiloco;
+        tokenEfficiency = dilocoEfficiencyFor(k);
         wanGbpsUsed = (ringBytes * 8) / (innerSteps * stepTimeSeconds) / 1e9;
         wanGbpsNeeded = (ringBytes * 8) / window / 1e9 / wan!.efficiency;
         diloco = { innerSteps, outerBits, streaming, syncSeconds };
         bottleneck =
           exposedPerStep > 0
             ? `outer synchronization exposes ${((100 * exposedPerStep) / stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
-            : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - tokenEfficiency)).toFixed(0)}% token efficiency (assumed)`;
+            : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - tokenEfficiency)).toFixed(0)}% token efficiency (${request.dilocoTokenEfficiency !== undefined ? 'as given' : `${k} replicas of ${(counts.total / 1e9).toFixed(0)}B parameters, Charles et al. 2025 law`})`;
       } else if (strategy === 'independent') {
         tokensPerSecond = k * estimate.tokensPerSecond;
         tokenEfficiency = 1 / k;
