@@ -163,11 +163,12 @@ describe.skipIf(reason !== null)('dashboard in chromium', () => {
     const form = admin.locator('form.whatif-form');
     await form.getByLabel('Jobs (synthetic trace)').fill('150');
     await form.getByRole('button', { name: 'Run simulation' }).click();
-    await admin.locator('.chart-row canvas').first().waitFor({ timeout: 30_000 });
+    // two twin runs of 150 jobs on fairwater: about 25 s on this 2-core machine when idle, more when shared
+    await admin.locator('.chart-row canvas').first().waitFor({ timeout: 120_000 });
     expect(await admin.locator('.chart-row figure').count()).toBe(3);
     expect(await admin.locator('table.compare').textContent()).toContain('atl down 6 h');
     await shot(admin, 'whatif');
-  }, 45_000);
+  }, 150_000);
 
   it('shows a viewer no submit button, no cancel and no drain', async () => {
     const page = await signIn(viewerToken, '#jobs');
