@@ -44,7 +44,8 @@ def parse_args():
     p.add_argument("--vocab", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--checkpoint-every", type=int, default=10)
-    p.add_argument("--step-delay", type=float, default=0.0, help="seconds to sleep per step (tests: a slower run)")
+    p.add_argument("--step-delay", type=float, default=float(os.environ.get("SUPERFACTORY_STEP_DELAY_S") or 0),
+                   help="seconds to sleep per step before the exchange (a straggler; env SUPERFACTORY_STEP_DELAY_S)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     return p.parse_args()
@@ -335,7 +336,7 @@ class Progress:
         self.iface = os.environ.get("SUPERFACTORY_WAN_IFACE") or None
         self.window = []  # (step, time, tx bytes, payload bytes)
 
-    def report(self, step, loss, step_s, wan, resumed_from):
+    def report(self, step, loss, step_s, compute_s, wan, resumed_from):
         payload = wan.payload_bytes
         if self.topo.local_size > 1:  # the whole site's payload, summed in the site (no WAN traffic)
             t = torch.tensor([float(payload)])
@@ -358,6 +359,7 @@ class Progress:
             "step": step,
             "loss": round(loss, 5),
             "stepTimeSeconds": round(step_s, 5),
+            "computeSeconds": round(compute_s, 5),
             "tokensPerSecond": round(self.tokens_per_step / step_s, 2) if step_s > 0 else None,
             "resumedFrom": resumed_from,
             "at": time.time(),
@@ -424,6 +426,9 @@ def main():
         loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
         opt.zero_grad(set_to_none=False)
         loss.backward()
+        if args.step_delay > 0:
+            time.sleep(args.step_delay)  # a slower part (tests: a straggler), before any exchange
+        compute_s = time.time() - t0  # what this part spends without waiting for the other sites
         grads = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
         if diloco:
             # inner step: gradients averaged inside the site only
@@ -440,13 +445,11 @@ def main():
             outer["momentum"].mul_(0.9).add_(delta)
             outer["params"] -= 0.7 * (delta + 0.9 * outer["momentum"])  # Nesterov
             torch.nn.utils.vector_to_parameters(outer["params"].clone(), list(model.parameters()))
-        if args.step_delay > 0:
-            time.sleep(args.step_delay)
         lt = loss.detach().reshape(1).clone()
         if topo.local_size > 1:
             dist.all_reduce(lt, group=topo.local_group)
             lt /= topo.local_size
-        progress.report(step, lt.item(), time.time() - t0, wan, resume)
+        progress.report(step, lt.item(), time.time() - t0, compute_s, wan, resume)
         if step % args.checkpoint_every == 0 and step % H == 0:
             save_checkpoint(root, step, topo, model, opt, outer, {"strategy": strategy, "world": topo.world})
     dist.barrier()

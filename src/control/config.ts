@@ -42,6 +42,8 @@ const SiteConfig = z.discriminatedUnion('executor', [
       workDir: z.string().optional(),
       /** Address other sites reach this site's processes at (a gang's rendezvous); set by `wan.namespaces`. */
       address: z.string().optional(),
+      /** Extra environment of this site's processes (below the job's own variables). */
+      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
     })
     .strict(),
   z
@@ -81,7 +83,10 @@ export const ServeConfigSchema = z
     leaseTtlMs: z.number().int().positive().optional(),
     replicaId: z.string().optional(),
     /** Serve HTTPS: PEM certificate (chain) and private key files. */
-    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+    tls: z
+      .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .strict()
+      .optional(),
     /** Per token (default 1,000/s, burst 2,000); `tenants: {id: {perSecond, burst}}` overrides; `unauthenticated` per address. */
     rateLimit: RateLimitConfig.extend({
       tenants: z.record(z.string(), RateLimitConfig).optional(),
@@ -175,6 +180,7 @@ function makeExecutor(
         gpusPerProcess: c.gpusPerProcess,
         maxProcesses: c.maxProcesses,
         ...(c.workDir ? { workDir: resolve(c.workDir) } : {}),
+        ...(c.env ? { env: c.env } : {}),
         ...(net ? { netns: net.netns, address: net.address, wanIface: net.wanIface } : {}),
         ...(!net && c.address ? { address: c.address } : {}),
       });

@@ -360,3 +360,57 @@ describe.skipIf(twoSlurmSkip !== null)('a cross-site gang on two Slurm clusters'
     180_000,
   );
 });
+
+describe.skipIf(!torchOk)('a straggler part', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    const fabric = await loadFabric(TWO_SITES);
+    t = await startTestServer({
+      fabric,
+      siteBindings: (d) => [
+        {
+          siteId: 'atl',
+          heartbeat: 'executor' as const,
+          executor: new LocalExecutor({ root: join(d, 'runs', 'atl'), gpusPerProcess: 8 }),
+        },
+        {
+          siteId: 'wi',
+          heartbeat: 'executor' as const,
+          // this site's processes are slower: 0.4 s more compute per step
+          executor: new LocalExecutor({
+            root: join(d, 'runs', 'wi'),
+            gpusPerProcess: 8,
+            env: { SUPERFACTORY_STEP_DELAY_S: '0.4' },
+          }),
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('raises one job.straggler event naming the slow site', async () => {
+    const trainer = fileURLToPath(new URL('../../examples/train/train.py', import.meta.url));
+    const r = await t.req('POST', '/v1/jobs', t.admin, {
+      name: 'one slow site',
+      model: 'llama3-8b',
+      gpus: 16,
+      command: ['/usr/bin/python3', trainer, '--steps', '25', '--checkpoint-every', '100'],
+    });
+    const id = r.body.job.id as string;
+    await waitFor(
+      async () => {
+        const j = (await t.req('GET', `/v1/jobs/${id}`, t.admin)).body.job;
+        return ['succeeded', 'failed'].includes(j.state) ? j : null;
+      },
+      150_000,
+      500,
+    );
+    const evs = (await t.req('GET', `/v1/jobs/${id}/events`, t.admin)).body.events as Json[];
+    const s = evs.filter((e) => e.type === 'job.straggler');
+    expect(s).toHaveLength(1);
+    expect(s[0].data).toMatchObject({ site: 'wi', fastestSite: 'atl' });
+    expect(s[0].data.ratio).toBeGreaterThan(1.5);
+  }, 180_000);
+});

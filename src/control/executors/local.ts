@@ -53,6 +53,8 @@ export interface LocalExecutorOptions {
   wanIface?: string;
   /** Folder members run in (default: the job's checkpoint folder). */
   workDir?: string;
+  /** Extra environment of this site's members (below the job's own variables). */
+  env?: Record<string, string>;
 }
 
 export class LocalExecutor implements Executor {
@@ -76,6 +78,7 @@ export class LocalExecutor implements Executor {
   private readonly netns: string | null;
   private readonly wanIface: string | null;
   private readonly workDir: string | null;
+  private readonly siteEnv: Record<string, string>;
 
   constructor(opts: LocalExecutorOptions) {
     this.root = opts.root;
@@ -87,6 +90,7 @@ export class LocalExecutor implements Executor {
     this.netns = opts.netns ?? null;
     this.wanIface = opts.wanIface ?? null;
     this.workDir = opts.workDir ?? null;
+    this.siteEnv = opts.env ?? {};
     this.maxGpusPerRun = this.maxProcesses * this.gpusPerProcess;
     mkdirSync(this.root, { recursive: true });
   }
@@ -128,7 +132,7 @@ export class LocalExecutor implements Executor {
     const gen = randomBytes(8).toString('hex');
     const g = spec.gang;
     const port = g ? g.masterPort : await freePort();
-    const env0 = baseEnv(spec);
+    const env0 = { ...this.siteEnv, ...baseEnv(spec) };
     if (this.wanIface) {
       env0.GLOO_SOCKET_IFNAME = this.wanIface;
       env0.SUPERFACTORY_WAN_IFACE = this.wanIface;

@@ -54,6 +54,8 @@ export interface RunProgress {
   step: number;
   loss?: number;
   stepTimeSeconds?: number;
+  /** Forward, backward and optimizer time of the step, without waiting for the other sites (stragglers). */
+  computeSeconds?: number;
   tokensPerSecond?: number;
   /** Bytes this site sent over the WAN per step: counted on its link when it has one, else the trainer's payload. */
   wanBytesPerStep?: number;

@@ -7,9 +7,11 @@ import { withTimeout, type SchedulerContext } from './context.js';
 import { combineGang, runsOf, type RunRef } from './gang.js';
 import type { Launcher } from './launcher.js';
 import { requeue } from './requeue.js';
+import { StragglerWatch } from './stragglers.js';
 
 export class RunPoller {
   private readonly lastProgress = new Map<string, { step: number; at: number }>();
+  private readonly stragglers = new StragglerWatch();
 
   constructor(
     private readonly ctx: SchedulerContext,
@@ -114,6 +116,19 @@ export class RunPoller {
       siteId: site,
       data: { ...p, site, attempt: job.attempt },
     });
+    const compute = p.computeSeconds ?? p.stepTimeSeconds;
+    const slow = typeof compute === 'number' ? this.stragglers.observe(job.id, job.attempt, site, compute) : null;
+    if (slow) {
+      this.ctx.log.warn({ job: job.id, ...slow }, 'straggler part');
+      await this.ctx.cp.store.appendEvent({
+        at: now,
+        type: 'job.straggler',
+        jobId: job.id,
+        tenantId: job.tenantId,
+        siteId: site,
+        data: { ...slow, attempt: job.attempt },
+      });
+    }
   }
 
   private async onStatus(job: Job, st: RunStatus, siteDrained: boolean, b: SiteBinding): Promise<number> {
