@@ -95,6 +95,7 @@ program
   .option('--gpus <n>', 'GPU budget')
   .option('--gbs <n>', 'target global batch (sequences)')
   .option('--tokens-per-step <n>', 'target tokens per step')
+  .option('--precision <p>', 'bf16|fp8|auto (default bf16)')
   .option('--out <dir>', 'output folder', 'out/sweep')
   .option('--json', 'print one JSON object')
   .action((o) =>

@@ -250,6 +250,7 @@ export interface SweepCliOptions {
   tokensPerStep?: string;
   out?: string;
   json?: boolean;
+  precision?: string;
 }
 
 function numberList(name: string, value: string): number[] {
@@ -274,6 +275,7 @@ function sweepOptions(o: SweepCliOptions): SweepOptions {
     gpus: positiveInteger('gpus', o.gpus),
     gbs: positiveInteger('gbs', o.gbs),
     tokensPerStep: positiveNumber('tokens-per-step', o.tokensPerStep),
+    precision: o.precision,
   });
   if (!checked.ok) throw new CliInputError(asFlagIssues(checked.issues));
   return checked.value;

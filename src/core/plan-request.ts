@@ -152,6 +152,7 @@ export const SweepOptionsSchema = z
     tokensPerStep: F.tokensPerStep.optional(),
     wanGbpsList: F.wanGbpsList,
     wanLatencyMsList: F.wanLatencyMsList,
+    precision: F.precision.optional(),
   })
   .strict()
   .superRefine(noRepeatedSites);
