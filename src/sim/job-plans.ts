@@ -106,7 +106,19 @@ export class PlanCache {
     // The planner caps a site's GPUs by its power budget; in the twin the scheduler enforces power
     // caps on placement (and scenarios change them), so plans see every GPU of a site.
     this.fabric = { ...fabric, sites: fabric.sites.map((s) => ({ ...s, powerMW: Infinity })) };
+    // sites with the same hardware (pods, systems, networks, GPU count) get the same single-site plan: plan once
+    const firstWith = new Map<string, string>();
+    for (const s of fabric.sites) {
+      const sig = JSON.stringify([s.gpus, s.pods.map((p) => ({ ...p, id: '' }))]);
+      if (!firstWith.has(sig)) firstWith.set(sig, s.id);
+      this.twinOf.set(s.id, firstWith.get(sig)!);
+    }
   }
+
+  /** Site id -> the first site of the fabric with identical hardware (itself when none). */
+  private readonly twinOf = new Map<string, string>();
+  /** Single-site outcomes re-labelled for a hardware twin's site id. */
+  private readonly relabelled = new Map<string, PlanOutcome>();
 
   get keys(): number {
     return this.cache.size;
@@ -115,9 +127,16 @@ export class PlanCache {
   /** Best single-site plan of `model` at (about) `gpus` GPUs on `siteId`. */
   singleSite(modelId: string, model: ModelSpec, gpus: number, siteId: string): PlanOutcome {
     const g = planGpus(gpus);
-    return this.get(`${modelId}|${g}|${siteId}|single`, () =>
-      planOnFabric(model, this.fabric, { gpus: g, sites: [siteId], top: 1, strategies: ['single-site'] }),
+    const rep = this.twinOf.get(siteId) ?? siteId;
+    const key = `${modelId}|${g}|${rep}|single`;
+    const out = this.get(key, () =>
+      planOnFabric(model, this.fabric, { gpus: g, sites: [rep], top: 1, strategies: ['single-site'] }),
     );
+    if (rep === siteId || !out.ok) return out;
+    const k = `${key}|${siteId}`;
+    let hit = this.relabelled.get(k);
+    if (!hit) this.relabelled.set(k, (hit = { ok: true, plan: { ...out.plan, sites: [siteId] } }));
+    return hit;
   }
 
   /** Best cross-site plan (hierarchical DP, pipeline across sites or DiLoCo) over exactly `siteIds`. */
