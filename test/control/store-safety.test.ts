@@ -19,7 +19,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoreRefusedError, openStore } from '../../src/control/store/index.js';
 import { SqliteStore } from '../../src/control/store/sqlite.js';
 import { startTestServer, type TestServer } from './fixtures.js';
-import { tempDir, waitFor } from './helpers.js';
+import { freshPgDatabase, pgUnavailableReason, tempDir, waitFor } from './helpers.js';
+import { PostgresStore } from '../../src/control/store/postgres.js';
+import { StoreUnavailableError } from '../../src/control/domain.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const job = { name: 'safe', model: 'llama3-8b', gpus: 16, priority: -100 };
@@ -187,4 +189,34 @@ describe('the CLI on a store it cannot use', () => {
     expect(r.stderr).toMatch(/^error: .*read-only.*\(fix: make it writable/m);
     expect(r.stderr).not.toMatch(/damaged|corrupt/);
   }, 90_000);
+});
+
+const pgSkip = await pgUnavailableReason();
+describe.skipIf(pgSkip !== null)('a read-only PostgreSQL store', () => {
+  it('answers writes with "read-only" (503), not as a damaged store', async () => {
+    const db = await freshPgDatabase('sf_ro');
+    try {
+      const rw = new PostgresStore({ connectionString: db.url });
+      await rw.migrate();
+      await rw.close();
+      const u = new URL(db.url);
+      u.searchParams.set('options', '-c default_transaction_read_only=on');
+      const ro = new PostgresStore({ connectionString: u.toString() });
+      try {
+        const err = await ro
+          .createTenant({ id: 'acme', name: 'Acme', quotaGpus: null, allowedJurisdictions: null, at: 1 })
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
+        expect(err).toBeInstanceOf(StoreUnavailableError);
+        expect((err as Error).message).toMatch(/read-only/);
+        await expect(ro.ready()).rejects.toThrow(/read-only/);
+      } finally {
+        await ro.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
 });

@@ -64,6 +64,11 @@ function mapError(err: unknown, what: string): Error {
   const code = String((err as { code?: string }).code ?? '');
   if (code === '23505') return new DuplicateError(`${what}: already exists`, { cause: err });
   if (code.startsWith('23')) return new DuplicateError(`${what}: constraint failed`, { cause: err });
+  // 25006 read_only_sql_transaction (a standby or a read-only database): the store is read-only, not damaged
+  if (code === '25006')
+    return new StoreUnavailableError(`${what}: the database is read-only (a standby?): point store: at the primary`, {
+      cause: err,
+    });
   if (code === '40001' || code === '40P01' || code.startsWith('08') || code.startsWith('57') || code.startsWith('53')) {
     return new StoreUnavailableError(`${what}: database unavailable (${code})`, { cause: err });
   }

@@ -37,6 +37,13 @@ export function mapError(err: unknown, what: string): Error {
   ) {
     return new StoreUnavailableError(`${what}: database unavailable (${code})`, { cause: err });
   }
+  if (code.startsWith('SQLITE_READONLY'))
+    return new StoreUnavailableError(
+      `${what}: the store is read-only (${code}): make the file and its folder writable`,
+      {
+        cause: err,
+      },
+    );
   if (code.startsWith('SQLITE_CONSTRAINT')) return new DuplicateError(`${what}: constraint failed`, { cause: err });
   return new StoreCorruptError(`${what}: ${(err as Error).message ?? String(err)}`, { cause: err });
 }
