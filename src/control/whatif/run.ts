@@ -149,6 +149,14 @@ export async function whatIfOn(
       throw simIssues(err);
     }
     out.push(runView(r.label, res, fabric));
+    // an outage that starts once the baseline has finished every job changes nothing: refused, not charted
+    const at = b.atHours ?? 24;
+    if (b.mode === 'outage' && out.length === 1 && res.summary.jobsUnfinished === 0 && at >= res.summary.makespanHours)
+      throw bad(
+        'atHours',
+        `the outage at ${at} h starts after the workload ends (the baseline finishes its last job at ${res.summary.makespanHours.toFixed(1)} h): it would change nothing`,
+        `give atHours below ${Math.floor(res.summary.makespanHours)}, or more jobs (workload.jobs) or a higher arrival rate`,
+      );
   }
   return { mode: b.mode, fabric: fabric.name, jobs: jobs.length, runs: out };
 }

@@ -6,14 +6,15 @@ import { RUN_COLORS, cdfFromQuantiles, lineChart } from '../charts';
 import { loadCatalog } from '../data';
 import { announce, field, h, mount, options } from '../dom';
 import { fixed, int, pct } from '../format';
-import { state } from '../state';
+import { state, subscribe } from '../state';
 import type { WhatIfResult } from '../../../src/contract';
 
 const METRICS: [string, string, (v: number) => string, 'lower' | 'higher'][] = [
   ['meanJctHours', 'mean JCT (h)', (v) => fixed(v, 2), 'lower'],
   ['p99JctHours', 'p99 JCT (h)', (v) => fixed(v, 1), 'lower'],
   ['meanQueueHours', 'mean queueing (h)', (v) => fixed(v, 2), 'lower'],
-  ['gpuUtilization', 'GPU utilization', (v) => pct(v, 1), 'higher'],
+  ['gpuUtilization', 'GPU utilization (of GPUs up)', (v) => pct(v, 1), 'higher'],
+  ['chartedUtilization', 'GPU utilization (of all GPUs, as charted)', (v) => pct(v, 1), 'higher'],
   ['goodput', 'goodput', (v) => fixed(v, 3), 'higher'],
   ['jobsFinished', 'jobs finished', (v) => int(v), 'higher'],
   ['interruptions', 'interruptions', (v) => int(v), 'lower'],
@@ -22,6 +23,23 @@ const METRICS: [string, string, (v: number) => string, 'lower' | 'higher'][] = [
   ['emissionsTCO2e', 'emissions (tCO₂e)', (v) => int(v), 'lower'],
   ['costUsd', 'electricity cost (USD)', (v) => int(v), 'lower'],
 ];
+
+type Run = WhatIfResult['runs'][number];
+
+/** Time-weighted mean of the charted fleet utilization (each sample holds until the next), so the table matches the chart. */
+export function chartedUtilization(run: Run): number {
+  const t = run.series.tHours;
+  const u = run.series.utilization;
+  if (t.length < 2) return u[0] ?? 0;
+  let area = 0;
+  for (let i = 0; i + 1 < t.length; i++) area += u[i] * (t[i + 1] - t[i]);
+  return area / (t[t.length - 1] - t[0]);
+}
+
+function valueOf(run: Run, k: string): number {
+  if (k === 'chartedUtilization') return chartedUtilization(run);
+  return (run.summary as Record<string, number>)[k] ?? 0;
+}
 
 export function createWhatIfView(): { el: HTMLElement; show: () => void } {
   const modeOutage = h('input', { type: 'radio', name: 'mode', value: 'outage', checked: true });
@@ -155,7 +173,7 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
           ]
         : [];
     const util = lineChart({
-      title: 'GPU utilization of the fleet',
+      title: 'GPU utilization of the fleet (busy / all GPUs)',
       xLabel: 'hours',
       yLabel: '% busy',
       x,
@@ -190,7 +208,6 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
       width: w,
     });
     charts = [util, jct, carbon];
-    const base = r.runs[0].summary;
     mount(
       out,
       h(
@@ -229,17 +246,19 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
               null,
               h('th', { scope: 'row' }, label),
               r.runs.map((run, i) => {
-                const v = run.summary[k] ?? 0;
-                const d = v - (base[k] ?? 0);
+                const v = valueOf(run, k);
+                const d = v - valueOf(r.runs[0], k);
                 const good = better === 'lower' ? d < 0 : d > 0;
+                // a difference that rounds to nothing is no difference: no colour, no sign
+                const shown = fmt(Math.abs(d)) !== fmt(0);
                 return h(
                   'td',
                   { class: 'num' },
                   fmt(v),
-                  i > 0 && Math.abs(d) > 1e-9
+                  i > 0 && shown
                     ? h(
                         'span',
-                        { class: good ? 'delta good' : 'delta bad' },
+                        { class: good ? 'delta good' : 'delta bad', 'data-better': good ? 'true' : 'false' },
                         ` (${d > 0 ? '+' : '−'}${fmt(Math.abs(d))})`,
                       )
                     : null,
@@ -251,6 +270,13 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
       ),
     );
   }
+
+  // a page opened at #whatif shows before the fabric has loaded: fill the site list when it arrives
+  subscribe((c) => {
+    const f = state.fabric;
+    if (c.has('fabric') && f && site.options.length === 0)
+      mount(site, options(f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))));
+  });
 
   let filled = false;
   async function show(): Promise<void> {
