@@ -29,7 +29,8 @@ export function heatmapSvg(o: {
   const left = 90;
   const top = 50;
   const width = Math.max(left + o.xValues.length * cell + 30, o.title.length * 7.5 + 40);
-  const height = top + o.yValues.length * cell + 70;
+  // the grid, the axis labels, then the colour scale (55 px)
+  const height = top + o.yValues.length * cell + 70 + 55;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img" aria-label="${escapeXml(o.title)}">`,
     `<title>${escapeXml(o.title)}</title>`,
@@ -65,6 +66,39 @@ export function heatmapSvg(o: {
   parts.push(
     `<text transform="translate(20 ${top + (o.yValues.length * cell) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`,
   );
+  parts.push(
+    ...colourScale(o.domain ?? [0, 1], o.format, left, top + o.yValues.length * cell + 62, o.xValues.length * cell),
+  );
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** The heatmap's colour key: a gradient over the domain with five labelled ticks (the values' own format). */
+function colourScale(
+  domain: [number, number],
+  format: (v: number) => string,
+  x: number,
+  y: number,
+  w: number,
+): string[] {
+  const [lo, hi] = domain;
+  const steps = 20;
+  const out = [
+    `<g class="colour-scale" aria-label="colour scale from ${escapeXml(format(lo))} to ${escapeXml(format(hi))}">`,
+  ];
+  out.push(
+    `<text x="${x}" y="${y}" font-size="11">colour scale${lo > 0 ? ` (${escapeXml(format(lo))} or less is the darkest red)` : ''}</text>`,
+  );
+  for (let k = 0; k < steps; k++)
+    out.push(
+      `<rect x="${x + (k * w) / steps}" y="${y + 6}" width="${w / steps + 0.5}" height="12" fill="${ramp(k / (steps - 1))}"/>`,
+    );
+  for (let k = 0; k <= 4; k++) {
+    const v = lo + ((hi - lo) * k) / 4;
+    out.push(
+      `<text x="${x + (k * w) / 4}" y="${y + 32}" text-anchor="${k === 0 ? 'start' : k === 4 ? 'end' : 'middle'}" font-size="11">${escapeXml(format(v))}</text>`,
+    );
+  }
+  out.push('</g>');
+  return out;
 }
