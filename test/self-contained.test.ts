@@ -89,7 +89,7 @@ describe('a copy of the repository with nothing beside it', () => {
     expect(r.stderr).not.toMatch(/not found/);
     expect(r.code).toBe(0);
     // The whole Philly trace (82,247 rows less 65 duplicates): the shipped trace is the full file.
-    expect(r.stdout).toMatch(/jobs finished \/ unfinished\s+82182 \/ 0/);
+    expect(r.stdout).toMatch(/jobs finished \/ unfinished\s+82,182 \/ 0/);
     const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'));
     // Real grid series, not constants: emissions and cost come from the shipped carbon and price files.
     expect(summary.jobsFinished).toBe(82182);

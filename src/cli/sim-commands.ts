@@ -278,22 +278,30 @@ function fail(issues: InputIssue[], io: CommandIO): number {
   return EXIT_BAD_INPUT;
 }
 
+/** A number with thousands separators and at most `digits` decimals: 82182 -> "82,182", 3998.92 -> "3,998.9". */
+export function num(x: number, digits = 0): string {
+  return x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
 function summaryLines(s: SimSummary): string {
   const rows: [string, string][] = [
     ['fabric / policy / seed', `${s.fabric} / ${s.policy} / ${s.seed}`],
-    ['jobs finished / unfinished', `${s.jobsFinished} / ${s.jobsUnfinished} (${s.jobsRejected} rejected)`],
-    ['JCT mean / p50 / p99 (h)', `${s.meanJctHours} / ${s.p50JctHours} / ${s.p99JctHours}`],
-    ['queueing mean / p99 (h)', `${s.meanQueueHours} / ${s.p99QueueHours}`],
-    ['mean slowdown', String(s.meanSlowdown)],
-    ['GPU utilization', `${(s.gpuUtilization * 100).toFixed(2)} %`],
-    ['goodput / mean ETTR', `${s.goodput} / ${s.meanEttr}`],
-    ['failures / interruptions / preemptions', `${s.failures} / ${s.interruptions} / ${s.preemptions}`],
-    ['lost GPU-hours', String(s.lostGpuHours)],
-    ['energy (MWh, jobs only)', `${s.energyMWh} (${s.jobEnergyMWh})`],
-    ['emissions (tCO2e, jobs only)', `${s.emissionsTCO2e} (${s.jobEmissionsTCO2e})`],
-    ['water (m3)', String(s.waterM3)],
-    ['electricity cost (USD)', String(s.costUsd)],
-    ['makespan (h) / events', `${s.makespanHours} / ${s.events}`],
+    [
+      'jobs finished / unfinished',
+      `${num(s.jobsFinished)} / ${num(s.jobsUnfinished)} (${num(s.jobsRejected)} rejected)`,
+    ],
+    ['JCT mean / p50 / p99 (h)', `${num(s.meanJctHours, 2)} / ${num(s.p50JctHours, 2)} / ${num(s.p99JctHours, 2)}`],
+    ['queueing mean / p99 (h)', `${num(s.meanQueueHours, 2)} / ${num(s.p99QueueHours, 2)}`],
+    ['mean slowdown', num(s.meanSlowdown, 3)],
+    ['GPU utilization', `${num(s.gpuUtilization * 100, 2)} %`],
+    ['goodput / mean ETTR', `${num(s.goodput, 4)} / ${num(s.meanEttr, 4)}`],
+    ['failures / interruptions / preemptions', `${num(s.failures)} / ${num(s.interruptions)} / ${num(s.preemptions)}`],
+    ['lost GPU-hours', num(s.lostGpuHours, 1)],
+    ['energy (MWh, jobs only)', `${num(s.energyMWh, 1)} (${num(s.jobEnergyMWh, 1)})`],
+    ['emissions (tCO2e, jobs only)', `${num(s.emissionsTCO2e, 1)} (${num(s.jobEmissionsTCO2e, 1)})`],
+    ['water (m3)', num(s.waterM3, 1)],
+    ['electricity cost (USD)', num(s.costUsd)],
+    ['makespan (h) / events', `${num(s.makespanHours, 1)} / ${num(s.events)}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
@@ -411,18 +419,18 @@ export async function runSimulate(o: SimulateCommandOptions, io: CommandIO = def
 
 const COMPARE_COLUMNS: [string, (s: SimSummary) => string][] = [
   ['policy', (s) => s.policy],
-  ['finished', (s) => String(s.jobsFinished)],
-  ['unfinished', (s) => String(s.jobsUnfinished)],
-  ['JCT mean h', (s) => s.meanJctHours.toFixed(2)],
-  ['JCT p99 h', (s) => s.p99JctHours.toFixed(2)],
-  ['queue mean h', (s) => s.meanQueueHours.toFixed(2)],
+  ['finished', (s) => num(s.jobsFinished)],
+  ['unfinished', (s) => num(s.jobsUnfinished)],
+  ['JCT mean h', (s) => num(s.meanJctHours, 2)],
+  ['JCT p99 h', (s) => num(s.p99JctHours, 2)],
+  ['queue mean h', (s) => num(s.meanQueueHours, 2)],
   ['util %', (s) => (100 * s.gpuUtilization).toFixed(2)],
   ['goodput', (s) => s.goodput.toFixed(4)],
-  ['preempt', (s) => String(s.preemptions)],
-  ['MWh', (s) => s.energyMWh.toFixed(1)],
-  ['tCO2e', (s) => s.emissionsTCO2e.toFixed(1)],
-  ['job tCO2e', (s) => s.jobEmissionsTCO2e.toFixed(1)],
-  ['cost USD', (s) => s.costUsd.toFixed(0)],
+  ['preempt', (s) => num(s.preemptions)],
+  ['MWh', (s) => num(s.energyMWh, 1)],
+  ['tCO2e', (s) => num(s.emissionsTCO2e, 1)],
+  ['job tCO2e', (s) => num(s.jobEmissionsTCO2e, 1)],
+  ['cost USD', (s) => num(s.costUsd)],
 ];
 
 export function formatCompareTable(summaries: SimSummary[]): string {
