@@ -1,0 +1,168 @@
+// Strategy evaluation: one site-local candidate (plan + estimate) turned into a ranked plan for its cross-site
+// strategy: WAN use and need, DiLoCo's outer synchronization, independent runs, time to train, energy, bottleneck.
+import { STRATEGY_INFO } from '../core/strategies.js';
+import type { Estimate, NetworkTier, Plan, SystemTiers } from '../perf/types.js';
+import type { Candidate } from './candidates.js';
+import { DILOCO_INNER_STEPS, DILOCO_OUTER_BITS, WAN_TOLERATED_SHARE } from './defaults.js';
+import type { SiteView } from './sites.js';
+import type { PlanRequest, RankedPlan, SitePlacement, Strategy, TierMapping } from './types.js';
+
+/** One (strategy, site set) being searched, with what ranking its candidates needs. */
+export interface StrategyRun {
+  strategy: Strategy;
+  set: SiteView[];
+  tiers: SystemTiers;
+  /** Sites in the set. */
+  k: number;
+  mode: 'local' | 'dp-across' | 'pp-across';
+  wan: NetworkTier | undefined;
+  powerMWPerGpu: number;
+  splitsBatch: boolean;
+  /** Tokens to train. */
+  tokens: number;
+  totalParams: number;
+  request: PlanRequest;
+  dilocoEfficiencyFor: (replicas: number) => number;
+}
+
+/** What a strategy changes in a site-local estimate. */
+interface StrategyFigures {
+  tokensPerSecond: number;
+  stepTimeSeconds: number;
+  tokenEfficiency: number;
+  wanGbpsUsed: number;
+  wanGbpsNeeded: number;
+  bottleneck: string;
+  diloco: RankedPlan['diloco'];
+}
+
+function strategyFigures(run: StrategyRun, plan: Plan, estimate: Estimate): StrategyFigures {
+  const { strategy, k, wan, request } = run;
+  const f: StrategyFigures = {
+    tokensPerSecond: estimate.tokensPerSecond,
+    stepTimeSeconds: estimate.stepTimeSeconds,
+    tokenEfficiency: 1,
+    wanGbpsUsed: 0,
+    wanGbpsNeeded: 0,
+    bottleneck: estimate.bottleneck,
+    diloco: undefined,
+  };
+  const b = estimate.breakdown;
+  if (strategy === 'hierarchical-dp' || strategy === 'pipeline-across-sites') {
+    const stepTimeSeconds = f.stepTimeSeconds;
+    f.wanGbpsUsed = (b.wanBytesPerStep * 8) / stepTimeSeconds / 1e9;
+    f.wanGbpsNeeded = (b.wanBytesPerStep * 8) / Math.max(b.wanOverlapWindowSeconds, 1e-9) / 1e9 / wan!.efficiency;
+    const share = b.wanCommExposedSeconds / stepTimeSeconds;
+    if (share > WAN_TOLERATED_SHARE) {
+      const h = Math.max(2, Math.ceil(b.wanCommTotalSeconds / stepTimeSeconds / WAN_TOLERATED_SHARE));
+      const what = strategy === 'hierarchical-dp' ? 'DP exchange over the WAN' : 'pipeline traffic over the WAN';
+      f.bottleneck = `${what} exposes ${(100 * share).toFixed(0)}% of the step: needs >= ${formatGbps(f.wanGbpsNeeded)}, or local-SGD with H >= ${h}`;
+    }
+  } else if (strategy === 'diloco') {
+    const innerSteps = request.dilocoInnerSteps ?? DILOCO_INNER_STEPS;
+    const outerBits = request.dilocoOuterBits ?? DILOCO_OUTER_BITS;
+    const streaming = request.dilocoStreaming ?? true;
+    const bytes = (run.totalParams * outerBits) / 8;
+    const ringBytes = (2 * (k - 1) * bytes) / k;
+    const syncSeconds =
+      2 * (k - 1) * wan!.latencyUs * 1e-6 + ringBytes / ((wan!.bandwidthGbps * 1e9 * wan!.efficiency) / 8);
+    const window = innerSteps * estimate.stepTimeSeconds;
+    // Streaming: fragments sync while the next inner steps run and only what exceeds the window is exposed;
+    // plain DiLoCo stops for the whole outer synchronization every H steps.
+    const exposedPerStep = (streaming ? Math.max(0, syncSeconds - window) : syncSeconds) / innerSteps;
+    f.stepTimeSeconds = estimate.stepTimeSeconds + exposedPerStep;
+    f.tokensPerSecond = (k * plan.gbs * plan.seq!) / f.stepTimeSeconds;
+    f.tokenEfficiency = run.dilocoEfficiencyFor(k);
+    f.wanGbpsUsed = (ringBytes * 8) / (innerSteps * f.stepTimeSeconds) / 1e9;
+    f.wanGbpsNeeded = (ringBytes * 8) / window / 1e9 / wan!.efficiency;
+    f.diloco = { innerSteps, outerBits, streaming, syncSeconds };
+    f.bottleneck =
+      exposedPerStep > 0
+        ? `outer synchronization exposes ${((100 * exposedPerStep) / f.stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(f.wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
+        : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - f.tokenEfficiency)).toFixed(0)}% token efficiency (${request.dilocoTokenEfficiency !== undefined ? 'as given' : `${k} replicas of ${(run.totalParams / 1e9).toFixed(0)}B parameters, Charles et al. 2025 law`})`;
+  } else if (strategy === 'independent') {
+    f.tokensPerSecond = k * estimate.tokensPerSecond;
+    f.tokenEfficiency = 1 / k;
+    f.bottleneck = `independent runs: only one site's tokens train this model (${k} separate models); ${estimate.bottleneck}`;
+  }
+  return f;
+}
+
+/** A site-local candidate as the ranked plan of its strategy over its sites. */
+export function rankCandidate(run: StrategyRun, { plan, estimate }: Candidate): RankedPlan {
+  const { strategy, k, mode, splitsBatch } = run;
+  const gpusPerSite = mode === 'local' ? plan.gpus : plan.gpus / k;
+  const totalGpus = mode === 'local' ? plan.gpus * k : plan.gpus;
+  const placement: SitePlacement[] = run.set.map((v) => ({
+    site: v.site.id,
+    jurisdiction: v.site.jurisdiction,
+    gpus: gpusPerSite,
+  }));
+  const f = strategyFigures(run, plan, estimate);
+  const { stepTimeSeconds, tokensPerSecond, tokenEfficiency } = f;
+  const effectiveTokensPerSecond = tokensPerSecond * tokenEfficiency;
+  const powerMW = totalGpus * run.powerMWPerGpu;
+  const timeToTrainDays = run.tokens / effectiveTokensPerSecond / 86400;
+  return {
+    strategy,
+    placement,
+    gpus: totalGpus,
+    tp: plan.tp,
+    pp: plan.pp,
+    vpp: plan.vpp ?? 1,
+    dp: splitsBatch ? plan.dp * k : plan.dp,
+    cp: plan.cp ?? 1,
+    ep: plan.ep ?? 1,
+    etp: plan.etp ?? plan.tp,
+    precision: plan.precision ?? 'bf16',
+    mbs: plan.mbs,
+    gbs: splitsBatch ? plan.gbs * k : plan.gbs,
+    recompute: plan.recompute ?? 'none',
+    sequenceParallel: plan.sequenceParallel ?? false,
+    zero: plan.zero ?? 1,
+    mapping: mappingFor(plan, run.tiers, strategy),
+    stepTimeSeconds,
+    tokensPerSecond,
+    effectiveTokensPerSecond,
+    tokenEfficiency,
+    modelTflopsPerGpu: estimate.modelTflopsPerGpu * (estimate.stepTimeSeconds / stepTimeSeconds),
+    hardwareTflopsPerGpu: estimate.hardwareTflopsPerGpu * (estimate.stepTimeSeconds / stepTimeSeconds),
+    mfu: estimate.mfu * (estimate.stepTimeSeconds / stepTimeSeconds),
+    hfu: estimate.hfu * (estimate.stepTimeSeconds / stepTimeSeconds),
+    memoryGiBPerGpu: estimate.memoryGiBPerGpu,
+    fits: estimate.fits,
+    wanGbpsUsed: f.wanGbpsUsed,
+    wanGbpsNeeded: f.wanGbpsNeeded,
+    diloco: f.diloco,
+    timeToTrainDays,
+    energyMWh: powerMW * timeToTrainDays * 24,
+    powerMW,
+    bottleneck: f.bottleneck,
+    breakdown: estimate.breakdown,
+  };
+}
+
+function tierOf(span: number, tiers: SystemTiers): 'scale-up' | 'scale-out' {
+  return span <= tiers.scaleUpDomainGpus ? 'scale-up' : 'scale-out';
+}
+
+function mappingFor(plan: Plan, tiers: SystemTiers, strategy: Strategy): TierMapping {
+  const cp = plan.cp ?? 1;
+  const ep = plan.ep ?? 1;
+  return {
+    tp: tierOf(plan.tp, tiers),
+    cp: tierOf(plan.tp * cp, tiers),
+    ep: tierOf(plan.tp * cp * ep, tiers),
+    dp: STRATEGY_INFO[strategy].wanDimension === 'dp' ? 'wan' : tierOf(plan.tp * cp * plan.dp, tiers),
+    pp:
+      STRATEGY_INFO[strategy].wanDimension === 'pp'
+        ? 'wan'
+        : plan.pp > 1
+          ? tierOf(plan.tp * cp * plan.dp * plan.pp, tiers)
+          : tierOf(1, tiers),
+  };
+}
+
+export function formatGbps(gbps: number): string {
+  return gbps >= 1000 ? `${(gbps / 1000).toFixed(1)} Tb/s` : `${gbps.toFixed(0)} Gb/s`;
+}
