@@ -32,7 +32,9 @@ export function isAlive(pid: number): boolean {
 
 export function readInt(file: string): number | null {
   try {
-    const n = Number(readFileSync(file, 'utf8').trim());
+    // an empty file is no number (Number('') is 0: an exit file caught mid-write would read as success)
+    const text = readFileSync(file, 'utf8').trim();
+    const n = text.length > 0 ? Number(text) : NaN;
     return Number.isFinite(n) ? n : null;
   } catch {
     return null;

@@ -79,3 +79,20 @@ export function storedSpec(dir: string): RunSpec | null {
     return null;
   }
 }
+
+/** A committed member's end: its exit code, still running, or gone without one. */
+export type MemberEnd = { code: number; alive: false } | { code: null; alive: boolean };
+
+/**
+ * Reads member `rank`'s exit file and liveness without a race: the wrapper renames its exit file into
+ * place before it exits, so "died without an exit code" holds only once the process is confirmed gone
+ * AND a re-read after that still finds no file (a first read may precede the rename by microseconds).
+ */
+export function memberEnd(dir: string, rank: number, pid: number | null): MemberEnd {
+  const file = join(dir, `rank${rank}.exit`);
+  const code = readInt(file);
+  if (code !== null) return { code, alive: false };
+  if (pid !== null && isAlive(pid)) return { code: null, alive: true };
+  const again = readInt(file);
+  return again !== null ? { code: again, alive: false } : { code: null, alive: false };
+}

@@ -18,11 +18,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 export { WRAPPER } from './local-proc.js';
 import { join } from 'node:path';
 import { latestCheckpoint } from './checkpoints.js';
-import { WRAPPER, freePort, isAlive, lastJsonLine, linkUp, readInt } from './local-proc.js';
+import { WRAPPER, freePort, isAlive, lastJsonLine, linkUp } from './local-proc.js';
 import {
   committed,
   heldAlive,
   memberCount,
+  memberEnd,
   memberGroups,
   readyGeneration,
   storedSpec,
@@ -249,15 +250,15 @@ export class LocalExecutor implements Executor {
       for (let r = 0; r < n; r++) {
         // the wrapper's pid (= its process group) is written at spawn, before the commit
         const pid = groups[r] ?? null;
-        const code = readInt(join(dir, `rank${r}.exit`));
+        const end = memberEnd(dir, r, pid);
         if (pid !== null) pids.push(pid);
-        if (code !== null) {
-          if (code === 0) succeeded++;
+        if (end.code !== null) {
+          if (end.code === 0) succeeded++;
           else if (failedRank < 0) {
-            failedCode = code;
+            failedCode = end.code;
             failedRank = r;
           }
-        } else if (pid !== null && isAlive(pid)) alive++;
+        } else if (end.alive) alive++;
         else lost++;
       }
     }
@@ -305,9 +306,9 @@ export class LocalExecutor implements Executor {
     if (!committed(dir)) return;
     const groups = memberGroups(dir, n);
     for (let r = 0; r < n; r++) {
-      const code = readInt(join(dir, `rank${r}.exit`));
       const pid = groups[r] ?? null;
-      if ((code !== null && code !== 0) || (code === null && pid !== null && !isAlive(pid))) failed = true;
+      const end = memberEnd(dir, r, pid);
+      if ((end.code !== null && end.code !== 0) || (end.code === null && pid !== null && !end.alive)) failed = true;
     }
     if (failed) await this.killGang(runKey);
   }
