@@ -18,6 +18,7 @@ import {
 } from './constants.js';
 import { fiberPropagationMs, greatCircleKm } from './geo.js';
 import {
+  CatalogAchievableFileSchema,
   CatalogGpuFileSchema,
   CatalogSystemFileSchema,
   FabricInputSchema,
@@ -26,7 +27,17 @@ import {
   type NetworkInput,
   type PodInput,
 } from './schema.js';
-import type { Fabric, GpuSpec, InputIssue, Pod, ScaleOutNetwork, Site, SystemSpec, WanLink } from './types.js';
+import type {
+  AchievableCeilings,
+  Fabric,
+  GpuSpec,
+  InputIssue,
+  Pod,
+  ScaleOutNetwork,
+  Site,
+  SystemSpec,
+  WanLink,
+} from './types.js';
 
 /** Bad fabric input (or an unknown preset id). `issues` says what to fix, field by field. */
 export class FabricInputError extends Error {
@@ -57,11 +68,12 @@ export interface Catalog {
 const GIB_PER_GB = 1e9 / 2 ** 30;
 let catalogCache: Catalog | undefined;
 
-/** The hardware catalog from data/catalog/{gpus,systems}.json, validated and cached. */
+/** The hardware catalog from data/catalog/{gpus,systems,achievable}.json, validated and cached. */
 export function loadCatalog(): Catalog {
   if (catalogCache !== undefined) return catalogCache;
   const gpuFile = readCatalogFile('gpus.json', CatalogGpuFileSchema);
   const systemFile = readCatalogFile('systems.json', CatalogSystemFileSchema);
+  const achievable = readCatalogFile('achievable.json', CatalogAchievableFileSchema).gpus;
 
   const gpus = new Map<string, GpuSpec>();
   for (const g of gpuFile.gpus) {
@@ -76,6 +88,8 @@ export function loadCatalog(): Catalog {
       hbmTBps: g.hbmTBps.value,
       tdpW: g.tdpW.value,
       source: g.source,
+      // the perf model reads these from the GPU so it reads no file itself
+      ...(achievable[g.id] !== undefined && { achievable: pickAchievable(achievable[g.id]) }),
     });
   }
 
@@ -114,6 +128,20 @@ export function loadCatalog(): Catalog {
   }
   catalogCache = { gpus, systems };
   return catalogCache;
+}
+
+/** Only the figures (the file's *Source strings stay in the file), so a GPU object stays small. */
+function pickAchievable(a: z.infer<typeof CatalogAchievableFileSchema>['gpus'][string]): AchievableCeilings {
+  const { mamfFraction, sustainedMatmulFraction, flashAttentionFraction, flash3AttentionFraction } = a;
+  const { deviceMemoryGiB, hostLinkGBps } = a;
+  return {
+    mamfFraction,
+    sustainedMatmulFraction,
+    flashAttentionFraction,
+    flash3AttentionFraction,
+    deviceMemoryGiB,
+    hostLinkGBps,
+  };
 }
 
 function readCatalogFile<T extends z.ZodType>(file: string, schema: T): z.infer<T> {

@@ -140,6 +140,20 @@ export const CatalogSystemSchema = z.strictObject({
 
 export const CatalogGpuFileSchema = z.object({ gpus: z.array(CatalogGpuSchema).min(1) });
 export const CatalogSystemFileSchema = z.object({ systems: z.array(CatalogSystemSchema).min(1) });
+/** data/catalog/achievable.json: per GPU id, the measured ceilings (each figure's source string sits beside it). */
+export const CatalogAchievableFileSchema = z.object({
+  gpus: z.record(
+    z.string(),
+    z.object({
+      mamfFraction: z.number().positive().max(1),
+      sustainedMatmulFraction: z.number().positive().max(1),
+      flashAttentionFraction: z.number().positive().max(1),
+      flash3AttentionFraction: z.number().positive().max(1),
+      deviceMemoryGiB: z.number().positive().nullable(),
+      hostLinkGBps: z.number().positive(),
+    }),
+  ),
+});
 
 export type CatalogGpu = z.infer<typeof CatalogGpuSchema>;
 export type CatalogSystem = z.infer<typeof CatalogSystemSchema>;

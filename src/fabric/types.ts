@@ -11,6 +11,20 @@ export interface GpuSpec {
   hbmTBps: number;
   tdpW: number;
   source: string;
+  /** Measured ceilings from data/catalog/achievable.json, attached by loadCatalog; absent for a GPU it lacks. */
+  achievable?: AchievableCeilings;
+}
+
+/** Measured GEMM and attention ceilings a datasheet does not give (data/catalog/achievable.json, sources there). */
+export interface AchievableCeilings {
+  mamfFraction: number;
+  sustainedMatmulFraction: number;
+  flashAttentionFraction: number;
+  flash3AttentionFraction: number;
+  /** HBM the driver exposes (nvidia-smi memory.total), GiB; null when no figure is published. */
+  deviceMemoryGiB: number | null;
+  /** GPU <-> host bandwidth per GPU, one direction, GB/s. */
+  hostLinkGBps: number;
 }
 
 export interface SystemSpec {

@@ -1,30 +1,20 @@
 // Turns a fabric pod (system + scale-out network) into the network tiers the perf model reads.
-import type { Fabric, Pod, ScaleOutNetwork, SystemSpec, WanLink } from '../fabric/types.js';
-import { readFileSync } from 'node:fs';
-import { dataPath } from '../data-dir.js';
+import type {
+  AchievableCeilings,
+  Fabric,
+  GpuSpec,
+  Pod,
+  ScaleOutNetwork,
+  SystemSpec,
+  WanLink,
+} from '../fabric/types.js';
 import type { NetworkTier, SystemTiers } from './types.js';
 
-interface Achievable {
-  mamfFraction: number;
-  sustainedMatmulFraction: number;
-  flashAttentionFraction: number;
-  flash3AttentionFraction: number;
-  /** HBM the driver exposes (nvidia-smi memory.total), GiB; null when no figure is published. */
-  deviceMemoryGiB: number | null;
-  /** GPU <-> host bandwidth per GPU, one direction, GB/s. */
-  hostLinkGBps: number;
-}
-let achievableCache: Record<string, Achievable> | undefined;
-
-/** Measured GEMM and attention ceilings per GPU (data/catalog/achievable.json), read once. */
-export function achievableFor(gpuId: string): Achievable {
-  achievableCache ??= (
-    JSON.parse(readFileSync(dataPath('catalog', 'achievable.json'), 'utf8')) as { gpus: Record<string, Achievable> }
-  ).gpus;
-  const entry = achievableCache[gpuId];
-  if (!entry)
-    throw new Error(`data/catalog/achievable.json has no entry for GPU ${gpuId}: add its measured MAMF fraction`);
-  return entry;
+/** Measured GEMM and attention ceilings per GPU, attached to the GPU by the catalog loader (achievable.json). */
+function achievableFor(gpu: GpuSpec): AchievableCeilings {
+  if (!gpu.achievable)
+    throw new Error(`data/catalog/achievable.json has no entry for GPU ${gpu.id}: add its measured MAMF fraction`);
+  return gpu.achievable;
 }
 
 /**
@@ -68,7 +58,7 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
     efficiency: SCALE_OUT_EFFICIENCY,
   };
   const oversubscription = network.oversubscription.reduce((a, b) => Math.max(a, b), 1);
-  const achievable = achievableFor(system.gpu.id);
+  const achievable = achievableFor(system.gpu);
   return {
     gpu: system.gpu,
     mamfFraction: achievable.sustainedMatmulFraction,
