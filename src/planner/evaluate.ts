@@ -25,15 +25,30 @@ export interface StrategyRun {
   dilocoEfficiencyFor: (replicas: number) => number;
 }
 
-/** What a strategy changes in a site-local estimate. */
+/** What a strategy changes in a site-local estimate: numbers only (the bottleneck text is written for listed plans). */
 interface StrategyFigures {
   tokensPerSecond: number;
   stepTimeSeconds: number;
   tokenEfficiency: number;
   wanGbpsUsed: number;
   wanGbpsNeeded: number;
-  bottleneck: string;
   diloco: RankedPlan['diloco'];
+  /** DiLoCo: outer-synchronization seconds exposed per inner step. */
+  exposedPerStep: number;
+}
+
+/** A candidate scored for its strategy: what ranking compares, and what building its ranked plan needs. */
+export interface Scored {
+  run: StrategyRun;
+  candidate: Candidate;
+  figures: StrategyFigures;
+  effectiveTokensPerSecond: number;
+  gpus: number;
+  memoryGiBPerGpu: number;
+  /** Visit order over the whole search: ties in rank keep it, as a stable sort of every plan would. */
+  order: number;
+  /** The listing key (set once the candidate is offered a place in the top K). */
+  listKey?: string;
 }
 
 function strategyFigures(run: StrategyRun, plan: Plan, estimate: Estimate): StrategyFigures {
@@ -44,20 +59,13 @@ function strategyFigures(run: StrategyRun, plan: Plan, estimate: Estimate): Stra
     tokenEfficiency: 1,
     wanGbpsUsed: 0,
     wanGbpsNeeded: 0,
-    bottleneck: estimate.bottleneck,
     diloco: undefined,
+    exposedPerStep: 0,
   };
   const b = estimate.breakdown;
   if (strategy === 'hierarchical-dp' || strategy === 'pipeline-across-sites') {
-    const stepTimeSeconds = f.stepTimeSeconds;
-    f.wanGbpsUsed = (b.wanBytesPerStep * 8) / stepTimeSeconds / 1e9;
+    f.wanGbpsUsed = (b.wanBytesPerStep * 8) / f.stepTimeSeconds / 1e9;
     f.wanGbpsNeeded = (b.wanBytesPerStep * 8) / Math.max(b.wanOverlapWindowSeconds, 1e-9) / 1e9 / wan!.efficiency;
-    const share = b.wanCommExposedSeconds / stepTimeSeconds;
-    if (share > WAN_TOLERATED_SHARE) {
-      const h = Math.max(2, Math.ceil(b.wanCommTotalSeconds / stepTimeSeconds / WAN_TOLERATED_SHARE));
-      const what = strategy === 'hierarchical-dp' ? 'DP exchange over the WAN' : 'pipeline traffic over the WAN';
-      f.bottleneck = `${what} exposes ${(100 * share).toFixed(0)}% of the step: needs >= ${formatGbps(f.wanGbpsNeeded)}, or local-SGD with H >= ${h}`;
-    }
   } else if (strategy === 'diloco') {
     const innerSteps = request.dilocoInnerSteps ?? DILOCO_INNER_STEPS;
     const outerBits = request.dilocoOuterBits ?? DILOCO_OUTER_BITS;
@@ -69,38 +77,72 @@ function strategyFigures(run: StrategyRun, plan: Plan, estimate: Estimate): Stra
     const window = innerSteps * estimate.stepTimeSeconds;
     // Streaming: fragments sync while the next inner steps run and only what exceeds the window is exposed;
     // plain DiLoCo stops for the whole outer synchronization every H steps.
-    const exposedPerStep = (streaming ? Math.max(0, syncSeconds - window) : syncSeconds) / innerSteps;
-    f.stepTimeSeconds = estimate.stepTimeSeconds + exposedPerStep;
+    f.exposedPerStep = (streaming ? Math.max(0, syncSeconds - window) : syncSeconds) / innerSteps;
+    f.stepTimeSeconds = estimate.stepTimeSeconds + f.exposedPerStep;
     f.tokensPerSecond = (k * plan.gbs * plan.seq!) / f.stepTimeSeconds;
     f.tokenEfficiency = run.dilocoEfficiencyFor(k);
     f.wanGbpsUsed = (ringBytes * 8) / (innerSteps * f.stepTimeSeconds) / 1e9;
     f.wanGbpsNeeded = (ringBytes * 8) / window / 1e9 / wan!.efficiency;
     f.diloco = { innerSteps, outerBits, streaming, syncSeconds };
-    f.bottleneck =
-      exposedPerStep > 0
-        ? `outer synchronization exposes ${((100 * exposedPerStep) / f.stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(f.wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
-        : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - f.tokenEfficiency)).toFixed(0)}% token efficiency (${request.dilocoTokenEfficiency !== undefined ? 'as given' : `${k} replicas of ${(run.totalParams / 1e9).toFixed(0)}B parameters, Charles et al. 2025 law`})`;
   } else if (strategy === 'independent') {
     f.tokensPerSecond = k * estimate.tokensPerSecond;
     f.tokenEfficiency = 1 / k;
-    f.bottleneck = `independent runs: only one site's tokens train this model (${k} separate models); ${estimate.bottleneck}`;
   }
   return f;
 }
 
-/** A site-local candidate as the ranked plan of its strategy over its sites. */
-export function rankCandidate(run: StrategyRun, { plan, estimate }: Candidate): RankedPlan {
+/** The bottleneck in words for a scored candidate: the estimate's, or the strategy's WAN cost when that dominates. */
+function bottleneckText(run: StrategyRun, estimate: Estimate, f: StrategyFigures): string {
+  const { strategy, k, request } = run;
+  const b = estimate.breakdown;
+  if (strategy === 'hierarchical-dp' || strategy === 'pipeline-across-sites') {
+    const stepTimeSeconds = f.stepTimeSeconds;
+    const share = b.wanCommExposedSeconds / stepTimeSeconds;
+    if (!(share > WAN_TOLERATED_SHARE)) return estimate.bottleneck;
+    const h = Math.max(2, Math.ceil(b.wanCommTotalSeconds / stepTimeSeconds / WAN_TOLERATED_SHARE));
+    const what = strategy === 'hierarchical-dp' ? 'DP exchange over the WAN' : 'pipeline traffic over the WAN';
+    return `${what} exposes ${(100 * share).toFixed(0)}% of the step: needs >= ${formatGbps(f.wanGbpsNeeded)}, or local-SGD with H >= ${h}`;
+  }
+  if (strategy === 'diloco') {
+    const streaming = f.diloco!.streaming;
+    return f.exposedPerStep > 0
+      ? `outer synchronization exposes ${((100 * f.exposedPerStep) / f.stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(f.wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
+      : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - f.tokenEfficiency)).toFixed(0)}% token efficiency (${request.dilocoTokenEfficiency !== undefined ? 'as given' : `${k} replicas of ${(run.totalParams / 1e9).toFixed(0)}B parameters, Charles et al. 2025 law`})`;
+  }
+  if (strategy === 'independent')
+    return `independent runs: only one site's tokens train this model (${k} separate models); ${estimate.bottleneck}`;
+  return estimate.bottleneck;
+}
+
+/** Scores a site-local candidate for its strategy: only numbers, so that ranking it is cheap. */
+export function scoreCandidate(run: StrategyRun, candidate: Candidate, order: number): Scored {
+  const { plan, estimate } = candidate;
+  const figures = strategyFigures(run, plan, estimate);
+  return {
+    run,
+    candidate,
+    figures,
+    effectiveTokensPerSecond: figures.tokensPerSecond * figures.tokenEfficiency,
+    gpus: run.mode === 'local' ? plan.gpus * run.k : plan.gpus,
+    memoryGiBPerGpu: estimate.memoryGiBPerGpu,
+    order,
+  };
+}
+
+/** A scored candidate as the ranked plan of its strategy over its sites (built only for plans that are listed). */
+export function rankCandidate(scored: Scored): RankedPlan {
+  const { run, figures: f } = scored;
+  const { plan, estimate } = scored.candidate;
   const { strategy, k, mode, splitsBatch } = run;
   const gpusPerSite = mode === 'local' ? plan.gpus : plan.gpus / k;
-  const totalGpus = mode === 'local' ? plan.gpus * k : plan.gpus;
+  const totalGpus = scored.gpus;
   const placement: SitePlacement[] = run.set.map((v) => ({
     site: v.site.id,
     jurisdiction: v.site.jurisdiction,
     gpus: gpusPerSite,
   }));
-  const f = strategyFigures(run, plan, estimate);
   const { stepTimeSeconds, tokensPerSecond, tokenEfficiency } = f;
-  const effectiveTokensPerSecond = tokensPerSecond * tokenEfficiency;
+  const effectiveTokensPerSecond = scored.effectiveTokensPerSecond;
   const powerMW = totalGpus * run.powerMWPerGpu;
   const timeToTrainDays = run.tokens / effectiveTokensPerSecond / 86400;
   return {
@@ -137,9 +179,16 @@ export function rankCandidate(run: StrategyRun, { plan, estimate }: Candidate): 
     timeToTrainDays,
     energyMWh: powerMW * timeToTrainDays * 24,
     powerMW,
-    bottleneck: f.bottleneck,
+    bottleneck: bottleneckText(run, estimate, f),
     breakdown: estimate.breakdown,
   };
+}
+
+/** The key under which listed plans are distinct: everything but ZeRO (and the dp and batch that follow). */
+export function listKeyOf(scored: Scored): string {
+  const { plan } = scored.candidate;
+  const { run } = scored;
+  return `${run.strategy}|${run.set.map((v) => v.site.id).join(',')}|${plan.tp}|${plan.pp}|${plan.vpp ?? 1}|${plan.cp ?? 1}|${plan.ep ?? 1}|${plan.etp ?? plan.tp}|${plan.precision ?? 'bf16'}|${plan.mbs}|${plan.recompute ?? 'none'}`;
 }
 
 function tierOf(span: number, tiers: SystemTiers): 'scale-up' | 'scale-out' {

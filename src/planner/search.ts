@@ -9,10 +9,10 @@ import { STRATEGIES, STRATEGY_INFO } from '../core/strategies.js';
 import { precisionsFor, searchPlans, type SearchContext } from './candidates.js';
 import { CHINCHILLA_TOKENS_PER_PARAM, DEFAULT_TOKENS_PER_STEP } from './defaults.js';
 import { dilocoTokenEfficiency } from './diloco-efficiency.js';
-import { rankCandidate, type StrategyRun } from './evaluate.js';
-import { better, listPlans, noConfigError, noFitError } from './ranking.js';
+import { scoreCandidate, type Scored, type StrategyRun } from './evaluate.js';
+import { better, listPlans, noConfigError, noFitError, TopPlans } from './ranking.js';
 import { checkRequest, chooseViews, enumerateConfigs, wanPathTier, type Config } from './sites.js';
-import type { PlanRequest, PlanResult, RankedPlan, Strategy } from './types.js';
+import type { PlanRequest, PlanResult, Strategy } from './types.js';
 
 export {
   CHINCHILLA_TOKENS_PER_PARAM,
@@ -56,8 +56,10 @@ export function planOnFabric(
   const views = chooseViews(model, fabric, request, counts.total);
   const configs = enumerateConfigs(views, strategies, request);
 
-  const best = new Map<string, RankedPlan>();
-  const all: RankedPlan[] = [];
+  const topK = request.top ?? 5;
+  const top = new TopPlans(topK);
+  const best = new Map<string, Scored>();
+  let fitted = 0;
   let evaluated = 0;
   configs.forEach((config, index) => {
     evaluated += runConfig(config);
@@ -106,22 +108,24 @@ export function planOnFabric(
       precisions: precisionsFor(request.precision, tiers),
       targetTokensPerStep: splitsBatch ? ctx.targetTokensPerStep / k : ctx.targetTokensPerStep,
     };
-    const key = `${strategy}:${siteIds.join(',')}`;
-    return searchPlans(configCtx, tiers, perSite, k, mode, options, (candidate) => {
-      const ranked = rankCandidate(run, candidate);
-      all.push(ranked);
-      const current = best.get(key);
-      if (!current || better(ranked, current)) best.set(key, ranked);
+    // Every candidate is scored (numbers only); only the config's best and the top K keep theirs.
+    let configBest: Scored | undefined;
+    const count = searchPlans(configCtx, tiers, perSite, k, mode, options, (candidate) => {
+      const scored = scoreCandidate(run, candidate, fitted++);
+      if (!configBest || better(scored, configBest)) configBest = scored;
+      top.offer(scored);
     });
+    if (configBest) best.set(`${strategy}:${siteIds.join(',')}`, configBest);
+    return count;
   }
 
   if (configs.length === 0) throw noConfigError(strategies, views, request);
-  if (all.length === 0) throw noFitError(model.name, views, request);
+  if (fitted === 0) throw noFitError(model.name, views, request);
   return {
     model: model.name,
     fabric: fabric.name,
     tokens,
-    plans: listPlans(all, best, request.top ?? 5),
+    plans: listPlans(top, best, topK),
     plansEvaluated: evaluated,
     searchSeconds: (clock() - started) / 1000,
   };
