@@ -129,10 +129,12 @@ describe.skipIf(reason !== null)('jobs table in chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'jobs-table-1280x800.png') });
     await btn.click();
     await row.getByRole('button', { name: /^Confirm: cancel job/ }).click();
-    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('cancelled');
     const job = (await srv.req<JobBody>('GET', `/v1/jobs/${ids[29]}`, alice)).body.job;
     expect(job.reason).toBe('cancelled by Alice Example');
-    await expect.poll(() => row.locator('td.col-state').textContent()).toContain('cancelled by Alice Example');
+    await expect
+      .poll(() => row.locator('td.col-state').textContent(), { timeout: 15_000 })
+      .toContain('cancelled by Alice Example');
     await page.close();
   });
 
