@@ -14,6 +14,7 @@ import { ControlPlane } from '../src/control/control-plane.js';
 import { Scheduler } from '../src/control/scheduler.js';
 import { TwinExecutor } from '../src/control/executors/twin.js';
 import { SqliteStore } from '../src/control/store/sqlite.js';
+import { submissionsUnderScheduler } from './control-load.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -245,6 +246,7 @@ export async function benchControl(): Promise<BenchResult[]> {
       metrics: {},
       notes: 'skipped: SUPERFACTORY_PG_URL not set or unreachable',
     });
+  out.push(...(await submissionsUnderScheduler(dir)));
   out.push(await schedulingPass(dir));
   return out;
 }

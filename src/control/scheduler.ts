@@ -134,25 +134,27 @@ export class Scheduler {
     const t0 = clock();
     const phases: Record<string, number> = {};
     let t = t0;
-    const mark = (name: string) => {
+    // between phases the loop serves API requests (each phase is bounded; planning also yields inside)
+    const mark = async (name: string) => {
       const now = clock();
       phases[name] = now - t;
-      t = now;
+      await new Promise<void>((r) => setImmediate(r));
+      t = clock();
     };
     try {
       const requeued = await this.sites.tick();
-      mark('heartbeats');
+      await mark('heartbeats');
       await this.view.refresh();
       const finished = await this.poller.poll(this.view.active.list());
-      mark('poll');
+      await mark('poll');
       await this.view.refresh();
       await this.reconciler.reconcile(this.view.active.list());
-      mark('reconcile');
+      await mark('reconcile');
       await this.view.refresh();
       await this.planner.planPending(this.view.queued.list());
-      mark('plan');
+      await mark('plan');
       const s = await this.schedule();
-      mark('schedule');
+      phases.schedule = clock() - t;
       const stats: TickStats = { ...s, finished, requeued, totalMs: clock() - t0 };
       this.lastStats = stats;
       this.onTick?.(stats.totalMs, phases);

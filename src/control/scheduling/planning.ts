@@ -4,6 +4,11 @@ import type { JobPlan } from '../../contract/responses.js';
 import type { Job } from '../domain.js';
 import type { SchedulerContext } from './context.js';
 
+/** Planning runs in slices of at most this many ms of `clock`, each followed by a yield to the event
+ * loop, so that API requests are served between slices (issue 10 "Under load"). */
+const PLAN_SLICE_MS = 8;
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
 export class PlanStage {
   private readonly cache = new Map<string, JobPlan>();
 
@@ -13,10 +18,15 @@ export class PlanStage {
     const { cp, clock, opts, log } = this.ctx;
     if (!cp.planner) return;
     const deadline = clock() + opts.planBudgetMs;
+    let sliceEnd = clock() + PLAN_SLICE_MS;
     let down: Set<string> | null = null;
     for (const job of queued) {
       if (job.plan !== null) continue;
       if (clock() > deadline) break;
+      if (clock() > sliceEnd) {
+        await yieldToLoop();
+        sliceEnd = clock() + PLAN_SLICE_MS;
+      }
       // planned for the sites that are not down (a job requeued off a lost site is planned again)
       down ??= new Set((await cp.store.listSites()).filter((s) => s.status === 'down').map((s) => s.id));
       const sites = cp.eligibleSites(job.spec).filter((s) => !down!.has(s));
@@ -29,7 +39,8 @@ export class PlanStage {
       }
       const gpus = job.gpus ?? plan.placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
       try {
-        await cp.store.updateJob(job.id, { plan, gpus }, cp.now(), 'job.planned');
+        // the version check: the job may have been cancelled or changed while the loop served requests
+        await cp.store.updateJob(job.id, { plan, gpus }, cp.now(), 'job.planned', undefined, job.version);
       } catch (err) {
         log.info({ job: job.id, err: (err as Error).message }, 'plan not stored (job changed meanwhile)');
       }

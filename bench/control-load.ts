@@ -1,0 +1,193 @@
+// Submissions with the scheduler ON (issue 10 "Under load"): the server in its own process with twin
+// sites on fairwater, a rate limit high enough not to interfere, a queue of >= 10,000 jobs (filled over
+// the API first, 4,096-GPU jobs so that most stay queued), then POST /v1/jobs from 32 connections while
+// 2 more page GET /v1/jobs; beside it, slurmrestd's job/submit in the same run when Slurm is reachable.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import YAML from 'yaml';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+interface BenchResult {
+  name: string;
+  metrics: Record<string, number>;
+  notes?: string;
+}
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const TOKEN = 'sf_bench-admin-token-0123456789abcdef';
+const QUEUE = Number(process.env.BENCH_QUEUE ?? 10_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+async function startScheduledServer(dir: string): Promise<{ url: string; stop: () => void }> {
+  const cfg = join(dir, 'bench-sched.yaml');
+  writeFileSync(
+    cfg,
+    YAML.stringify({
+      port: 0,
+      store: join(dir, 'bench-sched.db'),
+      fabric: 'fairwater',
+      adminToken: TOKEN,
+      schedule: true,
+      logLevel: 'warn',
+      checkpointRoot: join(dir, 'ckpt-sched'),
+      rateLimit: { perSecond: 1e6, burst: 1e6 },
+      sites: { '*': { executor: 'twin' } },
+    }),
+  );
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), cfg], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (c) => reject(new Error(`bench server exited ${c}`)));
+  });
+  return { url, stop: () => proc.kill('SIGKILL') };
+}
+
+const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+
+async function queuedCount(url: string): Promise<number> {
+  // pages of 1,000 queued jobs (the API's page limit), following the cursor
+  let n = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const q = new URLSearchParams({ state: 'queued', limit: '1000', ...(cursor ? { cursor } : {}) });
+    const r = (await (await fetch(`${url}/v1/jobs?${q}`, { headers: auth })).json()) as {
+      jobs: unknown[];
+      nextCursor?: string | null;
+    };
+    n += r.jobs.length;
+    if (!r.nextCursor) return n;
+    cursor = r.nextCursor;
+  }
+}
+
+export async function submissionsUnderScheduler(dir: string): Promise<BenchResult[]> {
+  const s = await startScheduledServer(dir);
+  const load0 = loadavg()[0];
+  try {
+    const probe = await fetch(`${s.url}/v1/jobs`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'probe', model: 'llama3-8b', gpus: 64 }),
+    });
+    if (probe.status !== 201) throw new Error(`bench submission refused: ${probe.status} ${await probe.text()}`);
+    const big = JSON.stringify({ name: 'fill', model: 'llama3-8b', gpus: 4096 });
+    await autocannon({
+      url: `${s.url}/v1/jobs`,
+      method: 'POST',
+      connections: 16,
+      headers: auth,
+      body: big,
+      amount: QUEUE,
+    });
+    const before = await queuedCount(s.url);
+    const body = JSON.stringify({ name: 'bench', model: 'llama3-8b', gpus: 64 });
+    const [post, page] = await Promise.all([
+      autocannon({ url: `${s.url}/v1/jobs`, method: 'POST', connections: 32, headers: auth, body, duration: SECONDS }),
+      autocannon({ url: `${s.url}/v1/jobs?limit=50`, method: 'GET', connections: 2, headers: auth, duration: SECONDS }),
+    ]);
+    const after = await queuedCount(s.url);
+    const load1 = loadavg()[0];
+    const note = `autocannon ${SECONDS} s, loopback, server in its own process, scheduler ON (tick 500 ms, twin sites), load average ${load0.toFixed(1)} -> ${load1.toFixed(1)} on 2 cores shared with other work`;
+    return [
+      {
+        name: `POST /v1/jobs, scheduler on, queue >= ${QUEUE.toLocaleString('en-US')} (SQLite)`,
+        metrics: {
+          'queued before': before,
+          'queued after': after,
+          'submissions/s': Math.round(post.requests.average),
+          'p50 ms': post.latency.p50,
+          'p99 ms': post.latency.p99,
+          '2xx': post['2xx'],
+          'non-2xx': post.non2xx,
+          errors: post.errors,
+          'GET /v1/jobs?limit=50 meanwhile p99 ms': page.latency.p99,
+          'GET /v1/jobs pages/s meanwhile': Math.round(page.requests.average),
+        },
+        notes: `${note}; 32 POST connections + 2 GET connections at once`,
+      },
+      await slurmSubmit(load1),
+    ];
+  } finally {
+    s.stop();
+  }
+}
+
+/** slurmrestd's job/submit in the same run (one 1-task job that sleeps, as a site would submit). */
+async function slurmSubmit(load: number): Promise<BenchResult> {
+  const url = process.env.SUPERFACTORY_SLURM_URL;
+  const token = process.env.SUPERFACTORY_SLURM_TOKEN;
+  const name = 'slurmrestd POST job/submit (v0.0.38), same machine, same run';
+  if (!url || !token) return { name, metrics: {}, notes: 'skipped: SUPERFACTORY_SLURM_URL/TOKEN not set' };
+  const body = JSON.stringify({
+    job: {
+      name: 'sf-bench',
+      current_working_directory: '/tmp',
+      environment: { PATH: '/usr/bin:/bin' },
+      tasks: 1,
+      nodes: 1,
+      standard_output: '/dev/null',
+      hold: true, // held: the bench measures submission only and runs nothing
+    },
+    script: '#!/bin/sh\ntrue\n',
+  });
+  const cleanup = () =>
+    new Promise<void>((r) =>
+      spawn('scancel', ['--name=sf-bench'], { stdio: 'ignore' })
+        .on('close', () => r())
+        .on('error', () => r()),
+    );
+  const r = await Promise.resolve(
+    autocannon({
+      url: `${url.replace(/\/$/, '')}/slurm/v0.0.38/job/submit`,
+      method: 'POST',
+      connections: 32,
+      duration: SECONDS,
+      headers: {
+        'X-SLURM-USER-NAME': process.env.SUPERFACTORY_SLURM_USER ?? 'root',
+        'X-SLURM-USER-TOKEN': token,
+        'content-type': 'application/json',
+      },
+      body,
+    }),
+  ).finally(cleanup);
+  return {
+    name,
+    metrics: {
+      'submissions/s': Math.round(r.requests.average),
+      'p50 ms': r.latency.p50,
+      'p99 ms': r.latency.p99,
+      '2xx': r['2xx'],
+      'non-2xx': r.non2xx,
+      errors: r.errors,
+    },
+    notes: `autocannon ${SECONDS} s, 32 connections, held 1-task jobs (scancel --name=sf-bench afterwards), load average ${load.toFixed(1)}`,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  for (const r of await submissionsUnderScheduler(mkdtempSync(join(tmpdir(), 'sf-bench-load-'))))
+    console.log(JSON.stringify(r));
+}
