@@ -29,24 +29,32 @@ export function resolveModel(model: string | InlineModel): ModelSpec {
   return typeof model === 'string' ? loadModel(model) : parseModel(model, 'model');
 }
 
-/** The planner (src/planner) behind the control plane's narrower request type. */
-export const realPlanner: PlannerFn = (req, fabric) =>
-  planJob({
-    model: resolveModel(req.model),
-    fabric,
-    ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
-    ...(req.tokens !== undefined ? { tokens: req.tokens } : {}),
-    ...(req.sites ? { sites: req.sites } : {}),
-    ...(req.allow ? { allow: req.allow } : {}),
-    ...(req.top !== undefined ? { top: req.top } : {}),
-    ...(req.strategies ? { strategies: req.strategies } : {}),
-    ...(req.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: req.dilocoInnerSteps } : {}),
-    ...(req.dilocoOuterBits !== undefined ? { dilocoOuterBits: req.dilocoOuterBits } : {}),
-    ...(req.dilocoStreaming !== undefined ? { dilocoStreaming: req.dilocoStreaming } : {}),
-    ...(req.precision !== undefined ? { precision: req.precision } : {}),
-  });
+/** The planner (src/planner) behind the control plane's narrower request type; `clock` (ms) times each search. */
+export const plannerWith =
+  (clock?: () => number): PlannerFn =>
+  async (req, fabric) =>
+    planJob(
+      {
+        model: resolveModel(req.model),
+        fabric,
+        ...(req.gpus !== undefined ? { gpus: req.gpus } : {}),
+        ...(req.tokens !== undefined ? { tokens: req.tokens } : {}),
+        ...(req.sites ? { sites: req.sites } : {}),
+        ...(req.allow ? { allow: req.allow } : {}),
+        ...(req.top !== undefined ? { top: req.top } : {}),
+        ...(req.strategies ? { strategies: req.strategies } : {}),
+        ...(req.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: req.dilocoInnerSteps } : {}),
+        ...(req.dilocoOuterBits !== undefined ? { dilocoOuterBits: req.dilocoOuterBits } : {}),
+        ...(req.dilocoStreaming !== undefined ? { dilocoStreaming: req.dilocoStreaming } : {}),
+        ...(req.precision !== undefined ? { precision: req.precision } : {}),
+      },
+      clock,
+    );
+
+/** The planner without a clock (searchSeconds 0), for tests; the server passes its clock to loadPlanner. */
+export const realPlanner: PlannerFn = plannerWith();
 
 /** The planner for the server's options (kept async so a deployment may swap in a remote planner). */
-export function loadPlanner(): Promise<PlannerFn | null> {
-  return Promise.resolve(realPlanner);
+export function loadPlanner(clock?: () => number): Promise<PlannerFn | null> {
+  return Promise.resolve(plannerWith(clock));
 }

@@ -1,7 +1,5 @@
 // Public surface of the planner.
-import { loadFabric } from '../fabric/load.js';
 import type { Fabric } from '../fabric/types.js';
-import { loadModel } from '../perf/models.js';
 import type { ModelSpec } from '../perf/types.js';
 import { planOnFabric } from './search.js';
 import type { PlanRequest, PlanResult } from './types.js';
@@ -35,11 +33,10 @@ export {
   type ThresholdsResult,
 } from './sweep.js';
 
-/** Plan a model (zoo id, file or spec) on a fabric (preset id, file or resolved fabric). */
-export async function planJob(
-  args: { model: string | ModelSpec; fabric: string | Fabric } & PlanRequest,
-): Promise<PlanResult> {
-  const model = typeof args.model === 'string' ? loadModel(args.model) : args.model;
-  const fabric = typeof args.fabric === 'string' ? await loadFabric(args.fabric) : args.fabric;
-  return planOnFabric(model, fabric, args, () => performance.now());
+/**
+ * Plan a loaded model on a resolved fabric. Pure: the edge loads both (src/index.ts offers the id/file form) and
+ * injects `clock` (ms) when it wants `searchSeconds` measured; without one it reads 0.
+ */
+export function planJob(args: { model: ModelSpec; fabric: Fabric } & PlanRequest, clock?: () => number): PlanResult {
+  return planOnFabric(args.model, args.fabric, args, clock);
 }

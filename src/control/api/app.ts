@@ -112,7 +112,7 @@ async function registerStatic(app: FastifyInstance, dir: string | undefined): Pr
 
 export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   const now = o.now ?? Date.now;
-  const planner = o.planner === undefined || o.planner === 'auto' ? await loadPlanner() : o.planner;
+  const planner = o.planner === undefined || o.planner === 'auto' ? await loadPlanner(now) : o.planner;
   const cp = new ControlPlane({ store: o.store, fabric: o.fabric, sites: o.sites, now, planner });
   await cp.init();
   const bodyLimit = o.bodyLimit ?? 64 * 1024;
