@@ -6,7 +6,7 @@ import { layerShape, parameterCounts } from '../perf/flops.js';
 import type { ModelSpec, NetworkTier } from '../perf/types.js';
 import type { Fabric } from '../fabric/types.js';
 import { STRATEGIES, STRATEGY_INFO } from '../core/strategies.js';
-import { precisionsFor, searchPlans, type SearchContext } from './candidates.js';
+import { precisionsFor, searchPlans, type Candidate, type SearchContext } from './candidates.js';
 import { CHINCHILLA_TOKENS_PER_PARAM, DEFAULT_TOKENS_PER_STEP } from './defaults.js';
 import { dilocoTokenEfficiency } from './diloco-efficiency.js';
 import { scoreCandidate, type Scored, type StrategyRun } from './evaluate.js';
@@ -61,6 +61,7 @@ export function planOnFabric(
   const best = new Map<string, Scored>();
   let fitted = 0;
   let evaluated = 0;
+  const localSearches = new Map<string, { candidates: Candidate[]; evaluated: number }>();
   configs.forEach((config, index) => {
     evaluated += runConfig(config);
     request.onProgress?.((index + 1) / configs.length);
@@ -110,11 +111,28 @@ export function planOnFabric(
     };
     // Every candidate is scored (numbers only); only the config's best and the top K keep theirs.
     let configBest: Scored | undefined;
-    const count = searchPlans(configCtx, tiers, perSite, k, mode, options, (candidate) => {
+    const visit = (candidate: Candidate) => {
       const scored = scoreCandidate(run, candidate, fitted++);
       if (!configBest || better(scored, configBest)) configBest = scored;
       top.offer(scored);
-    });
+    };
+    let count: number;
+    if (mode === 'local') {
+      // A site-local search depends only on its GPUs, batch target, precisions and hardware: DiLoCo and independent
+      // runs on the same sites, or single sites of identical hardware, replay one search in its order (exact).
+      const memoKey = `${perSite}|${configCtx.targetTokensPerStep}|${configCtx.precisions.join(',')}|${JSON.stringify(tiers)}`;
+      let memo = localSearches.get(memoKey);
+      if (!memo) {
+        const candidates: Candidate[] = [];
+        const evaluated = searchPlans(configCtx, tiers, perSite, k, mode, options, (c) => candidates.push(c));
+        memo = { candidates, evaluated };
+        localSearches.set(memoKey, memo);
+      }
+      memo.candidates.forEach(visit);
+      count = memo.evaluated;
+    } else {
+      count = searchPlans(configCtx, tiers, perSite, k, mode, options, visit);
+    }
     if (configBest) best.set(`${strategy}:${siteIds.join(',')}`, configBest);
     return count;
   }
