@@ -30,6 +30,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TOKEN = 'sf_bench-admin-token-0123456789abcdef';
 const QUEUE = Number(process.env.BENCH_QUEUE ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** BENCH_SCHEDULE=0: the same run with the scheduler off (a baseline on the same loaded machine). */
+const SCHEDULE = process.env.BENCH_SCHEDULE !== '0';
 
 async function startScheduledServer(dir: string): Promise<{ url: string; stop: () => void }> {
   const cfg = join(dir, 'bench-sched.yaml');
@@ -40,7 +42,7 @@ async function startScheduledServer(dir: string): Promise<{ url: string; stop: (
       store: join(dir, 'bench-sched.db'),
       fabric: 'fairwater',
       adminToken: TOKEN,
-      schedule: true,
+      schedule: SCHEDULE,
       logLevel: 'warn',
       checkpointRoot: join(dir, 'ckpt-sched'),
       rateLimit: { perSecond: 1e6, burst: 1e6 },
@@ -108,10 +110,10 @@ export async function submissionsUnderScheduler(dir: string): Promise<BenchResul
     ]);
     const after = await queuedCount(s.url);
     const load1 = loadavg()[0];
-    const note = `autocannon ${SECONDS} s, loopback, server in its own process, scheduler ON (tick 500 ms, twin sites), load average ${load0.toFixed(1)} -> ${load1.toFixed(1)} on 2 cores shared with other work`;
+    const note = `autocannon ${SECONDS} s, loopback, server in its own process, ${SCHEDULE ? 'scheduler ON (tick 500 ms, twin sites)' : 'scheduler OFF'}, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)} on 2 cores shared with other work`;
     return [
       {
-        name: `POST /v1/jobs, scheduler on, queue >= ${QUEUE.toLocaleString('en-US')} (SQLite)`,
+        name: `POST /v1/jobs, scheduler ${SCHEDULE ? 'on' : 'OFF'}, queue >= ${QUEUE.toLocaleString('en-US')} (SQLite)`,
         metrics: {
           'queued before': before,
           'queued after': after,

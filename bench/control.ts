@@ -71,7 +71,8 @@ async function startServer(store: string, dir: string): Promise<{ url: string; s
 async function submissions(name: string, store: string, dir: string): Promise<BenchResult> {
   const s = await startServer(store, dir);
   try {
-    const body = JSON.stringify({ name: 'bench', model: 'llama3-8b', gpus: 64, command: ['true'] });
+    // no command: twin sites simulate jobs and refuse one (422)
+    const body = JSON.stringify({ name: 'bench', model: 'llama3-8b', gpus: 64 });
     const opts = {
       url: `${s.url}/v1/jobs`,
       method: 'POST' as const,
@@ -81,6 +82,7 @@ async function submissions(name: string, store: string, dir: string): Promise<Be
     };
     await autocannon({ ...opts, duration: 1 }); // warm-up
     const r = await autocannon({ ...opts, duration: 5 });
+    if (r['2xx'] === 0) throw new Error(`bench ${name}: no submission accepted (${r.non2xx} non-2xx)`);
     return {
       name,
       metrics: {
