@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { dataPath } from '../data-dir.js';
+import { zodIssues } from '../core/issues.js';
 import type { InputIssue } from '../fabric/types.js';
 import type { ModelSpec } from './types.js';
 
@@ -88,11 +89,10 @@ export function parseModel(input: unknown, where = 'model'): ModelSpec {
   const result = ModelSchema.safeParse(input);
   if (!result.success) {
     throw new ModelInputError(
-      result.error.issues.map((issue) => ({
-        path: [where, ...issue.path.map(String)].join('.'),
-        message: issue.message,
-        hint: 'see data/models/README.md for the model file format',
-      })),
+      zodIssues(result.error, {
+        pathPrefix: where,
+        defaultHint: 'see data/models/README.md for the model file format',
+      }),
     );
   }
   return result.data as ModelSpec;

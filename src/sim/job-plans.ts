@@ -7,9 +7,8 @@ import type { Fabric } from '../fabric/types.js';
 import { planOnFabric, PlannerInputError, type RankedPlan, type Strategy } from '../planner/index.js';
 import type { ModelSpec, Plan, Recompute } from '../perf/index.js';
 import { PLAN_LIMITS } from '../core/plan-request.js';
-
-/** Cross-site strategies the twin lets a multi-site gang use (not `independent`: that trains k separate models). */
-export const CROSS_SITE_STRATEGIES: Strategy[] = ['hierarchical-dp', 'pipeline-across-sites', 'diloco'];
+// A multi-site gang uses the cross-site strategies (not `independent`: that trains k separate models).
+import { CROSS_SITE_STRATEGIES } from '../core/strategies.js';
 
 /**
  * GPU count the planner is asked for. Up to 64 GPUs the job's own count (traces use few distinct
@@ -150,7 +149,7 @@ export class PlanCache {
         sites,
         // as many as a request may ask for (PLAN_LIMITS.topMax): the spanning plan is kept below
         top: PLAN_LIMITS.topMax,
-        strategies: CROSS_SITE_STRATEGIES,
+        strategies: [...CROSS_SITE_STRATEGIES],
         ...(wanCapacityGbps !== undefined ? { wanCapacityGbps } : {}),
       });
       // the planner also ranks subsets of the sites (3+ sites); keep the best plan that spans all of them

@@ -3,6 +3,7 @@
 // comes back as {path, message, hint} issues.
 import YAML from 'yaml';
 import { z } from 'zod';
+import { zodIssues } from '../core/issues.js';
 import type { InputIssue } from '../fabric/types.js';
 import { DEFAULT_RESTART } from './restart.js';
 
@@ -152,16 +153,10 @@ export function parseScenario(input: unknown, source = 'scenario'): { scenario?:
     return issues.length ? { issues } : { scenario: r.data, issues };
   }
   return {
-    issues: r.error.issues.map((i) => ({
-      path: `${source}: ${
-        i.path
-          .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
-          .join('.')
-          .replace(/\.\[/g, '[') || '(root)'
-      }`,
-      message: i.message,
-      hint: 'see data/scenarios/README.md for the scenario format',
-    })),
+    issues: zodIssues(r.error, {
+      pathPrefix: `${source}: `,
+      defaultHint: 'see data/scenarios/README.md for the scenario format',
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 // Job specs: the workload a simulation replays. A JobSpec is a sched JobRequest plus provenance.
 import { z } from 'zod';
+import { zodIssues } from '../core/issues.js';
 import type { InputIssue } from '../fabric/types.js';
 import type { JobRequest } from '../sched/types.js';
 
@@ -56,10 +57,9 @@ export function validateJobs(input: unknown): { jobs: JobSpec[]; issues: InputIs
   if (arr.success) return { jobs: arr.data as JobSpec[], issues: [] };
   return {
     jobs: [],
-    issues: arr.error.issues.map((i) => ({
-      path: 'jobs' + i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join(''),
-      message: i.message,
-      hint: 'see src/workload/README.md for the job spec fields',
-    })),
+    issues: zodIssues(arr.error, {
+      pathPrefix: 'jobs',
+      defaultHint: 'see src/workload/README.md for the job spec fields',
+    }),
   };
 }

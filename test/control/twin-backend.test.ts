@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFabric } from '../../src/fabric/index.js';
 import { TwinBackend, FAILURE_EXIT_CODE, type TwinRunSpec } from '../../src/sim/twin-backend.js';
 import { SpeedModel } from '../../src/sim/speed.js';
-import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from '../../src/sim/checkpoint.js';
+import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from '../../src/core/progress.js';
 import { LLAMA3_FAILURES_PER_GPU_HOUR } from '../../src/sim/scenario.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
 import type { RunSpec } from '../../src/control/executors/types.js';
