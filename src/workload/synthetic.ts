@@ -1,6 +1,7 @@
 // Synthetic workloads: Poisson or bursty (two-state Markov-modulated Poisson) arrivals,
 // heavy-tailed sizes (Pareto, rounded to powers of two) and durations (log-normal), a kind mix.
 import { z } from 'zod';
+import { zodIssues } from '../core/issues.js';
 import type { InputIssue } from '../fabric/types.js';
 import { loadModel, parameterCounts } from '../perf/index.js';
 import { Rng } from '../core/rng.js';
@@ -97,14 +98,21 @@ export function parseSyntheticSpec(spec: string | Record<string, unknown>): {
   if (issues.length) return { issues };
   const r = syntheticSpecSchema.safeParse(obj);
   if (!r.success) {
+    // unknown keys: name the keys allowed at that level (the spec's, or the three kinds)
+    const keyHints = (zi: (typeof r.error.issues)[number]): string | undefined =>
+      zi.code === 'unrecognized_keys'
+        ? `use ${zi.path.length ? 'pretraining, finetune, inference' : Object.keys(syntheticSpecSchema.shape).join(', ')}`
+        : undefined;
+    const converted = zodIssues(r.error, {
+      pathPrefix: '--synthetic ',
+      root: '',
+      defaultHint: 'see src/workload/README.md for the synthetic spec keys and their defaults',
+    });
     return {
-      issues: r.error.issues.map((i) => ({
-        path: `--synthetic ${i.path.join('.')}`.trimEnd(),
-        message: i.message,
-        hint:
-          i.code === 'unrecognized_keys'
-            ? `use ${i.path.length ? 'pretraining, finetune, inference' : Object.keys(syntheticSpecSchema.shape).join(', ')}`
-            : 'see src/workload/README.md for the synthetic spec keys and their defaults',
+      issues: converted.map((issue, k) => ({
+        ...issue,
+        path: issue.path.trimEnd(),
+        hint: keyHints(r.error.issues[k]) ?? issue.hint,
       })),
     };
   }
