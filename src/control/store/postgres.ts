@@ -1,5 +1,7 @@
 // PostgreSQL backend (pg): several control-plane replicas share one database.
 // Commits use PostgreSQL's default synchronous_commit=on: an acknowledged job is on disk.
+// Over 400 lines on purpose: one class implementing the whole Store interface, query for query the mirror
+// image of sqlite.ts (the other SQL dialect); kept whole so the two can be read side by side and stay in step.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';

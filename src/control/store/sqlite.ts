@@ -1,6 +1,8 @@
 // SQLite backend (better-sqlite3): the embedded default. WAL journal, synchronous=NORMAL:
 // a committed transaction survives a crash of this process (kill -9) because it is in the WAL in the
 // OS page cache; a power loss or kernel crash may lose the last few commits before the next checkpoint.
+// Over 400 lines on purpose: one class implementing the whole Store interface, query for query the mirror
+// image of postgres.ts (the other SQL dialect); kept whole so the two can be read side by side and stay in step.
 import type Database from 'better-sqlite3';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
 import { ConflictError, NotFoundError, StoreUnavailableError } from '../domain.js';
