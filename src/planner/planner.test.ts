@@ -108,11 +108,12 @@ describe('plan search', () => {
           }
         },
       ),
-      { numRuns: 25 },
+      // 12 full plan searches (was 25): small budgets leave many batch layouts open (up to ~66,000 plans for
+      // Mixtral on 256 GPUs, against ~18,000 for Llama 3 405B on all of fairwater), ~0.3-1.2 s of CPU each.
+      { numRuns: 12 },
     );
     expect(checked, 'the property checked no plan at all').toBeGreaterThan(0);
-    // 25 full plan searches (up to GPT-3 175B on 256 GPUs): ~15 s alone, over 30 s beside other suites on 2 cores.
-  }, 90_000);
+  }, 60_000);
 
   it('keeps a job pinned to jurisdictions inside them (property)', () => {
     fc.assert(
@@ -196,7 +197,8 @@ describe('WAN sweep', () => {
       expect(row.gbpsFor90).not.toBeNull();
       expect(row.gbpsFor95).toBeGreaterThanOrEqual(row.gbpsFor90!);
     }
-  });
+    // Two grid cells plus two bisections of ~20 plan searches each: ~15 s on 2 loaded cores, over 30 s at times.
+  }, 60_000);
 });
 
 describe('jurisdictions', () => {

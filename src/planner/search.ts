@@ -34,6 +34,23 @@ export { siteViews } from './sites.js';
 export { better } from './ranking.js';
 export { formatGbps } from './evaluate.js';
 
+/** What the configurations of one plan search share: the request, the batch target and the ranking so far. */
+interface SearchState {
+  fabric: Fabric;
+  request: PlanRequest;
+  ctx: SearchContext;
+  tokens: number;
+  totalParams: number;
+  dilocoEfficiencyFor: (replicas: number) => number;
+  top: TopPlans;
+  /** Best scored plan per strategy and site set, in search order. */
+  best: Map<string, Scored>;
+  /** Site-local searches by what they depend on, replayed for every configuration that shares one. */
+  localSearches: Map<string, { candidates: Candidate[]; evaluated: number }>;
+  /** Candidates that fit, over all configurations (also their visit order). */
+  fitted: number;
+}
+
 export function planOnFabric(
   model: ModelSpec,
   fabric: Fabric,
@@ -57,94 +74,103 @@ export function planOnFabric(
   const configs = enumerateConfigs(views, strategies, request);
 
   const topK = request.top ?? 5;
-  const top = new TopPlans(topK);
-  const best = new Map<string, Scored>();
-  let fitted = 0;
+  const state: SearchState = {
+    fabric,
+    request,
+    ctx,
+    tokens,
+    totalParams: counts.total,
+    dilocoEfficiencyFor,
+    top: new TopPlans(topK),
+    best: new Map(),
+    localSearches: new Map(),
+    fitted: 0,
+  };
   let evaluated = 0;
-  const localSearches = new Map<string, { candidates: Candidate[]; evaluated: number }>();
   configs.forEach((config, index) => {
-    evaluated += runConfig(config);
+    evaluated += runConfig(state, config);
     request.onProgress?.((index + 1) / configs.length);
   });
 
-  /** Searches one (strategy, site set): its WAN path and options, then every candidate ranked for the strategy. */
-  function runConfig(config: Config): number {
-    const { strategy, views: set, perSite } = config;
-    const tiers = set[0].tiers;
-    const siteIds = set.map((v) => v.site.id);
-    const k = set.length;
-    let options: EstimateOptions = {};
-    let mode: StrategyRun['mode'] = 'local';
-    let wan: NetworkTier | undefined;
-    if (STRATEGY_INFO[strategy].crossSite) {
-      wan = wanPathTier(fabric, siteIds, request);
-      if (!wan) return 0;
-    }
-    if (strategy === 'hierarchical-dp' && wan) {
-      mode = 'dp-across';
-      options = { wan: { tier: wan, dpSites: k, ppSites: 1 } };
-    } else if (strategy === 'pipeline-across-sites' && wan) {
-      mode = 'pp-across';
-      options = { wan: { tier: wan, dpSites: 1, ppSites: k } };
-    }
-    // Replicas that train apart (DiLoCo, independent runs) share the step's token budget, so every strategy
-    // processes the same tokens per step and the comparison is fair.
-    const splitsBatch = STRATEGY_INFO[strategy].splitsBatch;
-    const run: StrategyRun = {
-      strategy,
-      set,
-      tiers,
-      k,
-      mode,
-      wan,
-      powerMWPerGpu: set.reduce((n, v) => n + v.powerPerGpuMW, 0) / k,
-      splitsBatch,
-      tokens,
-      totalParams: counts.total,
-      request,
-      dilocoEfficiencyFor,
-    };
-    const configCtx = {
-      ...ctx,
-      precisions: precisionsFor(request.precision, tiers),
-      targetTokensPerStep: splitsBatch ? ctx.targetTokensPerStep / k : ctx.targetTokensPerStep,
-    };
-    // Every candidate is scored (numbers only); only the config's best and the top K keep theirs.
-    let configBest: Scored | undefined;
-    const visit = (candidate: Candidate) => {
-      const scored = scoreCandidate(run, candidate, fitted++);
-      if (!configBest || better(scored, configBest)) configBest = scored;
-      top.offer(scored);
-    };
-    let count: number;
-    if (mode === 'local') {
-      // A site-local search depends only on its GPUs, batch target, precisions and hardware: DiLoCo and independent
-      // runs on the same sites, or single sites of identical hardware, replay one search in its order (exact).
-      const memoKey = `${perSite}|${configCtx.targetTokensPerStep}|${configCtx.precisions.join(',')}|${JSON.stringify(tiers)}`;
-      let memo = localSearches.get(memoKey);
-      if (!memo) {
-        const candidates: Candidate[] = [];
-        const evaluated = searchPlans(configCtx, tiers, perSite, k, mode, options, (c) => candidates.push(c));
-        memo = { candidates, evaluated };
-        localSearches.set(memoKey, memo);
-      }
-      memo.candidates.forEach(visit);
-      count = memo.evaluated;
-    } else {
-      count = searchPlans(configCtx, tiers, perSite, k, mode, options, visit);
-    }
-    if (configBest) best.set(`${strategy}:${siteIds.join(',')}`, configBest);
-    return count;
-  }
-
   if (configs.length === 0) throw noConfigError(strategies, views, request);
-  if (fitted === 0) throw noFitError(model.name, views, request);
+  if (state.fitted === 0) throw noFitError(model.name, views, request);
   return {
     model: model.name,
     fabric: fabric.name,
     tokens,
-    plans: listPlans(top, best, topK),
+    plans: listPlans(state.top, state.best, topK),
     plansEvaluated: evaluated,
     searchSeconds: (clock() - started) / 1000,
   };
+}
+
+/** Searches one (strategy, site set): its WAN path and options, then every candidate ranked for the strategy. */
+function runConfig(state: SearchState, config: Config): number {
+  const { fabric, request, ctx, top, best, localSearches } = state;
+  const { strategy, views: set, perSite } = config;
+  const tiers = set[0].tiers;
+  const siteIds = set.map((v) => v.site.id);
+  const k = set.length;
+  let options: EstimateOptions = {};
+  let mode: StrategyRun['mode'] = 'local';
+  let wan: NetworkTier | undefined;
+  if (STRATEGY_INFO[strategy].crossSite) {
+    wan = wanPathTier(fabric, siteIds, request);
+    if (!wan) return 0;
+  }
+  if (strategy === 'hierarchical-dp' && wan) {
+    mode = 'dp-across';
+    options = { wan: { tier: wan, dpSites: k, ppSites: 1 } };
+  } else if (strategy === 'pipeline-across-sites' && wan) {
+    mode = 'pp-across';
+    options = { wan: { tier: wan, dpSites: 1, ppSites: k } };
+  }
+  // Replicas that train apart (DiLoCo, independent runs) share the step's token budget, so every strategy
+  // processes the same tokens per step and the comparison is fair.
+  const splitsBatch = STRATEGY_INFO[strategy].splitsBatch;
+  const run: StrategyRun = {
+    strategy,
+    set,
+    tiers,
+    k,
+    mode,
+    wan,
+    powerMWPerGpu: set.reduce((n, v) => n + v.powerPerGpuMW, 0) / k,
+    splitsBatch,
+    tokens: state.tokens,
+    totalParams: state.totalParams,
+    request,
+    dilocoEfficiencyFor: state.dilocoEfficiencyFor,
+  };
+  const configCtx = {
+    ...ctx,
+    precisions: precisionsFor(request.precision, tiers),
+    targetTokensPerStep: splitsBatch ? ctx.targetTokensPerStep / k : ctx.targetTokensPerStep,
+  };
+  // Every candidate is scored (numbers only); only the config's best and the top K keep theirs.
+  let configBest: Scored | undefined;
+  const visit = (candidate: Candidate) => {
+    const scored = scoreCandidate(run, candidate, state.fitted++);
+    if (!configBest || better(scored, configBest)) configBest = scored;
+    top.offer(scored);
+  };
+  let count: number;
+  if (mode === 'local') {
+    // A site-local search depends only on its GPUs, batch target, precisions and hardware: DiLoCo and independent
+    // runs on the same sites, or single sites of identical hardware, replay one search in its order (exact).
+    const memoKey = `${perSite}|${configCtx.targetTokensPerStep}|${configCtx.precisions.join(',')}|${JSON.stringify(tiers)}`;
+    let memo = localSearches.get(memoKey);
+    if (!memo) {
+      const candidates: Candidate[] = [];
+      const evaluated = searchPlans(configCtx, tiers, perSite, k, mode, options, (c) => candidates.push(c));
+      memo = { candidates, evaluated };
+      localSearches.set(memoKey, memo);
+    }
+    memo.candidates.forEach(visit);
+    count = memo.evaluated;
+  } else {
+    count = searchPlans(configCtx, tiers, perSite, k, mode, options, visit);
+  }
+  if (configBest) best.set(`${strategy}:${siteIds.join(',')}`, configBest);
+  return count;
 }
