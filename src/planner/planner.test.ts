@@ -197,7 +197,7 @@ describe('WAN sweep', () => {
       expect(row.gbpsFor90).not.toBeNull();
       expect(row.gbpsFor95).toBeGreaterThanOrEqual(row.gbpsFor90!);
     }
-    // Two grid cells plus two bisections of ~20 plan searches each: ~15 s on 2 loaded cores, over 30 s at times.
+    // Two grid cells plus the threshold bisections (one plan search per step): ~15 s on 2 loaded cores, 50 s at times.
   }, 60_000);
 });
 
