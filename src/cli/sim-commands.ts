@@ -35,7 +35,8 @@ import { progressBar } from './progress.js';
  *  --synthetic SPEC      instead of a trace: key=value,... (see src/workload/README.md) or a JSON object
  *  --policy P            fifo | priority | fair-share | carbon-aware (default fifo)
  *  --scenario FILE       scenario YAML/JSON (outages, WAN degradations, failure rates, quotas; data/scenarios/)
- *  --seed N              integer seed (default 1)
+ *  --seed N              integer seed of the simulation's random streams (failures; default 1)
+ *  --workload-seed N     integer seed of the workload: trace model assignment, synthetic jobs (default: --seed)
  *  --json                print one JSON object (the summary) on stdout
  *  --out DIR             write summary.json, jobs.csv, timeseries.csv and SVG charts
  *  --skip-bad-rows       drop malformed trace rows (listed) instead of stopping
@@ -53,6 +54,8 @@ export interface SimulateCommandOptions {
   policy?: string;
   scenario?: string;
   seed?: string | number;
+  /** The workload's seed, apart from the failure seed (--seed): changing --seed alone keeps the job list. */
+  workloadSeed?: string | number;
   json?: boolean;
   out?: string;
   skipBadRows?: boolean;
@@ -68,7 +71,7 @@ export interface CompareCommandOptions extends Omit<SimulateCommandOptions, 'pol
   policies?: string;
 }
 
-interface Prepared {
+export interface Prepared {
   fabric: Fabric;
   jobs: JobSpec[];
   scenario: Scenario;
@@ -100,7 +103,7 @@ function intOption(v: string | number | undefined, name: string, min: number): n
   return n;
 }
 
-async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): Promise<Prepared> {
+export async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): Promise<Prepared> {
   const issues: InputIssue[] = [];
   if (!o.fabric)
     issues.push({
@@ -136,6 +139,9 @@ async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): 
     });
   if (issues.length) throw new BadInput(issues);
   const seed = intOption(o.seed, '--seed', 0) ?? 1;
+  // Two streams: --seed drives the simulation (failures), --workload-seed the jobs; by default the same number.
+  const workloadSeed = intOption(o.workloadSeed, '--workload-seed', 0) ?? seed;
+  const workloadSeedGiven = o.workloadSeed !== undefined || o.seed !== undefined;
   const limit = intOption(o.limit, '--limit', 1);
   const horizonDays = intOption(o.horizonDays, '--horizon-days', 0);
   const schedIntervalS = intOption(o.schedInterval, '--sched-interval', 0);
@@ -175,7 +181,7 @@ async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): 
     }
     imported = importTraceFile(format, o.trace, {
       skipBadRows: o.skipBadRows ?? false,
-      rule: { seed },
+      rule: { seed: workloadSeed },
       ...(limit ? { limit } : {}),
       ...(columns ? { columns } : {}),
     });
@@ -206,7 +212,9 @@ async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): 
   } else {
     const s = parseSyntheticSpec(o.synthetic!);
     if (!s.spec) throw new BadInput(s.issues);
-    jobs = generateSynthetic(o.seed !== undefined && !/seed=/.test(o.synthetic!) ? { ...s.spec, seed } : s.spec);
+    jobs = generateSynthetic(
+      workloadSeedGiven && !/seed=/.test(o.synthetic!) ? { ...s.spec, seed: workloadSeed } : s.spec,
+    );
     if (limit) jobs = jobs.slice(0, limit);
   }
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
