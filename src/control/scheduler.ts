@@ -197,6 +197,8 @@ export class Scheduler {
     const tenants = await this.cp.store.listTenants();
     const d = await this.decide(queuedJobs, active, tenants);
     await this.admission.recordHolds(d.holds);
+    // serve requests between the decide pass and its writes (the writes check each job's state and version)
+    await new Promise<void>((r) => setImmediate(r));
     const snap = { state: d.state, running: [], used: d.used };
     const a = await this.admission.apply(d.decisions, active, d.byId, snap, tenants);
     return {
