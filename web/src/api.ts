@@ -16,9 +16,12 @@ export type {
   MeasuredView as Measured,
   SiteStatusView as SiteStatus,
   Telemetry,
+  TenantView,
+  TokenIssued,
+  TokenView,
 } from '../../src/contract';
 export type { JobState, Role } from '../../src/contract/states';
-export { JOB_STATES, TERMINAL_JOB_STATES as TERMINAL } from '../../src/contract/states';
+export { JOB_STATES, ROLES, TERMINAL_JOB_STATES as TERMINAL } from '../../src/contract/states';
 export type FabricSite = FabricView['sites'][number];
 export type FabricLink = FabricView['wanLinks'][number];
 import type { InputIssue as Issue, JobView as Job } from '../../src/contract';

@@ -11,6 +11,7 @@ import { createJobPage } from './views/job-page';
 import { createJobsView } from './views/jobs';
 import { createMapView } from './views/map';
 import { createPlansView } from './views/plans';
+import { canManageTokens, createTokensView } from './views/tokens';
 import { createWhatIfView } from './views/whatif';
 
 declare global {
@@ -21,12 +22,14 @@ declare global {
 
 const app = document.getElementById('app')!;
 
-type TabId = 'map' | 'jobs' | 'plans' | 'whatif';
+type TabId = 'map' | 'jobs' | 'plans' | 'whatif' | 'tokens';
 const TABS: { id: TabId; label: string }[] = [
   { id: 'map', label: 'Map' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'plans', label: 'Plan explorer' },
   { id: 'whatif', label: 'What-if' },
+  // tenant admins and operators only: the tab stays hidden until whoami says the role
+  { id: 'tokens', label: 'Tokens' },
 ];
 
 function signIn(message?: string): void {
@@ -90,6 +93,7 @@ async function start(): Promise<void> {
   const plans = createPlansView();
   const whatif = createWhatIfView();
   const fleet = createFleetView();
+  const tokens = createTokensView();
   // the fleet's time series sit under the map; they poll only while the Map tab shows
   const mapPanel = {
     el: h('div', null, map.el, fleet.el),
@@ -101,6 +105,7 @@ async function start(): Promise<void> {
     jobs,
     plans,
     whatif,
+    tokens,
   };
   const jobPage = createJobPage();
 
@@ -114,6 +119,7 @@ async function start(): Promise<void> {
         'aria-controls': `panel-${t.id}`,
         'data-tab': t.id,
         onclick: () => select(t.id, true),
+        hidden: t.id === 'tokens',
       },
       t.label,
     ),
@@ -122,11 +128,13 @@ async function start(): Promise<void> {
   tablist.addEventListener('keydown', (e) => {
     const i = tabButtons.indexOf(document.activeElement as HTMLButtonElement);
     if (i < 0) return;
+    const shown = tabButtons.map((b, k) => (b.hidden ? -1 : k)).filter((k) => k >= 0);
+    const at = shown.indexOf(i);
     let j = -1;
-    if (e.key === 'ArrowRight') j = (i + 1) % TABS.length;
-    else if (e.key === 'ArrowLeft') j = (i - 1 + TABS.length) % TABS.length;
-    else if (e.key === 'Home') j = 0;
-    else if (e.key === 'End') j = TABS.length - 1;
+    if (e.key === 'ArrowRight') j = shown[(at + 1) % shown.length];
+    else if (e.key === 'ArrowLeft') j = shown[(at - 1 + shown.length) % shown.length];
+    else if (e.key === 'Home') j = shown[0];
+    else if (e.key === 'End') j = shown[shown.length - 1];
     if (j >= 0) {
       e.preventDefault();
       select(TABS[j].id, true);
@@ -210,6 +218,7 @@ async function start(): Promise<void> {
     if (c.has('me') && state.me) {
       who.textContent = `${state.me.tenant} · ${state.me.role}`;
       document.body.dataset.role = state.me.role;
+      tabButtons[TABS.findIndex((t) => t.id === 'tokens')].hidden = !canManageTokens();
     }
     if (c.has('fabric') && state.fabric) fabricName.textContent = state.fabric.name;
   });
