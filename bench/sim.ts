@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadFabric } from '../src/fabric/index.js';
+import { loadModel } from '../src/perf/index.js';
 import { buildClusterState, createPolicy, scheduleRound, POLICY_NAMES, type JobRequest } from '../src/sched/index.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constantGridSeries } from '../src/sim/grid.js';
@@ -21,12 +22,12 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
 
   // one scheduling pass over 10,000 queued jobs, cluster 90% busy
   const spec = parseSyntheticSpec('jobs=10000,maxGpus=1024,seed=7').spec!;
-  const queue: JobRequest[] = generateSynthetic(spec);
+  const queue: JobRequest[] = generateSynthetic(spec, loadModel);
   for (const name of POLICY_NAMES) {
     const policy = createPolicy(name);
     const base = buildClusterState(fabric);
     // fill the fleet to ~90% with 72-GPU jobs
-    const fill = generateSynthetic(parseSyntheticSpec('jobs=1260,maxGpus=72,seed=8').spec!).map((j, i) => ({
+    const fill = generateSynthetic(parseSyntheticSpec('jobs=1260,maxGpus=72,seed=8').spec!, loadModel).map((j, i) => ({
       ...j,
       id: `fill-${i}`,
       gpus: 72,
@@ -99,7 +100,7 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
   );
   out.push(
     scaleRun('1,000,000 synthetic jobs on fairwater, 1,000/h, failures on, fifo (target < 30 s, < 2 GB)', fabric, () =>
-      generateSynthetic(parseSyntheticSpec('jobs=1000000,ratePerHour=1000,maxGpus=4096,seed=3').spec!),
+      generateSynthetic(parseSyntheticSpec('jobs=1000000,ratePerHour=1000,maxGpus=4096,seed=3').spec!, loadModel),
     ),
   );
   for (const scale of [1, 0.5]) {

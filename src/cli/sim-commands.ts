@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadFabric } from '../fabric/index.js';
 import type { Fabric, InputIssue } from '../fabric/types.js';
+import { loadModel } from '../perf/index.js';
 import { createPolicy, isPolicyName, POLICY_NAMES, type PolicyName } from '../sched/index.js';
 import { barChart, cdfChart, lineChart } from '../sim/charts.js';
 import { GridDataError } from '../sim/grid.js';
@@ -214,6 +215,7 @@ export async function prepare(o: SimulateCommandOptions, stderr: (s: string) => 
     if (!s.spec) throw new BadInput(s.issues);
     jobs = generateSynthetic(
       workloadSeedGiven && !/seed=/.test(o.synthetic!) ? { ...s.spec, seed: workloadSeed } : s.spec,
+      loadModel,
     );
     if (limit) jobs = jobs.slice(0, limit);
   }

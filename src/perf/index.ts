@@ -7,6 +7,7 @@ import type { Estimate, ModelSpec, Plan } from './types.js';
 
 export type {
   Estimate,
+  ModelLookup,
   ModelSpec,
   MoeSpec,
   MlaSpec,

@@ -18,6 +18,9 @@ export interface MlaSpec {
   vHeadDim: number;
 }
 
+/** Finds a model by zoo id (throws when unknown); the edge passes `loadModel`, so pure code reads no zoo file. */
+export type ModelLookup = (id: string) => ModelSpec;
+
 export interface ModelSpec {
   name: string;
   layers: number;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { zodIssues } from '../core/issues.js';
 import type { InputIssue } from '../fabric/types.js';
-import { loadModel, parameterCounts } from '../perf/index.js';
+import { parameterCounts, type ModelLookup } from '../perf/index.js';
 import { Rng } from '../core/rng.js';
 import { checkpointsByRule, SMALL_MODEL } from './assign.js';
 import type { JobKind } from '../sched/types.js';
@@ -132,20 +132,25 @@ const MODELS_BY_KIND: Record<JobKind, string[]> = {
  * the kind's list that does, else by the 1.7B GPT; so synthetic jobs are plannable on any catalog GPU.
  */
 export const SYNTHETIC_STATE_GIB_PER_GPU = 48;
-const paramsCache = new Map<string, number>();
-function params(id: string): number {
-  let n = paramsCache.get(id);
-  if (n === undefined) paramsCache.set(id, (n = parameterCounts(loadModel(id)).total));
-  return n;
+/** Parameter counts by model id, looked up once per id through the caller's model lookup. */
+function paramsOf(lookup: ModelLookup): (id: string) => number {
+  const cache = new Map<string, number>();
+  return (id) => {
+    let n = cache.get(id);
+    if (n === undefined) cache.set(id, (n = parameterCounts(lookup(id)).total));
+    return n;
+  };
 }
-function fittingModel(drawn: string, list: readonly string[], gpus: number): string {
+function fittingModel(drawn: string, list: readonly string[], gpus: number, params: (id: string) => number): string {
   const fits = (id: string): boolean => (params(id) * 16) / 2 ** 30 <= gpus * SYNTHETIC_STATE_GIB_PER_GPU;
   if (fits(drawn)) return drawn;
   const ok = list.filter(fits).sort((a, b) => params(b) - params(a));
   return ok[0] ?? SMALL_MODEL;
 }
 
-export function generateSynthetic(spec: SyntheticSpec): JobSpec[] {
+/** `model` resolves the zoo ids of MODELS_BY_KIND (the edge passes perf's loadModel). */
+export function generateSynthetic(spec: SyntheticSpec, model: ModelLookup): JobSpec[] {
+  const params = paramsOf(model);
   const rng = new Rng(spec.seed);
   const arr = rng.fork('arrivals');
   const attr = rng.fork('attributes');
@@ -178,7 +183,7 @@ export function generateSynthetic(spec: SyntheticSpec): JobSpec[] {
     );
     const durationS = Math.max(60, Math.round(hours * 3600));
     const models = MODELS_BY_KIND[kind];
-    const modelId = fittingModel(models[attr.int(models.length)], models, gpus);
+    const modelId = fittingModel(models[attr.int(models.length)], models, gpus, params);
     const tenant = `tenant-${attr.int(spec.tenants)}`;
     const high = attr.next() < spec.highPriorityFraction;
     const ckptDraw = attr.next(); // drawn for every job, so the other attributes do not depend on the rule

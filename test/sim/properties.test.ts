@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/perf/index.js';
 import { createPolicy, POLICY_NAMES } from '../../src/sched/index.js';
 import { constantGridSeries, type GridSeries } from '../../src/sim/grid.js';
 import { jobsToCsv } from '../../src/sim/metrics.js';
@@ -33,6 +34,7 @@ function workload(seed: number, n = 300): JobSpec[] {
     parseSyntheticSpec(
       `jobs=${n},arrival=bursty,ratePerHour=40,maxGpus=128,medianHours=1,sovereignFraction=0.3,jurisdictions=US/US-GA/EU,seed=${seed}`,
     ).spec!,
+    loadModel,
   );
 }
 

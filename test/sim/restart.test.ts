@@ -1,6 +1,7 @@
 // Issue 12: restart costs, lost GPU-hours as GPU-hours held, checkpointing by rule, and the Llama 3 calibration.
 import { describe, expect, it } from 'vitest';
 import { loadFabric } from '../../src/fabric/index.js';
+import { loadModel } from '../../src/perf/index.js';
 import { createPolicy } from '../../src/sched/index.js';
 import { constantGridSeries } from '../../src/sim/grid.js';
 import { DEFAULT_RESTART, restartParts } from '../../src/sim/restart.js';
@@ -62,6 +63,7 @@ describe('jobs that checkpoint', () => {
   it(`always checkpoints training jobs of ${ALWAYS_CHECKPOINT_GPUS}+ GPUs, whatever the draw`, () => {
     const jobs = generateSynthetic(
       parseSyntheticSpec('jobs=3000,maxGpus=8192,checkpointableFraction=0.01,seed=3').spec!,
+      loadModel,
     );
     const big = jobs.filter((j) => j.gpus >= ALWAYS_CHECKPOINT_GPUS && j.kind !== 'inference');
     const small = jobs.filter((j) => j.gpus < ALWAYS_CHECKPOINT_GPUS && j.kind !== 'inference');

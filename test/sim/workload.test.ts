@@ -11,6 +11,7 @@ import {
   parseTime,
   validateJobs,
 } from '../../src/workload/index.js';
+import { loadModel } from '../../src/perf/index.js';
 import { sharedDir } from '../../src/sim/paths.js';
 
 describe('philly importer', () => {
@@ -112,8 +113,8 @@ describe('generic csv importer', () => {
 describe('synthetic generator', () => {
   it('is deterministic for a seed and respects the size cap', () => {
     const { spec } = parseSyntheticSpec('jobs=500,arrival=bursty,maxGpus=256,seed=3');
-    const a = generateSynthetic(spec!);
-    const b = generateSynthetic(spec!);
+    const a = generateSynthetic(spec!, loadModel);
+    const b = generateSynthetic(spec!, loadModel);
     expect(a).toEqual(b);
     expect(a).toHaveLength(500);
     expect(Math.max(...a.map((j) => j.gpus))).toBeLessThanOrEqual(256);

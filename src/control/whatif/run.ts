@@ -4,6 +4,7 @@
 import type { RunView, WhatIfResult } from '../../contract/responses.js';
 import type { WhatIfBody } from '../../contract/dashboard.js';
 import type { Fabric } from '../../fabric/types.js';
+import { loadModel } from '../../perf/index.js';
 import { createPolicy, type PolicyName } from '../../sched/index.js';
 import { loadGridFor } from '../../sim/grid-files.js';
 import { quantile } from '../../sim/metrics.js';
@@ -121,7 +122,7 @@ export async function whatIfOn(
     seed: w.seed ?? 1,
   });
   if (!syn.spec) throw new InvalidInputError(syn.issues, 422);
-  const jobs = generateSynthetic(syn.spec);
+  const jobs = generateSynthetic(syn.spec, loadModel);
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
   const horizonS = lastSubmit + (b.horizonDays ?? 7) * 86_400;
   const runs = plannedRuns(fabric, b);
