@@ -1,7 +1,18 @@
 // API tokens of a tenant (tenant admins: their own tenant; operators pick any): list, issue (the secret is
 // shown once, with a copy button), revoke after a confirmation. Members and viewers never see this view.
 // The API gives no "last used" time, so the table shows created and revoked only.
-import { api, ApiError, get, post, ROLES, type Role, type TenantView, type TokenIssued, type TokenView } from '../api';
+import {
+  api,
+  ApiError,
+  get,
+  post,
+  ROLES,
+  token,
+  type Role,
+  type TenantView,
+  type TokenIssued,
+  type TokenView,
+} from '../api';
 import { announce, confirmDialog, field, h, mount, options } from '../dom';
 import { ago } from '../format';
 import { state, subscribe } from '../state';
@@ -178,6 +189,8 @@ export function createTokensView(): { el: HTMLElement; show: () => void; hide: (
     try {
       await api('DELETE', `/v1/tenants/${encodeURIComponent(t.tenant)}/tokens/${encodeURIComponent(t.id)}`);
       announce(`Revoked token “${t.name}”.`);
+      // this tab's own token: it cannot call the API any more, so back to sign-in
+      if (self) return (token.clear(), location.reload());
       await refresh();
     } catch (err) {
       showError(err);
