@@ -85,7 +85,7 @@ describe('site outage', () => {
 });
 
 describe('WAN degradation', () => {
-  it('slows a job that spans two sites while the link runs at 0.1% and cuts it when the link is cut', () => {
+  it('re-plans a job that spans two sites to DiLoCo while the link runs at 0.1% and cuts it when the link is cut', () => {
     const f = makeFabric([
       { id: 'a', gpusPerPod: 64 },
       { id: 'b', gpusPerPod: 64 },
@@ -112,7 +112,8 @@ describe('WAN degradation', () => {
     });
     expect(base.jobs[0].sites).toEqual(['a', 'b']);
     // 100 Tb/s hides hierarchical DP's gradient exchange behind the backward pass (speed 1); at
-    // 0.1% (100 Gb/s) the planner's best cross-site plan is DiLoCo, which pays 5% token efficiency
+    // 0.1% (100 Gb/s) the planner's best cross-site plan is DiLoCo. Its token efficiency is the fitted
+    // law (src/planner/diloco-efficiency.ts): two replicas cost nothing, so the job re-plans without losing time.
     expect(base.jobs[0].planStrategy).toBe('hierarchical-dp');
     // Hidden to within rounding: the in-site two-level DP collective leaves a few microseconds per step exposed.
     expect(base.jobs[0].speedFactor!).toBeGreaterThan(0.9995);
@@ -128,9 +129,9 @@ describe('WAN degradation', () => {
       grid,
       seed: 1,
     });
-    expect(slow.jobs[0].jctS!).toBeGreaterThan(base.jobs[0].jctS! + 3600);
+    expect(Math.abs(slow.jobs[0].jctS! - base.jobs[0].jctS!)).toBeLessThan(0.001 * base.jobs[0].jctS!);
     expect(slow.jobs[0].planStrategy).toBe('diloco');
-    expect(slow.jobs[0].speedFactor!).toBeLessThan(1);
+    expect(slow.jobs[0].speedFactor!).toBeLessThanOrEqual(1);
     expect(slow.jobs[0].interruptions).toBe(0);
     const cut = simulate({
       fabric: f,
