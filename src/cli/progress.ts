@@ -12,7 +12,7 @@ export function progressBar(
     delayMs?: number;
     force?: boolean;
     now?: () => number;
-    /** Not a terminal: a plain line this often (default 10 s), the first one after this long too. */
+    /** Not a terminal: a plain line this often (default 10 s, or SUPERFACTORY_PROGRESS_EVERY_MS), the first one after this long too. */
     plainEveryMs?: number;
     write?: (text: string) => void;
   } = {},
@@ -22,7 +22,7 @@ export function progressBar(
   const started = now();
   const delay = options.delayMs ?? 1000;
   const tty = options.force ?? Boolean(process.stderr.isTTY);
-  const plainEvery = options.plainEveryMs ?? 10_000;
+  const plainEvery = options.plainEveryMs ?? (Number(process.env.SUPERFACTORY_PROGRESS_EVERY_MS) || 10_000);
   let shown = false;
   let lastDraw = 0;
   const width = 30;

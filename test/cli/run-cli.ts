@@ -10,12 +10,15 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): CliRun {
   const result = spawnSync(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, ...args], {
     cwd: options.cwd ?? root,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 120_000,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
