@@ -33,7 +33,6 @@ export type { ParseFabricResult } from './resolve.js';
 // ---------------------------------------------------------------------------------------------
 // parseFabric
 
-const fmt = (x: number, digits = 3): string => String(Number(x.toFixed(digits)));
 
 /**
  * Validate and resolve a fabric from already-parsed YAML/JSON. Never throws on bad input:
