@@ -33,7 +33,6 @@ export type { ParseFabricResult } from './resolve.js';
 // ---------------------------------------------------------------------------------------------
 // parseFabric
 
-
 /**
  * Validate and resolve a fabric from already-parsed YAML/JSON. Never throws on bad input:
  * returns every issue found, each with a path, a message and a hint that says the fix.
