@@ -13,6 +13,7 @@ import {
 } from '../../src/workload/index.js';
 import { loadModel } from '../../src/perf/index.js';
 import { sharedDir } from '../../src/sim/paths.js';
+import { traceDataPath } from '../../src/data-dir.js';
 
 describe('philly importer', () => {
   const text = [
@@ -52,8 +53,9 @@ describe('philly importer', () => {
     expect(a.jobs).toEqual(b.jobs);
   });
 
-  const real = path.join(sharedDir(), 'data/jobtraces/philly_pollux.csv');
-  it.skipIf(!existsSync(real))('imports the real Philly trace and reports its 65 duplicates', () => {
+  // Shipped with the project (data/traces/README.md): this test always runs.
+  const real = traceDataPath('philly_pollux.csv');
+  it('imports the real Philly trace and reports its 65 duplicates', () => {
     const r = importPhilly(readFileSync(real, 'utf8'));
     expect(r.ok).toBe(true);
     const dups = r.dropped.filter((d) => d.reason.startsWith('duplicate')).length;
