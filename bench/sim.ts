@@ -65,6 +65,7 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
   const imp = importPhilly(readFileSync(file, 'utf8'));
   const t1 = performance.now();
   const res = simulate({
+    models: loadModel,
     fabric,
     jobs: imp.jobs,
     policy: createPolicy('fifo'),
@@ -140,6 +141,7 @@ export function phillyQueueing(scale: number): { meanQueueH: number; medianQueue
     tenants: [...nodes].map(([id, n]) => ({ id, quotaGpus: n * 8, cohort: id })),
   }).scenario!;
   const res = simulate({
+    models: loadModel,
     fabric,
     jobs,
     policy: createPolicy('fair-share'),
@@ -163,7 +165,14 @@ function scaleRun(
 ): { name: string; metrics: Record<string, number> } {
   const jobs = make();
   const t0 = performance.now();
-  const res = simulate({ fabric, jobs, policy: createPolicy('fifo'), seed: 1, grid: loadGridFor(fabric.sites) });
+  const res = simulate({
+    models: loadModel,
+    fabric,
+    jobs,
+    policy: createPolicy('fifo'),
+    seed: 1,
+    grid: loadGridFor(fabric.sites),
+  });
   const wallS = (performance.now() - t0) / 1000;
   return {
     name,

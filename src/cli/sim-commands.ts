@@ -237,6 +237,7 @@ export async function prepare(o: SimulateCommandOptions, stderr: (s: string) => 
 function runOne(p: Prepared, policy: PolicyName, label: string): SimResult {
   const bar = progressBar(label);
   const res = simulate({
+    models: loadModel,
     fabric: p.fabric,
     jobs: p.jobs,
     policy: createPolicy(policy),

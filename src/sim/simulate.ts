@@ -4,6 +4,7 @@
 // (engine/context.ts). Pure: no clock, no files (the edge hands in the grid series), randomness from the seed.
 import { DEFAULT_BUSY_POWER_FRACTION, DEFAULT_IDLE_POWER_FRACTION } from '../core/power.js';
 import type { Fabric } from '../fabric/types.js';
+import type { ModelLookup } from '../perf/index.js';
 import type { SchedulingPolicy } from '../sched/types.js';
 import type { JobSpec } from '../workload/types.js';
 import { accumulate, auditState, sample } from './engine/accounting.js';
@@ -33,6 +34,8 @@ export interface SimulateOptions {
    * Real 2022 series: `loadGridFor(fabric.sites)` (grid-files.ts); constants: `constantGridSeries`.
    */
   grid: Record<string, GridSeries>;
+  /** Model lookup by id (`loadModel` from src/perf at the edge): the simulator reads no model files. */
+  models: ModelLookup;
   /** Stop at this simulated time (s); jobs not done are reported unfinished. Default: last submit + 365 days. */
   horizonS?: number;
   /** Sampling period of the time series (s), default 3600. */
@@ -128,6 +131,7 @@ export function simulate(opts: SimulateOptions): SimResult {
     scenario,
     seed,
     grid: opts.grid,
+    models: opts.models,
     ...(opts.horizonS !== undefined ? { horizonS: opts.horizonS } : {}),
     busyFraction: opts.busyPowerFraction ?? DEFAULT_BUSY_POWER_FRACTION,
     idleFraction: opts.idlePowerFraction ?? DEFAULT_IDLE_POWER_FRACTION,

@@ -8,9 +8,9 @@
 import type { Fabric, Pod, Site, WanLink } from '../fabric/types.js';
 import {
   estimateWithTiers,
-  loadModel,
   parameterCounts,
   tiersForPod,
+  type ModelLookup,
   type ModelSpec,
   type SystemTiers,
 } from '../perf/index.js';
@@ -95,9 +95,13 @@ export class SpeedModel {
   fallbacks = 0;
   evaluations = 0;
 
-  /** `clock` (ms, injected; default 0) only times the planner calls for the summary. */
+  /**
+   * `lookup` resolves a model id (the edge passes `loadModel`; it throws for an unknown id), so the simulator
+   * reads no files. `clock` (ms, injected; default 0) only times the planner calls for the summary.
+   */
   constructor(
     private readonly fabric: Fabric,
+    private readonly lookup: ModelLookup,
     clock?: () => number,
   ) {
     for (const s of fabric.sites) {
@@ -111,7 +115,7 @@ export class SpeedModel {
     let m = this.models.get(id);
     if (m === undefined) {
       try {
-        m = loadModel(id);
+        m = this.lookup(id);
       } catch {
         m = null;
       }

@@ -18,6 +18,7 @@
 // `failuresPerGpuHour` x GPUs, when enabled) ends the run as failed; its saved work is the last
 // completed checkpoint. No wall clock and no Math.random: time is always the caller's argument.
 import type { Fabric, Site } from '../fabric/types.js';
+import type { ModelLookup } from '../perf/index.js';
 import type { Allocation, AllocationPart, SpreadClass } from '../sched/types.js';
 import {
   checkpointAtS,
@@ -98,6 +99,8 @@ export type TwinEvent =
 export interface TwinBackendOptions {
   /** The fabric runs are placed on: speed factors and checkpoint bandwidth come from it. Without one, speed 1 and free checkpoints. */
   fabric?: Fabric | null;
+  /** Model lookup by id for the speed factors (`loadModel` at the edge); the twin reads no model files. */
+  models: ModelLookup;
   seed?: number;
   /** Sampled failures per GPU-hour (Llama 3: 1.97e-5); 0 or absent: no failures. */
   failuresPerGpuHour?: number;
@@ -147,9 +150,9 @@ export class TwinBackend {
   private readonly pending: TwinEvent[] = [];
   private t = 0;
 
-  constructor(private readonly opts: TwinBackendOptions = {}) {
+  constructor(private readonly opts: TwinBackendOptions) {
     this.rng = new Rng(opts.seed ?? 1);
-    this.speedModel = opts.fabric ? new SpeedModel(opts.fabric) : null;
+    this.speedModel = opts.fabric ? new SpeedModel(opts.fabric, opts.models) : null;
     this.sites = new Map((opts.fabric?.sites ?? []).map((s) => [s.id, s]));
     this.failuresPerGpuHour = opts.failuresPerGpuHour ?? 0;
     this.fixedIntervalS = opts.checkpointIntervalS;

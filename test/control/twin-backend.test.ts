@@ -8,6 +8,7 @@ import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from '../../src/core/pr
 import { LLAMA3_FAILURES_PER_GPU_HOUR } from '../../src/sim/scenario.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
 import type { RunSpec } from '../../src/control/executors/types.js';
+import { loadModel } from '../../src/perf/index.js';
 
 const fabric = await loadFabric('fairwater');
 const site = fabric.sites.find((s) => s.id === 'atl')!;
@@ -30,9 +31,9 @@ function run(over: Partial<TwinRunSpec> = {}): TwinRunSpec {
 
 describe('twin backend', () => {
   it('runs a job for its work divided by the perf model speed of its placement, plus checkpoint pauses', () => {
-    const b = new TwinBackend({ fabric });
+    const b = new TwinBackend({ models: loadModel, fabric });
     const st = b.submit(run(), 0);
-    const speed = new SpeedModel(fabric).factor('llama3-70b', {
+    const speed = new SpeedModel(fabric, loadModel).factor('llama3-70b', {
       jobId: 'x',
       gpus: 96,
       parts: run().placement.map((p) => ({ siteId: p.siteId, podId: p.podId!, domain: p.domain!, gpus: p.gpus })),
@@ -56,9 +57,9 @@ describe('twin backend', () => {
   });
 
   it('checkpoints at the Young/Daly interval with the cost of writing its state at its share of the site bandwidth', () => {
-    const b = new TwinBackend({ fabric });
+    const b = new TwinBackend({ models: loadModel, fabric });
     const st = b.submit(run(), 0);
-    const bytes = new SpeedModel(fabric).checkpointBytes('llama3-70b')!;
+    const bytes = new SpeedModel(fabric, loadModel).checkpointBytes('llama3-70b')!;
     const c = checkpointCostS(bytes, 96, site);
     expect(st.checkpointCostS).toBeCloseTo(c, 9);
     expect(st.checkpointIntervalS).toBeCloseTo(youngDalyIntervalS(c, jobMtbfS(LLAMA3_FAILURES_PER_GPU_HOUR, 96)), 6);
@@ -71,7 +72,7 @@ describe('twin backend', () => {
   });
 
   it('resumes from saved work after reading the checkpoint back, and a cancel keeps only the last checkpoint', () => {
-    const b = new TwinBackend({ fabric, checkpointIntervalS: 3600 });
+    const b = new TwinBackend({ models: loadModel, fabric, checkpointIntervalS: 3600 });
     const first = b.submit(run(), 0);
     b.advanceTo(2.5 * (3600 + first.checkpointCostS));
     b.cancel('job_a.1');
@@ -92,7 +93,7 @@ describe('twin backend', () => {
 
   it('samples failures from its seed: the same seed fails the same runs at the same times', () => {
     const times = (seed: number) => {
-      const b = new TwinBackend({ fabric, seed, failuresPerGpuHour: 1e-3 });
+      const b = new TwinBackend({ models: loadModel, fabric, seed, failuresPerGpuHour: 1e-3 });
       for (let i = 0; i < 5; i++) b.submit(run({ runId: `job_${i}.1` }), 0);
       return b.advanceTo(1e7).filter((e) => e.type === 'end');
     };
@@ -108,7 +109,7 @@ describe('twin backend', () => {
   });
 
   it('treats a second submit of a run id as the same run', () => {
-    const b = new TwinBackend({ fabric });
+    const b = new TwinBackend({ models: loadModel, fabric });
     const x = b.submit(run(), 0);
     b.advanceTo(100);
     expect(b.submit(run(), 100).submittedS).toBe(x.submittedS);

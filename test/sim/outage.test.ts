@@ -7,6 +7,7 @@ import { simulate } from '../../src/sim/simulate.js';
 import { SpeedModel } from '../../src/sim/speed.js';
 import type { JobSpec } from '../../src/workload/types.js';
 import { makeFabric } from './helpers.js';
+import { loadModel } from '../../src/perf/index.js';
 
 const grid = { PJM: constantGridSeries('PJM', 400, 50) };
 // site a is smaller, so best-fit placement puts the jobs there first
@@ -36,6 +37,7 @@ function job(id: string, checkpointable: boolean): JobSpec {
 
 describe('site outage', () => {
   const res = simulate({
+    models: loadModel,
     fabric,
     jobs: [job('ckpt', true), job('plain', false)],
     policy: createPolicy('fifo'),
@@ -50,7 +52,7 @@ describe('site outage', () => {
     expect(j.status).toBe('finished');
     expect(j.interruptions).toBe(1);
     expect(j.sites).toEqual(['a', 'b']);
-    const bytes = new SpeedModel(fabric).checkpointBytes('llama3-8b')!;
+    const bytes = new SpeedModel(fabric, loadModel).checkpointBytes('llama3-8b')!;
     const tau = youngDalyIntervalS(
       checkpointCostS(bytes, 8, fabric.sites[0]),
       jobMtbfS(LLAMA3_FAILURES_PER_GPU_HOUR, 8),
@@ -76,7 +78,15 @@ describe('site outage', () => {
       { id: 'a', gpusPerPod: 16 },
       { id: 'eu', jurisdiction: 'EU-DE', gpusPerPod: 32 },
     ]);
-    const r = simulate({ fabric: f2, jobs, policy: createPolicy('fifo'), scenario: outage, grid, seed: 1 });
+    const r = simulate({
+      models: loadModel,
+      fabric: f2,
+      jobs,
+      policy: createPolicy('fifo'),
+      scenario: outage,
+      grid,
+      seed: 1,
+    });
     expect(r.jobs[0].sites).toEqual(['a']);
     expect(r.jobs[0].interruptions).toBe(1);
     expect(r.jobs[0].status).toBe('finished');
@@ -103,6 +113,7 @@ describe('WAN degradation', () => {
       durationS: 86_400,
     };
     const base = simulate({
+      models: loadModel,
       fabric: f,
       jobs: [big],
       policy: createPolicy('fifo'),
@@ -119,6 +130,7 @@ describe('WAN degradation', () => {
     expect(base.jobs[0].speedFactor!).toBeGreaterThan(0.9995);
     expect(base.jobs[0].speedFactor!).toBeLessThanOrEqual(1);
     const slow = simulate({
+      models: loadModel,
       fabric: f,
       jobs: [big],
       policy: createPolicy('fifo'),
@@ -134,6 +146,7 @@ describe('WAN degradation', () => {
     expect(slow.jobs[0].speedFactor!).toBeLessThanOrEqual(1);
     expect(slow.jobs[0].interruptions).toBe(0);
     const cut = simulate({
+      models: loadModel,
       fabric: f,
       jobs: [big],
       policy: createPolicy('fifo'),

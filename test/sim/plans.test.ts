@@ -36,7 +36,14 @@ function job(id: string, gpus: number, extra: Partial<JobSpec> = {}): JobSpec {
 
 describe('plans from the planner', () => {
   it("records the planner's best single-site plan per job in jobs.csv", () => {
-    const res = simulate({ fabric, jobs: [job('a', 8)], policy: createPolicy('fifo'), scenario: noFailures, grid });
+    const res = simulate({
+      models: loadModel,
+      fabric,
+      jobs: [job('a', 8)],
+      policy: createPolicy('fifo'),
+      scenario: noFailures,
+      grid,
+    });
     const best = planOnFabric(loadModel('llama3-8b'), fabric, {
       gpus: 8,
       sites: ['a'],
@@ -65,6 +72,7 @@ describe('plans from the planner', () => {
     // Llama 3 8B: 128 GB of weights, gradients and Adam states. On 3 x 80 GB GPUs the planner needs
     // ZeRO and recompute; on one GPU no plan fits, so the job is rejected with the planner's reason.
     const res = simulate({
+      models: loadModel,
       fabric,
       jobs: [job('three', 3), job('one', 1)],
       policy: createPolicy('fifo'),
@@ -84,7 +92,14 @@ describe('plans from the planner', () => {
   it("turns a token budget into work at the plan's predicted tokens/s", () => {
     const tokens = 1e9;
     const spec = { ...job('tok', 8), durationS: undefined, tokens };
-    const res = simulate({ fabric, jobs: [spec], policy: createPolicy('fifo'), scenario: noFailures, grid });
+    const res = simulate({
+      models: loadModel,
+      fabric,
+      jobs: [spec],
+      policy: createPolicy('fifo'),
+      scenario: noFailures,
+      grid,
+    });
     const j = res.jobs[0];
     expect(j.status).toBe('finished');
     expect(j.durationS).toBeCloseTo(tokens / j.planTokensPerS!, 6);
@@ -92,7 +107,7 @@ describe('plans from the planner', () => {
   });
 
   it('slows the same plan when its GPUs are split over NVLink domains', () => {
-    const sm = new SpeedModel(fabric);
+    const sm = new SpeedModel(fabric, loadModel);
     const one: Allocation = {
       jobId: 'x',
       gpus: 8,
@@ -139,7 +154,7 @@ describe('plans from the planner', () => {
       1, 8, 64, 64, 96, 96, 96, 128, 192, 4096,
     ]);
     const jobs = Array.from({ length: 40 }, (_, i) => job(`j${i}`, [4, 8][i % 2], { submitTimeS: i * 10 }));
-    const res = simulate({ fabric, jobs, policy: createPolicy('fifo'), scenario: noFailures, grid });
+    const res = simulate({ models: loadModel, fabric, jobs, policy: createPolicy('fifo'), scenario: noFailures, grid });
     expect(res.summary.jobsFinished).toBe(40);
     expect(res.planner.keys).toBe(2);
   });
@@ -150,7 +165,7 @@ describe('NVLink domains from the plan, not a power of two (issue 12: NVL72 gang
     const { loadFabric } = await import('../../src/fabric/index.js');
     const { buildClusterState, scheduleRound } = await import('../../src/sched/index.js');
     const fw = await loadFabric('fairwater');
-    const sm = new SpeedModel(fw);
+    const sm = new SpeedModel(fw, loadModel);
     const speeds: number[] = [];
     const partSizes: number[][] = [];
     for (const gpus of [8064, 8192, 9216]) {

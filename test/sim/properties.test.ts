@@ -43,7 +43,16 @@ describe('simulation invariants', () => {
     it(`never uses a GPU twice or more GPUs than exist, and ends every job exactly once (${p})`, () => {
       const jobs = workload(11);
       // audit checks per-domain used + free + failed == capacity after every event
-      const res = simulate({ fabric, jobs, policy: createPolicy(p), scenario: harsh, grid, seed: 5, audit: true });
+      const res = simulate({
+        models: loadModel,
+        fabric,
+        jobs,
+        policy: createPolicy(p),
+        scenario: harsh,
+        grid,
+        seed: 5,
+        audit: true,
+      });
       expect(res.jobs).toHaveLength(jobs.length);
       expect(new Set(res.jobs.map((j) => j.id)).size).toBe(jobs.length);
       expect(res.summary.jobsFinished + res.summary.jobsUnfinished).toBe(jobs.length);
@@ -57,11 +66,35 @@ describe('simulation invariants', () => {
 
   it('gives a byte-identical summary and jobs table for the same seed', () => {
     const jobs = workload(3);
-    const a = simulate({ fabric, jobs, policy: createPolicy('priority'), scenario: harsh, grid, seed: 9 });
-    const b = simulate({ fabric, jobs, policy: createPolicy('priority'), scenario: harsh, grid, seed: 9 });
+    const a = simulate({
+      models: loadModel,
+      fabric,
+      jobs,
+      policy: createPolicy('priority'),
+      scenario: harsh,
+      grid,
+      seed: 9,
+    });
+    const b = simulate({
+      models: loadModel,
+      fabric,
+      jobs,
+      policy: createPolicy('priority'),
+      scenario: harsh,
+      grid,
+      seed: 9,
+    });
     expect(JSON.stringify(b.summary)).toBe(JSON.stringify(a.summary));
     expect(jobsToCsv(b.jobs)).toBe(jobsToCsv(a.jobs));
-    const c = simulate({ fabric, jobs, policy: createPolicy('priority'), scenario: harsh, grid, seed: 10 });
+    const c = simulate({
+      models: loadModel,
+      fabric,
+      jobs,
+      policy: createPolicy('priority'),
+      scenario: harsh,
+      grid,
+      seed: 10,
+    });
     expect(JSON.stringify(c.summary)).not.toBe(JSON.stringify(a.summary));
   });
 
@@ -107,7 +140,15 @@ describe('simulation invariants', () => {
             deadlineS: r.submitTimeS + 3 * r.durationS,
             ...(r.allowed ? { allowedJurisdictions: [...r.allowed] } : {}),
           }));
-          const res = simulate({ fabric, jobs, policy: createPolicy(policy), scenario: harsh, grid, seed });
+          const res = simulate({
+            models: loadModel,
+            fabric,
+            jobs,
+            policy: createPolicy(policy),
+            scenario: harsh,
+            grid,
+            seed,
+          });
           for (const j of res.jobs) {
             const allowed = jobs.find((x) => x.id === j.id)!.allowedJurisdictions;
             for (const s of j.sites)

@@ -51,7 +51,15 @@ describe('lost GPU-hours are the GPU-hours held by the lost work', () => {
         { wan: 'a-b', capacity: 0, from: '1h', to: '2h' },
       ],
     }).scenario!;
-    const res = simulate({ fabric: f, jobs: [big], policy: createPolicy('fifo'), scenario, grid, seed: 1 });
+    const res = simulate({
+      models: loadModel,
+      fabric: f,
+      jobs: [big],
+      policy: createPolicy('fifo'),
+      scenario,
+      grid,
+      seed: 1,
+    });
     const j = res.jobs[0];
     expect(j.interruptions).toBe(1);
     expect(j.speedFactor!).toBeLessThan(1);
@@ -106,7 +114,8 @@ describe('calibration: a Llama-3-like run (docs/twin-validation.md)', () => {
       durationS: 54 * 86_400 * 0.9,
     };
     for (let seed = 1; seed <= 5; seed++) {
-      const j = simulate({ fabric, jobs: [job], policy: createPolicy('fifo'), grid: g, seed }).jobs[0];
+      const j = simulate({ models: loadModel, fabric, jobs: [job], policy: createPolicy('fifo'), grid: g, seed })
+        .jobs[0];
       expect(j.status, `seed ${seed}`).toBe('finished');
       expect(j.ettr!, `seed ${seed}`).toBeGreaterThanOrEqual(0.88);
       expect(j.ettr!, `seed ${seed}`).toBeLessThanOrEqual(0.93);

@@ -6,6 +6,7 @@ import { parseScenario } from '../../src/sim/scenario.js';
 import { simulate, type SimulateOptions } from '../../src/sim/simulate.js';
 import type { JobSpec } from '../../src/workload/types.js';
 import { makeFabric } from './helpers.js';
+import { loadModel } from '../../src/perf/index.js';
 
 const grid: Record<string, GridSeries> = { PJM: constantGridSeries('PJM', 400, 50) };
 // restarts free, so the hand-computed times below stay simple (restart costs: test/sim/restart.test.ts)
@@ -29,12 +30,12 @@ function job(id: string, gpus: number, durationS: number, submitTimeS: number, e
 }
 
 function jcts(
-  opts: Omit<SimulateOptions, 'grid' | 'scenario'> & {
+  opts: Omit<SimulateOptions, 'grid' | 'scenario' | 'models'> & {
     scenario?: SimulateOptions['scenario'];
     grid?: SimulateOptions['grid'];
   },
 ): Record<string, number | null> {
-  const res = simulate({ grid, scenario: noFailures, ...opts });
+  const res = simulate({ models: loadModel, grid, scenario: noFailures, ...opts });
   return Object.fromEntries(res.jobs.map((j) => [j.id, j.jctS]));
 }
 
@@ -54,7 +55,14 @@ describe('hand-computed scenarios', () => {
 
   it('priority preempts a low-priority job that then restarts from zero', () => {
     const jobs = [job('A', 16, 100, 0), job('B', 8, 50, 10, { priority: 5, preemptible: false })];
-    const res = simulate({ grid, scenario: noFailures, fabric: one16, jobs, policy: createPolicy('priority') });
+    const res = simulate({
+      models: loadModel,
+      grid,
+      scenario: noFailures,
+      fabric: one16,
+      jobs,
+      policy: createPolicy('priority'),
+    });
     const byId = Object.fromEntries(res.jobs.map((j) => [j.id, j]));
     expect(byId.B.jctS).toBe(50);
     expect(byId.A.jctS).toBe(160); // preempted at 10, restarts at 60 from zero
@@ -103,7 +111,14 @@ describe('hand-computed scenarios', () => {
       { id: 'clean', gridZone: 'CLEAN', gpusPerPod: 16 },
     ]);
     const jobs = [job('flex', 8, 3600, 0, { deadlineS: 36_000 }), job('urgent', 8, 3600, 0)];
-    const res = simulate({ grid: g, scenario: noFailures, fabric, jobs, policy: createPolicy('carbon-aware') });
+    const res = simulate({
+      models: loadModel,
+      grid: g,
+      scenario: noFailures,
+      fabric,
+      jobs,
+      policy: createPolicy('carbon-aware'),
+    });
     const byId = Object.fromEntries(res.jobs.map((j) => [j.id, j]));
     expect(byId.urgent.jctS).toBe(3600); // no deadline: starts now
     expect(byId.urgent.sites).toEqual(['clean']);
@@ -111,12 +126,20 @@ describe('hand-computed scenarios', () => {
     expect(byId.flex.jctS).toBe(10_800);
     expect(byId.flex.sites).toEqual(['clean']);
     // under fifo the flexible job starts at once
-    const fifo = simulate({ grid: g, scenario: noFailures, fabric, jobs, policy: createPolicy('fifo') });
+    const fifo = simulate({
+      models: loadModel,
+      grid: g,
+      scenario: noFailures,
+      fabric,
+      jobs,
+      policy: createPolicy('fifo'),
+    });
     expect(fifo.jobs.find((j) => j.id === 'flex')!.jctS).toBe(3600);
   });
 
   it('counts site energy as idle plus busy power times PUE and carbon at the grid intensity', () => {
     const res = simulate({
+      models: loadModel,
       grid,
       scenario: noFailures,
       fabric: one16,
@@ -134,6 +157,7 @@ describe('hand-computed scenarios', () => {
 
   it('rejects a job that no allowed site can ever hold and reports it unfinished', () => {
     const res = simulate({
+      models: loadModel,
       grid,
       scenario: noFailures,
       fabric: one16,

@@ -9,6 +9,7 @@ import type { Fabric } from '../../fabric/types.js';
 import { TwinBackend, type TwinEvent, type TwinPart, type TwinRunStatus } from '../../sim/twin-backend.js';
 import type { Executor, RunSpec, RunStatus } from './types.js';
 import { ExecutorUnavailableError, unknownStatus } from './types.js';
+import { loadModel } from '../../perf/index.js';
 
 export interface TwinExecutorOptions {
   /** Simulated seconds per wall second (default 3600: an hour per second). */
@@ -64,6 +65,7 @@ export class TwinExecutor implements Executor {
     this.now = opts.now ?? Date.now;
     this.epochMs = this.now();
     this.backend = new TwinBackend({
+      models: loadModel,
       fabric: opts.fabric ?? null,
       seed: opts.seed ?? 1,
       failuresPerGpuHour: opts.failuresPerGpuHour ?? 0,

@@ -138,6 +138,7 @@ export async function whatIfOn(
     let res: SimResult;
     try {
       res = simulate({
+        models: loadModel,
         fabric,
         jobs,
         grid,

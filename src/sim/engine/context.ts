@@ -1,5 +1,6 @@
 // The simulator's shared state: one object every event handler reads and updates (engine loop in ../simulate.ts).
 import type { Fabric, Site } from '../../fabric/types.js';
+import type { ModelLookup } from '../../perf/index.js';
 import { Rng } from '../../core/rng.js';
 import { buildClusterState } from '../../sched/state.js';
 import type { ClusterState, JobRequest, RunningJob, SchedulingPolicy, SiteState } from '../../sched/types.js';
@@ -88,6 +89,8 @@ export interface SimInputs {
   scenario: Scenario;
   seed: number;
   grid: Record<string, GridSeries>;
+  /** Model lookup by id, handed in by the edge (`loadModel`). */
+  models: ModelLookup;
   horizonS?: number;
   busyFraction: number;
   idleFraction: number;
@@ -260,7 +263,7 @@ export function createContext(inp: SimInputs): SimContext {
     scenario,
     failRng: rng.fork('failures'),
     siteFailRng: rng.fork('site-failures'),
-    speedModel: new SpeedModel(fabric, inp.clock),
+    speedModel: new SpeedModel(fabric, inp.models, inp.clock),
     state,
     fabricSite,
     siteIndex: new Map(state.sites.map((s, i) => [s.id, i])),
