@@ -188,7 +188,10 @@ function registerTokens(program: Command): void {
     }),
   );
   remote(
-    tokens.command('list').description('tokens (never their secrets)').option('--tenant <id>', 'only this tenant'),
+    tokens
+      .command('list')
+      .description('tokens (never their secrets)')
+      .option('--tenant <id>', 'this tenant (default: the token’s own)'),
   ).action((o) =>
     run(async () => {
       const { runTokenList } = await import('./tokens.js');
@@ -196,7 +199,11 @@ function registerTokens(program: Command): void {
     }),
   );
   remote(
-    tokens.command('revoke').description('revoke tokens: they stop working at once').argument('<ids...>', 'token ids'),
+    tokens
+      .command('revoke')
+      .description('revoke tokens: they stop working at once')
+      .argument('<ids...>', 'token ids')
+      .option('--tenant <id>', 'the tokens’ tenant (default: the token’s own)'),
   ).action((ids: string[], o) =>
     run(async () => {
       const { runTokenRevoke } = await import('./tokens.js');

@@ -1,19 +1,14 @@
 // `superfactory tokens create|list|revoke`: API tokens of a tenant (admin). The secret is shown once, at create.
-import { ROLES, type Role, type TokenIssued } from '../contract/index.js';
+import { ROLES, type Me, type TokenIssued, type TokenView } from '../contract/index.js';
 import { ApiClient, seg, type RemoteFlags } from './client.js';
 import { CliInputError } from './errors.js';
 import { table } from './jobs-format.js';
 
 type Flags = RemoteFlags & { json?: boolean };
 
-/** A token as GET /v1/tokens lists it (never the secret). */
-interface TokenListed {
-  id: string;
-  tenant: string;
-  role: Role;
-  name: string;
-  createdAt?: string | number | null;
-  revokedAt?: string | number | null;
+/** The tenant a command acts on: --tenant, or the calling token's own tenant (GET /v1/whoami). */
+async function tenantOf(client: ApiClient, tenant: string | undefined): Promise<string> {
+  return tenant ?? (await client.get<Me>('/v1/whoami')).tenant;
 }
 
 export async function runTokenCreate(o: Flags & { tenant: string; role?: string; name?: string }): Promise<number> {
@@ -38,27 +33,28 @@ export async function runTokenCreate(o: Flags & { tenant: string; role?: string;
 }
 
 export async function runTokenList(o: Flags & { tenant?: string }): Promise<number> {
-  const r = await ApiClient.fromFlags(o).get<{ tokens: TokenListed[] }>('/v1/tokens', { tenant: o.tenant });
+  const client = ApiClient.fromFlags(o);
+  const tenant = await tenantOf(client, o.tenant);
+  const r = await client.get<{ tokens: TokenView[] }>(`/v1/tenants/${seg(tenant)}/tokens`);
   if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else if (r.tokens.length === 0) process.stdout.write('no tokens\n');
   else {
-    const when = (v: string | number | null | undefined) =>
-      v === null || v === undefined ? '-' : new Date(v).toISOString();
     process.stdout.write(
       `${table(
-        ['ID', 'TENANT', 'ROLE', 'NAME', 'CREATED', 'REVOKED'],
-        r.tokens.map((t) => [t.id, t.tenant, t.role, t.name, when(t.createdAt), when(t.revokedAt)]),
+        ['ID', 'TENANT', 'ROLE', 'NAME', 'CREATED', 'STATE'],
+        r.tokens.map((t) => [t.id, t.tenant, t.role, t.name, t.createdAt, t.revoked ? 'revoked' : 'active']),
       )}\n`,
     );
   }
   return 0;
 }
 
-export async function runTokenRevoke(ids: string[], o: Flags): Promise<number> {
+export async function runTokenRevoke(ids: string[], o: Flags & { tenant?: string }): Promise<number> {
   const client = ApiClient.fromFlags(o);
+  const tenant = await tenantOf(client, o.tenant);
   const done: unknown[] = [];
   for (const id of ids) {
-    const r = await client.delete<Record<string, unknown>>(`/v1/tokens/${seg(id)}`);
+    const r = await client.delete<{ token: TokenView }>(`/v1/tenants/${seg(tenant)}/tokens/${seg(id)}`);
     done.push(r);
     if (!o.json) process.stdout.write(`${id}: revoked\n`);
   }
