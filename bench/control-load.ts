@@ -2,13 +2,11 @@
 // sites on fairwater, a rate limit high enough not to interfere, a queue of >= 10,000 jobs (filled over
 // the API first, 4,096-GPU jobs so that most stay queued), then POST /v1/jobs from 32 connections while
 // 2 more page GET /v1/jobs; beside it, slurmrestd's job/submit in the same run when Slurm is reachable.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import YAML from 'yaml';
+import { BENCH_TOKEN, startBenchServer } from './control-server.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -26,44 +24,12 @@ interface BenchResult {
   notes?: string;
 }
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const TOKEN = 'sf_bench-admin-token-0123456789abcdef';
+const TOKEN = BENCH_TOKEN;
 const QUEUE = Number(process.env.BENCH_QUEUE ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** BENCH_SCHEDULE=0: the same run with the scheduler off (a baseline on the same loaded machine). */
 const SCHEDULE = process.env.BENCH_SCHEDULE !== '0';
-
-async function startScheduledServer(dir: string): Promise<{ url: string; stop: () => void }> {
-  const cfg = join(dir, 'bench-sched.yaml');
-  writeFileSync(
-    cfg,
-    YAML.stringify({
-      port: 0,
-      store: join(dir, 'bench-sched.db'),
-      fabric: 'fairwater',
-      adminToken: TOKEN,
-      schedule: SCHEDULE,
-      logLevel: 'warn',
-      checkpointRoot: join(dir, 'ckpt-sched'),
-      rateLimit: { perSecond: 1e6, burst: 1e6 },
-      sites: { '*': { executor: 'twin' } },
-    }),
-  );
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), cfg], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`bench server exited ${c}`)));
-  });
-  return { url, stop: () => proc.kill('SIGKILL') };
-}
+const startScheduledServer = (dir: string) => startBenchServer({ dir, name: 'bench-sched', schedule: SCHEDULE });
 
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 

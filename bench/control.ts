@@ -1,14 +1,12 @@
 // Control-plane benchmarks: POST /v1/jobs submissions per second and p99 latency over loopback
 // (autocannon, 5 s, 50 connections, server in its own process) on SQLite and, when reachable,
 // PostgreSQL; and one scheduling pass over 10,000 queued jobs on the fairwater preset.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import YAML from 'yaml';
+import { BENCH_TOKEN, startBenchServer } from './control-server.js';
 import { loadFabric } from '../src/fabric/index.js';
 import { ControlPlane } from '../src/control/control-plane.js';
 import { Scheduler } from '../src/control/scheduler.js';
@@ -33,40 +31,8 @@ interface BenchResult {
   notes?: string;
 }
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const TOKEN = 'sf_bench-admin-token-0123456789abcdef';
-
-async function startServer(store: string, dir: string): Promise<{ url: string; stop: () => void }> {
-  const cfg = join(dir, 'bench.yaml');
-  writeFileSync(
-    cfg,
-    YAML.stringify({
-      port: 0,
-      store,
-      fabric: 'fairwater',
-      adminToken: TOKEN,
-      schedule: false,
-      logLevel: 'warn',
-      checkpointRoot: join(dir, 'ckpt'),
-      rateLimit: { perSecond: 1e6, burst: 1e6 },
-      sites: { '*': { executor: 'twin' } },
-    }),
-  );
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), cfg], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`bench server exited ${c}`)));
-  });
-  return { url, stop: () => proc.kill('SIGKILL') };
-}
+const TOKEN = BENCH_TOKEN;
+const startServer = (store: string, dir: string) => startBenchServer({ dir, name: 'bench', store, schedule: false });
 
 async function submissions(name: string, store: string, dir: string): Promise<BenchResult> {
   const s = await startServer(store, dir);

@@ -1,0 +1,49 @@
+// The control-plane server the control benchmarks measure: its own process (test/control/main-for-tests.ts),
+// twin sites on fairwater, a rate limit high enough not to interfere; shared by control.ts and control-load.ts.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const BENCH_TOKEN = 'sf_bench-admin-token-0123456789abcdef';
+
+export async function startBenchServer(options: {
+  dir: string;
+  /** File name stem for the config, store and checkpoint folder inside dir. */
+  name: string;
+  store?: string;
+  schedule: boolean;
+}): Promise<{ url: string; stop: () => void }> {
+  const { dir, name } = options;
+  const cfg = join(dir, `${name}.yaml`);
+  writeFileSync(
+    cfg,
+    YAML.stringify({
+      port: 0,
+      store: options.store ?? join(dir, `${name}.db`),
+      fabric: 'fairwater',
+      adminToken: BENCH_TOKEN,
+      schedule: options.schedule,
+      logLevel: 'warn',
+      checkpointRoot: join(dir, `ckpt-${name}`),
+      rateLimit: { perSecond: 1e6, burst: 1e6 },
+      sites: { '*': { executor: 'twin' } },
+    }),
+  );
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), cfg], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (c) => reject(new Error(`bench server exited ${c}`)));
+  });
+  return { url, stop: () => proc.kill('SIGKILL') };
+}
