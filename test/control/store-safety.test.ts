@@ -151,14 +151,18 @@ describe('a store at start', () => {
 });
 
 describe('the CLI on a store it cannot use', () => {
-  const serve = (config: string, uid?: number) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--config', config], {
+  // Without DAC capabilities (as root) the child obeys file modes like any user, yet still reads the repository
+  // through its owner bits, wherever the checkout lies (a 0700 temp folder included; a uid switch could not).
+  const serve = (config: string, withoutDacOverride = false) => {
+    const node = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--config', config];
+    const argv = withoutDacOverride ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', ...node] : node;
+    return spawnSync(argv[0], argv.slice(1), {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...(uid !== undefined ? { HOME: '/tmp', TSX_TSCONFIG_PATH: '' } : {}) },
-      ...(uid !== undefined ? { uid, gid: uid } : {}),
+      env: { ...process.env, LOG_LEVEL: 'warn' },
     });
+  };
 
   it('prints error: FILE: message (fix: hint) and exits 2 for a deleted store', async () => {
     const dir = tempDir('sf-safe-');
@@ -182,8 +186,8 @@ describe('the CLI on a store it cannot use', () => {
     writeFileSync(cfg, `port: 0\nstore: ${path}\nfabric: ${join(ROOT, 'test/control/data/two-sites.yaml')}\n`);
     chmodSync(path, 0o444);
     chmodSync(dir, 0o555);
-    // root writes anyway: check as an unprivileged user (nobody) when this runs as root
-    const r = serve(cfg, process.getuid?.() === 0 ? 65534 : undefined);
+    // root writes anyway: check with its DAC override capabilities dropped when this runs as root
+    const r = serve(cfg, process.getuid?.() === 0);
     chmodSync(dir, 0o755);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^error: .*read-only.*\(fix: make it writable/m);
