@@ -1,0 +1,76 @@
+// The serving model's contract (issue 15): what the placement planner, the inference twin and the control plane's
+// services read from src/perf/serving. Pure data types; the implementation lives beside this file.
+import type { ModelSpec, SystemTiers } from '../types.js';
+
+export type ServingPrecision = 'bf16' | 'fp8';
+
+/** How one replica is laid out: the parallelism of one model copy, its number format and its batching limits. */
+export interface ServingPlan {
+  tp: number;
+  pp: number;
+  /** Expert parallelism for MoE models (1 for dense). */
+  ep: number;
+  precision: ServingPrecision;
+  /** Upper bound on sequences decoded together (continuous batching); the KV cache may cap it lower. */
+  maxBatch: number;
+  /** Tokens a prefill iteration processes at most (chunked prefill); default: the whole prompt. */
+  maxPrefillTokens?: number;
+  /**
+   * Prefill/decode disaggregation (Splitwise, DistServe): prefill and decode on separate GPU groups of this replica,
+   * the KV cache moved over the scale-out network after prefill. Absent: both phases share the GPUs.
+   */
+  disaggregated?: { prefillGpus: number; decodeGpus: number };
+}
+
+/** Request-shape statistics a serving estimate is made for. */
+export interface ServingWorkload {
+  promptTokensMean: number;
+  outputTokensMean: number;
+  /** Optional p99s of the same, for SLO sizing. */
+  promptTokensP99?: number;
+  outputTokensP99?: number;
+}
+
+export interface ServingSlo {
+  ttftP99Ms: number;
+  tpotP99Ms: number;
+}
+
+/** The time functions one replica obeys; the twin drives these per iteration, the planner through estimateServing. */
+export interface ReplicaTimings {
+  gpusPerReplica: number;
+  /** KV-cache bytes per token across the whole replica (all layers, GQA/MLA aware, in the KV precision). */
+  kvBytesPerToken: number;
+  /** Tokens of KV cache the replica can hold after weights, activations and reserve. */
+  kvCapacityTokens: number;
+  /** Seconds for one prefill iteration over `tokens` new prompt tokens (attention over their own context). */
+  prefillSeconds(tokens: number): number;
+  /** Seconds for one decode iteration of `batch` sequences whose contexts sum to `contextTokens`. */
+  decodeStepSeconds(batch: number, contextTokens: number): number;
+  /** Seconds to move one request's KV cache from prefill to decode GPUs (0 when not disaggregated). */
+  kvTransferSeconds(promptTokens: number): number;
+}
+
+export interface ServingEstimate {
+  timings: ReplicaTimings;
+  /** Largest concurrent batch at the workload's mean context (min of plan.maxBatch and the KV-cache cap). */
+  maxConcurrentBatch: number;
+  /** Time to first token for one request on an idle replica, ms. */
+  ttftIdleMs: number;
+  /** Time per output token at the largest batch, ms. */
+  tpotAtMaxBatchMs: number;
+  /** Output tokens/s per replica at the largest batch. */
+  outputTokensPerSecond: number;
+  /** Requests/s one replica sustains while p99 TTFT and p99 TPOT stay within the SLO (0 if the SLO cannot be met). */
+  requestsPerSecondAtSlo?: number;
+  /** Why a plan does not fit (weights + minimal KV over HBM), if it does not. */
+  infeasibleReason?: string;
+}
+
+export interface ServingInputs {
+  model: ModelSpec;
+  system: SystemTiers;
+  plan: ServingPlan;
+  workload: ServingWorkload;
+  slo?: ServingSlo;
+}
