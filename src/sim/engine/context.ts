@@ -231,7 +231,7 @@ function gridOf(inp: SimInputs, state: ClusterState, offsetS: number) {
   return { carbon, price, sources };
 }
 
-/** The context at time 0. Over 80 lines because it is one object literal of the context's fields, nothing else. */
+/** The context at time 0. Long because it is one object literal of the context's fields, nothing else. */
 export function createContext(inp: SimInputs): SimContext {
   const { fabric, scenario } = inp;
   const rng = new Rng(inp.seed);
