@@ -41,8 +41,16 @@ export async function runTokenList(o: Flags & { tenant?: string }): Promise<numb
   else {
     process.stdout.write(
       `${table(
-        ['ID', 'TENANT', 'ROLE', 'NAME', 'CREATED', 'STATE'],
-        r.tokens.map((t) => [t.id, t.tenant, t.role, t.name, t.createdAt, t.revoked ? 'revoked' : 'active']),
+        ['ID', 'TENANT', 'ROLE', 'NAME', 'CREATED', 'LAST USED', 'STATE'],
+        r.tokens.map((t) => [
+          t.id,
+          t.tenant,
+          t.role,
+          t.name,
+          t.createdAt,
+          t.lastUsedAt ?? 'never',
+          t.revoked ? 'revoked' : 'active',
+        ]),
       )}\n`,
     );
   }

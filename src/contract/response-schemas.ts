@@ -109,6 +109,7 @@ export const TokenViewSchema = z.object({
   name: z.string(),
   revoked: z.boolean(),
   createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
 });
 same<Same<z.infer<typeof TokenViewSchema>, R.TokenView>>(true);
 export const TokensSchema = z.object({ tokens: z.array(TokenViewSchema) });

@@ -180,6 +180,8 @@ export interface TokenView {
   name: string;
   revoked: boolean;
   createdAt: string;
+  /** When the token was last used (recorded at most once a minute per replica), null when never. */
+  lastUsedAt: string | null;
 }
 
 export interface Me {
@@ -252,11 +254,11 @@ export interface HistorySample {
   }[];
   wanLinks: { id: string; usedGbps: number; utilization: number }[];
 }
-/** GET /v1/history: samples oldest first, every sampleS, kept for retentionS (in this replica's memory). */
+/** GET /v1/history: samples oldest first, every sampleS, kept for retentionS in the store (the leader samples). */
 export interface HistoryResponse {
   sampleS: number;
   retentionS: number;
-  storage: 'memory';
+  storage: 'store';
   samples: HistorySample[];
 }
 

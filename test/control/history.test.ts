@@ -1,6 +1,9 @@
-// GET /v1/history over real HTTP: samples per site and WAN link taken in memory on a timer, bounded by the
-// retention (the ring drops the oldest), utilization and queue length that follow the jobs, bad queries named.
+// GET /v1/history over real HTTP: samples per site and WAN link taken by the leader on a timer into the store,
+// bounded by the retention, utilization and queue length that follow the jobs, bad queries named; a second
+// replica on the same store serves the same history (and takes no samples), and a restart keeps it.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/control/store/index.js';
 import { startTestServer, type Json, type TestServer } from './fixtures.js';
 import { waitFor } from './helpers.js';
 
@@ -20,7 +23,7 @@ describe('GET /v1/history', () => {
     await waitFor(async () => (await history()).samples.length >= 10, 10_000);
     await new Promise((r) => setTimeout(r, 500));
     const h = await history();
-    expect(h).toMatchObject({ sampleS: 0.1, retentionS: 1, storage: 'memory' });
+    expect(h).toMatchObject({ sampleS: 0.1, retentionS: 1, storage: 'store' });
     expect(h.samples.length).toBeLessThanOrEqual(10);
     expect(h.samples.length).toBeGreaterThanOrEqual(5);
     const ats = h.samples.map((s: Json) => Date.parse(s.at));
@@ -62,5 +65,43 @@ describe('GET /v1/history', () => {
     expect(r.body.errors[0].path).toBe('hours');
     const u = await t.req('GET', '/v1/history', null);
     expect(u.status).toBe(401);
+  });
+});
+
+describe('GET /v1/history from the store', () => {
+  it('is served alike by a second replica (which takes no samples) and survives a restart', async () => {
+    const history = { sampleMs: 100, retentionMs: 600_000 };
+    const a = await startTestServer({ history });
+    const path = join(a.dir, 'control.db');
+    const b = await startTestServer({ history, schedule: false, store: new SqliteStore({ path }) });
+    let c: Awaited<ReturnType<typeof startTestServer>> | null = null;
+    try {
+      const read = async (s: typeof a) => (await s.req('GET', '/v1/history', s.admin)).body.samples as Json[];
+      await waitFor(async () => (await read(a)).length >= 5, 10_000);
+      const fromA = await read(a);
+      const fromB = await read(b);
+      // B read a moment later: it may hold one more sample, never different ones
+      const byAt = new Map(fromB.map((s) => [s.at, s]));
+      const common = fromA.filter((s) => byAt.has(s.at));
+      expect(common.length).toBeGreaterThanOrEqual(fromA.length - 1);
+      for (const s of common) expect(byAt.get(s.at)).toEqual(s);
+
+      await a.close();
+      const stopped = (await read(b)).length;
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await read(b)).length, 'a follower must not sample').toBe(stopped);
+      await b.close();
+
+      // a restart on the same file: the history is there before the new leader's first sample
+      c = await startTestServer({
+        history: { sampleMs: 60_000, retentionMs: 600_000 },
+        store: new SqliteStore({ path }),
+      });
+      const after = await read(c);
+      expect(after.length).toBe(stopped);
+      expect(after.slice(0, common.length)).toEqual(fromB.slice(0, common.length));
+    } finally {
+      await c?.close();
+    }
   });
 });

@@ -25,6 +25,7 @@ import { registerAuth } from './middleware/auth.js';
 import { clientErrorHandler, frameworkErrors, registerErrors } from './middleware/errors.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimits } from './middleware/rate-limit.js';
 import { registerTiming } from './middleware/timing.js';
+import { TokenUsage } from './token-usage.js';
 import { DEFAULT_STREAM_LIMITS, registerEventRoutes, type StreamLimits } from './routes/events.js';
 import { registerHistoryRoutes, type HistoryOptions } from './routes/history.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -65,7 +66,9 @@ export interface ServerOptions {
   now?: () => number;
   /** Serve HTTPS with this PEM certificate (chain) and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** GET /v1/history sampling (default every 15 s, kept 6 h, in memory). */
+  /** How often a token's last use is written per token (default 60 s). */
+  tokenUseEveryMs?: number;
+  /** GET /v1/history sampling by the leader into the store (default every 15 s, kept 6 h). */
   history?: Partial<HistoryOptions>;
 }
 
@@ -162,7 +165,8 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerTiming(app, metrics);
   // 1 s: how long another replica may still accept a revoked token (this one forgets at once)
   const auth = new Authenticator(o.store, 1000, now);
-  registerAuth(app, auth, new RateLimiter(o.rateLimit ?? DEFAULT_RATE_LIMIT, now));
+  const usage = new TokenUsage(o.store, log, now, o.tokenUseEveryMs);
+  registerAuth(app, auth, new RateLimiter(o.rateLimit ?? DEFAULT_RATE_LIMIT, now), usage);
   registerErrors(app, bodyLimit);
 
   const ctx: ApiContext = { app, cp, store: o.store, leader, metrics, auth, now, bodyLimit };

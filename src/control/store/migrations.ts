@@ -1,4 +1,5 @@
 // Versioned schema migrations, one SQL text per dialect. Append only: never edit an applied migration.
+import { SERVICES_SQL } from './services.js';
 
 export interface Migration {
   version: number;
@@ -117,6 +118,14 @@ const identity = `
 CREATE TABLE store_identity (id TEXT PRIMARY KEY, created_at BIGINT NOT NULL, checked_at BIGINT);
 `;
 
+// Version 5: the fleet history (GET /v1/history) in the store, so every replica serves the samples the
+// leader took and a restart keeps them (retention enforced on each write), and a token's last use
+// (written at most once a minute per token, see api/token-usage.ts).
+const historyAndTokenUse = (bigint: string) => `
+CREATE TABLE history_samples (at ${bigint} PRIMARY KEY, sample TEXT NOT NULL);
+ALTER TABLE tokens ADD COLUMN last_used_at ${bigint};
+`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -132,6 +141,13 @@ export const MIGRATIONS: Migration[] = [
     postgres: changeSeqPostgres,
   },
   { version: 4, name: 'store identity', sqlite: identity, postgres: identity },
+  {
+    version: 5,
+    name: 'fleet history samples, token last use',
+    sqlite: historyAndTokenUse('INTEGER'),
+    postgres: historyAndTokenUse('BIGINT'),
+  },
+  { version: 6, name: 'services (live serving, issue 15)', sqlite: SERVICES_SQL, postgres: SERVICES_SQL },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -14,6 +14,7 @@ import {
   StoreUnavailableError,
 } from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
+import { patchedBounds, rowToService, type NewService, type ServicePatch, type ServiceRecord } from './services.js';
 import { JOB_CHANGE_LOCK, LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   JOB_COLUMNS,
@@ -29,8 +30,10 @@ import {
   rowToTokenInfo,
   sitesKey,
 } from './rows.js';
+import type { HistorySample } from '../../contract/responses.js';
 import type {
   EventFilter,
+  HistoryRetention,
   JobChanges,
   JobFilter,
   JobPage,
@@ -284,7 +287,7 @@ export class PostgresStore implements Store {
   async listTokens(tenantId: string): Promise<TokenInfo[]> {
     const rows = await this.q(
       'list tokens',
-      'SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE tenant_id = $1 ORDER BY created_at, id',
+      'SELECT id, tenant_id, role, name, revoked, created_at, last_used_at FROM tokens WHERE tenant_id = $1 ORDER BY created_at, id',
       [tenantId],
     );
     return rows.map(rowToTokenInfo);
@@ -293,10 +296,18 @@ export class PostgresStore implements Store {
   async getToken(id: string): Promise<TokenInfo | null> {
     const rows = await this.q(
       'get token',
-      'SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE id = $1',
+      'SELECT id, tenant_id, role, name, revoked, created_at, last_used_at FROM tokens WHERE id = $1',
       [id],
     );
     return rows[0] ? rowToTokenInfo(rows[0]) : null;
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    await this.q(
+      'record token use',
+      'UPDATE tokens SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) WHERE id = $2',
+      [at, id],
+    );
   }
 
   async submitJob(j: NewJob): Promise<SubmitResult> {
@@ -676,6 +687,29 @@ export class PostgresStore implements Store {
     return this.siteUpdate('drain site', id, 'drained = $1, updated_at = $2', [drained ? 1 : 0, at]);
   }
 
+  async appendHistorySample(at: number, sample: HistorySample, keep: HistoryRetention): Promise<void> {
+    await this.tx('append history sample', async (c) => {
+      await c.query(
+        'INSERT INTO history_samples (at, sample) VALUES ($1, $2) ON CONFLICT (at) DO UPDATE SET sample = EXCLUDED.sample',
+        [at, JSON.stringify(sample)],
+      );
+      // the subquery is NULL while fewer than maxRows rows exist: nothing beyond the count then
+      await c.query(
+        'DELETE FROM history_samples WHERE at < $1 OR at <= (SELECT at FROM history_samples ORDER BY at DESC LIMIT 1 OFFSET $2)',
+        [at - keep.maxAgeMs, keep.maxRows],
+      );
+    });
+  }
+
+  async listHistorySamples(sinceMs: number, limit: number): Promise<HistorySample[]> {
+    const rows = await this.q(
+      'list history samples',
+      'SELECT sample FROM history_samples WHERE at >= $1 ORDER BY at DESC LIMIT $2',
+      [sinceMs, Math.max(1, limit)],
+    );
+    return rows.reverse().map((r) => JSON.parse(String(r.sample)) as HistorySample);
+  }
+
   async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease> {
     const r = await this.q(
       'acquire lease',
@@ -698,5 +732,49 @@ export class PostgresStore implements Store {
   async getLease(name: string): Promise<Lease | null> {
     const r = await this.q('get lease', 'SELECT * FROM leases WHERE name = $1', [name]);
     return r[0] ? rowToLease(r[0]) : null;
+  }
+
+  // ---- services (store/services.ts; migration 6) ----
+  async createService(s: NewService): Promise<ServiceRecord> {
+    const r = await this.q(
+      `create service ${s.name}`,
+      'INSERT INTO services (id, tenant_id, name, spec, min_replicas, max_replicas, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING *',
+      [s.id, s.tenantId, s.name, JSON.stringify(s.spec), s.minReplicas, s.maxReplicas, s.at],
+    );
+    return rowToService(r[0]);
+  }
+
+  async getService(id: string): Promise<ServiceRecord | null> {
+    const r = await this.q('get service', 'SELECT * FROM services WHERE id = $1', [id]);
+    return r[0] ? rowToService(r[0]) : null;
+  }
+
+  async listServices(tenantId?: string): Promise<ServiceRecord[]> {
+    const r =
+      tenantId === undefined
+        ? await this.q('list services', 'SELECT * FROM services ORDER BY created_at, id')
+        : await this.q('list services', 'SELECT * FROM services WHERE tenant_id = $1 ORDER BY created_at, id', [
+            tenantId,
+          ]);
+    return r.map(rowToService);
+  }
+
+  async updateService(id: string, patch: ServicePatch, at: number): Promise<ServiceRecord> {
+    return this.tx(`update service ${id}`, async (c) => {
+      const cur = await this.q('get service', 'SELECT * FROM services WHERE id = $1 FOR UPDATE', [id], c);
+      const b = patchedBounds(cur[0] ? rowToService(cur[0]) : null, id, patch);
+      const r = await this.q(
+        `update service ${id}`,
+        'UPDATE services SET min_replicas = $1, max_replicas = $2, version = version + 1, updated_at = $3 WHERE id = $4 RETURNING *',
+        [b.min, b.max, at, id],
+        c,
+      );
+      return rowToService(r[0]);
+    });
+  }
+
+  async deleteService(id: string): Promise<boolean> {
+    const r = await this.q(`delete service ${id}`, 'DELETE FROM services WHERE id = $1 RETURNING id', [id]);
+    return r.length > 0;
   }
 }

@@ -79,7 +79,12 @@ export function rowToToken(r: Row): TokenRecord {
 }
 
 export function rowToTokenInfo(r: Row): TokenInfo {
-  return { ...rowToToken(r), revoked: Number(r.revoked) !== 0, createdAt: Number(r.created_at) };
+  return {
+    ...rowToToken(r),
+    revoked: Number(r.revoked) !== 0,
+    createdAt: Number(r.created_at),
+    lastUsedAt: numOrNull(r.last_used_at),
+  };
 }
 
 export function encodeCursor(seq: number): string {

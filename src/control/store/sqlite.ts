@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
 import { ConflictError, NotFoundError, StoreUnavailableError } from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
+import { patchedBounds, rowToService, type NewService, type ServicePatch, type ServiceRecord } from './services.js';
 import type { StoreIdentity } from './identity.js';
 import {
   FileWatch,
@@ -29,8 +30,10 @@ import {
   rowToToken,
   rowToTokenInfo,
 } from './rows.js';
+import type { HistorySample } from '../../contract/responses.js';
 import type {
   EventFilter,
+  HistoryRetention,
   JobChanges,
   JobFilter,
   JobPage,
@@ -229,7 +232,7 @@ export class SqliteStore implements Store {
     return this.run('list tokens', () =>
       (
         this.st(
-          'SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE tenant_id = ? ORDER BY created_at, id',
+          'SELECT id, tenant_id, role, name, revoked, created_at, last_used_at FROM tokens WHERE tenant_id = ? ORDER BY created_at, id',
         ).all(tenantId) as Row[]
       ).map(rowToTokenInfo),
     );
@@ -237,9 +240,16 @@ export class SqliteStore implements Store {
 
   async getToken(id: string): Promise<TokenInfo | null> {
     return this.run('get token', () => {
-      const r = this.st('SELECT id, tenant_id, role, name, revoked, created_at FROM tokens WHERE id = ?').get(id) as
-        Row | undefined;
+      const r = this.st(
+        'SELECT id, tenant_id, role, name, revoked, created_at, last_used_at FROM tokens WHERE id = ?',
+      ).get(id) as Row | undefined;
       return r ? rowToTokenInfo(r) : null;
+    });
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    return this.run('record token use', () => {
+      this.st('UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?').run(at, id);
     });
   }
 
@@ -612,6 +622,33 @@ export class SqliteStore implements Store {
     );
   }
 
+  // Fleet history
+  async appendHistorySample(at: number, sample: HistorySample, keep: HistoryRetention): Promise<void> {
+    return this.run('append history sample', () =>
+      this.db
+        .transaction(() => {
+          this.st(
+            'INSERT INTO history_samples (at, sample) VALUES (?, ?) ON CONFLICT (at) DO UPDATE SET sample = excluded.sample',
+          ).run(at, JSON.stringify(sample));
+          // the subquery is NULL while fewer than maxRows rows exist: nothing beyond the count then
+          this.st(
+            'DELETE FROM history_samples WHERE at < ? OR at <= (SELECT at FROM history_samples ORDER BY at DESC LIMIT 1 OFFSET ?)',
+          ).run(at - keep.maxAgeMs, keep.maxRows);
+        })
+        .immediate(),
+    );
+  }
+
+  async listHistorySamples(sinceMs: number, limit: number): Promise<HistorySample[]> {
+    return this.run('list history samples', () => {
+      const rows = this.st('SELECT sample FROM history_samples WHERE at >= ? ORDER BY at DESC LIMIT ?').all(
+        sinceMs,
+        Math.max(1, limit),
+      ) as Row[];
+      return rows.reverse().map((r) => JSON.parse(String(r.sample)) as HistorySample);
+    });
+  }
+
   // Leases
   async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease> {
     return this.run('acquire lease', () =>
@@ -651,5 +688,50 @@ export class SqliteStore implements Store {
       const r = this.st('SELECT * FROM leases WHERE name = ?').get(name) as Row | undefined;
       return r ? rowToLease(r) : null;
     });
+  }
+
+  // ---- services (store/services.ts; migration 6) ----
+  async createService(s: NewService): Promise<ServiceRecord> {
+    return this.run(`create service ${s.name}`, () => {
+      this.st(
+        'INSERT INTO services (id, tenant_id, name, spec, min_replicas, max_replicas, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)',
+      ).run(s.id, s.tenantId, s.name, JSON.stringify(s.spec), s.minReplicas, s.maxReplicas, s.at, s.at);
+      return rowToService(this.st('SELECT * FROM services WHERE id = ?').get(s.id) as Row);
+    });
+  }
+
+  async getService(id: string): Promise<ServiceRecord | null> {
+    return this.run('get service', () => {
+      const r = this.st('SELECT * FROM services WHERE id = ?').get(id) as Row | undefined;
+      return r ? rowToService(r) : null;
+    });
+  }
+
+  async listServices(tenantId?: string): Promise<ServiceRecord[]> {
+    return this.run('list services', () =>
+      (tenantId === undefined
+        ? this.st('SELECT * FROM services ORDER BY created_at, id').all()
+        : this.st('SELECT * FROM services WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId)
+      ).map((r) => rowToService(r as Row)),
+    );
+  }
+
+  async updateService(id: string, patch: ServicePatch, at: number): Promise<ServiceRecord> {
+    return this.run(`update service ${id}`, () =>
+      this.db
+        .transaction(() => {
+          const cur = this.st('SELECT * FROM services WHERE id = ?').get(id) as Row | undefined;
+          const b = patchedBounds(cur ? rowToService(cur) : null, id, patch);
+          this.st(
+            'UPDATE services SET min_replicas = ?, max_replicas = ?, version = version + 1, updated_at = ? WHERE id = ?',
+          ).run(b.min, b.max, at, id);
+          return rowToService(this.st('SELECT * FROM services WHERE id = ?').get(id) as Row);
+        })
+        .immediate(),
+    );
+  }
+
+  async deleteService(id: string): Promise<boolean> {
+    return this.run(`delete service ${id}`, () => this.st('DELETE FROM services WHERE id = ?').run(id).changes > 0);
   }
 }

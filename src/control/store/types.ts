@@ -1,6 +1,6 @@
 // The Store: everything the control plane persists. One interface, two backends (SQLite, PostgreSQL),
 // one conformance suite (test/control/store-conformance.test.ts). Every method is atomic.
-import type { JobPlan } from '../../contract/responses.js';
+import type { HistorySample, JobPlan } from '../../contract/responses.js';
 import type {
   Checkpoint,
   Job,
@@ -14,6 +14,7 @@ import type {
   SiteStatus,
   Tenant,
 } from '../domain.js';
+import type { ServiceStore } from './services.js';
 
 export interface NewJob {
   id: string;
@@ -97,6 +98,14 @@ export interface TokenRecord {
 export interface TokenInfo extends TokenRecord {
   revoked: boolean;
   createdAt: number;
+  /** Epoch ms of the last recorded use (recorded at most once per throttle interval), null when never used. */
+  lastUsedAt: number | null;
+}
+
+/** How much fleet history the store keeps: rows older than maxAgeMs and beyond the newest maxRows are deleted. */
+export interface HistoryRetention {
+  maxAgeMs: number;
+  maxRows: number;
 }
 
 export interface SubmitResult {
@@ -113,7 +122,7 @@ export interface JobChanges {
   cursor: number;
 }
 
-export interface Store {
+export interface Store extends ServiceStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the schema version. Safe to run from several replicas at once. */
   migrate(): Promise<number>;
@@ -146,6 +155,8 @@ export interface Store {
   /** A tenant's tokens, revoked ones included, oldest first. */
   listTokens(tenantId: string): Promise<TokenInfo[]>;
   getToken(id: string): Promise<TokenInfo | null>;
+  /** Records a token's use at `at` (never moves it back). Callers throttle: see api/token-usage.ts. */
+  touchToken(id: string, at: number): Promise<void>;
 
   /** Inserts the job in state queued and a job.submitted event, atomically. Idempotent per (tenant, key). */
   submitJob(job: NewJob): Promise<SubmitResult>;
@@ -198,6 +209,14 @@ export interface Store {
   recordHeartbeat(id: string, at: number): Promise<SiteState>;
   setSiteStatus(id: string, status: SiteStatus, at: number): Promise<SiteState>;
   setSiteDrained(id: string, drained: boolean, at: number): Promise<SiteState>;
+
+  /**
+   * Stores one fleet history sample taken at `at` (epoch ms; a second sample at the same ms replaces the
+   * first) and, in the same transaction, deletes what `keep` no longer allows.
+   */
+  appendHistorySample(at: number, sample: HistorySample, keep: HistoryRetention): Promise<void>;
+  /** Samples taken at or after `sinceMs`, oldest first; at most the newest `limit`. */
+  listHistorySamples(sinceMs: number, limit: number): Promise<HistorySample[]>;
 
   /** Takes or renews a lease; returns the lease as it stands (holder tells whether you got it). */
   acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease>;

@@ -2,11 +2,17 @@
 // Public paths (health, metrics, the API document, docs, the dashboard) need no token.
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../auth.js';
+import type { TokenUsage } from '../token-usage.js';
 import type { RateLimiter } from './rate-limit.js';
 
 const PUBLIC = [/^\/healthz$/, /^\/livez$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
 
-export function registerAuth(app: FastifyInstance, auth: Authenticator, limiter: RateLimiter): void {
+export function registerAuth(
+  app: FastifyInstance,
+  auth: Authenticator,
+  limiter: RateLimiter,
+  usage: TokenUsage | null = null,
+): void {
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
     if (!path.startsWith('/v1/') || PUBLIC.some((r) => r.test(path))) return;
@@ -34,5 +40,6 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator, limiter:
     }
     if (!limiter.admit(p.tenantId, p.tokenId, reply)) return reply;
     req.principal = p;
+    void usage?.used(p.tokenId); // throttled, off the request's path (errors are logged there)
   });
 }

@@ -1,10 +1,11 @@
 // Fleet history: GET /v1/history, the dashboard's time series of utilization, power, WAN use, grid carbon and
-// queue length per site over the last hours. Sampled IN MEMORY by each replica (not in the store: the store's
-// schema belongs to the store module), every `sampleMs` (default 15 s) into a ring bounded by `retentionMs`
-// (default 6 h: 1,440 samples), so a restart starts an empty history. A sample reads what /v1/telemetry
+// queue length per site over the last hours. Backed by the STORE: the leader takes a sample every `sampleMs`
+// (default 15 s) and writes it with the retention (default 6 h, and at most retention / interval rows) enforced
+// in the same transaction; any replica reads them, and a restart keeps them. A sample reads what /v1/telemetry
 // reads plus the queued jobs each site could run.
 import { z } from 'zod';
 import type { HistoryResponse, HistorySample } from '../../../contract/responses.js';
+import type { HistoryRetention } from '../../store/types.js';
 import { parse } from '../../schemas.js';
 import { telemetry } from '../../whatif/telemetry.js';
 import { doc, principal, type ApiContext } from '../context.js';
@@ -20,22 +21,6 @@ const HistoryQuery = z
     hours: z.coerce.number().positive().max(168).optional(),
   })
   .strict();
-
-/** A bounded ring of samples: the oldest drops once `capacity` are held. */
-export class SampleRing {
-  private readonly items: HistorySample[] = [];
-  constructor(readonly capacity: number) {}
-  push(s: HistorySample): void {
-    this.items.push(s);
-    if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
-  }
-  since(ms: number): HistorySample[] {
-    return this.items.filter((s) => Date.parse(s.at) >= ms);
-  }
-  get size(): number {
-    return this.items.length;
-  }
-}
 
 async function sample(ctx: ApiContext): Promise<HistorySample> {
   const { cp, store } = ctx;
@@ -58,16 +43,22 @@ async function sample(ctx: ApiContext): Promise<HistorySample> {
   };
 }
 
-export function registerHistoryRoutes(ctx: ApiContext, o: Partial<HistoryOptions> = {}): void {
-  const opts = { ...DEFAULT_HISTORY, ...o };
-  const ring = new SampleRing(Math.max(1, Math.ceil(opts.retentionMs / opts.sampleMs)));
+/** The retention the store enforces: rows older than retentionMs, and beyond one per interval over it. */
+export function historyRetention(o: HistoryOptions): HistoryRetention {
+  return { maxAgeMs: o.retentionMs, maxRows: Math.max(1, Math.ceil(o.retentionMs / o.sampleMs)) };
+}
+
+/** The leader's sampler: one sample per interval into the store; followers take none (they read the leader's). */
+function startSampler(ctx: ApiContext, opts: HistoryOptions): void {
+  const keep = historyRetention(opts);
   let timer: NodeJS.Timeout | null = null;
   let busy = false;
   const take = async () => {
-    if (busy) return; // a slow store: skip a beat rather than pile up samples
+    if (busy || !ctx.leader.isLeader()) return; // a slow store: skip a beat rather than pile up samples
     busy = true;
     try {
-      ring.push(await sample(ctx));
+      const s = await sample(ctx);
+      await ctx.store.appendHistorySample(Date.parse(s.at), s, keep);
     } catch (err) {
       ctx.app.log.warn({ err: (err as Error).message }, 'history: sample failed');
     } finally {
@@ -75,17 +66,21 @@ export function registerHistoryRoutes(ctx: ApiContext, o: Partial<HistoryOptions
     }
   };
   ctx.app.addHook('onReady', async () => {
-    await take();
     timer = setInterval(() => void take(), opts.sampleMs);
     timer.unref();
   });
   ctx.app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
   });
+}
 
+export function registerHistoryRoutes(ctx: ApiContext, o: Partial<HistoryOptions> = {}): void {
+  const opts = { ...DEFAULT_HISTORY, ...o };
+  const keep = historyRetention(opts);
+  startSampler(ctx, opts);
   ctx.app.get(
     '/v1/history',
-    doc('Fleet time series per site and WAN link, sampled in memory by this replica (bounded retention)', [
+    doc('Fleet time series per site and WAN link, sampled by the leader into the store (bounded retention)', [
       'dashboard',
     ]),
     async (req): Promise<HistoryResponse> => {
@@ -95,8 +90,8 @@ export function registerHistoryRoutes(ctx: ApiContext, o: Partial<HistoryOptions
       return {
         sampleS: opts.sampleMs / 1000,
         retentionS: opts.retentionMs / 1000,
-        storage: 'memory',
-        samples: ring.since(ctx.now() - hours * 3_600_000),
+        storage: 'store',
+        samples: await ctx.store.listHistorySamples(ctx.now() - hours * 3_600_000, keep.maxRows),
       };
     },
   );

@@ -89,6 +89,7 @@ export function registerTenantRoutes(c: ApiContext): void {
     name: t.name,
     revoked: t.revoked,
     createdAt: new Date(t.createdAt).toISOString(),
+    lastUsedAt: t.lastUsedAt === null ? null : new Date(t.lastUsedAt).toISOString(),
   });
   const mayAdminister = (req: Parameters<typeof principal>[0], tenantId: string) => {
     const p = principal(req);
