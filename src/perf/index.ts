@@ -65,3 +65,4 @@ export function estimate(args: {
   if (issues.length > 0) throw new PlanInputError(issues);
   return estimateWithTiers(args.model, tiers, args.plan, args.options);
 }
+export * from './serving/index.js';

@@ -20,6 +20,8 @@ export interface ServingPlan {
    * the KV cache moved over the scale-out network after prefill. Absent: both phases share the GPUs.
    */
   disaggregated?: { prefillGpus: number; decodeGpus: number };
+  /** Number format of the KV cache (added): default 'bf16'; 'fp8' halves its bytes (vLLM/TensorRT-LLM fp8 KV cache). */
+  kvCacheFormat?: ServingPrecision;
 }
 
 /** Request-shape statistics a serving estimate is made for. */
@@ -49,6 +51,17 @@ export interface ReplicaTimings {
   decodeStepSeconds(batch: number, contextTokens: number): number;
   /** Seconds to move one request's KV cache from prefill to decode GPUs (0 when not disaggregated). */
   kvTransferSeconds(promptTokens: number): number;
+  /**
+   * (added) GPUs of one model copy (tp x pp x the attention data-parallel width); prefillSeconds and
+   * decodeStepSeconds time one such copy. A colocated replica is one copy.
+   */
+  gpusPerInstance?: number;
+  /** (added) Model copies that prefill and that decode (1 and 1 when colocated: the same copy does both). */
+  prefillInstances?: number;
+  decodeInstances?: number;
+  /** (added) Weights resident per GPU, GiB, and KV-cache tokens one decode copy holds. */
+  weightsGiBPerGpu?: number;
+  kvCapacityTokensPerInstance?: number;
 }
 
 export interface ServingEstimate {
@@ -65,6 +78,22 @@ export interface ServingEstimate {
   requestsPerSecondAtSlo?: number;
   /** Why a plan does not fit (weights + minimal KV over HBM), if it does not. */
   infeasibleReason?: string;
+  /** (added) Seconds of one decode step at the largest batch, split by what bounds it (for explanations). */
+  decodeBreakdown?: DecodeBreakdown;
+  /** (added) Why the batch stops where it does: the plan's maxBatch or the KV cache. */
+  batchLimitedBy?: 'maxBatch' | 'kvCache';
+}
+
+/** One decode iteration of one model copy, seconds, by part (the step is their sum). */
+export interface DecodeBreakdown {
+  /** Linear layers: the slower of weight reads from HBM and GEMM FLOPs. */
+  linearSeconds: number;
+  /** Attention: the slower of KV-cache reads and attention FLOPs. */
+  attentionSeconds: number;
+  /** Tensor-parallel all-reduces, expert all-to-alls and pipeline sends. */
+  communicationSeconds: number;
+  /** Per-iteration fixed cost (scheduling, sampling, launches). */
+  overheadSeconds: number;
 }
 
 export interface ServingInputs {

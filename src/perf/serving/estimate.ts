@@ -1,0 +1,97 @@
+// estimateServing: largest batch, idle TTFT, TPOT and throughput at the largest batch, and the request rate one
+// replica sustains within a p99 TTFT/TPOT SLO under continuous batching (queueing approximation in queueing.ts).
+import type { SystemTiers } from '../types.js';
+import { hardwareReason } from './layout.js';
+import { rateAtSlo, type ServiceCurve } from './queueing.js';
+import { replicaModel, type ReplicaModel } from './replica.js';
+import { decodeBreakdown } from './timings.js';
+import type { ServingEstimate, ServingInputs, ServingPlan, ServingWorkload } from './types.js';
+
+const GIB = 2 ** 30;
+
+/** Mean KV occupancy of a request over its life under continuous batching: its prompt plus half its output. */
+export function meanContextTokens(w: ServingWorkload): number {
+  return w.promptTokensMean + w.outputTokensMean / 2;
+}
+
+function memoryReason(r: ReplicaModel, system: SystemTiers, w: ServingWorkload): string | undefined {
+  const m = r.memory;
+  if (m.kvBytesPerGpu <= 0)
+    return (
+      `weights ${(m.weightsBytesPerGpu / GIB).toFixed(1)} GiB + workspace ${(m.workspaceBytesPerGpu / GIB).toFixed(1)} GiB` +
+      ` + reserve ${(m.reserveBytesPerGpu / GIB).toFixed(1)} GiB per GPU exceed its ${system.hbmGiB.toFixed(1)} GiB of HBM:` +
+      ' raise tp or pp, or use fp8'
+    );
+  const need = w.promptTokensMean + w.outputTokensMean;
+  if (m.kvCapacityTokensPerInstance < need)
+    return `the KV cache holds ${m.kvCapacityTokensPerInstance} tokens per copy, fewer than one request's ${need}: raise tp or pp, or use an fp8 KV cache`;
+  return undefined;
+}
+
+function checkWorkload(w: ServingWorkload): void {
+  for (const k of ['promptTokensMean', 'outputTokensMean'] as const) {
+    if (!(typeof w[k] === 'number' && w[k] >= 1 && Number.isFinite(w[k])))
+      throw new RangeError(
+        `workload.${k} must be a number >= 1, got ${w[k]} (fix: give the mean ${k.replace('Mean', '')})`,
+      );
+  }
+}
+
+function infeasible(r: ReplicaModel, reason: string, ttftIdleMs: number, slo: boolean): ServingEstimate {
+  return {
+    timings: r.timings,
+    maxConcurrentBatch: 0,
+    ttftIdleMs,
+    tpotAtMaxBatchMs: 0,
+    outputTokensPerSecond: 0,
+    ...(slo ? { requestsPerSecondAtSlo: 0 } : {}),
+    infeasibleReason: reason,
+  };
+}
+
+/** The service curve of the replica for one workload: what the queueing model reads. */
+function serviceCurve(r: ReplicaModel, plan: ServingPlan, w: ServingWorkload, maxBatch: number): ServiceCurve {
+  const t = r.timings;
+  const context = meanContextTokens(w);
+  const promptP99 = w.promptTokensP99 ?? w.promptTokensMean;
+  return {
+    disaggregated: plan.disaggregated !== undefined,
+    prefillInstances: t.prefillInstances ?? 1,
+    decodeInstances: t.decodeInstances ?? 1,
+    prefillMeanSeconds: t.prefillSeconds(w.promptTokensMean),
+    prefillP99Seconds: t.prefillSeconds(promptP99) + t.kvTransferSeconds(promptP99),
+    outputTokens: w.outputTokensMean,
+    maxBatch,
+    stepSeconds: (b) => t.decodeStepSeconds(b, b * context),
+  };
+}
+
+export function estimateServing(inputs: ServingInputs): ServingEstimate {
+  const { model, system, plan, workload: w, slo } = inputs;
+  checkWorkload(w);
+  const r = replicaModel(model, system, plan);
+  const t = r.timings;
+  const ttftIdleMs = 1e3 * (t.prefillSeconds(w.promptTokensMean) + t.kvTransferSeconds(w.promptTokensMean));
+  const reason = hardwareReason(system, plan) ?? memoryReason(r, system, w);
+  if (reason !== undefined) return infeasible(r, reason, ttftIdleMs, slo !== undefined);
+  const kvBatch = Math.floor(r.memory.kvCapacityTokensPerInstance / meanContextTokens(w));
+  const maxBatch = Math.min(plan.maxBatch, kvBatch);
+  const curve = serviceCurve(r, plan, w, maxBatch);
+  const step = curve.stepSeconds(maxBatch);
+  const decodeRate = (curve.decodeInstances * maxBatch) / (step * w.outputTokensMean);
+  // Colocated: prefills pause decoding, so each request costs O decode steps shared by B plus its own prefill.
+  const lambdaMax = curve.disaggregated
+    ? Math.min(curve.prefillInstances / curve.prefillMeanSeconds, decodeRate)
+    : maxBatch / (step * w.outputTokensMean + maxBatch * curve.prefillMeanSeconds);
+  const tpotSeconds = curve.disaggregated ? step : step + (maxBatch * curve.prefillMeanSeconds) / w.outputTokensMean;
+  return {
+    timings: t,
+    maxConcurrentBatch: maxBatch,
+    ttftIdleMs,
+    tpotAtMaxBatchMs: 1e3 * tpotSeconds,
+    outputTokensPerSecond: lambdaMax * w.outputTokensMean,
+    ...(slo ? { requestsPerSecondAtSlo: rateAtSlo(curve, slo, lambdaMax) } : {}),
+    decodeBreakdown: decodeBreakdown(r.ctx, maxBatch, maxBatch * meanContextTokens(w)),
+    batchLimitedBy: plan.maxBatch <= kvBatch ? 'maxBatch' : 'kvCache',
+  };
+}

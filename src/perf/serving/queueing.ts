@@ -1,0 +1,85 @@
+// Throughput at an SLO: the largest Poisson arrival rate at which a replica keeps p99 TTFT and p99 TPOT in bounds.
+// Approximation (documented in src/perf/README.md):
+// - Prefill is an M/D/1 queue per prefill copy (service = the mean prompt's prefill); its waiting-time tail is
+//   taken exponential with the Pollaczek-Khinchine mean, P(W > t) ~ rho exp(-rho t / E[W]), so
+//   W_p99 = E[W] ln(100 rho) / rho (0 when rho <= 0.01). p99 TTFT = W_p99 + the p99 prompt's own prefill
+//   (+ its KV transfer) + one decode step a colocated arrival waits for.
+// - Decode: Little's law sets the running batch, B = lambda x O x TPOT(B) (fixed point); colocated prefills
+//   stretch each decode step by 1 / (1 - rho). Per-request TPOT averages over O steps, so its p99 is taken as
+//   the mean (assumption).
+import type { ServingSlo } from './types.js';
+
+export interface ServiceCurve {
+  disaggregated: boolean;
+  prefillInstances: number;
+  decodeInstances: number;
+  prefillMeanSeconds: number;
+  /** The p99 prompt's prefill plus its KV transfer. */
+  prefillP99Seconds: number;
+  outputTokens: number;
+  /** Largest batch one decode copy runs. */
+  maxBatch: number;
+  /** Decode step of one copy at batch b (at the workload's mean context). */
+  stepSeconds(b: number): number;
+}
+
+export interface LoadPoint {
+  ttftP99Seconds: number;
+  tpotP99Seconds: number;
+  batch: number;
+}
+
+/** p99 waiting time of an M/D/1 queue with service `s` seconds at utilization rho. */
+export function mdOneWaitP99Seconds(rho: number, s: number): number {
+  if (rho <= 0.01) return 0;
+  if (rho >= 1) return Infinity;
+  const meanWait = (rho * s) / (2 * (1 - rho));
+  return (meanWait / rho) * Math.log(100 * rho);
+}
+
+/** The running batch solving B = rate x O x step(B) / (1 - rho), or Infinity when it exceeds maxBatch. */
+function runningBatch(c: ServiceCurve, ratePerCopy: number, stretch: number): number {
+  let b = Math.max(1, ratePerCopy * c.outputTokens * c.stepSeconds(1) * stretch);
+  for (let i = 0; i < 30; i++) {
+    if (b > c.maxBatch) return Infinity;
+    const next = Math.max(1, ratePerCopy * c.outputTokens * c.stepSeconds(b) * stretch);
+    if (Math.abs(next - b) < 1e-3 * b) return next;
+    b = next;
+  }
+  return b > c.maxBatch ? Infinity : b;
+}
+
+/** p99 TTFT and TPOT of one replica at `lambda` requests/s (Infinity when it cannot keep up). */
+export function loadPoint(c: ServiceCurve, lambda: number): LoadPoint {
+  const rho = (lambda * c.prefillMeanSeconds) / c.prefillInstances;
+  const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, batch: Infinity };
+  if (rho >= 1) return none;
+  const stretch = c.disaggregated ? 1 : 1 / (1 - rho);
+  const batch = runningBatch(c, lambda / c.decodeInstances, stretch);
+  if (!Number.isFinite(batch)) return none;
+  const step = c.stepSeconds(batch);
+  const wait = mdOneWaitP99Seconds(rho, c.prefillMeanSeconds);
+  return {
+    ttftP99Seconds: wait + c.prefillP99Seconds + (c.disaggregated ? 0 : step),
+    tpotP99Seconds: step * stretch,
+    batch,
+  };
+}
+
+/** Largest rate (requests/s) within the SLO, by bisection on (0, lambdaMax); 0 when even an idle replica misses it. */
+export function rateAtSlo(c: ServiceCurve, slo: ServingSlo, lambdaMax: number): number {
+  const ok = (lambda: number) => {
+    const p = loadPoint(c, lambda);
+    return p.ttftP99Seconds * 1e3 <= slo.ttftP99Ms && p.tpotP99Seconds * 1e3 <= slo.tpotP99Ms;
+  };
+  if (!(lambdaMax > 0) || !ok(lambdaMax * 1e-6)) return 0;
+  let lo = lambdaMax * 1e-6;
+  let hi = lambdaMax;
+  if (ok(hi)) return hi;
+  for (let i = 0; i < 24 && hi - lo > 1e-3 * lo; i++) {
+    const mid = (lo + hi) / 2;
+    if (ok(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
