@@ -9,7 +9,7 @@ import {
   optimizerStepSeconds,
 } from './data-parallel.js';
 import { layerShape, modelFlopsPerStep, parameterCounts, recomputeFlopsPerSequence, type LayerShape } from './flops.js';
-import { layerTiming } from './layer.js';
+import { layerTiming, type LayerTiming } from './layer.js';
 import { localParameters, memoryBreakdown, memoryTotalGiB } from './memory.js';
 import { maxLayers, pipelineTiming } from './pipeline.js';
 import { normalizePlan, type NormalizedPlan } from './plan.js';
@@ -43,23 +43,46 @@ export interface EstimateOptions {
   wan?: WanUse;
 }
 
+/** The dense and MoE layer timings of a plan (the MoE one is the dense one in a dense model). */
+export interface PlanLayers {
+  dense: LayerTiming;
+  moe: LayerTiming;
+}
+
+/**
+ * The layer timings estimateWithTiers uses. They depend only on what layerTiming reads of the plan (tp, cp, ep, etp,
+ * mbs, seq, recompute, SP, precision, offload) and the options, so a caller that estimates many plans sharing those
+ * (the planner) may compute them once and pass them in: the estimate is then bit-identical.
+ */
+export function planLayers(
+  model: ModelSpec,
+  tiers: SystemTiers,
+  p: NormalizedPlan,
+  options: EstimateOptions,
+  shape: LayerShape,
+): PlanLayers {
+  const flash = options.flashAttention ?? true;
+  const tpOverlap = options.tpCommOverlap ?? false;
+  const attn = options.attentionKernel === 'flash3' ? tiers.flash3AttentionFraction : tiers.flashAttentionFraction;
+  const dense = layerTiming(model, shape, p, tiers, false, flash, tpOverlap, attn);
+  const moe = shape.moeLayers > 0 ? layerTiming(model, shape, p, tiers, true, flash, tpOverlap, attn) : dense;
+  return { dense, moe };
+}
+
 export function estimateWithTiers(
   model: ModelSpec,
   tiers: SystemTiers,
   plan: Plan,
   options: EstimateOptions = {},
   shape: LayerShape = layerShape(model),
+  layers?: PlanLayers,
 ): Estimate {
   const p = normalizePlan(plan, model);
-  const flash = options.flashAttention ?? true;
-  const tpOverlap = options.tpCommOverlap ?? false;
   const dpOverlap = options.dpOverlap ?? true;
   const microBatches = p.gbs / (p.mbs * p.dp);
   const wan = options.wan;
 
-  const attn = options.attentionKernel === 'flash3' ? tiers.flash3AttentionFraction : tiers.flashAttentionFraction;
-  const dense = layerTiming(model, shape, p, tiers, false, flash, tpOverlap, attn);
-  const moeLayer = shape.moeLayers > 0 ? layerTiming(model, shape, p, tiers, true, flash, tpOverlap, attn) : dense;
+  const { dense, moe: moeLayer } = layers ?? planLayers(model, tiers, p, options, shape);
   const pipe = pipelineTiming(model, shape, p, tiers, dense, moeLayer, microBatches, wan);
 
   const counts = parameterCounts(model, shape);
@@ -76,18 +99,7 @@ export function estimateWithTiers(
   const stepTimeSeconds = pipe.totalSeconds + dpExposed + wanDpExposed + optimizerSeconds;
 
   const stages = pipe.layersPerStage;
-  const memory = memoryBreakdown(
-    model,
-    shape,
-    p,
-    tiers,
-    stages,
-    dense,
-    moeLayer,
-    microBatches,
-    counts,
-    gradReduceBytes,
-  );
+  const memory = memoryBreakdown(model, shape, p, tiers, stages, dense, moeLayer, microBatches, gradReduceBytes);
   const heaviest = shape.moeLayers > 0 ? moeLayer : dense;
   const deepest = maxLayers(stages);
   const breakdown = {

@@ -1,6 +1,6 @@
 // Memory per GPU: model state (weights, gradients, optimizer) and activations, on the most loaded pipeline stage.
 // The model-state formula lives here only; the planner's memory pruning (planner/search.ts) reuses it.
-import type { LayerShape, ParameterCounts } from './flops.js';
+import type { LayerShape } from './flops.js';
 import type { NormalizedPlan } from './plan.js';
 import type { MemoryBreakdown, ModelSpec, Recompute, SystemTiers } from './types.js';
 
@@ -126,7 +126,8 @@ export function layerActivationBytes(
   // FP8 (Transformer Engine) keeps the inputs of QKV, FC1 and FC2 as FP8 for the backward (1 byte instead of 2);
   // norm inputs, Q/K/V and the attention output (flash attention's backward needs them) stay BF16. Assumption.
   const fp8 = p.precision === 'fp8';
-  const unsharedUnits = fp8 ? 6 : 8; // norm inputs and the inputs of the first projections: replicated without SP
+  // Norm inputs and the inputs of the first projections (replicated without SP), plus the two hidden-dropout masks.
+  const unsharedUnits = (fp8 ? 6 : 8) + (model.hiddenDropout ? 2 : 0);
   const ffn = moe && model.moe ? model.moe.expertFfnHiddenSize : model.ffnHiddenSize;
   const fc2InputUnits = fp8 ? 1 : 2;
   const perTpUnits =
@@ -150,8 +151,8 @@ export interface LayerActivations {
   workingBytes: number;
 }
 
-/** Peak activation bytes: the first stage holds the most micro-batches in flight, the last one the logits. */
-function peakActivationBytes(
+/** Activation bytes of the first stage (most micro-batches in flight) and of the last one (it holds the logits). */
+function stageActivationBytes(
   model: ModelSpec,
   shape: LayerShape,
   p: NormalizedPlan,
@@ -159,7 +160,7 @@ function peakActivationBytes(
   dense: LayerActivations,
   moe: LayerActivations,
   microBatches: number,
-): number {
+): { first: number; last: number } {
   const h = model.hiddenSize;
   const tokens = (p.mbs * p.seq) / p.cp;
   // 1F1B keeps up to pp micro-batches in flight on stage 0; interleaving adds a fraction (Narayanan et al. SC'21).
@@ -172,14 +173,68 @@ function peakActivationBytes(
   const perMicroStage0 =
     (denseOn0 - denseOff) * dense.activationBytes + (stage0Layers - denseOn0 - (off - denseOff)) * moe.activationBytes;
   const working = p.recompute === 'full' ? Math.max(dense.workingBytes, moe.workingBytes) : 0;
-  const stage0 = perMicroStage0 * inFlight + working + tokens * h * 2;
+  const first = perMicroStage0 * inFlight + working + tokens * h * 2;
   // FP32 logits and their gradient on the last stage.
   const lastLayers = stages[p.pp - 1] - Math.min(p.offloadLayers, stages[p.pp - 1]);
   const last = lastLayers * moe.activationBytes + working + (tokens * model.vocabSize * 4 * 2) / p.tp;
-  return Math.max(stage0, last);
+  return { first, last };
 }
 
-/** Memory per GPU by kind, in GiB, on the most loaded stage. */
+/**
+ * Parameters one GPU of pipeline stage `stage` holds, dense and expert apart. Megatron places the input embedding on
+ * the first stage and the output layer on the last (with tied embeddings and pp > 1 the last stage keeps a copy of
+ * the embedding); the first `denseLayers` layers have dense MLPs. With pp = 1 this is the whole model over TP / EP.
+ */
+export function stageParameters(
+  model: ModelSpec,
+  shape: LayerShape,
+  p: Pick<NormalizedPlan, 'tp' | 'pp' | 'ep' | 'etp'>,
+  stages: readonly number[],
+  stage: number,
+): { dense: number; expert: number } {
+  const h = model.hiddenSize;
+  let start = 0;
+  for (let i = 0; i < stage; i++) start += stages[i];
+  const layers = stages[stage];
+  const denseLayers = Math.max(0, Math.min(start + layers, shape.denseLayers) - start);
+  const moeLayers = layers - denseLayers;
+  const moe = model.moe;
+  const perMoeLayerDense = moe ? h * moe.experts + moe.sharedExperts * shape.expertParams : 0;
+  const vocab = model.vocabSize * h;
+  const embedding =
+    p.pp === 1 ? vocab * (model.tiedEmbeddings ? 1 : 2) : (stage === 0 ? vocab : 0) + (stage === p.pp - 1 ? vocab : 0);
+  const dense =
+    layers * (shape.attentionParams + 2 * h) +
+    denseLayers * shape.denseMlpParams +
+    moeLayers * perMoeLayerDense +
+    embedding;
+  const expert = moe ? moeLayers * moe.experts * shape.expertParams : 0;
+  return { dense: dense / p.tp, expert: expert / (p.etp * p.ep) };
+}
+
+/** Weights, gradients and optimizer states of one stage's GPU, in GiB, each sharded over its data-parallel group. */
+function stageStateGiB(
+  params: { dense: number; expert: number },
+  dpRanks: number,
+  expertDp: number,
+  zero: number,
+  gradBytesPerParam: number,
+): { weightsGiB: number; gradientsGiB: number; optimizerGiB: number } {
+  return {
+    weightsGiB: (weightBytes(params.dense, dpRanks, zero) + weightBytes(params.expert, expertDp, zero)) / GiB,
+    gradientsGiB:
+      (gradientBytes(params.dense, dpRanks, zero, gradBytesPerParam) +
+        gradientBytes(params.expert, expertDp, zero, gradBytesPerParam)) /
+      GiB,
+    optimizerGiB:
+      (optimizerStateBytes(params.dense, dpRanks, zero) + optimizerStateBytes(params.expert, expertDp, zero)) / GiB,
+  };
+}
+
+/**
+ * Memory per GPU by kind, in GiB, on the most loaded stage: the first (embedding, most micro-batches in flight) or
+ * the last (output layer, logits), whichever holds more in total.
+ */
 export function memoryBreakdown(
   model: ModelSpec,
   shape: LayerShape,
@@ -189,24 +244,30 @@ export function memoryBreakdown(
   dense: LayerActivations,
   moe: LayerActivations,
   microBatches: number,
-  counts: ParameterCounts,
   gradBytesPerParam: number,
 ): MemoryBreakdown {
   const dpRanks = p.dp * p.cp;
-  const denseParams = localDenseParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp);
-  const expertParams = localExpertParameters(counts.expertParamsTotal, p.etp, p.pp, p.ep);
   const expertDp = expertDataParallelRanks(p.tp, dpRanks, p.ep, p.etp);
-  const z = p.zero;
-  return {
-    weightsGiB: (weightBytes(denseParams, dpRanks, z) + weightBytes(expertParams, expertDp, z)) / GiB,
-    gradientsGiB:
-      (gradientBytes(denseParams, dpRanks, z, gradBytesPerParam) +
-        gradientBytes(expertParams, expertDp, z, gradBytesPerParam)) /
-      GiB,
-    optimizerGiB: (optimizerStateBytes(denseParams, dpRanks, z) + optimizerStateBytes(expertParams, expertDp, z)) / GiB,
-    activationsGiB: peakActivationBytes(model, shape, p, stages, dense, moe, microBatches) / GiB,
-    reserveGiB: tiers.memoryReserveGiB,
-  };
+  const act = stageActivationBytes(model, shape, p, stages, dense, moe, microBatches);
+  const first = stageStateGiB(
+    stageParameters(model, shape, p, stages, 0),
+    dpRanks,
+    expertDp,
+    p.zero,
+    gradBytesPerParam,
+  );
+  const firstTotal = first.weightsGiB + first.gradientsGiB + first.optimizerGiB + act.first / GiB;
+  let state = first;
+  let activationsGiB = act.first / GiB;
+  if (p.pp > 1) {
+    const lastParams = stageParameters(model, shape, p, stages, p.pp - 1);
+    const last = stageStateGiB(lastParams, dpRanks, expertDp, p.zero, gradBytesPerParam);
+    if (last.weightsGiB + last.gradientsGiB + last.optimizerGiB + act.last / GiB > firstTotal) {
+      state = last;
+      activationsGiB = act.last / GiB;
+    }
+  } else if (act.last > act.first) activationsGiB = act.last / GiB;
+  return { ...state, activationsGiB, reserveGiB: tiers.memoryReserveGiB };
 }
 
 export function memoryTotalGiB(m: MemoryBreakdown): number {

@@ -22,6 +22,7 @@ export const ModelSchema = z
     gatedMlp: z.boolean(),
     headDim: positive.optional(),
     tiedEmbeddings: z.boolean().optional(),
+    hiddenDropout: z.boolean().optional(),
     moe: z
       .object({
         experts: positive,

@@ -37,6 +37,11 @@ export interface ModelSpec {
   /** Per-head dimension when it differs from hiddenSize/attentionHeads. */
   headDim?: number;
   tiedEmbeddings?: boolean;
+  /**
+   * Hidden dropout on (Megatron's default 0.1): the attention-output and MLP-output dropouts each keep a 1-byte mask
+   * per element for the backward (Korthikanti et al. 2022, Sec. 4.1). Default false (current recipes set 0).
+   */
+  hiddenDropout?: boolean;
   source?: string;
 }
 

@@ -61,7 +61,7 @@ const FABRIC_FOR_GPU: Record<string, string> = {
   B200: dataPath('validation', 'fabrics', 'dgx-b200.yaml'),
 };
 /** A case whose system text names RoCE ran on Meta's RoCE cluster (Llama 3). */
-function fabricFor(gpu: string, system: string): string | undefined {
+export function fabricFor(gpu: string, system: string): string | undefined {
   if (gpu === 'H100-SXM5-80GB' && /RoCE/.test(system)) return 'hgx-h100-roce';
   return FABRIC_FOR_GPU[gpu];
 }
@@ -101,7 +101,7 @@ export async function runValidation(): Promise<ValidationRow[]> {
   const rows: ValidationRow[] = [];
   const tiersCache = new Map<string, SystemTiers>();
   for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !f.startsWith('serving')) // serving*.json: src/perf/serving/validation.ts
     .sort()) {
     const data = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CaseFile;
     for (const c of data.cases) {
