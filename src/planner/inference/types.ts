@@ -46,7 +46,7 @@ export interface RegionSiteLatency {
   rttMs: number;
   /** `measured`: a shipped inter-region RTT table (p95 or mean, named in `source`); `fiber`: the fiber model. */
   basis: 'measured' | 'fiber';
-  /** Fiber lower bound on the RTT (great circle x route factor x 4.9 us/km x 2), ms. */
+  /** Fiber-model RTT (great circle x route factor 1.3 x 4.9 us/km, both ways, + equipment), ms. */
   fiberRttMs: number;
   source: string;
 }
