@@ -2,17 +2,24 @@
 // tenant isolation, quotas and sovereignty enforced here, whatever the client sends. Side effects on
 // executors happen only in the scheduler loop run by the leader (scheduler.ts).
 import { randomBytes } from 'node:crypto';
-import { jurisdictionAllowed, jurisdictionsOutside } from '../core/jurisdiction.js';
+import { jurisdictionAllowed } from '../core/jurisdiction.js';
 import { isOperator } from './auth.js';
 import type { Fabric } from '../fabric/types.js';
-import type { InputIssue, Job, JobPlanOptions, JobSpec, Principal, SiteState, Tenant } from './domain.js';
+import type { InputIssue, Job, JobSpec, Principal, SiteState, Tenant } from './domain.js';
 import { ACTIVE_STATES, DomainError, InvalidInputError, NotFoundError, TERMINAL_STATES } from './domain.js';
 import type { Executor } from './executors/types.js';
 import type { MeasuredView } from '../contract/responses.js';
+import {
+  gpuIssues,
+  issue,
+  jobSpecFromBody,
+  noSiteIssue,
+  requestIssues,
+  unknownSiteIssues,
+} from './job-submission.js';
 import { MeasuredReader } from './measured.js';
 import type { PlannerFn } from './planner.js';
 import type { SubmitJobBody } from './schemas.js';
-import { isZooModel } from './schemas.js';
 import type { JobPage, Store } from './store/types.js';
 
 export interface SiteBinding {
@@ -40,10 +47,6 @@ export interface SiteView extends SiteState {
 export function newJobId(): string {
   // time-ordered prefix + randomness: readable, unique across replicas
   return `job_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
-}
-
-function issue(path: string, message: string, hint: string): InputIssue {
-  return { path, message, hint };
 }
 
 export class ControlPlane {
@@ -98,11 +101,12 @@ export class ControlPlane {
   }
 
   /** Sites a job may run on given its spec: bound to an executor that can run it, in an allowed jurisdiction. */
-  eligibleSites(spec: Pick<JobSpec, 'executor' | 'command' | 'allowedJurisdictions'>): string[] {
+  eligibleSites(spec: Pick<JobSpec, 'executor' | 'command' | 'allowedJurisdictions' | 'sites'>): string[] {
     const out: string[] = [];
     for (const site of this.fabric.sites) {
       const b = this.bindings.get(site.id);
       if (!b) continue;
+      if (spec.sites && !spec.sites.includes(site.id)) continue;
       if (spec.executor && b.executor.kind !== spec.executor) continue;
       if (b.executor.needsCommand && !spec.command) continue;
       // a command goes only where it runs: a twin site would accept it and run nothing
@@ -120,99 +124,15 @@ export class ControlPlane {
   ): Promise<{ job: Job; created: boolean }> {
     if (p.role === 'viewer') throw new ForbiddenError('viewers cannot submit jobs');
     const tenant = await this.tenant(p.tenantId);
-    const issues: InputIssue[] = [];
-    if (typeof body.model === 'string' && !isZooModel(body.model)) {
-      issues.push(
-        issue(
-          'model',
-          `unknown model ${JSON.stringify(body.model)}`,
-          'use a zoo id such as llama3-8b, llama3-70b, llama3-405b, gpt3-175b, mixtral-8x7b, deepseek-v3, or an inline model',
-        ),
-      );
-    }
-    // Sovereignty: the job's list must stay inside the tenant's; absent, the tenant's list applies.
-    let allowed = body.allowedJurisdictions ?? tenant.allowedJurisdictions ?? null;
-    if (body.allowedJurisdictions && tenant.allowedJurisdictions) {
-      const outside = jurisdictionsOutside(body.allowedJurisdictions, tenant.allowedJurisdictions);
-      if (outside.length > 0) {
-        issues.push(
-          issue(
-            'allowedJurisdictions',
-            `tenant ${tenant.id} may not run in ${outside.join(', ')}`,
-            `allowed for this tenant: ${tenant.allowedJurisdictions.join(', ')}`,
-          ),
-        );
-      }
-      allowed = body.allowedJurisdictions;
-    }
-    const spec: JobSpec = {
-      model: body.model as JobSpec['model'],
-      gpus: body.gpus ?? null,
-      tokens: body.tokens ?? null,
-      priority: body.priority ?? 0,
-      allowedJurisdictions: allowed,
-      checkpointable: body.checkpointable ?? true,
-      preemptible: body.preemptible ?? true,
-      deadline: body.deadline ? Date.parse(body.deadline) : null,
-      command: body.command ?? null,
-      executor: body.executor ?? null,
-      env: body.env ?? {},
-    };
-    const planOptions: JobPlanOptions = {
-      ...(body.strategies ? { strategies: body.strategies } : {}),
-      ...(body.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: body.dilocoInnerSteps } : {}),
-      ...(body.dilocoOuterBits !== undefined ? { dilocoOuterBits: body.dilocoOuterBits } : {}),
-      ...(body.dilocoStreaming !== undefined ? { dilocoStreaming: body.dilocoStreaming } : {}),
-    };
-    if (Object.keys(planOptions).length > 0) spec.planOptions = planOptions;
+    const { allowed, issues } = requestIssues(body, tenant);
+    issues.push(...unknownSiteIssues(body.sites, this.fabric));
+    const spec = jobSpecFromBody(body, allowed);
     const sites = this.eligibleSites(spec);
     const commandIssue = this.commandIssue(spec, sites);
-    if (commandIssue && issues.length === 0) {
-      issues.push(commandIssue);
-    } else if (sites.length === 0 && issues.length === 0) {
-      const why = [
-        spec.executor ? `executor ${spec.executor}` : null,
-        spec.allowedJurisdictions ? `jurisdictions ${spec.allowedJurisdictions.join(', ')}` : null,
-        spec.command ? null : 'no command (local and Slurm sites need one)',
-      ]
-        .filter(Boolean)
-        .join('; ');
-      // The field to name: the jurisdictions when no site of the fabric lies in them, whatever the executors.
-      const noSiteInJurisdictions =
-        spec.allowedJurisdictions !== null &&
-        !this.fabric.sites.some((s) => jurisdictionAllowed(spec.allowedJurisdictions, s.jurisdiction));
-      issues.push(
-        issue(
-          spec.command || noSiteInJurisdictions ? 'allowedJurisdictions' : 'command',
-          `no site can run this job (${why})`,
-          `sites: ${this.describeSites()}`,
-        ),
-      );
-    }
-    if (spec.gpus !== null) {
-      const cap = this.fabric.sites.filter((s) => sites.includes(s.id)).reduce((a, s) => a + s.gpus, 0);
-      if (sites.length > 0 && spec.gpus > cap)
-        issues.push(
-          issue(
-            'gpus',
-            `${spec.gpus} GPUs exceed the ${cap} GPUs of the sites this job may use`,
-            `ask for at most ${cap}`,
-          ),
-        );
-      if (tenant.quotaGpus !== null && spec.gpus > tenant.quotaGpus) {
-        issues.push(
-          issue(
-            'gpus',
-            `${spec.gpus} GPUs exceed tenant ${tenant.id}'s quota of ${tenant.quotaGpus}`,
-            `ask for at most ${tenant.quotaGpus} GPUs or have an admin raise the quota`,
-          ),
-        );
-      }
-    } else if (!this.planner) {
-      issues.push(
-        issue('gpus', 'the planner is not available to choose a GPU count from tokens', 'give gpus explicitly'),
-      );
-    }
+    if (commandIssue && issues.length === 0) issues.push(commandIssue);
+    else if (sites.length === 0 && issues.length === 0)
+      issues.push(noSiteIssue(spec, this.fabric, this.describeSites()));
+    issues.push(...gpuIssues(spec, tenant, this.fabric, sites, this.planner !== null));
     if (spec.deadline !== null && spec.deadline <= this.now())
       issues.push(issue('deadline', 'the deadline is in the past', 'give a future date-time'));
     if (issues.length > 0) throw new InvalidInputError(issues, 422);

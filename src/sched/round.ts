@@ -1,5 +1,6 @@
 // One scheduling pass, shared by the simulator and the live control plane.
-import { whyNotPlaced, eligibleSites, multiSiteAllowed } from './placement.js';
+import { mayBackfill, reserve, touches, type Reservation } from './backfill.js';
+import { whyNotPlaced } from './placement.js';
 import { allocate, cloneState, jurisdictionAllowed, release } from './state.js';
 import type {
   Allocation,
@@ -12,72 +13,139 @@ import type {
   SchedulingPolicy,
 } from './types.js';
 
-interface Reservation {
-  jobId: string;
-  shadowS: number;
-  /** Sites the head job needs; starts elsewhere never delay it. */
-  sites: Set<string>;
-  /** GPUs on those sites that may be used past shadowS without delaying the head. */
-  extraGpus: number;
+/** The state of one pass, threaded through the steps below. */
+interface Round {
+  policy: SchedulingPolicy;
+  work: ClusterState;
+  running: readonly RunningJob[];
+  nowS: number;
+  emitHolds: boolean;
+  decisions: Decision[];
+  started: number;
+  preempted: number;
+  held: number;
+  nextWakeS: number | undefined;
+  /** Running jobs still eligible as victims (copied lazily: most rounds never need it). */
+  victimsPool: RunningJob[] | null;
+  startedNow: RunningJob[];
+  /** EASY backfill: the first job blocked for capacity; its reservation is computed lazily (only when a later
+   * job could start at all), and later jobs may not delay it. */
+  blockedHead: JobRequest | null;
+  reservation: Reservation | null | undefined;
+  /** Strict (non-backfill) policies stop after the first blocked job. */
+  blocked: boolean;
+  remaining: JobRequest[];
+  localityWaitS: number;
+  maxDomainGpus: number;
 }
 
-/**
- * EASY backfill reservation for a blocked head job: the earliest time enough GPUs free up on its
- * eligible sites (from running jobs' expected ends), and the spare GPUs at that time.
- */
-function reserve(
-  head: JobRequest,
-  state: ClusterState,
-  running: readonly RunningJob[],
-  nowS: number,
-): Reservation | null {
-  const sites = eligibleSites(head, state);
-  if (sites.length === 0) return null;
-  const free = new Map<string, number>();
-  for (const s of sites) free.set(s.id, s.freeGpus);
-  const multi = multiSiteAllowed(head);
-  const check = (): { ok: boolean; site?: string; spare: number } => {
-    if (multi) {
-      let t = 0;
-      for (const v of free.values()) t += v;
-      if (t >= head.gpus) return { ok: true, spare: t - head.gpus };
-    }
-    let best: string | undefined;
-    let bestFree = -1;
-    for (const [id, v] of free)
-      if (v >= head.gpus && v > bestFree) {
-        best = id;
-        bestFree = v;
-      }
-    return best ? { ok: true, site: best, spare: bestFree - head.gpus } : { ok: false, spare: 0 };
-  };
-  let c = check();
-  if (c.ok) {
-    // fits by count now but blocked (power cap): reserve now
-    return { jobId: head.id, shadowS: nowS, sites: new Set(c.site ? [c.site] : free.keys()), extraGpus: c.spare };
-  }
-  const ends = running.filter((r) => Number.isFinite(r.expectedEndS)).sort((a, b) => a.expectedEndS - b.expectedEndS);
-  for (const r of ends) {
-    for (const p of r.allocation.parts) {
-      const v = free.get(p.siteId);
-      if (v !== undefined) free.set(p.siteId, v + p.gpus);
-    }
-    c = check();
-    if (c.ok)
-      return {
-        jobId: head.id,
-        shadowS: Math.max(nowS, r.expectedEndS),
-        sites: new Set(c.site ? [c.site] : free.keys()),
-        extraGpus: c.spare,
-      };
-  }
-  return null; // never fits from running jobs alone (down site, too large): no reservation
+function hold(r: Round, job: JobRequest, d: Decision & { type: 'hold' }): void {
+  r.held++;
+  r.remaining.push(job);
+  if (r.emitHolds) r.decisions.push(d);
 }
 
-function touches(alloc: Allocation, sites: Set<string>): number {
-  let n = 0;
-  for (const p of alloc.parts) if (sites.has(p.siteId)) n += p.gpus;
-  return n;
+function wakeAt(r: Round, untilS: number): void {
+  if (r.nextWakeS === undefined || untilS < r.nextWakeS) r.nextWakeS = untilS;
+}
+
+/** Hold ordered[i..] without examining them (blocked strict policy, or not enough free GPUs for any). */
+function holdRest(r: Round, ordered: readonly JobRequest[], i: number): void {
+  for (let k = i; k < ordered.length; k++) {
+    r.remaining.push(ordered[k]);
+    if (r.emitHolds)
+      r.decisions.push({ type: 'hold', jobId: ordered[k].id, reason: r.blocked ? 'reservation' : 'no-capacity' });
+  }
+  r.held += ordered.length - i;
+}
+
+/** The policy's own hold (quota, carbon window...); true when the job was held. */
+function policyHold(r: Round, job: JobRequest): boolean {
+  const h = r.policy.shouldHold?.(job, r.work, r.nowS);
+  if (!h) return false;
+  if (h.untilS !== undefined) wakeAt(r, h.untilS);
+  hold(r, job, {
+    type: 'hold',
+    jobId: job.id,
+    reason: h.reason,
+    ...(h.untilS !== undefined ? { untilS: h.untilS } : {}),
+  });
+  return true;
+}
+
+/** Place a job in free GPUs without delaying the reservation; 'held' when it was held here, null when it did not fit. */
+function placeFree(r: Round, job: JobRequest): Allocation | null | 'held' {
+  const { work, nowS } = r;
+  if (r.blockedHead) {
+    if (r.reservation === undefined) {
+      const pool = r.victimsPool ?? r.running;
+      r.reservation = reserve(r.blockedHead, work, r.startedNow.length ? [...pool, ...r.startedNow] : pool, nowS);
+    }
+    if (r.reservation && !mayBackfill(job, r.reservation, work, nowS)) {
+      hold(r, job, { type: 'hold', jobId: job.id, reason: 'reservation' });
+      return 'held';
+    }
+  }
+  let alloc = r.policy.place(job, work, nowS);
+  const untilS = job.submitTimeS + r.localityWaitS;
+  if (alloc && r.localityWaitS > 0 && nowS < untilS && alloc.domains > Math.ceil(job.gpus / r.maxDomainGpus)) {
+    // spread over more domains than it needs: wait for a consolidated placement until untilS
+    wakeAt(r, untilS);
+    hold(r, job, { type: 'hold', jobId: job.id, reason: 'locality', untilS });
+    return 'held';
+  }
+  if (alloc && r.reservation) {
+    const endS = nowS + (job.durationS ?? Infinity);
+    const use = touches(alloc, r.reservation.sites);
+    if (endS > r.reservation.shadowS && use > 0) {
+      if (use <= r.reservation.extraGpus) r.reservation.extraGpus -= use;
+      else alloc = null;
+    }
+    if (!alloc) {
+      hold(r, job, { type: 'hold', jobId: job.id, reason: 'reservation' });
+      return 'held';
+    }
+  }
+  return alloc;
+}
+
+/** Free the policy's victims and place the job in their GPUs; undo when it still does not fit. */
+function preemptFor(r: Round, job: JobRequest): Allocation | null {
+  const { work, nowS } = r;
+  const victims = r.policy.chooseVictims(job, work, r.victimsPool ?? r.running, nowS);
+  if (victims.length === 0) return null;
+  const vp = (r.victimsPool ??= r.running.slice());
+  const vjobs = victims.map((id) => vp.find((x) => x.job.id === id)).filter((x): x is RunningJob => x !== undefined);
+  for (const v of vjobs) release(work, v.allocation, v.job.tenant);
+  const a = r.policy.place(job, work, nowS);
+  if (!a) {
+    for (const v of vjobs) allocate(work, v.allocation, v.job.tenant);
+    return null;
+  }
+  for (const v of vjobs) {
+    r.decisions.push({ type: 'preempt', jobId: v.job.id, forJobId: job.id });
+    r.preempted++;
+    vp.splice(vp.indexOf(v), 1);
+  }
+  return a;
+}
+
+function start(r: Round, job: JobRequest, alloc: Allocation): void {
+  const { nowS } = r;
+  allocate(r.work, alloc, job.tenant);
+  r.decisions.push({ type: 'start', jobId: job.id, allocation: alloc });
+  r.started++;
+  r.startedNow.push({ job, allocation: alloc, startTimeS: nowS, expectedEndS: nowS + (job.durationS ?? Infinity) });
+}
+
+/** Hold a job that did not fit with the reason why; the first one blocked for capacity becomes the backfill head. */
+function holdUnplaced(r: Round, job: JobRequest): void {
+  const reason = whyNotPlaced(job, r.work);
+  hold(r, job, { type: 'hold', jobId: job.id, reason });
+  if (!r.blockedHead && (reason === 'no-capacity' || reason === 'power-cap')) {
+    if (r.policy.backfill === false) r.blocked = true;
+    else r.blockedHead = job;
+  }
 }
 
 /**
@@ -100,148 +168,52 @@ export function scheduleRound(
   opts: RoundOptions = {},
 ): RoundResult {
   const work = opts.mutate ? state : cloneState(state);
-  const emitHolds = opts.emitHolds ?? true;
   const ordered = policy.orderQueue(queue, work, nowS);
-  const decisions: Decision[] = [];
-  let started = 0;
-  let preempted = 0;
-  let held = 0;
-  let nextWakeS: number | undefined;
   const n = ordered.length;
   // suffix minimum of requested GPUs, for the early stop
   const sufMin = new Float64Array(n + 1);
   sufMin[n] = Infinity;
   for (let i = n - 1; i >= 0; i--) sufMin[i] = Math.min(sufMin[i + 1], ordered[i].gpus);
-  // running jobs still eligible as victims (copied lazily: most rounds never need it)
-  let victimsPool: RunningJob[] | null = null;
-  const pool = (): RunningJob[] => (victimsPool ??= running.slice());
-  const startedNow: RunningJob[] = [];
-  // EASY backfill: the first job blocked for capacity gets a reservation, computed lazily (only
-  // when a later job could start at all), and later jobs may not delay it
-  let blockedHead: JobRequest | null = null;
-  let reservation: Reservation | null | undefined;
-  let blocked = false; // strict (non-backfill) policies stop after the first blocked job
-  const canPreempt = policy.preempts ?? true;
-  const remaining: JobRequest[] = [];
   const localityWaitS = opts.localityWaitS ?? 0;
   let maxDomainGpus = 1;
   if (localityWaitS > 0)
     for (const s of work.sites) for (const p of s.pods) maxDomainGpus = Math.max(maxDomainGpus, p.domainGpus);
-
-  const hold = (job: JobRequest, d: Decision & { type: 'hold' }): void => {
-    held++;
-    remaining.push(job);
-    if (emitHolds) decisions.push(d);
+  const r: Round = {
+    policy,
+    work,
+    running,
+    nowS,
+    emitHolds: opts.emitHolds ?? true,
+    decisions: [],
+    started: 0,
+    preempted: 0,
+    held: 0,
+    nextWakeS: undefined,
+    victimsPool: null,
+    startedNow: [],
+    blockedHead: null,
+    reservation: undefined,
+    blocked: false,
+    remaining: [],
+    localityWaitS,
+    maxDomainGpus,
   };
-
-  /** Cheap test whether a job could start without delaying the reservation (before placing it). */
-  const mayBackfill = (job: JobRequest, res: Reservation): boolean => {
-    if (nowS + (job.durationS ?? Infinity) <= res.shadowS) return true;
-    if (job.gpus <= res.extraGpus) return true;
-    const multi = multiSiteAllowed(job);
-    let outside = 0;
-    for (const s of work.sites) {
-      if (s.status !== 'up' || res.sites.has(s.id) || !jurisdictionAllowed(job, s.jurisdiction)) continue;
-      outside = multi ? outside + s.freeGpus : Math.max(outside, s.freeGpus);
-    }
-    return job.gpus <= outside;
-  };
-
+  const canPreempt = policy.preempts ?? true;
   for (let i = 0; i < n; i++) {
     const job = ordered[i];
-    const preemptOk = canPreempt && blockedHead === null;
-    if (blocked || (!preemptOk && work.freeGpus < sufMin[i])) {
-      for (let k = i; k < n; k++) {
-        remaining.push(ordered[k]);
-        if (emitHolds)
-          decisions.push({ type: 'hold', jobId: ordered[k].id, reason: blocked ? 'reservation' : 'no-capacity' });
-      }
-      held += n - i;
+    const preemptOk = canPreempt && r.blockedHead === null;
+    if (r.blocked || (!preemptOk && work.freeGpus < sufMin[i])) {
+      holdRest(r, ordered, i);
       break;
     }
-    const h = policy.shouldHold?.(job, work, nowS);
-    if (h) {
-      if (h.untilS !== undefined && (nextWakeS === undefined || h.untilS < nextWakeS)) nextWakeS = h.untilS;
-      hold(job, {
-        type: 'hold',
-        jobId: job.id,
-        reason: h.reason,
-        ...(h.untilS !== undefined ? { untilS: h.untilS } : {}),
-      });
-      continue;
-    }
-    let alloc: Allocation | null = null;
-    if (job.gpus <= work.freeGpus) {
-      if (blockedHead) {
-        if (reservation === undefined) {
-          reservation = reserve(
-            blockedHead,
-            work,
-            startedNow.length ? [...(victimsPool ?? running), ...startedNow] : (victimsPool ?? running),
-            nowS,
-          );
-        }
-        if (reservation && !mayBackfill(job, reservation)) {
-          hold(job, { type: 'hold', jobId: job.id, reason: 'reservation' });
-          continue;
-        }
-      }
-      alloc = policy.place(job, work, nowS);
-      const untilS = job.submitTimeS + localityWaitS;
-      if (alloc && localityWaitS > 0 && nowS < untilS && alloc.domains > Math.ceil(job.gpus / maxDomainGpus)) {
-        // spread over more domains than it needs: wait for a consolidated placement until untilS
-        if (nextWakeS === undefined || untilS < nextWakeS) nextWakeS = untilS;
-        hold(job, { type: 'hold', jobId: job.id, reason: 'locality', untilS });
-        continue;
-      }
-      if (alloc && reservation) {
-        const endS = nowS + (job.durationS ?? Infinity);
-        const use = touches(alloc, reservation.sites);
-        if (endS > reservation.shadowS && use > 0) {
-          if (use <= reservation.extraGpus) reservation.extraGpus -= use;
-          else alloc = null;
-        }
-        if (!alloc) {
-          hold(job, { type: 'hold', jobId: job.id, reason: 'reservation' });
-          continue;
-        }
-      }
-    }
-    if (!alloc && preemptOk) {
-      const victims = policy.chooseVictims(job, work, victimsPool ?? running, nowS);
-      if (victims.length > 0) {
-        const vp = pool();
-        const vjobs = victims
-          .map((id) => vp.find((r) => r.job.id === id))
-          .filter((r): r is RunningJob => r !== undefined);
-        for (const v of vjobs) release(work, v.allocation, v.job.tenant);
-        const a = policy.place(job, work, nowS);
-        if (a) {
-          for (const v of vjobs) {
-            decisions.push({ type: 'preempt', jobId: v.job.id, forJobId: job.id });
-            preempted++;
-            vp.splice(vp.indexOf(v), 1);
-          }
-          alloc = a;
-        } else {
-          for (const v of vjobs) allocate(work, v.allocation, v.job.tenant);
-        }
-      }
-    }
-    if (alloc) {
-      allocate(work, alloc, job.tenant);
-      decisions.push({ type: 'start', jobId: job.id, allocation: alloc });
-      started++;
-      startedNow.push({ job, allocation: alloc, startTimeS: nowS, expectedEndS: nowS + (job.durationS ?? Infinity) });
-      continue;
-    }
-    const reason = whyNotPlaced(job, work);
-    hold(job, { type: 'hold', jobId: job.id, reason });
-    if (!blockedHead && (reason === 'no-capacity' || reason === 'power-cap')) {
-      if (policy.backfill === false) blocked = true;
-      else blockedHead = job;
-    }
+    if (policyHold(r, job)) continue;
+    let alloc = job.gpus <= work.freeGpus ? placeFree(r, job) : null;
+    if (alloc === 'held') continue;
+    if (!alloc && preemptOk) alloc = preemptFor(r, job);
+    if (alloc) start(r, job, alloc);
+    else holdUnplaced(r, job);
   }
+  const { decisions, started, preempted, held, remaining, nextWakeS } = r;
   return {
     decisions,
     started,

@@ -147,7 +147,8 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[idx];
 }
 
-export function buildSummary(a: {
+/** What the engine hands buildSummary at the end of a run. */
+export interface SummaryInputs {
   fabric: Fabric;
   policy: string;
   seed: number;
@@ -165,31 +166,18 @@ export function buildSummary(a: {
   gridSources: Record<string, { carbon: string; price: string }>;
   speedFallbacks: number;
   planKeys: number;
-}): SimSummary {
-  const fin = a.jobs.filter((j) => j.status === 'finished');
-  const jct = fin.map((j) => j.jctS! / 3600).sort((x, y) => x - y);
-  const queue = a.jobs
-    .filter((j) => j.queueS !== null)
-    .map((j) => j.queueS! / 3600)
-    .sort((x, y) => x - y);
-  const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
-  let held = 0;
-  let useful = 0;
-  let lost = 0;
-  let restart = 0;
-  for (const j of a.jobs) {
-    held += j.gpuSeconds;
-    if (j.status === 'finished') useful += j.durationS * j.gpus;
-    lost += j.lostGpuSeconds;
-    restart += j.restartGpuSeconds;
-  }
-  const totalGpuS = held;
+}
+
+const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+
+/** Per tenant: quota, GPU-hours and share used, finished jobs and their mean JCT. */
+function tenantSummaries(a: SummaryInputs, totalGpuS: number): TenantSummary[] {
   const tenantIds = [...new Set([...a.tenants.map((t) => t.id), ...a.jobs.map((j) => j.tenant)])].sort();
   const quotaTotal = a.tenants.reduce((s, t) => s + t.quotaGpus, 0);
   // one pass over the jobs, grouped by tenant (in job order, so the sums are the same as per-tenant filters)
   const byTenant = new Map<string, JobResult[]>(tenantIds.map((id) => [id, []]));
   for (const j of a.jobs) byTenant.get(j.tenant)!.push(j);
-  const tenants: TenantSummary[] = tenantIds.map((id) => {
+  return tenantIds.map((id) => {
     const js = byTenant.get(id)!;
     const gs = js.reduce((s, j) => s + j.gpuSeconds, 0);
     const f = js.filter((j) => j.status === 'finished');
@@ -204,12 +192,46 @@ export function buildSummary(a: {
       meanJctHours: r(mean(f.map((j) => j.jctS! / 3600))),
     };
   });
-  const sum = (k: keyof SiteSummary): number => a.sites.reduce((s, x) => s + (x[k] as number), 0);
+}
+
+type JobStats = Pick<
+  SimSummary,
+  | 'jobsTotal'
+  | 'jobsFinished'
+  | 'jobsUnfinished'
+  | 'jobsRejected'
+  | 'meanJctHours'
+  | 'p50JctHours'
+  | 'p99JctHours'
+  | 'meanQueueHours'
+  | 'p99QueueHours'
+  | 'meanSlowdown'
+  | 'gpuUtilization'
+  | 'goodput'
+  | 'meanEttr'
+  | 'lostGpuHours'
+  | 'restartGpuHours'
+  | 'interruptions'
+  | 'preemptions'
+>;
+
+/** Job counts, JCT and queueing quantiles, utilization and goodput (key order is the summary's). */
+function jobStats(a: SummaryInputs, heldGpuS: number): JobStats {
+  const fin = a.jobs.filter((j) => j.status === 'finished');
+  const jct = fin.map((j) => j.jctS! / 3600).sort((x, y) => x - y);
+  const queue = a.jobs
+    .filter((j) => j.queueS !== null)
+    .map((j) => j.queueS! / 3600)
+    .sort((x, y) => x - y);
+  let useful = 0;
+  let lost = 0;
+  let restart = 0;
+  for (const j of a.jobs) {
+    if (j.status === 'finished') useful += j.durationS * j.gpus;
+    lost += j.lostGpuSeconds;
+    restart += j.restartGpuSeconds;
+  }
   return {
-    fabric: a.fabric.name,
-    policy: a.policy,
-    scenario: a.scenario,
-    seed: a.seed,
     jobsTotal: a.jobs.length,
     jobsFinished: fin.length,
     jobsUnfinished: a.jobs.length - fin.length,
@@ -221,12 +243,25 @@ export function buildSummary(a: {
     p99QueueHours: r(quantile(queue, 0.99)),
     meanSlowdown: r(mean(fin.map((j) => j.slowdown!))),
     gpuUtilization: r(a.availGpuSeconds > 0 ? a.busyGpuSeconds / a.availGpuSeconds : 0),
-    goodput: r(held > 0 ? useful / held : 0),
+    goodput: r(heldGpuS > 0 ? useful / heldGpuS : 0),
     meanEttr: r(mean(fin.filter((j) => j.ettr !== null).map((j) => j.ettr!))),
     lostGpuHours: r(lost / 3600, 2),
     restartGpuHours: r(restart / 3600, 2),
     interruptions: a.jobs.reduce((s, j) => s + j.interruptions, 0),
     preemptions: a.jobs.reduce((s, j) => s + j.preemptions, 0),
+  };
+}
+
+export function buildSummary(a: SummaryInputs): SimSummary {
+  let held = 0;
+  for (const j of a.jobs) held += j.gpuSeconds;
+  const sum = (k: keyof SiteSummary): number => a.sites.reduce((s, x) => s + (x[k] as number), 0);
+  return {
+    fabric: a.fabric.name,
+    policy: a.policy,
+    scenario: a.scenario,
+    seed: a.seed,
+    ...jobStats(a, held),
     failures: a.failures,
     failuresByKind: a.failuresByKind,
     energyMWh: r(sum('energyMWh'), 3),
@@ -252,7 +287,7 @@ export function buildSummary(a: {
       waterM3: r(s.waterM3, 3),
       gpuUtilization: r(s.gpuUtilization),
     })),
-    tenants,
+    tenants: tenantSummaries(a, held),
     gridSources: a.gridSources,
   };
 }

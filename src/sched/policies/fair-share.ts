@@ -59,6 +59,122 @@ function withinQuota(t: TenantState | undefined, gpus: number): boolean {
   return t !== undefined && t.usedGpus + gpus <= t.quotaGpus;
 }
 
+/** Per cohort, the tenants with a queued job inside their nominal quota. */
+function owedByCohort(
+  queue: readonly JobRequest[],
+  state: ClusterState,
+  tenants: Map<string, TenantState>,
+): Map<string, Set<string>> {
+  const owed = new Map<string, Set<string>>();
+  for (const j of queue) {
+    const t = tenants.get(j.tenant);
+    if (!t || j.gpus > state.totalGpus || !withinQuota(t, j.gpus)) continue;
+    const cohort = t.cohort ?? 'default';
+    let set = owed.get(cohort);
+    if (!set) owed.set(cohort, (set = new Set()));
+    set.add(t.id);
+  }
+  return owed;
+}
+
+/** A tenant in the fair-share heap: its queued jobs in priority order and its share as jobs are taken. */
+type Entry = { id: string; share: number; list: JobRequest[]; pos: number; weight: number };
+
+// heap order: (share, first submit, name)
+function less(a: Entry, b: Entry): boolean {
+  return a.share !== b.share
+    ? a.share < b.share
+    : a.list[a.pos].submitTimeS !== b.list[b.pos].submitTimeS
+      ? a.list[a.pos].submitTimeS < b.list[b.pos].submitTimeS
+      : a.id < b.id;
+}
+
+function siftUp(heap: Entry[], i: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!less(heap[i], heap[p])) break;
+    [heap[i], heap[p]] = [heap[p], heap[i]];
+    i = p;
+  }
+}
+
+function siftDown(heap: Entry[], i: number): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < heap.length && less(heap[l], heap[m])) m = l;
+    if (r < heap.length && less(heap[r], heap[m])) m = r;
+    if (m === i) break;
+    [heap[i], heap[m]] = [heap[m], heap[i]];
+    i = m;
+  }
+}
+
+/** Progressive filling: repeatedly take the next job of the tenant with the smallest dominant share. */
+function shareOrder(
+  queue: readonly JobRequest[],
+  state: ClusterState,
+  tenants: Map<string, TenantState>,
+): JobRequest[] {
+  const byTenant = new Map<string, JobRequest[]>();
+  for (const j of queue) {
+    let l = byTenant.get(j.tenant);
+    if (!l) byTenant.set(j.tenant, (l = []));
+    l.push(j);
+  }
+  const totalW = totalPowerW(state);
+  const heap: Entry[] = [];
+  for (const [id, list] of byTenant) {
+    list.sort(byPriority);
+    const t = tenants.get(id);
+    heap.push({ id, list, pos: 0, share: t ? dominantShare(t, state, totalW) : 0, weight: t?.weight ?? 1 });
+    siftUp(heap, heap.length - 1);
+  }
+  const out: JobRequest[] = [];
+  const total = Math.max(1, state.totalGpus);
+  while (heap.length > 0) {
+    const e = heap[0];
+    const j = e.list[e.pos++];
+    out.push(j);
+    e.share += j.gpus / total / e.weight;
+    if (e.pos >= e.list.length) {
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        siftDown(heap, 0);
+      }
+    } else siftDown(heap, 0);
+  }
+  return out;
+}
+
+/** Reclaim: preemptible jobs of borrowing tenants, most over quota first, taking no more than each borrowed. */
+function reclaimVictims(job: JobRequest, state: ClusterState, running: readonly RunningJob[]): string[] {
+  if (state.tenants.length === 0) return [];
+  const tenants = tenantsById(state);
+  const t = tenants.get(job.tenant);
+  if (!t || t.usedGpus + job.gpus > t.quotaGpus) return [];
+  const over = (r: RunningJob): number => {
+    const o = tenants.get(r.job.tenant);
+    return o ? o.usedGpus - o.quotaGpus : 0;
+  };
+  const cands = running
+    .filter((r) => r.job.preemptible && r.job.tenant !== job.tenant && over(r) > 0)
+    .sort((a, b) => over(b) - over(a) || b.startTimeS - a.startTimeS || b.job.submitTimeS - a.job.submitTimeS);
+  // only take from a borrower what it borrowed
+  const budget = new Map<string, number>();
+  const allowed: RunningJob[] = [];
+  for (const r of cands) {
+    // never push a borrower below its own quota (that would only move the reclaim elsewhere)
+    const left = budget.get(r.job.tenant) ?? over(r);
+    if (r.job.gpus > left) continue;
+    budget.set(r.job.tenant, left - r.job.gpus);
+    allowed.push(r);
+  }
+  return pickVictims(job, state, allowed);
+}
+
 export function fairSharePolicy(): SchedulingPolicy {
   /** Per cohort, the tenants with a queued job inside their nominal quota (set by orderQueue each pass). */
   let owed = new Map<string, Set<string>>();
@@ -67,74 +183,9 @@ export function fairSharePolicy(): SchedulingPolicy {
     backfill: true,
     preempts: true,
     orderQueue(queue, state) {
-      const byTenant = new Map<string, JobRequest[]>();
-      for (const j of queue) {
-        let l = byTenant.get(j.tenant);
-        if (!l) byTenant.set(j.tenant, (l = []));
-        l.push(j);
-      }
       const tenants = tenantsById(state);
-      owed = new Map();
-      for (const j of queue) {
-        const t = tenants.get(j.tenant);
-        if (!t || j.gpus > state.totalGpus || !withinQuota(t, j.gpus)) continue;
-        const cohort = t.cohort ?? 'default';
-        let set = owed.get(cohort);
-        if (!set) owed.set(cohort, (set = new Set()));
-        set.add(t.id);
-      }
-      const totalW = totalPowerW(state);
-      // simple binary heap over tenants keyed by (share, first submit, name)
-      type Entry = { id: string; share: number; list: JobRequest[]; pos: number; weight: number };
-      const heap: Entry[] = [];
-      const less = (a: Entry, b: Entry): boolean =>
-        a.share !== b.share
-          ? a.share < b.share
-          : a.list[a.pos].submitTimeS !== b.list[b.pos].submitTimeS
-            ? a.list[a.pos].submitTimeS < b.list[b.pos].submitTimeS
-            : a.id < b.id;
-      const up = (i: number): void => {
-        while (i > 0) {
-          const p = (i - 1) >> 1;
-          if (!less(heap[i], heap[p])) break;
-          [heap[i], heap[p]] = [heap[p], heap[i]];
-          i = p;
-        }
-      };
-      const down = (i: number): void => {
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < heap.length && less(heap[l], heap[m])) m = l;
-          if (r < heap.length && less(heap[r], heap[m])) m = r;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m], heap[i]];
-          i = m;
-        }
-      };
-      for (const [id, list] of byTenant) {
-        list.sort(byPriority);
-        const t = tenants.get(id);
-        heap.push({ id, list, pos: 0, share: t ? dominantShare(t, state, totalW) : 0, weight: t?.weight ?? 1 });
-        up(heap.length - 1);
-      }
-      const out: JobRequest[] = [];
-      const total = Math.max(1, state.totalGpus);
-      while (heap.length > 0) {
-        const e = heap[0];
-        const j = e.list[e.pos++];
-        out.push(j);
-        e.share += j.gpus / total / e.weight;
-        if (e.pos >= e.list.length) {
-          const last = heap.pop()!;
-          if (heap.length > 0) {
-            heap[0] = last;
-            down(0);
-          }
-        } else down(0);
-      }
-      return out;
+      owed = owedByCohort(queue, state, tenants);
+      return shareOrder(queue, state, tenants);
     },
     shouldHold(job, state) {
       if (!quotaAllows(state, job.tenant, job.gpus)) return { reason: 'quota' };
@@ -146,29 +197,6 @@ export function fairSharePolicy(): SchedulingPolicy {
       return null;
     },
     place: (job, state) => placeGang(job, state),
-    chooseVictims(job, state, running) {
-      if (state.tenants.length === 0) return [];
-      const tenants = tenantsById(state);
-      const t = tenants.get(job.tenant);
-      if (!t || t.usedGpus + job.gpus > t.quotaGpus) return [];
-      const over = (r: RunningJob): number => {
-        const o = tenants.get(r.job.tenant);
-        return o ? o.usedGpus - o.quotaGpus : 0;
-      };
-      const cands = running
-        .filter((r) => r.job.preemptible && r.job.tenant !== job.tenant && over(r) > 0)
-        .sort((a, b) => over(b) - over(a) || b.startTimeS - a.startTimeS || b.job.submitTimeS - a.job.submitTimeS);
-      // only take from a borrower what it borrowed
-      const budget = new Map<string, number>();
-      const allowed: RunningJob[] = [];
-      for (const r of cands) {
-        // never push a borrower below its own quota (that would only move the reclaim elsewhere)
-        const left = budget.get(r.job.tenant) ?? over(r);
-        if (r.job.gpus > left) continue;
-        budget.set(r.job.tenant, left - r.job.gpus);
-        allowed.push(r);
-      }
-      return pickVictims(job, state, allowed);
-    },
+    chooseVictims: (job, state, running) => reclaimVictims(job, state, running),
   };
 }
