@@ -192,11 +192,18 @@ describe('parseFabric', () => {
 });
 
 describe('presets', () => {
-  it('lists the five preset ids', () => {
-    expect(listFabricPresets()).toEqual(['dgx-a100-80gb', 'dgx-h100-ib', 'fairwater', 'gb200-nvl72', 'hgx-h100-roce']);
+  it('lists the six preset ids', () => {
+    expect(listFabricPresets()).toEqual([
+      'dgx-a100-80gb',
+      'dgx-h100-ib',
+      'fairwater',
+      'fairwater-edge',
+      'gb200-nvl72',
+      'hgx-h100-roce',
+    ]);
   });
 
-  it.each(['fairwater', 'dgx-a100-80gb', 'hgx-h100-roce', 'dgx-h100-ib', 'gb200-nvl72'])(
+  it.each(['fairwater', 'fairwater-edge', 'dgx-a100-80gb', 'hgx-h100-roce', 'dgx-h100-ib', 'gb200-nvl72'])(
     'loads and validates the %s preset',
     async (id) => {
       const f = await loadFabric(id);
