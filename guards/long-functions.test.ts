@@ -20,7 +20,6 @@ const KNOWN: Record<string, string> = {
   'src/control/store/postgres.ts:<callback of this.tx>': 'ops (src/control/store)',
   'src/control/whatif/routes.ts:registerWhatIfRoutes': 'ops (src/control/whatif)',
   'src/fabric/resolve.ts:resolveFabric': 'perf11 (src/fabric)',
-  'src/cli/plan-commands.ts:runSweep': 'arch (being split)',
   'web/src/charts.ts:stackedBars': 'arch (being split)',
   'web/src/charts.ts:heatmap': 'arch (being split)',
   'web/src/main.ts:start': 'arch (being split)',

@@ -281,25 +281,8 @@ function sweepOptions(o: SweepCliOptions): SweepOptions {
   return checked.value;
 }
 
-export async function runSweep(o: SweepCliOptions): Promise<number> {
-  const options = sweepOptions(o);
-  const { wanGbpsList: wanGbps, wanLatencyMsList: wanLatencyMs } = options;
-  const model = loadModel(o.model);
-  const fabric = await loadFabric(o.fabric);
-  if (fabric.sites.length < 2) {
-    throw new CliInputError([
-      {
-        path: 'fabric',
-        message: `${fabric.name} has fewer than two sites: nothing crosses a WAN`,
-        hint: 'use a fabric with two or more sites (e.g. fairwater), or --sites a,b',
-      },
-    ]);
-  }
-  const outDir = o.out ?? 'out/sweep';
-  prepareOutDir(outDir);
-  const bar = progressBar('sweeping', { delayMs: 500 });
-  const result = sweepWan(model, fabric, options, (f) => bar.update(f));
-  bar.done();
+/** sweep.csv, the heatmap sweep.svg and sweep.json in outDir. */
+function writeSweepFiles(outDir: string, result: SweepResult, wanGbps: number[], wanLatencyMs: number[]): void {
   const csv = [
     'wanGbps,wanLatencyMs,effectiveTokensPerSecond,fractionOfSingleSite,strategy',
     ...result.cells.map(
@@ -327,10 +310,10 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
     }),
   );
   writeFileSync(join(outDir, 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
-  if (o.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    return 0;
-  }
+}
+
+/** The printed sweep: the grid as a table of shares of one site, then the thresholds. */
+function sweepText(result: SweepResult, wanGbps: number[], wanLatencyMs: number[], outDir: string): string {
   const table = renderTable(
     ['latency ms', ...wanGbps.map((g) => `${g} Gb/s`)],
     wanLatencyMs.map((lat) => [
@@ -344,23 +327,46 @@ export async function runSweep(o: SweepCliOptions): Promise<number> {
   );
   const describe = (t: SweepResult['thresholds'][number]) =>
     `  latency ${t.wanLatencyMs} ms: 90% needs ${t.gbpsFor90 === null ? 'unreachable' : `${t.gbpsFor90.toLocaleString('en-US')} Gb/s`}, 95% needs ${t.gbpsFor95 === null ? 'unreachable' : `${t.gbpsFor95.toLocaleString('en-US')} Gb/s`}`;
-  const thresholds = result.thresholds.map(
-    (t) =>
-      `  latency ${t.wanLatencyMs} ms: 90% needs ${t.gbpsFor90 === null ? 'unreachable' : `${t.gbpsFor90.toLocaleString('en-US')} Gb/s`}, 95% needs ${t.gbpsFor95 === null ? 'unreachable' : `${t.gbpsFor95.toLocaleString('en-US')} Gb/s`}`,
-  );
-  process.stdout.write(
+  return (
     [
       `${result.model} on ${result.fabric} (${result.sites.join(' + ')}, ${result.gpus.toLocaleString('en-US')} GPUs): best cross-site effective throughput as a share of the same GPUs in one site (${(result.singleSiteTokensPerSecond / 1e6).toFixed(2)}M tokens/s)`,
       '',
       table,
       '',
       'smallest WAN capacity that keeps (any strategy, local SGD included):',
-      ...thresholds,
+      ...result.thresholds.map(describe),
       'smallest WAN capacity that keeps (synchronous training: hierarchical DP or pipeline across sites):',
       ...result.thresholdsSynchronous.map(describe),
       '',
       `wrote ${join(outDir, 'sweep.csv')}, ${join(outDir, 'sweep.svg')}, ${join(outDir, 'sweep.json')}`,
-    ].join('\n') + '\n',
+    ].join('\n') + '\n'
   );
+}
+
+export async function runSweep(o: SweepCliOptions): Promise<number> {
+  const options = sweepOptions(o);
+  const { wanGbpsList: wanGbps, wanLatencyMsList: wanLatencyMs } = options;
+  const model = loadModel(o.model);
+  const fabric = await loadFabric(o.fabric);
+  if (fabric.sites.length < 2) {
+    throw new CliInputError([
+      {
+        path: 'fabric',
+        message: `${fabric.name} has fewer than two sites: nothing crosses a WAN`,
+        hint: 'use a fabric with two or more sites (e.g. fairwater), or --sites a,b',
+      },
+    ]);
+  }
+  const outDir = o.out ?? 'out/sweep';
+  prepareOutDir(outDir);
+  const bar = progressBar('sweeping', { delayMs: 500 });
+  const result = sweepWan(model, fabric, options, (f) => bar.update(f));
+  bar.done();
+  writeSweepFiles(outDir, result, wanGbps, wanLatencyMs);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  process.stdout.write(sweepText(result, wanGbps, wanLatencyMs, outDir));
   return 0;
 }
