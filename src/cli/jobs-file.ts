@@ -43,8 +43,8 @@ export interface SubmitFlags {
   env?: string[];
 }
 
-/** The body to POST /v1/jobs plus `sites`, which the CLI passes through for the server to honour or refuse. */
-export type SubmitRequest = SubmitJobBody & { sites?: string[] };
+/** The body to POST /v1/jobs (sites included: the server restricts placement to them). */
+export type SubmitRequest = SubmitJobBody;
 
 /** A string command runs through `sh -c` (like SkyPilot's `run:`); a list is the argv itself. */
 export function commandArgv(value: unknown): unknown {
@@ -154,15 +154,7 @@ export function buildSubmitRequest(file: string | undefined, o: SubmitFlags, com
   const fromFile = file ? readJobFile(file) : {};
   const { fields: fromFlags, issues } = flagFields(o, command);
   const merged: Record<string, unknown> = { ...fromFile, ...fromFlags };
-  const { sites, ...body } = merged;
-  if (sites !== undefined && !(Array.isArray(sites) && sites.every((s) => typeof s === 'string' && s.length > 0))) {
-    issues.push({
-      path: sourceOf('sites', fromFlags, file),
-      message: 'sites is a list of site ids',
-      hint: 'e.g. sites: [atl, wi] or --sites atl,wi',
-    });
-  }
-  const parsed = parseRequest(SubmitJobSchema, body);
+  const parsed = parseRequest(SubmitJobSchema, merged);
   if (!parsed.ok) {
     for (const i of parsed.issues) {
       const [field, ...rest] = i.path.split(/(?=[.[])/);
@@ -171,5 +163,5 @@ export function buildSubmitRequest(file: string | undefined, o: SubmitFlags, com
     }
   }
   if (issues.length || !parsed.ok) throw new CliInputError(issues);
-  return sites === undefined ? parsed.data : { ...parsed.data, sites: sites as string[] };
+  return parsed.data;
 }

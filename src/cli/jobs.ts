@@ -30,9 +30,7 @@ export async function runSubmit(
   const body = buildSubmitRequest(file, o, command);
   const client = ApiClient.fromFlags(o);
   const headers = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : undefined;
-  const { job } = await client.post<JobResponse>('/v1/jobs', body, headers).catch((err: unknown) => {
-    throw body.sites ? sitesRefused(err, file) : err;
-  });
+  const { job } = await client.post<JobResponse>('/v1/jobs', body, headers);
   if (o.json) json(job);
   else {
     out(`submitted ${job.id} (${job.name}): ${job.state}`);
@@ -41,19 +39,6 @@ export async function runSubmit(
     );
   }
   return 0;
-}
-
-/** A server whose submit schema has no `sites` refuses the key; say so in the user's terms. */
-function sitesRefused(err: unknown, file: string | undefined): unknown {
-  if (!(err instanceof CliInputError) || !err.issues.some((i) => /Unrecognized key: "sites"/.test(i.message)))
-    return err;
-  return new CliInputError([
-    {
-      path: file ? `${file}: sites` : '--sites',
-      message: 'this server does not take a list of sites on submit',
-      hint: 'leave sites out, or restrict placement with jurisdictions (--jurisdictions US-GA)',
-    },
-  ]);
 }
 
 export interface ListFlags extends RemoteFlags, JsonFlag {

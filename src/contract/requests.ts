@@ -76,6 +76,10 @@ export const SubmitJobSchema = z
     deadline: z.iso.datetime({ offset: true }).optional(),
     command: z.array(z.string().max(4096)).min(1).max(256).optional(),
     executor: z.enum(EXECUTOR_KINDS).optional(),
+    /** Only these sites may run the job (each must be a site of the server's fabric). */
+    sites: planFields.sites
+      .refine((ids) => new Set(ids).size === ids.length, 'a site is listed more than once')
+      .optional(),
     /** Strategies the planner may choose from (e.g. ["diloco"] to train across sites with local SGD). */
     strategies: planFields.strategies.optional(),
     dilocoInnerSteps: planFields.dilocoInnerSteps.optional(),

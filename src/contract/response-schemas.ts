@@ -29,6 +29,7 @@ export const JobViewSchema = z.object({
   tokens: z.number().nullable(),
   priority: z.number(),
   allowedJurisdictions: z.array(z.string()).nullable(),
+  allowedSites: z.array(z.string()).nullable(),
   checkpointable: z.boolean(),
   preemptible: z.boolean(),
   deadline: z.string().nullable(),

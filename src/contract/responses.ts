@@ -58,6 +58,8 @@ export interface JobView {
   tokens: number | null;
   priority: number;
   allowedJurisdictions: string[] | null;
+  /** The sites the job was restricted to on submission (null: any). */
+  allowedSites: string[] | null;
   checkpointable: boolean;
   preemptible: boolean;
   deadline: string | null;

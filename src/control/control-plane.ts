@@ -9,14 +9,7 @@ import type { InputIssue, Job, JobSpec, Principal, SiteState, Tenant } from './d
 import { ACTIVE_STATES, DomainError, InvalidInputError, NotFoundError, TERMINAL_STATES } from './domain.js';
 import type { Executor } from './executors/types.js';
 import type { MeasuredView } from '../contract/responses.js';
-import {
-  gpuIssues,
-  issue,
-  jobSpecFromBody,
-  noSiteIssue,
-  requestIssues,
-  unknownSiteIssues,
-} from './job-submission.js';
+import { gpuIssues, issue, jobSpecFromBody, noSiteIssue, requestIssues, unknownSiteIssues } from './job-submission.js';
 import { MeasuredReader } from './measured.js';
 import type { PlannerFn } from './planner.js';
 import type { SubmitJobBody } from './schemas.js';

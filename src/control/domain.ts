@@ -71,6 +71,8 @@ export interface JobSpec {
   command: string[] | null;
   executor: ExecutorKind | null;
   env: Record<string, string>;
+  /** Only these sites may run the job (absent or null: any site; absent on jobs stored before it existed). */
+  sites?: string[] | null;
   /** Planner options the job asked for (absent on jobs stored before they existed). */
   planOptions?: JobPlanOptions;
 }

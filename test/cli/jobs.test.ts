@@ -323,13 +323,7 @@ describe('superfactory tokens', () => {
 });
 
 describe('jobs submit --sites', () => {
-  // The job file and flags take sites (issue 14); the API's submit schema may not yet: then the CLI names the
-  // key and the fix instead of the server's "Unrecognized key". Each case runs only where it applies.
-  const submitTakesSites = async () => {
-    const doc = (await t.req('GET', '/openapi.json')).body;
-    return JSON.stringify(doc.paths['/v1/jobs'].post.requestBody ?? {}).includes('"sites"');
-  };
-  const submit = () =>
+  const submit = (sites: string) =>
     sf([
       'jobs',
       'submit',
@@ -340,28 +334,25 @@ describe('jobs submit --sites', () => {
       '--gpus',
       '1',
       '--sites',
-      'wi',
+      sites,
       '--json',
       ...as(alice),
       '--',
       'true',
     ]);
 
-  it('a server without sites on submit: refused, naming the flag and the fix', async (ctx) => {
-    if (await submitTakesSites()) ctx.skip('the server takes sites on submit');
-    const r = await submit();
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /^error: --sites: this server does not take a list of sites on submit \(fix: leave sites out/m,
-    );
-  });
-
-  it('a server with sites on submit: the job runs only there', async (ctx) => {
-    if (!(await submitTakesSites())) ctx.skip('the server has no sites on POST /v1/jobs yet');
-    const job = jsonOf(await submit());
+  it('the job runs only on the sites given', async () => {
+    const job = jsonOf(await submit('wi'));
+    expect(job.allowedSites).toEqual(['wi']);
     await waitFor(async () => (await state(job.id)) === 'succeeded', 20_000);
     const done = jsonOf(await sf(['jobs', 'show', job.id, '--json', ...as(alice)]));
     expect(done.sites).toEqual(['wi']);
+  });
+
+  it('an unknown site is refused by the server, naming the field and the sites there are', async () => {
+    const r = await submit('wi,mars');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: sites: unknown site mars \(fix: use sites of .*: atl, wi\)/m);
   });
 });
 

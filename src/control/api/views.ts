@@ -15,6 +15,7 @@ export function jobView(j: Job): JobView {
     tokens: j.spec.tokens,
     priority: j.priority,
     allowedJurisdictions: j.spec.allowedJurisdictions,
+    allowedSites: j.spec.sites ?? null,
     checkpointable: j.spec.checkpointable,
     preemptible: j.spec.preemptible,
     deadline: iso(j.spec.deadline),

@@ -116,11 +116,11 @@ export class QueueManager {
     return { order, fresh, holds, held };
   }
 
-  /** The group of a job: the sites it may use (executor kind, command, jurisdictions); cached per spec shape. */
+  /** The group of a job: the sites it may use (executor kind, command, jurisdictions, sites); cached per spec shape. */
   private group(job: Job): QueueGroup {
     const { cp } = this.ctx;
     const spec = job.spec;
-    const ek = `${spec.executor ?? ''}|${spec.command ? 1 : 0}|${spec.allowedJurisdictions ? spec.allowedJurisdictions.join(',') : ''}`;
+    const ek = `${spec.executor ?? ''}|${spec.command ? 1 : 0}|${spec.allowedJurisdictions ? spec.allowedJurisdictions.join(',') : ''}|${spec.sites ? spec.sites.join(',') : '*'}`;
     let g = this.groupBySpec.get(ek);
     if (!g) {
       const sites = cp.eligibleSites(spec);

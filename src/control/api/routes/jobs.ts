@@ -55,6 +55,7 @@ function sameSubmission(job: Job, b: SubmitJobBody): boolean {
     same(s.command, b.command) &&
     s.executor === (b.executor ?? null) &&
     same(s.env, b.env ?? {}) &&
+    same(s.sites, b.sites) &&
     (b.allowedJurisdictions === undefined || same(s.allowedJurisdictions, b.allowedJurisdictions))
   );
 }
