@@ -5,7 +5,7 @@ import { hardwareReason } from './layout.js';
 import { rateAtSlo, type ServiceCurve } from './queueing.js';
 import { replicaModel, type ReplicaModel } from './replica.js';
 import { decodeBreakdown } from './timings.js';
-import type { ServingEstimate, ServingInputs, ServingPlan, ServingWorkload } from './types.js';
+import type { ReplicaTimings, ServingEstimate, ServingInputs, ServingPlan, ServingWorkload } from './types.js';
 
 const GIB = 2 ** 30;
 
@@ -14,17 +14,23 @@ export function meanContextTokens(w: ServingWorkload): number {
   return w.promptTokensMean + w.outputTokensMean / 2;
 }
 
-function memoryReason(r: ReplicaModel, system: SystemTiers, w: ServingWorkload): string | undefined {
+/** KV tokens the scheduler sets aside per admitted request: the mean occupancy, or the whole request (no-evict). */
+export function admittedTokensPerRequest(plan: ServingPlan, w: ServingWorkload): number {
+  return plan.kvAdmission === 'guaranteed-no-evict' ? w.promptTokensMean + w.outputTokensMean : meanContextTokens(w);
+}
+
+function memoryReason(r: ReplicaModel, system: SystemTiers, plan: ServingPlan, w: ServingWorkload): string | undefined {
   const m = r.memory;
+  const fix = plan.precision === 'fp8' ? 'raise tp or pp' : 'raise tp or pp, or use fp8';
   if (m.kvBytesPerGpu <= 0)
     return (
       `weights ${(m.weightsBytesPerGpu / GIB).toFixed(1)} GiB + workspace ${(m.workspaceBytesPerGpu / GIB).toFixed(1)} GiB` +
       ` + reserve ${(m.reserveBytesPerGpu / GIB).toFixed(1)} GiB per GPU exceed its ${system.hbmGiB.toFixed(1)} GiB of HBM:` +
-      ' raise tp or pp, or use fp8'
+      ` ${fix}`
     );
   const need = w.promptTokensMean + w.outputTokensMean;
   if (m.kvCapacityTokensPerInstance < need)
-    return `the KV cache holds ${m.kvCapacityTokensPerInstance} tokens per copy, fewer than one request's ${need}: raise tp or pp, or use an fp8 KV cache`;
+    return `the KV cache holds ${m.kvCapacityTokensPerInstance} tokens per copy, fewer than one request's ${need}: ${fix}${plan.kvCacheFormat === 'fp8' ? '' : ', or an fp8 KV cache'}`;
   return undefined;
 }
 
@@ -49,6 +55,17 @@ function infeasible(r: ReplicaModel, reason: string, ttftIdleMs: number, slo: bo
   };
 }
 
+/**
+ * Prefill time per request when prompts queue up: as many whole prompts as one chunk holds are packed into one
+ * iteration (chunked prefill / in-flight batching), so the weights stream once per chunk, not once per prompt.
+ */
+export function prefillCostSeconds(t: ReplicaTimings, promptTokens: number): number {
+  const perChunk = Math.max(1, Math.floor((t.maxPrefillTokens ?? promptTokens) / promptTokens));
+  return t.prefillBatchSeconds
+    ? t.prefillBatchSeconds(perChunk, promptTokens) / perChunk
+    : t.prefillSeconds(promptTokens);
+}
+
 /** The service curve of the replica for one workload: what the queueing model reads. */
 function serviceCurve(r: ReplicaModel, plan: ServingPlan, w: ServingWorkload, maxBatch: number): ServiceCurve {
   const t = r.timings;
@@ -59,6 +76,7 @@ function serviceCurve(r: ReplicaModel, plan: ServingPlan, w: ServingWorkload, ma
     prefillInstances: t.prefillInstances ?? 1,
     decodeInstances: t.decodeInstances ?? 1,
     prefillMeanSeconds: t.prefillSeconds(w.promptTokensMean),
+    prefillCostSeconds: prefillCostSeconds(t, w.promptTokensMean),
     prefillP99Seconds: t.prefillSeconds(promptP99) + t.kvTransferSeconds(promptP99),
     outputTokens: w.outputTokensMean,
     maxBatch,
@@ -72,18 +90,18 @@ export function estimateServing(inputs: ServingInputs): ServingEstimate {
   const r = replicaModel(model, system, plan);
   const t = r.timings;
   const ttftIdleMs = 1e3 * (t.prefillSeconds(w.promptTokensMean) + t.kvTransferSeconds(w.promptTokensMean));
-  const reason = hardwareReason(system, plan) ?? memoryReason(r, system, w);
+  const reason = hardwareReason(system, plan) ?? memoryReason(r, system, plan, w);
   if (reason !== undefined) return infeasible(r, reason, ttftIdleMs, slo !== undefined);
-  const kvBatch = Math.floor(r.memory.kvCapacityTokensPerInstance / meanContextTokens(w));
+  const kvBatch = Math.floor(r.memory.kvCapacityTokensPerInstance / admittedTokensPerRequest(plan, w));
   const maxBatch = Math.min(plan.maxBatch, kvBatch);
   const curve = serviceCurve(r, plan, w, maxBatch);
   const step = curve.stepSeconds(maxBatch);
   const decodeRate = (curve.decodeInstances * maxBatch) / (step * w.outputTokensMean);
   // Colocated: prefills pause decoding, so each request costs O decode steps shared by B plus its own prefill.
   const lambdaMax = curve.disaggregated
-    ? Math.min(curve.prefillInstances / curve.prefillMeanSeconds, decodeRate)
-    : maxBatch / (step * w.outputTokensMean + maxBatch * curve.prefillMeanSeconds);
-  const tpotSeconds = curve.disaggregated ? step : step + (maxBatch * curve.prefillMeanSeconds) / w.outputTokensMean;
+    ? Math.min(curve.prefillInstances / curve.prefillCostSeconds, decodeRate)
+    : maxBatch / (step * w.outputTokensMean + maxBatch * curve.prefillCostSeconds);
+  const tpotSeconds = curve.disaggregated ? step : step + (maxBatch * curve.prefillCostSeconds) / w.outputTokensMean;
   return {
     timings: t,
     maxConcurrentBatch: maxBatch,

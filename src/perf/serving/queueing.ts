@@ -1,6 +1,7 @@
 // Throughput at an SLO: the largest Poisson arrival rate at which a replica keeps p99 TTFT and p99 TPOT in bounds.
 // Approximation (documented in src/perf/README.md):
-// - Prefill is an M/D/1 queue per prefill copy (service = the mean prompt's prefill); its waiting-time tail is
+// - Prefill is an M/D/1 queue per prefill copy: utilization from the packed (chunked) prefill cost per request,
+//   service scale the mean prompt's prefill alone; its waiting-time tail is
 //   taken exponential with the Pollaczek-Khinchine mean, P(W > t) ~ rho exp(-rho t / E[W]), so
 //   W_p99 = E[W] ln(100 rho) / rho (0 when rho <= 0.01). p99 TTFT = W_p99 + the p99 prompt's own prefill
 //   (+ its KV transfer) + one decode step a colocated arrival waits for.
@@ -13,7 +14,10 @@ export interface ServiceCurve {
   disaggregated: boolean;
   prefillInstances: number;
   decodeInstances: number;
+  /** The mean prompt's prefill alone (the queue's service scale). */
   prefillMeanSeconds: number;
+  /** Prefill time per request when prompts are packed into chunks (what sets the prefill utilization). */
+  prefillCostSeconds: number;
   /** The p99 prompt's prefill plus its KV transfer. */
   prefillP99Seconds: number;
   outputTokens: number;
@@ -51,7 +55,7 @@ function runningBatch(c: ServiceCurve, ratePerCopy: number, stretch: number): nu
 
 /** p99 TTFT and TPOT of one replica at `lambda` requests/s (Infinity when it cannot keep up). */
 export function loadPoint(c: ServiceCurve, lambda: number): LoadPoint {
-  const rho = (lambda * c.prefillMeanSeconds) / c.prefillInstances;
+  const rho = (lambda * c.prefillCostSeconds) / c.prefillInstances;
   const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, batch: Infinity };
   if (rho >= 1) return none;
   const stretch = c.disaggregated ? 1 : 1 / (1 - rho);

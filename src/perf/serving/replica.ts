@@ -3,7 +3,15 @@ import { sendRecvSeconds } from '../collectives.js';
 import type { ModelSpec, SystemTiers } from '../types.js';
 import { servingLayout, type ServingLayout } from './layout.js';
 import { servingMemory, type ServingMemory } from './memory.js';
-import { decodeBreakdown, prefillLatencySeconds, sumBreakdown, timingContext, type TimingContext } from './timings.js';
+import { DEFAULT_PREFILL_CHUNK_TOKENS } from './memory.js';
+import {
+  decodeBreakdown,
+  prefillBatchSeconds,
+  prefillLatencySeconds,
+  sumBreakdown,
+  timingContext,
+  type TimingContext,
+} from './timings.js';
 import type { ReplicaTimings, ServingPlan } from './types.js';
 
 export interface ReplicaModel {
@@ -41,6 +49,8 @@ export function replicaModel(model: ModelSpec, system: SystemTiers, plan: Servin
     decodeStepSeconds: (batch, contextTokens) =>
       batch > 0 ? sumBreakdown(decodeBreakdown(ctx, batch, contextTokens)) : 0,
     kvTransferSeconds: kvTransferFn(system, layout, kvBytesPerToken, d !== undefined),
+    prefillBatchSeconds: (prompts, promptTokens) => prefillBatchSeconds(ctx, prompts, promptTokens),
+    maxPrefillTokens: plan.maxPrefillTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
     gpusPerInstance: layout.gpusPerInstance,
     prefillInstances,
     decodeInstances,

@@ -14,6 +14,12 @@ import type { DecodeBreakdown } from './types.js';
 export const SERVING_HBM_EFFICIENCY = 0.8;
 /** Sustained fraction of the GEMM size-efficiency curve in serving kernels (fitted, as above). */
 export const SERVING_KERNEL_EFFICIENCY = 0.85;
+/**
+ * Bus-bandwidth efficiency of the TP all-reduces and expert all-to-alls of serving (fitted, as above): the
+ * mid-sized, unoverlapped collectives of a decode step run below training's large-buffer NVLink figure (0.75,
+ * src/perf/tiers.ts); nccl-tests all_reduce on 8x H100 reaches roughly 250-300 of 450 GB/s at 10-50 MB.
+ */
+export const SERVING_COLLECTIVE_EFFICIENCY = 0.5;
 /** Fixed cost per iteration: scheduling, sampling, kernel launches between CUDA graphs (fitted, as above), s. */
 export const ITERATION_OVERHEAD_SECONDS = 1.5e-3;
 
@@ -43,9 +49,13 @@ export function timingContext(model: ModelSpec, system: SystemTiers, layout: Ser
     hbmBytesPerSecond: system.gpu.hbmTBps * 1e12 * SERVING_HBM_EFFICIENCY,
     mamf: system.mamfFraction * SERVING_KERNEL_EFFICIENCY,
     attnFraction: system.flash3AttentionFraction,
-    stageTier: layout.gpusPerStage <= domain ? system.scaleUp : system.scaleOut,
+    stageTier: servingTier(layout.gpusPerStage <= domain ? system.scaleUp : system.scaleOut),
     ppTier: layout.gpusPerInstance <= domain ? system.scaleUp : system.scaleOut,
   };
+}
+
+function servingTier(tier: NetworkTier): NetworkTier {
+  return { ...tier, efficiency: Math.min(tier.efficiency, SERVING_COLLECTIVE_EFFICIENCY) };
 }
 
 /** One GEMM-like block: the slower of compute at its size efficiency and streaming its bytes. */
@@ -54,7 +64,17 @@ function blockSeconds(ctx: TimingContext, flops: number, bytes: number, gemms: n
   const eff = gemmSizeEfficiency(flops / gemms / 1e9, ctx.mamf);
   const compute = flops / (ctx.linearFlops * eff);
   const memory = bytes / ctx.hbmBytesPerSecond;
-  return compute > memory ? compute : memory;
+  return softRoofline(compute, memory);
+}
+
+/**
+ * Near the ridge point a kernel reaches neither its FLOP nor its byte ceiling: the two times combine as a p-norm
+ * (p = ROOFLINE_SHARPNESS; p -> infinity is the hard max of the plain roofline). Fitted, see SERVING_HBM_EFFICIENCY.
+ */
+export const ROOFLINE_SHARPNESS = 2;
+export function softRoofline(computeSeconds: number, memorySeconds: number): number {
+  const p = ROOFLINE_SHARPNESS;
+  return Math.pow(Math.pow(computeSeconds, p) + Math.pow(memorySeconds, p), 1 / p);
 }
 
 /** Expected distinct experts that `tokens` tokens route to, each picking topK of E uniformly (assumption). */
@@ -77,7 +97,7 @@ export function stageSeconds(
   const { shape, tp, attnDp, weightBytes, gpusPerStage } = layout;
   const h = model.hiddenSize;
   const perGroup = tokens / attnDp;
-  const act = 2 * perGroup * h; // BF16 hidden states in and out of a block
+  const act = 2 * perGroup * h; // bytes of the BF16 hidden states of the tokens (one block input or output)
   const attnProj = blockSeconds(
     ctx,
     (perGroup * shape.attnProjFlopsPerToken) / tp,
@@ -114,7 +134,7 @@ export function stageSeconds(
   const attnCompute = (attnFlops * layerShare) / (tp * attnDp) / (ctx.bf16Flops * ctx.attnFraction);
   const attnMemory = (kvBytes * layerShare) / (layout.kvShards * attnDp) / ctx.hbmBytesPerSecond;
   const logits = blockSeconds(ctx, (logitTokens * shape.logitsFlopsPerToken) / tp, (model.vocabSize * h * 2) / tp, 1);
-  const allReduce = allReduceSeconds(act / 2, tp, ctx.stageTier);
+  const allReduce = allReduceSeconds(act, tp, ctx.stageTier);
   let comm = layers * 2 * allReduce;
   if (model.moe && layout.ep > 1)
     comm +=
@@ -124,7 +144,7 @@ export function stageSeconds(
   return {
     linearSeconds:
       layout.denseLayersPerStage * (attnProj + dense) + layout.moeLayersPerStage * (attnProj + moe) + logits,
-    attentionSeconds: attnCompute > attnMemory ? attnCompute : attnMemory,
+    attentionSeconds: softRoofline(attnCompute, attnMemory),
     communicationSeconds: comm,
     overheadSeconds: 0,
   };
@@ -152,16 +172,24 @@ export function sumBreakdown(b: DecodeBreakdown): number {
   return b.linearSeconds + b.attentionSeconds + b.communicationSeconds + b.overheadSeconds;
 }
 
-/** One prompt of `tokens` tokens through every stage in turn (causal attention over itself), seconds. */
-export function prefillLatencySeconds(ctx: TimingContext, tokens: number): number {
-  if (tokens <= 0) return 0;
+/**
+ * One prefill iteration of `prompts` prompts of `tokensEach` tokens packed together (causal attention of each
+ * over itself), through every stage in turn, seconds.
+ */
+export function prefillBatchSeconds(ctx: TimingContext, prompts: number, tokensEach: number): number {
+  if (tokensEach <= 0 || prompts <= 0) return 0;
   const { model, layout } = ctx;
   const pp = layout.pp;
+  const tokens = prompts * tokensEach;
   // Causal: each token attends to the tokens before it, half of the full tokens x tokens score matrix.
-  const attnFlops = (tokens * tokens * model.layers * layout.shape.attnCoreFlopsPerTokenPerSeq) / 2;
+  const attnFlops = (prompts * tokensEach * tokensEach * model.layers * layout.shape.attnCoreFlopsPerTokenPerSeq) / 2;
   const kvBytes = tokens * model.layers * layout.kvBytesPerTokenPerLayer;
-  // A single prompt's tokens all sit in one attention data-parallel group: spread them over the copy as if shared.
-  const s = stageSeconds(ctx, tokens, attnFlops, kvBytes, 1);
+  const s = stageSeconds(ctx, tokens, attnFlops, kvBytes, prompts);
   const send = pp > 1 ? (pp - 1) * sendRecvSeconds(2 * tokens * model.hiddenSize, ctx.ppTier) : 0;
   return pp * sumBreakdown(s) + send + ITERATION_OVERHEAD_SECONDS;
+}
+
+/** One prompt of `tokens` tokens alone: its queue-free prefill latency, seconds. */
+export function prefillLatencySeconds(ctx: TimingContext, tokens: number): number {
+  return prefillBatchSeconds(ctx, 1, tokens);
 }

@@ -22,6 +22,12 @@ export interface ServingPlan {
   disaggregated?: { prefillGpus: number; decodeGpus: number };
   /** Number format of the KV cache (added): default 'bf16'; 'fp8' halves its bytes (vLLM/TensorRT-LLM fp8 KV cache). */
   kvCacheFormat?: ServingPrecision;
+  /**
+   * (added) How the scheduler admits sequences against the KV cache: 'max-utilization' (default; vLLM-style, admits
+   * on the mean occupancy and preempts when full) or 'guaranteed-no-evict' (TensorRT-LLM's capacity scheduler:
+   * reserves a request's whole prompt + output before admitting it).
+   */
+  kvAdmission?: 'max-utilization' | 'guaranteed-no-evict';
 }
 
 /** Request-shape statistics a serving estimate is made for. */
@@ -59,6 +65,10 @@ export interface ReplicaTimings {
   /** (added) Model copies that prefill and that decode (1 and 1 when colocated: the same copy does both). */
   prefillInstances?: number;
   decodeInstances?: number;
+  /** (added) One prefill iteration of `prompts` prompts of `promptTokens` tokens each, packed (chunked prefill). */
+  prefillBatchSeconds?(prompts: number, promptTokens: number): number;
+  /** (added) Prompt tokens one prefill iteration packs at most (plan.maxPrefillTokens or the default chunk). */
+  maxPrefillTokens?: number;
   /** (added) Weights resident per GPU, GiB, and KV-cache tokens one decode copy holds. */
   weightsGiBPerGpu?: number;
   kvCapacityTokensPerInstance?: number;
