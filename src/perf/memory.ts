@@ -193,8 +193,9 @@ export function stageParameters(
   stage: number,
 ): { dense: number; expert: number } {
   const h = model.hiddenSize;
-  let start = 0;
-  for (let i = 0; i < stage; i++) start += stages[i];
+  // The estimate asks for the first and last stage only: no loop on its hot path.
+  let start = stage === p.pp - 1 ? model.layers - stages[stage] : 0;
+  if (stage > 0 && stage < p.pp - 1) for (let i = 0; i < stage; i++) start += stages[i];
   const layers = stages[stage];
   const denseLayers = Math.max(0, Math.min(start + layers, shape.denseLayers) - start);
   const moeLayers = layers - denseLayers;
