@@ -33,8 +33,6 @@ const KNOWN: Record<string, string> = {
   'web/src/views/jobs.ts:fillRow': 'arch (being split)',
   'web/src/views/map.ts:createMapView': 'arch (being split)',
   'web/src/views/map.ts:drawOverlay': 'arch (being split)',
-  'web/src/views/plans.ts:createPlansView': 'arch (being split)',
-  'web/src/views/plans.ts:drawPlans': 'arch (being split)',
   'web/src/views/tokens.ts:createTokensView': 'arch (being split)',
   'web/src/views/whatif.ts:createWhatIfView': 'arch (being split)',
   'web/src/views/whatif.ts:draw': 'arch (being split)',
