@@ -1,6 +1,8 @@
 // pino options of the API: secrets redacted (Authorization, cookies, Slurm tokens, any token or
-// secret field), and a token passed in the query string cut from the logged URL.
+// secret field), and a token passed in the query string cut from the logged URL. Readable lines on a
+// terminal, JSON lines otherwise (log-format.ts).
 import type { FastifyServerOptions } from 'fastify';
+import { logDestination } from './log-format.js';
 
 export type LoggerOption = boolean | { level?: string; stream?: NodeJS.WritableStream };
 
@@ -13,7 +15,8 @@ export function loggerOptions(o: LoggerOption | undefined): FastifyServerOptions
   if (o === false) return false;
   return {
     level: (typeof o === 'object' && o.level) || process.env.LOG_LEVEL || 'info',
-    ...(typeof o === 'object' && o.stream ? { stream: o.stream } : {}),
+    // readable lines on a terminal, JSON otherwise (log-format.ts)
+    stream: typeof o === 'object' && o.stream ? o.stream : logDestination(),
     redact: {
       paths: [
         'req.headers.authorization',
