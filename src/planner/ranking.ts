@@ -44,6 +44,12 @@ export class TopPlans {
     if (kept.length > k) kept.pop();
   }
 
+  /** A plan must be strictly ahead of this effective tokens/s to enter (-Infinity until K plans are kept). */
+  get threshold(): number {
+    if (this.k < 1) return Infinity;
+    return this.kept.length >= this.k ? this.kept[this.k - 1].effectiveTokensPerSecond : -Infinity;
+  }
+
   get plans(): readonly Scored[] {
     return this.kept;
   }

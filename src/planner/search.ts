@@ -6,7 +6,15 @@ import { layerShape, parameterCounts } from '../perf/flops.js';
 import type { ModelSpec, NetworkTier } from '../perf/types.js';
 import type { Fabric } from '../fabric/types.js';
 import { STRATEGIES, STRATEGY_INFO } from '../core/strategies.js';
-import { precisionsFor, searchPlans, type Candidate, type SearchContext } from './candidates.js';
+import { LayerCache } from './bound.js';
+import {
+  precisionsFor,
+  searchPlans,
+  type Candidate,
+  type Pruning,
+  type SearchContext,
+  type SkippedRow,
+} from './candidates.js';
 import { CHINCHILLA_TOKENS_PER_PARAM, DEFAULT_TOKENS_PER_STEP } from './defaults.js';
 import { dilocoTokenEfficiency } from './diloco-efficiency.js';
 import { scoreCandidate, type Scored, type StrategyRun } from './evaluate.js';
@@ -46,9 +54,18 @@ interface SearchState {
   /** Best scored plan per strategy and site set, in search order. */
   best: Map<string, Scored>;
   /** Site-local searches by what they depend on, replayed for every configuration that shares one. */
-  localSearches: Map<string, { candidates: Candidate[]; evaluated: number }>;
+  localSearches: Map<string, { entries: Array<Candidate | SkippedRow>; evaluated: number }>;
+  /** Best effective tokens/s of each strategy over its configurations searched so far (for pruning). */
+  strategyBest: Map<Strategy, number>;
+  /** Prune by the throughput bound (bound.ts); false runs the reference search that estimates every plan. */
+  prune: boolean;
   /** Candidates that fit, over all configurations (also their visit order). */
   fitted: number;
+}
+
+/** How the search runs, not what it finds: `prune: false` estimates every plan (the tests' reference). */
+export interface SearchMode {
+  prune?: boolean;
 }
 
 export function planOnFabric(
@@ -56,6 +73,7 @@ export function planOnFabric(
   fabric: Fabric,
   request: PlanRequest,
   clock: () => number = () => 0,
+  mode: SearchMode = {},
 ): PlanResult {
   const started = clock();
   const shape = layerShape(model);
@@ -84,6 +102,8 @@ export function planOnFabric(
     top: new TopPlans(topK),
     best: new Map(),
     localSearches: new Map(),
+    strategyBest: new Map(),
+    prune: mode.prune ?? true,
     fitted: 0,
   };
   let evaluated = 0;
@@ -154,23 +174,76 @@ function runConfig(state: SearchState, config: Config): number {
     if (!configBest || better(scored, configBest)) configBest = scored;
     top.offer(scored);
   };
+  const pruning = state.prune ? configPruning(state, run, () => configBest) : undefined;
   let count: number;
   if (mode === 'local') {
     // A site-local search depends only on its GPUs, batch target, precisions and hardware: DiLoCo and independent
     // runs on the same sites, or single sites of identical hardware, replay one search in its order (exact).
     const memoKey = `${perSite}|${configCtx.targetTokensPerStep}|${configCtx.precisions.join(',')}|${JSON.stringify(tiers)}`;
-    let memo = localSearches.get(memoKey);
-    if (!memo) {
-      const candidates: Candidate[] = [];
-      const evaluated = searchPlans(configCtx, tiers, perSite, k, mode, options, (c) => candidates.push(c));
-      memo = { candidates, evaluated };
-      localSearches.set(memoKey, memo);
+    const memo = localSearches.get(memoKey);
+    if (memo) count = memo.evaluated + replay(memo.entries, visit, pruning);
+    else {
+      const entries: Array<Candidate | SkippedRow> = [];
+      const record = pruning && { ...pruning, skipped: (row: SkippedRow) => entries.push(row) };
+      const evaluated = searchPlans(
+        configCtx,
+        tiers,
+        perSite,
+        k,
+        mode,
+        options,
+        (c) => visit(entries[entries.push(c) - 1] as Candidate),
+        record,
+      );
+      localSearches.set(memoKey, { entries, evaluated });
+      count = evaluated;
     }
-    memo.candidates.forEach(visit);
-    count = memo.evaluated;
   } else {
-    count = searchPlans(configCtx, tiers, perSite, k, mode, options, visit);
+    count = searchPlans(configCtx, tiers, perSite, k, mode, options, visit, pruning);
   }
-  if (configBest) best.set(`${strategy}:${siteIds.join(',')}`, configBest);
+  if (configBest) {
+    best.set(`${strategy}:${siteIds.join(',')}`, configBest);
+    const eff = configBest.effectiveTokensPerSecond;
+    if (!(state.strategyBest.get(strategy)! >= eff)) state.strategyBest.set(strategy, eff);
+  }
   return count;
+}
+
+/**
+ * A recorded site-local search visited again for another strategy, in its order; rows the first search skipped are
+ * searched now unless this strategy can skip them too. Returns the plans estimated now.
+ */
+function replay(
+  entries: Array<Candidate | SkippedRow>,
+  visit: (c: Candidate) => void,
+  pruning: Pruning | undefined,
+): number {
+  let evaluated = 0;
+  for (const entry of entries) {
+    if ('plan' in entry) visit(entry);
+    else if (!pruning || !pruning.canSkip(entry.upperBoundTokensPerSecond)) evaluated += entry.resume(pruning!, visit);
+  }
+  return evaluated;
+}
+
+/**
+ * The bound's threshold for one configuration. A plan changes the output only if it can enter the top K or become
+ * the best of its strategy (listed as the alternative), so plans whose effective tokens/s bound is below both the
+ * K-th best and the strategy's best so far are skipped. Both only rise as the search runs.
+ */
+function configPruning(state: SearchState, run: StrategyRun, configBest: () => Scored | undefined): Pruning {
+  // What the strategy makes of a site-local tokens/s: DiLoCo's k replicas at most, at its token efficiency; the
+  // others keep it (independent runs: k x the tokens at 1/k efficiency). The margin covers rounding.
+  const factor = (run.strategy === 'diloco' ? run.k * state.dilocoEfficiencyFor(run.k) : 1) * (1 + 1e-9);
+  return {
+    layers: new LayerCache(state.ctx.model, state.ctx.shape, run.tiers),
+    canSkip: (tokensPerSecond) => {
+      const current = configBest();
+      const strategyFloor = Math.max(
+        state.strategyBest.get(run.strategy) ?? -Infinity,
+        current ? current.effectiveTokensPerSecond : -Infinity,
+      );
+      return tokensPerSecond * factor < Math.min(state.top.threshold, strategyFloor);
+    },
+  };
 }
