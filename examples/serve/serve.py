@@ -17,7 +17,7 @@ SUPERFACTORY_SERVE_TOKEN_DELAY_S adds a fixed wait per output token (tests use i
 0 by default). The control plane gives the port in SUPERFACTORY_SERVE_PORT and the address to bind in
 SUPERFACTORY_SERVE_HOST (default 127.0.0.1).
 """
-import argparse, json, os, sys, threading, time
+import argparse, json, os, signal, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import torch
@@ -104,7 +104,7 @@ class Replica:
 
 
 def bad_request(handler, path, message, hint):
-    body = json.dumps({"error": "invalid_input", "issues": [{"path": path, "message": message, "hint": hint}]}).encode()
+    body = json.dumps({"errors": [{"path": path, "message": message, "hint": hint}]}).encode()
     handler.send_response(400)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(body)))
@@ -207,6 +207,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     args = parse_args()
+    if int(os.environ.get("LOCAL_RANK") or 0) > 0:
+        signal.pause()  # a replica of several GPUs: rank 0 serves, the others hold their GPU (no port of their own)
     torch.set_num_threads(1)  # one core per replica: several replicas share a small machine
     Handler.replica = Replica(args)
     srv = ThreadingHTTPServer((args.host, args.port), Handler)

@@ -31,6 +31,7 @@ import { registerHistoryRoutes, type HistoryOptions } from './routes/history.js'
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPlanRoutes } from './routes/plans.js';
+import { registerServiceRoutes } from './routes/services.js';
 import { registerSiteRoutes } from './routes/sites.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 
@@ -177,6 +178,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerEventRoutes(ctx, { ...DEFAULT_STREAM_LIMITS, ...o.streamLimits });
   registerTenantRoutes(ctx);
   registerHistoryRoutes(ctx, o.history);
+  registerServiceRoutes(ctx, { runRoot: o.checkpointRoot ?? resolve('.superfactory', 'checkpoints') });
   // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
   registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now });
   await registerStatic(app, o.staticDir);

@@ -5,6 +5,7 @@ import type { Executor, RunStatus } from '../executors/types.js';
 import { bestEffort, withTimeout, type SchedulerContext } from './context.js';
 import { runsOf } from './gang.js';
 import type { Launcher } from './launcher.js';
+import { isServiceRun } from '../services/replica.js';
 
 export class Reconciler {
   constructor(
@@ -32,6 +33,7 @@ export class Reconciler {
         continue;
       }
       for (const r of live) {
+        if (isServiceRun(r.runKey)) continue; // a service replica: the service manager's (src/control/services)
         if (wanted.has(r.runKey) || inflight.has(r.runKey) || inflight.has(r.runKey.replace(/\.p\d+$/, ''))) continue;
         log.info({ run: r.runKey }, 'stopping a run the store does not want (cancelled, suspended, moved or orphaned)');
         await bestEffort(log, 'reconcile cancel', { run: r.runKey, executor: ex.kind }, ex.cancel(r.runKey));

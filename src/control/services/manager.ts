@@ -1,0 +1,341 @@
+// The service manager (the leader's): keeps each service's replicas running on real executors. Every tick it
+// checks each site (store status, drain, the executor's heartbeat), each replica's run (the executor's status)
+// and health (GET /healthz), replaces dead or unhealthy replicas, asks the autoscaler how many it wants from the
+// measured load, and starts or stops replicas to match (spread over the allowed sites, fewest replicas first).
+import type { Fabric } from '../../fabric/types.js';
+import { jurisdictionAllowed } from '../../core/jurisdiction.js';
+import type { SiteBinding } from '../control-plane.js';
+import type { Logger } from '../scheduler.js';
+import { withTimeout } from '../scheduling/context.js';
+import type { ServiceRecord, ServiceSpec } from '../store/services.js';
+import type { Store } from '../store/types.js';
+import { DEFAULT_SCALE_POLICY, decideScale, type ScalePolicy } from './autoscaler.js';
+import { PortAllocator, checkHealth, isServiceRun, newReplica, replicaRunSpec, type Replica } from './replica.js';
+import { RequestLog, ewma, summarize, type RequestRecord } from './stats.js';
+
+export interface ServiceManagerOptions {
+  store: Store;
+  fabric: Fabric;
+  bindings: ReadonlyMap<string, SiteBinding>;
+  isLeader: () => boolean;
+  now: () => number;
+  log: Logger;
+  /** Folder replicas run in (their RunSpec.checkpointDir is under it). */
+  runRoot: string;
+  tickMs?: number;
+  healthTimeoutMs?: number;
+  /** A replica not healthy this long after its start is replaced (default 60 s: torch imports take seconds). */
+  startTimeoutMs?: number;
+  /** Failed health checks in a row that make a healthy replica unhealthy (default 2). */
+  unhealthyAfter?: number;
+  /** Seconds of requests the autoscaler looks at (default 10). */
+  scaleWindowS?: number;
+  policy?: ScalePolicy;
+}
+
+export interface ServiceState {
+  replicas: Map<string, Replica>;
+  log: RequestLog;
+  desired: number | null;
+  lastChangeMs: number;
+  lowSinceMs: number | null;
+  scaling: string | null;
+  inflight: number;
+}
+
+/** Sites whose executor runs commands, inside the service's sites and jurisdictions. */
+export function serviceSites(
+  fabric: Fabric,
+  bindings: ReadonlyMap<string, SiteBinding>,
+  spec: Pick<ServiceSpec, 'allowedSites' | 'allowedJurisdictions'>,
+): string[] {
+  return fabric.sites
+    .filter((s) => bindings.get(s.id)?.executor.needsCommand === true)
+    .filter((s) => !spec.allowedSites || spec.allowedSites.includes(s.id))
+    .filter((s) => jurisdictionAllowed(spec.allowedJurisdictions, s.jurisdiction))
+    .map((s) => s.id);
+}
+
+export class ServiceManager {
+  private readonly states = new Map<string, ServiceState>();
+  private readonly ports = new PortAllocator();
+  private readonly o: Required<Omit<ServiceManagerOptions, 'policy'>> & { policy: ScalePolicy };
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private orphansChecked = false;
+  /** Why each site cannot take replicas now (null: it can), as of the last tick. */
+  siteProblems = new Map<string, string | null>();
+
+  constructor(opts: ServiceManagerOptions) {
+    this.o = {
+      tickMs: 500,
+      healthTimeoutMs: 1000,
+      startTimeoutMs: 60_000,
+      unhealthyAfter: 2,
+      scaleWindowS: 10,
+      ...opts,
+      policy: opts.policy ?? DEFAULT_SCALE_POLICY,
+    };
+  }
+
+  state(serviceId: string): ServiceState {
+    let st = this.states.get(serviceId);
+    if (!st) {
+      st = {
+        replicas: new Map(),
+        log: new RequestLog(),
+        desired: null,
+        lastChangeMs: 0,
+        lowSinceMs: null,
+        scaling: null,
+        inflight: 0,
+      };
+      this.states.set(serviceId, st);
+    }
+    return st;
+  }
+
+  jurisdictionOf(site: string): string {
+    return this.o.fabric.sites.find((s) => s.id === site)?.jurisdiction ?? '';
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.stopping) return;
+      this.running = this.tick().catch((err) =>
+        this.o.log.error({ err: (err as Error).message }, 'services tick failed'),
+      );
+      await this.running;
+      this.running = null;
+      if (!this.stopping) this.timer = setTimeout(loop, this.o.tickMs);
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  /** Stops the loop and every replica this manager runs. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    const all = [...this.states.values()].flatMap((st) =>
+      [...st.replicas.values()].map((r) => this.stopReplica(st, r, 'shutdown')),
+    );
+    await Promise.all(all);
+  }
+
+  async tick(): Promise<void> {
+    if (!this.o.isLeader()) return;
+    if (!this.orphansChecked) await this.stopOrphans();
+    const services = await this.o.store.listServices();
+    this.siteProblems = await this.siteAvailability();
+    const ids = new Set(services.map((s) => s.id));
+    for (const [id, st] of this.states) {
+      if (ids.has(id)) continue;
+      await Promise.all([...st.replicas.values()].map((r) => this.stopReplica(st, r, 'service deleted')));
+      this.states.delete(id);
+    }
+    for (const s of services) await this.reconcile(s);
+  }
+
+  /** Replica runs left by an earlier leader or process (their ports are unknown here): stopped, then replaced. */
+  private async stopOrphans(): Promise<void> {
+    const known = new Set([...this.states.values()].flatMap((st) => [...st.replicas.values()].map((r) => r.runKey)));
+    for (const b of new Set([...this.o.bindings.values()].map((x) => x.executor))) {
+      if (!b.needsCommand) continue;
+      try {
+        for (const r of await withTimeout(b.list(), 5000, 'list'))
+          if (isServiceRun(r.runKey) && !known.has(r.runKey)) await b.cancel(r.runKey);
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message }, 'services: cannot list runs for orphans; next tick');
+        return;
+      }
+    }
+    this.orphansChecked = true;
+  }
+
+  private async siteAvailability(): Promise<Map<string, string | null>> {
+    const states = new Map((await this.o.store.listSites()).map((s) => [s.id, s]));
+    const out = new Map<string, string | null>();
+    await Promise.all(
+      [...this.o.bindings.values()].map(async (b) => {
+        const st = states.get(b.siteId);
+        if (st?.status === 'down') return out.set(b.siteId, `site ${b.siteId} is down`);
+        if (st?.drained) return out.set(b.siteId, `site ${b.siteId} is drained`);
+        try {
+          await withTimeout(b.executor.heartbeat(), this.o.healthTimeoutMs, 'heartbeat');
+          out.set(b.siteId, null);
+        } catch (err) {
+          out.set(b.siteId, `site ${b.siteId}: executor unreachable (${(err as Error).message})`);
+        }
+      }),
+    );
+    return out;
+  }
+
+  private async reconcile(s: ServiceRecord): Promise<void> {
+    const st = this.state(s.id);
+    await this.refreshReplicas(s, st);
+    const now = this.o.now();
+    const live = [...st.replicas.values()].filter((r) => r.state !== 'stopping');
+    const healthy = live.filter((r) => r.state === 'healthy').length;
+    const m = summarize(st.log.since(now - this.o.scaleWindowS * 1000), now, this.o.scaleWindowS, {
+      inflight: st.inflight,
+      healthyReplicas: healthy,
+    });
+    const d = decideScale(
+      {
+        desired: st.desired ?? Math.max(s.minReplicas, Math.min(1, s.maxReplicas)),
+        min: s.minReplicas,
+        max: s.maxReplicas,
+        healthy,
+        inflight: st.inflight,
+        ttftP99Ms: m.ttftP99Ms,
+        ttftSloMs: s.spec.slo.ttftP99Ms,
+        nowMs: now,
+        lastChangeMs: st.lastChangeMs,
+        lowSinceMs: st.lowSinceMs,
+      },
+      this.o.policy,
+    );
+    if (d.desired !== st.desired) st.lastChangeMs = now;
+    if (d.reason) {
+      st.scaling = d.reason;
+      this.o.log.info({ service: s.id, desired: d.desired }, `service ${s.name}: ${d.reason}`);
+    }
+    st.desired = d.desired;
+    st.lowSinceMs = d.lowSinceMs;
+    for (let n = live.length; n < d.desired; n++) if (!(await this.startReplica(s, st))) break;
+    // the newest go first (starting ones before any that serve)
+    const extra = live.sort(
+      (a, b) => Number(a.state === 'healthy') - Number(b.state === 'healthy') || b.startedAt - a.startedAt,
+    );
+    await Promise.all(
+      extra.slice(0, Math.max(0, live.length - d.desired)).map((r) => this.stopReplica(st, r, 'scaled down')),
+    );
+  }
+
+  /** Site loss, dead runs, health: every replica found unfit is stopped (the count then brings a new one). */
+  private async refreshReplicas(s: ServiceRecord, st: ServiceState): Promise<void> {
+    const live = [...st.replicas.values()].filter((r) => r.state !== 'stopping');
+    const bySite = new Map<string, Replica[]>();
+    for (const r of live) bySite.set(r.site, [...(bySite.get(r.site) ?? []), r]);
+    const allowed = new Set(serviceSites(this.o.fabric, this.o.bindings, s.spec));
+    await Promise.all(
+      [...bySite].map(async ([site, rs]) => {
+        const problem = this.siteProblems.get(site) ?? (allowed.has(site) ? null : `site ${site} is no longer allowed`);
+        if (problem) return Promise.all(rs.map((r) => this.stopReplica(st, r, problem)));
+        const ex = this.o.bindings.get(site)!.executor;
+        const status = await withTimeout(ex.status(rs.map((r) => r.runKey)), 5000, 'status').catch(() => null);
+        await Promise.all(
+          rs.map(async (r) => {
+            const phase = status?.get(r.runKey)?.phase;
+            if (phase && phase !== 'running' && phase !== 'pending')
+              return this.stopReplica(
+                st,
+                r,
+                `process ${phase}${status?.get(r.runKey)?.reason ? `: ${status.get(r.runKey)!.reason}` : ''}`,
+              );
+            await this.checkReplica(st, r);
+          }),
+        );
+      }),
+    );
+  }
+
+  private async checkReplica(st: ServiceState, r: Replica): Promise<void> {
+    const problem = await checkHealth(r, this.o.healthTimeoutMs);
+    const now = this.o.now();
+    if (problem === null) {
+      r.failedChecks = 0;
+      if (r.state !== 'healthy') {
+        r.state = 'healthy';
+        r.healthyAt ??= now;
+        r.reason = null;
+      }
+      return;
+    }
+    if (r.state === 'starting') {
+      if (now - r.startedAt > this.o.startTimeoutMs)
+        await this.stopReplica(st, r, `not healthy ${this.o.startTimeoutMs / 1000} s after its start (${problem})`);
+      return;
+    }
+    r.failedChecks++;
+    r.reason = problem;
+    if (r.failedChecks >= this.o.unhealthyAfter) await this.stopReplica(st, r, `unhealthy: ${problem}`);
+    else r.state = 'unhealthy';
+  }
+
+  /** Starts one replica on the allowed, available site with the fewest of this service's replicas. */
+  private async startReplica(s: ServiceRecord, st: ServiceState): Promise<boolean> {
+    const count = (site: string) =>
+      [...st.replicas.values()].filter((r) => r.site === site && r.state !== 'stopping').length;
+    const sites = serviceSites(this.o.fabric, this.o.bindings, s.spec).filter(
+      (id) => this.siteProblems.get(id) === null,
+    );
+    if (sites.length === 0) {
+      st.scaling = `no site can take a replica (${[...this.siteProblems.values()].filter(Boolean).join('; ') || 'none allowed'})`;
+      return false;
+    }
+    const site = sites.sort((a, b) => count(a) - count(b))[0];
+    const ex = this.o.bindings.get(site)!.executor;
+    const host = ex.address ?? '127.0.0.1';
+    const port = await this.ports.reserve(host);
+    const r = newReplica(s, site, this.jurisdictionOf(site), host, port, this.o.now());
+    st.replicas.set(r.id, r);
+    try {
+      await withTimeout(ex.start(replicaRunSpec(s, r, this.o.runRoot)), 10_000, 'start');
+      this.o.log.info({ service: s.id, replica: r.id, site, port }, 'service replica started');
+      return true;
+    } catch (err) {
+      st.replicas.delete(r.id);
+      this.ports.release(host, port);
+      st.scaling = `replica on ${site} could not start: ${(err as Error).message}`;
+      this.o.log.warn({ service: s.id, site, err: (err as Error).message }, 'service replica start failed');
+      return false;
+    }
+  }
+
+  private async stopReplica(st: ServiceState, r: Replica, reason: string): Promise<void> {
+    if (r.state === 'stopping') return;
+    r.state = 'stopping';
+    r.reason = reason;
+    this.o.log.info({ service: r.serviceId, replica: r.id, site: r.site, reason }, 'service replica stopping');
+    const ex = this.o.bindings.get(r.site)?.executor;
+    try {
+      if (ex) await withTimeout(ex.cancel(r.runKey), 10_000, 'cancel');
+    } catch (err) {
+      this.o.log.warn({ replica: r.id, err: (err as Error).message }, 'service replica cancel failed');
+    } finally {
+      st.replicas.delete(r.id);
+      this.ports.release(r.host, r.port);
+    }
+  }
+
+  /** The router's report of one request (its replica's EWMAs follow the measured TTFT and TPOT). */
+  record(serviceId: string, rec: RequestRecord, replica: Replica | null): void {
+    this.state(serviceId).log.add(rec);
+    if (replica && rec.error === null && rec.ttftMs !== null) {
+      replica.ttftEwmaMs = ewma(replica.ttftEwmaMs, rec.ttftMs);
+      if (rec.tpotMs !== null && rec.outputTokens > 1) replica.tpotEwmaMs = ewma(replica.tpotEwmaMs, rec.tpotMs);
+    }
+  }
+
+  /** A replica whose connection failed: out of the rotation at once (the next tick replaces it if it stays down). */
+  suspect(r: Replica, why: string): void {
+    if (r.state !== 'healthy') return;
+    r.state = 'unhealthy';
+    r.failedChecks = Math.max(r.failedChecks, this.o.unhealthyAfter - 1);
+    r.reason = why;
+  }
+
+  /** Scale from zero: a request found no replica while the service may have one. */
+  wantOne(s: ServiceRecord): void {
+    const st = this.state(s.id);
+    if ((st.desired ?? 0) === 0 && s.maxReplicas > 0) {
+      st.desired = 1;
+      st.lastChangeMs = this.o.now();
+      st.scaling = 'up 0 -> 1: a request arrived';
+    }
+  }
+}
