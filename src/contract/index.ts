@@ -4,3 +4,4 @@ export * from './states.js';
 export * from './requests.js';
 export * from './dashboard.js';
 export type * from './responses.js';
+export * from './services.js';

@@ -166,3 +166,79 @@ export interface ServiceListResponse {
 export interface ServiceRequestsResponse {
   requests: ServiceRequestView[];
 }
+
+// ---- response schemas (zod) for /openapi.json, each checked against its type above at compile time ----
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const same = <T extends true>(_: T) => _;
+const nullableNumber = z.number().nullable();
+
+export const ReplicaViewSchema = z.object({
+  id: z.string(),
+  site: z.string(),
+  state: z.enum(['starting', 'healthy', 'unhealthy', 'stopping']),
+  endpoint: z.string(),
+  runKey: z.string(),
+  inflight: z.number(),
+  ttftEwmaMs: nullableNumber,
+  tpotEwmaMs: nullableNumber,
+  startedAt: z.number(),
+  healthyAt: nullableNumber,
+  reason: z.string().nullable(),
+});
+same<Same<z.infer<typeof ReplicaViewSchema>, ReplicaView>>(true);
+
+export const ServiceMetricsViewSchema = z.object({
+  windowS: z.number(),
+  requests: z.number(),
+  errors: z.number(),
+  requestsPerSecond: z.number(),
+  ttftP50Ms: nullableNumber,
+  ttftP99Ms: nullableNumber,
+  tpotP50Ms: nullableNumber,
+  tpotP99Ms: nullableNumber,
+  sloAttainment: nullableNumber,
+  inflight: z.number(),
+  healthyReplicas: z.number(),
+});
+same<Same<z.infer<typeof ServiceMetricsViewSchema>, ServiceMetricsView>>(true);
+
+export const ServiceViewSchema = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  model: z.string(),
+  slo: z.object({ ttftP99Ms: z.number(), tpotP99Ms: z.number() }),
+  allowedSites: z.array(z.string()).nullable(),
+  allowedJurisdictions: z.array(z.string()).nullable(),
+  minReplicas: z.number(),
+  maxReplicas: z.number(),
+  desiredReplicas: z.number(),
+  command: z.array(z.string()),
+  gpusPerReplica: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  replicas: z.array(ReplicaViewSchema),
+  metrics: ServiceMetricsViewSchema,
+  scaling: z.string().nullable(),
+});
+same<Same<z.infer<typeof ServiceViewSchema>, ServiceView>>(true);
+
+export const ServiceRequestViewSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  site: z.string().nullable(),
+  replica: z.string().nullable(),
+  promptTokens: z.number(),
+  outputTokens: z.number(),
+  ttftMs: nullableNumber,
+  tpotMs: nullableNumber,
+  networkRttMs: z.number(),
+  withinSlo: z.boolean(),
+  error: z.string().nullable(),
+});
+same<Same<z.infer<typeof ServiceRequestViewSchema>, ServiceRequestView>>(true);
+
+export const ServiceResponseSchema = z.object({ service: ServiceViewSchema });
+export const ServiceListResponseSchema = z.object({ services: z.array(ServiceViewSchema) });
+export const ServiceMetricsResponseSchema = z.object({ metrics: ServiceMetricsViewSchema });
+export const ServiceRequestsResponseSchema = z.object({ requests: z.array(ServiceRequestViewSchema) });
