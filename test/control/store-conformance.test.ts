@@ -510,5 +510,55 @@ for (const backend of backends) {
       const racers = await Promise.all(['C', 'D', 'E'].map((h) => store.acquireLease('race', h, 1000, 0)));
       expect(new Set(racers.map((r) => r.holder)).size).toBe(1);
     });
+
+    // ---- services (src/control/store/services.ts, migration 6) ----
+    const service = (id: string, tenantId: string, name: string, at: number) => ({
+      id,
+      tenantId,
+      name,
+      spec: {
+        model: 'reference',
+        slo: { ttftP99Ms: 500, tpotP99Ms: 50 },
+        allowedSites: ['atl'],
+        allowedJurisdictions: null,
+        command: ['python3', 'serve.py'],
+        env: { A: '1' },
+        gpusPerReplica: 1,
+      },
+      minReplicas: 1,
+      maxReplicas: 3,
+      at,
+    });
+
+    it('stores services per tenant, unique by name within a tenant, listed oldest first', async () => {
+      const a = await store.createService(service(`sv_${backend.name}_a`, 'acme', 'chat', 10));
+      expect(a).toMatchObject({ tenantId: 'acme', name: 'chat', minReplicas: 1, maxReplicas: 3, version: 1 });
+      expect(a.spec.env).toEqual({ A: '1' });
+      await store.createService(service(`sv_${backend.name}_b`, 'other', 'chat', 11));
+      await store.createService(service(`sv_${backend.name}_c`, 'acme', 'code', 12));
+      await expect(store.createService(service(`sv_${backend.name}_d`, 'acme', 'chat', 13))).rejects.toBeInstanceOf(
+        DuplicateError,
+      );
+      expect((await store.listServices('acme')).map((x) => x.name)).toEqual(['chat', 'code']);
+      expect((await store.listServices()).map((x) => x.tenantId)).toEqual(['acme', 'other', 'acme']);
+      expect(await store.getService(`sv_${backend.name}_b`)).toMatchObject({ tenantId: 'other', createdAt: 11 });
+      expect(await store.getService('nope')).toBeNull();
+    });
+
+    it('updates replica bounds with a new version, seen by another connection, and deletes services', async () => {
+      const id = `sv_${backend.name}_a`;
+      const u = await store.updateService(id, { maxReplicas: 5 }, 20);
+      expect(u).toMatchObject({ minReplicas: 1, maxReplicas: 5, version: 2, updatedAt: 20 });
+      const other = replica();
+      try {
+        expect(await other.getService(id)).toMatchObject({ maxReplicas: 5, version: 2 });
+      } finally {
+        await other.close();
+      }
+      await expect(store.updateService('nope', { minReplicas: 0 }, 21)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.deleteService(id)).toBe(true);
+      expect(await store.deleteService(id)).toBe(false);
+      expect(await store.getService(id)).toBeNull();
+    });
   });
 }
