@@ -27,15 +27,9 @@ const KNOWN: Record<string, string> = {
   'web/src/views/job-detail.ts:createJobDetail': 'arch (being split)',
   'web/src/views/job-detail.ts:drawDetail': 'arch (being split)',
   'web/src/views/job-page.ts:createJobPage': 'arch (being split)',
-  'web/src/views/job-submit.ts:createSubmitForm': 'arch (being split)',
-  'web/src/views/jobs-table-tools.ts:createTableTools': 'arch (being split)',
-  'web/src/views/jobs.ts:createJobsView': 'arch (being split)',
-  'web/src/views/jobs.ts:fillRow': 'arch (being split)',
   'web/src/views/map.ts:createMapView': 'arch (being split)',
   'web/src/views/map.ts:drawOverlay': 'arch (being split)',
   'web/src/views/tokens.ts:createTokensView': 'arch (being split)',
-  'web/src/views/whatif.ts:createWhatIfView': 'arch (being split)',
-  'web/src/views/whatif.ts:draw': 'arch (being split)',
 };
 
 function files(dir: string): string[] {

@@ -1,9 +1,40 @@
 // The submit form of the jobs view: name, model, GPUs, tokens, priority, jurisdictions, checkpointing and
 // preemption, the server's {path, message, hint} issues beside it; shown only to roles that may submit.
-import { ApiError, post, type Job } from '../api';
+import { post, type Job } from '../api';
 import { refreshJobs } from '../data';
 import { announce, field, h, mount, options } from '../dom';
+import { errorList, modelOptions, showIssues } from '../form';
 import { canSubmit, state } from '../state';
+
+interface SubmitInputs {
+  name: HTMLInputElement;
+  model: HTMLSelectElement;
+  gpus: HTMLInputElement;
+  tokens: HTMLInputElement;
+  priority: HTMLInputElement;
+  jur: HTMLInputElement;
+  ckpt: HTMLInputElement;
+  preempt: HTMLInputElement;
+}
+
+/** The POST /v1/jobs body from the form: empty optional fields are left out, jurisdictions upper-cased. */
+function jobBody(c: SubmitInputs): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    name: c.name.value.trim(),
+    model: c.model.value,
+    checkpointable: c.ckpt.checked,
+    preemptible: c.preempt.checked,
+  };
+  if (c.gpus.value) body.gpus = Number(c.gpus.value);
+  if (c.tokens.value.trim()) body.tokens = Number(c.tokens.value.trim());
+  if (c.priority.value) body.priority = Number(c.priority.value);
+  const js = c.jur.value
+    .split(/[\s,]+/)
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  if (js.length) body.allowedJurisdictions = js;
+  return body;
+}
 
 export function createSubmitForm(onSubmitted: (id: string) => void): { form: HTMLFormElement; drawForm: () => void } {
   // ---- submit ----
@@ -33,7 +64,7 @@ export function createSubmitForm(onSubmitted: (id: string) => void): { form: HTM
   const ckpt = h('input', { name: 'checkpointable', type: 'checkbox', checked: true });
   const preempt = h('input', { name: 'preemptible', type: 'checkbox', checked: true });
   const submitBtn = h('button', { type: 'submit', class: 'primary' }, 'Submit job');
-  const formErrors = h('ul', { class: 'errors', role: 'alert' });
+  const formErrors = errorList();
   const form = h(
     'form',
     { class: 'submit-form', 'aria-labelledby': 'submit-title', onsubmit: (e: Event) => void submit(e) },
@@ -50,20 +81,7 @@ export function createSubmitForm(onSubmitted: (id: string) => void): { form: HTM
   async function submit(e: Event): Promise<void> {
     e.preventDefault();
     mount(formErrors);
-    const body: Record<string, unknown> = {
-      name: name.value.trim(),
-      model: model.value,
-      checkpointable: ckpt.checked,
-      preemptible: preempt.checked,
-    };
-    if (gpus.value) body.gpus = Number(gpus.value);
-    if (tokens.value.trim()) body.tokens = Number(tokens.value.trim());
-    if (priority.value) body.priority = Number(priority.value);
-    const js = jur.value
-      .split(/[\s,]+/)
-      .map((s) => s.trim().toUpperCase())
-      .filter(Boolean);
-    if (js.length) body.allowedJurisdictions = js;
+    const body = jobBody({ name, model, gpus, tokens, priority, jur, ckpt, preempt });
     submitBtn.disabled = true;
     try {
       const r = await post<{ job: Job }>('/v1/jobs', body, { 'idempotency-key': crypto.randomUUID() });
@@ -71,20 +89,7 @@ export function createSubmitForm(onSubmitted: (id: string) => void): { form: HTM
       await refreshJobs();
       onSubmitted(r.job.id);
     } catch (err) {
-      const issues = err instanceof ApiError ? err.issues : [{ path: '', message: String(err), hint: '' }];
-      mount(
-        formErrors,
-        issues.map((i) =>
-          h(
-            'li',
-            null,
-            h('b', null, i.path),
-            `: ${i.message}`,
-            i.hint ? h('span', { class: 'muted' }, ` — ${i.hint}`) : null,
-          ),
-        ),
-      );
-      announce('The job was not submitted: see the form.', 'error');
+      showIssues(formErrors, err, 'The job was not submitted: see the form.');
     } finally {
       submitBtn.disabled = false;
     }
@@ -95,13 +100,7 @@ export function createSubmitForm(onSubmitted: (id: string) => void): { form: HTM
     const c = state.catalog;
     if (c && model.options.length !== c.models.length) {
       const cur = model.value;
-      mount(
-        model,
-        options(
-          c.models.map((m) => ({ value: m.id, label: `${m.name} (${m.id})` })),
-          cur,
-        ),
-      );
+      mount(model, modelOptions(c.models, cur));
     }
   }
 

@@ -57,29 +57,27 @@ export interface TableTools {
   hidden: () => ReadonlySet<string>;
 }
 
-export function createTableTools(changed: () => void): TableTools {
-  const hidden = new Set<string>(readHidden());
-  let sortKey: string | null = null;
-  let dir: 'asc' | 'desc' = 'asc';
-  let pageNo = 0;
-  const search = h('input', {
-    type: 'search',
-    name: 'search',
-    placeholder: 'name or id',
-    autocomplete: 'off',
-    spellcheck: 'false',
-    'aria-label': 'Search jobs by name or id',
-  });
-  search.addEventListener('input', () => ((pageNo = 0), changed()));
-  const size = h('select', { name: 'page-size', 'aria-label': 'Jobs per page' }, options(SIZES, '25'));
-  size.addEventListener('change', () => ((pageNo = 0), changed()));
+/** The tools' state: hidden columns, sort, page, and the controls that set them. */
+interface Tools {
+  hidden: Set<string>;
+  sortKey: string | null;
+  dir: 'asc' | 'desc';
+  pageNo: number;
+  search: HTMLInputElement;
+  size: HTMLSelectElement;
+  pager: HTMLElement;
+  changed: () => void;
+}
+
+/** Search, the columns menu (remembered in localStorage) and the page size. */
+function toolbarOf(t: Tools): HTMLElement {
   const boxes = COLUMNS.filter((c) => c.optional).map((c) => {
-    const box = h('input', { type: 'checkbox', name: `col-${c.key}`, checked: !hidden.has(c.key) });
+    const box = h('input', { type: 'checkbox', name: `col-${c.key}`, checked: !t.hidden.has(c.key) });
     box.addEventListener('change', () => {
-      if (box.checked) hidden.delete(c.key);
-      else hidden.add(c.key);
-      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
-      changed();
+      if (box.checked) t.hidden.delete(c.key);
+      else t.hidden.add(c.key);
+      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...t.hidden]));
+      t.changed();
     });
     return h('label', null, box, ` ${c.label}`);
   });
@@ -89,82 +87,110 @@ export function createTableTools(changed: () => void): TableTools {
     h('summary', null, 'Columns'),
     h('fieldset', null, h('legend', { class: 'sr-only' }, 'Columns shown'), boxes),
   );
-  const toolbar = h(
+  return h(
     'div',
     { class: 'table-tools' },
-    h('label', { class: 'search' }, 'Search ', search),
+    h('label', { class: 'search' }, 'Search ', t.search),
     columns,
-    h('label', null, 'Per page ', size),
+    h('label', null, 'Per page ', t.size),
   );
-  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of jobs' });
+}
 
-  function drawHead(tr: HTMLTableRowElement): void {
-    mount(
-      tr,
-      COLUMNS.map((c) =>
-        h(
-          'th',
-          { scope: 'col', class: `col-${c.key}`, 'aria-sort': c.sort ? ariaSort(c, sortKey, dir) : null },
-          header(c),
-        ),
+function drawHead(t: Tools, tr: HTMLTableRowElement): void {
+  mount(
+    tr,
+    COLUMNS.map((c) =>
+      h(
+        'th',
+        { scope: 'col', class: `col-${c.key}`, 'aria-sort': c.sort ? ariaSort(c, t.sortKey, t.dir) : null },
+        header(t, c),
       ),
-    );
-  }
+    ),
+  );
+}
 
-  function header(c: Column): HTMLElement | string {
-    if (!c.sort) return c.label;
-    const on = sortKey === c.key;
-    return h(
-      'button',
-      {
-        type: 'button',
-        class: 'sort',
-        'data-sort': c.key,
-        title: `Sort by ${c.label}`,
-        onclick: () => {
-          if (sortKey === c.key) dir = dir === 'asc' ? 'desc' : 'asc';
-          else [sortKey, dir] = [c.key, 'asc'];
-          pageNo = 0;
-          changed();
-        },
+function header(t: Tools, c: Column): HTMLElement | string {
+  if (!c.sort) return c.label;
+  const on = t.sortKey === c.key;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'sort',
+      'data-sort': c.key,
+      title: `Sort by ${c.label}`,
+      onclick: () => {
+        if (t.sortKey === c.key) t.dir = t.dir === 'asc' ? 'desc' : 'asc';
+        else [t.sortKey, t.dir] = [c.key, 'asc'];
+        t.pageNo = 0;
+        t.changed();
       },
-      c.label,
-      on ? (dir === 'asc' ? ' ▲' : ' ▼') : '',
-    );
-  }
+    },
+    c.label,
+    on ? (t.dir === 'asc' ? ' ▲' : ' ▼') : '',
+  );
+}
 
-  function page(jobs: readonly Job[], moreOnServer: boolean): Job[] {
-    const found = sortJobs(
-      jobs.filter((j) => matchesSearch(j, search.value)),
-      sortKey,
-      dir,
-    );
-    const n = Number(size.value);
-    const pages = Math.max(1, Math.ceil(found.length / n));
-    pageNo = Math.min(pageNo, pages - 1);
-    const go = (p: number) => () => ((pageNo = p), changed());
-    mount(
-      pager,
-      h(
-        'button',
-        { type: 'button', class: 'secondary small', disabled: pageNo === 0, onclick: go(pageNo - 1) },
-        '‹ Prev',
-      ),
-      h(
-        'span',
-        { 'data-role': 'page' },
-        ` page ${pageNo + 1} of ${pages}${moreOnServer ? '+' : ''} · ${int(found.length)} job(s)${search.value.trim() ? ' match' : ''} `,
-      ),
-      h(
-        'button',
-        { type: 'button', class: 'secondary small', disabled: pageNo >= pages - 1, onclick: go(pageNo + 1) },
-        'Next ›',
-      ),
-    );
-    return found.slice(pageNo * n, (pageNo + 1) * n);
-  }
+function page(t: Tools, jobs: readonly Job[], moreOnServer: boolean): Job[] {
+  const { search } = t;
+  const found = sortJobs(
+    jobs.filter((j) => matchesSearch(j, search.value)),
+    t.sortKey,
+    t.dir,
+  );
+  const n = Number(t.size.value);
+  const pages = Math.max(1, Math.ceil(found.length / n));
+  t.pageNo = Math.min(t.pageNo, pages - 1);
+  const go = (p: number) => () => ((t.pageNo = p), t.changed());
+  mount(
+    t.pager,
+    h(
+      'button',
+      { type: 'button', class: 'secondary small', disabled: t.pageNo === 0, onclick: go(t.pageNo - 1) },
+      '‹ Prev',
+    ),
+    h(
+      'span',
+      { 'data-role': 'page' },
+      ` page ${t.pageNo + 1} of ${pages}${moreOnServer ? '+' : ''} · ${int(found.length)} job(s)${search.value.trim() ? ' match' : ''} `,
+    ),
+    h(
+      'button',
+      { type: 'button', class: 'secondary small', disabled: t.pageNo >= pages - 1, onclick: go(t.pageNo + 1) },
+      'Next ›',
+    ),
+  );
+  return found.slice(t.pageNo * n, (t.pageNo + 1) * n);
+}
 
-  return { toolbar, pager, drawHead, page, hidden: () => hidden };
+export function createTableTools(changed: () => void): TableTools {
+  const t: Tools = {
+    hidden: new Set<string>(readHidden()),
+    sortKey: null,
+    dir: 'asc',
+    pageNo: 0,
+    search: h('input', {
+      type: 'search',
+      name: 'search',
+      placeholder: 'name or id',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      'aria-label': 'Search jobs by name or id',
+    }),
+    size: h('select', { name: 'page-size', 'aria-label': 'Jobs per page' }, options(SIZES, '25')),
+    pager: h('nav', { class: 'pager', 'aria-label': 'Pages of jobs' }),
+    changed,
+  };
+  t.search.addEventListener('input', () => ((t.pageNo = 0), changed()));
+  t.size.addEventListener('change', () => ((t.pageNo = 0), changed()));
+  const toolbar = toolbarOf(t);
+  return {
+    toolbar,
+    pager: t.pager,
+    drawHead: (tr) => drawHead(t, tr),
+    page: (jobs, more) => page(t, jobs, more),
+    hidden: () => t.hidden,
+  };
 }
 
 function readHidden(): string[] {

@@ -1,31 +1,31 @@
 // Jobs view: the job table with filters (tenant, state, site), each job's placement, plan, progress
-// and checkpoint; the selected job's details (job-detail.ts); the submit form (job-submit.ts) and cancel buttons,
-// shown only to roles that may use them (a viewer sees neither).
-import { JOB_STATES, TERMINAL, api, modelName, type Job } from '../api';
+// and checkpoint (rows drawn by jobs-row.ts); the selected job's details (job-detail.ts); the submit form
+// (job-submit.ts) and cancel buttons, shown only to roles that may use them (a viewer sees neither).
+import { JOB_STATES, api, type Job } from '../api';
 import { loadCatalog, loadMoreJobs, refreshJobs } from '../data';
 import { announce, field, h, mount, options } from '../dom';
-import { ago, int, pct, si, time } from '../format';
+import { int } from '../format';
 import { canSubmit, isAdmin, state, subscribe, update } from '../state';
 import { COLUMNS, createTableTools } from './jobs-table-tools';
 import { createSubmitForm } from './job-submit';
-import { createJobDetail, jobHref, parallelism, placementText } from './job-detail';
+import { createJobDetail } from './job-detail';
+import { fillRow, type RowActions } from './jobs-row';
+
+export { progressOf } from './jobs-row';
+export { bySite, jobHref, parallelism } from './job-detail';
 
 const ACTIVE = 'admitted,starting,running,checkpointing';
 const UNFINISHED = 'queued,admitted,starting,running,checkpointing,suspended,preempted';
 
-/** Fraction done from the latest checkpoint (the twin's step is simulated seconds) over the planned duration. */
-export function progressOf(j: Job): number | null {
-  if (j.state === 'succeeded') return 1;
-  const tps = j.plan?.effectiveTokensPerSecond ?? j.plan?.tokensPerSecond;
-  const durationS = j.tokens && tps ? j.tokens / tps : null;
-  if (!durationS) return null;
-  return Math.min(1, (j.checkpoint?.step ?? 0) / durationS);
+interface Filters {
+  filters: HTMLFormElement;
+  tenantField: HTMLElement;
+  siteSel: HTMLSelectElement;
+  count: HTMLElement;
 }
 
-export { bySite, jobHref, parallelism } from './job-detail';
-
-export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
-  // ---- filters ----
+/** The filter form (tenant typed with a 300 ms pause, state, site): a change reloads the first page of jobs. */
+function jobFilters(): Filters {
   const tenantIn = h('input', {
     type: 'search',
     name: 'tenant',
@@ -70,20 +70,121 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     field('Site', siteSel),
     count,
   );
+  return { filters, tenantField, siteSel, count };
+}
 
-  // ---- table ----
-  const tbody = h('tbody');
-  const more = h(
-    'button',
-    {
-      type: 'button',
-      class: 'secondary',
-      onclick: () => void loadMoreJobs().catch((e: Error) => announce(e.message, 'error')),
-    },
-    'Load more jobs',
-  );
-  const tools = createTableTools(() => drawTable(true));
+interface JobsTable {
+  f: Filters;
+  tbody: HTMLTableSectionElement;
+  headRow: HTMLTableRowElement;
+  table: HTMLTableElement;
+  more: HTMLButtonElement;
+  tools: ReturnType<typeof createTableTools>;
+  rows: Map<string, { tr: HTMLTableRowElement; sig: string }>;
+  /** Cancel buttons pressed once, waiting for the confirming press (their timers). */
+  armed: Map<string, number>;
+  on: RowActions;
+}
+
+async function cancel(t: JobsTable, j: Job, btn: HTMLButtonElement): Promise<void> {
+  if (!t.armed.has(j.id)) {
+    // two steps: the first press arms, the second (within 4 s) cancels
+    btn.textContent = 'Confirm cancel';
+    btn.setAttribute('aria-label', `Confirm: cancel job ${j.name}`);
+    t.armed.set(
+      j.id,
+      window.setTimeout(() => {
+        t.armed.delete(j.id);
+        btn.textContent = 'Cancel';
+        btn.setAttribute('aria-label', `Cancel job ${j.name}`);
+      }, 4000),
+    );
+    return;
+  }
+  window.clearTimeout(t.armed.get(j.id));
+  t.armed.delete(j.id);
+  btn.disabled = true;
+  try {
+    await api('DELETE', `/v1/jobs/${encodeURIComponent(j.id)}`);
+    announce(`Job ${j.name} cancelled.`);
+    await refreshJobs();
+  } catch (err) {
+    announce((err as Error).message, 'error');
+    btn.disabled = false;
+  }
+}
+
+/** The row of a job, new or patched in place (not while its cancel is armed), keeping focus on its button. */
+function upsertRow(t: JobsTable, j: Job, canAct: boolean): HTMLTableRowElement {
+  const sig = `${j.updatedAt}|${j.state}|${canAct}|${state.selectedJob === j.id}|${j.checkpoint?.step ?? ''}`;
+  let r = t.rows.get(j.id);
+  if (!r) {
+    const tr = h('tr', {
+      'data-job-id': j.id,
+      'data-state': j.state,
+      'aria-current': state.selectedJob === j.id ? 'true' : null,
+    });
+    fillRow(tr, j, t.on);
+    r = { tr, sig };
+    t.rows.set(j.id, r);
+  } else if (r.sig !== sig && !t.armed.has(j.id)) {
+    const focusedCancel = r.tr.contains(document.activeElement)
+      ? (document.activeElement as HTMLElement).dataset.action
+      : undefined;
+    fillRow(r.tr, j, t.on);
+    r.tr.toggleAttribute('aria-current', state.selectedJob === j.id);
+    r.sig = sig;
+    if (focusedCancel) r.tr.querySelector<HTMLElement>(`[data-action="${focusedCancel}"]`)?.focus();
+  }
+  return r.tr;
+}
+
+function drawTable(t: JobsTable, head = false): void {
+  const { tbody } = t;
+  const seen = new Set<string>();
+  const canAct = canSubmit();
+  let prev: HTMLTableRowElement | null = null;
+  if (head || !t.headRow.firstChild) t.tools.drawHead(t.headRow);
+  for (const c of COLUMNS) t.table.classList.toggle(`hide-${c.key}`, t.tools.hidden().has(c.key));
+  const shown = t.tools.page(state.jobs, state.jobsNext !== null);
+  for (const j of shown) {
+    seen.add(j.id);
+    const tr = upsertRow(t, j, canAct);
+    const want: ChildNode | null = prev ? prev.nextSibling : tbody.firstChild;
+    if (want !== tr) tbody.insertBefore(tr, want);
+    prev = tr;
+  }
+  for (const [id, r] of t.rows) {
+    if (!seen.has(id)) {
+      r.tr.remove();
+      t.rows.delete(id);
+    }
+  }
+  if (shown.length === 0) {
+    if (!tbody.querySelector('.empty'))
+      tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: COLUMNS.length }, 'No jobs match.')));
+  } else tbody.querySelector('.empty')?.remove();
+  t.more.hidden = !state.jobsNext;
+  t.f.count.textContent = `${int(state.jobs.length)}${state.jobsNext ? '+' : ''} job(s) shown`;
+}
+
+function drawFilters(t: JobsTable): void {
+  const f = state.fabric;
+  if (f && t.f.siteSel.options.length !== f.sites.length + 1)
+    mount(
+      t.f.siteSel,
+      options(
+        [{ value: '', label: 'any site' }, ...f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))],
+        state.filters.site,
+      ),
+    );
+  t.f.tenantField.hidden = !isAdmin();
+  t.table.classList.toggle('read-only', !canSubmit());
+}
+
+function jobsTable(select: (id: string) => void): JobsTable {
   const headRow = h('tr');
+  const tbody = h('tbody');
   const table = h(
     'table',
     { class: 'jobs', 'aria-describedby': 'jobs-caption' },
@@ -95,229 +196,40 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
     h('thead', null, headRow),
     tbody,
   );
-  const rows = new Map<string, { tr: HTMLTableRowElement; sig: string }>();
-  const armed = new Map<string, number>();
+  const more = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      onclick: () => void loadMoreJobs().catch((e: Error) => announce(e.message, 'error')),
+    },
+    'Load more jobs',
+  );
+  const t: JobsTable = {
+    f: jobFilters(),
+    tbody,
+    headRow,
+    table,
+    more,
+    rows: new Map(),
+    armed: new Map(),
+    tools: createTableTools(() => drawTable(t, true)),
+    on: { select: (id) => select(id), cancel: (j, btn) => void cancel(t, j, btn) },
+  };
+  return t;
+}
 
-  function row(j: Job): HTMLTableRowElement {
-    const tr = h('tr', {
-      'data-job-id': j.id,
-      'data-state': j.state,
-      'aria-current': state.selectedJob === j.id ? 'true' : null,
-    });
-    fillRow(tr, j);
-    return tr;
-  }
-
-  function fillRow(tr: HTMLTableRowElement, j: Job): void {
-    const p = progressOf(j);
-    const tps = j.plan?.effectiveTokensPerSecond ?? j.plan?.tokensPerSecond;
-    const cancellable = canSubmit() && !TERMINAL.includes(j.state);
-    tr.dataset.state = j.state;
-    mount(
-      tr,
-      h(
-        'td',
-        null,
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'link',
-            'aria-controls': 'job-detail',
-            'aria-label': `Details of job ${j.name}`,
-            onclick: () => select(j.id),
-          },
-          j.name,
-        ),
-        h(
-          'div',
-          { class: 'muted small' },
-          `${modelName(j.model)} · ${j.tenant} · `,
-          h('a', { href: jobHref(j.id), 'data-action': 'open', 'aria-label': `Page of job ${j.name}` }, 'page'),
-        ),
-      ),
-      h(
-        'td',
-        null,
-        h('span', { class: `badge ${j.state}`, 'data-role': 'state' }, j.state),
-        j.reason
-          ? h(
-              'div',
-              { class: 'muted small', title: j.reason },
-              j.reason.length > 40 ? `${j.reason.slice(0, 40)}…` : j.reason,
-            )
-          : null,
-      ),
-      h(
-        'td',
-        null,
-        h('div', null, j.gpus ? `${int(j.gpus)} GPUs` : '—'),
-        h('div', { class: 'muted small', 'data-role': 'placement' }, placementText(j)),
-      ),
-      h('td', null, h('div', null, j.plan?.strategy ?? '—'), h('div', { class: 'muted small' }, parallelism(j))),
-      h('td', { class: 'num' }, tps ? `${si(tps)} tok/s` : '—'),
-      h(
-        'td',
-        null,
-        p === null
-          ? h('span', { class: 'muted' }, '—')
-          : h(
-              'span',
-              {
-                class: 'progress',
-                role: 'progressbar',
-                'aria-label': `Progress of ${j.name}`,
-                'aria-valuemin': 0,
-                'aria-valuemax': 100,
-                'aria-valuenow': Math.round(p * 100),
-              },
-              h('span', { style: `width:${(p * 100).toFixed(1)}%` }),
-              h('b', null, pct(p)),
-            ),
-      ),
-      h(
-        'td',
-        { class: 'small' },
-        j.checkpoint
-          ? h(
-              'span',
-              { title: j.checkpoint.path ?? '' },
-              `step ${int(j.checkpoint.step)}`,
-              h(
-                'div',
-                { class: 'muted' },
-                `${j.checkpoint.site ?? ''} ${ago(new Date(j.checkpoint.at).toISOString())}`,
-              ),
-            )
-          : h('span', { class: 'muted' }, 'none'),
-      ),
-      h(
-        'td',
-        { class: 'col-actions' },
-        cancellable
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'danger small',
-                'data-action': 'cancel',
-                'aria-label': `Cancel job ${j.name}`,
-                onclick: (e: Event) => void cancel(j, e.currentTarget as HTMLButtonElement),
-              },
-              'Cancel',
-            )
-          : null,
-      ),
-    );
-    markCells(tr, j);
-  }
-
-  /** Each cell carries its column's class (col-<key>): what column choice hides and the sticky Actions use. */
-  function markCells(tr: HTMLTableRowElement, j: Job): void {
-    const cells = [...tr.children];
-    // the Submitted cell goes before Actions (fillRow draws the others in COLUMNS order)
-    cells[cells.length - 1].before(
-      h('td', { class: 'small' }, time(j.createdAt), h('div', { class: 'muted' }, ago(j.createdAt))),
-    );
-    [...tr.children].forEach((td, i) => td.classList.add(`col-${COLUMNS[i].key}`));
-  }
-
-  async function cancel(j: Job, btn: HTMLButtonElement): Promise<void> {
-    if (!armed.has(j.id)) {
-      // two steps: the first press arms, the second (within 4 s) cancels
-      btn.textContent = 'Confirm cancel';
-      btn.setAttribute('aria-label', `Confirm: cancel job ${j.name}`);
-      armed.set(
-        j.id,
-        window.setTimeout(() => {
-          armed.delete(j.id);
-          btn.textContent = 'Cancel';
-          btn.setAttribute('aria-label', `Cancel job ${j.name}`);
-        }, 4000),
-      );
-      return;
-    }
-    window.clearTimeout(armed.get(j.id));
-    armed.delete(j.id);
-    btn.disabled = true;
-    try {
-      await api('DELETE', `/v1/jobs/${encodeURIComponent(j.id)}`);
-      announce(`Job ${j.name} cancelled.`);
-      await refreshJobs();
-    } catch (err) {
-      announce((err as Error).message, 'error');
-      btn.disabled = false;
-    }
-  }
-
-  function drawTable(head = false): void {
-    const seen = new Set<string>();
-    const canAct = canSubmit();
-    let prev: HTMLTableRowElement | null = null;
-    if (head || !headRow.firstChild) tools.drawHead(headRow);
-    for (const c of COLUMNS) table.classList.toggle(`hide-${c.key}`, tools.hidden().has(c.key));
-    const shown = tools.page(state.jobs, state.jobsNext !== null);
-    for (const j of shown) {
-      seen.add(j.id);
-      const sig = `${j.updatedAt}|${j.state}|${canAct}|${state.selectedJob === j.id}|${j.checkpoint?.step ?? ''}`;
-      let r = rows.get(j.id);
-      if (!r) {
-        r = { tr: row(j), sig };
-        rows.set(j.id, r);
-      } else if (r.sig !== sig && !armed.has(j.id)) {
-        const focusedCancel = r.tr.contains(document.activeElement)
-          ? (document.activeElement as HTMLElement).dataset.action
-          : undefined;
-        fillRow(r.tr, j);
-        r.tr.toggleAttribute('aria-current', state.selectedJob === j.id);
-        r.sig = sig;
-        if (focusedCancel) r.tr.querySelector<HTMLElement>(`[data-action="${focusedCancel}"]`)?.focus();
-      }
-      const want: ChildNode | null = prev ? prev.nextSibling : tbody.firstChild;
-      if (want !== r.tr) tbody.insertBefore(r.tr, want);
-      prev = r.tr;
-    }
-    for (const [id, r] of rows) {
-      if (!seen.has(id)) {
-        r.tr.remove();
-        rows.delete(id);
-      }
-    }
-    if (shown.length === 0) {
-      if (!tbody.querySelector('.empty'))
-        tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: COLUMNS.length }, 'No jobs match.')));
-    } else tbody.querySelector('.empty')?.remove();
-    more.hidden = !state.jobsNext;
-    count.textContent = `${int(state.jobs.length)}${state.jobsNext ? '+' : ''} job(s) shown`;
-  }
-
-  function drawFilters(): void {
-    const f = state.fabric;
-    if (f && siteSel.options.length !== f.sites.length + 1)
-      mount(
-        siteSel,
-        options(
-          [{ value: '', label: 'any site' }, ...f.sites.map((s) => ({ value: s.id, label: `${s.id} (${s.name})` }))],
-          state.filters.site,
-        ),
-      );
-    tenantField.hidden = !isAdmin();
-    table.classList.toggle('read-only', !canSubmit());
-  }
-
-  // ---- submit (job-submit.ts) ----
+export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
+  // built in the order the view always had (filters, table tools, submit form, detail): select is bound later
+  const t = jobsTable((id) => select(id));
   const { form, drawForm } = createSubmitForm((id) => select(id));
-
-  // ---- detail (job-detail.ts) ----
   const { detail, select, drawDetail } = createJobDetail();
-
   subscribe((c) => {
-    if (c.has('jobs') || c.has('me') || c.has('selectedJob')) drawTable();
-    if (c.has('fabric') || c.has('me')) drawFilters();
+    if (c.has('jobs') || c.has('me') || c.has('selectedJob')) drawTable(t);
+    if (c.has('fabric') || c.has('me')) drawFilters(t);
     if (c.has('me') || c.has('catalog')) drawForm();
     if (c.has('jobs') || c.has('selectedJob') || c.has('jobEvents') || c.has('me')) drawDetail();
   });
-
   const el = h(
     'div',
     { class: 'jobs-view' },
@@ -325,10 +237,10 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
       'div',
       { class: 'jobs-main' },
       h('h2', { class: 'sr-only' }, 'Jobs'),
-      filters,
-      tools.toolbar,
-      h('div', { class: 'table-wrap' }, table),
-      h('div', { class: 'table-foot' }, tools.pager, more),
+      t.f.filters,
+      t.tools.toolbar,
+      h('div', { class: 'table-wrap' }, t.table),
+      h('div', { class: 'table-foot' }, t.tools.pager, t.more),
     ),
     h('aside', { class: 'jobs-side', 'aria-label': 'Submit and details' }, form, detail),
   );
@@ -341,7 +253,7 @@ export function createJobsView(): { el: HTMLElement; drawn: () => boolean } {
   return {
     el,
     drawn: () => {
-      drawnOnce = drawnOnce || (state.me !== null && tbody.childElementCount > 0);
+      drawnOnce = drawnOnce || (state.me !== null && t.tbody.childElementCount > 0);
       return drawnOnce;
     },
   };
