@@ -1,7 +1,14 @@
-// `superfactory jobs logs ID [-f]`: the job's current run output from GET /v1/jobs/:id/logs. The API answers
-// the last 64 KiB of the run's log as text (the local executor groups lines by rank: "[rank N] ..."), with
-// no offset to resume from, so following polls it and prints only the lines not printed yet (LogFollower).
-import { TERMINAL_JOB_STATES, type JobResponse, type JobView } from '../contract/index.js';
+// `superfactory jobs logs ID [-f]`: the job's current run output from GET /v1/jobs/:id/logs. Without -f the
+// whole log is read page by page (format=json, by byte offset). Following polls the 64 KiB tail and prints only
+// the lines not printed yet (LogFollower): the local executor groups a running gang's lines by rank, so offsets
+// into a live multi-rank log are not stable, and the tail snapshots are matched line by line instead.
+import {
+  LOG_PAGE_MAX_BYTES,
+  TERMINAL_JOB_STATES,
+  type JobLogPage,
+  type JobResponse,
+  type JobView,
+} from '../contract/index.js';
 import { ApiClient, seg, type RemoteFlags } from './client.js';
 import { CliInputError } from './errors.js';
 
@@ -97,7 +104,7 @@ export async function runLogs(id: string, o: LogsFlags): Promise<number> {
   const getLogs = (jobId: string) => client.text(`/v1/jobs/${seg(jobId)}/logs`);
   let job = await getJob();
   if (!o.follow) {
-    const text = await getLogs(job.id);
+    const text = await wholeLog(client, job.id);
     if (o.json) process.stdout.write(`${JSON.stringify({ job: job.id, state: job.state, runId: job.runId, text })}\n`);
     else if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     else process.stderr.write(`${job.id}: no log lines (${whyNoLogs(job)})\n`);
@@ -125,6 +132,21 @@ export async function runLogs(id: string, o: LogsFlags): Promise<number> {
       return 0;
     }
     await sleep(intervalS * 1000);
+  }
+}
+
+/** Every page of the log from offset 0 to its end (as it stands when the last page is read). */
+async function wholeLog(client: ApiClient, jobId: string): Promise<string> {
+  let text = '';
+  for (let offset = 0; ;) {
+    const p = await client.get<JobLogPage>(`/v1/jobs/${seg(jobId)}/logs`, {
+      offset,
+      limit: LOG_PAGE_MAX_BYTES,
+      format: 'json',
+    });
+    text += p.text;
+    if (p.nextOffset <= offset || p.nextOffset >= p.size) return text;
+    offset = p.nextOffset;
   }
 }
 

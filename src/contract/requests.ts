@@ -18,7 +18,10 @@ export const REQUEST_HINTS: Readonly<Record<string, string>> = {
   executor: `one of ${EXECUTOR_KINDS.join(', ')}`,
   env: 'an object of string environment variables',
   state: `one of ${JOB_STATES.join(', ')}`,
-  limit: 'an integer from 1 to 1000',
+  limit: 'an integer from 1 to 1000 (GET /v1/jobs/:id/logs: bytes, 1 to 4194304)',
+  offset: 'a byte offset from 0: the nextOffset of the previous page',
+  download: '1 for the whole log as a file',
+  format: 'text (default) or json',
   cursor: 'the nextCursor of the previous page, unchanged',
   role: `one of ${ROLES.join(', ')}`,
 };
@@ -133,6 +136,22 @@ export const EventsQuery = z
   })
   .strict();
 export type EventsParams = z.infer<typeof EventsQuery>;
+
+/** Largest page of GET /v1/jobs/:id/logs (bytes); a whole log: download=1. */
+export const LOG_PAGE_MAX_BYTES = 4 * 1024 * 1024;
+
+export const LogsQuery = z
+  .object({
+    /** First byte of the page; absent: the last `limit` bytes (a tail). */
+    offset: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(LOG_PAGE_MAX_BYTES).optional(),
+    /** 1: the whole log as an attachment (offset and limit ignored). */
+    download: z.enum(['0', '1', 'true', 'false']).optional(),
+    /** json: the page with its offsets as JSON (JobLogPage); text (default): the bytes, offsets in headers. */
+    format: z.enum(['text', 'json']).optional(),
+  })
+  .strict();
+export type LogsParams = z.infer<typeof LogsQuery>;
 
 export const HeartbeatSchema = z.object({ at: z.number().optional() }).strict().optional();
 

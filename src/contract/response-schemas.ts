@@ -52,6 +52,15 @@ export const JobViewSchema = z.object({
 });
 same<Same<Omit<z.infer<typeof JobViewSchema>, 'plan'>, Omit<R.JobView, 'plan'>>>(true);
 export const JobResponseSchema = z.object({ job: JobViewSchema });
+export const JobLogPageSchema = z.object({
+  job: z.string(),
+  runId: z.string().nullable(),
+  offset: z.number(),
+  nextOffset: z.number(),
+  size: z.number(),
+  text: z.string(),
+});
+same<Same<z.infer<typeof JobLogPageSchema>, R.JobLogPage>>(true);
 export const JobPageSchema = z.object({ jobs: z.array(JobViewSchema), nextCursor: z.string().nullable() });
 
 export const EventViewSchema = z.object({

@@ -119,6 +119,18 @@ export interface JobPageResponse {
   nextCursor: string | null;
 }
 
+/** GET /v1/jobs/:id/logs?format=json: one page of the run's log, bytes [offset, nextOffset) of size. */
+export interface JobLogPage {
+  job: string;
+  runId: string | null;
+  offset: number;
+  /** Pass as offset for the next page; equal to size at the end (so far). */
+  nextOffset: number;
+  /** The whole log's size in bytes now. */
+  size: number;
+  text: string;
+}
+
 export interface EventView {
   seq: number;
   at: string;

@@ -145,6 +145,38 @@ describe('superfactory jobs', () => {
     expect(j.text).toContain('step 1');
   });
 
+  it("logs without -f prints the whole log, past the server's 64 KiB tail, byte for byte", async () => {
+    const script = 'for i in $(seq 1 3000); do echo "line $i é€ padding padding padding"; done';
+    const job = jsonOf(
+      await sf([
+        'jobs',
+        'submit',
+        '--name',
+        'long-log',
+        '--model',
+        'llama3-8b',
+        '--gpus',
+        '1',
+        '--json',
+        ...as(alice),
+        '--',
+        'sh',
+        '-c',
+        script,
+      ]),
+    );
+    await waitFor(async () => (await state(job.id)) === 'succeeded', 30_000);
+    const whole = await fetch(`${t.url}/v1/jobs/${job.id}/logs?download=1`, {
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    const expected = await whole.text();
+    expect(Buffer.byteLength(expected)).toBeGreaterThan(128 * 1024);
+    const r = await sf(['jobs', 'logs', job.id, ...as(alice)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(expected.endsWith('\n') ? expected : `${expected}\n`);
+    expect(r.stdout.split('\n')[0]).toBe('[rank 0] line 1 é€ padding padding padding');
+  });
+
   it('submit from a YAML job file: a string command runs in sh -c; jurisdictions and checkpointing map to the API', async () => {
     const file = join(dir, 'train.yaml');
     writeFileSync(

@@ -28,6 +28,7 @@ import { registerTiming } from './middleware/timing.js';
 import { TokenUsage } from './token-usage.js';
 import { DEFAULT_STREAM_LIMITS, registerEventRoutes, type StreamLimits } from './routes/events.js';
 import { registerHistoryRoutes, type HistoryOptions } from './routes/history.js';
+import { registerJobLogRoutes } from './routes/job-logs.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPlanRoutes } from './routes/plans.js';
@@ -174,6 +175,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerOpsRoutes(ctx);
   registerSiteRoutes(ctx);
   registerJobRoutes(ctx);
+  registerJobLogRoutes(ctx);
   registerPlanRoutes(ctx);
   registerEventRoutes(ctx, { ...DEFAULT_STREAM_LIMITS, ...o.streamLimits });
   registerTenantRoutes(ctx);

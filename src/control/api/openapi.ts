@@ -4,12 +4,13 @@
 // a route missing here is marked `x-undocumented` and fails test/control/openapi.test.ts.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
-import { EventsQuery, ListJobsQuery } from '../../contract/requests.js';
+import { EventsQuery, ListJobsQuery, LogsQuery } from '../../contract/requests.js';
 import * as S from '../../contract/response-schemas.js';
+import * as SV from '../../contract/services.js';
 
 type Code = 200 | 201 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
 interface OperationDoc {
-  ok: Partial<Record<200 | 201, z.ZodType | 'text' | 'yaml' | 'sse'>>;
+  ok: Partial<Record<200 | 201, z.ZodType | 'text' | 'yaml' | 'sse' | 'ndjson'>>;
   /** Error statuses besides the ones every /v1 operation may answer (400, 401, 429). */
   errors?: Code[];
   query?: z.ZodType;
@@ -46,7 +47,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /v1/jobs/:id/suspend': { ok: { 200: S.JobResponseSchema }, errors: [403, 404, 409, 422] },
   'POST /v1/jobs/:id/resume': { ok: { 200: S.JobResponseSchema }, errors: [403, 404, 409, 422] },
   'GET /v1/jobs/:id/events': { ok: { 200: S.JobEventsSchema }, errors: [403, 404] },
-  'GET /v1/jobs/:id/logs': { ok: { 200: 'text' }, errors: [403, 404] },
+  'GET /v1/jobs/:id/logs': { ok: { 200: 'text' }, errors: [403, 404], query: LogsQuery },
   'POST /v1/plans': { ok: { 200: S.PlanResultSchema }, errors: [413, 422, 503] },
   'GET /v1/events': { ok: { 200: S.EventsSchema }, query: EventsQuery },
   'GET /v1/audit': { ok: { 200: S.EventsSchema }, errors: [403], query: EventsQuery },
@@ -65,6 +66,18 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /v1/explore/sweep': { ok: { 200: S.SweepViewSchema }, errors: [413, 422, 503] },
   'POST /v1/whatif': { ok: { 200: S.WhatIfResultSchema }, errors: [413, 422, 503] },
   'GET /v1/history': { ok: { 200: S.HistorySchema } },
+  'POST /v1/services': { ok: { 201: SV.ServiceResponseSchema }, errors: [403, 409, 413, 422] },
+  'GET /v1/services': { ok: { 200: SV.ServiceListResponseSchema }, errors: [403] },
+  'GET /v1/services/:id': { ok: { 200: SV.ServiceResponseSchema }, errors: [403, 404] },
+  'PATCH /v1/services/:id': { ok: { 200: SV.ServiceResponseSchema }, errors: [403, 404, 422] },
+  'DELETE /v1/services/:id': { ok: { 200: SV.ServiceResponseSchema }, errors: [403, 404] },
+  'GET /v1/services/:id/metrics': { ok: { 200: SV.ServiceMetricsResponseSchema }, errors: [403, 404] },
+  'GET /v1/services/:id/requests': {
+    ok: { 200: SV.ServiceRequestsResponseSchema },
+    errors: [403, 404],
+    query: SV.ServiceRequestsQuery,
+  },
+  'POST /v1/services/:id/generate': { ok: { 200: 'ndjson' }, errors: [403, 404, 503] },
 };
 
 /** A zod schema as an OpenAPI 3.1 schema object (JSON Schema 2020-12, the dialect 3.1 uses). */
@@ -73,7 +86,8 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output')
   return rest;
 }
 
-function content(kind: z.ZodType | 'text' | 'yaml' | 'sse'): Record<string, unknown> {
+function content(kind: z.ZodType | 'text' | 'yaml' | 'sse' | 'ndjson'): Record<string, unknown> {
+  if (kind === 'ndjson') return { 'application/x-ndjson': { schema: { type: 'string' } } };
   if (kind === 'text') return { 'text/plain': { schema: { type: 'string' } } };
   if (kind === 'yaml') return { 'text/yaml': { schema: { type: 'string' } } };
   if (kind === 'sse') return { 'text/event-stream': { schema: { type: 'string' } } };

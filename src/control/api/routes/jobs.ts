@@ -1,4 +1,4 @@
-// Jobs: submit (idempotent with Idempotency-Key), list, show, cancel, suspend, resume, events, logs.
+// Jobs: submit (idempotent with Idempotency-Key), list, show, cancel, suspend, resume, events (logs: job-logs.ts).
 import type { FastifyRequest } from 'fastify';
 import type { Job, Principal } from '../../domain.js';
 import type { EventView, JobPageResponse, JobResponse } from '../../../contract/responses.js';
@@ -140,19 +140,4 @@ export function registerJobRoutes(c: ApiContext): void {
       return { events: (await store.listEvents({ jobId: job.id, limit: 1000 })).map(eventView) };
     },
   );
-  app.get('/v1/jobs/:id/logs', doc('Recent log lines of the job’s current run', ['jobs']), async (req, reply) => {
-    const job = await cp.visibleJob(principal(req), idOf(req));
-    const b = job.placement?.[0] ? cp.bindings.get(job.placement[0].site) : undefined;
-    let text = '';
-    if (b?.executor.logs && job.runId) {
-      try {
-        text = await b.executor.logs(job.runId);
-      } catch (err) {
-        // the run's folder may be gone (finished and cleaned, or another replica's): no lines, said in the log
-        req.log.warn({ job: job.id, run: job.runId, err: (err as Error).message }, 'cannot read run logs');
-      }
-    }
-    reply.type('text/plain; charset=utf-8');
-    return text;
-  });
 }
