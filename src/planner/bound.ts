@@ -17,11 +17,11 @@ import type { ModelSpec, Plan, SystemTiers } from '../perf/types.js';
 const BOUND_MARGIN = 1e-9;
 
 /**
- * Layer timings of one search (one tiers, one model), keyed by every plan field and option that `planLayers` reads.
- * Pure memoisation: a cached timing is the value `estimateWithTiers` would compute for that plan.
+ * Layer timings of one search (one tiers, one model, one sequence length), keyed by every plan field and option that
+ * `planLayers` reads. Pure memoisation: a cached timing is the value `estimateWithTiers` would compute for that plan.
  */
 export class LayerCache {
-  private readonly map = new Map<string, PlanLayers>();
+  private readonly byOptions = new Map<EstimateOptions, Map<number | string, PlanLayers>>();
   constructor(
     private readonly model: ModelSpec,
     private readonly shape: LayerShape,
@@ -29,20 +29,68 @@ export class LayerCache {
   ) {}
 
   get(plan: Plan, options: EstimateOptions): PlanLayers {
-    const key = `${plan.tp}|${plan.cp ?? 1}|${plan.ep ?? 1}|${plan.etp ?? plan.tp}|${plan.mbs}|${plan.seq}|${plan.recompute}|${plan.sequenceParallel}|${plan.precision}|${plan.offloadLayers ?? 0}|${options.attentionKernel}|${options.flashAttention}|${options.tpCommOverlap}`;
-    let layers = this.map.get(key);
+    let map = this.byOptions.get(options);
+    if (!map) this.byOptions.set(options, (map = new Map()));
+    const key = layerKey(plan, this.model.seqLength);
+    let layers = map.get(key);
     if (!layers) {
       layers = planLayers(this.model, this.tiers, normalizePlan(plan, this.model), options, this.shape);
-      this.map.set(key, layers);
+      map.set(key, layers);
     }
     return layers;
   }
 }
 
+const RECOMPUTE_INDEX = { none: 0, selective: 1, full: 2 } as const;
+
+/** The plan fields layerTiming reads, as one number where they are in the planner's ranges, else as text. */
+function layerKey(plan: Plan, modelSeq: number): number | string {
+  const cp = plan.cp ?? 1;
+  const ep = plan.ep ?? 1;
+  const etp = plan.etp ?? plan.tp;
+  const recompute = RECOMPUTE_INDEX[plan.recompute ?? 'none'];
+  const fp8 = plan.precision === 'fp8' ? 1 : 0;
+  const sp = plan.sequenceParallel ? 1 : 0;
+  const small =
+    plan.tp < 512 && cp < 64 && ep < 512 && etp < 512 && plan.mbs < 64 && (plan.seq ?? modelSeq) === modelSeq;
+  if (small && !plan.offloadLayers)
+    return plan.tp + 512 * (cp + 64 * (ep + 512 * (etp + 512 * (plan.mbs + 64 * (recompute + 3 * (fp8 + 2 * sp))))));
+  return `${plan.tp}|${cp}|${ep}|${etp}|${plan.mbs}|${plan.seq}|${recompute}|${sp}|${plan.precision}|${plan.offloadLayers}`;
+}
+
 /**
- * An upper bound on the tokens/s of `plan` (given with recompute 'none') at any recompute level: the step is at least the pipeline's time with
- * no recompute (every layer term only grows with recompute: more compute, a third TP/EP collective pass) plus the
- * optimizer step; DP and WAN exposure are >= 0. The ranking tests check it against unpruned searches.
+ * A lower bound on the pipeline part of the step of `plan` (given with recompute 'none') at any recompute level:
+ * every layer term only grows with recompute (more compute, a third TP/EP collective pass), so does the pipeline.
+ */
+export function pipelineSecondsLowerBound(
+  model: ModelSpec,
+  shape: LayerShape,
+  tiers: SystemTiers,
+  plan: Plan,
+  options: EstimateOptions,
+  layers: LayerCache,
+): number {
+  if (plan.recompute !== 'none') throw new Error('the bound takes the plan without recompute');
+  const p = normalizePlan(plan, model);
+  const { dense, moe } = layers.get(plan, options);
+  return pipelineTiming(model, shape, p, tiers, dense, moe, p.gbs / (p.mbs * p.dp), options.wan).totalSeconds;
+}
+
+/** The optimizer step of `plan`, as the estimate computes it (it depends on neither recompute nor micro-batch). */
+export function optimizerSeconds(model: ModelSpec, tiers: SystemTiers, counts: ParameterCounts, plan: Plan): number {
+  const p = normalizePlan(plan, model);
+  const localParams = localParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp, p.ep, p.etp);
+  return optimizerStepSeconds(localParams, p, tiers);
+}
+
+/** Tokens over a lower bound of the step's seconds, with the margin: an upper bound on tokens/s. */
+export function upperBound(tokens: number, lowerBoundSeconds: number): number {
+  return (tokens / lowerBoundSeconds) * (1 + BOUND_MARGIN);
+}
+
+/**
+ * An upper bound on the tokens/s of `plan` (given with recompute 'none') at any recompute level: the step is at least
+ * the pipeline's lower bound plus the optimizer step (the estimate adds DP and WAN exposure, both >= 0, in between).
  */
 export function tokensPerSecondUpperBound(
   model: ModelSpec,
@@ -53,12 +101,6 @@ export function tokensPerSecondUpperBound(
   options: EstimateOptions,
   layers: LayerCache,
 ): number {
-  if (plan.recompute !== 'none') throw new Error('the bound takes the plan without recompute');
-  const p = normalizePlan(plan, model);
-  const { dense, moe } = layers.get(plan, options);
-  const microBatches = p.gbs / (p.mbs * p.dp);
-  const pipe = pipelineTiming(model, shape, p, tiers, dense, moe, microBatches, options.wan);
-  const localParams = localParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp, p.ep, p.etp);
-  const lowerBoundSeconds = pipe.totalSeconds + optimizerStepSeconds(localParams, p, tiers);
-  return ((p.gbs * p.seq) / lowerBoundSeconds) * (1 + BOUND_MARGIN);
+  const pipe = pipelineSecondsLowerBound(model, shape, tiers, plan, options, layers);
+  return upperBound(plan.gbs * plan.seq!, pipe + optimizerSeconds(model, tiers, counts, plan));
 }

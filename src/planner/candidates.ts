@@ -4,7 +4,7 @@ import { estimateWithTiers, type EstimateOptions } from '../perf/estimate.js';
 import { parameterCounts, type LayerShape, type ParameterCounts } from '../perf/flops.js';
 import { GiB, modelStateBytesPerGpu } from '../perf/memory.js';
 import type { Estimate, ModelSpec, Plan, Precision, Recompute, SystemTiers } from '../perf/types.js';
-import { LayerCache, tokensPerSecondUpperBound } from './bound.js';
+import { LayerCache, optimizerSeconds, pipelineSecondsLowerBound, upperBound } from './bound.js';
 import { BATCH_SLACK } from './defaults.js';
 
 const RECOMPUTE_ORDER: Recompute[] = ['none', 'selective', 'full'];
@@ -90,18 +90,19 @@ export interface SearchContext {
 }
 
 /**
- * Pruning by the throughput bound (bound.ts): the search asks `canSkip` before estimating the rest of a batch row, and
- * reports what it skipped so that a caller replaying the search for another strategy can resume it (exact).
+ * Pruning by the throughput bound (bound.ts): the search asks `canSkip` before estimating a block of layouts or the
+ * rest of a batch row, and reports what it skipped so that a caller replaying the search for another strategy can
+ * resume it there (exact).
  */
 export interface Pruning {
   layers: LayerCache;
   /** True when no plan of site-local tokens/s at most `tokensPerSecond` can change the result. */
   canSkip(tokensPerSecond: number): boolean;
-  skipped?(row: SkippedRow): void;
+  skipped?(part: SkippedPart): void;
 }
 
-/** The rest of one batch row, not estimated: its bound, and how to search it after all. */
-export interface SkippedRow {
+/** A part of the search not estimated: its bound, and how to search it after all. */
+export interface SkippedPart {
   upperBoundTokensPerSecond: number;
   resume(pruning: Pruning, visit: (c: Candidate) => void): number;
 }
@@ -124,10 +125,9 @@ export function searchPlans(
   const { model, shape, seq } = ctx;
   const space = ctx.space ?? defaultSearchSpace(model, tiers, seq);
   const counts = parameterCounts(model, shape);
-  const rows: RowSearch = { ctx, tiers, space, counts, options };
+  const fp8Options: EstimateOptions = { ...options, attentionKernel: 'flash3' };
+  const search: BlockSearch = { ctx, tiers, space, counts, options, fp8Options };
   let evaluated = 0;
-  const hbm = tiers.hbmGiB - tiers.memoryReserveGiB;
-  const precisions = ctx.precisions ?? ['bf16'];
   for (const tp of space.tp) {
     if (tp > perSiteGpus) continue;
     for (const cp of space.cp) {
@@ -140,19 +140,8 @@ export function searchPlans(
         const dp = mode === 'dp-across' ? dpLocal * sites : dpLocal;
         const gpus = tp * cp * pp * dp;
         for (const ep of space.ep) {
-          for (const etp of etpOptions(model, tp, dp, cp, ep)) {
-            for (const zero of ZERO_ORDER) {
-              if (stateLowerBoundGiB(counts.total, counts.expertParamsTotal, tp, pp, ep, etp, dp * cp, zero) > hbm)
-                continue;
-              for (const precision of precisions) {
-                const layout: Layout = { gpus, tp, pp, dp, cp, ep, etp, zero, precision };
-                for (const vpp of space.vpp) {
-                  if (vpp > 1 && (pp < 2 || pp * vpp > model.layers)) continue;
-                  evaluated += searchRow(rows, layout, vpp, 0, visit, pruning);
-                }
-              }
-            }
-          }
+          for (const etp of etpOptions(model, tp, dp, cp, ep))
+            evaluated += searchBlock(search, { gpus, tp, pp, dp, cp, ep, etp }, visit, pruning);
         }
       }
     }
@@ -160,18 +149,92 @@ export function searchPlans(
   return evaluated;
 }
 
-type Layout = Pick<Plan, 'gpus' | 'tp' | 'pp' | 'dp' | 'cp' | 'ep' | 'etp' | 'zero' | 'precision'>;
+/** The parallel dimensions of a block of layouts; ZeRO and precision complete a layout. */
+type Block = Required<Pick<Plan, 'gpus' | 'tp' | 'pp' | 'dp' | 'cp' | 'ep' | 'etp'>>;
+type Layout = Block & Pick<Plan, 'zero' | 'precision'>;
 
-/** What every batch row of one searchPlans call shares. */
-interface RowSearch {
+/** What every block of one searchPlans call shares. */
+interface BlockSearch {
   ctx: SearchContext;
   tiers: SystemTiers;
   space: SearchSpace;
   counts: ParameterCounts;
   options: EstimateOptions;
+  /** FP8 plans run their attention on today's fused kernels. */
+  fp8Options: EstimateOptions;
 }
 
-/** The row's plan for micro-batch index `i`, or undefined where the global batch would overshoot the target. */
+/**
+ * Lower bounds of the pipeline seconds of a block's rows, by precision, vpp and micro-batch index (NaN where the row
+ * has no such plan); ZeRO does not change them, so they are computed once for its four stages.
+ */
+interface BlockBounds {
+  pipelineSeconds: Float64Array;
+  /** The highest tokens/s bound over the whole block (the optimizer step left out: still an upper bound). */
+  max: number;
+}
+
+/** One block: ZeRO x precision x vpp x mbs x recompute, skipped whole when its bound cannot beat the threshold. */
+function searchBlock(
+  search: BlockSearch,
+  block: Block,
+  visit: (c: Candidate) => void,
+  pruning: Pruning | undefined,
+): number {
+  const { ctx, tiers, space, counts } = search;
+  const { model } = ctx;
+  const bounds = pruning ? blockBounds(search, block, pruning.layers) : undefined;
+  if (pruning && bounds && pruning.canSkip(bounds.max)) {
+    pruning.skipped?.({
+      upperBoundTokensPerSecond: bounds.max,
+      resume: (again, visitAgain) => searchBlock(search, block, visitAgain, again),
+    });
+    return 0;
+  }
+  const hbm = tiers.hbmGiB - tiers.memoryReserveGiB;
+  const { tp, pp, dp, cp, ep, etp } = block;
+  const precisions = ctx.precisions ?? ['bf16'];
+  let evaluated = 0;
+  for (const zero of ZERO_ORDER) {
+    if (stateLowerBoundGiB(counts.total, counts.expertParamsTotal, tp, pp, ep, etp, dp * cp, zero) > hbm) continue;
+    precisions.forEach((precision, pi) => {
+      const layout: Layout = { ...block, zero, precision };
+      space.vpp.forEach((vpp, vi) => {
+        if (vpp > 1 && (pp < 2 || pp * vpp > model.layers)) return;
+        const at = (pi * space.vpp.length + vi) * space.mbs.length;
+        const rowBound = bounds && pruning && { pruning, pipelineSeconds: bounds.pipelineSeconds.subarray(at) };
+        evaluated += searchRow(search, layout, vpp, 0, visit, rowBound);
+      });
+    });
+  }
+  return evaluated;
+}
+
+function blockBounds(search: BlockSearch, block: Block, layers: LayerCache): BlockBounds {
+  const { ctx, tiers, space } = search;
+  const { model, shape, seq } = ctx;
+  const precisions = ctx.precisions ?? ['bf16'];
+  const pipelineSeconds = new Float64Array(precisions.length * space.vpp.length * space.mbs.length).fill(NaN);
+  let max = -Infinity;
+  precisions.forEach((precision, pi) => {
+    const options = precision === 'fp8' ? search.fp8Options : search.options;
+    const layout: Layout = { ...block, zero: 1, precision };
+    space.vpp.forEach((vpp, vi) => {
+      if (vpp > 1 && (block.pp < 2 || block.pp * vpp > model.layers)) return;
+      for (let mi = 0; mi < space.mbs.length; mi++) {
+        const plan = rowPlan(ctx, layout, vpp, space.mbs[mi]);
+        if (!plan) break;
+        const seconds = pipelineSecondsLowerBound(model, shape, tiers, plan, options, layers);
+        pipelineSeconds[(pi * space.vpp.length + vi) * space.mbs.length + mi] = seconds;
+        const bound = upperBound(plan.gbs * seq, seconds);
+        if (bound > max) max = bound;
+      }
+    });
+  });
+  return { pipelineSeconds, max };
+}
+
+/** The row's plan for micro-batch `mbs`, or undefined where the global batch would overshoot the target. */
 function rowPlan(ctx: SearchContext, layout: Layout, vpp: number, mbs: number): Plan | undefined {
   const { seq } = ctx;
   // The global batch stays near the target (a larger batch hurts convergence): the nearest multiple of
@@ -204,32 +267,40 @@ function withRecompute(l: Layout, vpp: number, mbs: number, gbs: number, seq: nu
   };
 }
 
+/** A row's pruning: the threshold, and the pipeline lower bounds of its micro-batches (from its block). */
+interface RowPruning {
+  pruning: Pruning;
+  pipelineSeconds: Float64Array;
+}
+
 /**
  * One batch row (a layout and vpp) from micro-batch index `from`: mbs x recompute, the first recompute level that
  * fits; a larger micro-batch only needs more memory, so the row stops at the first mbs where nothing fits. With
  * pruning, the rest of the row is skipped when no plan in it can beat the bound's threshold.
  */
 function searchRow(
-  rows: RowSearch,
+  search: BlockSearch,
   layout: Layout,
   vpp: number,
   from: number,
   visit: (c: Candidate) => void,
-  pruning: Pruning | undefined,
+  rowPruning: RowPruning | undefined,
 ): number {
-  const { ctx, tiers, space } = rows;
-  const options: EstimateOptions =
-    layout.precision === 'fp8' ? { ...rows.options, attentionKernel: 'flash3' } : rows.options;
+  const { ctx, tiers, space } = search;
+  const options = layout.precision === 'fp8' ? search.fp8Options : search.options;
+  const layers = rowPruning?.pruning.layers;
   let evaluated = 0;
   for (let i = from; i < space.mbs.length; i++) {
     const base = rowPlan(ctx, layout, vpp, space.mbs[i]);
     if (!base) break;
-    if (pruning) {
-      const bound = rowUpperBound(rows, layout, vpp, i, options, pruning.layers);
+    if (rowPruning) {
+      const { pruning } = rowPruning;
+      const bound = rowUpperBound(search, layout, vpp, i, rowPruning.pipelineSeconds);
       if (pruning.canSkip(bound)) {
         pruning.skipped?.({
           upperBoundTokensPerSecond: bound,
-          resume: (again, visitAgain) => searchRow(rows, layout, vpp, i, visitAgain, again),
+          resume: (again, visitAgain) =>
+            searchRow(search, layout, vpp, i, visitAgain, { ...rowPruning, pruning: again }),
         });
         break;
       }
@@ -237,8 +308,7 @@ function searchRow(
     let fitted = false;
     for (const recompute of RECOMPUTE_ORDER) {
       const plan = withRecompute(layout, vpp, base.mbs, base.gbs, base.seq!, recompute);
-      const layers = pruning?.layers.get(plan, options);
-      const estimate = estimateWithTiers(ctx.model, tiers, plan, options, ctx.shape, layers);
+      const estimate = estimateWithTiers(ctx.model, tiers, plan, options, ctx.shape, layers?.get(plan, options));
       evaluated++;
       if (estimate.fits) {
         visit({ plan, estimate });
@@ -251,21 +321,22 @@ function searchRow(
   return evaluated;
 }
 
-/** The highest throughput bound over the rest of a row (from micro-batch index `from` to where the batch overshoots). */
+/** The highest tokens/s bound over the rest of a row: its block's pipeline bounds plus this layout's optimizer step. */
 function rowUpperBound(
-  rows: RowSearch,
+  search: BlockSearch,
   layout: Layout,
   vpp: number,
   from: number,
-  options: EstimateOptions,
-  layers: LayerCache,
+  pipelineSeconds: Float64Array,
 ): number {
-  const { ctx, tiers, space, counts } = rows;
+  const { ctx, tiers, space, counts } = search;
   let bound = -Infinity;
+  let optimizer: number | undefined;
   for (let i = from; i < space.mbs.length; i++) {
     const plan = rowPlan(ctx, layout, vpp, space.mbs[i]);
     if (!plan) break;
-    const b = tokensPerSecondUpperBound(ctx.model, ctx.shape, tiers, counts, plan, options, layers);
+    optimizer ??= optimizerSeconds(ctx.model, tiers, counts, plan);
+    const b = upperBound(plan.gbs * ctx.seq, pipelineSeconds[i] + optimizer);
     if (b > bound) bound = b;
   }
   return bound;

@@ -13,7 +13,7 @@ import {
   type Candidate,
   type Pruning,
   type SearchContext,
-  type SkippedRow,
+  type SkippedPart,
 } from './candidates.js';
 import { CHINCHILLA_TOKENS_PER_PARAM, DEFAULT_TOKENS_PER_STEP } from './defaults.js';
 import { dilocoTokenEfficiency } from './diloco-efficiency.js';
@@ -54,7 +54,7 @@ interface SearchState {
   /** Best scored plan per strategy and site set, in search order. */
   best: Map<string, Scored>;
   /** Site-local searches by what they depend on, replayed for every configuration that shares one. */
-  localSearches: Map<string, { entries: Array<Candidate | SkippedRow>; evaluated: number }>;
+  localSearches: Map<string, { entries: Array<Candidate | SkippedPart>; evaluated: number }>;
   /** Best effective tokens/s of each strategy over its configurations searched so far (for pruning). */
   strategyBest: Map<Strategy, number>;
   /** Prune by the throughput bound (bound.ts); false runs the reference search that estimates every plan. */
@@ -183,8 +183,8 @@ function runConfig(state: SearchState, config: Config): number {
     const memo = localSearches.get(memoKey);
     if (memo) count = memo.evaluated + replay(memo.entries, visit, pruning);
     else {
-      const entries: Array<Candidate | SkippedRow> = [];
-      const record = pruning && { ...pruning, skipped: (row: SkippedRow) => entries.push(row) };
+      const entries: Array<Candidate | SkippedPart> = [];
+      const record = pruning && { ...pruning, skipped: (row: SkippedPart) => entries.push(row) };
       const evaluated = searchPlans(
         configCtx,
         tiers,
@@ -214,7 +214,7 @@ function runConfig(state: SearchState, config: Config): number {
  * searched now unless this strategy can skip them too. Returns the plans estimated now.
  */
 function replay(
-  entries: Array<Candidate | SkippedRow>,
+  entries: Array<Candidate | SkippedPart>,
   visit: (c: Candidate) => void,
   pruning: Pruning | undefined,
 ): number {
