@@ -4,6 +4,7 @@ import { CliInputError, formatCommanderError, runCommand } from './errors.js';
 import { runEstimate } from './estimate-command.js';
 import { runFabricShow, runFabricValidate } from './fabric-commands.js';
 import { registerOpsCommands } from './jobs-commands.js';
+import { registerServicesCommands } from './services.js';
 
 const program = new Command();
 program
@@ -206,6 +207,7 @@ program
   );
 
 registerOpsCommands(program);
+registerServicesCommands(program);
 
 /** The known command words at the front of argv (`fabric validate`), for the hints of commander's errors. */
 function commandPath(args: string[]): string {

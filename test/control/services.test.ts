@@ -4,11 +4,11 @@
 // latency, metrics (API and /metrics), a replica killed and replaced, scaling and deletion.
 // Skips with the reason when /usr/bin/python3 cannot import torch (CI installs Debian's python3-torch).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, tenantToken, type Json, type TestServer } from './fixtures.js';
 import { waitFor } from './helpers.js';
+import { generate, replicaPgid } from './services-helpers.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -24,36 +24,6 @@ const missing = torchMissing();
 if (missing) console.warn(`[services] skipping: ${missing}`);
 
 const SLO = { ttftP99Ms: 3000, tpotP99Ms: 1000 };
-
-/** Reads a generate stream: the token lines and the router's summary line. */
-export async function generate(
-  url: string,
-  token: string,
-  id: string,
-  body: Json,
-): Promise<{ status: number; tokens: string[]; done: Json; headers: Headers }> {
-  const res = await fetch(`${url}/v1/services/${id}/generate`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status !== 200) return { status: res.status, tokens: [], done: JSON.parse(text), headers: res.headers };
-  const lines = text
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const done = lines.pop();
-  return { status: res.status, tokens: lines.map((l) => l.token), done, headers: res.headers };
-}
-
-/** The pid (process group) of a replica's process, from the local executor's run folder. */
-export function replicaPgid(root: string, runKey: string): number {
-  const dir = join(root, runKey);
-  const f = readdirSync(dir).find((n) => /^rank0\.pgid\./.test(n));
-  if (!f) throw new Error(`no pgid file in ${dir}`);
-  return Number(readFileSync(join(dir, f), 'utf8'));
-}
 
 describe.skipIf(missing !== null)('services with real PyTorch replicas', () => {
   let t: TestServer;

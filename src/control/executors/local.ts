@@ -175,7 +175,11 @@ export class LocalExecutor implements Executor {
           process.emitWarning(`local executor: member ${rank} of ${spec.runKey}: ${err.message}`);
         });
         child.on('exit', (code) => {
-          if (code !== 0) void this.enforceGang(spec.runKey);
+          // its run folder may be gone (removed by hand, site storage lost): a warning, never an unhandled rejection
+          if (code !== 0)
+            this.enforceGang(spec.runKey).catch((err: Error) =>
+              process.emitWarning(`local executor: ${spec.runKey}: cannot stop the gang: ${err.message}`),
+            );
         });
         child.unref();
         if (child.pid) writeFileSync(join(dir, `rank${rank}.pgid.${gen}`), String(child.pid));
