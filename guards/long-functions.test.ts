@@ -26,10 +26,8 @@ const KNOWN: Record<string, string> = {
   'web/src/views/fleet.ts:createFleetView': 'arch (being split)',
   'web/src/views/job-detail.ts:createJobDetail': 'arch (being split)',
   'web/src/views/job-detail.ts:drawDetail': 'arch (being split)',
-  'web/src/views/job-page.ts:createJobPage': 'arch (being split)',
   'web/src/views/map.ts:createMapView': 'arch (being split)',
   'web/src/views/map.ts:drawOverlay': 'arch (being split)',
-  'web/src/views/tokens.ts:createTokensView': 'arch (being split)',
 };
 
 function files(dir: string): string[] {
