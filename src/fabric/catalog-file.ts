@@ -60,6 +60,8 @@ export function loadCatalog(): Catalog {
       defaultTransport: s.defaultTransport,
     };
     if (s.aliases !== undefined) spec.aliases = [...s.aliases];
+    if (s.torus !== undefined)
+      spec.torus = { linksPerChip: s.torus.linksPerChip.value, ocsBlockDims: [...s.torus.ocsBlockDims.value] };
     if (s.gpusPerRack !== undefined) {
       spec.gpusPerRack = s.gpusPerRack.value;
       if (spec.gpusPerRack % spec.gpusPerNode !== 0) {

@@ -192,7 +192,7 @@ describe('parseFabric', () => {
 });
 
 describe('presets', () => {
-  it('lists the six preset ids', () => {
+  it('lists the seven preset ids', () => {
     expect(listFabricPresets()).toEqual([
       'dgx-a100-80gb',
       'dgx-h100-ib',
@@ -200,18 +200,24 @@ describe('presets', () => {
       'fairwater-edge',
       'gb200-nvl72',
       'hgx-h100-roce',
+      'tpu-v4-palm',
     ]);
   });
 
-  it.each(['fairwater', 'fairwater-edge', 'dgx-a100-80gb', 'hgx-h100-roce', 'dgx-h100-ib', 'gb200-nvl72'])(
-    'loads and validates the %s preset',
-    async (id) => {
-      const f = await loadFabric(id);
-      expect(f.name).toBe(id);
-      expect(f.gpus).toBeGreaterThan(0);
-      expect(f.gpus).toBe(f.sites.reduce((n, s) => n + s.gpus, 0));
-    },
-  );
+  it.each([
+    'fairwater',
+    'fairwater-edge',
+    'dgx-a100-80gb',
+    'hgx-h100-roce',
+    'dgx-h100-ib',
+    'gb200-nvl72',
+    'tpu-v4-palm',
+  ])('loads and validates the %s preset', async (id) => {
+    const f = await loadFabric(id);
+    expect(f.name).toBe(id);
+    expect(f.gpus).toBeGreaterThan(0);
+    expect(f.gpus).toBe(f.sites.reduce((n, s) => n + s.gpus, 0));
+  });
 
   it('sizes fairwater at about 100,000 GB200 GPUs over two sites joined by a 1,390 km WAN', async () => {
     const f = await loadFabric('fairwater');
@@ -276,6 +282,8 @@ describe('loadCatalog', () => {
       'h100-sxm5-80gb',
       'h200',
       'mi300x',
+      'tpu-v4',
+      'tpu-v5p',
     ]);
     for (const id of [
       'dgx-a100-80gb',

@@ -23,12 +23,18 @@ export const NetworkInputSchema = z.strictObject({
   transport: TransportSchema.optional(),
 });
 
+/** A torus pod's slice shape: chips per dimension, e.g. `dims: [12, 16, 16]` (each a multiple of the OCS block). */
+export const TorusInputSchema = z.strictObject({
+  dims: z.array(z.number().int().positive()).length(3),
+});
+
 export const PodInputSchema = z.strictObject({
   id: id.optional(),
   system: z.string().min(1),
   racks: z.number().int().positive().optional(),
   nodes: z.number().int().positive().optional(),
   network: NetworkInputSchema.optional(),
+  torus: TorusInputSchema.optional(),
 });
 
 export const SiteInputSchema = z.strictObject({
@@ -87,6 +93,8 @@ export const FIELD_HINTS: Record<string, string> = {
   racks: 'a positive whole number of racks (rack-scale systems such as gb200-nvl72)',
   nodes: 'a positive whole number of nodes (HGX/DGX systems)',
   network: 'network: { topology, railOptimized, nicGbpsPerGpu, oversubscription, hopLatencyUs, transport }',
+  torus: 'torus: { dims: [x, y, z] } for torus-connected systems (TPU), e.g. dims: [12, 16, 16]',
+  dims: 'three whole numbers of chips per dimension, each a multiple of the OCS block (4), e.g. [12, 16, 16]',
   topology: 'use fat-tree-2 or fat-tree-3',
   railOptimized: 'true or false',
   nicGbpsPerGpu: 'per-GPU NIC rate in Gb/s, e.g. 400 or 800',
@@ -136,6 +144,13 @@ export const CatalogSystemSchema = z.strictObject({
   scaleUpLatencyUs: figure(z.number().positive()),
   defaultNicGbpsPerGpu: figure(z.number().positive()),
   systemPowerPerGpuW: figure(z.number().positive()),
+  /** Torus-connected systems (TPU): ICI links per chip and the OCS block (cube) shape. */
+  torus: z
+    .strictObject({
+      linksPerChip: figure(z.number().int().positive()),
+      ocsBlockDims: figure(z.array(z.number().int().positive()).length(3)),
+    })
+    .optional(),
 });
 
 export const CatalogGpuFileSchema = z.object({ gpus: z.array(CatalogGpuSchema).min(1) });

@@ -37,12 +37,49 @@ export interface WanLinkSummary {
   capacityTbps: number;
 }
 
+/** A torus pod (TPU slice): its shape, the OCS-joined blocks it is made of, ICI per link and DCN per chip. */
+export interface TorusPodSummary {
+  site: string;
+  pod: string;
+  system: string;
+  chips: number;
+  /** e.g. "12x16x16". */
+  torus: string;
+  blocks: number;
+  /** e.g. "4x4x4". */
+  blockShape: string;
+  iciLinkGBps: number;
+  dcnGbpsPerChip: number;
+}
+
 export interface FabricSummary {
   name: string;
   description: string;
   sites: SiteSummary[];
+  /** Torus pods (non-fat-tree scale-up): empty for switched systems. */
+  torusPods: TorusPodSummary[];
   totals: { sites: number; gpus: number; peakBf16PFlops: number; itMW: number; facilityMW: number; powerCapMW: number };
   wanLinks: WanLinkSummary[];
+}
+
+function torusPods(f: Fabric): TorusPodSummary[] {
+  const out: TorusPodSummary[] = [];
+  for (const s of f.sites)
+    for (const p of s.pods) {
+      if (p.torus === undefined) continue;
+      out.push({
+        site: s.id,
+        pod: p.id,
+        system: p.system.id,
+        chips: p.gpus,
+        torus: p.torus.dims.join('x'),
+        blocks: p.torus.blocks,
+        blockShape: p.torus.ocsBlockDims.join('x'),
+        iciLinkGBps: p.torus.linkGBpsPerDirection,
+        dcnGbpsPerChip: p.network.nicGbpsPerGpu,
+      });
+    }
+  return out;
 }
 
 export function summarizeFabric(f: Fabric): FabricSummary {
@@ -89,6 +126,7 @@ export function summarizeFabric(f: Fabric): FabricSummary {
     name: f.name,
     description: f.description,
     sites,
+    torusPods: torusPods(f),
     totals: {
       sites: sites.length,
       gpus: sum('gpus'),
@@ -168,6 +206,26 @@ export function formatFabricSummary(s: FabricSummary): string {
     ),
   );
   out.push('');
+  if (s.torusPods.length > 0) {
+    out.push('Torus pods (3D-torus ICI inside the pod, OCS-joined blocks; DCN between pods)');
+    out.push(
+      renderTable(
+        ['site', 'pod', 'system', 'chips', 'torus', 'OCS blocks', 'ICI GB/s per link', 'DCN Gb/s per chip'],
+        s.torusPods.map((t) => [
+          t.site,
+          t.pod,
+          t.system,
+          int(t.chips),
+          t.torus,
+          `${t.blocks} x ${t.blockShape}`,
+          fixed(t.iciLinkGBps, 1),
+          fixed(t.dcnGbpsPerChip, 0),
+        ]),
+        new Set([3, 6, 7]),
+      ),
+    );
+    out.push('');
+  }
   if (s.wanLinks.length === 0) {
     out.push('WAN links: none');
   } else {

@@ -49,6 +49,30 @@ export interface SystemSpec {
   gpusPerRack?: number;
   /** Scale-out transport a pod gets when its network leaves `transport` out. */
   defaultTransport?: Transport;
+  /**
+   * Set for torus-connected accelerators (TPU v4/v5p): chips link to their neighbours in 3 dimensions (ICI) and
+   * blocks of `ocsBlockDims` chips are joined by optical circuit switches into a slice of any allowed shape.
+   */
+  torus?: SystemTorus;
+}
+
+/** The inter-chip torus a system's chips form (catalog figures). */
+export interface SystemTorus {
+  /** ICI links per chip (6 for a 3D torus: two per dimension). */
+  linksPerChip: number;
+  /** Chips per OCS block, per dimension (TPU v4/v5p: a 4x4x4 cube in one rack). */
+  ocsBlockDims: number[];
+}
+
+/** A pod's torus: its slice shape, the OCS blocks that make it, and the bandwidth of one ICI link. */
+export interface PodTorus {
+  /** Chips along each dimension, e.g. [12, 16, 16]; their product is the pod's chips. */
+  dims: number[];
+  ocsBlockDims: number[];
+  /** OCS blocks (cubes) joined into the slice. */
+  blocks: number;
+  /** One ICI link, one direction, GB/s: the system's per-chip scale-up bandwidth over its links. */
+  linkGBpsPerDirection: number;
 }
 
 export type FabricTopology = 'fat-tree-2' | 'fat-tree-3';
@@ -73,6 +97,8 @@ export interface Pod {
   racks: number | null;
   gpus: number;
   network: ScaleOutNetwork;
+  /** Set when the system is torus-connected: ICI inside the pod, `network` (the DCN) between pods. */
+  torus?: PodTorus;
 }
 
 export interface Site {

@@ -1,4 +1,5 @@
 // A plan with every optional knob filled in, and where each parallel group lands on the network tiers.
+import { torusTier } from './torus.js';
 import type { ModelSpec, NetworkTier, Plan, Precision, SystemTiers } from './types.js';
 
 export interface NormalizedPlan {
@@ -48,12 +49,13 @@ export function microBatchTokens(p: NormalizedPlan): number {
 
 /** The tier a parallel group uses: inside the scale-up domain if the group's span fits in it. */
 export function groupTier(spanGpus: number, tiers: SystemTiers): NetworkTier {
-  return spanGpus <= tiers.scaleUpDomainGpus ? tiers.scaleUp : tiers.scaleOut;
+  if (spanGpus > tiers.scaleUpDomainGpus) return tiers.scaleOut;
+  return tiers.torus ? torusTier(spanGpus, tiers.torus, tiers.scaleUp.efficiency) : tiers.scaleUp;
 }
 
 /** As groupTier, and traffic leaving a full-bisection group shares the oversubscribed uplinks. */
 export function scaleOutForSpan(spanGpus: number, tiers: SystemTiers): NetworkTier {
-  if (spanGpus <= tiers.scaleUpDomainGpus) return tiers.scaleUp;
+  if (spanGpus <= tiers.scaleUpDomainGpus) return groupTier(spanGpus, tiers);
   if (spanGpus <= tiers.fullBisectionGpus || tiers.oversubscription <= 1) return tiers.scaleOut;
   return { ...tiers.scaleOut, bandwidthGbps: tiers.scaleOut.bandwidthGbps / tiers.oversubscription };
 }

@@ -8,6 +8,7 @@ import type {
   SystemSpec,
   WanLink,
 } from '../fabric/types.js';
+import { torusTier } from './torus.js';
 import type { NetworkTier, SystemTiers } from './types.js';
 
 /** Measured GEMM and attention ceilings per GPU, attached to the GPU by the catalog loader (achievable.json). */
@@ -76,8 +77,26 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
   };
 }
 
+/**
+ * A torus pod (TPU slice): the scale-up domain is the slice, its tier the torus tier of the whole slice (the inner
+ * level of two-level collectives), and groups inside it get the tier of their own span (plan.ts groupTier). The pod's
+ * network is the data-center network between slices.
+ */
 export function tiersForPod(pod: Pod): SystemTiers {
-  return tiersForSystem(pod.system, pod.network);
+  const tiers = tiersForSystem(pod.system, pod.network);
+  if (pod.torus === undefined) return tiers;
+  const torus = {
+    dims: pod.torus.dims,
+    linkGBpsPerDirection: pod.torus.linkGBpsPerDirection,
+    hopLatencyUs: pod.system.scaleUpLatencyUs,
+  };
+  return {
+    ...tiers,
+    scaleUpDomainGpus: pod.gpus,
+    fullBisectionGpus: Math.max(tiers.fullBisectionGpus, pod.gpus),
+    scaleUp: torusTier(pod.gpus, torus, SCALE_UP_EFFICIENCY),
+    torus,
+  };
 }
 
 /** `--fabric` for `estimate` means: one pod's system and networks (the first pod unless one is named). */

@@ -87,6 +87,14 @@ export interface NetworkTier {
   efficiency: number;
 }
 
+/** A torus slice as the perf model reads it (fabric pod.torus): ring dimensions and one link's bandwidth. */
+export interface TorusTiers {
+  dims: number[];
+  /** One ICI link, one direction, GB/s. */
+  linkGBpsPerDirection: number;
+  hopLatencyUs: number;
+}
+
 /** What the perf model needs to know about the hardware a job runs on. */
 export interface SystemTiers {
   gpu: GpuSpec;
@@ -109,6 +117,8 @@ export interface SystemTiers {
   hbmGiB: number;
   /** Memory held back from that for the CUDA context, NCCL buffers and fragmentation (GiB). */
   memoryReserveGiB: number;
+  /** Set for a torus slice (TPU pod): groups inside it use the torus tier for their span (torus.ts). */
+  torus?: TorusTiers;
 }
 
 export interface StepBreakdown {

@@ -59,6 +59,7 @@ const FABRIC_FOR_GPU: Record<string, string> = {
   'H100-SXM5-80GB': 'dgx-h100-ib',
   GB200: 'gb200-nvl72',
   B200: dataPath('validation', 'fabrics', 'dgx-b200.yaml'),
+  'TPU-v4': 'tpu-v4-palm',
 };
 /** A case whose system text names RoCE ran on Meta's RoCE cluster (Llama 3). */
 export function fabricFor(gpu: string, system: string): string | undefined {
@@ -88,6 +89,11 @@ function optionsFor(source: string): EstimateOptions {
       gradReduceBytes: 2,
       attentionKernel: 'flash3',
     };
+  }
+  if (/PaLM/.test(source)) {
+    // PaLM (2022, JAX/XLA on TPU v4): no fused flash-attention kernel, TP collectives not overlapped, the DP reduce
+    // overlapped with the backward pass; gradients reduced in FP32 (assumptions, data/validation/palm-2022-tpu-v4.json).
+    return { flashAttention: false, tpCommOverlap: false, dpOverlap: true, gradReduceBytes: 4 };
   }
   return { flashAttention: true, tpCommOverlap: true, dpOverlap: true };
 }

@@ -1,0 +1,42 @@
+// Collectives on a 3D torus (TPU ICI): a group of chips laid along the torus dimensions, each dimension a
+// bidirectional ring, the data split so every used dimension works at once. Pure; no allocation beyond the tier.
+import type { NetworkTier, TorusTiers } from './types.js';
+
+/**
+ * Ring lengths a group of `span` consecutive chips occupies: it fills dims[0], then dims[1], ... (the innermost
+ * parallel group, TP, runs along the first dimension). A partial dimension is treated as a ring of that many chips
+ * (assumption: the slice is shaped so groups close their rings, as TPU slices are chosen per job).
+ */
+export function torusRingLengths(span: number, dims: readonly number[]): number[] {
+  const rings: number[] = [];
+  let left = Math.max(1, span);
+  for (const d of dims) {
+    if (left <= 1) break;
+    const k = Math.min(d, left);
+    rings.push(k);
+    left = Math.ceil(left / k);
+  }
+  return rings;
+}
+
+/**
+ * The tier a group of `span` chips sees on the torus, as the ring formula reads it (bandwidth per chip, latency per
+ * step). Bandwidth: a reduce-scatter along each used dimension on a bidirectional ring, with the buffer split into as
+ * many parts as dimensions, each part taking the dimensions in a different order, runs all 2d links of the used
+ * dimensions at once: time (P - 1)/P * S / (2 d B_link) (the bucket algorithm per dimension, Chan et al., "Collective
+ * communication: theory, practice, and experience", CCPE 2007; TPU 2-D gradient summation over both torus dimensions
+ * at once, Kumar et al., "Scale MLPerf-0.6 models on Google TPU-v3 Pods", arXiv 1909.09756). Latency: sum over the
+ * rings of (k - 1) hops, spread over the ring formula's (P - 1) steps.
+ */
+export function torusTier(span: number, torus: TorusTiers, efficiency: number): NetworkTier {
+  const rings = torusRingLengths(span, torus.dims);
+  const used = rings.filter((k) => k > 1).length;
+  const ranks = rings.reduce((a, k) => a * k, 1);
+  const hops = rings.reduce((a, k) => a + (k - 1), 0);
+  return {
+    name: 'scale-up',
+    bandwidthGbps: 2 * Math.max(1, used) * torus.linkGBpsPerDirection * 8,
+    latencyUs: ranks > 1 ? (torus.hopLatencyUs * hops) / (ranks - 1) : torus.hopLatencyUs,
+    efficiency,
+  };
+}
