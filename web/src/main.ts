@@ -11,6 +11,7 @@ import { createJobPage } from './views/job-page';
 import { createJobsView } from './views/jobs';
 import { createMapView } from './views/map';
 import { createPlansView } from './views/plans';
+import { createServicesView } from './views/services';
 import { canManageTokens, createTokensView } from './views/tokens';
 import { createWhatIfView } from './views/whatif';
 
@@ -22,12 +23,13 @@ declare global {
 
 const app = document.getElementById('app')!;
 
-type TabId = 'map' | 'jobs' | 'plans' | 'whatif' | 'tokens';
+type TabId = 'map' | 'jobs' | 'plans' | 'whatif' | 'services' | 'tokens';
 const TABS: { id: TabId; label: string }[] = [
   { id: 'map', label: 'Map' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'plans', label: 'Plan explorer' },
   { id: 'whatif', label: 'What-if' },
+  { id: 'services', label: 'Services' },
   // tenant admins and operators only: the tab stays hidden until whoami says the role
   { id: 'tokens', label: 'Tokens' },
 ];
@@ -105,6 +107,7 @@ async function start(): Promise<void> {
     jobs,
     plans,
     whatif,
+    services: createServicesView(),
     tokens,
   };
   const jobPage = createJobPage();
