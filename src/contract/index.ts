@@ -5,3 +5,4 @@ export * from './requests.js';
 export * from './dashboard.js';
 export type * from './responses.js';
 export * from './services.js';
+export * from './usage.js';

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EXECUTOR_KINDS, JOB_STATES, ROLES } from './states.js';
 import type * as R from './responses.js';
+import { JobUsageSchema } from './usage.js';
 
 /** Compile-time: A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -51,7 +52,8 @@ export const JobViewSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 same<Same<Omit<z.infer<typeof JobViewSchema>, 'plan'>, Omit<R.JobView, 'plan'>>>(true);
-export const JobResponseSchema = z.object({ job: JobViewSchema });
+// GET /v1/jobs/:id adds usage (and measured, documented as the type in responses.ts)
+export const JobResponseSchema = z.object({ job: JobViewSchema.extend({ usage: JobUsageSchema.optional() }) });
 export const JobLogPageSchema = z.object({
   job: z.string(),
   runId: z.string().nullable(),

@@ -2,6 +2,7 @@
 // Types only (no runtime code): the browser bundle gets nothing from the server side by importing them.
 // Planner and simulator shapes are derived from their own types, so renaming a field there fails to
 // compile wherever the wire uses it.
+import type { JobUsage } from './usage.js';
 import type { InputIssue } from '../core/issues.js';
 import type { Fabric } from '../fabric/types.js';
 import type { PlanResult, RankedPlan } from '../planner/types.js';
@@ -112,7 +113,8 @@ export interface MeasuredView {
 }
 
 export interface JobResponse {
-  job: JobView & { measured?: MeasuredView | null };
+  /** GET /v1/jobs/:id adds what the trainer measured and the job's GPU-hours, energy, cost and emissions. */
+  job: JobView & { measured?: MeasuredView | null; usage?: JobUsage };
 }
 export interface JobPageResponse {
   jobs: JobView[];

@@ -35,6 +35,7 @@ import { registerPlanRoutes } from './routes/plans.js';
 import { registerServiceRoutes } from './routes/services.js';
 import { registerSiteRoutes } from './routes/sites.js';
 import { registerTenantRoutes } from './routes/tenants.js';
+import { registerUsageRoutes } from './routes/usage.js';
 
 export interface ServerOptions {
   store: Store;
@@ -180,6 +181,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerEventRoutes(ctx, { ...DEFAULT_STREAM_LIMITS, ...o.streamLimits });
   registerTenantRoutes(ctx);
   registerHistoryRoutes(ctx, o.history);
+  registerUsageRoutes(ctx);
   registerServiceRoutes(ctx, { runRoot: o.checkpointRoot ?? resolve('.superfactory', 'checkpoints') });
   // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
   registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now });

@@ -6,6 +6,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { EventsQuery, ListJobsQuery, LogsQuery } from '../../contract/requests.js';
 import * as S from '../../contract/response-schemas.js';
+import { UsageQuery, UsageResponseSchema } from '../../contract/usage.js';
 import * as SV from '../../contract/services.js';
 
 type Code = 200 | 201 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
@@ -66,6 +67,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /v1/explore/sweep': { ok: { 200: S.SweepViewSchema }, errors: [413, 422, 503] },
   'POST /v1/whatif': { ok: { 200: S.WhatIfResultSchema }, errors: [413, 422, 503] },
   'GET /v1/history': { ok: { 200: S.HistorySchema } },
+  'GET /v1/usage': { ok: { 200: UsageResponseSchema }, errors: [403, 404], query: UsageQuery },
   'POST /v1/services': { ok: { 201: SV.ServiceResponseSchema }, errors: [403, 409, 413, 422] },
   'GET /v1/services': { ok: { 200: SV.ServiceListResponseSchema }, errors: [403] },
   'GET /v1/services/:id': { ok: { 200: SV.ServiceResponseSchema }, errors: [403, 404] },

@@ -54,6 +54,8 @@ export function applyTransition(job: Job, t: Transition): JobUpdate {
       data: {
         ...(t.data ?? {}),
         ...(t.patch?.reason ? { reason: t.patch.reason } : {}),
+        // where the GPUs were from here on: cost and energy per job read it back (api/usage.ts)
+        ...(t.patch?.placement ? { placement: t.patch.placement } : {}),
         attempt: t.patch?.attempt ?? job.attempt,
       },
     },

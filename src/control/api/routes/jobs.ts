@@ -13,6 +13,7 @@ import { parse } from '../../schemas.js';
 import { audit } from '../audit.js';
 import { doc, idOf, jsonBody, principal, type ApiContext } from '../context.js';
 import { eventView, jobView } from '../views.js';
+import { jobUsage } from './usage.js';
 
 /** The Idempotency-Key header, whole; a key longer than the limit is refused (cutting it could join two keys). */
 function idempotencyKey(header: string | string[] | undefined): string | null {
@@ -104,7 +105,7 @@ export function registerJobRoutes(c: ApiContext): void {
     doc('One job, with what its trainer measured', ['jobs']),
     async (req): Promise<JobResponse> => {
       const job = await cp.visibleJob(principal(req), idOf(req));
-      return { job: { ...jobView(job), measured: await cp.measured(job) } };
+      return { job: { ...jobView(job), measured: await cp.measured(job), usage: await jobUsage(c, job) } };
     },
   );
   // An admin's action on a job (an operator's on any tenant's, a tenant admin's on its tenant's) is audited.
