@@ -201,6 +201,11 @@ export function registerServicesCommands(program: Command): void {
       out(o, r, r.services.length ? servicesTable(r.services) : 'no services');
     }),
   );
+  registerPerService(svc);
+}
+
+/** The commands on one service (by id). */
+function registerPerService(svc: Command): void {
   remote(svc.command('show').description('one service and its replicas').argument('<id>')).action(
     (id: string, o: Flags) =>
       run(async () => {

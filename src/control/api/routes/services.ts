@@ -52,7 +52,14 @@ export function registerServiceRoutes(c: ApiContext, o: ServiceRouteOptions): Se
   app.addHook('onReady', async () => manager.start());
   app.addHook('onClose', async () => manager.close());
   registerServiceMetrics(c, manager, ops);
+  registerCrud(c, ops);
+  registerData(c, ops, manager, router);
+  return manager;
+}
 
+/** Create, list, show, scale, delete: the service objects (tenant-scoped, audited changes). */
+function registerCrud(c: ApiContext, ops: ServiceOps): void {
+  const { app } = c;
   app.post(
     '/v1/services',
     doc(
@@ -111,6 +118,11 @@ export function registerServiceRoutes(c: ApiContext, o: ServiceRouteOptions): Se
       return { service: ops.view(s) };
     },
   );
+}
+
+/** Metrics, recent requests and the router. */
+function registerData(c: ApiContext, ops: ServiceOps, manager: ServiceManager, router: ServiceRouter): void {
+  const { app } = c;
   app.get(
     '/v1/services/:id/metrics',
     doc('Request rate, TTFT/TPOT p50/p99, SLO attainment (last 60 s)', ['services']),
@@ -150,7 +162,6 @@ export function registerServiceRoutes(c: ApiContext, o: ServiceRouteOptions): Se
       return reply.send(stream);
     },
   );
-  return manager;
 }
 
 /** /metrics lines per service: requests, rate, TTFT/TPOT quantiles, SLO attainment, replicas by state. */
