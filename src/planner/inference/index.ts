@@ -11,7 +11,7 @@ import { siteViews } from '../sites.js';
 import { buildTable, type GridMean, type ServingFn } from './candidates.js';
 import { buildPlacement } from './report.js';
 import { latencyMatrix, type MeasuredRtt } from './latency.js';
-import { ensureNPlusOne, primaryAssignment } from './search.js';
+import { searchPlacement } from './search.js';
 import type { InferenceDemand, InferenceObjective, InferencePlacement } from './types.js';
 
 export type * from './types.js';
@@ -103,23 +103,17 @@ export function planInference(req: InferencePlanRequest, ctx: InferencePlanConte
   const rttMs = latencies.map((l) => l.rttMs);
   const rtt = (r: number, s: number): number => rttMs[r * views.length + s];
   const ids = regions.map((r) => r.id);
-  const a = primaryAssignment(
-    table.sites,
-    regions.map((r) => r.requestsPerSecond),
-    ids,
-    rtt,
-  );
-  const primaryCounts = a.counts.slice();
-  const failover = nPlusOne ? ensureNPlusOne(table.sites, a, ids, rtt) : new Map<number, number[][]>();
+  const demand = regions.map((r) => r.requestsPerSecond);
+  const found = searchPlacement(table.sites, demand, ids, rtt, nPlusOne);
   return buildPlacement({
     req: { ...req, objective, nPlusOne },
     model: ctx.model,
     serving: ctx.serving,
-    sites: table.sites,
+    sites: found.sites,
     latencies,
-    assignment: a,
-    primaryCounts,
-    failover,
+    assignment: found.assignment,
+    primaryCounts: found.primaryCounts,
+    failover: found.failover,
     rtt,
     evaluated: table.evaluated,
   });

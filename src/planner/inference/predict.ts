@@ -3,7 +3,7 @@
 // TTFT is the smallest TTFT budget at which the serving model still sustains that rate (bisection), plus the RTT.
 // TPOT likewise with the TTFT budget held. The serving model's capacity grows with the budget, which makes it exact.
 import { capacityAt, type ServingFn, type SiteOption } from './candidates.js';
-import { unitsAt, type Assignment } from './search.js';
+import { unitsAt, type Assignment } from './units.js';
 import type { DemandRegion, RegionLatency, RoutingShare } from './types.js';
 import type { ModelSpec } from '../../perf/types.js';
 import type { ServingSlo } from '../../perf/serving/types.js';

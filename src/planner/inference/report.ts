@@ -7,7 +7,7 @@ import { explainPlacement } from './explain.js';
 import type { InferencePlanRequest } from './index.js';
 import { ROUTE_FACTOR } from './latency.js';
 import { latencyOf, minHeadroom, routingOf, type PredictInputs } from './predict.js';
-import { unitsAt, type Assignment } from './search.js';
+import { unitsAt, type Assignment } from './units.js';
 import type { FailoverCase, InferencePlacement, RegionSiteLatency, SiteReplicas } from './types.js';
 
 export interface ReportInputs {
