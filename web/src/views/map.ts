@@ -11,6 +11,7 @@ import { refreshSites, refreshJobs } from '../data';
 import { announce, confirmDialog, h, mount, svg } from '../dom';
 import { fixed, gbps, int, pct } from '../format';
 import { isAdmin, siteState, state, subscribe } from '../state';
+import { torusFacts } from './map-torus';
 
 // the frame us-atlas's *-albers-10m files are projected into
 const W = 975;
@@ -272,6 +273,7 @@ export function createMapView(): { el: HTMLElement; drawn: () => boolean } {
             { class: 'muted' },
             `${s.id} · ${s.jurisdiction} · grid ${s.gridZone} · ${[...new Set(s.pods.map((p) => p.system.name.replace(/\s*\(.*$/, '')))].join(', ')}`,
           ),
+          torusFacts(s),
           meter('GPUs busy', used / Math.max(1, s.gpus), `${int(used)} busy / ${int(free)} free of ${int(s.gpus)}`),
           meter(
             'Power drawn',
