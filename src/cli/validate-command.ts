@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../data-dir.js';
 import { formatMemoryValidationMarkdown, runMemoryValidation } from '../perf/memory-validation.js';
+import { formatDilocoFitMarkdown } from '../planner/diloco-efficiency.js';
 import { formatValidationMarkdown, runValidation } from '../perf/validation.js';
 import {
   formatServingValidationMarkdown,
@@ -18,6 +19,8 @@ export async function runValidateCommand(write: boolean): Promise<number> {
     formatValidationMarkdown(rows) +
     '\n' +
     formatMemoryValidationMarkdown(memoryRows) +
+    '\n' +
+    formatDilocoFitMarkdown() +
     '\n' +
     formatServingValidationMarkdown(servingRows);
   process.stdout.write(markdown);

@@ -218,7 +218,7 @@ export function formatValidationMarkdown(rows: ValidationRow[]): string {
   const s = validationSummary(rows);
   lines.push(
     '',
-    `Mean absolute error ${(abs.reduce((a, b) => a + b, 0) / abs.length).toFixed(1)}%, worst ${Math.max(...abs).toFixed(1)}% over ${rows.length} cases.`,
+    `Mean absolute error ${(abs.reduce((a, b) => a + b, 0) / abs.length).toFixed(2)}%, worst ${Math.max(...abs).toFixed(1)}% over ${rows.length} cases.`,
     '',
     `Coverage: ${s.currentHardware} cases on H100/H200/B200/GB200 with 2024+ software, ${s.fp8} in FP8, ${s.moe} MoE, ${s.longContext} with CP >= 2.`,
     '',
