@@ -6,3 +6,4 @@ export * from './dashboard.js';
 export type * from './responses.js';
 export * from './services.js';
 export * from './usage.js';
+export * from './inference.js';

@@ -32,6 +32,7 @@ import { registerJobLogRoutes } from './routes/job-logs.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPlanRoutes } from './routes/plans.js';
+import { registerInferenceRoutes } from './routes/inference.js';
 import { registerServiceRoutes } from './routes/services.js';
 import { registerSiteRoutes } from './routes/sites.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -178,6 +179,7 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerJobRoutes(ctx);
   registerJobLogRoutes(ctx);
   registerPlanRoutes(ctx);
+  registerInferenceRoutes(ctx);
   registerEventRoutes(ctx, { ...DEFAULT_STREAM_LIMITS, ...o.streamLimits });
   registerTenantRoutes(ctx);
   registerHistoryRoutes(ctx, o.history);

@@ -8,6 +8,7 @@ import { EventsQuery, ListJobsQuery, LogsQuery } from '../../contract/requests.j
 import * as S from '../../contract/response-schemas.js';
 import { UsageQuery, UsageResponseSchema } from '../../contract/usage.js';
 import * as SV from '../../contract/services.js';
+import { InferencePlanResponseSchema } from '../../contract/inference.js';
 
 type Code = 200 | 201 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
 interface OperationDoc {
@@ -50,6 +51,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /v1/jobs/:id/events': { ok: { 200: S.JobEventsSchema }, errors: [403, 404] },
   'GET /v1/jobs/:id/logs': { ok: { 200: 'text' }, errors: [403, 404], query: LogsQuery },
   'POST /v1/plans': { ok: { 200: S.PlanResultSchema }, errors: [413, 422, 503] },
+  'POST /v1/inference/plans': { ok: { 200: InferencePlanResponseSchema }, errors: [413, 422] },
   'GET /v1/events': { ok: { 200: S.EventsSchema }, query: EventsQuery },
   'GET /v1/audit': { ok: { 200: S.EventsSchema }, errors: [403], query: EventsQuery },
   'GET /v1/events/stream': { ok: { 200: 'sse' }, query: EventsQuery },
