@@ -20,12 +20,6 @@ const KNOWN: Record<string, string> = {
   'src/control/store/postgres.ts:<callback of this.tx>': 'ops (src/control/store)',
   'src/control/whatif/routes.ts:registerWhatIfRoutes': 'ops (src/control/whatif)',
   'src/fabric/resolve.ts:resolveFabric': 'perf11 (src/fabric)',
-  'web/src/charts.ts:stackedBars': 'arch (being split)',
-  'web/src/charts.ts:heatmap': 'arch (being split)',
-  'web/src/main.ts:start': 'arch (being split)',
-  'web/src/views/fleet.ts:createFleetView': 'arch (being split)',
-  'web/src/views/job-detail.ts:createJobDetail': 'arch (being split)',
-  'web/src/views/job-detail.ts:drawDetail': 'arch (being split)',
   'web/src/views/map.ts:createMapView': 'arch (being split)',
   'web/src/views/map.ts:drawOverlay': 'arch (being split)',
 };

@@ -153,76 +153,69 @@ export function drawnParts(
   return parts;
 }
 
-/** Horizontal stacked bars (one per row), as SVG with a legend; values in seconds; each bar's length is its total. */
-export function stackedBars(
-  title: string,
-  segments: BarSegment[],
-  rows: { label: string; values: Record<string, number>; total: number; totalLabel: string }[],
-  width: number,
-): HTMLElement {
-  const labelW = 150;
-  const totalW = 120;
-  const barW = Math.max(100, width - labelW - totalW);
-  const rowH = 26;
-  const axisMax = barAxisMax(rows.map((r) => r.total));
-  const color = new Map(segments.map((s) => [s.key, s] as const));
-  const height = rows.length * rowH + 8;
-  let broken = 0;
+type BarRow = { label: string; values: Record<string, number>; total: number; totalLabel: string };
+
+/** Geometry shared by the rows of one bar chart. */
+interface BarLayout {
+  labelW: number;
+  barW: number;
+  rowH: number;
+  axisMax: number;
+  color: Map<string, BarSegment>;
+}
+
+/** One bar: its parts left to right, clipped (with a break mark) past the axis end, then its total. */
+function barRow(
+  L: BarLayout,
+  segments: readonly BarSegment[],
+  r: BarRow,
+  i: number,
+): { g: SVGElement; cut: boolean; other: boolean } {
+  let x = L.labelW;
   let other = false;
-  const el = svg(
-    'svg',
-    { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title, class: 'bars' },
-    rows.map((r, i) => {
-      let x = labelW;
-      const y = 4 + i * rowH;
-      const cut = r.total > axisMax;
-      if (cut) broken++;
-      const end = labelW + barW;
-      const rects = drawnParts(segments, r.values, r.total).map((p) => {
-        const w0 = (p.v / axisMax) * barW;
-        const w = Math.max(0, Math.min(w0, end - x));
-        const seg = color.get(p.key);
-        if (p.key === 'other' && p.v > 0) other = true;
-        const raw = r.values[p.key];
-        const rect = svg(
-          'rect',
-          { x, y, width: w, height: rowH - 8, fill: seg?.color ?? '#cbd5e1', 'data-seg': p.key, 'data-seconds': p.v },
-          svg(
-            'title',
-            null,
-            `${r.label}: ${seg?.label ?? 'other (not broken down)'} ${(p.v * 1000).toFixed(1)} ms of the step` +
-              (raw !== undefined && Math.abs(raw - p.v) > 1e-9
-                ? ` (${(raw * 1000).toFixed(1)} ms alone; overlaps other parts)`
-                : ''),
-          ),
-        );
-        x += w;
-        return rect;
-      });
-      return svg(
-        'g',
-        { 'data-row': i, 'data-broken': cut ? 'true' : null },
-        svg('text', { x: labelW - 8, y: y + 15, 'text-anchor': 'end', class: 'bar-label' }, r.label),
-        rects,
-        cut
-          ? svg('path', {
-              d: `M${end - 14},${y - 2} l6,${rowH - 4} M${end - 8},${y - 2} l6,${rowH - 4}`,
-              class: 'bar-break',
-            })
-          : null,
-        svg('text', { x: x + 6, y: y + 15, class: 'bar-total' }, cut ? `${r.totalLabel} (axis broken)` : r.totalLabel),
-      );
-    }),
-  );
-  const legend = h(
-    'ul',
-    { class: 'bar-legend', 'aria-hidden': 'true' },
-    segments.map((s) => h('li', null, h('span', { class: 'swatch', style: `background:${s.color}` }), s.label)),
-    other
-      ? h('li', null, h('span', { class: 'swatch', style: 'background:#cbd5e1' }), 'other (not broken down)')
+  const y = 4 + i * L.rowH;
+  const cut = r.total > L.axisMax;
+  const end = L.labelW + L.barW;
+  const rects = drawnParts(segments, r.values, r.total).map((p) => {
+    const w0 = (p.v / L.axisMax) * L.barW;
+    const w = Math.max(0, Math.min(w0, end - x));
+    const seg = L.color.get(p.key);
+    if (p.key === 'other' && p.v > 0) other = true;
+    const raw = r.values[p.key];
+    const rect = svg(
+      'rect',
+      { x, y, width: w, height: L.rowH - 8, fill: seg?.color ?? '#cbd5e1', 'data-seg': p.key, 'data-seconds': p.v },
+      svg(
+        'title',
+        null,
+        `${r.label}: ${seg?.label ?? 'other (not broken down)'} ${(p.v * 1000).toFixed(1)} ms of the step` +
+          (raw !== undefined && Math.abs(raw - p.v) > 1e-9
+            ? ` (${(raw * 1000).toFixed(1)} ms alone; overlaps other parts)`
+            : ''),
+      ),
+    );
+    x += w;
+    return rect;
+  });
+  const g = svg(
+    'g',
+    { 'data-row': i, 'data-broken': cut ? 'true' : null },
+    svg('text', { x: L.labelW - 8, y: y + 15, 'text-anchor': 'end', class: 'bar-label' }, r.label),
+    rects,
+    cut
+      ? svg('path', {
+          d: `M${end - 14},${y - 2} l6,${L.rowH - 4} M${end - 8},${y - 2} l6,${L.rowH - 4}`,
+          class: 'bar-break',
+        })
       : null,
+    svg('text', { x: x + 6, y: y + 15, class: 'bar-total' }, cut ? `${r.totalLabel} (axis broken)` : r.totalLabel),
   );
-  const table = h(
+  return { g, cut, other };
+}
+
+/** The bars' numbers as a table for screen readers. */
+function barTable(title: string, segments: BarSegment[], rows: BarRow[]): HTMLElement {
+  return h(
     'div',
     { class: 'sr-only' },
     h(
@@ -245,17 +238,61 @@ export function stackedBars(
       ),
     ),
   );
+}
+
+/** Horizontal stacked bars (one per row), as SVG with a legend; values in seconds; each bar's length is its total. */
+export function stackedBars(title: string, segments: BarSegment[], rows: BarRow[], width: number): HTMLElement {
+  const labelW = 150;
+  const totalW = 120;
+  const L: BarLayout = {
+    labelW,
+    barW: Math.max(100, width - labelW - totalW),
+    rowH: 26,
+    axisMax: barAxisMax(rows.map((r) => r.total)),
+    color: new Map(segments.map((s) => [s.key, s] as const)),
+  };
+  const height = rows.length * L.rowH + 8;
+  const drawn = rows.map((r, i) => barRow(L, segments, r, i));
+  const broken = drawn.filter((d) => d.cut).length;
+  const other = drawn.some((d) => d.other);
+  const el = svg(
+    'svg',
+    { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title, class: 'bars' },
+    drawn.map((d) => d.g),
+  );
+  const legend = h(
+    'ul',
+    { class: 'bar-legend', 'aria-hidden': 'true' },
+    segments.map((s) => h('li', null, h('span', { class: 'swatch', style: `background:${s.color}` }), s.label)),
+    other
+      ? h('li', null, h('span', { class: 'swatch', style: 'background:#cbd5e1' }), 'other (not broken down)')
+      : null,
+  );
   const note = h(
     'p',
     { class: 'muted small' },
     'Each bar is its step time; parts that overlap in time are drawn in proportion (hover for each part alone).',
     broken ? ` ${broken} bar(s) far longer than the others are broken at the axis end, with their time written.` : '',
   );
-  return h('figure', { class: 'chart' }, h('figcaption', null, title), el, legend, note, table);
+  return h(
+    'figure',
+    { class: 'chart' },
+    h('figcaption', null, title),
+    el,
+    legend,
+    note,
+    barTable(title, segments, rows),
+  );
 }
 
-/** A heatmap: rows x columns of values in [0, 1], coloured from red (low) to green (high), with cell text. */
-export function heatmap(opts: {
+/** A heatmap cell's colour: 0.75 and below red, 1 green (fraction of single-site throughput). */
+function heatColor(v: number): string {
+  const t = Math.max(0, Math.min(1, (v - 0.75) / 0.25));
+  const hue = 10 + t * 120;
+  return `hsl(${hue.toFixed(0)} 65% ${(88 - t * 30).toFixed(0)}%)`;
+}
+
+interface HeatmapSpec {
   title: string;
   rows: string[];
   cols: string[];
@@ -265,18 +302,40 @@ export function heatmap(opts: {
   text: (r: number, c: number) => string;
   tip: (r: number, c: number) => string;
   width: number;
-}): HTMLElement {
+}
+
+/** Row i of the heatmap: its label and one coloured cell (with tooltip and text) per column. */
+function heatRow(opts: HeatmapSpec, i: number, left: number, top: number, cw: number, ch: number): SVGElement {
+  return svg(
+    'g',
+    null,
+    svg('text', { x: left - 8, y: top + ch * i + ch / 2 + 4, 'text-anchor': 'end', class: 'axis' }, opts.rows[i]),
+    opts.cols.map((_c, j) =>
+      svg(
+        'g',
+        null,
+        svg(
+          'rect',
+          { x: left + cw * j, y: top + ch * i, width: cw - 2, height: ch - 2, fill: heatColor(opts.value(i, j)) },
+          svg('title', null, opts.tip(i, j)),
+        ),
+        svg(
+          'text',
+          { x: left + cw * j + cw / 2 - 1, y: top + ch * i + ch / 2 + 4, 'text-anchor': 'middle', class: 'cell' },
+          opts.text(i, j),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A heatmap: rows x columns of values in [0, 1], coloured from red (low) to green (high), with cell text. */
+export function heatmap(opts: HeatmapSpec): HTMLElement {
   const left = 80;
   const top = 28;
   const cw = Math.max(50, Math.floor((opts.width - left - 10) / opts.cols.length));
   const ch = 34;
   const height = top + ch * opts.rows.length + 30;
-  const color = (v: number) => {
-    // 0.75 and below: red; 1: green (fraction of single-site throughput)
-    const t = Math.max(0, Math.min(1, (v - 0.75) / 0.25));
-    const hue = 10 + t * 120;
-    return `hsl(${hue.toFixed(0)} 65% ${(88 - t * 30).toFixed(0)}%)`;
-  };
   const el = svg(
     'svg',
     {
@@ -295,29 +354,7 @@ export function heatmap(opts: {
     opts.cols.map((c, j) =>
       svg('text', { x: left + cw * j + cw / 2, y: height - 10, 'text-anchor': 'middle', class: 'axis' }, c),
     ),
-    opts.rows.map((r, i) =>
-      svg(
-        'g',
-        null,
-        svg('text', { x: left - 8, y: top + ch * i + ch / 2 + 4, 'text-anchor': 'end', class: 'axis' }, r),
-        opts.cols.map((_c, j) =>
-          svg(
-            'g',
-            null,
-            svg(
-              'rect',
-              { x: left + cw * j, y: top + ch * i, width: cw - 2, height: ch - 2, fill: color(opts.value(i, j)) },
-              svg('title', null, opts.tip(i, j)),
-            ),
-            svg(
-              'text',
-              { x: left + cw * j + cw / 2 - 1, y: top + ch * i + ch / 2 + 4, 'text-anchor': 'middle', class: 'cell' },
-              opts.text(i, j),
-            ),
-          ),
-        ),
-      ),
-    ),
+    opts.rows.map((_r, i) => heatRow(opts, i, left, top, cw, ch)),
     svg('text', { x: 4, y: top - 8, class: 'axis-title' }, opts.rowTitle),
   );
   // the colour scale: 75% or less red, 100% green
@@ -329,7 +366,7 @@ export function heatmap(opts: {
     ticks.map((t) =>
       h(
         'span',
-        { class: 'heat-key', style: `background:${color(t)}` },
+        { class: 'heat-key', style: `background:${heatColor(t)}` },
         `${t === 0.75 ? '≤' : ''}${Math.round(t * 100)}%`,
       ),
     ),

@@ -88,8 +88,10 @@ function signIn(message?: string): void {
 
 let started = false;
 
-async function start(): Promise<void> {
-  started = true;
+type Panel = { el: HTMLElement; show?: () => void; hide?: () => void };
+
+/** One panel per tab (add a tab here and in TABS); the map and jobs views also say when they have drawn. */
+function createPanels(): { panels: Record<TabId, Panel>; drawn: () => boolean } {
   const map = createMapView();
   const jobs = createJobsView();
   const plans = createPlansView();
@@ -102,7 +104,7 @@ async function start(): Promise<void> {
     show: () => fleet.show(),
     hide: fleet.hide,
   };
-  const panels: Record<TabId, { el: HTMLElement; show?: () => void; hide?: () => void }> = {
+  const panels: Record<TabId, Panel> = {
     map: mapPanel,
     jobs,
     plans,
@@ -110,8 +112,11 @@ async function start(): Promise<void> {
     services: createServicesView(),
     tokens,
   };
-  const jobPage = createJobPage();
+  return { panels, drawn: () => map.drawn() && jobs.drawn() };
+}
 
+/** The tab buttons in a tablist; arrow keys, Home and End move between the tabs shown. */
+function createTabs(select: (id: TabId) => void): { tabButtons: HTMLButtonElement[]; tablist: HTMLElement } {
   const tabButtons = TABS.map((t) =>
     h(
       'button',
@@ -121,7 +126,7 @@ async function start(): Promise<void> {
         id: `tab-${t.id}`,
         'aria-controls': `panel-${t.id}`,
         'data-tab': t.id,
-        onclick: () => select(t.id, true),
+        onclick: () => select(t.id),
         hidden: t.id === 'tokens',
       },
       t.label,
@@ -140,74 +145,42 @@ async function start(): Promise<void> {
     else if (e.key === 'End') j = shown[shown.length - 1];
     if (j >= 0) {
       e.preventDefault();
-      select(TABS[j].id, true);
+      select(TABS[j].id);
       tabButtons[j].focus();
     }
   });
-  const sections = TABS.map((t) =>
-    h(
-      'section',
-      { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, tabindex: 0, hidden: true },
-      panels[t.id].el,
-    ),
-  );
+  return { tabButtons, tablist };
+}
 
-  // the job page has its own URL (#job/<id>) and lives under the Jobs tab
-  const jobSection = h('section', { id: 'panel-job', 'aria-label': 'Job', hidden: true }, jobPage.el);
+/** The shell's parts: the tab sections, the job page's section, and the header's live / who / fabric fields. */
+interface Shell {
+  panels: Record<TabId, Panel>;
+  tabButtons: HTMLButtonElement[];
+  sections: HTMLElement[];
+  jobPage: ReturnType<typeof createJobPage>;
+  jobSection: HTMLElement;
+}
 
-  const live = h('span', { class: 'live', role: 'status', 'aria-label': 'Live updates' });
-  const who = h('span', { class: 'who' });
-  const signOut = h(
-    'button',
-    {
-      type: 'button',
-      class: 'secondary small',
-      onclick: () => {
-        token.clear();
-        location.reload();
-      },
-    },
-    'Sign out',
-  );
-  const fabricName = h('span', { class: 'fabric-name' });
-  mount(
-    app,
-    h(
-      'header',
-      { class: 'top' },
-      h('h1', null, 'Superfactory'),
-      fabricName,
-      tablist,
-      h('div', { class: 'right' }, live, who, signOut),
-    ),
-    h('p', { id: 'status-line', class: 'status-line', role: 'status', 'aria-live': 'polite' }),
-    h('main', { id: 'main' }, sections, jobSection),
-  );
-
-  function select(id: TabId, push: boolean, jobId: string | null = null): void {
-    TABS.forEach((t, i) => {
-      const on = t.id === id;
-      tabButtons[i].setAttribute('aria-selected', String(on));
-      tabButtons[i].tabIndex = on ? 0 : -1;
-      sections[i].hidden = !on || jobId !== null;
-    });
-    jobSection.hidden = jobId === null;
-    for (const t of TABS) if (t.id !== id || jobId !== null) panels[t.id].hide?.();
-    if (jobId !== null) jobPage.open(jobId);
-    else {
-      jobPage.close();
-      panels[id].show?.();
-    }
-    if (push && location.hash !== `#${id}`) history.replaceState(null, '', `#${id}`);
+/** Show one tab (or the job page #job/<id> under the Jobs tab), hiding the others' panels. */
+function selectTab(s: Shell, id: TabId, push: boolean, jobId: string | null = null): void {
+  TABS.forEach((t, i) => {
+    const on = t.id === id;
+    s.tabButtons[i].setAttribute('aria-selected', String(on));
+    s.tabButtons[i].tabIndex = on ? 0 : -1;
+    s.sections[i].hidden = !on || jobId !== null;
+  });
+  s.jobSection.hidden = jobId === null;
+  for (const t of TABS) if (t.id !== id || jobId !== null) s.panels[t.id].hide?.();
+  if (jobId !== null) s.jobPage.open(jobId);
+  else {
+    s.jobPage.close();
+    s.panels[id].show?.();
   }
-  const jobOfHash = (): string | null =>
-    location.hash.startsWith('#job/') ? decodeURIComponent(location.hash.slice(5)) || null : null;
-  const fromHash = (): TabId => TABS.find((t) => `#${t.id}` === location.hash)?.id ?? (jobOfHash() ? 'jobs' : 'map');
-  const route = () => select(fromHash(), false, jobOfHash());
-  window.addEventListener('hashchange', route);
-  window.addEventListener('popstate', route);
-  route();
+  if (push && location.hash !== `#${id}`) history.replaceState(null, '', `#${id}`);
+}
 
+/** The header's live state, who is signed in (and whether the Tokens tab shows), and the fabric's name. */
+function followHeader(live: HTMLElement, who: HTMLElement, fabricName: HTMLElement, tabButtons: HTMLElement[]): void {
   subscribe((c) => {
     if (c.has('live')) {
       live.dataset.state = state.live;
@@ -225,19 +198,13 @@ async function start(): Promise<void> {
     }
     if (c.has('fabric') && state.fabric) fabricName.textContent = state.fabric.name;
   });
+}
 
-  try {
-    await loadSnapshot();
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return signIn('Your token was refused; sign in again.');
-    announce(`Could not load the dashboard: ${(err as Error).message}`, 'error');
-    return;
-  }
-  startLive();
-  // ready: the map shows its sites and the job table its rows, painted (two frames later)
+/** Ready: the map shows its sites and the job table its rows, painted (two frames later). */
+function flagReady(drawn: () => boolean): void {
   const t0 = performance.now();
   const check = () => {
-    if (map.drawn() && jobs.drawn()) {
+    if (drawn()) {
       requestAnimationFrame(() =>
         requestAnimationFrame(() => {
           window.__sfReady = performance.now();
@@ -247,6 +214,67 @@ async function start(): Promise<void> {
     } else if (performance.now() - t0 < 10_000) setTimeout(check, 10);
   };
   check();
+}
+
+/** Mounts the header, status line and tab sections; returns the shell and the header's live fields. */
+function mountShell(): Shell & { drawn: () => boolean; followHeader: () => void } {
+  const { panels, drawn } = createPanels();
+  const jobPage = createJobPage();
+  const { tabButtons, tablist } = createTabs((id) => selectTab(shell, id, true));
+  const sections = TABS.map((t) =>
+    h(
+      'section',
+      { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, tabindex: 0, hidden: true },
+      panels[t.id].el,
+    ),
+  );
+  // the job page has its own URL (#job/<id>) and lives under the Jobs tab
+  const jobSection = h('section', { id: 'panel-job', 'aria-label': 'Job', hidden: true }, jobPage.el);
+  const shell: Shell = { panels, tabButtons, sections, jobPage, jobSection };
+  const live = h('span', { class: 'live', role: 'status', 'aria-label': 'Live updates' });
+  const who = h('span', { class: 'who' });
+  const signOut = h(
+    'button',
+    { type: 'button', class: 'secondary small', onclick: () => (token.clear(), location.reload()) },
+    'Sign out',
+  );
+  const fabricName = h('span', { class: 'fabric-name' });
+  mount(
+    app,
+    h(
+      'header',
+      { class: 'top' },
+      h('h1', null, 'Superfactory'),
+      fabricName,
+      tablist,
+      h('div', { class: 'right' }, live, who, signOut),
+    ),
+    h('p', { id: 'status-line', class: 'status-line', role: 'status', 'aria-live': 'polite' }),
+    h('main', { id: 'main' }, sections, jobSection),
+  );
+  return { ...shell, drawn, followHeader: () => followHeader(live, who, fabricName, tabButtons) };
+}
+
+async function start(): Promise<void> {
+  started = true;
+  const shell = mountShell();
+  const jobOfHash = (): string | null =>
+    location.hash.startsWith('#job/') ? decodeURIComponent(location.hash.slice(5)) || null : null;
+  const fromHash = (): TabId => TABS.find((t) => `#${t.id}` === location.hash)?.id ?? (jobOfHash() ? 'jobs' : 'map');
+  const route = () => selectTab(shell, fromHash(), false, jobOfHash());
+  window.addEventListener('hashchange', route);
+  window.addEventListener('popstate', route);
+  route();
+  shell.followHeader();
+  try {
+    await loadSnapshot();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return signIn('Your token was refused; sign in again.');
+    announce(`Could not load the dashboard: ${(err as Error).message}`, 'error');
+    return;
+  }
+  startLive();
+  flagReady(shell.drawn);
 }
 
 if (token.get()) void start();

@@ -50,6 +50,38 @@ const METRICS: Record<string, Metric> = {
 const hhmm = (sec: number) =>
   new Date(sec * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
+/** One line chart per metric, keyed by site or link, into the two-column grid. */
+function drawCharts(grid: HTMLElement, r: HistoryResponse, x: number[]): { destroy: () => void }[] {
+  const charts: { destroy: () => void }[] = [];
+  // two columns (style.css .fleet-grid); a figure's padding and border take ~26 px
+  const width = Math.max(260, Math.floor(((grid.clientWidth || 900) - 12) / 2) - 26);
+  mount(grid);
+  for (const [id, m] of Object.entries(METRICS)) {
+    const keys = r.samples.length ? m.pick(r.samples[r.samples.length - 1]).map((p) => p.key) : [];
+    const series = keys.map((k, i) => ({
+      label: k,
+      color: RUN_COLORS[i % RUN_COLORS.length],
+      values: r.samples.map((s) => m.pick(s).find((p) => p.key === k)?.v ?? null),
+    }));
+    const c = lineChart({
+      title: m.title,
+      xLabel: 'time',
+      yLabel: m.yLabel,
+      x,
+      series,
+      xFormat: hhmm,
+      yFormat: m.fmt,
+      yMax: m.yMax,
+      width,
+      height: 180,
+    });
+    c.el.dataset.metric = id;
+    grid.append(c.el);
+    charts.push(c);
+  }
+  return charts;
+}
+
 export function createFleetView(): { el: HTMLElement; show: () => void; hide: () => void } {
   const hours = h(
     'select',
@@ -90,32 +122,7 @@ export function createFleetView(): { el: HTMLElement; show: () => void; hide: ()
     for (const c of charts.splice(0)) c.destroy();
     const x = r.samples.map((s) => Date.parse(s.at) / 1000);
     info.textContent = `${int(r.samples.length)} sample(s), one every ${r.sampleS} s, kept ${fixed(r.retentionS / 3600, 1)} h in the server's memory (a restart starts afresh)`;
-    // two columns (style.css .fleet-grid); a figure's padding and border take ~26 px
-    const width = Math.max(260, Math.floor(((grid.clientWidth || 900) - 12) / 2) - 26);
-    mount(grid);
-    for (const [id, m] of Object.entries(METRICS)) {
-      const keys = r.samples.length ? m.pick(r.samples[r.samples.length - 1]).map((p) => p.key) : [];
-      const series = keys.map((k, i) => ({
-        label: k,
-        color: RUN_COLORS[i % RUN_COLORS.length],
-        values: r.samples.map((s) => m.pick(s).find((p) => p.key === k)?.v ?? null),
-      }));
-      const c = lineChart({
-        title: m.title,
-        xLabel: 'time',
-        yLabel: m.yLabel,
-        x,
-        series,
-        xFormat: hhmm,
-        yFormat: m.fmt,
-        yMax: m.yMax,
-        width,
-        height: 180,
-      });
-      c.el.dataset.metric = id;
-      grid.append(c.el);
-      charts.push(c);
-    }
+    charts.push(...drawCharts(grid, r, x));
   }
 
   hours.addEventListener('change', () => void refresh());

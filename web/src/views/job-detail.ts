@@ -36,6 +36,120 @@ export function parallelism(j: Job): string {
   return dims.length ? dims.map(([k, v]) => `${k}${v}`).join('·') : 'DP1';
 }
 
+/** Suspend or resume the job (POST /v1/jobs/:id/<path>), then reload the list. */
+function actionButton(j: Job, label: string, path: string): HTMLElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary small',
+      onclick: async () => {
+        try {
+          await post(`/v1/jobs/${encodeURIComponent(j.id)}/${path}`);
+          announce(`${label}: ${j.name}`);
+          await refreshJobs();
+        } catch (err) {
+          announce((err as Error).message, 'error');
+        }
+      },
+    },
+    label,
+  );
+}
+
+/** The facts list: id, tenant and priority, model, placement, plan, prediction, checkpoint, attempt, times. */
+function detailFacts(j: Job): HTMLElement {
+  const p = j.plan;
+  return h(
+    'dl',
+    { class: 'facts two' },
+    h('dt', null, 'Id'),
+    h('dd', { class: 'mono' }, j.id),
+    h('dt', null, 'Tenant / priority'),
+    h('dd', null, `${j.tenant} / ${j.priority}`),
+    h('dt', null, 'Model'),
+    h('dd', null, modelName(j.model)),
+    h('dt', null, 'Placement'),
+    h('dd', null, placementText(j)),
+    h('dt', null, 'Plan'),
+    h('dd', null, p ? `${p.strategy ?? '—'}, ${parallelism(j)}` : 'not planned yet'),
+    h('dt', null, 'Predicted'),
+    h(
+      'dd',
+      null,
+      p?.effectiveTokensPerSecond
+        ? `${si(p.effectiveTokensPerSecond)} tok/s, step ${seconds(p.stepTimeSeconds)}, MFU ${pct(p.mfu, 1)}`
+        : '—',
+    ),
+    h('dt', null, 'Checkpoint'),
+    h(
+      'dd',
+      null,
+      j.checkpoint
+        ? `step ${int(j.checkpoint.step)} on ${j.checkpoint.site ?? '?'} (${j.checkpoint.path ?? 'no path'})`
+        : 'none',
+    ),
+    h('dt', null, 'Attempt'),
+    h('dd', null, String(j.attempt)),
+    h('dt', null, 'Submitted'),
+    h(
+      'dd',
+      null,
+      `${time(j.createdAt)}${j.startedAt ? `, started ${time(j.startedAt)}` : ''}${j.finishedAt ? `, finished ${time(j.finishedAt)}` : ''}`,
+    ),
+  );
+}
+
+/** The selected job's events, newest first. */
+function detailEvents(): HTMLElement {
+  return state.jobEvents.length === 0
+    ? h('p', { class: 'muted' }, 'Loading…')
+    : h(
+        'ol',
+        { class: 'events' },
+        [...state.jobEvents]
+          .reverse()
+          .map((e) =>
+            h(
+              'li',
+              null,
+              h('time', { datetime: e.at }, time(e.at)),
+              ' ',
+              h('b', null, e.type),
+              e.from || e.to ? ` ${e.from ?? ''} → ${e.to ?? ''}` : '',
+              e.site ? ` @ ${e.site}` : '',
+              e.data && Object.keys(e.data).length
+                ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, 80)}`)
+                : null,
+            ),
+          ),
+      );
+}
+
+function drawDetail(detail: HTMLElement): void {
+  const j = state.jobs.find((x) => x.id === state.selectedJob);
+  if (!j) {
+    mount(detail, h('p', { class: 'muted' }, 'Select a job to see its plan, checkpoints and event history.'));
+    return;
+  }
+  const act = canSubmit() && !TERMINAL.includes(j.state);
+  mount(
+    detail,
+    h('h2', null, j.name, ' ', h('span', { class: `badge ${j.state}` }, j.state)),
+    h('p', null, h('a', { href: jobHref(j.id), class: 'job-page-link' }, 'Job page: logs, throughput, all events →')),
+    detailFacts(j),
+    act
+      ? h(
+          'div',
+          { class: 'actions' },
+          j.state === 'suspended' ? actionButton(j, 'Resume', 'resume') : actionButton(j, 'Suspend', 'suspend'),
+        )
+      : null,
+    h('h3', null, 'Events'),
+    detailEvents(),
+  );
+}
+
 /** The detail panel (#job-detail), `select(id)` to show a job (loads its events), `drawDetail()` on state changes. */
 export function createJobDetail(): { detail: HTMLElement; select: (id: string) => void; drawDetail: () => void } {
   const detail = h('section', {
@@ -44,111 +158,9 @@ export function createJobDetail(): { detail: HTMLElement; select: (id: string) =
     'aria-live': 'polite',
     'aria-label': 'Job details',
   });
-
-  function select(id: string): void {
+  const select = (id: string): void => {
     update({ selectedJob: id, jobEvents: [] });
     void loadJobEvents(id).catch((err: Error) => announce(err.message, 'error'));
-  }
-
-  function drawDetail(): void {
-    const j = state.jobs.find((x) => x.id === state.selectedJob);
-    if (!j) {
-      mount(detail, h('p', { class: 'muted' }, 'Select a job to see its plan, checkpoints and event history.'));
-      return;
-    }
-    const p = j.plan;
-    const act = canSubmit() && !TERMINAL.includes(j.state);
-    const action = (label: string, path: string) =>
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary small',
-          onclick: async () => {
-            try {
-              await post(`/v1/jobs/${encodeURIComponent(j.id)}/${path}`);
-              announce(`${label}: ${j.name}`);
-              await refreshJobs();
-            } catch (err) {
-              announce((err as Error).message, 'error');
-            }
-          },
-        },
-        label,
-      );
-    mount(
-      detail,
-      h('h2', null, j.name, ' ', h('span', { class: `badge ${j.state}` }, j.state)),
-      h('p', null, h('a', { href: jobHref(j.id), class: 'job-page-link' }, 'Job page: logs, throughput, all events →')),
-      h(
-        'dl',
-        { class: 'facts two' },
-        h('dt', null, 'Id'),
-        h('dd', { class: 'mono' }, j.id),
-        h('dt', null, 'Tenant / priority'),
-        h('dd', null, `${j.tenant} / ${j.priority}`),
-        h('dt', null, 'Model'),
-        h('dd', null, modelName(j.model)),
-        h('dt', null, 'Placement'),
-        h('dd', null, placementText(j)),
-        h('dt', null, 'Plan'),
-        h('dd', null, p ? `${p.strategy ?? '—'}, ${parallelism(j)}` : 'not planned yet'),
-        h('dt', null, 'Predicted'),
-        h(
-          'dd',
-          null,
-          p?.effectiveTokensPerSecond
-            ? `${si(p.effectiveTokensPerSecond)} tok/s, step ${seconds(p.stepTimeSeconds)}, MFU ${pct(p.mfu, 1)}`
-            : '—',
-        ),
-        h('dt', null, 'Checkpoint'),
-        h(
-          'dd',
-          null,
-          j.checkpoint
-            ? `step ${int(j.checkpoint.step)} on ${j.checkpoint.site ?? '?'} (${j.checkpoint.path ?? 'no path'})`
-            : 'none',
-        ),
-        h('dt', null, 'Attempt'),
-        h('dd', null, String(j.attempt)),
-        h('dt', null, 'Submitted'),
-        h(
-          'dd',
-          null,
-          `${time(j.createdAt)}${j.startedAt ? `, started ${time(j.startedAt)}` : ''}${j.finishedAt ? `, finished ${time(j.finishedAt)}` : ''}`,
-        ),
-      ),
-      act
-        ? h(
-            'div',
-            { class: 'actions' },
-            j.state === 'suspended' ? action('Resume', 'resume') : action('Suspend', 'suspend'),
-          )
-        : null,
-      h('h3', null, 'Events'),
-      state.jobEvents.length === 0
-        ? h('p', { class: 'muted' }, 'Loading…')
-        : h(
-            'ol',
-            { class: 'events' },
-            [...state.jobEvents]
-              .reverse()
-              .map((e) =>
-                h(
-                  'li',
-                  null,
-                  h('time', { datetime: e.at }, time(e.at)),
-                  ' ',
-                  h('b', null, e.type),
-                  e.from || e.to ? ` ${e.from ?? ''} → ${e.to ?? ''}` : '',
-                  e.site ? ` @ ${e.site}` : '',
-                  e.data && Object.keys(e.data).length
-                    ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, 80)}`)
-                    : null,
-                ),
-              ),
-          ),
-    );
-  }
-  return { detail, select, drawDetail };
+  };
+  return { detail, select, drawDetail: () => drawDetail(detail) };
 }
