@@ -84,6 +84,7 @@ class Replica:
         self.model = GPT(args).eval()
         self.step = load_weights(self.model, args.checkpoint) if args.checkpoint else None
         self.params = sum(p.numel() for p in self.model.parameters())
+        self.next_token([0] * args.seq)  # warm up before /healthz says ok: the first forward pays one-time setup
         self.lock = threading.Lock()
         self.inflight = 0
         self.served = 0
