@@ -12,6 +12,7 @@ import { createJobsView } from './views/jobs';
 import { createMapView } from './views/map';
 import { createPlansView } from './views/plans';
 import { createServicesView } from './views/services';
+import { createTenantsView } from './views/tenants';
 import { canManageTokens, createTokensView } from './views/tokens';
 import { createWhatIfView } from './views/whatif';
 
@@ -23,13 +24,14 @@ declare global {
 
 const app = document.getElementById('app')!;
 
-type TabId = 'map' | 'jobs' | 'plans' | 'whatif' | 'services' | 'tokens';
+type TabId = 'map' | 'jobs' | 'plans' | 'whatif' | 'services' | 'tenants' | 'tokens';
 const TABS: { id: TabId; label: string }[] = [
   { id: 'map', label: 'Map' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'plans', label: 'Plan explorer' },
   { id: 'whatif', label: 'What-if' },
   { id: 'services', label: 'Services' },
+  { id: 'tenants', label: 'Tenants' },
   // tenant admins and operators only: the tab stays hidden until whoami says the role
   { id: 'tokens', label: 'Tokens' },
 ];
@@ -110,6 +112,7 @@ function createPanels(): { panels: Record<TabId, Panel>; drawn: () => boolean } 
     plans,
     whatif,
     services: createServicesView(),
+    tenants: createTenantsView(),
     tokens,
   };
   return { panels, drawn: () => map.drawn() && jobs.drawn() };
