@@ -1,14 +1,15 @@
 // Exact pruning for the plan search: a lower bound on a plan's step time, hence an upper bound on its site-local
-// tokens/s, from what costs little to compute: the pipeline at recompute 'none' plus the optimizer step, with the
-// layer timings shared by every plan that has the same layer-level knobs (LayerCache). Plans whose bound cannot
+// tokens/s, from what costs little to compute: the pipeline at recompute 'none', the WAN exposure of hierarchical DP
+// and the optimizer step, with the layer timings shared by every plan that has the same layer-level knobs (LayerCache). Plans whose bound cannot
 // reach the K-th best (nor the best of their strategy) are never estimated; the output is unchanged.
-import { optimizerStepSeconds } from '../perf/data-parallel.js';
+import { DEFAULT_GRAD_REDUCE_BYTES, optimizerStepSeconds } from '../perf/data-parallel.js';
 import { planLayers, type EstimateOptions, type PlanLayers } from '../perf/estimate.js';
 import type { LayerShape, ParameterCounts } from '../perf/flops.js';
 import { localParameters } from '../perf/memory.js';
-import { pipelineTiming } from '../perf/pipeline.js';
+import { pipelineTiming, type PipelineTiming } from '../perf/pipeline.js';
 import { normalizePlan } from '../perf/plan.js';
 import type { ModelSpec, Plan, SystemTiers } from '../perf/types.js';
+import { wanDataParallelBytes, wanDataParallelExposedSeconds, wanDataParallelSeconds } from '../perf/wan.js';
 
 /**
  * Relative margin added to every bound: the bound and the estimate add the same non-negative terms in the same
@@ -59,21 +60,41 @@ function layerKey(plan: Plan, modelSeq: number): number | string {
 }
 
 /**
- * A lower bound on the pipeline part of the step of `plan` (given with recompute 'none') at any recompute level:
- * every layer term only grows with recompute (more compute, a third TP/EP collective pass), so does the pipeline.
+ * A lower bound on the step of `plan` (given with recompute 'none') at any recompute level, the optimizer step and
+ * the in-site DP exposure left out: the pipeline at recompute none (every layer term only grows with recompute: more
+ * compute, a third TP/EP collective pass), plus what hierarchical DP leaves exposed of its WAN exchange even with the
+ * widest overlap window any recompute level gives (full recompute's).
  */
-export function pipelineSecondsLowerBound(
+export function stepSecondsLowerBound(
+  model: ModelSpec,
+  shape: LayerShape,
+  tiers: SystemTiers,
+  counts: ParameterCounts,
+  plan: Plan,
+  options: EstimateOptions,
+  layers: LayerCache,
+): number {
+  if (plan.recompute !== 'none') throw new Error('the bound takes the plan without recompute');
+  const pipelineSeconds = pipelineAt(model, shape, tiers, plan, options, layers).totalSeconds;
+  const wan = options.wan;
+  if (!wan || wan.dpSites <= 1) return pipelineSeconds;
+  const widest = pipelineAt(model, shape, tiers, { ...plan, recompute: 'full' }, options, layers);
+  const bytes = wanDataParallelBytes(counts.total, options.gradReduceBytes ?? DEFAULT_GRAD_REDUCE_BYTES, wan.dpSites);
+  const seconds = wanDataParallelSeconds(bytes, wan);
+  return pipelineSeconds + wanDataParallelExposedSeconds(seconds, widest, options.dpOverlap ?? true);
+}
+
+function pipelineAt(
   model: ModelSpec,
   shape: LayerShape,
   tiers: SystemTiers,
   plan: Plan,
   options: EstimateOptions,
   layers: LayerCache,
-): number {
-  if (plan.recompute !== 'none') throw new Error('the bound takes the plan without recompute');
+): PipelineTiming {
   const p = normalizePlan(plan, model);
   const { dense, moe } = layers.get(plan, options);
-  return pipelineTiming(model, shape, p, tiers, dense, moe, p.gbs / (p.mbs * p.dp), options.wan).totalSeconds;
+  return pipelineTiming(model, shape, p, tiers, dense, moe, p.gbs / (p.mbs * p.dp), options.wan);
 }
 
 /** The optimizer step of `plan`, as the estimate computes it (it depends on neither recompute nor micro-batch). */
@@ -90,7 +111,7 @@ export function upperBound(tokens: number, lowerBoundSeconds: number): number {
 
 /**
  * An upper bound on the tokens/s of `plan` (given with recompute 'none') at any recompute level: the step is at least
- * the pipeline's lower bound plus the optimizer step (the estimate adds DP and WAN exposure, both >= 0, in between).
+ * the lower bound above plus the optimizer step (the estimate adds the in-site DP exposure, >= 0, in between).
  */
 export function tokensPerSecondUpperBound(
   model: ModelSpec,
@@ -101,6 +122,6 @@ export function tokensPerSecondUpperBound(
   options: EstimateOptions,
   layers: LayerCache,
 ): number {
-  const pipe = pipelineSecondsLowerBound(model, shape, tiers, plan, options, layers);
-  return upperBound(plan.gbs * plan.seq!, pipe + optimizerSeconds(model, tiers, counts, plan));
+  const seconds = stepSecondsLowerBound(model, shape, tiers, counts, plan, options, layers);
+  return upperBound(plan.gbs * plan.seq!, seconds + optimizerSeconds(model, tiers, counts, plan));
 }

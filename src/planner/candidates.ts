@@ -4,7 +4,7 @@ import { estimateWithTiers, type EstimateOptions } from '../perf/estimate.js';
 import { parameterCounts, type LayerShape, type ParameterCounts } from '../perf/flops.js';
 import { GiB, modelStateBytesPerGpu } from '../perf/memory.js';
 import type { Estimate, ModelSpec, Plan, Precision, Recompute, SystemTiers } from '../perf/types.js';
-import { LayerCache, optimizerSeconds, pipelineSecondsLowerBound, upperBound } from './bound.js';
+import { LayerCache, optimizerSeconds, stepSecondsLowerBound, upperBound } from './bound.js';
 import { BATCH_SLACK } from './defaults.js';
 
 const RECOMPUTE_ORDER: Recompute[] = ['none', 'selective', 'full'];
@@ -165,11 +165,11 @@ interface BlockSearch {
 }
 
 /**
- * Lower bounds of the pipeline seconds of a block's rows, by precision, vpp and micro-batch index (NaN where the row
- * has no such plan); ZeRO does not change them, so they are computed once for its four stages.
+ * Lower bounds of the step seconds of a block's rows before the optimizer step and in-site DP, by precision, vpp and
+ * micro-batch index (NaN where the row has no such plan); ZeRO does not change them: computed once for its stages.
  */
 interface BlockBounds {
-  pipelineSeconds: Float64Array;
+  stepSeconds: Float64Array;
   /** The highest tokens/s bound over the whole block (the optimizer step left out: still an upper bound). */
   max: number;
 }
@@ -182,7 +182,6 @@ function searchBlock(
   pruning: Pruning | undefined,
 ): number {
   const { ctx, tiers, space, counts } = search;
-  const { model } = ctx;
   const bounds = pruning ? blockBounds(search, block, pruning.layers) : undefined;
   if (pruning && bounds && pruning.canSkip(bounds.max)) {
     pruning.skipped?.({
@@ -197,41 +196,47 @@ function searchBlock(
   let evaluated = 0;
   for (const zero of ZERO_ORDER) {
     if (stateLowerBoundGiB(counts.total, counts.expertParamsTotal, tp, pp, ep, etp, dp * cp, zero) > hbm) continue;
-    precisions.forEach((precision, pi) => {
-      const layout: Layout = { ...block, zero, precision };
-      space.vpp.forEach((vpp, vi) => {
-        if (vpp > 1 && (pp < 2 || pp * vpp > model.layers)) return;
+    for (let pi = 0; pi < precisions.length; pi++) {
+      const layout = layoutOf(block, zero, precisions[pi]);
+      for (let vi = 0; vi < space.vpp.length; vi++) {
+        const vpp = space.vpp[vi];
+        if (vpp > 1 && (pp < 2 || pp * vpp > ctx.model.layers)) continue;
         const at = (pi * space.vpp.length + vi) * space.mbs.length;
-        const rowBound = bounds && pruning && { pruning, pipelineSeconds: bounds.pipelineSeconds.subarray(at) };
+        const rowBound = bounds && pruning && { pruning, stepSeconds: bounds.stepSeconds.subarray(at) };
         evaluated += searchRow(search, layout, vpp, 0, visit, rowBound);
-      });
-    });
+      }
+    }
   }
   return evaluated;
+}
+
+function layoutOf(b: Block, zero: 0 | 1 | 2 | 3, precision: Precision): Layout {
+  return { gpus: b.gpus, tp: b.tp, pp: b.pp, dp: b.dp, cp: b.cp, ep: b.ep, etp: b.etp, zero, precision };
 }
 
 function blockBounds(search: BlockSearch, block: Block, layers: LayerCache): BlockBounds {
   const { ctx, tiers, space } = search;
   const { model, shape, seq } = ctx;
   const precisions = ctx.precisions ?? ['bf16'];
-  const pipelineSeconds = new Float64Array(precisions.length * space.vpp.length * space.mbs.length).fill(NaN);
+  const stepSeconds = new Float64Array(precisions.length * space.vpp.length * space.mbs.length).fill(NaN);
   let max = -Infinity;
-  precisions.forEach((precision, pi) => {
-    const options = precision === 'fp8' ? search.fp8Options : search.options;
-    const layout: Layout = { ...block, zero: 1, precision };
-    space.vpp.forEach((vpp, vi) => {
-      if (vpp > 1 && (block.pp < 2 || block.pp * vpp > model.layers)) return;
+  for (let pi = 0; pi < precisions.length; pi++) {
+    const options = precisions[pi] === 'fp8' ? search.fp8Options : search.options;
+    const layout = layoutOf(block, 1, precisions[pi]);
+    for (let vi = 0; vi < space.vpp.length; vi++) {
+      const vpp = space.vpp[vi];
+      if (vpp > 1 && (block.pp < 2 || block.pp * vpp > model.layers)) continue;
       for (let mi = 0; mi < space.mbs.length; mi++) {
         const plan = rowPlan(ctx, layout, vpp, space.mbs[mi]);
         if (!plan) break;
-        const seconds = pipelineSecondsLowerBound(model, shape, tiers, plan, options, layers);
-        pipelineSeconds[(pi * space.vpp.length + vi) * space.mbs.length + mi] = seconds;
+        const seconds = stepSecondsLowerBound(model, shape, tiers, search.counts, plan, options, layers);
+        stepSeconds[(pi * space.vpp.length + vi) * space.mbs.length + mi] = seconds;
         const bound = upperBound(plan.gbs * seq, seconds);
         if (bound > max) max = bound;
       }
-    });
-  });
-  return { pipelineSeconds, max };
+    }
+  }
+  return { stepSeconds, max };
 }
 
 /** The row's plan for micro-batch `mbs`, or undefined where the global batch would overshoot the target. */
@@ -270,7 +275,7 @@ function withRecompute(l: Layout, vpp: number, mbs: number, gbs: number, seq: nu
 /** A row's pruning: the threshold, and the pipeline lower bounds of its micro-batches (from its block). */
 interface RowPruning {
   pruning: Pruning;
-  pipelineSeconds: Float64Array;
+  stepSeconds: Float64Array;
 }
 
 /**
@@ -295,7 +300,7 @@ function searchRow(
     if (!base) break;
     if (rowPruning) {
       const { pruning } = rowPruning;
-      const bound = rowUpperBound(search, layout, vpp, i, rowPruning.pipelineSeconds);
+      const bound = rowUpperBound(search, layout, vpp, i, rowPruning.stepSeconds);
       if (pruning.canSkip(bound)) {
         pruning.skipped?.({
           upperBoundTokensPerSecond: bound,
@@ -327,7 +332,7 @@ function rowUpperBound(
   layout: Layout,
   vpp: number,
   from: number,
-  pipelineSeconds: Float64Array,
+  stepSeconds: Float64Array,
 ): number {
   const { ctx, tiers, space, counts } = search;
   let bound = -Infinity;
@@ -336,7 +341,7 @@ function rowUpperBound(
     const plan = rowPlan(ctx, layout, vpp, space.mbs[i]);
     if (!plan) break;
     optimizer ??= optimizerSeconds(ctx.model, tiers, counts, plan);
-    const b = upperBound(plan.gbs * ctx.seq, pipelineSeconds[i] + optimizer);
+    const b = upperBound(plan.gbs * ctx.seq, stepSeconds[i] + optimizer);
     if (b > bound) bound = b;
   }
   return bound;
