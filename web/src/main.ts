@@ -29,8 +29,8 @@ const TABS: { id: TabId; label: string }[] = [
   { id: 'map', label: 'Map' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'plans', label: 'Plan explorer' },
-  { id: 'whatif', label: 'What-if' },
   { id: 'services', label: 'Services' },
+  { id: 'whatif', label: 'What-if' },
   { id: 'tenants', label: 'Tenants' },
   // tenant admins and operators only: the tab stays hidden until whoami says the role
   { id: 'tokens', label: 'Tokens' },
