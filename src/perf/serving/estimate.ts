@@ -5,7 +5,7 @@ import { hardwareReason } from './layout.js';
 import { rateAtSlo, type ServiceCurve } from './queueing.js';
 import { replicaModel, type ReplicaModel } from './replica.js';
 import { decodeBreakdown } from './timings.js';
-import type { ReplicaTimings, ServingEstimate, ServingInputs, ServingPlan, ServingWorkload } from './types.js';
+import type { ServingEstimate, ServingInputs, ServingPlan, ServingWorkload } from './types.js';
 
 const GIB = 2 ** 30;
 
@@ -56,14 +56,21 @@ function infeasible(r: ReplicaModel, reason: string, ttftIdleMs: number, slo: bo
 }
 
 /**
- * Prefill time per request when prompts queue up: as many whole prompts as one chunk holds are packed into one
- * iteration (chunked prefill / in-flight batching), so the weights stream once per chunk, not once per prompt.
+ * The largest running batch: the plan's cap, the KV cache, and (colocated, with a token budget per iteration) the
+ * budget: each iteration must carry the batch's decode tokens plus the prompt tokens of the requests that replace
+ * finished ones, B x (1 + L / O) <= maxPrefillTokens.
  */
-export function prefillCostSeconds(t: ReplicaTimings, promptTokens: number): number {
-  const perChunk = Math.max(1, Math.floor((t.maxPrefillTokens ?? promptTokens) / promptTokens));
-  return t.prefillBatchSeconds
-    ? t.prefillBatchSeconds(perChunk, promptTokens) / perChunk
-    : t.prefillSeconds(promptTokens);
+function largestBatch(plan: ServingPlan, w: ServingWorkload, kvBatch: number) {
+  const budget =
+    plan.disaggregated === undefined && plan.maxPrefillTokens !== undefined
+      ? Math.max(
+          1,
+          Math.floor((plan.maxPrefillTokens * w.outputTokensMean) / (w.promptTokensMean + w.outputTokensMean)),
+        )
+      : Infinity;
+  const batch = Math.min(plan.maxBatch, kvBatch, budget);
+  const limitedBy = batch === plan.maxBatch ? 'maxBatch' : batch === kvBatch ? 'kvCache' : 'tokenBudget';
+  return { batch, limitedBy } as const;
 }
 
 /** The service curve of the replica for one workload: what the queueing model reads. */
@@ -76,11 +83,17 @@ function serviceCurve(r: ReplicaModel, plan: ServingPlan, w: ServingWorkload, ma
     prefillInstances: t.prefillInstances ?? 1,
     decodeInstances: t.decodeInstances ?? 1,
     prefillMeanSeconds: t.prefillSeconds(w.promptTokensMean),
-    prefillCostSeconds: prefillCostSeconds(t, w.promptTokensMean),
+    prefillCostSeconds: t.prefillCostSeconds
+      ? t.prefillCostSeconds(w.promptTokensMean)
+      : t.prefillSeconds(w.promptTokensMean),
     prefillP99Seconds: t.prefillSeconds(promptP99) + t.kvTransferSeconds(promptP99),
     outputTokens: w.outputTokensMean,
     maxBatch,
-    stepSeconds: (b) => t.decodeStepSeconds(b, b * context),
+    // Colocated: each step also prefills the prompts that replace finishing requests (b x L / O tokens).
+    stepSeconds:
+      plan.disaggregated || !t.iterationSeconds
+        ? (b) => t.decodeStepSeconds(b, b * context)
+        : (b) => t.iterationSeconds!(b, b * context, (b * w.promptTokensMean) / w.outputTokensMean, w.promptTokensMean),
   };
 }
 
@@ -93,15 +106,15 @@ export function estimateServing(inputs: ServingInputs): ServingEstimate {
   const reason = hardwareReason(system, plan) ?? memoryReason(r, system, plan, w);
   if (reason !== undefined) return infeasible(r, reason, ttftIdleMs, slo !== undefined);
   const kvBatch = Math.floor(r.memory.kvCapacityTokensPerInstance / admittedTokensPerRequest(plan, w));
-  const maxBatch = Math.min(plan.maxBatch, kvBatch);
+  const { batch: maxBatch, limitedBy } = largestBatch(plan, w, kvBatch);
   const curve = serviceCurve(r, plan, w, maxBatch);
   const step = curve.stepSeconds(maxBatch);
   const decodeRate = (curve.decodeInstances * maxBatch) / (step * w.outputTokensMean);
-  // Colocated: prefills pause decoding, so each request costs O decode steps shared by B plus its own prefill.
+  // Colocated, the step carries the prompt tokens that keep the batch full; disaggregated, prefill copies keep up.
   const lambdaMax = curve.disaggregated
     ? Math.min(curve.prefillInstances / curve.prefillCostSeconds, decodeRate)
-    : maxBatch / (step * w.outputTokensMean + maxBatch * curve.prefillCostSeconds);
-  const tpotSeconds = curve.disaggregated ? step : step + (maxBatch * curve.prefillCostSeconds) / w.outputTokensMean;
+    : decodeRate;
+  const tpotSeconds = step;
   return {
     timings: t,
     maxConcurrentBatch: maxBatch,
@@ -110,6 +123,6 @@ export function estimateServing(inputs: ServingInputs): ServingEstimate {
     outputTokensPerSecond: lambdaMax * w.outputTokensMean,
     ...(slo ? { requestsPerSecondAtSlo: rateAtSlo(curve, slo, lambdaMax) } : {}),
     decodeBreakdown: decodeBreakdown(r.ctx, maxBatch, maxBatch * meanContextTokens(w)),
-    batchLimitedBy: plan.maxBatch <= kvBatch ? 'maxBatch' : 'kvCache',
+    batchLimitedBy: limitedBy,
   };
 }

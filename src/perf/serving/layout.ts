@@ -68,6 +68,13 @@ export function checkServingPlan(model: ModelSpec, plan: ServingPlan): InputIssu
       message: `unknown KV format ${plan.kvCacheFormat}`,
       hint: "use 'bf16' or 'fp8'",
     });
+  const f = plan.kvCacheMemoryFraction;
+  if (f !== undefined && !(typeof f === 'number' && f > 0 && f <= 1))
+    issues.push({
+      path: 'kvCacheMemoryFraction',
+      message: `must be in (0, 1], got ${f}`,
+      hint: 'omit it (0.9) or give e.g. 0.95',
+    });
   if (plan.maxPrefillTokens !== undefined && !positiveInt(plan.maxPrefillTokens))
     issues.push({ path: 'maxPrefillTokens', message: `must be a positive integer`, hint: 'omit it or set >= 1' });
   if (issues.length > 0) return issues;

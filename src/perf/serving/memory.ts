@@ -10,6 +10,17 @@ const GIB = 2 ** 30;
  */
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 8192;
 
+/**
+ * CUDA context, cuBLAS/NCCL workspaces and CUDA-graph pools of a serving process, GiB. Assumption (~1 GiB context
+ * and ~1 GiB of library buffers, as the training reserve in src/perf/tiers.ts counts them).
+ */
+export const SERVING_RUNTIME_GIB = 2;
+/**
+ * Share of the memory left after weights and activations that the KV-cache allocator takes: TensorRT-LLM's
+ * kv_cache_free_gpu_mem_fraction defaults to 0.9 (vLLM's gpu_memory_utilization 0.9 is the same idea).
+ */
+export const DEFAULT_KV_CACHE_MEMORY_FRACTION = 0.9;
+
 export interface ServingMemory {
   weightsBytesPerGpu: number;
   workspaceBytesPerGpu: number;
@@ -59,8 +70,11 @@ export function servingMemory(
 ): ServingMemory {
   const weights = weightsBytesPerGpu(model, layout);
   const workspace = workspaceBytesPerGpu(model, layout, plan);
-  const reserve = system.memoryReserveGiB * GIB;
-  const kvBytesPerGpu = system.hbmGiB * GIB - weights - workspace - reserve;
+  // The runtime's own context, then the share of what is left that the KV-cache allocator leaves free.
+  const free = system.hbmGiB * GIB - weights - workspace - SERVING_RUNTIME_GIB * GIB;
+  const fraction = plan.kvCacheMemoryFraction ?? DEFAULT_KV_CACHE_MEMORY_FRACTION;
+  const reserve = SERVING_RUNTIME_GIB * GIB + (free > 0 ? (1 - fraction) * free : 0);
+  const kvBytesPerGpu = free > 0 ? fraction * free : free;
   const layersPerStage = layout.denseLayersPerStage + layout.moeLayersPerStage;
   const kvBytesPerTokenPerGpu = (layout.kvBytesPerTokenPerLayer * layersPerStage) / layout.kvShards;
   const perGroup = kvBytesPerGpu > 0 ? Math.floor(kvBytesPerGpu / kvBytesPerTokenPerGpu) : 0;

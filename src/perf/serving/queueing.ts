@@ -5,9 +5,9 @@
 //   taken exponential with the Pollaczek-Khinchine mean, P(W > t) ~ rho exp(-rho t / E[W]), so
 //   W_p99 = E[W] ln(100 rho) / rho (0 when rho <= 0.01). p99 TTFT = W_p99 + the p99 prompt's own prefill
 //   (+ its KV transfer) + one decode step a colocated arrival waits for.
-// - Decode: Little's law sets the running batch, B = lambda x O x TPOT(B) (fixed point); colocated prefills
-//   stretch each decode step by 1 / (1 - rho). Per-request TPOT averages over O steps, so its p99 is taken as
-//   the mean (assumption).
+// - Decode: Little's law sets the running batch, B = lambda x O x TPOT(B) (fixed point); a colocated step also
+//   carries the prompt tokens of the arriving requests (chunked prefill fused with decode). Per-request TPOT
+//   averages over O steps, so its p99 is taken as the mean (assumption).
 import type { ServingSlo } from './types.js';
 
 export interface ServiceCurve {
@@ -58,14 +58,13 @@ export function loadPoint(c: ServiceCurve, lambda: number): LoadPoint {
   const rho = (lambda * c.prefillCostSeconds) / c.prefillInstances;
   const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, batch: Infinity };
   if (rho >= 1) return none;
-  const stretch = c.disaggregated ? 1 : 1 / (1 - rho);
-  const batch = runningBatch(c, lambda / c.decodeInstances, stretch);
+  const batch = runningBatch(c, lambda / c.decodeInstances, 1);
   if (!Number.isFinite(batch)) return none;
   const step = c.stepSeconds(batch);
   const wait = mdOneWaitP99Seconds(rho, c.prefillMeanSeconds);
   return {
     ttftP99Seconds: wait + c.prefillP99Seconds + (c.disaggregated ? 0 : step),
-    tpotP99Seconds: step * stretch,
+    tpotP99Seconds: step,
     batch,
   };
 }

@@ -6,7 +6,9 @@ import { servingMemory, type ServingMemory } from './memory.js';
 import { DEFAULT_PREFILL_CHUNK_TOKENS } from './memory.js';
 import {
   decodeBreakdown,
+  iterationBreakdown,
   prefillBatchSeconds,
+  prefillCostSeconds,
   prefillLatencySeconds,
   sumBreakdown,
   timingContext,
@@ -32,6 +34,11 @@ function kvTransferFn(system: SystemTiers, layout: ServingLayout, kvBytesPerToke
     promptTokens > 0 ? sendRecvSeconds((kvBytesPerToken * promptTokens) / senders, system.scaleOut) : 0;
 }
 
+/** Prompt tokens one iteration packs: the plan's budget, else whole prompts up to the default chunk (or one prompt). */
+function prefillBudget(plan: ServingPlan, promptTokens: number): number {
+  return plan.maxPrefillTokens ?? Math.max(promptTokens, DEFAULT_PREFILL_CHUNK_TOKENS);
+}
+
 /** Builds the layout, memory and time functions once; the functions are closures over precomputed constants. */
 export function replicaModel(model: ModelSpec, system: SystemTiers, plan: ServingPlan): ReplicaModel {
   const layout = servingLayout(model, plan);
@@ -45,11 +52,14 @@ export function replicaModel(model: ModelSpec, system: SystemTiers, plan: Servin
     gpusPerReplica: d ? d.prefillGpus + d.decodeGpus : layout.gpusPerInstance,
     kvBytesPerToken,
     kvCapacityTokens: memory.kvCapacityTokensPerInstance * decodeInstances,
-    prefillSeconds: (tokens) => prefillLatencySeconds(ctx, tokens),
+    prefillSeconds: (tokens) => prefillLatencySeconds(ctx, tokens, plan.maxPrefillTokens ?? Infinity),
+    iterationSeconds: (batch, contextTokens, prefillTokens, promptTokens) =>
+      sumBreakdown(iterationBreakdown(ctx, batch, contextTokens, prefillTokens, promptTokens)),
     decodeStepSeconds: (batch, contextTokens) =>
       batch > 0 ? sumBreakdown(decodeBreakdown(ctx, batch, contextTokens)) : 0,
     kvTransferSeconds: kvTransferFn(system, layout, kvBytesPerToken, d !== undefined),
     prefillBatchSeconds: (prompts, promptTokens) => prefillBatchSeconds(ctx, prompts, promptTokens),
+    prefillCostSeconds: (promptTokens) => prefillCostSeconds(ctx, promptTokens, prefillBudget(plan, promptTokens)),
     maxPrefillTokens: plan.maxPrefillTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
     gpusPerInstance: layout.gpusPerInstance,
     prefillInstances,

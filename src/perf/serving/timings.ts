@@ -15,11 +15,14 @@ export const SERVING_HBM_EFFICIENCY = 0.8;
 /** Sustained fraction of the GEMM size-efficiency curve in serving kernels (fitted, as above). */
 export const SERVING_KERNEL_EFFICIENCY = 0.85;
 /**
- * Bus-bandwidth efficiency of the TP all-reduces and expert all-to-alls of serving (fitted, as above): the
- * mid-sized, unoverlapped collectives of a decode step run below training's large-buffer NVLink figure (0.75,
- * src/perf/tiers.ts); nccl-tests all_reduce on 8x H100 reaches roughly 250-300 of 450 GB/s at 10-50 MB.
+ * Bus-bandwidth efficiency of the TP all-reduces and expert all-to-alls of serving for messages up to
+ * SMALL_MESSAGE_BYTES (fitted, as above): the per-layer, unoverlapped collectives of a serving step run far below
+ * training's large-buffer NVLink figure (0.75, src/perf/tiers.ts); the fit also absorbs per-rank work the model does
+ * not split (norms, residuals and quantization replicated on every TP rank) and rank skew at each synchronization.
  */
-export const SERVING_COLLECTIVE_EFFICIENCY = 0.5;
+export const SERVING_COLLECTIVE_EFFICIENCY = 0.35;
+/** Grouped expert GEMMs (MoE) relative to dense GEMMs of the same size (fitted, as above). */
+export const MOE_GEMM_EFFICIENCY = 0.7;
 /** Fixed cost per iteration: scheduling, sampling, kernel launches between CUDA graphs (fitted, as above), s. */
 export const ITERATION_OVERHEAD_SECONDS = 1.5e-3;
 
@@ -49,19 +52,31 @@ export function timingContext(model: ModelSpec, system: SystemTiers, layout: Ser
     hbmBytesPerSecond: system.gpu.hbmTBps * 1e12 * SERVING_HBM_EFFICIENCY,
     mamf: system.mamfFraction * SERVING_KERNEL_EFFICIENCY,
     attnFraction: system.flash3AttentionFraction,
-    stageTier: servingTier(layout.gpusPerStage <= domain ? system.scaleUp : system.scaleOut),
+    stageTier: layout.gpusPerStage <= domain ? system.scaleUp : system.scaleOut,
     ppTier: layout.gpusPerInstance <= domain ? system.scaleUp : system.scaleOut,
   };
 }
 
-function servingTier(tier: NetworkTier): NetworkTier {
-  return { ...tier, efficiency: Math.min(tier.efficiency, SERVING_COLLECTIVE_EFFICIENCY) };
+/**
+ * The message sizes between which the serving collective efficiency rises log-linearly from
+ * SERVING_COLLECTIVE_EFFICIENCY to the tier's large-buffer figure (fitted with it; see docs/sources.md).
+ */
+export const SMALL_MESSAGE_BYTES = 32e6;
+export const LARGE_MESSAGE_BYTES = 256e6;
+
+/** The tier as a collective of `bytes` per rank sees it (time still grows with size: efficiency rises slower). */
+function sizedTier(tier: NetworkTier, bytes: number): NetworkTier {
+  const lo = Math.min(tier.efficiency, SERVING_COLLECTIVE_EFFICIENCY);
+  if (bytes <= SMALL_MESSAGE_BYTES) return { ...tier, efficiency: lo };
+  if (bytes >= LARGE_MESSAGE_BYTES) return tier;
+  const x = Math.log(bytes / SMALL_MESSAGE_BYTES) / Math.log(LARGE_MESSAGE_BYTES / SMALL_MESSAGE_BYTES);
+  return { ...tier, efficiency: lo + x * (tier.efficiency - lo) };
 }
 
 /** One GEMM-like block: the slower of compute at its size efficiency and streaming its bytes. */
-function blockSeconds(ctx: TimingContext, flops: number, bytes: number, gemms: number): number {
+function blockSeconds(ctx: TimingContext, flops: number, bytes: number, gemms: number, kernelEfficiency = 1): number {
   if (flops <= 0 && bytes <= 0) return 0;
-  const eff = gemmSizeEfficiency(flops / gemms / 1e9, ctx.mamf);
+  const eff = gemmSizeEfficiency(flops / gemms / 1e9, ctx.mamf) * kernelEfficiency;
   const compute = flops / (ctx.linearFlops * eff);
   const memory = bytes / ctx.hbmBytesPerSecond;
   return softRoofline(compute, memory);
@@ -71,10 +86,18 @@ function blockSeconds(ctx: TimingContext, flops: number, bytes: number, gemms: n
  * Near the ridge point a kernel reaches neither its FLOP nor its byte ceiling: the two times combine as a p-norm
  * (p = ROOFLINE_SHARPNESS; p -> infinity is the hard max of the plain roofline). Fitted, see SERVING_HBM_EFFICIENCY.
  */
-export const ROOFLINE_SHARPNESS = 2;
+export const ROOFLINE_SHARPNESS = 1.5;
 export function softRoofline(computeSeconds: number, memorySeconds: number): number {
   const p = ROOFLINE_SHARPNESS;
   return Math.pow(Math.pow(computeSeconds, p) + Math.pow(memorySeconds, p), 1 / p);
+}
+
+/**
+ * HBM traffic between an MLP's GEMMs for `rows` tokens with `ffn` intermediate columns on this GPU: the gate and up
+ * outputs written and read by the activation, its output written and read by the down projection, in BF16.
+ */
+function mlpIntermediateBytes(rows: number, ffn: number): number {
+  return rows * ffn * 2 * (2 + 2 + 1 + 1);
 }
 
 /** Expected distinct experts that `tokens` tokens route to, each picking topK of E uniformly (assumption). */
@@ -107,7 +130,7 @@ export function stageSeconds(
   const dense = blockSeconds(
     ctx,
     (perGroup * shape.denseMlpFlopsPerToken) / tp,
-    (shape.denseMlpParams * weightBytes) / tp + 2 * act,
+    (shape.denseMlpParams * weightBytes) / tp + 2 * act + mlpIntermediateBytes(perGroup, model.ffnHiddenSize / tp),
     3,
   );
   let moe = 0;
@@ -123,8 +146,11 @@ export function stageSeconds(
     const experts = blockSeconds(
       ctx,
       (routed * 2 * shape.expertParams) / gpusPerStage,
-      (touched * shape.expertParams * weightBytes) / gpusPerStage + (4 * routed * h) / gpusPerStage,
-      3 * Math.max(1, touched / gpusPerStage),
+      (touched * shape.expertParams * weightBytes) / gpusPerStage +
+        (4 * routed * h) / layout.ep +
+        mlpIntermediateBytes(routed / layout.ep, (model.moe.expertFfnHiddenSize * layout.ep) / gpusPerStage),
+      3 * Math.max(1, touched / layout.ep), // one GEMM per touched local expert and matrix
+      MOE_GEMM_EFFICIENCY,
     );
     moe = common + experts;
   }
@@ -134,13 +160,12 @@ export function stageSeconds(
   const attnCompute = (attnFlops * layerShare) / (tp * attnDp) / (ctx.bf16Flops * ctx.attnFraction);
   const attnMemory = (kvBytes * layerShare) / (layout.kvShards * attnDp) / ctx.hbmBytesPerSecond;
   const logits = blockSeconds(ctx, (logitTokens * shape.logitsFlopsPerToken) / tp, (model.vocabSize * h * 2) / tp, 1);
-  const allReduce = allReduceSeconds(act, tp, ctx.stageTier);
+  const allReduce = allReduceSeconds(act, tp, sizedTier(ctx.stageTier, act));
   let comm = layers * 2 * allReduce;
+  // Expert parallel: dispatch and combine, each rank sending its share of the routed token rows.
+  const a2a = model.moe ? (perGroup * model.moe.topK * h * 2) / tp : 0;
   if (model.moe && layout.ep > 1)
-    comm +=
-      layout.moeLayersPerStage *
-      2 *
-      allToAllSeconds((perGroup * model.moe.topK * h * 2) / tp, gpusPerStage, ctx.stageTier);
+    comm += layout.moeLayersPerStage * 2 * allToAllSeconds(a2a, gpusPerStage, sizedTier(ctx.stageTier, a2a));
   return {
     linearSeconds:
       layout.denseLayersPerStage * (attnProj + dense) + layout.moeLayersPerStage * (attnProj + moe) + logits,
@@ -152,13 +177,29 @@ export function stageSeconds(
 
 /** One decode iteration of `batch` sequences with `contextTokens` of KV in total, split by part. */
 export function decodeBreakdown(ctx: TimingContext, batch: number, contextTokens: number): DecodeBreakdown {
+  return iterationBreakdown(ctx, batch, contextTokens, 0, 0);
+}
+
+/**
+ * One mixed iteration (chunked prefill fused with decode, as vLLM and TensorRT-LLM's in-flight batching run it):
+ * `batch` decoding sequences with `contextTokens` of KV in total, plus `prefillTokens` prompt tokens of prompts
+ * `promptTokens` long (each attends to half its prompt on average). The weights stream once for both.
+ */
+export function iterationBreakdown(
+  ctx: TimingContext,
+  batch: number,
+  contextTokens: number,
+  prefillTokens: number,
+  promptTokens: number,
+): DecodeBreakdown {
   const { model, layout } = ctx;
   const pp = layout.pp;
-  // With pp stages, pp micro-batches of batch/pp keep every stage busy: each stage runs all of them per iteration.
-  const micro = batch / pp;
-  const attnFlops = contextTokens * model.layers * layout.shape.attnCoreFlopsPerTokenPerSeq;
-  const kvBytes = contextTokens * model.layers * layout.kvBytesPerTokenPerLayer;
-  const s = stageSeconds(ctx, micro, attnFlops / pp, kvBytes / pp, micro);
+  const perToken = model.layers * layout.shape.attnCoreFlopsPerTokenPerSeq;
+  const attnFlops = (contextTokens + (prefillTokens * promptTokens) / 2) * perToken;
+  const kvBytes = (contextTokens + prefillTokens) * model.layers * layout.kvBytesPerTokenPerLayer;
+  // With pp stages, pp micro-batches keep every stage busy: each stage runs all of them per iteration.
+  const micro = (batch + prefillTokens) / pp;
+  const s = stageSeconds(ctx, micro, attnFlops / pp, kvBytes / pp, batch / pp);
   const send = pp > 1 ? pp * sendRecvSeconds((2 * micro * model.hiddenSize) / layout.attnDp, ctx.ppTier) : 0;
   return {
     linearSeconds: pp * s.linearSeconds,
@@ -173,23 +214,38 @@ export function sumBreakdown(b: DecodeBreakdown): number {
 }
 
 /**
- * One prefill iteration of `prompts` prompts of `tokensEach` tokens packed together (causal attention of each
- * over itself), through every stage in turn, seconds.
+ * One prefill iteration of `prompts` prompts of `tokensEach` new tokens packed together, each after `priorTokens`
+ * tokens of its own already in the KV cache (a later chunk of a chunked prompt), through every stage in turn, s.
  */
-export function prefillBatchSeconds(ctx: TimingContext, prompts: number, tokensEach: number): number {
+export function prefillBatchSeconds(ctx: TimingContext, prompts: number, tokensEach: number, priorTokens = 0): number {
   if (tokensEach <= 0 || prompts <= 0) return 0;
   const { model, layout } = ctx;
   const pp = layout.pp;
   const tokens = prompts * tokensEach;
-  // Causal: each token attends to the tokens before it, half of the full tokens x tokens score matrix.
-  const attnFlops = (prompts * tokensEach * tokensEach * model.layers * layout.shape.attnCoreFlopsPerTokenPerSeq) / 2;
-  const kvBytes = tokens * model.layers * layout.kvBytesPerTokenPerLayer;
+  // Causal: each new token attends to the prior tokens and to the new ones before it.
+  const attnFlops =
+    prompts * tokensEach * (priorTokens + tokensEach / 2) * model.layers * layout.shape.attnCoreFlopsPerTokenPerSeq;
+  const kvBytes = prompts * (priorTokens + tokensEach) * model.layers * layout.kvBytesPerTokenPerLayer;
   const s = stageSeconds(ctx, tokens, attnFlops, kvBytes, prompts);
   const send = pp > 1 ? (pp - 1) * sendRecvSeconds(2 * tokens * model.hiddenSize, ctx.ppTier) : 0;
   return pp * sumBreakdown(s) + send + ITERATION_OVERHEAD_SECONDS;
 }
 
-/** One prompt of `tokens` tokens alone: its queue-free prefill latency, seconds. */
-export function prefillLatencySeconds(ctx: TimingContext, tokens: number): number {
-  return prefillBatchSeconds(ctx, 1, tokens);
+/** One prompt of `tokens` tokens alone, in chunks of at most `chunkTokens`: its queue-free prefill latency, s. */
+export function prefillLatencySeconds(ctx: TimingContext, tokens: number, chunkTokens = Infinity): number {
+  let seconds = 0;
+  for (let done = 0; done < tokens; done += chunkTokens)
+    seconds += prefillBatchSeconds(ctx, 1, Math.min(chunkTokens, tokens - done), done);
+  return seconds;
+}
+
+/**
+ * Prefill time per request when prompts queue up: as many whole prompts as one iteration's token budget holds are
+ * packed together (in-flight batching), so the weights stream once per iteration, not once per prompt; a prompt
+ * longer than the budget runs in chunks.
+ */
+export function prefillCostSeconds(ctx: TimingContext, promptTokens: number, budgetTokens: number): number {
+  if (promptTokens > budgetTokens) return prefillLatencySeconds(ctx, promptTokens, budgetTokens);
+  const perIteration = Math.max(1, Math.floor(budgetTokens / promptTokens));
+  return prefillBatchSeconds(ctx, perIteration, promptTokens) / perIteration;
 }

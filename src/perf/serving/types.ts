@@ -28,6 +28,11 @@ export interface ServingPlan {
    * reserves a request's whole prompt + output before admitting it).
    */
   kvAdmission?: 'max-utilization' | 'guaranteed-no-evict';
+  /**
+   * (added) Share of the HBM left after weights, activations and the runtime that the KV cache takes (TensorRT-LLM
+   * kv_cache_free_gpu_mem_fraction); default 0.9.
+   */
+  kvCacheMemoryFraction?: number;
 }
 
 /** Request-shape statistics a serving estimate is made for. */
@@ -67,6 +72,16 @@ export interface ReplicaTimings {
   decodeInstances?: number;
   /** (added) One prefill iteration of `prompts` prompts of `promptTokens` tokens each, packed (chunked prefill). */
   prefillBatchSeconds?(prompts: number, promptTokens: number): number;
+  /**
+   * (added) One mixed iteration (chunked prefill fused with decode): `batch` decoding sequences whose contexts sum
+   * to `contextTokens`, plus `prefillTokens` new prompt tokens of prompts `promptTokens` long.
+   */
+  iterationSeconds?(batch: number, contextTokens: number, prefillTokens: number, promptTokens: number): number;
+  /**
+   * (added) Prefill seconds per request when prompts queue up: whole prompts packed into one iteration's token
+   * budget (maxPrefillTokens), or a long prompt in chunks. What the throughput and the prefill utilization use.
+   */
+  prefillCostSeconds?(promptTokens: number): number;
   /** (added) Prompt tokens one prefill iteration packs at most (plan.maxPrefillTokens or the default chunk). */
   maxPrefillTokens?: number;
   /** (added) Weights resident per GPU, GiB, and KV-cache tokens one decode copy holds. */
@@ -90,8 +105,11 @@ export interface ServingEstimate {
   infeasibleReason?: string;
   /** (added) Seconds of one decode step at the largest batch, split by what bounds it (for explanations). */
   decodeBreakdown?: DecodeBreakdown;
-  /** (added) Why the batch stops where it does: the plan's maxBatch or the KV cache. */
-  batchLimitedBy?: 'maxBatch' | 'kvCache';
+  /**
+   * (added) Why the batch stops where it does: the plan's maxBatch, the KV cache, or the iteration token budget
+   * (maxPrefillTokens must carry the batch's decode tokens plus the prompt tokens that keep it full).
+   */
+  batchLimitedBy?: 'maxBatch' | 'kvCache' | 'tokenBudget';
 }
 
 /** One decode iteration of one model copy, seconds, by part (the step is their sum). */

@@ -31,6 +31,9 @@ interface ServingCaseFile {
 export interface ServingValidationRow {
   id: string;
   source: string;
+  /** The model's name (data/models or the case's own spec). */
+  model: string;
+  moe: boolean;
   system: string;
   gpus: number;
   plan: ServingPlan;
@@ -77,7 +80,8 @@ export function runServingValidation(): ServingValidationRow[] {
       const system = catalog.systems.get(c.hardware.system);
       if (!system) throw new Error(`${file}: case ${c.id} names unknown system ${c.hardware.system}`);
       const tiers = tiersForSystem(system, nodeNetwork(system.defaultNicGbpsPerGpu));
-      const estimate = estimateServing({ model: caseModel(c), system: tiers, plan: c.plan, workload: c.workload });
+      const model = caseModel(c);
+      const estimate = estimateServing({ model, system: tiers, plan: c.plan, workload: c.workload });
       if (estimate.infeasibleReason)
         throw new Error(`${file}: case ${c.id} does not fit: ${estimate.infeasibleReason}`);
       const predicted = estimate.outputTokensPerSecond / (estimate.timings.gpusPerReplica || 1);
@@ -85,6 +89,8 @@ export function runServingValidation(): ServingValidationRow[] {
       rows.push({
         id: c.id,
         source: (c.source ?? data.source).split(',')[0],
+        model: model.name,
+        moe: model.moe !== undefined,
         system: c.hardware.system,
         gpus: c.hardware.gpus,
         plan: c.plan,
