@@ -5,6 +5,7 @@ import { runEstimate } from './estimate-command.js';
 import { runFabricShow, runFabricValidate } from './fabric-commands.js';
 import { registerOpsCommands } from './jobs-commands.js';
 import { registerServicesCommands } from './services.js';
+import { registerInferenceCommands } from './inference.js';
 
 const program = new Command();
 program
@@ -208,6 +209,7 @@ program
 
 registerOpsCommands(program);
 registerServicesCommands(program);
+registerInferenceCommands(program);
 
 /** The known command words at the front of argv (`fabric validate`), for the hints of commander's errors. */
 function commandPath(args: string[]): string {

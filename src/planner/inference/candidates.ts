@@ -41,6 +41,8 @@ export interface SiteOption {
   /** The objective's price of one GPU-hour here (USD or kg CO2e). */
   unit: number;
   plans: PlanOption[];
+  /** Candidate plans that fit here (plans may later be narrowed by the search; this count is not). */
+  fitting: number;
   /** Why a region cannot be served here at all (jurisdiction), by region index. */
   excluded: (string | undefined)[];
 }
@@ -134,7 +136,10 @@ export function buildTable(inp: TableInputs): { sites: SiteOption[]; evaluated: 
         plans.push({ plan, gpus, capRps, budgetMs });
     }
     const unit = inp.objective === 'cost' ? fig.usd : fig.kg;
-    return { view, gpus: view.gpus, costUsdPerGpuHour: fig.usd, kgCO2ePerGpuHour: fig.kg, unit, plans, excluded };
+    return {
+      ...{ view, gpus: view.gpus, costUsdPerGpuHour: fig.usd, kgCO2ePerGpuHour: fig.kg, unit, plans, excluded },
+      fitting: plans.length,
+    };
   });
   return { sites, evaluated };
 }

@@ -52,13 +52,12 @@ function siteLine(p: InferencePlacement, sites: SiteOption[], i: number): string
     .filter((x) => x.siteId === r.siteId)
     .map((x) => `${x.regionId} ${pct(x.share)}`)
     .join(', ');
-  const alt = option.plans.length - 1;
   const spare = r.count - r.primaryCount;
   return (
     `${r.siteId} (${r.jurisdiction}, ${r.systemId}): ${r.count} x ${planLabel(r.plan)} (${r.gpusPerReplica} GPUs each)` +
     `${spare > 0 ? `, ${spare} of them N+1 spare` : ''}; serves ${shares || 'nothing until a site is lost'}; ` +
     `utilization ${pct(r.utilization)}; plan: least ${p.objective === 'cost' ? 'price' : 'carbon'} per request/s ` +
-    `within the SLO among ${alt + 1} fitting candidates`
+    `within the SLO among ${option.fitting} fitting candidates`
   );
 }
 

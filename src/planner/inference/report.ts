@@ -31,7 +31,7 @@ export const ASSUMPTIONS = [
   "a replica's load is linear in its regions' shares (x requests/s of a region at capacity c uses x/c of the replica)",
   'cost = facility energy of busy GPUs (0.8 of rated system power x PUE) at the grid zone 2022 mean price, plus any given GPU-hour price',
   'carbon = the same energy at the grid zone 2022 mean carbon intensity (production-based)',
-  "N+1: with a site lost the others keep their own traffic; only the lost site's requests move",
+  "N+1: with a site lost its requests move to the others' spare replicas first; if that is short every region is re-routed over the survivors; replicas are added only where neither suffices",
 ];
 
 function siteReplicas(inp: ReportInputs, s: number): SiteReplicas {

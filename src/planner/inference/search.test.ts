@@ -27,6 +27,7 @@ function site(id: string, gpus: number, unit: number, plans: { gpus: number; cap
     costUsdPerGpuHour: unit,
     kgCO2ePerGpuHour: unit,
     excluded: [],
+    fitting: plans.length,
     plans: plans.map((p) => ({
       plan: { tp: p.gpus, pp: 1, ep: 1, precision: 'bf16', maxBatch: 64 },
       gpus: p.gpus,
