@@ -4,9 +4,9 @@
 // those whose decode step is within the TPOT SLO; they reach it half an RTT later. Replicas batch continuously (replica.ts), one event per iteration.
 // A site loss kills its replicas and re-routes everything on them. Pure: no clock, no random but the seeded stream.
 import { Rng } from '../../core/rng.js';
-import { EventQueue } from '../event-queue.js';
 import { HourlyIntegral } from '../grid.js';
-import { ReplicaState, type RequestTable } from './replica.js';
+import { ReplicaState, type IterationSink, type RequestTable } from './replica.js';
+import { Heap } from './heap.js';
 import { validateInputs } from './validate.js';
 import { REQ_DONE, REQ_FAILED, type InferenceTwinInputs, type TwinReplicaSpec } from './types.js';
 
@@ -22,8 +22,8 @@ export interface EngineHooks {
   onDrained(replica: number, tS: number): void;
 }
 
-export class InferenceEngine {
-  readonly q = new EventQueue();
+export class InferenceEngine implements IterationSink {
+  readonly q = new Heap();
   readonly reqs: RequestTable;
   readonly replicas: ReplicaState[] = [];
   readonly siteIndex = new Map<string, number>();
@@ -46,6 +46,8 @@ export class InferenceEngine {
   settled = 0;
   events = 0;
   nowS = 0;
+  /** End time of the iteration being closed (read by firstToken/finished). */
+  private iterEndS = 0;
   hooks: EngineHooks | null = null;
   private readonly nSites: number;
   private readonly sloTpotS: number;
@@ -173,23 +175,25 @@ export class InferenceEngine {
     if (!rep.alive || epoch !== rep.epoch) return;
     rep.busyS += tS - rep.iterStartS;
     rep.busyCarbonGs += this.carbon[rep.siteIndex].integrate(rep.iterStartS, tS);
-    const halfRtt = (req: number): number => this.rtt(this.regionOf[req], rep.siteIndex) / 2;
-    rep.endIteration(
-      this.reqs,
-      (req) => {
-        if (Number.isNaN(this.firstTokenS[req])) this.firstTokenS[req] = tS + halfRtt(req);
-      },
-      (req) => {
-        this.finishS[req] = tS + halfRtt(req);
-        this.status[req] = REQ_DONE;
-        this.settled++;
-      },
-    );
+    this.iterEndS = tS;
+    rep.endIteration(this.reqs, this);
     this.kick(rep, tS);
     if (!rep.accepting && !rep.busy && rep.load === 0) this.hooks?.onDrained(r, tS);
   }
 
   /** A site is lost: its replicas stop (drawing nothing from now) and every request on them is sent again. */
+  /** IterationSink: the user sees the first token half an RTT after the replica emits it (at the iteration's end). */
+  firstToken(req: number, rep: ReplicaState): void {
+    if (Number.isNaN(this.firstTokenS[req]))
+      this.firstTokenS[req] = this.iterEndS + this.rtt(this.regionOf[req], rep.siteIndex) / 2;
+  }
+
+  finished(req: number, rep: ReplicaState): void {
+    this.finishS[req] = this.iterEndS + this.rtt(this.regionOf[req], rep.siteIndex) / 2;
+    this.status[req] = REQ_DONE;
+    this.settled++;
+  }
+
   private onSiteFailure(f: number, tS: number): void {
     const site = this.siteIndex.get(this.inp.failures![f].siteId)!;
     this.siteDown[site] = true;
@@ -214,17 +218,21 @@ export class InferenceEngine {
     const at = this.inp.trace.arrivalS;
     const n = at.length;
     const progressEvery = 1 << 16;
+    const q = this.q;
     for (;;) {
-      const top = this.q.peek();
-      if (this.arrived < n && (!top || at[this.arrived] <= top.t)) {
+      if (this.arrived < n && (q.size === 0 || at[this.arrived] <= q.topT)) {
         const req = this.arrived++;
         this.nowS = at[req];
         this.sendS[req] = at[req];
         this.route(req, at[req]);
-      } else if (top) {
-        this.q.pop();
-        this.nowS = top.t;
-        this.dispatch(top.kind, top.a, top.b, top.t);
+      } else if (q.size > 0) {
+        const t = q.topT;
+        const kind = q.topKind;
+        const a = q.topA;
+        const b = q.topB;
+        q.pop();
+        this.nowS = t;
+        this.dispatch(kind, a, b, t);
       } else break;
       if (++this.events % progressEvery === 0) this.inp.onProgress?.(this.settled / n);
     }

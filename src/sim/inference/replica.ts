@@ -3,7 +3,8 @@
 // is admitted first come first served while the batch has room and its whole KV footprint (prompt + output tokens)
 // fits the free cache: ASSUMPTION, reserving up front instead of vLLM's paging with preemption, so no sequence is
 // ever evicted. One event per iteration, none per token: a sequence's last iteration is known when it joins.
-import { EventQueue } from '../event-queue.js';
+import { Heap } from './heap.js';
+import { timingCache, type TimingCache } from './timing-cache.js';
 import type { TwinReplicaSpec } from './types.js';
 
 /** Per-request state the replicas share (typed arrays indexed by request). */
@@ -16,8 +17,11 @@ export interface RequestTable {
   enqueuedS: Float64Array;
 }
 
-/** Largest prompt kept in a replica's prefill-time cache (longer ones are computed each time). */
-const PREFILL_CACHE_TOKENS = 16384;
+/** What a replica reports at the end of an iteration (the engine; methods, so no closure per iteration). */
+export interface IterationSink {
+  firstToken(req: number, rep: ReplicaState): void;
+  finished(req: number, rep: ReplicaState): void;
+}
 
 export class ReplicaState {
   alive = true;
@@ -37,11 +41,12 @@ export class ReplicaState {
   prefilling: number[] = [];
   prefillPendingTokens = 0;
   /** This iteration's prefill chunks (request, tokens) and its decode batch at the start. */
-  chunkReq: number[] = [];
-  chunkTok: number[] = [];
+  chunkReq = new Int32Array(64);
+  chunkTok = new Int32Array(64);
+  chunks = 0;
   decodeAtStart = 0;
   /** Decoding sequences: key = the iteration count after which each emits its last token. */
-  finishes = new EventQueue();
+  finishes = new Heap();
   contextTokens = 0;
   /** Decode step of the latest iteration that decoded (the router's TPOT check and drain estimate), s. */
   lastDecodeS = 0;
@@ -51,7 +56,7 @@ export class ReplicaState {
   busyS = 0;
   /** GPU-seconds weighted by grid intensity while busy (g/kWh x s), for carbon. */
   busyCarbonGs = 0;
-  private prefillCache: Float64Array;
+  readonly cache: TimingCache;
 
   constructor(
     readonly index: number,
@@ -63,7 +68,7 @@ export class ReplicaState {
     /** When it takes requests (a lent replica loads weights first), s. */
     public servingFromS = activeFromS,
   ) {
-    this.prefillCache = new Float64Array(PREFILL_CACHE_TOKENS + 1).fill(-1);
+    this.cache = timingCache(spec.timings);
   }
 
   get kvCapacityTokens(): number {
@@ -80,11 +85,7 @@ export class ReplicaState {
   }
 
   prefillS(tokens: number): number {
-    if (tokens <= 0) return 0;
-    if (tokens > PREFILL_CACHE_TOKENS) return this.spec.timings.prefillSeconds(tokens);
-    let v = this.prefillCache[tokens];
-    if (v < 0) v = this.prefillCache[tokens] = this.spec.timings.prefillSeconds(tokens);
-    return v;
+    return this.cache.prefillS(tokens);
   }
 
   enqueue(reqs: RequestTable, req: number, tS: number): void {
@@ -114,21 +115,21 @@ export class ReplicaState {
       this.waiting = this.waiting.slice(this.head);
       this.head = 0;
     }
-    this.chunkReq.length = 0;
-    this.chunkTok.length = 0;
+    this.chunks = 0;
     let budget = this.spec.maxPrefillTokens ?? Infinity;
     let chunk = 0;
     for (let i = 0; i < this.prefilling.length && budget > 0; i++) {
       const r = this.prefilling[i];
       const take = Math.min(reqs.prompt[r] - reqs.prefilled[r], budget);
-      this.chunkReq.push(r);
-      this.chunkTok.push(take);
+      if (this.chunks === this.chunkReq.length) this.growChunks();
+      this.chunkReq[this.chunks] = r;
+      this.chunkTok[this.chunks++] = take;
       budget -= take;
       chunk += take;
     }
     const d = this.finishes.size;
     this.decodeAtStart = d;
-    const decodeS = d > 0 ? this.spec.timings.decodeStepSeconds(d, this.contextTokens) : 0;
+    const decodeS = d > 0 ? this.cache.decodeS(d, this.contextTokens) : 0;
     if (d > 0) this.lastDecodeS = decodeS;
     const prefillS = chunk > 0 ? this.prefillS(chunk) : 0;
     const iterS = this.spec.disaggregated ? Math.max(decodeS, prefillS) : decodeS + prefillS;
@@ -144,28 +145,29 @@ export class ReplicaState {
 
   /**
    * End of an iteration: every decoding sequence gained a token; sequences past their last token finish
-   * (`onFinish`), prompts fully prefilled emit their first token (`onFirstToken`) and join the decode batch.
+   * (`sink.finished`), prompts fully prefilled emit their first token (`sink.firstToken`) and join the decode batch.
    */
-  endIteration(reqs: RequestTable, onFirstToken: (req: number) => void, onFinish: (req: number) => void): void {
+  endIteration(reqs: RequestTable, sink: IterationSink): void {
     this.iterations++;
     this.contextTokens += this.decodeAtStart;
     const f = this.finishes;
-    for (let top = f.peek(); top && top.t <= this.iterations; top = f.peek()) {
+    while (f.size > 0 && f.topT <= this.iterations) {
+      const r = f.topA;
       f.pop();
-      this.release(reqs, top.a);
-      onFinish(top.a);
+      this.release(reqs, r);
+      sink.finished(r, this);
     }
     let finishedPrefills = 0;
-    for (let i = 0; i < this.chunkReq.length; i++) {
+    for (let i = 0; i < this.chunks; i++) {
       const r = this.chunkReq[i];
       reqs.prefilled[r] += this.chunkTok[i];
       this.prefillPendingTokens -= this.chunkTok[i];
       if (reqs.prefilled[r] < reqs.prompt[r]) continue;
       finishedPrefills++;
-      onFirstToken(r);
+      sink.firstToken(r, this);
       if (reqs.output[r] <= 1) {
         this.kvUsedTokens -= reqs.prompt[r] + reqs.output[r];
-        onFinish(r);
+        sink.finished(r, this);
         continue;
       }
       f.push(this.iterations + reqs.output[r] - 1, 0, r);
@@ -174,6 +176,15 @@ export class ReplicaState {
     }
     // chunks are taken from the front, so the finished prefills are the first ones
     if (finishedPrefills > 0) this.prefilling.splice(0, finishedPrefills);
+  }
+
+  private growChunks(): void {
+    const r = new Int32Array(this.chunkReq.length * 2);
+    const t = new Int32Array(this.chunkReq.length * 2);
+    r.set(this.chunkReq);
+    t.set(this.chunkTok);
+    this.chunkReq = r;
+    this.chunkTok = t;
   }
 
   private release(reqs: RequestTable, r: number): void {
@@ -186,12 +197,11 @@ export class ReplicaState {
   evacuate(): number[] {
     const out = this.waiting.slice(this.head);
     out.push(...this.prefilling);
-    for (let e = this.finishes.pop(); e; e = this.finishes.pop()) out.push(e.a);
+    for (; this.finishes.size > 0; this.finishes.pop()) out.push(this.finishes.topA);
     this.waiting = [];
     this.head = 0;
     this.prefilling = [];
-    this.chunkReq.length = 0;
-    this.chunkTok.length = 0;
+    this.chunks = 0;
     this.waitingPromptTokens = 0;
     this.prefillPendingTokens = 0;
     this.contextTokens = 0;
@@ -203,7 +213,7 @@ export class ReplicaState {
 
   /**
    * Router's estimate of the wait before a new prompt's prefill starts, s: the current iteration and the prompts
-   * queued ahead (many prompts prefill in time linear in their count, so beyond the cache the time is scaled);
+   * queued ahead;
    * when the batch or the KV cache is full, the time for enough running sequences to finish (each assumed half way
    * through its output); and never less than the oldest waiting request has already waited. Arithmetic on the
    * state only (the decode step is the current iteration's), since it runs for many replicas per request. An
@@ -211,11 +221,7 @@ export class ReplicaState {
    */
   estimateWaitS(reqs: RequestTable, tS: number, needTokens: number): number {
     let w = this.busy ? Math.max(0, this.iterEndS - tS) : 0;
-    const queuedTokens = this.waitingPromptTokens + this.prefillPendingTokens;
-    w +=
-      queuedTokens <= PREFILL_CACHE_TOKENS
-        ? this.prefillS(queuedTokens)
-        : (this.prefillS(PREFILL_CACHE_TOKENS) * queuedTokens) / PREFILL_CACHE_TOKENS;
+    w += this.prefillS(this.waitingPromptTokens + this.prefillPendingTokens);
     const d = this.finishes.size;
     if (d > 0) {
       const stepS = this.lastDecodeS;

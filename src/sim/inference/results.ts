@@ -21,8 +21,8 @@ interface Per {
 }
 
 function latency(p: Per): LatencySummary {
-  const ttft = Float64Array.from(p.ttft).sort();
-  const tpot = Float64Array.from(p.tpot).sort();
+  const ttft = new Float64Array(p.ttft).sort();
+  const tpot = new Float64Array(p.tpot).sort();
   return {
     requests: p.n,
     ttftP50Ms: round(percentile(ttft, 0.5)),

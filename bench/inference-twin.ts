@@ -1,0 +1,85 @@
+// Benchmark of the inference twin (issue 15 target: 1,000,000 requests in under 10 s): the Azure LLM 2023
+// conversation trace at 20x its rate (110 requests/s, the azure-conv-americas demand) tiled 52 times (1,007,032
+// requests), replayed through the placement planInference chooses for Llama 3 70B on fairwater-edge, with the
+// serving model's timings. Wall time of simulateInference only (trace parsing and planning are reported apart).
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { parse } from 'yaml';
+import { traceDataPath, projectRoot } from '../src/data-dir.js';
+import { loadFabric } from '../src/fabric/index.js';
+import type { Fabric } from '../src/fabric/types.js';
+import { loadModel } from '../src/perf/index.js';
+import { estimateServing, replicaTimings } from '../src/perf/serving/index.js';
+import { tiersForPod } from '../src/perf/tiers.js';
+import type { ModelSpec } from '../src/perf/types.js';
+import { planInference, type GridMean, type InferenceDemand } from '../src/planner/inference/index.js';
+import type { GridSeries } from '../src/sim/grid.js';
+import { loadGridFor } from '../src/sim/grid-files.js';
+import { twinFromPlacement } from '../src/sim/inference/from-placement.js';
+import { simulateInference } from '../src/sim/inference/index.js';
+import { parseAzureLlmTrace, scaleTrace } from '../src/workload/azure-llm.js';
+import { gridOffsetFor } from '../src/cli/inference-simulate.js';
+import { join } from 'node:path';
+
+const mean = (a: Float64Array): number => a.reduce((s, x) => s + x, 0) / a.length;
+
+function gridMeans(grid: Record<string, GridSeries>): Record<string, GridMean> {
+  const out: Record<string, GridMean> = {};
+  for (const [z, g] of Object.entries(grid))
+    out[z] = { priceUsdPerMWh: mean(g.priceUsdPerMWh), carbonGPerKWh: mean(g.carbonGPerKWh), source: 'annual mean' };
+  return out;
+}
+
+function placementFor(model: ModelSpec, fabric: Fabric, grid: Record<string, GridSeries>) {
+  const text = readFileSync(join(projectRoot(), 'data', 'inference', 'azure-conv-americas.yaml'), 'utf8');
+  const demand = parse(text) as InferenceDemand;
+  const slo = { ttftP99Ms: 2000, tpotP99Ms: 100 };
+  return planInference({ demand, slo }, { model, fabric, serving: estimateServing, grid: gridMeans(grid) });
+}
+
+export async function benchInferenceTwin(): Promise<
+  { name: string; metrics: Record<string, number>; notes?: string }[]
+> {
+  const fabric = await loadFabric('fairwater-edge');
+  const model = loadModel('llama3-70b');
+  const grid = loadGridFor(fabric.sites);
+  const t0 = performance.now();
+  const placement = placementFor(model, fabric, grid);
+  const planMs = performance.now() - t0;
+  const t1 = performance.now();
+  const base = parseAzureLlmTrace(readFileSync(traceDataPath('azure-llm-2023-conv.csv'), 'utf8')).trace!;
+  const trace = scaleTrace(base, 20, 52).trace!;
+  const parseMs = performance.now() - t1;
+  const layout = twinFromPlacement(placement, fabric, (site, systemId, plan) =>
+    replicaTimings(model, tiersForPod(site.pods.find((p) => p.system.id === systemId) ?? site.pods[0]), plan),
+  );
+  const inputs = { trace, ...layout, slo: placement.slo, grid, gridOffsetS: gridOffsetFor(base.startEpochS), seed: 1 };
+  const times: number[] = [];
+  let summary = simulateInference(inputs).summary;
+  for (let k = 0; k < 3; k++) {
+    const s = performance.now();
+    summary = simulateInference(inputs).summary;
+    times.push((performance.now() - s) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  const wallS = times[1];
+  return [
+    {
+      name: `inference twin: ${summary.requestsTotal.toLocaleString('en-US')} requests (conv trace x20 rate, tiled 52x), llama3-70b on fairwater-edge, ${layout.replicas.length} replicas`,
+      metrics: {
+        'wall s (median of 3)': wallS,
+        'requests/s simulated': summary.requestsTotal / wallS,
+        iterations: summary.iterations,
+        events: summary.events,
+        'plan ms': planMs,
+        'trace parse + tile ms': parseMs,
+        sloAttainment: summary.sloAttainment,
+      },
+      notes: `target: 1,000,000 requests in under 10 s; TTFT p99 ${summary.ttftP99Ms.toFixed(0)} ms, TPOT p99 ${summary.tpotP99Ms.toFixed(1)} ms`,
+    },
+  ];
+}
+
+if (process.argv[1]?.endsWith('inference-twin.ts')) {
+  for (const r of await benchInferenceTwin()) process.stdout.write(`${JSON.stringify(r)}\n`);
+}
