@@ -4,8 +4,14 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { formatIssue, zodIssues } from '../core/issues.js';
 import { dataPath } from '../data-dir.js';
-import { CatalogAchievableFileSchema, CatalogGpuFileSchema, CatalogSystemFileSchema, FIELD_HINTS } from './schema.js';
-import type { AchievableCeilings, GpuSpec, InputIssue, SystemSpec } from './types.js';
+import {
+  CatalogAchievableFileSchema,
+  CatalogGpuFileSchema,
+  CatalogSystemFileSchema,
+  CatalogSystemSchema,
+  FIELD_HINTS,
+} from './schema.js';
+import type { AchievableCeilings, GpuSpec, InputIssue, SystemSpec, SystemTorus } from './types.js';
 
 export interface Catalog {
   gpus: Map<string, GpuSpec>;
@@ -60,8 +66,7 @@ export function loadCatalog(): Catalog {
       defaultTransport: s.defaultTransport,
     };
     if (s.aliases !== undefined) spec.aliases = [...s.aliases];
-    if (s.torus !== undefined)
-      spec.torus = { linksPerChip: s.torus.linksPerChip.value, ocsBlockDims: [...s.torus.ocsBlockDims.value] };
+    if (s.torus !== undefined) spec.torus = catalogTorus(s.id, s.torus);
     if (s.gpusPerRack !== undefined) {
       spec.gpusPerRack = s.gpusPerRack.value;
       if (spec.gpusPerRack % spec.gpusPerNode !== 0) {
@@ -78,6 +83,18 @@ export function loadCatalog(): Catalog {
   }
   catalogCache = { gpus, systems };
   return catalogCache;
+}
+
+/** A system's torus figures: OCS blocks (TPU) or one fixed shape per scale-up domain (Trainium2), not both. */
+function catalogTorus(id: string, t: NonNullable<z.infer<typeof CatalogSystemSchema>['torus']>): SystemTorus {
+  if ((t.ocsBlockDims === undefined) === (t.fixedDims === undefined))
+    throw new Error(`catalog bug: system ${id}'s torus needs exactly one of ocsBlockDims and fixedDims`);
+  return {
+    linksPerChip: t.linksPerChip.value,
+    ...(t.ocsBlockDims && { ocsBlockDims: [...t.ocsBlockDims.value] }),
+    ...(t.fixedDims && { fixedDims: [...t.fixedDims.value] }),
+    ...(t.dimLinkGBpsPerDirection && { dimLinkGBpsPerDirection: [...t.dimLinkGBpsPerDirection.value] }),
+  };
 }
 
 /** Only the figures (the file's *Source strings stay in the file), so a GPU object stays small. */

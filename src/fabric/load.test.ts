@@ -192,8 +192,10 @@ describe('parseFabric', () => {
 });
 
 describe('presets', () => {
-  it('lists the seven preset ids', () => {
+  it('lists the nine preset ids', () => {
     expect(listFabricPresets()).toEqual([
+      'aws-p5',
+      'aws-trn2',
       'dgx-a100-80gb',
       'dgx-h100-ib',
       'fairwater',
@@ -212,6 +214,8 @@ describe('presets', () => {
     'dgx-h100-ib',
     'gb200-nvl72',
     'tpu-v4-palm',
+    'aws-p5',
+    'aws-trn2',
   ])('loads and validates the %s preset', async (id) => {
     const f = await loadFabric(id);
     expect(f.name).toBe(id);
@@ -284,6 +288,7 @@ describe('loadCatalog', () => {
       'mi300x',
       'tpu-v4',
       'tpu-v5p',
+      'trainium2',
     ]);
     for (const id of [
       'dgx-a100-80gb',

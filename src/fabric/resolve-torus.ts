@@ -19,9 +19,45 @@ function suggestDims(chips: number, block: readonly number[]): number[] | undefi
   return best;
 }
 
+/** Per-dimension link bandwidth: the catalog's, else the per-chip scale-up bandwidth over the links. */
+function dimLinks(system: SystemSpec): number[] {
+  const t = system.torus!;
+  return t.dimLinkGBpsPerDirection ?? [0, 1, 2].map(() => system.scaleUpGBpsPerDirection / t.linksPerChip);
+}
+
+/** A fixed-shape system (Trainium2 UltraServer): every scale-up domain is one torus; a given torus must match it. */
+function fixedTorus(
+  ti: z.infer<typeof TorusInputSchema> | undefined,
+  system: SystemSpec,
+  fixed: number[],
+  chips: number,
+  pp: string,
+  issues: InputIssue[],
+): PodTorus | null {
+  if (ti !== undefined && ti.dims.some((d, i) => d !== fixed[i])) {
+    issues.push({
+      path: `${pp}.torus.dims`,
+      message: `${system.id} has a fixed ${fixed.join('x')} torus per scale-up domain, not ${ti.dims.join('x')}`,
+      hint: `remove torus (it is implied) or use dims: [${fixed.join(', ')}]`,
+    });
+    return null;
+  }
+  const domain = fixed[0] * fixed[1] * fixed[2];
+  const links = dimLinks(system);
+  return {
+    dims: [...fixed],
+    ocsBlockDims: [],
+    blocks: chips / domain,
+    domainChips: domain,
+    linkGBpsPerDirection: links.reduce((a, b) => a + b, 0) / links.length,
+    dimLinkGBpsPerDirection: links,
+  };
+}
+
 /**
- * undefined: not a torus system and no torus given; null: an issue was recorded; else the pod's torus. A torus system
- * needs `torus.dims`; their product is the pod's chips and each is a multiple of the system's OCS block.
+ * undefined: not a torus system and no torus given; null: an issue was recorded; else the pod's torus. A TPU-like
+ * system needs `torus.dims`: their product is the pod's chips and each is a multiple of the system's OCS block; a
+ * fixed-shape system (Trainium2) implies its torus.
  */
 export function resolveTorus(
   ti: z.infer<typeof TorusInputSchema> | undefined,
@@ -40,7 +76,8 @@ export function resolveTorus(
     });
     return null;
   }
-  const block = t.ocsBlockDims;
+  if (t.fixedDims !== undefined) return fixedTorus(ti, system, t.fixedDims, chips, pp, issues);
+  const block = t.ocsBlockDims!;
   const suggestion = suggestDims(chips, block);
   const shape = suggestion
     ? `e.g. dims: [${suggestion.join(', ')}]`
@@ -72,10 +109,13 @@ export function resolveTorus(
     });
     return null;
   }
+  const links = dimLinks(system);
   return {
     dims: [...dims],
     ocsBlockDims: [...block],
     blocks: product / (block[0] * block[1] * block[2]),
-    linkGBpsPerDirection: system.scaleUpGBpsPerDirection / t.linksPerChip,
+    domainChips: product,
+    linkGBpsPerDirection: links.reduce((a, b) => a + b, 0) / links.length,
+    dimLinkGBpsPerDirection: links,
   };
 }

@@ -10,7 +10,7 @@ export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const id = z.string().regex(ID_RE);
 
 export const TopologySchema = z.enum(['fat-tree-2', 'fat-tree-3']);
-export const TransportSchema = z.enum(['roce', 'infiniband']);
+export const TransportSchema = z.enum(['roce', 'infiniband', 'efa']);
 
 export const NetworkInputSchema = z.strictObject({
   topology: TopologySchema.optional(),
@@ -101,7 +101,7 @@ export const FIELD_HINTS: Record<string, string> = {
   oversubscription: 'one ratio (>= 1) per tier above the leaf: [1] for fat-tree-2, [1, 7] for fat-tree-3',
   fullBisectionGpus: 'GPUs under one full-bisection group, a positive whole number',
   hopLatencyUs: 'per-switch-hop latency in microseconds, e.g. 1',
-  transport: 'use roce or infiniband',
+  transport: 'use roce, infiniband or efa (AWS Elastic Fabric Adapter)',
   wanLinks: 'wanLinks: [ { a: siteId, b: siteId, routeKm, capacityGbps } ]',
   a: 'the id of one of the sites',
   b: 'the id of one of the sites',
@@ -148,7 +148,9 @@ export const CatalogSystemSchema = z.strictObject({
   torus: z
     .strictObject({
       linksPerChip: figure(z.number().int().positive()),
-      ocsBlockDims: figure(z.array(z.number().int().positive()).length(3)),
+      ocsBlockDims: figure(z.array(z.number().int().positive()).length(3)).optional(),
+      fixedDims: figure(z.array(z.number().int().positive()).length(3)).optional(),
+      dimLinkGBpsPerDirection: figure(z.array(z.number().positive()).length(3)).optional(),
     })
     .optional(),
 });

@@ -46,7 +46,7 @@ export interface TorusPodSummary {
   /** e.g. "12x16x16". */
   torus: string;
   blocks: number;
-  /** e.g. "4x4x4". */
+  /** e.g. "4x4x4"; empty for fixed-shape tori (Trn2 UltraServers: `blocks` tori of `torus` each). */
   blockShape: string;
   iciLinkGBps: number;
   dcnGbpsPerChip: number;
@@ -217,7 +217,7 @@ export function formatFabricSummary(s: FabricSummary): string {
           t.system,
           int(t.chips),
           t.torus,
-          `${t.blocks} x ${t.blockShape}`,
+          t.blockShape !== '' ? `${t.blocks} x ${t.blockShape}` : `${t.blocks} tori, no OCS`,
           fixed(t.iciLinkGBps, 1),
           fixed(t.dcnGbpsPerChip, 0),
         ]),

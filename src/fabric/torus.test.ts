@@ -59,6 +59,17 @@ describe('torus pods (TPU slices)', () => {
     expect(b.message).toBe('torus 8x8x16 holds 1024 chips but the pod has 512');
   });
 
+  it('gives every Trn2 UltraServer its fixed 4x4x4 torus (in-instance and between-instance links differ)', async () => {
+    const f = await loadFabric('aws-trn2');
+    const p = f.sites[0].pods[0];
+    expect(p.torus).toMatchObject({ dims: [4, 4, 4], ocsBlockDims: [], blocks: 64, domainChips: 64 });
+    expect(p.torus!.dimLinkGBpsPerDirection).toEqual([274.9, 274.9, 137.4]);
+    expect(p.network.transport).toBe('efa');
+    const [i] = issuesOf([{ system: 'trn2-ultraserver', racks: 2, torus: { dims: [8, 4, 4] } }]);
+    expect(i.path).toBe('sites[0].pods[0].torus.dims');
+    expect(i.message).toMatch(/fixed 4x4x4 torus per scale-up domain/);
+  });
+
   it('rejects a torus on a switched system and a torus that is not three-dimensional', () => {
     const [a] = issuesOf([{ system: 'dgx-h100', nodes: 8, torus: { dims: [4, 4, 4] } }]);
     expect(a.path).toBe('sites[0].pods[0].torus');

@@ -58,25 +58,34 @@ export interface SystemSpec {
 
 /** The inter-chip torus a system's chips form (catalog figures). */
 export interface SystemTorus {
-  /** ICI links per chip (6 for a 3D torus: two per dimension). */
+  /** ICI / NeuronLink links per chip (6 for a 3D torus: two per dimension). */
   linksPerChip: number;
-  /** Chips per OCS block, per dimension (TPU v4/v5p: a 4x4x4 cube in one rack). */
-  ocsBlockDims: number[];
+  /** TPU: chips per OCS block, per dimension (a 4x4x4 cube in one rack); slices of whole blocks form one torus. */
+  ocsBlockDims?: number[];
+  /** Trainium2 UltraServer: every scale-up domain is one torus of this fixed shape (4x4x4); pods hold many. */
+  fixedDims?: number[];
+  /** Per-dimension link bandwidth, one direction, GB/s, when the dimensions differ (else per-chip / links). */
+  dimLinkGBpsPerDirection?: number[];
 }
 
-/** A pod's torus: its slice shape, the OCS blocks that make it, and the bandwidth of one ICI link. */
+/** A pod's torus: its slice (or domain) shape, the blocks it is made of, and the bandwidth of one link. */
 export interface PodTorus {
-  /** Chips along each dimension, e.g. [12, 16, 16]; their product is the pod's chips. */
+  /** Chips along each dimension, e.g. [12, 16, 16]. */
   dims: number[];
+  /** OCS block shape (TPU), or [] for a fixed-shape domain (Trainium2). */
   ocsBlockDims: number[];
-  /** OCS blocks (cubes) joined into the slice. */
+  /** TPU: OCS blocks (cubes) joined into the slice; fixed-shape systems: tori (UltraServers) in the pod. */
   blocks: number;
-  /** One ICI link, one direction, GB/s: the system's per-chip scale-up bandwidth over its links. */
+  /** Chips in one torus (the scale-up domain): the pod for a TPU slice, 64 for a Trn2 UltraServer. */
+  domainChips: number;
+  /** One link, one direction, GB/s (the mean over the dimensions when they differ). */
   linkGBpsPerDirection: number;
+  /** One link per dimension, one direction, GB/s. */
+  dimLinkGBpsPerDirection: number[];
 }
 
 export type FabricTopology = 'fat-tree-2' | 'fat-tree-3';
-export type Transport = 'roce' | 'infiniband';
+export type Transport = 'roce' | 'infiniband' | 'efa';
 
 export interface ScaleOutNetwork {
   topology: FabricTopology;

@@ -78,7 +78,8 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
 }
 
 /**
- * A torus pod (TPU slice): the scale-up domain is the slice, its tier the torus tier of the whole slice (the inner
+ * A torus pod: the scale-up domain is one torus (a TPU slice is the pod; a Trn2 UltraServer is 64 chips), its tier the
+ * torus tier of the whole torus (the inner
  * level of two-level collectives), and groups inside it get the tier of their own span (plan.ts groupTier). The pod's
  * network is the data-center network between slices.
  */
@@ -87,14 +88,15 @@ export function tiersForPod(pod: Pod): SystemTiers {
   if (pod.torus === undefined) return tiers;
   const torus = {
     dims: pod.torus.dims,
-    linkGBpsPerDirection: pod.torus.linkGBpsPerDirection,
+    dimLinkGBpsPerDirection: pod.torus.dimLinkGBpsPerDirection,
     hopLatencyUs: pod.system.scaleUpLatencyUs,
   };
+  const domain = pod.torus.domainChips;
   return {
     ...tiers,
-    scaleUpDomainGpus: pod.gpus,
-    fullBisectionGpus: Math.max(tiers.fullBisectionGpus, pod.gpus),
-    scaleUp: torusTier(pod.gpus, torus, SCALE_UP_EFFICIENCY),
+    scaleUpDomainGpus: domain,
+    fullBisectionGpus: Math.max(tiers.fullBisectionGpus, domain),
+    scaleUp: torusTier(domain, torus, SCALE_UP_EFFICIENCY),
     torus,
   };
 }

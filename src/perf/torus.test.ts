@@ -5,7 +5,7 @@ import { groupTier } from './plan.js';
 import { tiersForFabric } from './tiers.js';
 import { torusRingLengths, torusTier } from './torus.js';
 
-const torus = { dims: [12, 16, 16], linkGBpsPerDirection: 50, hopLatencyUs: 1 };
+const torus = { dims: [12, 16, 16], dimLinkGBpsPerDirection: [50, 50, 50], hopLatencyUs: 1 };
 
 describe('collectives on a 3D torus', () => {
   it('lays a group along the dimensions in order', () => {
@@ -40,8 +40,16 @@ describe('collectives on a 3D torus', () => {
       }
       slowest = Math.max(slowest, t);
     }
-    const tier = torusTier(4096, { dims, linkGBpsPerDirection: 50, hopLatencyUs: 0 }, 1);
+    const tier = torusTier(4096, { dims, dimLinkGBpsPerDirection: [50, 50, 50], hopLatencyUs: 0 }, 1);
     expect(reduceScatterSeconds(bytes, 4096, tier)).toBeCloseTo(slowest, 9);
+  });
+
+  it('adds the link rates of unequal dimensions (Trn2: in-instance 274.9, between instances 137.4 GB/s)', async () => {
+    const tiers = tiersForFabric(await loadFabric('aws-trn2'));
+    expect(tiers.scaleUpDomainGpus).toBe(64);
+    expect(groupTier(4, tiers).bandwidthGbps).toBeCloseTo(2 * 274.9 * 8, 6);
+    expect(groupTier(64, tiers).bandwidthGbps).toBeCloseTo(2 * (274.9 + 274.9 + 137.4) * 8, 6);
+    expect(groupTier(128, tiers).name).toBe('scale-out');
   });
 
   it('pays one hop per ring step, not one per rank', () => {

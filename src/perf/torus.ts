@@ -23,19 +23,22 @@ export function torusRingLengths(span: number, dims: readonly number[]): number[
  * The tier a group of `span` chips sees on the torus, as the ring formula reads it (bandwidth per chip, latency per
  * step). Bandwidth: a reduce-scatter along each used dimension on a bidirectional ring, with the buffer split into as
  * many parts as dimensions, each part taking the dimensions in a different order, runs all 2d links of the used
- * dimensions at once: time (P - 1)/P * S / (2 d B_link) (the bucket algorithm per dimension, Chan et al., "Collective
+ * dimensions at once: time (P - 1)/P * S / (2 d B_link) (2 * sum of the used dimensions' link rates when they differ) (the bucket algorithm per dimension, Chan et al., "Collective
  * communication: theory, practice, and experience", CCPE 2007; TPU 2-D gradient summation over both torus dimensions
  * at once, Kumar et al., "Scale MLPerf-0.6 models on Google TPU-v3 Pods", arXiv 1909.09756). Latency: sum over the
  * rings of (k - 1) hops, spread over the ring formula's (P - 1) steps.
  */
 export function torusTier(span: number, torus: TorusTiers, efficiency: number): NetworkTier {
   const rings = torusRingLengths(span, torus.dims);
-  const used = rings.filter((k) => k > 1).length;
+  // Dimensions of unequal links (Trainium2: in-instance vs between instances) take shares of the buffer in
+  // proportion to their speed, so their bandwidths add.
+  let linkGBps = 0;
+  for (let i = 0; i < rings.length; i++) if (rings[i] > 1) linkGBps += torus.dimLinkGBpsPerDirection[i];
   const ranks = rings.reduce((a, k) => a * k, 1);
   const hops = rings.reduce((a, k) => a + (k - 1), 0);
   return {
     name: 'scale-up',
-    bandwidthGbps: 2 * Math.max(1, used) * torus.linkGBpsPerDirection * 8,
+    bandwidthGbps: 2 * (linkGBps > 0 ? linkGBps : torus.dimLinkGBpsPerDirection[0]) * 8,
     latencyUs: ranks > 1 ? (torus.hopLatencyUs * hops) / (ranks - 1) : torus.hopLatencyUs,
     efficiency,
   };

@@ -90,8 +90,8 @@ export interface NetworkTier {
 /** A torus slice as the perf model reads it (fabric pod.torus): ring dimensions and one link's bandwidth. */
 export interface TorusTiers {
   dims: number[];
-  /** One ICI link, one direction, GB/s. */
-  linkGBpsPerDirection: number;
+  /** One link per dimension, one direction, GB/s. */
+  dimLinkGBpsPerDirection: number[];
   hopLatencyUs: number;
 }
 

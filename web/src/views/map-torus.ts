@@ -10,13 +10,15 @@ type Pod = FabricSite['pods'][number];
 export function torusLine(p: Pod): string | null {
   const t = p.torus;
   if (!t) return null;
+  if (t.ocsBlockDims.length === 0)
+    return `${p.id}: ${t.blocks} × ${t.dims.join('×')} torus (no OCS), ${t.dimLinkGBpsPerDirection.map((g) => fixed(g, 0)).join('/')} GB/s per link`;
   return `${p.id}: ${t.dims.join('×')} torus, ${t.blocks} OCS-joined ${t.ocsBlockDims.join('×')} cubes, ICI ${fixed(t.linkGBpsPerDirection, 1)} GB/s per link`;
 }
 
 /** The slice's cubes as a grid: dims[0]/b x dims[1]/b squares, dims[2]/b layers written beside it. */
 function cubeGrid(p: Pod): SVGSVGElement | null {
   const t = p.torus;
-  if (!t) return null;
+  if (!t || t.ocsBlockDims.length === 0) return null;
   const nx = t.dims[0] / t.ocsBlockDims[0];
   const ny = t.dims[1] / t.ocsBlockDims[1];
   const layers = t.dims[2] / t.ocsBlockDims[2];
