@@ -560,5 +560,34 @@ for (const backend of backends) {
       expect(await store.deleteService(id)).toBe(false);
       expect(await store.getService(id)).toBeNull();
     });
+
+    it('keeps the leader’s replica rows: upsert by id, listed per service oldest first, deleted', async () => {
+      const r = (id: string, serviceId: string, startedAt: number) => ({
+        id,
+        serviceId,
+        site: 'atl',
+        runKey: `svc-${id}`,
+        host: '127.0.0.1',
+        port: 40000 + startedAt,
+        state: 'starting' as const,
+        startedAt,
+        healthyAt: null,
+        reason: null,
+        updatedAt: startedAt,
+      });
+      await store.putReplica(r(`${backend.name}-r2`, 'svA', 2));
+      await store.putReplica(r(`${backend.name}-r1`, 'svA', 1));
+      await store.putReplica(r(`${backend.name}-r3`, 'svB', 3));
+      await store.putReplica({ ...r(`${backend.name}-r2`, 'svA', 2), state: 'healthy', healthyAt: 5, updatedAt: 5 });
+      const a = await store.listReplicas('svA');
+      expect(a.map((x) => [x.id, x.state, x.healthyAt, x.port])).toEqual([
+        [`${backend.name}-r1`, 'starting', null, 40001],
+        [`${backend.name}-r2`, 'healthy', 5, 40002],
+      ]);
+      expect((await store.listReplicas()).length).toBe(3);
+      await store.deleteReplica(`${backend.name}-r1`);
+      await store.deleteReplica('nope');
+      expect((await store.listReplicas('svA')).map((x) => x.id)).toEqual([`${backend.name}-r2`]);
+    });
   });
 }

@@ -1,5 +1,5 @@
 // Versioned schema migrations, one SQL text per dialect. Append only: never edit an applied migration.
-import { SERVICES_SQL } from './services.js';
+import { REPLICAS_SQL, SERVICES_SQL } from './services.js';
 
 export interface Migration {
   version: number;
@@ -148,6 +148,12 @@ export const MIGRATIONS: Migration[] = [
     postgres: historyAndTokenUse('BIGINT'),
   },
   { version: 6, name: 'services (live serving, issue 15)', sqlite: SERVICES_SQL, postgres: SERVICES_SQL },
+  {
+    version: 7,
+    name: 'service replicas (every replica routes; a new leader adopts)',
+    sqlite: REPLICAS_SQL,
+    postgres: REPLICAS_SQL,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

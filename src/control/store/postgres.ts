@@ -14,7 +14,17 @@ import {
   StoreUnavailableError,
 } from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
-import { patchedBounds, rowToService, type NewService, type ServicePatch, type ServiceRecord } from './services.js';
+import {
+  PUT_REPLICA_SQL,
+  patchedBounds,
+  replicaArgs,
+  rowToReplica,
+  rowToService,
+  type NewService,
+  type ServicePatch,
+  type ServiceRecord,
+  type StoredReplica,
+} from './services.js';
 import { JOB_CHANGE_LOCK, LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   JOB_COLUMNS,
@@ -102,6 +112,87 @@ async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/** The transitions applied in order to the locked rows (arrays in JOB_COLUMNS order), in memory. */
+function applyInMemory(rows: Map<string, unknown[]>, ts: readonly Transition[]) {
+  const out: (Job | Error)[] = [];
+  const changed = new Set<string>();
+  const events: ReturnType<typeof applyTransition>['event'][] = [];
+  for (const t of ts) {
+    const row = rows.get(t.jobId);
+    if (!row) {
+      out.push(new NotFoundError('job', t.jobId));
+      continue;
+    }
+    try {
+      const u = applyTransition(arrayToJob(row), t);
+      const next = row.slice();
+      for (const [k, v] of Object.entries(u.columns)) {
+        const i = COL.get(k);
+        if (i !== undefined) next[i] = v;
+      }
+      rows.set(t.jobId, next);
+      changed.add(t.jobId);
+      events.push(u.event);
+      out.push(arrayToJob(next));
+    } catch (err) {
+      out.push(mapError(err, `transition job ${t.jobId} to ${t.to}`));
+    }
+  }
+  return { out, changed, events };
+}
+
+/** Columns a transition may change, with their SQL array types for unnest(). */
+const TRANSITION_COLUMNS = {
+  state: 'text',
+  gpus: 'int',
+  plan: 'text',
+  placement: 'text',
+  attempt: 'int',
+  run_id: 'text',
+  checkpoint: 'text',
+  reason: 'text',
+  exit_code: 'int',
+  version: 'int',
+  updated_at: 'bigint',
+  started_at: 'bigint',
+  finished_at: 'bigint',
+} as const;
+
+/** Writes the changed rows with one UPDATE over unnest(); returns each job's new change sequence. */
+async function updateRows(c: pg.PoolClient, rows: Map<string, unknown[]>, ids: string[]): Promise<Map<string, number>> {
+  const cols = Object.keys(TRANSITION_COLUMNS) as (keyof typeof TRANSITION_COLUMNS)[];
+  const values: unknown[][] = [ids, ids.map((id) => sitesKey(arrayToJob(rows.get(id)!).placement))];
+  for (const col of cols) values.push(ids.map((id) => rows.get(id)![COL.get(col)!] ?? null));
+  const upd = await c.query(
+    `UPDATE jobs AS j SET sites = u.sites, ${cols.map((col) => `${col} = u.${col}`).join(', ')}, change_seq = sf_next_job_change()
+     FROM unnest($1::text[], $2::text[], ${cols.map((col, i) => `$${i + 3}::${TRANSITION_COLUMNS[col]}[]`).join(', ')}) AS u(id, sites, ${cols.join(', ')})
+     WHERE j.id = u.id RETURNING j.id, j.change_seq`,
+    values,
+  );
+  return new Map((upd.rows as Row[]).map((r) => [String(r.id), Number(r.change_seq)]));
+}
+
+/** Every event of a batch with one INSERT, in order. */
+async function insertEvents(c: pg.PoolClient, events: ReturnType<typeof applyTransition>['event'][]): Promise<void> {
+  await c.query(
+    `INSERT INTO events (at, type, job_id, tenant_id, site_id, from_state, to_state, data)
+     SELECT at, type, job_id, tenant_id, site_id, from_state, to_state, data
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY
+       AS e(at, type, job_id, tenant_id, site_id, from_state, to_state, data, n)
+     ORDER BY n`,
+    [
+      events.map((e) => e.at),
+      events.map((e) => e.type),
+      events.map((e) => e.jobId ?? null),
+      events.map((e) => e.tenantId ?? null),
+      events.map((e) => e.siteId ?? null),
+      events.map((e) => e.from),
+      events.map((e) => e.to),
+      events.map((e) => (e.data ? JSON.stringify(e.data) : null)),
+    ],
+  );
 }
 
 export class PostgresStore implements Store {
@@ -478,89 +569,11 @@ export class PostgresStore implements Store {
       });
       const rows = new Map<string, unknown[]>();
       for (const a of locked.rows as unknown[][]) rows.set(String(a[COL.get('id')!]), a);
-      const out: (Job | Error)[] = [];
-      const changed = new Set<string>();
-      const events: ReturnType<typeof applyTransition>['event'][] = [];
-      for (const t of ts) {
-        const row = rows.get(t.jobId);
-        if (!row) {
-          out.push(new NotFoundError('job', t.jobId));
-          continue;
-        }
-        try {
-          const u = applyTransition(arrayToJob(row), t);
-          const next = row.slice();
-          for (const [k, v] of Object.entries(u.columns)) {
-            const i = COL.get(k);
-            if (i !== undefined) next[i] = v;
-          }
-          rows.set(t.jobId, next);
-          changed.add(t.jobId);
-          events.push(u.event);
-          out.push(arrayToJob(next));
-        } catch (err) {
-          out.push(mapError(err, `transition job ${t.jobId} to ${t.to}`));
-        }
-      }
+      const { out, changed, events } = applyInMemory(rows, ts);
       if (changed.size === 0) return out;
-      const cols = [
-        'state',
-        'gpus',
-        'plan',
-        'placement',
-        'attempt',
-        'run_id',
-        'checkpoint',
-        'reason',
-        'exit_code',
-        'version',
-        'updated_at',
-        'started_at',
-        'finished_at',
-      ] as const;
-      const types: Record<(typeof cols)[number], string> = {
-        state: 'text',
-        gpus: 'int',
-        plan: 'text',
-        placement: 'text',
-        attempt: 'int',
-        run_id: 'text',
-        checkpoint: 'text',
-        reason: 'text',
-        exit_code: 'int',
-        version: 'int',
-        updated_at: 'bigint',
-        started_at: 'bigint',
-        finished_at: 'bigint',
-      };
-      const changedIds = [...changed];
-      const values: unknown[][] = [changedIds, changedIds.map((id) => sitesKey(arrayToJob(rows.get(id)!).placement))];
-      for (const col of cols) values.push(changedIds.map((id) => rows.get(id)![COL.get(col)!] ?? null));
-      const upd = await c.query(
-        `UPDATE jobs AS j SET sites = u.sites, ${cols.map((col) => `${col} = u.${col}`).join(', ')}, change_seq = sf_next_job_change()
-         FROM unnest($1::text[], $2::text[], ${cols.map((col, i) => `$${i + 3}::${types[col]}[]`).join(', ')}) AS u(id, sites, ${cols.join(', ')})
-         WHERE j.id = u.id RETURNING j.id, j.change_seq`,
-        values,
-      );
-      const seqOf = new Map((upd.rows as Row[]).map((r) => [String(r.id), Number(r.change_seq)]));
+      const seqOf = await updateRows(c, rows, [...changed]);
       for (const j of out) if (!(j instanceof Error)) j.changeSeq = seqOf.get(j.id) ?? j.changeSeq;
-      await c.query(
-        `INSERT INTO events (at, type, job_id, tenant_id, site_id, from_state, to_state, data)
-         SELECT at, type, job_id, tenant_id, site_id, from_state, to_state, data
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY
-           AS e(at, type, job_id, tenant_id, site_id, from_state, to_state, data, n)
-         ORDER BY n`,
-        [
-          events.map((e) => e.at),
-          events.map((e) => e.type),
-          events.map((e) => e.jobId ?? null),
-          events.map((e) => e.tenantId ?? null),
-          events.map((e) => e.siteId ?? null),
-          events.map((e) => e.from),
-          events.map((e) => e.to),
-          events.map((e) => (e.data ? JSON.stringify(e.data) : null)),
-        ],
-      );
+      await insertEvents(c, events);
       return out;
     });
   }
@@ -776,5 +789,25 @@ export class PostgresStore implements Store {
   async deleteService(id: string): Promise<boolean> {
     const r = await this.q(`delete service ${id}`, 'DELETE FROM services WHERE id = $1 RETURNING id', [id]);
     return r.length > 0;
+  }
+
+  async putReplica(r: StoredReplica): Promise<void> {
+    await this.q(`put replica ${r.id}`, PUT_REPLICA_SQL, replicaArgs(r));
+  }
+
+  async deleteReplica(id: string): Promise<void> {
+    await this.q(`delete replica ${id}`, 'DELETE FROM service_replicas WHERE id = $1', [id]);
+  }
+
+  async listReplicas(serviceId?: string): Promise<StoredReplica[]> {
+    const r =
+      serviceId === undefined
+        ? await this.q('list replicas', 'SELECT * FROM service_replicas ORDER BY started_at, id')
+        : await this.q(
+            'list replicas',
+            'SELECT * FROM service_replicas WHERE service_id = $1 ORDER BY started_at, id',
+            [serviceId],
+          );
+    return r.map(rowToReplica);
   }
 }

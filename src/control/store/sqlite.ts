@@ -7,7 +7,17 @@ import type Database from 'better-sqlite3';
 import type { Job, JobEvent, JobState, Lease, SiteState, SiteStatus, Tenant } from '../domain.js';
 import { ConflictError, NotFoundError, StoreUnavailableError } from '../domain.js';
 import { applyTransition, patchColumns } from './apply.js';
-import { patchedBounds, rowToService, type NewService, type ServicePatch, type ServiceRecord } from './services.js';
+import {
+  PUT_REPLICA_SQL,
+  patchedBounds,
+  replicaArgs,
+  rowToReplica,
+  rowToService,
+  type NewService,
+  type ServicePatch,
+  type ServiceRecord,
+  type StoredReplica,
+} from './services.js';
 import type { StoreIdentity } from './identity.js';
 import {
   FileWatch,
@@ -733,5 +743,26 @@ export class SqliteStore implements Store {
 
   async deleteService(id: string): Promise<boolean> {
     return this.run(`delete service ${id}`, () => this.st('DELETE FROM services WHERE id = ?').run(id).changes > 0);
+  }
+
+  async putReplica(r: StoredReplica): Promise<void> {
+    return this.run(`put replica ${r.id}`, () => {
+      this.st(PUT_REPLICA_SQL.replace(/\$\d+/g, '?')).run(...replicaArgs(r));
+    });
+  }
+
+  async deleteReplica(id: string): Promise<void> {
+    return this.run(`delete replica ${id}`, () => {
+      this.st('DELETE FROM service_replicas WHERE id = ?').run(id);
+    });
+  }
+
+  async listReplicas(serviceId?: string): Promise<StoredReplica[]> {
+    return this.run('list replicas', () =>
+      (serviceId === undefined
+        ? this.st('SELECT * FROM service_replicas ORDER BY started_at, id').all()
+        : this.st('SELECT * FROM service_replicas WHERE service_id = ? ORDER BY started_at, id').all(serviceId)
+      ).map((r) => rowToReplica(r as Row)),
+    );
   }
 }
