@@ -16,12 +16,17 @@ import { EPS, bestPlanFor, place, pricePerRps, unitsAt, wholeReplicas, maxReplic
 
 export type { Assignment } from './units.js';
 
-function noCapacity(r: number, regionId: string, left: number, demand: number): PlannerInputError {
+function noCapacity(sites: SiteOption[], r: number, regionId: string, left: number, demand: number): PlannerInputError {
+  const reachable = sites.some((site) => bestPlanFor(site, r) >= 0);
   return new PlannerInputError([
     {
       path: `demand.regions[${r}].requestsPerSecond`,
-      message: `${regionId}: ${left.toFixed(2)} of ${demand} requests/s find no site with room within the SLO`,
-      hint: 'lower the demand, relax --ttft-p99-ms/--tpot-p99-ms, allow more jurisdictions, or add GPUs near the region',
+      message: reachable
+        ? `${regionId}: ${left.toFixed(2)} of ${demand} requests/s find no site with room within the SLO`
+        : `${regionId}: no site and serving plan meets the SLO for this region (network RTT plus prefill, or TPOT, too long)`,
+      hint: reachable
+        ? 'lower the demand, allow more jurisdictions, or add GPUs near the region'
+        : 'relax --ttft-p99-ms/--tpot-p99-ms, allow more jurisdictions, or add a site nearer the region',
     },
   ]);
 }
@@ -66,7 +71,7 @@ export function primaryAssignment(
   const load = sites.map(() => demand.map(() => 0));
   for (const r of order) {
     const left = place(sites, planIdx, load, r, demand[r], (s) => rtt(r, s));
-    if (left > EPS * Math.max(1, demand[r])) throw noCapacity(r, regionIds[r], left, demand[r]);
+    if (left > EPS * Math.max(1, demand[r])) throw noCapacity(sites, r, regionIds[r], left, demand[r]);
   }
   refinePlans(sites, planIdx, load);
   return { planIdx, load, counts: sites.map((site, s) => wholeReplicas(unitsAt(site, planIdx[s], load[s]))) };
