@@ -20,8 +20,6 @@ const KNOWN: Record<string, string> = {
   'src/control/store/postgres.ts:<callback of this.tx>': 'ops (src/control/store)',
   'src/control/whatif/routes.ts:registerWhatIfRoutes': 'ops (src/control/whatif)',
   'src/fabric/resolve.ts:resolveFabric': 'perf11 (src/fabric)',
-  'web/src/views/map.ts:createMapView': 'arch (being split)',
-  'web/src/views/map.ts:drawOverlay': 'arch (being split)',
 };
 
 function files(dir: string): string[] {
