@@ -1,61 +1,37 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core) against a real control
 // plane: fairwater preset, SQLite in a temp dir, twin executors, the real planner. Skipped, with the
 // reason printed, when chromium is absent. Screenshots go to artifacts/ (git-ignored).
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/dashboard.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/dashboard.test.ts');
 
 interface JobBody {
   job: { id: string; state: string; sites: string[]; placement: { site: string; gpus: number }[] | null };
 }
 
 describe.skipIf(reason !== null)('dashboard in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
   let admin: Page;
   let viewerToken: string;
   let jobId = '';
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer();
-    viewerToken = await srv.token('acme', 'viewer');
-    const b = await launchChromium();
-    context = b.context;
-    closeBrowser = b.close;
+    suite = await startBrowserSuite({}, async (s) => {
+      viewerToken = await s.token('acme', 'viewer');
+    });
+    srv = suite.srv;
     admin = await signIn(srv.admin);
   }, 90_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
-  async function signIn(token: string, hash = ''): Promise<Page> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/${hash}`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 15_000 });
-    expect(errors).toEqual([]);
-    return page;
-  }
+  const signIn = (token: string, hash = ''): Promise<Page> => suite.signIn(token, hash, 15_000);
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`) });
 

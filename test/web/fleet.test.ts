@@ -1,55 +1,36 @@
 // The fleet's time series under the map, in chromium: five charts (utilization, power, WAN, carbon, queue per
 // site) from GET /v1/history, refreshed live as the server samples. Screenshot under artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/fleet.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/fleet.test.ts');
 
 describe.skipIf(reason !== null)('fleet time series in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let closeBrowser: () => Promise<void>;
   let page: Page;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
     // a sample every 0.5 s (the default is 15 s) so that the test sees the series move
-    srv = await startDashboardServer({ history: { sampleMs: 500, retentionMs: 3_600_000 } });
-    for (const gpus of [14400, 7200]) {
-      const r = await srv.req('POST', '/v1/jobs', srv.admin, {
-        name: `fleet ${gpus}`,
-        model: 'llama3-8b',
-        gpus,
-        tokens: 1e13,
-      });
-      expect(r.status).toBe(201);
-    }
-    const b = await launchChromium();
-    closeBrowser = b.close;
-    page = await b.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/#map`);
-    await page.getByLabel('API token').fill(srv.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
-    expect(errors).toEqual([]);
+    suite = await startBrowserSuite({ history: { sampleMs: 500, retentionMs: 3_600_000 } }, async (s) => {
+      for (const gpus of [14400, 7200]) {
+        const r = await s.req('POST', '/v1/jobs', s.admin, {
+          name: `fleet ${gpus}`,
+          model: 'llama3-8b',
+          gpus,
+          tokens: 1e13,
+        });
+        expect(r.status).toBe(201);
+      }
+    });
+    srv = suite.srv;
+    page = await suite.signIn(srv.admin, '#map');
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
   it('draws utilization, power, WAN, carbon and queue per site, and follows new samples live', async () => {

@@ -1,11 +1,12 @@
 // Browser-test and benchmark harness for the dashboard: builds web/dist when missing (Vite's build
 // API), starts a real control plane (SQLite in a temp dir, the fairwater preset, twin executors, the
 // real planner) on 127.0.0.1, and launches Debian's chromium through playwright-core.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { SiteBinding } from '../../src/control/control-plane.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
 import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from '../../src/control/server.js';
@@ -192,6 +193,68 @@ export async function launchChromium(
       // a browser that already died cannot close its context: say so, then remove the profile anyway
       await context.close().catch((err: unknown) => console.warn('chromium context close:', err));
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Why a browser suite cannot run here, or null; warned once with the suite's file so a skip says why.
+ * `extra` is a suite's own requirement (e.g. torch), checked after chromium.
+ */
+export function browserSuiteSkip(file: string, extra: () => string | null = () => null): string | null {
+  const reason = browserUnavailableReason() ?? extra();
+  if (reason) console.warn(`${file} skipped: ${reason}`);
+  return reason;
+}
+
+export interface BrowserSuite {
+  srv: DashboardServer;
+  context: BrowserContext;
+  /** A new page at `hash`, signed in with `token`, once the dashboard is ready; fails on any page error. */
+  signIn: (token: string, hash?: string, timeoutMs?: number) => Promise<Page>;
+  close: () => Promise<void>;
+}
+
+/**
+ * One browser suite's set-up: builds web/dist when stale, makes artifacts/, starts a control plane (`opts` as
+ * startDashboardServer), runs `setup` (tenants, jobs) before chromium starts, then launches chromium.
+ */
+export async function startBrowserSuite(
+  opts: Parameters<typeof startDashboardServer>[0] = {},
+  setup: (srv: DashboardServer) => Promise<void> = async () => {},
+  viewport?: { width: number; height: number },
+): Promise<BrowserSuite> {
+  await ensureWebBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const srv = await startDashboardServer(opts);
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  try {
+    await setup(srv);
+    browser = await launchChromium(viewport);
+  } catch (err) {
+    await srv.close();
+    throw err;
+  }
+  const { context } = browser;
+  const close = browser.close;
+  const signIn = async (token: string, hash = '', timeoutMs = 20_000): Promise<Page> => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${srv.url}/${hash}`);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('body[data-ready]', { timeout: timeoutMs });
+    expect(errors).toEqual([]);
+    return page;
+  };
+  return {
+    srv,
+    context,
+    signIn,
+    close: async () => {
+      await close();
+      await srv.close();
     },
   };
 }

@@ -2,56 +2,32 @@
 // plus site `local`, where a job's command runs for real. Logs tail, follow and download; measured vs
 // predicted throughput from the trainer's progress file; checkpoint events folded into one line with a
 // count, and the event filter. Screenshots under artifacts/.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/job-page.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/job-page.test.ts');
 
 interface JobBody {
   job: { id: string; state: string };
 }
 
 describe.skipIf(reason !== null)('job page in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer({ local: true });
-    const b = await launchChromium();
-    context = b.context;
-    closeBrowser = b.close;
+    suite = await startBrowserSuite({ local: true });
+    srv = suite.srv;
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
-  async function openPage(hash: string): Promise<Page> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/${hash}`);
-    await page.getByLabel('API token').fill(srv.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
-    expect(errors).toEqual([]);
-    return page;
-  }
+  const openPage = (hash: string): Promise<Page> => suite.signIn(srv.admin, hash);
 
   async function submit(body: Record<string, unknown>): Promise<string> {
     const r = await srv.req<JobBody>('POST', '/v1/jobs', srv.admin, body);

@@ -1,71 +1,47 @@
 // The jobs table in chromium: search by name or id, sort by a column, column choice (kept across reloads),
 // pages; Cancel in view at 1280x800 with long names and reasons; a layout that works at 800x600; "cancelled
 // by" names the token (the person), not its id. Screenshots under artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/jobs-table.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/jobs-table.test.ts');
 
 interface JobBody {
   job: { id: string; state: string; reason: string | null };
 }
 
 describe.skipIf(reason !== null)('jobs table in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
   let alice = '';
   const ids: string[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer();
-    await srv.token('acme', 'member'); // creates tenant acme
-    const t = await srv.req<{ token: string }>('POST', '/v1/tenants/acme/tokens', srv.admin, {
-      role: 'member',
-      name: 'Alice Example',
+    suite = await startBrowserSuite({}, async (s) => {
+      await s.token('acme', 'member'); // creates tenant acme
+      const t = await s.req<{ token: string }>('POST', '/v1/tenants/acme/tokens', s.admin, {
+        role: 'member',
+        name: 'Alice Example',
+      });
+      alice = t.body.token;
+      // 30 jobs: 20 alpha, 10 beta; long enough names to crowd the table
+      for (let i = 0; i < 30; i++) {
+        const name = `${i % 3 === 2 ? 'beta' : 'alpha'}-${String(i).padStart(2, '0')} pretraining run with a rather long descriptive name`;
+        const r = await s.req<JobBody>('POST', '/v1/jobs', alice, { name, model: 'llama3-8b', gpus: 72, tokens: 1e13 });
+        expect(r.status).toBe(201);
+        ids.push(r.body.job.id);
+      }
     });
-    alice = t.body.token;
-    // 30 jobs: 20 alpha, 10 beta; long enough names to crowd the table
-    for (let i = 0; i < 30; i++) {
-      const name = `${i % 3 === 2 ? 'beta' : 'alpha'}-${String(i).padStart(2, '0')} pretraining run with a rather long descriptive name`;
-      const r = await srv.req<JobBody>('POST', '/v1/jobs', alice, { name, model: 'llama3-8b', gpus: 72, tokens: 1e13 });
-      expect(r.status).toBe(201);
-      ids.push(r.body.job.id);
-    }
-    const b = await launchChromium();
-    context = b.context;
-    closeBrowser = b.close;
+    srv = suite.srv;
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
-  async function openJobs(token: string): Promise<Page> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/#jobs`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
-    expect(errors).toEqual([]);
-    return page;
-  }
+  const openJobs = (token: string): Promise<Page> => suite.signIn(token, '#jobs');
   const rowNames = (page: Page) =>
     page.locator('table.jobs tbody tr[data-job-id] td.col-job button.link').allTextContents();
 

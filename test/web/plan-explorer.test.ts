@@ -2,46 +2,29 @@
 // readable), every bar's parts sum to its labelled step time, the sweep heatmap has a colour scale and the
 // synchronous-only thresholds beside the any-strategy ones, and a WAN latency override below the light bound
 // is refused as `fabric validate` refuses it. Screenshots under artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/plan-explorer.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/plan-explorer.test.ts');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read loosely in tests
 type Json = any;
 
 describe.skipIf(reason !== null)('plan explorer in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let closeBrowser: () => Promise<void>;
   let page: Page;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer();
-    const b = await launchChromium();
-    closeBrowser = b.close;
-    page = await b.context.newPage();
-    await page.goto(`${srv.url}/#plans`);
-    await page.getByLabel('API token').fill(srv.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+    suite = await startBrowserSuite();
+    srv = suite.srv;
+    page = await suite.signIn(srv.admin, '#plans');
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
   it('refuses a WAN latency override below light in fiber, naming the field and the floor', async () => {

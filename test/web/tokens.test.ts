@@ -2,59 +2,35 @@
 // once (and copies it), the secret works against /v1/whoami, revoking it (after the confirmation dialog)
 // makes it fail with 401 at once; an operator picks the tenant; a viewer never sees the view.
 // Screenshots under artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/tokens.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/tokens.test.ts');
 
 describe.skipIf(reason !== null)('tokens view in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
   let acmeAdmin = '';
   let acmeViewer = '';
   let revokedName = '';
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer();
-    acmeAdmin = await srv.token('acme', 'admin');
-    acmeViewer = await srv.token('acme', 'viewer');
-    await srv.token('globex', 'member'); // a second tenant for the operator's picker
-    const b = await launchChromium();
-    context = b.context;
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
-    closeBrowser = b.close;
+    suite = await startBrowserSuite({}, async (s) => {
+      acmeAdmin = await s.token('acme', 'admin');
+      acmeViewer = await s.token('acme', 'viewer');
+      await s.token('globex', 'member'); // a second tenant for the operator's picker
+    });
+    srv = suite.srv;
+    await suite.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
-  async function signIn(token: string, hash = ''): Promise<Page> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/${hash}`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
-    expect(errors).toEqual([]);
-    return page;
-  }
+  const signIn = (token: string, hash = ''): Promise<Page> => suite.signIn(token, hash);
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `tokens-${name}.png`) });
 
   it('a tenant admin issues a token, sees the secret once, and revoking it refuses it at once', async () => {

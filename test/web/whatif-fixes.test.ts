@@ -1,46 +1,29 @@
 // What-if fixes: an outage that starts after the workload ends is refused (422 on atHours, never charted as
 // "no change"); colours say better or worse the right way (an outage loses GPU-hours: red); the table's
 // utilization "as charted" agrees with the chart's own mean. Screenshot under artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/whatif-fixes.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/whatif-fixes.test.ts');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read loosely in tests
 type Json = any;
 
 describe.skipIf(reason !== null)('what-if fixes in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let closeBrowser: () => Promise<void>;
   let page: Page;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer();
-    const b = await launchChromium();
-    closeBrowser = b.close;
-    page = await b.context.newPage();
-    await page.goto(`${srv.url}/#whatif`);
-    await page.getByLabel('API token').fill(srv.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+    suite = await startBrowserSuite();
+    srv = suite.srv;
+    page = await suite.signIn(srv.admin, '#whatif');
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
   it('refuses an outage that starts after the workload has ended', async () => {
