@@ -20,7 +20,7 @@ import { registerWhatIfRoutes } from '../whatif/routes.js';
 import type { ApiContext } from './context.js';
 import { loggerOptions, type LoggerOption } from './logger.js';
 import { documentRoutes } from './openapi.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
 import { registerAuth } from './middleware/auth.js';
 import { clientErrorHandler, frameworkErrors, registerErrors } from './middleware/errors.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimits } from './middleware/rate-limit.js';
@@ -117,12 +117,8 @@ async function registerStatic(app: FastifyInstance, dir: string | undefined): Pr
   }));
 }
 
-export async function buildServer(o: ServerOptions): Promise<ControlServer> {
-  const now = o.now ?? Date.now;
-  const planner = o.planner === undefined || o.planner === 'auto' ? await loadPlanner(now) : o.planner;
-  const cp = new ControlPlane({ store: o.store, fabric: o.fabric, sites: o.sites, now, planner });
-  await cp.init();
-  const bodyLimit = o.bodyLimit ?? 64 * 1024;
+/** The fastify app (HTTPS when a certificate is given), before any hook or route. */
+function createApp(o: ServerOptions, bodyLimit: number): FastifyInstance {
   const common = {
     logger: loggerOptions(o.logger),
     bodyLimit,
@@ -133,11 +129,13 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   };
   // HTTPS when a certificate is given (sites are far apart: nothing sensitive crosses the WAN in clear).
   // The routes use only the request/reply API, the same over both servers.
-  const app: FastifyInstance = o.tls
+  return o.tls
     ? (Fastify({ ...common, https: { cert: o.tls.cert, key: o.tls.key } }) as FastifyInstance)
     : Fastify(common);
-  const log: Logger = app.log;
-  const metrics = createMetrics(o.store, log);
+}
+
+/** The leader's parts: the scheduler and the election (a new term makes the scheduler read everything again). */
+function createScheduling(o: ServerOptions, cp: ControlPlane, metrics: ServerMetrics, log: Logger, now: () => number) {
   const scheduler = new Scheduler(cp, {
     policy: o.policy,
     checkpointRoot: o.checkpointRoot ?? resolve('.superfactory', 'checkpoints'),
@@ -159,7 +157,18 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
       scheduler.invalidate();
     },
   });
+  return { scheduler, leader };
+}
 
+/** Middleware (docs, timing, auth with rate limit and token use, errors); returns the authenticator. */
+async function registerMiddleware(
+  app: FastifyInstance,
+  o: ServerOptions,
+  metrics: ServerMetrics,
+  log: Logger,
+  now: () => number,
+  bodyLimit: number,
+): Promise<Authenticator> {
   // zod validates bodies (one error format) and JSON.stringify writes answers: the JSON schemas of the
   // routes (openapi.ts) only document the API, they never reject or strip anything.
   app.setValidatorCompiler(() => () => true);
@@ -172,8 +181,12 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   const usage = new TokenUsage(o.store, log, now, o.tokenUseEveryMs);
   registerAuth(app, auth, new RateLimiter(o.rateLimit ?? DEFAULT_RATE_LIMIT, now), usage);
   registerErrors(app, bodyLimit);
+  return auth;
+}
 
-  const ctx: ApiContext = { app, cp, store: o.store, leader, metrics, auth, now, bodyLimit };
+/** One registrar per resource (each routes file adds its own line here). */
+function registerRoutes(ctx: ApiContext, o: ServerOptions): void {
+  const { app, now } = ctx;
   registerOpsRoutes(ctx);
   registerSiteRoutes(ctx);
   registerJobRoutes(ctx);
@@ -187,6 +200,21 @@ export async function buildServer(o: ServerOptions): Promise<ControlServer> {
   registerServiceRoutes(ctx, { runRoot: o.checkpointRoot ?? resolve('.superfactory', 'checkpoints') });
   // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
   registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now });
+}
+
+export async function buildServer(o: ServerOptions): Promise<ControlServer> {
+  const now = o.now ?? Date.now;
+  const planner = o.planner === undefined || o.planner === 'auto' ? await loadPlanner(now) : o.planner;
+  const cp = new ControlPlane({ store: o.store, fabric: o.fabric, sites: o.sites, now, planner });
+  await cp.init();
+  const bodyLimit = o.bodyLimit ?? 64 * 1024;
+  const app = createApp(o, bodyLimit);
+  const log: Logger = app.log;
+  const metrics = createMetrics(o.store, log);
+  const { scheduler, leader } = createScheduling(o, cp, metrics, log, now);
+  const auth = await registerMiddleware(app, o, metrics, log, now, bodyLimit);
+  const ctx: ApiContext = { app, cp, store: o.store, leader, metrics, auth, now, bodyLimit };
+  registerRoutes(ctx, o);
   await registerStatic(app, o.staticDir);
 
   const loop = schedulerLoop(leader, scheduler, o.tickMs ?? 500, log);

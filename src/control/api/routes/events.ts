@@ -43,97 +43,119 @@ function tooMany(reply: FastifyReply, message: string): void {
     .send({ errors: [{ path: 'authorization', message, hint: 'close another event stream, or retry later' }] });
 }
 
+/** Open streams per token and in all, on this replica. */
+interface StreamCounts {
+  perToken: Map<string, number>;
+  total: number;
+}
+
+async function listAfter(c: ApiContext, req: FastifyRequest): Promise<EventsResponse> {
+  const q = parse(EventsQuery, req.query);
+  const p = principal(req);
+  const events = await c.store.listEvents({
+    afterSeq: q.after,
+    jobId: q.job,
+    tenantId: tenantFilter(p),
+    limit: q.limit ?? 200,
+  });
+  return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
+}
+
+async function auditLog(c: ApiContext, req: FastifyRequest): Promise<EventsResponse> {
+  needOperator(req);
+  const q = parse(EventsQuery, req.query);
+  const events = await c.store.listEvents({ afterSeq: q.after, typePrefix: AUDIT_PREFIX, limit: q.limit ?? 200 });
+  return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
+}
+
+/** Writes events after `after` as they come until the client goes; pages of PAGE, a keep-alive now and then. */
+async function pump(
+  c: ApiContext,
+  req: FastifyRequest,
+  res: FastifyReply['raw'],
+  o: { after: number; job: string | undefined; tenantId: string | undefined; limits: StreamLimits },
+): Promise<void> {
+  let after = o.after;
+  let closed = false;
+  req.raw.on('close', () => (closed = true));
+  let lastBeat = c.now();
+  while (!closed) {
+    let events: JobEvent[] = [];
+    try {
+      events = await c.store.listEvents({ afterSeq: after, jobId: o.job, tenantId: o.tenantId, limit: PAGE });
+    } catch (err) {
+      // the store is briefly unavailable: keep the stream and try again at the next poll
+      req.log.warn({ err: (err as Error).message }, 'event stream: cannot read events');
+    }
+    for (const e of events) {
+      res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
+      after = e.seq;
+    }
+    if (c.now() - lastBeat > o.limits.keepAliveMs) {
+      res.write(': keep-alive\n\n');
+      lastBeat = c.now();
+    }
+    if (events.length < PAGE) await new Promise((r) => setTimeout(r, o.limits.pollMs));
+    else await new Promise((r) => setImmediate(r)); // a full page: let other requests in before the next
+  }
+}
+
+async function stream(
+  c: ApiContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  limits: StreamLimits,
+  open: StreamCounts,
+): Promise<void> {
+  const q = parse(EventsQuery, req.query);
+  const p = principal(req);
+  if (open.total >= limits.total) return tooMany(reply, `this server has ${limits.total} event streams open`);
+  if ((open.perToken.get(p.tokenId) ?? 0) >= limits.perToken)
+    return tooMany(reply, `this token has ${limits.perToken} event streams open`);
+  const lastId = Number(req.headers['last-event-id']);
+  const tail = await c.store.lastEventSeq();
+  let after = Number.isFinite(lastId) && lastId > 0 ? lastId : (q.after ?? tail);
+  const skippedTo = Math.max(after, tail - limits.replayMax);
+
+  open.perToken.set(p.tokenId, (open.perToken.get(p.tokenId) ?? 0) + 1);
+  open.total++;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write(': connected\n\n');
+  if (skippedTo > after) {
+    res.write(`: replay limited to the last ${limits.replayMax} events: skipped ${after + 1}..${skippedTo}\n\n`);
+    after = skippedTo;
+  }
+  try {
+    await pump(c, req, res, { after, job: q.job, tenantId: tenantFilter(p), limits });
+  } finally {
+    const n = (open.perToken.get(p.tokenId) ?? 1) - 1;
+    if (n > 0) open.perToken.set(p.tokenId, n);
+    else open.perToken.delete(p.tokenId);
+    open.total--;
+    res.end();
+  }
+}
+
 export function registerEventRoutes(c: ApiContext, limits: StreamLimits = DEFAULT_STREAM_LIMITS): void {
-  const { app, store, now } = c;
-  const open = new Map<string, number>();
-  let openTotal = 0;
-
-  app.get(
-    '/v1/events',
-    doc('Events after a sequence number (your tenant’s; all for operators)', ['events']),
-    async (req): Promise<EventsResponse> => {
-      const q = parse(EventsQuery, req.query);
-      const p = principal(req);
-      const events = await store.listEvents({
-        afterSeq: q.after,
-        jobId: q.job,
-        tenantId: tenantFilter(p),
-        limit: q.limit ?? 200,
-      });
-      return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
-    },
+  const open: StreamCounts = { perToken: new Map(), total: 0 };
+  c.app.get('/v1/events', doc('Events after a sequence number (your tenant’s; all for operators)', ['events']), (req) =>
+    listAfter(c, req),
   );
-
-  app.get(
+  c.app.get(
     '/v1/audit',
     doc('The audit log: operator and tenant-admin actions with who, what and when (operators)', ['events']),
-    async (req): Promise<EventsResponse> => {
-      needOperator(req);
-      const q = parse(EventsQuery, req.query);
-      const events = await store.listEvents({ afterSeq: q.after, typePrefix: AUDIT_PREFIX, limit: q.limit ?? 200 });
-      return { events: events.map(eventView), last: events.length ? events[events.length - 1].seq : (q.after ?? 0) };
-    },
+    (req) => auditLog(c, req),
   );
-
-  app.get(
+  c.app.get(
     '/v1/events/stream',
     doc('Server-sent events stream (Last-Event-ID or ?after= to resume; bounded replay)', ['events']),
-    async (req: FastifyRequest, reply) => {
-      const q = parse(EventsQuery, req.query);
-      const p = principal(req);
-      if (openTotal >= limits.total) return tooMany(reply, `this server has ${limits.total} event streams open`);
-      if ((open.get(p.tokenId) ?? 0) >= limits.perToken)
-        return tooMany(reply, `this token has ${limits.perToken} event streams open`);
-      const lastId = Number(req.headers['last-event-id']);
-      const tail = await store.lastEventSeq();
-      let after = Number.isFinite(lastId) && lastId > 0 ? lastId : (q.after ?? tail);
-      const skippedTo = Math.max(after, tail - limits.replayMax);
-
-      open.set(p.tokenId, (open.get(p.tokenId) ?? 0) + 1);
-      openTotal++;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream',
-        'Cache-Control': 'no-cache',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.write(': connected\n\n');
-      if (skippedTo > after) {
-        res.write(`: replay limited to the last ${limits.replayMax} events: skipped ${after + 1}..${skippedTo}\n\n`);
-        after = skippedTo;
-      }
-      let closed = false;
-      req.raw.on('close', () => (closed = true));
-      let lastBeat = now();
-      try {
-        while (!closed) {
-          let events: JobEvent[] = [];
-          try {
-            events = await store.listEvents({ afterSeq: after, jobId: q.job, tenantId: tenantFilter(p), limit: PAGE });
-          } catch (err) {
-            // the store is briefly unavailable: keep the stream and try again at the next poll
-            req.log.warn({ err: (err as Error).message }, 'event stream: cannot read events');
-          }
-          for (const e of events) {
-            res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
-            after = e.seq;
-          }
-          if (now() - lastBeat > limits.keepAliveMs) {
-            res.write(': keep-alive\n\n');
-            lastBeat = now();
-          }
-          if (events.length < PAGE) await new Promise((r) => setTimeout(r, limits.pollMs));
-          else await new Promise((r) => setImmediate(r)); // a full page: let other requests in before the next
-        }
-      } finally {
-        const n = (open.get(p.tokenId) ?? 1) - 1;
-        if (n > 0) open.set(p.tokenId, n);
-        else open.delete(p.tokenId);
-        openTotal--;
-        res.end();
-      }
-    },
+    (req, reply) => stream(c, req, reply, limits, open),
   );
 }

@@ -1,5 +1,5 @@
 // Jobs: submit (idempotent with Idempotency-Key), list, show, cancel, suspend, resume, events (logs: job-logs.ts).
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Job, Principal } from '../../domain.js';
 import type { EventView, JobPageResponse, JobResponse } from '../../../contract/responses.js';
 import {
@@ -61,8 +61,30 @@ function sameSubmission(job: Job, b: SubmitJobBody): boolean {
   );
 }
 
+/** POST /v1/jobs: 201 with the new job, or 200 with the one an earlier try of the same Idempotency-Key made. */
+async function submit(c: ApiContext, req: FastifyRequest, reply: FastifyReply): Promise<JobResponse> {
+  const p = principal(req);
+  const body = parse(SubmitJobSchema, req.body ?? {});
+  const idem = idempotencyKey(req.headers['idempotency-key']);
+  const { job, created } = await c.cp.submitJob(p, body, idem);
+  if (!created && !sameSubmission(job, body))
+    throw new InvalidInputError(
+      [
+        {
+          path: 'idempotency-key',
+          message: `this Idempotency-Key was used for job ${job.id} with a different body`,
+          hint: 'use a new key for a different job (the same key only retries the same body)',
+        },
+      ],
+      422,
+    );
+  if (created) c.metrics.submitted.inc();
+  reply.code(created ? 201 : 200).header('Location', `/v1/jobs/${job.id}`);
+  return { job: jobView(job) };
+}
+
 export function registerJobRoutes(c: ApiContext): void {
-  const { app, cp, store, metrics } = c;
+  const { app, cp, store } = c;
   app.post(
     '/v1/jobs',
     doc(
@@ -70,26 +92,7 @@ export function registerJobRoutes(c: ApiContext): void {
       ['jobs'],
       jsonBody(SubmitJobSchema),
     ),
-    async (req, reply): Promise<JobResponse> => {
-      const p = principal(req);
-      const body = parse(SubmitJobSchema, req.body ?? {});
-      const idem = idempotencyKey(req.headers['idempotency-key']);
-      const { job, created } = await cp.submitJob(p, body, idem);
-      if (!created && !sameSubmission(job, body))
-        throw new InvalidInputError(
-          [
-            {
-              path: 'idempotency-key',
-              message: `this Idempotency-Key was used for job ${job.id} with a different body`,
-              hint: 'use a new key for a different job (the same key only retries the same body)',
-            },
-          ],
-          422,
-        );
-      if (created) metrics.submitted.inc();
-      reply.code(created ? 201 : 200).header('Location', `/v1/jobs/${job.id}`);
-      return { job: jobView(job) };
-    },
+    (req, reply) => submit(c, req, reply),
   );
   app.get(
     '/v1/jobs',
