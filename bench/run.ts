@@ -13,6 +13,7 @@ type Suite = { title: string; module: string; entry: string };
 
 const suites: Suite[] = [
   { title: 'Performance model', module: 'perf', entry: 'benchPerf' },
+  { title: 'Serving model', module: 'serving', entry: 'benchServing' },
   { title: 'Planner', module: 'planner', entry: 'benchPlanner' },
   { title: 'Digital twin', module: 'sim', entry: 'benchSim' },
   { title: 'Control plane', module: 'control', entry: 'benchControl' },

@@ -12,4 +12,4 @@ export type {
 export { estimateServing, meanContextTokens } from './estimate.js';
 export { replicaTimings } from './replica.js';
 export { checkServingPlan, kvBytesPerTokenPerLayer, ServingPlanError } from './layout.js';
-export { loadPoint, mdOneWaitP99Seconds, rateAtSlo } from './queueing.js';
+export { loadPoint, mdOneWaitP99Seconds, rateAtSlo, tabulated, type ServiceCurve } from './queueing.js';

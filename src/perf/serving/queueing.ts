@@ -69,8 +69,31 @@ export function loadPoint(c: ServiceCurve, lambda: number): LoadPoint {
   };
 }
 
+/** Points of the tabulated step curve (log-spaced from batch 1 to the largest batch). */
+const STEP_TABLE_POINTS = 12;
+
+/**
+ * The same curve with its step time tabulated once and interpolated linearly in the batch: the bisection below
+ * evaluates it hundreds of times, and the step is smooth and increasing in the batch.
+ */
+export function tabulated(c: ServiceCurve): ServiceCurve {
+  const top = Math.max(1, c.maxBatch);
+  const xs: number[] = [];
+  for (let i = 0; i < STEP_TABLE_POINTS; i++) xs.push(Math.pow(top, i / (STEP_TABLE_POINTS - 1)));
+  const ys = xs.map((b) => c.stepSeconds(b));
+  const stepSeconds = (b: number): number => {
+    if (b <= 1) return ys[0];
+    if (b >= top) return c.stepSeconds(b);
+    // Index of the log-spaced interval holding b.
+    const i = Math.min(STEP_TABLE_POINTS - 2, Math.floor((Math.log(b) / Math.log(top)) * (STEP_TABLE_POINTS - 1)));
+    return ys[i] + ((ys[i + 1] - ys[i]) * (b - xs[i])) / (xs[i + 1] - xs[i]);
+  };
+  return { ...c, stepSeconds };
+}
+
 /** Largest rate (requests/s) within the SLO, by bisection on (0, lambdaMax); 0 when even an idle replica misses it. */
-export function rateAtSlo(c: ServiceCurve, slo: ServingSlo, lambdaMax: number): number {
+export function rateAtSlo(curve: ServiceCurve, slo: ServingSlo, lambdaMax: number): number {
+  const c = tabulated(curve);
   const ok = (lambda: number) => {
     const p = loadPoint(c, lambda);
     return p.ttftP99Seconds * 1e3 <= slo.ttftP99Ms && p.tpotP99Seconds * 1e3 <= slo.tpotP99Ms;

@@ -24,14 +24,62 @@ export interface ReplicaModel {
 }
 
 /**
- * KV transfer after a disaggregated prefill: each GPU holding a distinct KV shard (its stage's layers, its heads)
- * sends it over its own scale-out NIC at once, so the copy's distinct shards move in parallel.
+ * The time functions as methods of one object (not closures: the planner builds thousands of these, and methods
+ * cost nothing per instance). KV transfer after a disaggregated prefill: each GPU holding a distinct KV shard (its
+ * stage's layers, its heads) sends it over its own scale-out NIC at once, so the copy's shards move in parallel.
  */
-function kvTransferFn(system: SystemTiers, layout: ServingLayout, kvBytesPerToken: number, on: boolean) {
-  if (!on) return () => 0;
-  const senders = layout.pp * layout.kvShards;
-  return (promptTokens: number) =>
-    promptTokens > 0 ? sendRecvSeconds((kvBytesPerToken * promptTokens) / senders, system.scaleOut) : 0;
+class ReplicaTimingsImpl implements ReplicaTimings {
+  readonly gpusPerReplica: number;
+  readonly kvBytesPerToken: number;
+  readonly kvCapacityTokens: number;
+  readonly maxPrefillTokens: number;
+  readonly gpusPerInstance: number;
+  readonly prefillInstances: number;
+  readonly decodeInstances: number;
+  readonly weightsGiBPerGpu: number;
+  readonly kvCapacityTokensPerInstance: number;
+  private readonly chunkTokens: number;
+
+  constructor(
+    private readonly ctx: TimingContext,
+    private readonly system: SystemTiers,
+    private readonly plan: ServingPlan,
+    memory: ServingMemory,
+  ) {
+    const { layout, model } = ctx;
+    const d = plan.disaggregated;
+    this.prefillInstances = d ? d.prefillGpus / layout.gpusPerInstance : 1;
+    this.decodeInstances = d ? d.decodeGpus / layout.gpusPerInstance : 1;
+    this.gpusPerReplica = d ? d.prefillGpus + d.decodeGpus : layout.gpusPerInstance;
+    this.kvBytesPerToken = layout.kvBytesPerTokenPerLayer * model.layers;
+    this.kvCapacityTokens = memory.kvCapacityTokensPerInstance * this.decodeInstances;
+    this.maxPrefillTokens = plan.maxPrefillTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
+    this.chunkTokens = plan.maxPrefillTokens ?? Infinity;
+    this.gpusPerInstance = layout.gpusPerInstance;
+    this.weightsGiBPerGpu = memory.weightsBytesPerGpu / 2 ** 30;
+    this.kvCapacityTokensPerInstance = memory.kvCapacityTokensPerInstance;
+  }
+
+  prefillSeconds(tokens: number): number {
+    return prefillLatencySeconds(this.ctx, tokens, this.chunkTokens);
+  }
+  decodeStepSeconds(batch: number, contextTokens: number): number {
+    return batch > 0 ? sumBreakdown(decodeBreakdown(this.ctx, batch, contextTokens)) : 0;
+  }
+  iterationSeconds(batch: number, contextTokens: number, prefillTokens: number, promptTokens: number): number {
+    return sumBreakdown(iterationBreakdown(this.ctx, batch, contextTokens, prefillTokens, promptTokens));
+  }
+  prefillBatchSeconds(prompts: number, promptTokens: number): number {
+    return prefillBatchSeconds(this.ctx, prompts, promptTokens);
+  }
+  prefillCostSeconds(promptTokens: number): number {
+    return prefillCostSeconds(this.ctx, promptTokens, prefillBudget(this.plan, promptTokens));
+  }
+  kvTransferSeconds(promptTokens: number): number {
+    if (this.plan.disaggregated === undefined || promptTokens <= 0) return 0;
+    const senders = this.ctx.layout.pp * this.ctx.layout.kvShards;
+    return sendRecvSeconds((this.kvBytesPerToken * promptTokens) / senders, this.system.scaleOut);
+  }
 }
 
 /** Prompt tokens one iteration packs: the plan's budget, else whole prompts up to the default chunk (or one prompt). */
@@ -39,35 +87,12 @@ function prefillBudget(plan: ServingPlan, promptTokens: number): number {
   return plan.maxPrefillTokens ?? Math.max(promptTokens, DEFAULT_PREFILL_CHUNK_TOKENS);
 }
 
-/** Builds the layout, memory and time functions once; the functions are closures over precomputed constants. */
+/** Builds the layout, memory and time functions once. */
 export function replicaModel(model: ModelSpec, system: SystemTiers, plan: ServingPlan): ReplicaModel {
   const layout = servingLayout(model, plan);
   const memory = servingMemory(model, system, layout, plan);
   const ctx = timingContext(model, system, layout);
-  const d = plan.disaggregated;
-  const prefillInstances = d ? d.prefillGpus / layout.gpusPerInstance : 1;
-  const decodeInstances = d ? d.decodeGpus / layout.gpusPerInstance : 1;
-  const kvBytesPerToken = layout.kvBytesPerTokenPerLayer * model.layers;
-  const timings: ReplicaTimings = {
-    gpusPerReplica: d ? d.prefillGpus + d.decodeGpus : layout.gpusPerInstance,
-    kvBytesPerToken,
-    kvCapacityTokens: memory.kvCapacityTokensPerInstance * decodeInstances,
-    prefillSeconds: (tokens) => prefillLatencySeconds(ctx, tokens, plan.maxPrefillTokens ?? Infinity),
-    iterationSeconds: (batch, contextTokens, prefillTokens, promptTokens) =>
-      sumBreakdown(iterationBreakdown(ctx, batch, contextTokens, prefillTokens, promptTokens)),
-    decodeStepSeconds: (batch, contextTokens) =>
-      batch > 0 ? sumBreakdown(decodeBreakdown(ctx, batch, contextTokens)) : 0,
-    kvTransferSeconds: kvTransferFn(system, layout, kvBytesPerToken, d !== undefined),
-    prefillBatchSeconds: (prompts, promptTokens) => prefillBatchSeconds(ctx, prompts, promptTokens),
-    prefillCostSeconds: (promptTokens) => prefillCostSeconds(ctx, promptTokens, prefillBudget(plan, promptTokens)),
-    maxPrefillTokens: plan.maxPrefillTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
-    gpusPerInstance: layout.gpusPerInstance,
-    prefillInstances,
-    decodeInstances,
-    weightsGiBPerGpu: memory.weightsBytesPerGpu / 2 ** 30,
-    kvCapacityTokensPerInstance: memory.kvCapacityTokensPerInstance,
-  };
-  return { timings, layout, memory, ctx };
+  return { timings: new ReplicaTimingsImpl(ctx, system, plan, memory), layout, memory, ctx };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   estimateServing,
   mdOneWaitP99Seconds,
   replicaTimings,
+  tabulated,
   ServingPlanError,
   type ServingPlan,
   type ServingWorkload,
@@ -204,7 +205,42 @@ describe('estimateServing', () => {
   });
 });
 
+describe('batch limits', () => {
+  it('guaranteed-no-evict admits fewer requests than mean-occupancy admission; a token budget caps the batch', () => {
+    const w = { promptTokensMean: 2048, outputTokensMean: 2048 };
+    const run = (p: Partial<ServingPlan>) =>
+      estimateServing({ model: llama70b, system: h100, plan: plan({ maxBatch: 4096, ...p }), workload: w });
+    const mean = run({});
+    const noEvict = run({ kvAdmission: 'guaranteed-no-evict' });
+    expect(mean.batchLimitedBy).toBe('kvCache');
+    // KV held per request: 2048 + 2048 = 4096 tokens against 2048 + 1024 = 3072 on average.
+    expect(noEvict.maxConcurrentBatch).toBe(Math.floor(mean.timings.kvCapacityTokensPerInstance! / 4096));
+    expect(mean.maxConcurrentBatch).toBe(Math.floor(mean.timings.kvCapacityTokensPerInstance! / 3072));
+    // A budget of 256 tokens per iteration: B decode tokens plus B x 2048 / 2048 prompt tokens, so B <= 128.
+    const budget = run({ maxPrefillTokens: 256 });
+    expect(budget.batchLimitedBy).toBe('tokenBudget');
+    expect(budget.maxConcurrentBatch).toBe(128);
+  });
+});
+
 describe('queueing', () => {
+  it('the tabulated step curve stays within 2% of the exact one', () => {
+    const t = replicaTimings(llama70b, h100, plan({ precision: 'fp8' }));
+    const exact = (b: number) => t.decodeStepSeconds(b, b * 1152);
+    const curve = tabulated({
+      disaggregated: false,
+      prefillInstances: 1,
+      decodeInstances: 1,
+      prefillMeanSeconds: 0.05,
+      prefillCostSeconds: 0.02,
+      prefillP99Seconds: 0.05,
+      outputTokens: 256,
+      maxBatch: 256,
+      stepSeconds: exact,
+    });
+    for (const b of [1, 3, 7.5, 20, 64, 100, 200, 256]) expect(curve.stepSeconds(b) / exact(b)).toBeCloseTo(1, 1.7);
+  });
+
   it('M/D/1 p99 wait: 0 at low load, growing without bound towards saturation', () => {
     expect(mdOneWaitP99Seconds(0.005, 1)).toBe(0);
     const waits = [0.3, 0.6, 0.9, 0.99].map((rho) => mdOneWaitP99Seconds(rho, 1));

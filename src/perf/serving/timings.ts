@@ -86,10 +86,14 @@ function blockSeconds(ctx: TimingContext, flops: number, bytes: number, gemms: n
  * Near the ridge point a kernel reaches neither its FLOP nor its byte ceiling: the two times combine as a p-norm
  * (p = ROOFLINE_SHARPNESS; p -> infinity is the hard max of the plain roofline). Fitted, see SERVING_HBM_EFFICIENCY.
  */
-export const ROOFLINE_SHARPNESS = 1.5;
+export const ROOFLINE_SHARPNESS = 1.5; // softRoofline is written out for this value
 export function softRoofline(computeSeconds: number, memorySeconds: number): number {
-  const p = ROOFLINE_SHARPNESS;
-  return Math.pow(Math.pow(computeSeconds, p) + Math.pow(memorySeconds, p), 1 / p);
+  const hi = computeSeconds > memorySeconds ? computeSeconds : memorySeconds;
+  if (!(hi > 0)) return 0;
+  const r = (computeSeconds > memorySeconds ? memorySeconds : computeSeconds) / hi;
+  // (c^1.5 + m^1.5)^(2/3) = hi x (1 + r^1.5)^(2/3), r = lo / hi <= 1; sqrt and cbrt are far cheaper than pow.
+  const c = Math.cbrt(1 + r * Math.sqrt(r));
+  return hi * c * c;
 }
 
 /**
