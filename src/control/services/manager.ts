@@ -11,6 +11,7 @@ import type { ServiceRecord, ServiceSpec } from '../store/services.js';
 import type { Store } from '../store/types.js';
 import { DEFAULT_SCALE_POLICY, decideScale, type ScalePolicy } from './autoscaler.js';
 import { PortAllocator, checkHealth, isServiceRun, newReplica, replicaRunSpec, type Replica } from './replica.js';
+import { ReplicaSync, followRows, fromStored } from './replica-sync.js';
 import { RequestLog, ewma, summarize, type RequestRecord } from './stats.js';
 
 export interface ServiceManagerOptions {
@@ -64,6 +65,9 @@ export class ServiceManager {
   private running: Promise<void> | null = null;
   private stopping = false;
   private orphansChecked = false;
+  /** Whether the last tick ran as the leader (only the leader starts and stops replicas). */
+  private leading = false;
+  private readonly sync: ReplicaSync;
   /** Why each site cannot take replicas now (null: it can), as of the last tick. */
   siteProblems = new Map<string, string | null>();
 
@@ -77,6 +81,7 @@ export class ServiceManager {
       ...opts,
       policy: opts.policy ?? DEFAULT_SCALE_POLICY,
     };
+    this.sync = new ReplicaSync(opts.store, opts.log);
   }
 
   state(serviceId: string): ServiceState {
@@ -113,20 +118,42 @@ export class ServiceManager {
     this.timer = setTimeout(loop, 0);
   }
 
-  /** Stops the loop and every replica this manager runs. */
+  /**
+   * Stops the loop and, when this process leads, every replica (a follower's copies are the leader's to keep);
+   * a leader killed without close() leaves its replicas to the next leader, which adopts them.
+   */
   async close(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    if (!this.leading) return;
     const all = [...this.states.values()].flatMap((st) =>
       [...st.replicas.values()].map((r) => this.stopReplica(st, r, 'shutdown')),
     );
     await Promise.all(all);
+    await this.sync.write([], this.o.now());
   }
 
   async tick(): Promise<void> {
-    if (!this.o.isLeader()) return;
-    if (!this.orphansChecked) await this.stopOrphans();
+    if (!this.o.isLeader()) {
+      if (this.leading) {
+        this.leading = false;
+        this.orphansChecked = false;
+        this.sync.forget();
+      }
+      return this.follow();
+    }
+    this.leading = true;
+    if (!this.orphansChecked) {
+      await this.adopt();
+      await this.stopOrphans();
+    }
+    await this.lead();
+    const all = [...this.states.values()].flatMap((st) => [...st.replicas.values()]);
+    await this.sync.write(all, this.o.now());
+  }
+
+  private async lead(): Promise<void> {
     const services = await this.o.store.listServices();
     this.siteProblems = await this.siteAvailability();
     const ids = new Set(services.map((s) => s.id));
@@ -138,7 +165,35 @@ export class ServiceManager {
     for (const s of services) await this.reconcile(s);
   }
 
-  /** Replica runs left by an earlier leader or process (their ports are unknown here): stopped, then replaced. */
+  /** A follower routes to the leader's replicas as the store has them. */
+  private async follow(): Promise<void> {
+    const byService = new Map([...this.states].map(([id, st]) => [id, st.replicas]));
+    followRows(byService, await this.o.store.listReplicas(), (site) => this.jurisdictionOf(site));
+    for (const [id, m] of byService) this.state(id).replicas = m;
+  }
+
+  /** A new leader takes over the replicas the store lists (the health checks then keep or replace each one). */
+  private async adopt(): Promise<void> {
+    const services = new Set((await this.o.store.listServices()).map((s) => s.id));
+    const rows = await this.o.store.listReplicas();
+    for (const row of rows) {
+      const ex = this.o.bindings.get(row.site)?.executor;
+      if (!services.has(row.serviceId) || !ex || row.state === 'stopping') {
+        if (ex) await withTimeout(ex.cancel(row.runKey), 10_000, 'cancel').catch(() => undefined);
+        await this.o.store.deleteReplica(row.id);
+        continue;
+      }
+      const st = this.state(row.serviceId);
+      const r = st.replicas.get(row.id) ?? fromStored(row, this.jurisdictionOf(row.site));
+      r.failedChecks = 0;
+      st.replicas.set(r.id, r);
+      this.ports.claim(r.host, r.port);
+      this.sync.known([row]);
+      this.o.log.info({ service: r.serviceId, replica: r.id, site: r.site }, 'service replica adopted');
+    }
+  }
+
+  /** Replica runs no store row names (their ports are unknown here): stopped, then replaced. */
   private async stopOrphans(): Promise<void> {
     const known = new Set([...this.states.values()].flatMap((st) => [...st.replicas.values()].map((r) => r.runKey)));
     for (const b of new Set([...this.o.bindings.values()].map((x) => x.executor))) {

@@ -135,6 +135,11 @@ export class PortAllocator {
     throw new Error(`no free port on ${host} after 20 tries`);
   }
 
+  /** A port an adopted replica already listens on. */
+  claim(host: string, port: number): void {
+    this.used.add(`${host}:${port}`);
+  }
+
   release(host: string, port: number): void {
     this.used.delete(`${host}:${port}`);
   }
