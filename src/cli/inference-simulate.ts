@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { InputIssue } from '../core/issues.js';
+import { InferencePlanSchema, inferenceIssues } from '../contract/inference.js';
+import { inferencePlanFor } from '../control/api/routes/inference.js';
 import { loadFabric } from '../fabric/index.js';
 import type { Fabric } from '../fabric/types.js';
 import { loadModel } from '../perf/index.js';
@@ -35,8 +37,9 @@ const OPTIONS = {
   'rate-scale': { type: 'string' },
   repeat: { type: 'string' },
   placement: { type: 'string' },
-  'slo-ttft-ms': { type: 'string' },
-  'slo-tpot-ms': { type: 'string' },
+  demand: { type: 'string' },
+  'ttft-p99-ms': { type: 'string' },
+  'tpot-p99-ms': { type: 'string' },
   'fail-site': { type: 'string' },
   'fail-at-s': { type: 'string' },
   seed: { type: 'string' },
@@ -46,14 +49,15 @@ const OPTIONS = {
   'training-gpus': { type: 'string' },
   'training-model': { type: 'string' },
   'max-checkpoint-wait-s': { type: 'string' },
+  'control-interval-s': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
 export const INFERENCE_SIMULATE_USAGE = `usage: superfactory inference simulate --fabric F --model M --trace FILE --trace-format azure-llm
-       --placement FILE [--rate-scale X] [--repeat N] [--slo-ttft-ms MS] [--slo-tpot-ms MS]
+       (--placement FILE | --demand FILE|PRESET --ttft-p99-ms MS --tpot-p99-ms MS) [--rate-scale X] [--repeat N]
        [--fail-site S --fail-at-s T] [--diurnal RATIO[,PEAK_HOUR_UTC]] [--lend-site S [--training-jobs N]
-       [--training-gpus G] [--training-model M] [--max-checkpoint-wait-s S]] [--seed N] [--json]`;
+       [--training-gpus G] [--training-model M] [--max-checkpoint-wait-s S] [--control-interval-s S]] [--seed N] [--json]`;
 
 /** ASSUMPTIONS of the lending policy's knobs (docs/sources.md, "Inference twin"). */
 const LEND_DEFAULTS = { jobs: 4, controlIntervalS: 300, targetUtilization: 0.7, waitS: 900, replicaStartS: 120 };
@@ -93,7 +97,9 @@ function readText(file: string, flag: string): string {
 }
 
 function requireFlags(flags: Flags): void {
-  const missing = (['fabric', 'model', 'trace', 'trace-format', 'placement'] as const).filter((f) => !flags[f]);
+  const need = ['fabric', 'model', 'trace', 'trace-format'] as const;
+  const missing: string[] = need.filter((f) => !flags[f]);
+  if (!flags.placement && !flags.demand) missing.push('placement');
   if (missing.length)
     throw new CliInputError(
       missing.map((f) => ({
@@ -101,7 +107,7 @@ function requireFlags(flags: Flags): void {
         message: 'is required',
         hint:
           f === 'placement'
-            ? 'write one with `superfactory inference plan --json > placement.json` and pass --placement placement.json'
+            ? 'pass --placement FILE (from `superfactory inference plan --json`) or --demand D to plan one here'
             : INFERENCE_SIMULATE_USAGE.replace(/\s+/g, ' '),
       })),
     );
@@ -167,7 +173,7 @@ function loadPlacement(file: string): InferencePlacement {
         hint: 'pass the output of `superfactory inference plan --json`',
       });
   if (!placement.slo)
-    issues.push({ path: 'placement.slo', message: 'missing', hint: 'pass --slo-ttft-ms and --slo-tpot-ms' });
+    issues.push({ path: 'placement.slo', message: 'missing', hint: 'pass --ttft-p99-ms and --tpot-p99-ms' });
   if (issues.length) throw new CliInputError(issues);
   return placement;
 }
@@ -185,6 +191,31 @@ export function gridOffsetFor(startEpochS: number): number {
   return (Date.UTC(2022, d.getUTCMonth(), d.getUTCDate(), d.getUTCHours()) - Date.UTC(2022, 0, 1)) / 1000;
 }
 
+/** The placement from --placement, or planned here with `inference plan`'s edge (same demand presets and SLO flags). */
+async function placementOf(flags: Flags, fabric: Fabric): Promise<InferencePlacement> {
+  if (flags.placement) return loadPlacement(flags.placement);
+  const number = (x: string | undefined): number | string | undefined =>
+    x !== undefined && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : x;
+  const body = {
+    model: flags.model,
+    demand: flags.demand,
+    ttftP99Ms: number(flags['ttft-p99-ms']),
+    tpotP99Ms: number(flags['tpot-p99-ms']),
+  };
+  const parsed = InferencePlanSchema.safeParse(body, { reportInput: true });
+  if (!parsed.success)
+    throw new CliInputError(
+      inferenceIssues(parsed.error).map((i) => {
+        const field = i.path.split(/[.[]/)[0];
+        return {
+          ...i,
+          path: field === 'ttftP99Ms' ? '--ttft-p99-ms' : field === 'tpotP99Ms' ? '--tpot-p99-ms' : i.path,
+        };
+      }),
+    );
+  return inferencePlanFor(parsed.data, fabric).placement;
+}
+
 async function buildInputs(
   flags: Flags,
 ): Promise<{ inputs: InferenceTwinInputs; fabric: Fabric; placement: InferencePlacement }> {
@@ -192,12 +223,12 @@ async function buildInputs(
   const fabric = await loadFabric(flags.fabric!);
   const model = loadModel(flags.model!);
   const trace = loadTrace(flags);
-  const placement = loadPlacement(flags.placement!);
+  const placement = await placementOf(flags, fabric);
   const tf = timingsFor(model);
   const layout = twinFromPlacement(placement, fabric, tf);
   const slo = {
-    ttftP99Ms: num(flags, 'slo-ttft-ms', placement.slo?.ttftP99Ms ?? NaN, (x) => x > 0, 'a positive number of ms'),
-    tpotP99Ms: num(flags, 'slo-tpot-ms', placement.slo?.tpotP99Ms ?? NaN, (x) => x > 0, 'a positive number of ms'),
+    ttftP99Ms: num(flags, 'ttft-p99-ms', placement.slo?.ttftP99Ms ?? NaN, (x) => x > 0, 'a positive number of ms'),
+    tpotP99Ms: num(flags, 'tpot-p99-ms', placement.slo?.tpotP99Ms ?? NaN, (x) => x > 0, 'a positive number of ms'),
   };
   const failures = flags['fail-site']
     ? [{ siteId: flags['fail-site'], atS: num(flags, 'fail-at-s', 0, (x) => x >= 0, 'a time >= 0 s') }]
@@ -229,7 +260,7 @@ function sharing(flags: Flags, fabric: Fabric, placement: InferencePlacement, tf
     ),
     checkpointBytes: parameterCounts(trainingModel).total * CHECKPOINT_BYTES_PER_PARAM,
     failuresPerGpuHour: LLAMA3_FAILURES_PER_GPU_HOUR,
-    controlIntervalS: LEND_DEFAULTS.controlIntervalS,
+    controlIntervalS: num(flags, 'control-interval-s', LEND_DEFAULTS.controlIntervalS, (x) => x > 0, 'a number > 0'),
     targetUtilization: LEND_DEFAULTS.targetUtilization,
     maxCheckpointWaitS: num(flags, 'max-checkpoint-wait-s', LEND_DEFAULTS.waitS, (x) => x >= 0, 'a number >= 0'),
     replicaStartS: LEND_DEFAULTS.replicaStartS,

@@ -203,6 +203,7 @@ export class Lending implements EngineHooks {
       workLostGpuHours: this.lostGpuS / 3600,
       restartGpuHours: this.restartGpuS / 3600,
       maxLostWorkS: this.maxLostWorkS,
+      checkpointIntervalS: Math.max(...this.spec.jobs.map((j) => j.intervalS)),
       trainingGoodput: ideal > 0 ? done / ideal : 1,
       trainingGoodputLostGpuHours: (ideal - done) / 3600,
       events: this.events,

@@ -92,6 +92,8 @@ export interface LendingReport {
   restartGpuHours: number;
   /** Largest work lost by one suspension, s of compute (never more than one checkpoint interval). */
   maxLostWorkS: number;
+  /** The sharing jobs' checkpoint interval (the largest of them), s of compute. */
+  checkpointIntervalS: number;
   /** Training GPU-hours that made progress over all the sharing jobs' GPU-hours in the run. */
   trainingGoodput: number;
   trainingGoodputLostGpuHours: number;
