@@ -121,6 +121,9 @@ export const InferencePlanResponseSchema = z.object({
       modelId: z.string(),
       objective: z.enum(['cost', 'carbon']),
       slo: z.object({ ttftP99Ms: z.number(), tpotP99Ms: z.number() }),
+      regions: z.array(
+        z.object({ id: z.string(), lat: z.number(), lon: z.number(), requestsPerSecond: z.number() }).passthrough(),
+      ),
       replicas: z.array(
         z
           .object({

@@ -7,6 +7,7 @@ import { loadSnapshot, startLive, stopLive } from './data';
 import { announce, h, mount } from './dom';
 import { state, subscribe } from './state';
 import { createFleetView } from './views/fleet';
+import { createInferenceView } from './views/inference';
 import { createJobPage } from './views/job-page';
 import { createJobsView } from './views/jobs';
 import { createMapView } from './views/map';
@@ -24,11 +25,12 @@ declare global {
 
 const app = document.getElementById('app')!;
 
-type TabId = 'map' | 'jobs' | 'plans' | 'whatif' | 'services' | 'tenants' | 'tokens';
+type TabId = 'map' | 'jobs' | 'plans' | 'inference' | 'whatif' | 'services' | 'tenants' | 'tokens';
 const TABS: { id: TabId; label: string }[] = [
   { id: 'map', label: 'Map' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'plans', label: 'Plan explorer' },
+  { id: 'inference', label: 'Inference' },
   { id: 'services', label: 'Services' },
   { id: 'whatif', label: 'What-if' },
   { id: 'tenants', label: 'Tenants' },
@@ -110,6 +112,7 @@ function createPanels(): { panels: Record<TabId, Panel>; drawn: () => boolean } 
     map: mapPanel,
     jobs,
     plans,
+    inference: createInferenceView(),
     whatif,
     services: createServicesView(),
     tenants: createTenantsView(),

@@ -80,6 +80,10 @@ export function buildPlacement(inp: ReportInputs): InferencePlacement {
     modelId: inp.model.name,
     objective: req.objective,
     slo: req.slo,
+    regions: req.demand.regions.map((r) => ({
+      ...{ id: r.id, lat: r.lat, lon: r.lon, requestsPerSecond: r.requestsPerSecond },
+      ...(r.name !== undefined ? { name: r.name } : {}),
+    })),
     replicas,
     routing: routingOf(a.load, predict),
     latency,

@@ -106,6 +106,8 @@ export interface InferencePlacement {
   modelId: string;
   objective: InferenceObjective;
   slo: ServingSlo;
+  /** The demand's user regions: where they are and how much they ask (the map and the twin read them). */
+  regions: { id: string; name?: string; lat: number; lon: number; requestsPerSecond: number }[];
   replicas: SiteReplicas[];
   routing: RoutingShare[];
   latency: RegionLatency[];
