@@ -3,7 +3,7 @@
 // Pure: no I/O; progress is reported through a callback.
 import type { EstimateOptions } from '../perf/estimate.js';
 import { layerShape, parameterCounts } from '../perf/flops.js';
-import type { ModelSpec, NetworkTier } from '../perf/types.js';
+import type { ModelSpec, NetworkTier, Precision, SystemTiers } from '../perf/types.js';
 import type { Fabric } from '../fabric/types.js';
 import { STRATEGIES, STRATEGY_INFO } from '../core/strategies.js';
 import { LayerCache } from './bound.js';
@@ -126,7 +126,7 @@ export function planOnFabric(
 
 /** Searches one (strategy, site set): its WAN path and options, then every candidate ranked for the strategy. */
 function runConfig(state: SearchState, config: Config): number {
-  const { fabric, request, ctx, top, best, localSearches } = state;
+  const { fabric, request, ctx, top, best } = state;
   const { strategy, views: set, perSite } = config;
   const tiers = set[0].tiers;
   const siteIds = set.map((v) => v.site.id);
@@ -175,38 +175,45 @@ function runConfig(state: SearchState, config: Config): number {
     top.offer(scored);
   };
   const pruning = state.prune ? configPruning(state, run, () => configBest) : undefined;
-  let count: number;
-  if (mode === 'local') {
-    // A site-local search depends only on its GPUs, batch target, precisions and hardware: DiLoCo and independent
-    // runs on the same sites, or single sites of identical hardware, replay one search in its order (exact).
-    const memoKey = `${perSite}|${configCtx.targetTokensPerStep}|${configCtx.precisions.join(',')}|${JSON.stringify(tiers)}`;
-    const memo = localSearches.get(memoKey);
-    if (memo) count = memo.evaluated + replay(memo.entries, visit, pruning);
-    else {
-      const entries: Array<Candidate | SkippedPart> = [];
-      const record = pruning && { ...pruning, skipped: (row: SkippedPart) => entries.push(row) };
-      const evaluated = searchPlans(
-        configCtx,
-        tiers,
-        perSite,
-        k,
-        mode,
-        options,
-        (c) => visit(entries[entries.push(c) - 1] as Candidate),
-        record,
-      );
-      localSearches.set(memoKey, { entries, evaluated });
-      count = evaluated;
-    }
-  } else {
-    count = searchPlans(configCtx, tiers, perSite, k, mode, options, visit, pruning);
-  }
+  const count =
+    mode === 'local'
+      ? searchLocal(state, configCtx, tiers, perSite, k, options, visit, pruning)
+      : searchPlans(configCtx, tiers, perSite, k, mode, options, visit, pruning);
   if (configBest) {
     best.set(`${strategy}:${siteIds.join(',')}`, configBest);
     const eff = configBest.effectiveTokensPerSecond;
-    if (!(state.strategyBest.get(strategy)! >= eff)) state.strategyBest.set(strategy, eff);
+    const before = state.strategyBest.get(strategy);
+    if (before === undefined || eff > before) state.strategyBest.set(strategy, eff);
   }
   return count;
+}
+
+/**
+ * A site-local search depends only on its GPUs, batch target, precisions and hardware: DiLoCo and independent runs on
+ * the same sites, or single sites of identical hardware, record one search and replay it in its order (exact).
+ */
+function searchLocal(
+  state: SearchState,
+  configCtx: SearchContext & { precisions: Precision[] },
+  tiers: SystemTiers,
+  perSite: number,
+  k: number,
+  options: EstimateOptions,
+  visit: (c: Candidate) => void,
+  pruning: Pruning | undefined,
+): number {
+  const memoKey = `${perSite}|${configCtx.targetTokensPerStep}|${configCtx.precisions.join(',')}|${JSON.stringify(tiers)}`;
+  const memo = state.localSearches.get(memoKey);
+  if (memo) return memo.evaluated + replay(memo.entries, visit, pruning);
+  const entries: Array<Candidate | SkippedPart> = [];
+  const record = pruning && { ...pruning, skipped: (part: SkippedPart) => entries.push(part) };
+  const recordAndVisit = (c: Candidate) => {
+    entries.push(c);
+    visit(c);
+  };
+  const evaluated = searchPlans(configCtx, tiers, perSite, k, 'local', options, recordAndVisit, record);
+  state.localSearches.set(memoKey, { entries, evaluated });
+  return evaluated;
 }
 
 /**
