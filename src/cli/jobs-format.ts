@@ -1,5 +1,5 @@
 // Plain-text views of jobs, events, sites and tokens for people (the `--json` forms print the API's bodies).
-import type { EventView, JobView, SiteStatusView } from '../contract/index.js';
+import type { EventView, JobUsage, JobView, SiteStatusView } from '../contract/index.js';
 
 /** Columns padded to their widest cell; the last column is not padded (long reasons wrap naturally). */
 export function table(header: string[], rows: string[][]): string {
@@ -51,7 +51,7 @@ export function jobsTable(jobs: JobView[], nowMs: number): string {
 }
 
 /** `jobs show`: one field a line, then plan, placement and checkpoint. */
-export function jobDetail(j: JobView, nowMs: number): string {
+export function jobDetail(j: JobView & { usage?: JobUsage }, nowMs: number): string {
   const rows: [string, string][] = [
     ['id', j.id],
     ['name', j.name],
@@ -91,8 +91,18 @@ export function jobDetail(j: JobView, nowMs: number): string {
       `step ${int(c.step)} at ${new Date(c.at).toISOString()}${c.site ? ` on ${c.site}` : ''}${c.path ? ` (${c.path})` : ''}`,
     ]);
   }
+  if (j.usage) rows.push(['used so far', usageLine(j.usage)]);
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+/** GPU-hours, energy, cost and emissions (GET /v1/jobs/:id usage), units in the text. */
+export function usageLine(u: JobUsage): string {
+  const kwh = u.energyMWh * 1000;
+  const energy = kwh < 1000 ? `${kwh.toFixed(kwh < 10 ? 2 : 1)} kWh` : `${u.energyMWh.toFixed(2)} MWh`;
+  const cost = u.costUsd === null ? 'cost unknown (no price series)' : `$${u.costUsd.toFixed(2)}`;
+  const co2 = u.emissionsKgCO2e === null ? '' : `, ${u.emissionsKgCO2e.toFixed(1)} kg CO2e`;
+  return `${u.gpuHours.toFixed(2)} GPU-hours, ${energy}, ${cost}${co2}`;
 }
 
 function eventData(d: Record<string, unknown> | null): string {

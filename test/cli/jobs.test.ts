@@ -248,7 +248,11 @@ describe('superfactory jobs', () => {
     expect(r.stdout).toMatch(/^state\s+succeeded$/m);
     expect(r.stdout).toMatch(/^finished\s+\S+ \(exit 0\)$/m);
     expect(r.stdout).toMatch(/^placement\s+(atl|wi) 1 GPUs$/m);
-    expect(jsonOf(await sf(['jobs', 'show', runId, '--json', ...as(alice)]))).toMatchObject({ id: runId });
+    // the run's GPU-hours, energy and cost (GET /v1/jobs/:id usage)
+    expect(r.stdout).toMatch(/^used so far\s+\d+\.\d\d GPU-hours, \d+\.\d+ kWh, \$\d+\.\d\d, \d+\.\d kg CO2e$/m);
+    const shown = jsonOf(await sf(['jobs', 'show', runId, '--json', ...as(alice)]));
+    expect(shown).toMatchObject({ id: runId });
+    expect(shown.usage.gpuHours).toBeGreaterThan(0);
     const missing = await sf(['jobs', 'show', 'job_nope', ...as(alice)]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: id: /m);
