@@ -15,7 +15,9 @@ const suites: Suite[] = [
   { title: 'Performance model', module: 'perf', entry: 'benchPerf' },
   { title: 'Serving model', module: 'serving', entry: 'benchServing' },
   { title: 'Planner', module: 'planner', entry: 'benchPlanner' },
+  { title: 'Inference placement', module: 'inference-plan', entry: 'benchInferencePlan' },
   { title: 'Digital twin', module: 'sim', entry: 'benchSim' },
+  { title: 'Inference twin', module: 'inference-twin', entry: 'benchInferenceTwin' },
   { title: 'Control plane', module: 'control', entry: 'benchControl' },
   { title: 'Dashboard', module: 'dashboard', entry: 'benchDashboard' },
 ];
