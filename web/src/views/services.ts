@@ -83,6 +83,48 @@ function table(services: ServiceView[]): HTMLElement {
   );
 }
 
+/** The three charts over the polls this page has seen (redrawn on each poll; a handful of series). */
+function drawCharts(charts: HTMLElement, drawn: { destroy: () => void }[], points: Point[], names: string[]): void {
+  for (const c of drawn.splice(0)) c.destroy();
+  mount(charts);
+  if (points.length < 2) return;
+  const x = points.map((p) => p.atS);
+  const width = Math.max(260, Math.floor(((charts.clientWidth || 900) - 12) / 2) - 26);
+  const specs: { title: string; yLabel: string; pick: (v: Sample) => number | null; yMax?: number }[] = [
+    { title: 'Requests per second', yLabel: 'req/s (last 60 s)', pick: (v) => v.rate },
+    { title: 'p99 time to first token', yLabel: 'ms (router-measured)', pick: (v) => v.ttftP99 },
+    {
+      title: 'SLO attainment',
+      yLabel: '% of requests (last 60 s)',
+      pick: (v) => (v.slo === null ? null : v.slo * 100),
+      yMax: 100,
+    },
+  ];
+  for (const sp of specs) {
+    const c = lineChart({
+      title: sp.title,
+      xLabel: 'time',
+      yLabel: sp.yLabel,
+      x,
+      series: names.map((n, i) => ({
+        label: n,
+        color: RUN_COLORS[i % RUN_COLORS.length],
+        values: points.map((p) => {
+          const v = p.perService.get(n);
+          return v ? sp.pick(v) : null;
+        }),
+      })),
+      xFormat: hhmm,
+      yFormat: (v) => fixed(v, v >= 10 ? 0 : v >= 1 ? 1 : 2),
+      yMax: sp.yMax,
+      width,
+      height: 180,
+    });
+    charts.append(c.el);
+    drawn.push(c);
+  }
+}
+
 export function createServicesView(): { el: HTMLElement; show: () => void; hide: () => void } {
   const info = h('p', { class: 'muted small', 'data-role': 'services-info', role: 'status' });
   const body = h('div');
@@ -91,47 +133,6 @@ export function createServicesView(): { el: HTMLElement; show: () => void; hide:
   const points: Point[] = [];
   let timer: number | null = null;
   let visible = false;
-
-  function drawCharts(names: string[]): void {
-    for (const c of drawn.splice(0)) c.destroy();
-    mount(charts);
-    if (points.length < 2) return;
-    const x = points.map((p) => p.atS);
-    const width = Math.max(260, Math.floor(((charts.clientWidth || 900) - 12) / 2) - 26);
-    const specs: { title: string; yLabel: string; pick: (v: Sample) => number | null; yMax?: number }[] = [
-      { title: 'Requests per second', yLabel: 'req/s (last 60 s)', pick: (v) => v.rate },
-      { title: 'p99 time to first token', yLabel: 'ms (router-measured)', pick: (v) => v.ttftP99 },
-      {
-        title: 'SLO attainment',
-        yLabel: '% of requests (last 60 s)',
-        pick: (v) => (v.slo === null ? null : v.slo * 100),
-        yMax: 100,
-      },
-    ];
-    for (const sp of specs) {
-      const c = lineChart({
-        title: sp.title,
-        xLabel: 'time',
-        yLabel: sp.yLabel,
-        x,
-        series: names.map((n, i) => ({
-          label: n,
-          color: RUN_COLORS[i % RUN_COLORS.length],
-          values: points.map((p) => {
-            const v = p.perService.get(n);
-            return v ? sp.pick(v) : null;
-          }),
-        })),
-        xFormat: hhmm,
-        yFormat: (v) => fixed(v, v >= 10 ? 0 : v >= 1 ? 1 : 2),
-        yMax: sp.yMax,
-        width,
-        height: 180,
-      });
-      charts.append(c.el);
-      drawn.push(c);
-    }
-  }
 
   async function refresh(): Promise<void> {
     let r: ServiceListResponse;
@@ -156,7 +157,12 @@ export function createServicesView(): { el: HTMLElement; show: () => void; hide:
       ? `${r.services.length} service(s), ${requests} request(s) in the last 60 s; updated ${hhmm(Date.now() / 1000)}`
       : 'No services yet: create one with POST /v1/services or `superfactory services create`.';
     mount(body, r.services.length ? table(r.services) : '');
-    drawCharts(r.services.map((s) => s.name));
+    drawCharts(
+      charts,
+      drawn,
+      points,
+      r.services.map((s) => s.name),
+    );
     document.body.dataset.servicesReady = String(points.length);
     schedule(POLL_MS);
   }
