@@ -3,6 +3,50 @@ import type { Estimate } from './types.js';
 
 type Breakdown = Estimate['breakdown'];
 
+const NAMES = [
+  'compute',
+  'tensor-parallel communication',
+  'context-parallel communication',
+  'expert-parallel all-to-all',
+  'pipeline bubble',
+  'pipeline send/recv',
+  'exposed data-parallel communication',
+  'exposed WAN communication',
+  'optimizer step',
+] as const;
+
+function fixes(tpInsideDomain: boolean): string[] {
+  return [
+    'larger GEMMs (bigger micro-batch, less TP) or faster GPUs',
+    tpInsideDomain
+      ? 'lower TP (more PP or CP), or overlap TP communication with GEMMs'
+      : 'TP crosses the scale-up domain: keep TP inside it',
+    'lower CP or keep it inside the scale-up domain',
+    'keep EP inside the scale-up domain, or lower EP',
+    'more micro-batches (larger global batch), interleaving (vpp) or lower PP',
+    'fewer stages or more scale-out bandwidth',
+    'more scale-out bandwidth, ZeRO-1 with overlap, or a larger batch per step',
+    'more WAN capacity, or local-SGD (DiLoCo) across sites',
+    'shard the optimizer (ZeRO-1/distributed optimizer)',
+  ];
+}
+const FIXES_INSIDE = fixes(true);
+const FIXES_ACROSS = fixes(false);
+
+function partSeconds(b: Breakdown): number[] {
+  return [
+    b.computeSeconds,
+    b.tpCommSeconds,
+    b.cpCommSeconds,
+    b.epCommSeconds,
+    b.pipelineBubbleSeconds,
+    b.ppCommSeconds,
+    b.dpCommExposedSeconds,
+    b.wanCommExposedSeconds,
+    b.optimizerSeconds,
+  ];
+}
+
 export function describeBottleneck(
   step: number,
   b: Breakdown,
@@ -13,38 +57,34 @@ export function describeBottleneck(
   if (memoryGiB > hbmGiB) {
     return `does not fit: needs ${memoryGiB.toFixed(1)} GiB per GPU of ${hbmGiB.toFixed(1)} GiB; raise tp/pp, recompute, or ZeRO stage`;
   }
-  const parts: Array<[string, number, string]> = [
-    ['compute', b.computeSeconds, 'larger GEMMs (bigger micro-batch, less TP) or faster GPUs'],
-    [
-      'tensor-parallel communication',
-      b.tpCommSeconds,
-      tpInsideDomain
-        ? 'lower TP (more PP or CP), or overlap TP communication with GEMMs'
-        : 'TP crosses the scale-up domain: keep TP inside it',
-    ],
-    ['context-parallel communication', b.cpCommSeconds, 'lower CP or keep it inside the scale-up domain'],
-    ['expert-parallel all-to-all', b.epCommSeconds, 'keep EP inside the scale-up domain, or lower EP'],
-    [
-      'pipeline bubble',
-      b.pipelineBubbleSeconds,
-      'more micro-batches (larger global batch), interleaving (vpp) or lower PP',
-    ],
-    ['pipeline send/recv', b.ppCommSeconds, 'fewer stages or more scale-out bandwidth'],
-    [
-      'exposed data-parallel communication',
-      b.dpCommExposedSeconds,
-      'more scale-out bandwidth, ZeRO-1 with overlap, or a larger batch per step',
-    ],
-    ['exposed WAN communication', b.wanCommExposedSeconds, 'more WAN capacity, or local-SGD (DiLoCo) across sites'],
-    ['optimizer step', b.optimizerSeconds, 'shard the optimizer (ZeRO-1/distributed optimizer)'],
-  ];
-  parts.sort((x, y) => y[1] - x[1]);
-  const [name, seconds, fix] = parts[0];
-  const share = (100 * seconds) / step;
-  if (name === 'compute') {
-    const second = parts[1];
-    const secondShare = (100 * second[1]) / step;
-    return `compute-bound (${share.toFixed(0)}% of the step is math); next: ${second[0]} ${secondShare.toFixed(0)}% (${second[2]})`;
+  const seconds = partSeconds(b);
+  // The largest part and the next, ties to the earlier part: what a stable sort by seconds, largest first, puts
+  // first and second (this runs for every estimate, so no sort). NaN breaks that order: sort as before then.
+  let first = -1;
+  for (let i = 0; i < seconds.length; i++) {
+    if (Number.isNaN(seconds[i])) return bySort(step, seconds, tpInsideDomain);
+    if (first < 0 || seconds[i] > seconds[first]) first = i;
   }
-  return `${name} takes ${share.toFixed(0)}% of the step: ${fix}`;
+  let second = -1;
+  for (let i = 0; i < seconds.length; i++) if (i !== first && (second < 0 || seconds[i] > seconds[second])) second = i;
+  return phrase(step, first, second, seconds, tpInsideDomain ? FIXES_INSIDE : FIXES_ACROSS);
+}
+
+/** The order of a stable sort by seconds, largest first (the reference the fast path is tested against). */
+export function bottleneckBySort(step: number, b: Breakdown, tpInsideDomain = true): string {
+  return bySort(step, partSeconds(b), tpInsideDomain);
+}
+
+function bySort(step: number, seconds: number[], tpInsideDomain: boolean): string {
+  const order = seconds.map((_, i) => i).sort((x, y) => seconds[y] - seconds[x]);
+  return phrase(step, order[0], order[1], seconds, tpInsideDomain ? FIXES_INSIDE : FIXES_ACROSS);
+}
+
+function phrase(step: number, first: number, second: number, seconds: number[], fix: string[]): string {
+  const share = (100 * seconds[first]) / step;
+  if (first === 0) {
+    const secondShare = (100 * seconds[second]) / step;
+    return `compute-bound (${share.toFixed(0)}% of the step is math); next: ${NAMES[second]} ${secondShare.toFixed(0)}% (${fix[second]})`;
+  }
+  return `${NAMES[first]} takes ${share.toFixed(0)}% of the step: ${fix[first]}`;
 }
