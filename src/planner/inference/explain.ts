@@ -39,6 +39,8 @@ function whySite(sites: SiteOption[], p: InferencePlacement, r: number, region: 
     return `binding: capacity (the nearest site ${near.siteId} is full at ${f0(site.gpus)} GPUs within its power cap)`;
   const chosen = sites.find((s) => s.view.site.id === served[0])!;
   const per = (x: number): string => `${unit}${x < 0.01 ? x.toExponential(2) : x.toFixed(3)}`;
+  if (bestPrice(chosen, r) >= nearPrice * 0.99)
+    return `binding: whole replicas (${served[0]}'s replicas had room; the nearest site ${near.siteId} costs as much per request/s)`;
   return (
     `binding: ${p.objective} (${per(bestPrice(chosen, r))}/h per request/s at ${served[0]} vs ` +
     `${per(nearPrice)} at the nearest site ${near.siteId}, RTT ${f1(near.rttMs)} ms)`
