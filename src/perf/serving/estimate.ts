@@ -1,11 +1,12 @@
 // estimateServing: largest batch, idle TTFT, TPOT and throughput at the largest batch, and the request rate one
 // replica sustains within a p99 TTFT/TPOT SLO under continuous batching (queueing approximation in queueing.ts).
 import type { SystemTiers } from '../types.js';
-import { hardwareReason } from './layout.js';
+import type { InputIssue } from '../../core/issues.js';
+import { hardwareReason, ServingPlanError } from './layout.js';
 import { rateAtSlo, type ServiceCurve } from './queueing.js';
 import { replicaModel, type ReplicaModel } from './replica.js';
 import { decodeBreakdown } from './timings.js';
-import type { ServingEstimate, ServingInputs, ServingPlan, ServingWorkload } from './types.js';
+import type { ServingEstimate, ServingInputs, ServingPlan, ServingSlo, ServingWorkload } from './types.js';
 
 const GIB = 2 ** 30;
 
@@ -34,13 +35,20 @@ function memoryReason(r: ReplicaModel, system: SystemTiers, plan: ServingPlan, w
   return undefined;
 }
 
-function checkWorkload(w: ServingWorkload): void {
-  for (const k of ['promptTokensMean', 'outputTokensMean'] as const) {
-    if (!(typeof w[k] === 'number' && w[k] >= 1 && Number.isFinite(w[k])))
-      throw new RangeError(
-        `workload.${k} must be a number >= 1, got ${w[k]} (fix: give the mean ${k.replace('Mean', '')})`,
-      );
+/** Workload and SLO rules: each broken one as {path, message, hint}, thrown together as a ServingPlanError. */
+function checkWorkload(w: ServingWorkload, slo: ServingSlo | undefined): void {
+  const issues: InputIssue[] = [];
+  const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  for (const k of ['promptTokensMean', 'outputTokensMean', 'promptTokensP99', 'outputTokensP99'] as const) {
+    const v = w[k];
+    if ((v !== undefined || k.endsWith('Mean')) && !(positive(v) && (v as number) >= 1))
+      issues.push({ path: `workload.${k}`, message: `must be a number >= 1, got ${v}`, hint: `give ${k} in tokens` });
   }
+  for (const k of ['ttftP99Ms', 'tpotP99Ms'] as const) {
+    if (slo !== undefined && !positive(slo[k]))
+      issues.push({ path: `slo.${k}`, message: `must be a positive number, got ${slo[k]}`, hint: `give ${k} in ms` });
+  }
+  if (issues.length > 0) throw new ServingPlanError(issues);
 }
 
 function infeasible(r: ReplicaModel, reason: string, ttftIdleMs: number, slo: boolean): ServingEstimate {
@@ -99,7 +107,7 @@ function serviceCurve(r: ReplicaModel, plan: ServingPlan, w: ServingWorkload, ma
 
 export function estimateServing(inputs: ServingInputs): ServingEstimate {
   const { model, system, plan, workload: w, slo } = inputs;
-  checkWorkload(w);
+  checkWorkload(w, slo);
   const r = replicaModel(model, system, plan);
   const t = r.timings;
   const ttftIdleMs = 1e3 * (t.prefillSeconds(w.promptTokensMean) + t.kvTransferSeconds(w.promptTokensMean));

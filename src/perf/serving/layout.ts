@@ -9,7 +9,7 @@ import type { ServingPlan } from './types.js';
 
 export class ServingPlanError extends InputIssuesError {
   constructor(issues: InputIssue[]) {
-    super(issues, `invalid serving plan: ${issues.map((i) => `${i.path}: ${i.message} (fix: ${i.hint})`).join('; ')}`);
+    super(issues, `invalid serving input: ${issues.map((i) => `${i.path}: ${i.message} (fix: ${i.hint})`).join('; ')}`);
     this.name = 'ServingPlanError';
   }
 }

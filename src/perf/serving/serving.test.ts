@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../fabric/load.js';
 import type { ScaleOutNetwork } from '../../fabric/types.js';
 import { loadModel } from '../models.js';
+import { replicaModel } from './replica.js';
+import { decodeBreakdown } from './timings.js';
 import { tiersForSystem } from '../tiers.js';
 import type { SystemTiers } from '../types.js';
 import {
@@ -154,7 +156,16 @@ describe('estimateServing', () => {
         plan: plan({}),
         workload: { promptTokensMean: 0, outputTokensMean: 10 },
       }),
-    ).toThrow(/workload.promptTokensMean/);
+    ).toThrow(/workload.promptTokensMean: must be a number >= 1, got 0/);
+    expect(() =>
+      estimateServing({
+        model: llama70b,
+        system: h100,
+        plan: plan({}),
+        workload: chat,
+        slo: { ttftP99Ms: -1, tpotP99Ms: 50 },
+      }),
+    ).toThrow(/slo.ttftP99Ms: must be a positive number/);
   });
 
   it('throughput at an SLO: within the bound, lower for a tighter SLO, 0 when idle already misses it', () => {
@@ -202,6 +213,31 @@ describe('estimateServing', () => {
     expect(dis.ttftIdleMs).toBeCloseTo(colo.ttftIdleMs + t.kvTransferSeconds(4096) * 1e3, 6);
     expect(dis.tpotAtMaxBatchMs).toBeLessThan(colo.tpotAtMaxBatchMs);
     expect(colo.timings.kvTransferSeconds(4096)).toBe(0);
+  });
+});
+
+describe('layouts', () => {
+  it('DeepSeek-V3 with attention data-parallel (tp 1, ep 8): 8 KV groups hold more tokens than tp 8 replicating MLA', () => {
+    const dp = replicaTimings(deepseek, h200, plan({ tp: 1, ep: 8, precision: 'fp8' }));
+    const tp = replicaTimings(deepseek, h200, plan({ tp: 8, ep: 8, precision: 'fp8' }));
+    expect(dp.gpusPerReplica).toBe(8);
+    expect(tp.gpusPerReplica).toBe(8);
+    // MLA's latent is replicated on every TP rank; attention DP gives each group its own sequences.
+    expect(dp.kvCapacityTokens).toBeGreaterThan(4 * tp.kvCapacityTokens);
+    expect(dp.decodeStepSeconds(64, 64 * 2048)).toBeGreaterThan(0);
+  });
+
+  it('pipeline parallel: weights stream once per micro-batch, so only the KV reads spread over the extra stages', () => {
+    const pp1 = replicaModel(llama70b, h100, plan({ tp: 4, pp: 1, precision: 'fp8' }));
+    const pp2 = replicaModel(llama70b, h100, plan({ tp: 4, pp: 2, precision: 'fp8' }));
+    expect(pp2.timings.gpusPerReplica).toBe(8);
+    expect(pp2.timings.kvCapacityTokens).toBeGreaterThan(2 * pp1.timings.kvCapacityTokens);
+    const [a, b] = [pp1, pp2].map((r) => decodeBreakdown(r.ctx, 64, 64 * 2048));
+    // Each stage holds half the layers but runs both micro-batches through them: the linear time stays.
+    expect(b.linearSeconds / a.linearSeconds).toBeGreaterThan(0.85);
+    expect(b.linearSeconds / a.linearSeconds).toBeLessThan(1.05);
+    // Each GPU reads the KV of its own layers only: half the attention time.
+    expect(b.attentionSeconds / a.attentionSeconds).toBeCloseTo(0.5, 2);
   });
 });
 
