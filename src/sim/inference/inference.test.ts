@@ -191,3 +191,15 @@ describe('training lends GPUs to serving at a peak', () => {
     expect(l.workLostGpuHours).toBeGreaterThan(0);
   });
 });
+
+describe('percentiles', () => {
+  it('the summary percentiles are the nearest-rank values of the per-request samples', () => {
+    const r = simulateInference(twoSiteInputs(evenTrace(2500, 60)));
+    const ttft = Float64Array.from(r.requests.ttftMs).sort();
+    const tpot = Float64Array.from(r.requests.tpotMs.filter((x) => !Number.isNaN(x))).sort();
+    expect(r.summary.ttftP50Ms).toBeCloseTo(ttft[Math.ceil(0.5 * ttft.length) - 1], 3);
+    expect(r.summary.ttftP99Ms).toBeCloseTo(ttft[Math.ceil(0.99 * ttft.length) - 1], 3);
+    expect(r.summary.tpotP99Ms).toBeCloseTo(tpot[Math.ceil(0.99 * tpot.length) - 1], 3);
+    expect(r.summary.ttftP99Ms).toBeGreaterThan(r.summary.ttftP50Ms);
+  });
+});

@@ -1,5 +1,6 @@
 // One serving replica under continuous batching (Orca/vLLM style, iteration level): each iteration decodes one token
-// for every running sequence and prefills admitted prompts (whole, or in chunks up to maxPrefillTokens). A request
+// for every running sequence and prefills admitted prompts in chunks up to a token budget (the plan's maxPrefillTokens,
+// else the serving model's default; whole prompts when neither is set). A request
 // is admitted first come first served while the batch has room and its whole KV footprint (prompt + output tokens)
 // fits the free cache: ASSUMPTION, reserving up front instead of vLLM's paging with preemption, so no sequence is
 // ever evicted. One event per iteration, none per token: a sequence's last iteration is known when it joins.
@@ -116,8 +117,10 @@ export class ReplicaState {
       this.head = 0;
     }
     this.chunks = 0;
-    let budget = this.spec.maxPrefillTokens ?? Infinity;
+    // the plan's chunk, else the serving model's default budget (vLLM's max_num_batched_tokens), else whole prompts
+    let budget = this.spec.maxPrefillTokens ?? this.spec.timings.maxPrefillTokens ?? Infinity;
     let chunk = 0;
+    let promptWeighted = 0;
     for (let i = 0; i < this.prefilling.length && budget > 0; i++) {
       const r = this.prefilling[i];
       const take = Math.min(reqs.prompt[r] - reqs.prefilled[r], budget);
@@ -126,13 +129,13 @@ export class ReplicaState {
       this.chunkTok[this.chunks++] = take;
       budget -= take;
       chunk += take;
+      promptWeighted += take * reqs.prompt[r];
     }
     const d = this.finishes.size;
     this.decodeAtStart = d;
     const decodeS = d > 0 ? this.cache.decodeS(d, this.contextTokens) : 0;
     if (d > 0) this.lastDecodeS = decodeS;
-    const prefillS = chunk > 0 ? this.prefillS(chunk) : 0;
-    const iterS = this.spec.disaggregated ? Math.max(decodeS, prefillS) : decodeS + prefillS;
+    const iterS = chunk > 0 ? this.mixedS(d, decodeS, chunk, promptWeighted / chunk) : decodeS;
     if (!(iterS > 0)) {
       this.busy = false;
       return 0;
@@ -176,6 +179,18 @@ export class ReplicaState {
     }
     // chunks are taken from the front, so the finished prefills are the first ones
     if (finishedPrefills > 0) this.prefilling.splice(0, finishedPrefills);
+  }
+
+  /**
+   * An iteration that prefills `chunk` tokens (of prompts `promptTokens` long on average, by tokens) beside `d`
+   * decoding sequences: the serving model's fused mixed iteration when it has one (weights stream once for both),
+   * else decode + prefill; disaggregated replicas run the phases on separate GPUs, so the longer one.
+   */
+  private mixedS(d: number, decodeS: number, chunk: number, promptTokens: number): number {
+    const t = this.spec.timings;
+    if (this.spec.disaggregated) return Math.max(decodeS, this.prefillS(chunk));
+    if (t.iterationSeconds) return t.iterationSeconds(d, this.contextTokens, chunk, Math.round(promptTokens));
+    return decodeS + this.prefillS(chunk);
   }
 
   private growChunks(): void {
