@@ -91,7 +91,10 @@ export interface ReplicaTimings {
 
 export interface ServingEstimate {
   timings: ReplicaTimings;
-  /** Largest concurrent batch at the workload's mean context (min of plan.maxBatch and the KV-cache cap). */
+  /**
+   * Largest concurrent batch at the workload's mean context (min of plan.maxBatch and the KV-cache cap), per decode
+   * copy (what decodeStepSeconds takes); see batchLimitedBy.
+   */
   maxConcurrentBatch: number;
   /** Time to first token for one request on an idle replica, ms. */
   ttftIdleMs: number;
