@@ -270,6 +270,11 @@ def state_tensors(model, opt, outer):
 
 
 def save_checkpoint(root, step, topo, model, opt, outer, extra):
+    """Every rank writes its shard into its own site's folder; each site commits step-N there.
+
+    With a folder per site (a gang's parts), a site's step-N holds only its own ranks' shards until the
+    control plane's replication copies the others' over the WAN; it is complete once all shards are there.
+    """
     tmp, final = os.path.join(root, f".tmp-step-{step}"), os.path.join(root, f"step-{step}")
     os.makedirs(tmp, exist_ok=True)
     st = state_tensors(model, opt, outer)
@@ -277,24 +282,46 @@ def save_checkpoint(root, step, topo, model, opt, outer, extra):
     mine = {k: st[k].detach().cpu() for k in keys[topo.rank :: topo.world]}
     torch.save(mine, os.path.join(tmp, f"shard-{topo.rank}.pt"))
     dist.barrier()
-    if topo.rank == 0:
+    if topo.local_rank == 0:
         with open(os.path.join(tmp, "manifest.json"), "w") as f:
             json.dump({"step": step, "shards": topo.world, **extra}, f)
-        if not os.path.exists(final):
-            os.rename(tmp, final)  # the commit: step-N appears complete or not at all
-        with open(os.path.join(root, "latest.tmp"), "w") as f:
+        try:
+            if not os.path.exists(final):
+                os.rename(tmp, final)  # the commit: step-N appears with this site's shards or not at all
+        except OSError:
+            pass  # sites sharing one folder: another site's rank committed it first
+        with open(os.path.join(root, f"latest.tmp.{topo.site_index}"), "w") as f:
             f.write(f"step-{step}")
-        os.replace(os.path.join(root, "latest.tmp"), os.path.join(root, "latest"))
+        os.replace(os.path.join(root, f"latest.tmp.{topo.site_index}"), os.path.join(root, "latest"))
     # no second barrier: the other ranks never read the checkpoint they helped write
+
+
+def complete(root, step):
+    """A checkpoint folder with its manifest and every shard it names."""
+    d = os.path.join(root, f"step-{step}")
+    try:
+        with open(os.path.join(d, "manifest.json")) as f:
+            n = json.load(f)["shards"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return all(os.path.exists(os.path.join(d, f"shard-{r}.pt")) for r in range(n))
 
 
 def latest_complete(root):
     best = None
     for name in os.listdir(root) if os.path.isdir(root) else []:
-        if name.startswith("step-") and os.path.exists(os.path.join(root, name, "manifest.json")):
+        if name.startswith("step-") and name[5:].isdigit() and complete(root, int(name[5:])):
             n = int(name[5:])
             best = n if best is None or n > best else best
     return best
+
+
+def resume_step(root):
+    """The control plane's choice (SUPERFACTORY_RESUME_STEP: whole on every site of the gang), else the newest here."""
+    want = os.environ.get("SUPERFACTORY_RESUME_STEP")
+    if want and want.isdigit() and complete(root, int(want)):
+        return int(want)
+    return latest_complete(root)
 
 
 def load_checkpoint(root, step, model, opt, outer):
@@ -327,6 +354,19 @@ def iface_tx_bytes(iface):
         return None
 
 
+def replication_bytes(root):
+    """Checkpoint bytes the control plane has copied from this site so far (its receivers' running counts)."""
+    d = os.path.join(root, ".replication")
+    total = 0
+    for name in os.listdir(d) if os.path.isdir(d) else []:
+        try:
+            with open(os.path.join(d, name)) as f:
+                total += int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            pass  # a count being rewritten: read again next report
+    return total
+
+
 class Progress:
     def __init__(self, path, topo, tokens_per_step, period):
         self.path, self.topo, self.tokens_per_step = path, topo, tokens_per_step
@@ -345,6 +385,9 @@ class Progress:
         if self.topo.local_rank != 0:
             return
         tx = iface_tx_bytes(self.iface) if self.iface else None
+        if tx is not None:
+            # checkpoint replication shares the link: leave it out of the training traffic per step
+            tx -= replication_bytes(os.environ.get("SUPERFACTORY_CHECKPOINT_DIR") or "")
         self.window.append((step, time.time(), tx, payload))
         self.window = self.window[-(self.span + 1) :]
         s0, t0, tx0, p0 = self.window[0]
@@ -404,7 +447,7 @@ def main():
     root = os.environ.get("SUPERFACTORY_CHECKPOINT_DIR") or os.path.join(os.getcwd(), "checkpoints")
     os.makedirs(root, exist_ok=True)
     start = 0
-    resume = latest_complete(root)
+    resume = resume_step(root)
     if resume is not None:
         load_checkpoint(root, resume, model, opt, outer)
         start = resume

@@ -76,7 +76,7 @@ export class LocalExecutor implements Executor {
   private readonly commitDelayMs: number;
   private readonly killing = new Set<string>();
   private readonly launching = new Set<string>();
-  private readonly netns: string | null;
+  readonly netns: string | null;
   private readonly wanIface: string | null;
   private readonly workDir: string | null;
   private readonly siteEnv: Record<string, string>;

@@ -101,6 +101,8 @@ export interface Executor {
   readonly runsGangParts?: boolean;
   /** The address this site's processes are reachable at from the other sites (the gang's rendezvous). */
   readonly address?: string;
+  /** The network namespace this site's processes run in (checkpoint copies leave through its WAN link), if any. */
+  readonly netns?: string | null;
   /** Largest run this executor accepts, in GPUs (the never-fit rule's capacity); absent: the site's GPUs. */
   readonly maxGpusPerRun?: number;
   /** Processes (ranks) a run of `gpus` GPUs has. */

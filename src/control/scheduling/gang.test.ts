@@ -39,6 +39,7 @@ describe('cross-site gang parts', () => {
     const refs = [ref('a', 0, 8, executor('10.99.0.1', 4)), ref('b', 1, 12, executor('10.99.0.2', 4))];
     const base = {
       runKey: 'job_x.3',
+      checkpointDir: '/ck/job_x',
       placement: [
         { site: 'a', gpus: 8 },
         { site: 'b', gpus: 12 },
@@ -54,6 +55,8 @@ describe('cross-site gang parts', () => {
     expect(specs[1].gang!.masterAddr).toBe('10.99.0.1');
     expect(specs[1].placement).toEqual([{ site: 'b', gpus: 12 }]);
     expect(specs.every((s) => s.gang!.hold)).toBe(true);
+    // each site writes into its own folder: only replication makes a checkpoint whole on a site
+    expect(specs.map((s) => s.checkpointDir)).toEqual(['/ck/job_x/sites/a', '/ck/job_x/sites/b']);
   });
 
   it('derives the same rendezvous port for the same attempt, in range', () => {
@@ -85,6 +88,13 @@ describe('cross-site gang parts', () => {
       ],
       'r',
     );
-    expect(ck.checkpoint).toEqual({ step: 30, path: 'p30' });
+    // the newest checkpoint whole on every site: 20 (30 is not yet replicated to the first site)
+    expect(ck.checkpoint).toEqual({ step: 20, path: 'p20' });
+    const none = combineGang(
+      refs,
+      [status('running', { checkpoint: { step: 20, path: 'p20' } }), status('running')],
+      'r',
+    );
+    expect(none.checkpoint).toBeNull();
   });
 });

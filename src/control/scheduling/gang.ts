@@ -5,6 +5,7 @@
 // the launch is simply run again: start() adopts each part by its run key, and once any part has been
 // released the gang is committed, so the remaining held parts are released too (a released part waits
 // at the rendezvous until all ranks join: it cannot train alone).
+import { join } from 'node:path';
 import { STRATEGY_INFO, isStrategy } from '../../core/strategies.js';
 import type { Job } from '../domain.js';
 import type { SiteBinding } from '../control-plane.js';
@@ -94,7 +95,15 @@ export function topologyEnv(job: Job): Record<string, string> {
   return env;
 }
 
-/** The RunSpec of each part: the job's spec with the part's site, GPUs, ranks and rendezvous. */
+/**
+ * A site's own checkpoint folder under the job's (<checkpointRoot>/<jobId>/sites/<site>): every part of a
+ * gang writes its ranks' shards there, and only replication over the WAN makes a site's copy whole.
+ */
+export function siteCheckpointDir(jobDir: string, site: string): string {
+  return join(jobDir, 'sites', site);
+}
+
+/** The RunSpec of each part: the job's spec with the part's site, GPUs, ranks, rendezvous and checkpoint folder. */
 export function partSpecs(base: RunSpec, refs: readonly RunRef[], job: Job, hold: boolean): RunSpec[] {
   const worldSizes = refs.map((r) => r.binding.executor.processes?.(r.gpus) ?? r.gpus);
   const env = topologyEnv(job);
@@ -119,18 +128,28 @@ export function partSpecs(base: RunSpec, refs: readonly RunRef[], job: Job, hold
       siteId: r.site,
       gpus: r.gpus,
       placement: base.placement.filter((p) => p.site === r.site),
+      checkpointDir: siteCheckpointDir(base.checkpointDir, r.site),
       gang,
     };
   });
 }
 
-/** One status for the whole gang: the first failure, else pending while any part waits, else running. */
+/**
+ * One status for the whole gang: the first failure, else pending while any part waits, else running. Its
+ * checkpoint is the newest one complete on EVERY site (the oldest of the parts' latest complete ones):
+ * a checkpoint counts once it is replicated, so losing any one site loses only the work after it.
+ */
 export function combineGang(refs: readonly RunRef[], statuses: readonly RunStatus[], runId: string): RunStatus {
   const of = (i: number) => `${refs[i].site}: ${statuses[i].reason ?? statuses[i].phase}`;
   const find = (phase: RunStatus['phase']) => statuses.findIndex((s) => s.phase === phase);
   let checkpoint: RunStatus['checkpoint'] = null;
-  for (const s of statuses)
-    if (s.checkpoint && (!checkpoint || s.checkpoint.step > checkpoint.step)) checkpoint = s.checkpoint;
+  for (const [i, s] of statuses.entries()) {
+    if (!s.checkpoint) {
+      checkpoint = null;
+      break;
+    }
+    if (i === 0 || s.checkpoint.step < checkpoint!.step) checkpoint = s.checkpoint;
+  }
   const base = { runKey: runId, externalId: statuses.map((s) => s.externalId ?? '-').join(' '), checkpoint };
   for (const phase of ['failed', 'cancelled', 'unknown'] as const) {
     const i = find(phase);

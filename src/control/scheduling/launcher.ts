@@ -2,14 +2,14 @@
 // executor of its first part's site; the job goes `running` once the executor says so, `failed` when
 // the launch can never succeed. Side-effect order for a start (never twice): the scheduler commits
 // `starting` with the run key, then calls launch().
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Job } from '../domain.js';
 import type { SiteBinding } from '../control-plane.js';
 import type { RunSpec } from '../executors/types.js';
 import { LaunchError } from '../executors/types.js';
 import { bestEffort, withTimeout, type SchedulerContext, type StoredPart } from './context.js';
 import { GangLauncher } from './gang-launcher.js';
-import { isGang, runsOf } from './gang.js';
+import { isGang, runsOf, siteCheckpointDir } from './gang.js';
 
 /** The run key of one attempt of a job: the executor's idempotency key. */
 export function runKey(job: Pick<Job, 'id'>, attempt: number): string {
@@ -70,11 +70,21 @@ export class Launcher {
       gpus: job.gpus ?? 0,
       command: job.spec.command,
       env: job.spec.env,
-      checkpointDir: join(this.ctx.opts.checkpointRoot, job.id),
+      checkpointDir: this.checkpointDir(job, placement[0]?.site ?? ''),
       resumeFrom: job.spec.checkpointable ? job.checkpoint : null,
       checkpointable: job.spec.checkpointable,
       expectedDurationS: job.spec.tokens && tps ? job.spec.tokens / tps : null,
     };
+  }
+
+  /**
+   * The job's checkpoint folder (a gang's parts get their site's folder under it, see partSpecs). A one-site
+   * run resuming a gang's checkpoint (failover) uses its own site's folder: replication made it whole there.
+   */
+  private checkpointDir(job: Job, site: string): string {
+    const jobDir = join(this.ctx.opts.checkpointRoot, job.id);
+    const fromGang = job.checkpoint?.path?.startsWith(join(jobDir, 'sites') + sep) ?? false;
+    return fromGang && !isGang(this.ctx, job) ? siteCheckpointDir(jobDir, site) : jobDir;
   }
 
   /** admitted -> starting for a job admitted before a crash, then launch. */

@@ -8,15 +8,19 @@ import { combineGang, runsOf, type RunRef } from './gang.js';
 import type { Launcher } from './launcher.js';
 import { requeue } from './requeue.js';
 import { StragglerWatch } from './stragglers.js';
+import { CheckpointReplicator } from './gang-replication.js';
 
 export class RunPoller {
   private readonly lastProgress = new Map<string, { step: number; at: number }>();
   private readonly stragglers = new StragglerWatch();
+  private readonly replicator: CheckpointReplicator;
 
   constructor(
     private readonly ctx: SchedulerContext,
     private readonly launcher: Launcher,
-  ) {}
+  ) {
+    this.replicator = new CheckpointReplicator(ctx);
+  }
 
   /** Polls the runs of the active jobs (every part of a gang); returns how many jobs finished or moved. */
   async poll(active: readonly Job[]): Promise<number> {
@@ -77,6 +81,7 @@ export class RunPoller {
   /** A gang's parts: any part that ends stops the whole gang; otherwise the combined status drives the job. */
   private async onGangStatus(job: Job, refs: RunRef[], sts: RunStatus[], siteDrained: boolean): Promise<number> {
     const st = combineGang(refs, sts, job.runId!);
+    if (job.state !== 'starting') this.replicator.observe(job, refs); // copies the newest checkpoint to every site
     const ended = st.phase === 'failed' || st.phase === 'cancelled' || st.phase === 'unknown';
     if (!ended || (job.state === 'starting' && st.phase === 'unknown'))
       return this.onStatus(job, st, siteDrained, refs[0].binding);
