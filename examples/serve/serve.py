@@ -177,6 +177,8 @@ class Handler(BaseHTTPRequestHandler):
             r.inflight += 1
         try:
             self.generate(r, prompt, max_tokens)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the caller (the router) went away: stop generating for it
         finally:
             with r.lock:
                 r.inflight -= 1

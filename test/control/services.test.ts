@@ -147,6 +147,31 @@ describe.skipIf(missing !== null)('services with real PyTorch replicas', () => {
     expect(all.map((s: Json) => s.id)).toEqual([id]);
   });
 
+  it('stops the replica’s work when the caller disconnects, without blaming the replica', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${t.url}/v1/services/${id}/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${member}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a long answer', maxTokens: 1024, origin: 'atl' }),
+      signal: ac.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read(); // the first token line
+    ac.abort();
+    const rec = await waitFor(async () => {
+      const rs = (await t.req('GET', `/v1/services/${id}/requests?limit=1`, member)).body.requests;
+      return rs[0]?.error === 'the caller disconnected' ? rs[0] : null;
+    }, 10_000);
+    expect(rec.outputTokens).toBeLessThan(1024);
+    // the replica itself stopped generating: nothing in flight on it
+    const atl = (await get()).replicas.find((r: Json) => r.id === rec.replica);
+    await waitFor(async () => (await (await fetch(`http://${atl.endpoint}/healthz`)).json()).inflight === 0, 10_000);
+    const v = await get();
+    expect(healthy(v)).toHaveLength(2);
+    expect(v.metrics.inflight).toBe(0);
+  });
+
   it('reroutes at once when a replica dies, and replaces it', async () => {
     const before = await get();
     const atl = before.replicas.find((r: Json) => r.site === 'atl');

@@ -155,9 +155,19 @@ export class ServiceRouter {
       };
       rec.withinSlo = meetsSlo(rec, s.spec.slo);
       this.manager.record(s.id, rec, error === null ? r : null);
-      if (error !== null) this.manager.suspect(r, error);
-      out.end(JSON.stringify({ done: true, error, replica: r.id, site: r.site, ...summary(rec) }) + '\n');
+      // a caller that went away says nothing about the replica
+      if (error !== null && !callerGone) this.manager.suspect(r, error);
+      if (!callerGone)
+        out.end(JSON.stringify({ done: true, error, replica: r.id, site: r.site, ...summary(rec) }) + '\n');
     };
+    let callerGone = false;
+    // the caller disconnected (fastify destroys the stream): stop the replica's work for it
+    out.on('close', () => {
+      if (done) return;
+      callerGone = true;
+      res.destroy();
+      finish('the caller disconnected');
+    });
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       pending += chunk;
