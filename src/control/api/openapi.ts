@@ -17,6 +17,8 @@ interface OperationDoc {
   errors?: Code[];
   query?: z.ZodType;
   public?: boolean;
+  /** A JSON form of the 200 answer besides the text one (the logs route's format=json). */
+  json200?: z.ZodType;
 }
 
 const ERROR_TEXT: Record<number, string> = {
@@ -49,7 +51,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /v1/jobs/:id/suspend': { ok: { 200: S.JobResponseSchema }, errors: [403, 404, 409, 422] },
   'POST /v1/jobs/:id/resume': { ok: { 200: S.JobResponseSchema }, errors: [403, 404, 409, 422] },
   'GET /v1/jobs/:id/events': { ok: { 200: S.JobEventsSchema }, errors: [403, 404] },
-  'GET /v1/jobs/:id/logs': { ok: { 200: 'text' }, errors: [403, 404], query: LogsQuery },
+  'GET /v1/jobs/:id/logs': {
+    ok: { 200: 'text' },
+    errors: [403, 404],
+    query: LogsQuery,
+    json200: S.JobLogPageSchema,
+  },
   'POST /v1/plans': { ok: { 200: S.PlanResultSchema }, errors: [413, 422, 503] },
   'POST /v1/inference/plans': { ok: { 200: InferencePlanResponseSchema }, errors: [413, 422] },
   'GET /v1/events': { ok: { 200: S.EventsSchema }, query: EventsQuery },
@@ -101,7 +108,8 @@ function content(kind: z.ZodType | 'text' | 'yaml' | 'sse' | 'ndjson'): Record<s
 function responses(d: OperationDoc): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [code, kind] of Object.entries(d.ok)) {
-    out[code] = { description: code === '201' ? 'created' : 'OK', content: content(kind) };
+    const extra = code === '200' && d.json200 ? content(d.json200) : {};
+    out[code] = { description: code === '201' ? 'created' : 'OK', content: { ...content(kind), ...extra } };
   }
   const errorCodes = new Set<Code>([...(d.public ? [] : ([400, 401, 429] as Code[])), ...(d.errors ?? [])]);
   for (const code of [...errorCodes].sort()) {
