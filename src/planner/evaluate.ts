@@ -180,7 +180,10 @@ export function rankCandidate(scored: Scored): RankedPlan {
     energyMWh: powerMW * timeToTrainDays * 24,
     powerMW,
     bottleneck: bottleneckText(run, estimate, f),
-    breakdown: estimate.breakdown,
+    // DiLoCo: the inner steps send nothing across sites; the outer sync's ring bytes amortised per inner step
+    breakdown: f.diloco
+      ? { ...estimate.breakdown, wanBytesPerStep: (f.wanGbpsUsed * 1e9 * f.stepTimeSeconds) / 8 }
+      : estimate.breakdown,
   };
 }
 

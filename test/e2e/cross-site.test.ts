@@ -98,7 +98,9 @@ describe.skipIf(missing !== null)('train one model across sites a and b', () => 
     expect(m.step).toBe(60);
     expect(m.sites.map((s: Json) => s.site).sort()).toEqual(['a', 'b']);
     expect(m.wanCounted).toBe(netns ? 'link' : 'payload');
-    const predicted = (j.plan.wanGbpsUsed * 1e9 * j.plan.stepTimeSeconds) / 8;
+    // the perf model's bytes per step: 2 (k-1)/k x params x 4 bytes, the same as the link rate x step time
+    const predicted = j.plan.breakdown.wanBytesPerStep;
+    expect(predicted).toBeCloseTo((j.plan.wanGbpsUsed * 1e9 * j.plan.stepTimeSeconds) / 8, 0);
     expect(m.predictedWanBytesPerStep).toBeCloseTo(predicted, 0);
     expect(Math.abs(m.wanBytesPerStep / predicted - 1)).toBeLessThan(0.1);
     for (const site of ['a', 'b']) {
@@ -121,7 +123,11 @@ describe.skipIf(missing !== null)('train one model across sites a and b', () => 
     expect(j.plan.strategy).toBe('diloco');
     expect(j.plan.diloco).toMatchObject({ innerSteps: 10, outerBits: 4 });
     const m = j.measured;
-    const predicted = (j.plan.wanGbpsUsed * 1e9 * j.plan.stepTimeSeconds) / 8;
+    // the outer sync's ring bytes 2 (k-1)/k x params x 4 bits / 8, amortised over the H = 10 inner steps
+    const predicted = j.plan.breakdown.wanBytesPerStep;
+    expect(predicted).toBeGreaterThan(0);
+    expect(predicted).toBeCloseTo((j.plan.wanGbpsUsed * 1e9 * j.plan.stepTimeSeconds) / 8, 0);
+    expect(m.predictedWanBytesPerStep).toBeCloseTo(predicted, 0);
     expect(Math.abs(m.wanBytesPerStep / predicted - 1)).toBeLessThan(0.1);
     const l = await losses(id, 'a');
     expect(l.at(-1)!).toBeLessThan(l[0] - 1);
@@ -189,8 +195,28 @@ describe.skipIf(missing !== null)('train one model across sites a and b', () => 
       expect(second[0].data.loss).toBeLessThan(firstLoss - 1);
       const first = events.filter((e) => e.type === 'job.progress' && e.data.attempt === j.attempt - 1);
       const reached = Math.max(...first.map((e) => e.data.step as number));
+      // the sites keep separate checkpoint folders: b's shards reached a only through the link
+      const copies = events.filter((e) => e.type === 'checkpoint.replicated' && e.seq < requeue.seq);
+      const toA = copies.filter((e) => e.data.from === 'b' && e.data.to === 'a');
+      expect(toA.length).toBeGreaterThan(0);
+      for (const c of copies) {
+        expect(c.data.over).toBe('wan-link');
+        expect(c.data.bytes).toBeGreaterThan(100_000); // two ranks' shards of model + Adam state
+        expect(c.data.seconds).toBeGreaterThan(0);
+      }
+      const lastReplicated = Math.max(...toA.map((e) => e.data.step as number));
+      // losing b lost at most the work since the last checkpoint replicated to a
+      expect(resumeStep).toBeGreaterThanOrEqual(lastReplicated);
+      const siteA = join(dir, 'checkpoints', id, 'sites', 'a', `step-${resumeStep}`);
+      expect(
+        readdirSync(siteA)
+          .filter((f) => f.startsWith('shard-'))
+          .sort(),
+      ).toEqual(['shard-0.pt', 'shard-1.pt', 'shard-2.pt', 'shard-3.pt']);
+      const siteB = join(dir, 'checkpoints', id, 'sites', 'b');
+      expect(existsSync(siteB)).toBe(true);
       console.log(
-        `[e2e] failover: link cut at step ${cut}, attempt ${j.attempt - 1} reached step ${reached}, resumed on a from step ${resumeStep} (${Math.max(0, reached - resumeStep)} steps lost)`,
+        `[e2e] failover: link cut at step ${cut}, attempt ${j.attempt - 1} reached step ${reached}, resumed on a from step ${resumeStep} (${Math.max(0, reached - resumeStep)} steps lost; last replicated to a: step ${lastReplicated}, ${toA.at(-1).data.bytes} B in ${toA.at(-1).data.seconds.toFixed(2)} s)`,
       );
       execFileSync('ip', ['-n', 'sfe-b', 'link', 'set', 'sfew-b', 'up']);
     },
