@@ -78,6 +78,15 @@ function checkRequest(req: InferencePlanRequest, ctx: InferencePlanContext): voi
     if (!ids.has(id))
       issues.push({ path: `sites[${i}]`, message: `no site ${id}`, hint: `use one of ${[...ids].join(', ')}` });
   });
+  const known = new Set(ctx.measured?.regions.map((m) => m.key) ?? []);
+  req.demand.regions.forEach((r, i) => {
+    if (r.measuredRegion !== undefined && ctx.measured && !known.has(r.measuredRegion))
+      issues.push({
+        path: `demand.regions[${i}].measuredRegion`,
+        message: `${r.measuredRegion} is not a region of the measured RTT table`,
+        hint: `use a key such as ${[...known].slice(0, 3).join(', ')} (data/network), or leave it out`,
+      });
+  });
   for (const s of ctx.fabric.sites)
     if (!ctx.grid[s.gridZone])
       issues.push({ path: `grid.${s.gridZone}`, message: `no grid means for ${s.id}`, hint: 'load them at the edge' });

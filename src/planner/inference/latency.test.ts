@@ -63,4 +63,24 @@ describe('region-site latency', () => {
     expect(m.regions.some((r) => r.key === 'azure:eastusstg')).toBe(false);
     expect(m.rttMs.size).toBeGreaterThan(300);
   });
+
+  it('a demand naming an unknown measured region is refused with its path', async () => {
+    const { planInference } = await import('./index.js');
+    const { twoSites } = await import('../fabrics.fixture.js');
+    const { loadModel } = await import('../../perf/models.js');
+    const { estimateServing } = await import('../../perf/serving/index.js');
+    const grid = {
+      SOCO: { priceUsdPerMWh: 1, carbonGPerKWh: 1, source: 't' },
+      MISO: { priceUsdPerMWh: 1, carbonGPerKWh: 1, source: 't' },
+    };
+    const call = () =>
+      planInference(
+        {
+          demand: { name: 'd', regions: [region('e', 37.37, -79.82, 'azure:nowhere')] },
+          slo: { ttftP99Ms: 500, tpotP99Ms: 50 },
+        },
+        { model: loadModel('llama3-8b'), fabric: twoSites(1000), serving: estimateServing, grid, measured: shipped() },
+      );
+    expect(call).toThrow(/demand\.regions\[0\]\.measuredRegion: azure:nowhere is not a region/);
+  });
 });
