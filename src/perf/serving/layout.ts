@@ -38,6 +38,12 @@ export interface ServingLayout {
   kvShards: number;
   /** Dense (non-expert) MoE-layer MLP parameters: shared experts and the router. */
   moeCommonParams: number;
+  /**
+   * Attention FLOPs per decoded token per context token per layer. MLA decodes in the latent space (weights absorbed
+   * into the query and output, as FlashMLA and vLLM/SGLang run it): scores over kvLoraRank + rope dims and values over
+   * kvLoraRank, per head; GQA as in training (scores and values over the head dim).
+   */
+  decodeAttnFlopsPerContextToken: number;
 }
 
 const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
@@ -156,6 +162,9 @@ export function servingLayout(model: ModelSpec, plan: ServingPlan): ServingLayou
     kvBytesPerTokenPerLayer: kvBytesPerTokenPerLayer(model, kvBytes),
     kvShards: model.mla ? 1 : Math.min(plan.tp, model.kvHeads),
     moeCommonParams: moe ? moe.sharedExperts * shape.expertParams + model.hiddenSize * moe.experts : 0,
+    decodeAttnFlopsPerContextToken: model.mla
+      ? model.attentionHeads * (2 * (model.mla.kvLoraRank + model.mla.qkRopeHeadDim) + 2 * model.mla.kvLoraRank)
+      : shape.attnCoreFlopsPerTokenPerSeq,
   };
 }
 

@@ -193,6 +193,11 @@ describe('estimateServing', () => {
     // Batch 1 touches 8 of 256 experts per layer: far less than reading all 671B parameters (84 GB per GPU at fp8).
     expect(t.decodeStepSeconds(1, 1024)).toBeLessThan(671e9 / 8 / 4.8e12);
     expect(t.decodeStepSeconds(256, 256 * 1152)).toBeGreaterThan(t.decodeStepSeconds(1, 1024));
+    // MLA decodes in the latent space: 128 heads x (2 x (512 + 64) + 2 x 512) FLOPs per context token per layer.
+    // 64 sequences x 8192 tokens x 61 layers x 278,528 = 8.9e12 FLOPs over 8 GPUs at 989 TFLOP/s: at least 1.1 ms.
+    const r = replicaModel(deepseek, h200, plan({ precision: 'fp8', ep: 8 }));
+    const floorS = (64 * 8192 * 61 * 128 * (2 * 576 + 2 * 512)) / 8 / 989.4e12;
+    expect(decodeBreakdown(r.ctx, 64, 64 * 8192).attentionSeconds).toBeGreaterThan(floorS);
   });
 
   it('disaggregation: KV transfer over the NICs adds to TTFT, and decode no longer waits for prefills', () => {

@@ -198,8 +198,10 @@ export function iterationBreakdown(
 ): DecodeBreakdown {
   const { model, layout } = ctx;
   const pp = layout.pp;
-  const perToken = model.layers * layout.shape.attnCoreFlopsPerTokenPerSeq;
-  const attnFlops = (contextTokens + (prefillTokens * promptTokens) / 2) * perToken;
+  const attnFlops =
+    model.layers *
+    (contextTokens * layout.decodeAttnFlopsPerContextToken +
+      ((prefillTokens * promptTokens) / 2) * layout.shape.attnCoreFlopsPerTokenPerSeq);
   const kvBytes = (contextTokens + prefillTokens) * model.layers * layout.kvBytesPerTokenPerLayer;
   // With pp stages, pp micro-batches keep every stage busy: each stage runs all of them per iteration.
   const micro = (batch + prefillTokens) / pp;
