@@ -203,9 +203,11 @@ export function iterationBreakdown(
     (contextTokens * layout.decodeAttnFlopsPerContextToken +
       ((prefillTokens * promptTokens) / 2) * layout.shape.attnCoreFlopsPerTokenPerSeq);
   const kvBytes = (contextTokens + prefillTokens) * model.layers * layout.kvBytesPerTokenPerLayer;
-  // With pp stages, pp micro-batches keep every stage busy: each stage runs all of them per iteration.
-  const micro = (batch + prefillTokens) / pp;
-  const s = stageSeconds(ctx, micro, attnFlops / pp, kvBytes / pp, batch / pp);
+  // m = min(pp, sequences) micro-batches cycle through the pp stages: one iteration lasts pp stage-times of one
+  // micro-batch (with m < pp the stages idle the rest: the decode pipeline bubble).
+  const m = Math.max(1, Math.min(pp, batch));
+  const micro = (batch + prefillTokens) / m;
+  const s = stageSeconds(ctx, micro, attnFlops / m, kvBytes / m, batch / m);
   const send = pp > 1 ? pp * sendRecvSeconds((2 * micro * model.hiddenSize) / layout.attnDp, ctx.ppTier) : 0;
   return {
     linearSeconds: pp * s.linearSeconds,
