@@ -16,8 +16,8 @@ export type {
   RegionSiteLatency,
 } from '../planner/inference/types.js';
 
-/** Bounds that keep one placement request small enough to answer in seconds (a choice, not a source). */
-export const INFERENCE_LIMITS = { regions: 200, requestsPerSecond: 1e7, tokens: 1e7, sloMs: 1e6 } as const;
+/** Bounds that keep one placement request small enough to answer in seconds (50 regions x 8 sites: ~3 s; a choice). */
+export const INFERENCE_LIMITS = { regions: 50, requestsPerSecond: 1e7, tokens: 1e7, sloMs: 1e6 } as const;
 
 const TokenDistribution = z
   .object({
