@@ -33,3 +33,26 @@ export function modelOptions(models: Catalog['models'], selected?: string): HTML
     selected,
   );
 }
+
+/**
+ * One form request: clears the issue list and disables `button` while `run` works; on failure `undo` clears what
+ * `run` drew and the issues are shown with `failMessage`. The button comes back either way.
+ */
+export async function submitForm(
+  button: HTMLButtonElement,
+  errors: HTMLElement,
+  failMessage: string,
+  run: () => Promise<void>,
+  undo: () => void = () => {},
+): Promise<void> {
+  mount(errors);
+  button.disabled = true;
+  try {
+    await run();
+  } catch (err) {
+    undo();
+    showIssues(errors, err, failMessage);
+  } finally {
+    button.disabled = false;
+  }
+}

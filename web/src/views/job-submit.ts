@@ -3,7 +3,7 @@
 import { post, type Job } from '../api';
 import { refreshJobs } from '../data';
 import { announce, field, h, mount, options } from '../dom';
-import { errorList, modelOptions, showIssues } from '../form';
+import { errorList, modelOptions, submitForm } from '../form';
 import { canSubmit, state } from '../state';
 
 interface SubmitInputs {
@@ -80,19 +80,13 @@ export function createSubmitForm(onSubmitted: (id: string) => void): { form: HTM
 
   async function submit(e: Event): Promise<void> {
     e.preventDefault();
-    mount(formErrors);
-    const body = jobBody({ name, model, gpus, tokens, priority, jur, ckpt, preempt });
-    submitBtn.disabled = true;
-    try {
+    await submitForm(submitBtn, formErrors, 'The job was not submitted: see the form.', async () => {
+      const body = jobBody({ name, model, gpus, tokens, priority, jur, ckpt, preempt });
       const r = await post<{ job: Job }>('/v1/jobs', body, { 'idempotency-key': crypto.randomUUID() });
       announce(`Job ${r.job.name} submitted (${r.job.id}).`);
       await refreshJobs();
       onSubmitted(r.job.id);
-    } catch (err) {
-      showIssues(formErrors, err, 'The job was not submitted: see the form.');
-    } finally {
-      submitBtn.disabled = false;
-    }
+    });
   }
 
   function drawForm(): void {

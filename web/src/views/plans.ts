@@ -4,7 +4,7 @@
 import { api, post } from '../api';
 import { loadCatalog } from '../data';
 import { announce, h, mount, options } from '../dom';
-import { modelOptions, showIssues } from '../form';
+import { modelOptions, showIssues, submitForm } from '../form';
 import { state } from '../state';
 import type { PlanResult } from '../../../src/contract';
 import type { SweepView as SweepResult } from '../../../src/contract';
@@ -29,7 +29,8 @@ function requestBody(v: PlansView): Record<string, unknown> {
   return b;
 }
 
-const failed = (v: PlansView, err: unknown) => showIssues(v.errors, err, 'The planner did not run: see the form.');
+const PLAN_FAILED = 'The planner did not run: see the form.';
+const failed = (v: PlansView, err: unknown) => showIssues(v.errors, err, PLAN_FAILED);
 
 async function fetchYaml(v: PlansView): Promise<void> {
   const id = v.fabric.value === SERVER ? (state.catalog?.serverFabric ?? 'fairwater') : v.fabric.value;
@@ -41,46 +42,44 @@ async function fetchYaml(v: PlansView): Promise<void> {
 }
 
 async function plan(v: PlansView): Promise<void> {
-  mount(v.errors);
-  v.run.disabled = true;
-  mount(v.results, h('p', { class: 'muted', role: 'status' }, 'Planning…'));
-  try {
-    const b = { ...requestBody(v), top: Number(v.top.value) || 5 };
-    const r = await post<PlanResult>('/v1/explore/plans', b);
-    mount(v.results, planResults(r, Math.max(600, Math.min(1200, v.results.clientWidth || 1200))));
-    announce(`${r.plans.length} plan(s) for ${r.model} on ${r.fabric}.`);
-  } catch (err) {
-    mount(v.results);
-    failed(v, err);
-  } finally {
-    v.run.disabled = false;
-  }
+  await submitForm(
+    v.run,
+    v.errors,
+    PLAN_FAILED,
+    async () => {
+      mount(v.results, h('p', { class: 'muted', role: 'status' }, 'Planning…'));
+      const b = { ...requestBody(v), top: Number(v.top.value) || 5 };
+      const r = await post<PlanResult>('/v1/explore/plans', b);
+      mount(v.results, planResults(r, Math.max(600, Math.min(1200, v.results.clientWidth || 1200))));
+      announce(`${r.plans.length} plan(s) for ${r.model} on ${r.fabric}.`);
+    },
+    () => mount(v.results),
+  );
 }
 
 async function sweep(v: PlansView): Promise<void> {
-  mount(v.errors);
-  v.sweepBtn.disabled = true;
-  mount(
-    v.sweepOut,
-    h(
-      'p',
-      { class: 'muted', role: 'status' },
-      'Sweeping WAN capacity × latency (20 planner runs; a few seconds on a 100k-GPU fabric)…',
-    ),
+  await submitForm(
+    v.sweepBtn,
+    v.errors,
+    PLAN_FAILED,
+    async () => {
+      mount(
+        v.sweepOut,
+        h(
+          'p',
+          { class: 'muted', role: 'status' },
+          'Sweeping WAN capacity × latency (20 planner runs; a few seconds on a 100k-GPU fabric)…',
+        ),
+      );
+      const b = requestBody(v);
+      delete b.wanCapacityGbps;
+      delete b.wanLatencyMs;
+      const r = await post<SweepResult>('/v1/explore/sweep', b);
+      mount(v.sweepOut, sweepResults(r, Math.min(900, Math.max(500, v.sweepOut.clientWidth || 900))));
+      announce(`WAN sweep done: ${r.cells.length} cells.`);
+    },
+    () => mount(v.sweepOut),
   );
-  try {
-    const b = requestBody(v);
-    delete b.wanCapacityGbps;
-    delete b.wanLatencyMs;
-    const r = await post<SweepResult>('/v1/explore/sweep', b);
-    mount(v.sweepOut, sweepResults(r, Math.min(900, Math.max(500, v.sweepOut.clientWidth || 900))));
-    announce(`WAN sweep done: ${r.cells.length} cells.`);
-  } catch (err) {
-    mount(v.sweepOut);
-    failed(v, err);
-  } finally {
-    v.sweepBtn.disabled = false;
-  }
 }
 
 /** Fill the model and fabric lists from the catalog, once (again after a failure). */

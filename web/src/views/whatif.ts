@@ -4,7 +4,7 @@
 import { post } from '../api';
 import { loadCatalog } from '../data';
 import { announce, field, h, mount, options } from '../dom';
-import { errorList, showIssues } from '../form';
+import { errorList, submitForm } from '../form';
 import { state, subscribe } from '../state';
 import type { WhatIfResult } from '../../../src/contract';
 import { compareTable, runsLine, whatIfCharts } from './whatif-render';
@@ -125,41 +125,40 @@ function requestBody(c: WhatIfControls): Record<string, unknown> {
 }
 
 async function simulate(v: WhatIfView): Promise<void> {
-  mount(v.errors);
-  v.run.disabled = true;
-  for (const c of v.charts) c.destroy();
-  v.charts = [];
-  mount(
-    v.out,
-    h(
-      'p',
-      { class: 'muted', role: 'status' },
-      'Simulating in the digital twin… (the twin plans every job class with the planner: several seconds)',
-    ),
+  await submitForm(
+    v.run,
+    v.errors,
+    'The simulation did not run: see the form.',
+    async () => {
+      for (const c of v.charts) c.destroy();
+      v.charts = [];
+      mount(
+        v.out,
+        h(
+          'p',
+          { class: 'muted', role: 'status' },
+          'Simulating in the digital twin… (the twin plans every job class with the planner: several seconds)',
+        ),
+      );
+      const body = requestBody(v);
+      const r = await post<WhatIfResult>('/v1/whatif', body);
+      const total = Math.max(600, v.out.clientWidth || 1200);
+      const charts = whatIfCharts(r, body, Math.floor((total - 24) / 3));
+      v.charts = charts;
+      mount(
+        v.out,
+        runsLine(r),
+        h(
+          'div',
+          { class: 'chart-row' },
+          charts.map((c) => c.el),
+        ),
+        compareTable(r),
+      );
+      announce(`Simulation done: ${r.runs.map((x) => x.label).join(' vs ')}.`);
+    },
+    () => mount(v.out),
   );
-  const body = requestBody(v);
-  try {
-    const r = await post<WhatIfResult>('/v1/whatif', body);
-    const total = Math.max(600, v.out.clientWidth || 1200);
-    const charts = whatIfCharts(r, body, Math.floor((total - 24) / 3));
-    v.charts = charts;
-    mount(
-      v.out,
-      runsLine(r),
-      h(
-        'div',
-        { class: 'chart-row' },
-        charts.map((c) => c.el),
-      ),
-      compareTable(r),
-    );
-    announce(`Simulation done: ${r.runs.map((x) => x.label).join(' vs ')}.`);
-  } catch (err) {
-    mount(v.out);
-    showIssues(v.errors, err, 'The simulation did not run: see the form.');
-  } finally {
-    v.run.disabled = false;
-  }
 }
 
 function fillSites(v: WhatIfView): void {
