@@ -12,6 +12,7 @@ import { restartParts } from '../restart.js';
 import { release } from '../../sched/state.js';
 import type { Allocation, RunningJob } from '../../sched/types.js';
 import { accumulate, chargeJob } from './accounting.js';
+import { replicatedSaved, replicationLagS } from './replication.js';
 import { domainKey, EV, type Run, type SimContext } from './context.js';
 
 /** Checkpoint bytes of a model the zoo does not know: ASSUMPTION 1B parameters x 16 B. */
@@ -137,12 +138,15 @@ export function interrupt(
   releaseGpus: boolean,
 ): void {
   const r = ctx.runs[i];
-  const { work, saved } = progressOf(r, t);
-  const keep = kind === 'drain' ? work : r.spec.checkpointable ? saved : 0;
+  const { work } = progressOf(r, t);
+  // a cross-site gang resumes from its last checkpoint replicated to every site (replication.ts)
+  const bytes = ctx.speedModel.checkpointBytes(r.spec.modelId) ?? UNKNOWN_MODEL_CHECKPOINT_BYTES;
+  const replicated = replicatedSaved(r, t, replicationLagS(ctx, r, bytes));
+  const keep = kind === 'drain' ? work : r.spec.checkpointable ? replicated.saved : 0;
   if (work > keep) {
     r.lostWorkS += work - keep;
     // the GPU-seconds held since the work kept was saved (a non-checkpointing job: since its attempt began)
-    const since = lastCheckpointAtS(r.seg, t) ?? r.savedSinceS;
+    const since = replicated.atS ?? r.savedSinceS;
     r.lostHeldGpuS += Math.max(0, t - since) * r.alloc!.gpus;
   }
   r.lastStop = kind;

@@ -1,0 +1,51 @@
+// Checkpoint replication in the twin, the same transfers as the live control plane's
+// (src/control/scheduling/gang-replication.ts): a cross-site gang's checkpoint counts for resume only once it is
+// whole on every site, i.e. after each site has received the other sites' shards over the WAN. A site sends its
+// 1/k of the checkpoint to each of the k-1 others, the links in parallel, so the copy takes
+// (checkpoint bytes / k) / (share of the slowest link between the gang's sites). An interruption keeps the work of
+// the last checkpoint whose copy had finished. Pure: the context's fabric, WAN factors and speed model.
+import { lastCheckpointAtS, savedAtS } from '../../core/progress.js';
+import type { Run, SimContext } from './context.js';
+
+/**
+ * The part of a WAN link's capacity a checkpoint copy gets while training traffic shares it. ASSUMPTION: half
+ * (the twin's plans do not carry the training traffic's rate; the live copy shares the shaped link with it).
+ */
+export const REPLICATION_LINK_SHARE = 0.5;
+
+/** Seconds to make one checkpoint whole on every one of `sites` (0 for one site). */
+export function replicationSeconds(checkpointBytes: number, sites: number, linkShareGbps: number): number {
+  if (sites < 2) return 0;
+  if (!(linkShareGbps > 0)) return Infinity; // no usable link: never replicated
+  return ((checkpointBytes / sites) * 8) / (linkShareGbps * 1e9);
+}
+
+/** Bytes one replication puts on the WAN: every site receives the (k-1)/k of the checkpoint it lacks. */
+export function replicationWanBytes(checkpointBytes: number, sites: number): number {
+  return sites < 2 ? 0 : checkpointBytes * (sites - 1);
+}
+
+/** The copy rate the run's gang gets: the share of its slowest WAN link now (Gbps), or 0 without one. */
+function linkShareGbps(ctx: SimContext, sites: readonly string[]): number {
+  let best = Infinity;
+  for (const l of ctx.fabric.wanLinks) {
+    if (!sites.includes(l.a) || !sites.includes(l.b)) continue;
+    best = Math.min(best, l.capacityGbps * (ctx.wanFactor.get(l.id) ?? 1) * REPLICATION_LINK_SHARE);
+  }
+  return Number.isFinite(best) ? best : 0;
+}
+
+/** How long after each checkpoint of run `r` its copy is whole everywhere (0 for a one-site run). */
+export function replicationLagS(ctx: SimContext, r: Run, checkpointBytes: number): number {
+  const sites = r.alloc?.sites ?? [];
+  return sites.length < 2 ? 0 : replicationSeconds(checkpointBytes, sites.length, linkShareGbps(ctx, sites));
+}
+
+/**
+ * Work saved at t counting only replicated checkpoints, and when that checkpoint completed (null: none in this
+ * segment). A one-site run (lag 0) gets exactly savedAtS / lastCheckpointAtS.
+ */
+export function replicatedSaved(r: Run, t: number, lagS: number): { saved: number; atS: number | null } {
+  const seen = lagS > 0 ? t - lagS : t;
+  return { saved: savedAtS(r.seg, seen), atS: lastCheckpointAtS(r.seg, seen) };
+}
