@@ -401,7 +401,17 @@ describe('superfactory tokens list and revoke', () => {
     const mine = list.tokens.find((x: Json) => x.name === 'to-revoke');
     expect(mine).toMatchObject({ tenant: 'a', role: 'member', revoked: false });
     expect(JSON.stringify(list)).not.toContain(made.token);
+    expect(mine.lastUsedAt).toBeNull();
     expect((await t.req('GET', '/v1/whoami', made.token)).status).toBe(200);
+    // its use is recorded (off the request's path): the table's LAST USED column shows when
+    await waitFor(async () =>
+      (await t.req('GET', '/v1/tenants/a/tokens', t.admin)).body.tokens.some(
+        (x: Json) => x.id === mine.id && x.lastUsedAt,
+      ),
+    );
+    const table = await sf(['tokens', 'list', '--tenant', 'a', ...as(t.admin)]);
+    expect(table.stdout).toMatch(/LAST USED/);
+    expect(table.stdout).toMatch(new RegExp(`^${mine.id} .*to-revoke .*\\d{4}-\\d\\d-\\d\\dT\\S+Z +active$`, 'm'));
     const r = await sf(['tokens', 'revoke', mine.id, '--tenant', 'a', ...as(t.admin)]);
     expect(r.stdout).toBe(`${mine.id}: revoked\n`);
     expect((await t.req('GET', '/v1/whoami', made.token)).status).toBe(401);
