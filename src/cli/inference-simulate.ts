@@ -50,6 +50,7 @@ const OPTIONS = {
   'training-model': { type: 'string' },
   'max-checkpoint-wait-s': { type: 'string' },
   'control-interval-s': { type: 'string' },
+  'checkpoint-interval-s': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -57,7 +58,8 @@ const OPTIONS = {
 export const INFERENCE_SIMULATE_USAGE = `usage: superfactory inference simulate --fabric F --model M --trace FILE --trace-format azure-llm
        (--placement FILE | --demand FILE|PRESET --ttft-p99-ms MS --tpot-p99-ms MS) [--rate-scale X] [--repeat N]
        [--fail-site S --fail-at-s T] [--diurnal RATIO[,PEAK_HOUR_UTC]] [--lend-site S [--training-jobs N]
-       [--training-gpus G] [--training-model M] [--max-checkpoint-wait-s S] [--control-interval-s S]] [--seed N] [--json]`;
+       [--training-gpus G] [--training-model M] [--max-checkpoint-wait-s S] [--control-interval-s S]
+       [--checkpoint-interval-s S]] [--seed N] [--json]`;
 
 /** ASSUMPTIONS of the lending policy's knobs (docs/sources.md, "Inference twin"). */
 const LEND_DEFAULTS = { jobs: 4, controlIntervalS: 300, targetUtilization: 0.7, waitS: 900, replicaStartS: 120 };
@@ -260,6 +262,9 @@ function sharing(flags: Flags, fabric: Fabric, placement: InferencePlacement, tf
     ),
     checkpointBytes: parameterCounts(trainingModel).total * CHECKPOINT_BYTES_PER_PARAM,
     failuresPerGpuHour: LLAMA3_FAILURES_PER_GPU_HOUR,
+    ...(flags['checkpoint-interval-s'] !== undefined
+      ? { checkpointIntervalS: num(flags, 'checkpoint-interval-s', 0, (x) => x > 0, 'a number of seconds > 0') }
+      : {}),
     controlIntervalS: num(flags, 'control-interval-s', LEND_DEFAULTS.controlIntervalS, (x) => x > 0, 'a number > 0'),
     targetUtilization: LEND_DEFAULTS.targetUtilization,
     maxCheckpointWaitS: num(flags, 'max-checkpoint-wait-s', LEND_DEFAULTS.waitS, (x) => x >= 0, 'a number >= 0'),

@@ -85,6 +85,8 @@ export interface SharingOptions {
   checkpointBytes: number;
   /** Per-GPU-hour failure rate for the Young/Daly interval (the training twin's Llama 3 rate by default). */
   failuresPerGpuHour: number;
+  /** A fixed checkpoint interval (s of compute) instead of Young/Daly. */
+  checkpointIntervalS?: number;
   controlIntervalS: number;
   targetUtilization: number;
   maxCheckpointWaitS: number;
@@ -134,6 +136,7 @@ export function sharingFromPlacement(
     checkpointS,
     failuresPerGpuHour: o.failuresPerGpuHour,
     gpus: o.gpusPerJob,
+    ...(o.checkpointIntervalS !== undefined ? { fixedIntervalS: o.checkpointIntervalS } : {}),
   });
   return {
     siteId: o.siteId,

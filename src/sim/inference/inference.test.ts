@@ -148,6 +148,7 @@ describe('training lends GPUs to serving at a peak', () => {
     targetUtilization: 0.7,
     maxCheckpointWaitS,
     replicaStartS: 60,
+    minLendS: 300,
   });
   // calm 2/s for 10 min, a 30/s peak for 20 min (beyond the two fixed replicas), calm again for 20 min
   const trace = stepTrace([

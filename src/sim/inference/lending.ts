@@ -14,6 +14,11 @@ import type { LendingReport, SharingSpec, TwinReplicaSpec } from './types.js';
  * policy does not flap around the threshold.
  */
 const RETURN_MARGIN = 1.25;
+/**
+ * ASSUMPTION: a lent job stays lent at least this long (s): every lend and return costs a suspension and a restart,
+ * so giving GPUs back minutes after lending them (as the load hovers near the threshold) loses more than it saves.
+ */
+export const MIN_LEND_S = 3600;
 
 /**
  * Requests/s one replica sustains for requests of the mean shape while its TPOT stays within `tpotSloS`: at batch B
@@ -120,7 +125,8 @@ export class Lending implements EngineHooks {
       capRps += this.replicasPerJob(j) * this.capRps;
     }
     const last = this.lentOrder[this.lentOrder.length - 1];
-    if (last && capRps >= needRps && capRps - this.replicasPerJob(last) * this.capRps >= needRps * RETURN_MARGIN)
+    const spare = last ? capRps - this.replicasPerJob(last) * this.capRps : 0;
+    if (last && tS - last.suspendS >= (this.spec.minLendS ?? MIN_LEND_S) && spare >= needRps * RETURN_MARGIN)
       this.giveBack(last, tS);
     if (e.arrived < e.status.length) e.q.push(tS + this.spec.controlIntervalS, EV_CONTROL);
   }

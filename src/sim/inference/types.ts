@@ -53,6 +53,8 @@ export interface SharingSpec {
   maxCheckpointWaitS: number;
   /** Seconds from suspension until a lent replica serves (weights load, warm-up). */
   replicaStartS: number;
+  /** Least time a job stays lent, s (default MIN_LEND_S, lending.ts). */
+  minLendS?: number;
 }
 
 export interface InferenceTwinInputs {
