@@ -39,6 +39,8 @@ const LOADER_CALL = new RegExp(`\\b(${LOADERS.join('|')})\\(`);
 const EDGE_ADAPTERS: Record<string, string> = {
   'src/perf/models.ts': 'the model zoo and user model files, validated once when the edge loads them',
   'src/perf/validation.ts': 'the published-run cases (data/validation), read by the validate-perf command',
+  'src/perf/memory-validation.ts': 'the published peak-memory cases (data/validation/memory), read by validate',
+  'src/perf/serving/validation.ts': 'the published serving measurements (data/validation), read by validate',
   'src/sim/grid-files.ts': 'grid series files, read by the edge and handed to the simulator',
   'src/sim/paths.ts': 'where the repository and its data are',
   'src/sim/scenario-file.ts': 'scenario files (YAML/JSON) read and handed to the pure parser in scenario.ts',
