@@ -5,13 +5,13 @@
 // it has received so far into `countFile` (the trainer subtracts them from its link count: replication is
 // not the gradient exchange the plan predicts). Files land as <name>.part and are renamed when whole.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Receiver: `node -e RECEIVER host dir countFile`; prints {"port"} once listening, {"bytes"} at the end. */
 const RECEIVER = `
 const net=require('net'),fs=require('fs'),path=require('path');
-const [host,dir,countFile]=process.argv.slice(1);
+const [host,dir,countFile,marker]=process.argv.slice(1);
 let total=0,buf=Buffer.alloc(0),cur=null,fd=null,left=0;
 const srv=net.createServer({allowHalfOpen:true},(s)=>{
   s.on('data',(d)=>{
@@ -25,15 +25,17 @@ const srv=net.createServer({allowHalfOpen:true},(s)=>{
       fs.closeSync(fd); fs.renameSync(path.join(dir,cur.name+'.part'),path.join(dir,cur.name)); cur=null;
     }
   });
-  s.on('end',()=>{s.end(JSON.stringify({bytes:total,complete:cur===null})+'\\n'); srv.close();});
+  s.on('end',()=>{fs.writeFileSync(countFile,String(total)); try{fs.unlinkSync(marker);}catch{}
+    s.end(JSON.stringify({bytes:total,complete:cur===null})+'\\n'); srv.close();});
 });
 srv.listen(0,host,()=>console.log(JSON.stringify({port:srv.address().port})));
 `;
 
-/** Sender: `node -e SENDER host port file...`: a JSON header line then the bytes, per file. */
+/** Sender: `node -e SENDER host port marker file...`: marks the copy active, then a JSON header line and the bytes per file. */
 const SENDER = `
 const net=require('net'),fs=require('fs'),path=require('path');
-const [host,port,...files]=process.argv.slice(1);
+const [host,port,marker,...files]=process.argv.slice(1);
+fs.writeFileSync(marker,'');
 const s=net.connect(Number(port),host,()=>{
   for(const f of files){const b=fs.readFileSync(f); s.write(JSON.stringify({name:path.basename(f),size:b.length})+'\\n'); s.write(b);}
   s.end();
@@ -93,7 +95,9 @@ function firstJson(p: ChildProcess, what: string): Promise<Record<string, unknow
 export async function copyCheckpointFiles(req: CopyRequest, clock: () => number): Promise<CopyResult> {
   mkdirSync(dirname(req.countFile), { recursive: true });
   const t0 = clock();
-  const receiver = nodeIn(req.to.netns, RECEIVER, [req.to.address, req.toDir, req.countFile]);
+  // on the link from the sender's first byte to the receiver's last count (the trainer skips readings meanwhile)
+  const marker = req.countFile.replace(/\.bytes$/, '') + '.active';
+  const receiver = nodeIn(req.to.netns, RECEIVER, [req.to.address, req.toDir, req.countFile, marker]);
   let sender: ChildProcess | null = null;
   const timer = setTimeout(() => {
     receiver.kill('SIGKILL');
@@ -101,7 +105,7 @@ export async function copyCheckpointFiles(req: CopyRequest, clock: () => number)
   }, req.timeoutMs);
   try {
     const { port } = await firstJson(receiver, 'checkpoint receiver');
-    sender = nodeIn(req.from.netns, SENDER, [req.to.address, String(port), ...req.files]);
+    sender = nodeIn(req.from.netns, SENDER, [req.to.address, String(port), marker, ...req.files]);
     const done = await firstJson(sender, 'checkpoint sender');
     if (done.complete !== true) throw new Error('checkpoint copy ended inside a file');
     const seconds = (clock() - t0) / 1000;
@@ -110,5 +114,6 @@ export async function copyCheckpointFiles(req: CopyRequest, clock: () => number)
     clearTimeout(timer);
     receiver.kill('SIGKILL');
     sender?.kill('SIGKILL');
+    rmSync(marker, { force: true });
   }
 }

@@ -122,7 +122,9 @@ export class RunPoller {
       data: { ...p, site, attempt: job.attempt },
     });
     const compute = p.computeSeconds ?? p.stepTimeSeconds;
-    const slow = typeof compute === 'number' ? this.stragglers.observe(job.id, job.attempt, site, compute) : null;
+    const planS = job.plan && job.plan.error === undefined ? job.plan.stepTimeSeconds : null;
+    const slow =
+      typeof compute === 'number' ? this.stragglers.observe(job.id, job.attempt, site, compute, planS) : null;
     if (slow) {
       this.ctx.log.warn({ job: job.id, ...slow }, 'straggler part');
       await this.ctx.cp.store.appendEvent({
