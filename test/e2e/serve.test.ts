@@ -111,18 +111,28 @@ describe.skipIf(missing !== null)('serve across sites', () => {
     });
     expect(c.status).toBe(201);
     const id = c.body.service.id;
-    await waitFor(async () => healthy(await view(id)).length === 1, 60_000);
+    const first = await waitFor(async () => {
+      const v = await view(id);
+      return healthy(v).length === 1 ? healthy(v)[0] : null;
+    }, 60_000);
+    // the load comes first straight to the replica, as from another control-plane replica's router: this
+    // router counts none of it, so only the replica's own report (GET /healthz inflight) can make it scale
     let stop = false;
-    const worker = async () => {
+    const direct = async () => {
       let n = 0;
       while (!stop) {
-        const g = await generate(t.url, member, id, { prompt: 'load', maxTokens: 30 });
-        expect(g.status).toBe(200);
+        const res = await fetch(`http://${first.endpoint}/v1/generate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'load', maxTokens: 30 }),
+        });
+        expect(res.status).toBe(200);
+        await res.text();
         n++;
       }
       return n;
     };
-    const load = Array.from({ length: 8 }, worker);
+    const load = Array.from({ length: 8 }, direct);
     const up = await waitFor(async () => {
       const v = await view(id);
       return healthy(v).length >= 2 ? v : null;
@@ -131,6 +141,13 @@ describe.skipIf(missing !== null)('serve across sites', () => {
     const served = (await Promise.all(load)).reduce((a, b) => a + b, 0);
     expect(up.desiredReplicas).toBeGreaterThanOrEqual(2);
     expect(up.scaling).toMatch(/^up \d -> \d: .*in flight per replica/);
+    expect(up.metrics.requests).toBe(0); // none of it went through this router
+    // through the router, concurrent requests now spread over the new replicas
+    const viaRouter = await Promise.all(
+      Array.from({ length: 6 }, () => generate(t.url, member, id, { prompt: 'spread', maxTokens: 20 })),
+    );
+    expect(viaRouter.every((g) => g.status === 200)).toBe(true);
+    expect(new Set(viaRouter.map((g) => g.done.replica)).size).toBeGreaterThanOrEqual(2);
     const peak = (await view(id)).desiredReplicas;
     console.log(`[e2e serve] autoscaler: ${up.scaling}; ${served} requests served under load`);
     const down = await waitFor(

@@ -234,6 +234,9 @@ export class ServiceManager {
     const now = this.o.now();
     const live = [...st.replicas.values()].filter((r) => r.state !== 'stopping');
     const healthy = live.filter((r) => r.state === 'healthy').length;
+    // the replicas' own counts include what followers routed; this router's count covers replicas that do not report
+    const reported = live.reduce((n, r) => n + (r.reportedInflight ?? 0), 0);
+    const inflight = Math.max(st.inflight, reported);
     const m = summarize(st.log.since(now - this.o.scaleWindowS * 1000), now, this.o.scaleWindowS, {
       inflight: st.inflight,
       healthyReplicas: healthy,
@@ -244,7 +247,7 @@ export class ServiceManager {
         min: s.minReplicas,
         max: s.maxReplicas,
         healthy,
-        inflight: st.inflight,
+        inflight,
         ttftP99Ms: m.ttftP99Ms,
         ttftSloMs: s.spec.slo.ttftP99Ms,
         nowMs: now,

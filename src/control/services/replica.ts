@@ -29,6 +29,8 @@ export interface Replica {
   healthyAt: number | null;
   failedChecks: number;
   reason: string | null;
+  /** Requests in flight the replica itself reported at its last health check (null: it does not say). */
+  reportedInflight?: number | null;
 }
 
 export function newReplica(
@@ -103,12 +105,22 @@ export function replicaRunSpec(s: ServiceRecord, r: Replica, runRoot: string): R
   };
 }
 
-/** GET /healthz within `timeoutMs`: null when healthy, else why not. */
+/**
+ * GET /healthz within `timeoutMs`: null when healthy, else why not. A replica that reports its requests in flight
+ * (serve.py does) updates `r.reportedInflight`: the load from every router, followers' included.
+ */
 export async function checkHealth(r: Replica, timeoutMs: number): Promise<string | null> {
   try {
     const res = await fetch(`http://${r.host}:${r.port}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return res.ok ? null : `GET /healthz answered ${res.status}`;
+    const text = await res.text();
+    if (!res.ok) return `GET /healthz answered ${res.status}`;
+    try {
+      const n = (JSON.parse(text) as { inflight?: unknown }).inflight;
+      r.reportedInflight = typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : null;
+    } catch {
+      r.reportedInflight = null; // a replica command whose /healthz is not JSON: the router's own count is used
+    }
+    return null;
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const why = e.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : (e.cause?.code ?? e.message);
