@@ -160,6 +160,14 @@ export function formatFabricSummary(s: FabricSummary): string {
   const out: string[] = [];
   out.push(`Fabric ${s.name}${s.description !== '' ? `: ${s.description.trim()}` : ''}`);
   out.push('');
+  pushSiteTable(out, s);
+  out.push('');
+  pushTorusTable(out, s);
+  pushWanTable(out, s);
+  return out.join('\n');
+}
+
+function pushSiteTable(out: string[], s: FabricSummary): void {
   const siteRows = s.sites.map((x) => [
     x.id,
     x.name,
@@ -205,7 +213,9 @@ export function formatFabricSummary(s: FabricSummary): string {
       new Set([5, 6, 7, 8, 9, 10]),
     ),
   );
-  out.push('');
+}
+
+function pushTorusTable(out: string[], s: FabricSummary): void {
   if (s.torusPods.length > 0) {
     out.push('Torus pods (3D-torus ICI inside the pod, OCS-joined blocks; DCN between pods)');
     out.push(
@@ -226,6 +236,9 @@ export function formatFabricSummary(s: FabricSummary): string {
     );
     out.push('');
   }
+}
+
+function pushWanTable(out: string[], s: FabricSummary): void {
   if (s.wanLinks.length === 0) {
     out.push('WAN links: none');
   } else {
@@ -248,5 +261,4 @@ export function formatFabricSummary(s: FabricSummary): string {
       ),
     );
   }
-  return out.join('\n');
 }
