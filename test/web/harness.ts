@@ -212,6 +212,8 @@ export interface BrowserSuite {
   context: BrowserContext;
   /** A new page at `hash`, signed in with `token`, once the dashboard is ready; fails on any page error. */
   signIn: (token: string, hash?: string, timeoutMs?: number) => Promise<Page>;
+  /** The page errors a page opened by signIn has raised so far (a suite checks them again after its actions). */
+  errors: (page: Page) => readonly string[];
   close: () => Promise<void>;
 }
 
@@ -237,9 +239,11 @@ export async function startBrowserSuite(
   }
   const { context } = browser;
   const close = browser.close;
+  const pageErrors = new WeakMap<Page, string[]>();
   const signIn = async (token: string, hash = '', timeoutMs = 20_000): Promise<Page> => {
     const page = await context.newPage();
     const errors: string[] = [];
+    pageErrors.set(page, errors);
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${srv.url}/${hash}`);
     await page.getByLabel('API token').fill(token);
@@ -252,6 +256,7 @@ export async function startBrowserSuite(
     srv,
     context,
     signIn,
+    errors: (page) => pageErrors.get(page) ?? [],
     close: async () => {
       await close();
       await srv.close();

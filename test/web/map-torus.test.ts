@@ -1,47 +1,25 @@
 // The dashboard map's torus pods (TPU slices) in a real browser against a control plane on the tpu-v4-palm preset.
 // Skipped, with the reason printed, when chromium is absent. Screenshot in artifacts/ (git-ignored).
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFabric } from '../../src/fabric/index.js';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/map-torus.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/map-torus.test.ts');
 
 describe.skipIf(reason !== null)('map: torus pods on the site card', () => {
-  let srv: DashboardServer;
-  let closeBrowser: () => Promise<void>;
-  let launch: Awaited<ReturnType<typeof launchChromium>>;
+  let suite: BrowserSuite;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer({ fabric: await loadFabric('tpu-v4-palm') });
-    launch = await launchChromium();
-    closeBrowser = launch.close;
+    suite = await startBrowserSuite({ fabric: await loadFabric('tpu-v4-palm') });
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
   it('draws each TPU slice: shape, OCS-joined cubes, ICI per link', async () => {
-    const page = await launch.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/`);
-    await page.getByLabel('API token').fill(srv.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 15_000 });
+    const page = await suite.signIn(suite.srv.admin, '', 15_000);
     const torus = page.locator('.site-card[data-site="mayes"] [data-role="torus"]');
     await expect.poll(() => torus.count()).toBe(1);
     const text = (await torus.textContent()) ?? '';
@@ -49,7 +27,7 @@ describe.skipIf(reason !== null)('map: torus pods on the site card', () => {
     expect(text).toContain('palm-pod-b');
     // One square per cube of the first two dimensions (3 x 4), the third dimension's 4 layers beside it.
     expect(await torus.locator('svg.torus-grid').first().locator('rect.cube').count()).toBe(12);
-    expect(errors).toEqual([]);
+    expect(suite.errors(page)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-map-torus.png') });
   }, 60_000);
 });
