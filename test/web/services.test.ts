@@ -3,20 +3,11 @@
 // TTFT/TPOT, SLO attainment, replicas), and the view's numbers are the API's. Screenshot under artifacts/.
 // Skips with the reason when chromium or torch is absent.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../control/services-helpers.js';
 import { waitFor } from '../control/helpers.js';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite, type DashboardServer } from './harness.js';
 
 function torchMissing(): string | null {
   try {
@@ -26,55 +17,43 @@ function torchMissing(): string | null {
     return '/usr/bin/python3 cannot import torch: apt-get install python3-torch';
   }
 }
-const reason = browserUnavailableReason() ?? torchMissing();
-if (reason) console.warn(`test/web/services.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/services.test.ts', torchMissing);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read loosely in tests
 type Json = any;
 
 describe.skipIf(reason !== null)('services view in chromium', () => {
+  let suite: BrowserSuite;
   let srv: DashboardServer;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
   let member = '';
   let id = '';
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer({ local: true });
-    member = await srv.token('acme', 'member');
-    const c = await srv.req<Json>('POST', '/v1/services', member, {
-      name: 'chat',
-      model: 'reference',
-      slo: { ttftP99Ms: 3000, tpotP99Ms: 1000 },
+    suite = await startBrowserSuite({ local: true }, async (server) => {
+      member = await server.token('acme', 'member');
+      const c = await server.req<Json>('POST', '/v1/services', member, {
+        name: 'chat',
+        model: 'reference',
+        slo: { ttftP99Ms: 3000, tpotP99Ms: 1000 },
+      });
+      if (c.status !== 201) throw new Error(`create service: ${c.status} ${JSON.stringify(c.body)}`);
+      id = c.body.service.id;
+      await waitFor(async () => {
+        const s = (await server.req<Json>('GET', `/v1/services/${id}`, member)).body.service;
+        return s.replicas.some((r: Json) => r.state === 'healthy');
+      }, 60_000);
     });
-    if (c.status !== 201) throw new Error(`create service: ${c.status} ${JSON.stringify(c.body)}`);
-    id = c.body.service.id;
-    await waitFor(async () => {
-      const s = (await srv.req<Json>('GET', `/v1/services/${id}`, member)).body.service;
-      return s.replicas.some((r: Json) => r.state === 'healthy');
-    }, 60_000);
-    const b = await launchChromium();
-    context = b.context;
-    closeBrowser = b.close;
+    srv = suite.srv;
   }, 120_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
+    await suite?.close();
   });
 
   it('shows each service’s rate, TTFT/TPOT and SLO attainment, updated live', async () => {
     for (let i = 0; i < 3; i++)
       expect((await generate(srv.url, member, id, { prompt: `hi ${i}`, maxTokens: 8 })).status).toBe(200);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/#services`);
-    await page.getByLabel('API token').fill(member);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+    const page = await suite.signIn(member, '#services');
     await page.getByRole('tab', { name: 'Services' }).click();
     const row = page.locator('tr[data-service="chat"]');
     await row.waitFor({ timeout: 10_000 });
@@ -98,7 +77,7 @@ describe.skipIf(reason !== null)('services view in chromium', () => {
       'SLO attainment',
     ]);
     await page.screenshot({ path: join(ARTIFACTS, 'services-view.png'), fullPage: true });
-    expect(errors).toEqual([]);
+    expect(suite.errors(page)).toEqual([]);
     await page.close();
   }, 90_000);
 });
