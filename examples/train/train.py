@@ -354,17 +354,26 @@ def iface_tx_bytes(iface):
         return None
 
 
-def replication_bytes(root):
-    """Checkpoint bytes the control plane has copied from this site so far (its receivers' running counts)."""
+def replication_state(root):
+    """The site's checkpoint-copy files (name -> content): running and final counts, `.active` marks.
+
+    The control plane's copies to and from this site write them (src/control/executors/checkpoint-copy.ts): a
+    sender marks its copy active before its first byte, the receiver keeps a running count in the sender's folder
+    and leaves its final count in its own, so a copy in either direction changes this state.
+    """
     d = os.path.join(root, ".replication")
-    total = 0
-    for name in os.listdir(d) if os.path.isdir(d) else []:
+    out = {}
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
         try:
             with open(os.path.join(d, name)) as f:
-                total += int(f.read().strip() or 0)
-        except (OSError, ValueError):
-            pass  # a count being rewritten: read again next report
-    return total
+                out[name] = f.read().strip()
+        except OSError:
+            out[name] = None  # removed meanwhile: a copy just ended
+    return tuple(out.items())
+
+
+def copied_bytes(state):
+    return sum(int(v) for k, v in state if "-to-" in k and k.endswith(".bytes") and v and v.isdigit())
 
 
 class Progress:
@@ -374,7 +383,22 @@ class Progress:
         self.period = period
         self.span = period * max(1, math.ceil(20 / period))
         self.iface = os.environ.get("SUPERFACTORY_WAN_IFACE") or None
-        self.window = []  # (step, time, tx bytes, payload bytes)
+        self.window = []  # (step, time, tx bytes or None during a copy, payload bytes, copy state)
+
+    def link_rate(self):
+        """Link bytes per step over the longest window of whole periods with no checkpoint copy on the link.
+
+        Copies share the link with training (both directions: data one way, ACKs the other), so windows where
+        the copy state changed are left out rather than corrected.
+        """
+        ok = [w for w in self.window if w[2] is not None]
+        if ok:
+            end = ok[-1]
+            # readings with the end's copy state: no copy began or ended between them and the end
+            starts = [w for w in ok if w[4] == end[4] and w[0] < end[0] and (end[0] - w[0]) % self.period == 0]
+            if starts:
+                self.last_link = (end[2] - starts[0][2]) / (end[0] - starts[0][0])
+        return getattr(self, "last_link", None) if self.iface else None
 
     def report(self, step, loss, step_s, compute_s, wan, resumed_from):
         payload = wan.payload_bytes
@@ -384,18 +408,21 @@ class Progress:
             payload = int(t.item())
         if self.topo.local_rank != 0:
             return
+        root = os.environ.get("SUPERFACTORY_CHECKPOINT_DIR") or ""
+        before = replication_state(root)
         tx = iface_tx_bytes(self.iface) if self.iface else None
-        if tx is not None:
-            # checkpoint replication shares the link: leave it out of the training traffic per step
-            tx -= replication_bytes(os.environ.get("SUPERFACTORY_CHECKPOINT_DIR") or "")
-        self.window.append((step, time.time(), tx, payload))
+        state = replication_state(root)
+        if state != before or any(k.endswith(".active") for k, _ in state):
+            tx = None  # a checkpoint copy on the link: not a reading of training traffic alone
+        rep = copied_bytes(state)
+        self.window.append((step, time.time(), tx, payload, state))
         self.window = self.window[-(self.span + 1) :]
-        s0, t0, tx0, p0 = self.window[0]
+        s0, t0, tx0, p0, _ = self.window[0]
         steps = step - s0
         if steps % self.period:
             # a window of whole periods ending now, when the window holds one
             full = [w for w in self.window if (step - w[0]) % self.period == 0 and w[0] < step]
-            s0, t0, tx0, p0 = full[0] if full else self.window[0]
+            s0, t0, tx0, p0, _ = full[0] if full else self.window[0]
             steps = step - s0 if full else 0
         rec = {
             "site": os.environ.get("SUPERFACTORY_SITE", ""),
@@ -405,13 +432,15 @@ class Progress:
             "computeSeconds": round(compute_s, 5),
             "tokensPerSecond": round(self.tokens_per_step / step_s, 2) if step_s > 0 else None,
             "resumedFrom": resumed_from,
+            "replicationBytes": rep,  # checkpoint bytes copied from this site so far (they share the link)
             "at": time.time(),
         }
         if steps > 0:
             rec["tokensPerSecond"] = round(self.tokens_per_step * steps / (time.time() - t0), 2)
             rec["wanPayloadBytesPerStep"] = (payload - p0) / steps
-            if tx is not None and tx0 is not None:
-                rec["wanBytesPerStep"] = (tx - tx0) / steps  # counted on the site's WAN link
+            link = self.link_rate()
+            if link is not None:
+                rec["wanBytesPerStep"] = link  # counted on the site's WAN link
                 rec["wanCounted"] = "link"
             else:
                 rec["wanBytesPerStep"] = rec["wanPayloadBytesPerStep"]

@@ -11,9 +11,11 @@ import { dirname } from 'node:path';
 /** Receiver: `node -e RECEIVER host dir countFile`; prints {"port"} once listening, {"bytes"} at the end. */
 const RECEIVER = `
 const net=require('net'),fs=require('fs'),path=require('path');
-const [host,dir,countFile,marker]=process.argv.slice(1);
+const [host,dir,countFile,marker,inFile]=process.argv.slice(1);
+const inMark=inFile.replace(/\\.bytes$/,'')+'.active';
 let total=0,buf=Buffer.alloc(0),cur=null,fd=null,left=0;
 const srv=net.createServer({allowHalfOpen:true},(s)=>{
+  fs.writeFileSync(inMark,'');
   s.on('data',(d)=>{
     total+=d.length; fs.writeFileSync(countFile,String(total)); buf=Buffer.concat([buf,d]);
     for(;;){
@@ -25,7 +27,8 @@ const srv=net.createServer({allowHalfOpen:true},(s)=>{
       fs.closeSync(fd); fs.renameSync(path.join(dir,cur.name+'.part'),path.join(dir,cur.name)); cur=null;
     }
   });
-  s.on('end',()=>{fs.writeFileSync(countFile,String(total)); try{fs.unlinkSync(marker);}catch{}
+  s.on('end',()=>{fs.writeFileSync(countFile,String(total)); fs.writeFileSync(inFile,String(total));
+    for(const m of [marker,inMark]){try{fs.unlinkSync(m);}catch{}}
     s.end(JSON.stringify({bytes:total,complete:cur===null})+'\\n'); srv.close();});
 });
 srv.listen(0,host,()=>console.log(JSON.stringify({port:srv.address().port})));
@@ -57,8 +60,10 @@ export interface CopyRequest {
   files: string[];
   /** Destination folder (exists). */
   toDir: string;
-  /** Where the receiver keeps its running byte count. */
+  /** Where the receiver keeps its running byte count (the sending site's folder). */
   countFile: string;
+  /** Where the receiver leaves its final count (the receiving site's folder: its trainer sees the copy too). */
+  inFile: string;
   timeoutMs: number;
 }
 
@@ -93,11 +98,12 @@ function firstJson(p: ChildProcess, what: string): Promise<Record<string, unknow
 
 /** Copies `files` from one site to the other through the network between them; rejects on failure or timeout. */
 export async function copyCheckpointFiles(req: CopyRequest, clock: () => number): Promise<CopyResult> {
-  mkdirSync(dirname(req.countFile), { recursive: true });
+  for (const f of [req.countFile, req.inFile]) mkdirSync(dirname(f), { recursive: true });
   const t0 = clock();
   // on the link from the sender's first byte to the receiver's last count (the trainer skips readings meanwhile)
   const marker = req.countFile.replace(/\.bytes$/, '') + '.active';
-  const receiver = nodeIn(req.to.netns, RECEIVER, [req.to.address, req.toDir, req.countFile, marker]);
+  const inMarker = req.inFile.replace(/\.bytes$/, '') + '.active';
+  const receiver = nodeIn(req.to.netns, RECEIVER, [req.to.address, req.toDir, req.countFile, marker, req.inFile]);
   let sender: ChildProcess | null = null;
   const timer = setTimeout(() => {
     receiver.kill('SIGKILL');
@@ -114,6 +120,6 @@ export async function copyCheckpointFiles(req: CopyRequest, clock: () => number)
     clearTimeout(timer);
     receiver.kill('SIGKILL');
     sender?.kill('SIGKILL');
-    rmSync(marker, { force: true });
+    for (const m of [marker, inMarker]) rmSync(m, { force: true });
   }
 }

@@ -117,6 +117,7 @@ export class CheckpointReplicator {
             toDir: paths[c.to],
             // the sending site's running count: its trainer leaves these bytes out of its training traffic
             countFile: join(paths[c.from], '..', '.replication', `step-${step}-to-${to.site}.bytes`),
+            inFile: join(paths[c.to], '..', '.replication', `step-${step}-from-${from.site}.bytes`),
             timeoutMs: COPY_TIMEOUT_MS,
           },
           clock,
