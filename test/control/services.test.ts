@@ -63,6 +63,15 @@ describe.skipIf(missing !== null)('services with real PyTorch replicas', () => {
       expect(r.body.errors[0].hint.length).toBeGreaterThan(0);
     }
     expect((await t.req('POST', '/v1/services', viewer, ok)).status).toBe(403);
+    const small = await tenantToken(t, 'tq', 'member', { quotaGpus: 2 });
+    const q = await t.req('POST', '/v1/services', small, { ...ok, maxReplicas: 3 });
+    expect({ status: q.status, path: q.body.errors?.[0]?.path }).toEqual({ status: 422, path: 'maxReplicas' });
+    expect(q.body.errors[0].message).toMatch(/quota of 2 GPUs/);
+    const okq = await t.req('POST', '/v1/services', small, { ...ok, name: 'fits', minReplicas: 0, maxReplicas: 2 });
+    expect(okq.status).toBe(201);
+    const up = await t.req('PATCH', `/v1/services/${okq.body.service.id}`, small, { maxReplicas: 3 });
+    expect({ status: up.status, path: up.body.errors?.[0]?.path }).toEqual({ status: 422, path: 'maxReplicas' });
+    expect((await t.req('DELETE', `/v1/services/${okq.body.service.id}`, small)).status).toBe(200);
     expect((await t.req('GET', '/v1/services/nope', member)).status).toBe(404);
     expect((await t.req('GET', '/v1/services', member)).body.services).toEqual([]);
   });

@@ -91,6 +91,17 @@ export class ServiceOps {
       allowed = b.allowedJurisdictions;
     }
     const minReplicas = b.minReplicas ?? 1;
+    const maxReplicas = b.maxReplicas ?? Math.max(1, minReplicas);
+    const gpus = maxReplicas * (b.gpusPerReplica ?? 1);
+    // a bound, not accounting: one service may not plan more GPUs than its tenant's whole quota
+    if (tenant.quotaGpus !== null && gpus > tenant.quotaGpus)
+      issues.push(
+        issue(
+          'maxReplicas',
+          `${maxReplicas} replicas of ${b.gpusPerReplica ?? 1} GPU(s) exceed tenant ${tenant.id}'s quota of ${tenant.quotaGpus} GPUs`,
+          `ask for at most ${Math.floor(tenant.quotaGpus / (b.gpusPerReplica ?? 1))} replicas or have an admin raise the quota`,
+        ),
+      );
     const spec: ServiceSpec = {
       model: b.model,
       slo: b.slo,
@@ -115,7 +126,7 @@ export class ServiceOps {
       name: b.name,
       spec,
       minReplicas,
-      maxReplicas: b.maxReplicas ?? Math.max(1, minReplicas),
+      maxReplicas,
       at: this.cp.now(),
     });
   }
@@ -153,6 +164,18 @@ export class ServiceOps {
             b.minReplicas !== undefined ? 'minReplicas' : 'maxReplicas',
             `minReplicas ${min} is larger than maxReplicas ${max}`,
             'keep minReplicas <= maxReplicas',
+          ),
+        ],
+        422,
+      );
+    const quota = (await this.cp.tenant(s.tenantId)).quotaGpus;
+    if (quota !== null && max * s.spec.gpusPerReplica > quota)
+      throw new InvalidInputError(
+        [
+          issue(
+            'maxReplicas',
+            `${max} replicas of ${s.spec.gpusPerReplica} GPU(s) exceed tenant ${s.tenantId}'s quota of ${quota} GPUs`,
+            `ask for at most ${Math.floor(quota / s.spec.gpusPerReplica)} replicas or have an admin raise the quota`,
           ),
         ],
         422,
