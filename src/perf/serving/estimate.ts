@@ -3,7 +3,7 @@
 import type { SystemTiers } from '../types.js';
 import type { InputIssue } from '../../core/issues.js';
 import { hardwareReason, ServingPlanError } from './layout.js';
-import { rateAtSlo, type ServiceCurve } from './queueing.js';
+import { loadPoint, rateAtSlo, type LoadPoint, type ServiceCurve } from './queueing.js';
 import { replicaModel, type ReplicaModel } from './replica.js';
 import { decodeBreakdown } from './timings.js';
 import type { ServingEstimate, ServingInputs, ServingPlan, ServingSlo, ServingWorkload } from './types.js';
@@ -133,4 +133,18 @@ export function estimateServing(inputs: ServingInputs): ServingEstimate {
     decodeBreakdown: decodeBreakdown(r.ctx, maxBatch, maxBatch * meanContextTokens(w)),
     batchLimitedBy: limitedBy,
   };
+}
+
+/**
+ * p99 TTFT and TPOT (and the running batch) of one replica under `requestsPerSecond` Poisson arrivals, by the same
+ * queueing approximation as requestsPerSecondAtSlo; Infinity when the replica cannot keep up or the plan does not fit.
+ */
+export function loadAtRate(inputs: ServingInputs, requestsPerSecond: number): LoadPoint {
+  const { model, system, plan, workload: w } = inputs;
+  checkWorkload(w, inputs.slo);
+  const r = replicaModel(model, system, plan);
+  const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, batch: Infinity };
+  if (hardwareReason(system, plan) ?? memoryReason(r, system, plan, w)) return none;
+  const kvBatch = Math.floor(r.memory.kvCapacityTokensPerInstance / admittedTokensPerRequest(plan, w));
+  return loadPoint(serviceCurve(r, plan, w, largestBatch(plan, w, kvBatch).batch), requestsPerSecond);
 }

@@ -9,7 +9,7 @@ export type {
   ServingSlo,
   ServingWorkload,
 } from './types.js';
-export { estimateServing, meanContextTokens } from './estimate.js';
+export { estimateServing, loadAtRate, meanContextTokens } from './estimate.js';
 export { replicaTimings } from './replica.js';
 export { checkServingPlan, kvBytesPerTokenPerLayer, ServingPlanError } from './layout.js';
-export { loadPoint, mdOneWaitP99Seconds, rateAtSlo, tabulated, type ServiceCurve } from './queueing.js';
+export { loadPoint, mdOneWaitP99Seconds, rateAtSlo, tabulated, type LoadPoint, type ServiceCurve } from './queueing.js';

@@ -21,6 +21,11 @@ export const SERVING_KERNEL_EFFICIENCY = 0.85;
  * not split (norms, residuals and quantization replicated on every TP rank) and rank skew at each synchronization.
  */
 export const SERVING_COLLECTIVE_EFFICIENCY = 0.35;
+/**
+ * Fixed cost of one TP all-reduce in a serving step, us (fitted, as above): kernel launch and the ranks' barrier,
+ * which small decode messages cannot hide (nccl-tests report tens of us for an 8-GPU NVLink all-reduce of a few KB).
+ */
+export const COLLECTIVE_LATENCY_US = 20;
 /** Grouped expert GEMMs (MoE) relative to dense GEMMs of the same size (fitted, as above). */
 export const MOE_GEMM_EFFICIENCY = 0.7;
 /** Fixed cost per iteration: scheduling, sampling, kernel launches between CUDA graphs (fitted, as above), s. */
@@ -61,7 +66,7 @@ export function timingContext(model: ModelSpec, system: SystemTiers, layout: Ser
  * The message sizes between which the serving collective efficiency rises log-linearly from
  * SERVING_COLLECTIVE_EFFICIENCY to the tier's large-buffer figure (fitted with it; see docs/sources.md).
  */
-export const SMALL_MESSAGE_BYTES = 32e6;
+export const SMALL_MESSAGE_BYTES = 16e6;
 export const LARGE_MESSAGE_BYTES = 256e6;
 
 /** The tier as a collective of `bytes` per rank sees it (time still grows with size: efficiency rises slower). */
@@ -164,7 +169,8 @@ export function stageSeconds(
   const attnCompute = (attnFlops * layerShare) / (tp * attnDp) / (ctx.bf16Flops * ctx.attnFraction);
   const attnMemory = (kvBytes * layerShare) / (layout.kvShards * attnDp) / ctx.hbmBytesPerSecond;
   const logits = blockSeconds(ctx, (logitTokens * shape.logitsFlopsPerToken) / tp, (model.vocabSize * h * 2) / tp, 1);
-  const allReduce = allReduceSeconds(act, tp, sizedTier(ctx.stageTier, act));
+  const allReduce =
+    tp > 1 ? allReduceSeconds(act, tp, sizedTier(ctx.stageTier, act)) + COLLECTIVE_LATENCY_US * 1e-6 : 0;
   let comm = layers * 2 * allReduce;
   // Expert parallel: dispatch and combine, each rank sending its share of the routed token rows.
   const a2a = model.moe ? (perGroup * model.moe.topK * h * 2) / tp : 0;
