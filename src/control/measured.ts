@@ -21,7 +21,8 @@ export function predictedWanBytesPerStep(job: Pick<Job, 'plan'>): number | null 
   const p = job.plan;
   if (!p || p.error !== undefined) return null;
   // the perf model's bytes (DiLoCo: outer-sync ring bytes / H, filled by the planner); older plans lack them
-  if (p.breakdown && p.breakdown.wanBytesPerStep > 0) return p.breakdown.wanBytesPerStep;
+  const bytes = (p as { breakdown?: { wanBytesPerStep?: number } }).breakdown?.wanBytesPerStep;
+  if (typeof bytes === 'number' && bytes > 0) return bytes;
   return (p.wanGbpsUsed * 1e9 * p.stepTimeSeconds) / 8;
 }
 

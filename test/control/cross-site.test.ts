@@ -280,7 +280,20 @@ describe.skipIf(slurmSkip !== null)('a cross-site gang on a local site and a Slu
       });
       const done = await finished(r.body.job.id, 150_000);
       expect(done.state, done.reason).toBe('succeeded');
-      expect(done.checkpoint.step).toBe(20);
+      // the last checkpoint counts once copied to both sites' folders (after the gang finished, here)
+      const ck = await waitFor(async () => {
+        const j = (await t.req('GET', `/v1/jobs/${done.id}`, t.admin)).body.job;
+        return j.checkpoint?.step === 20 ? j.checkpoint : null;
+      }, 30_000);
+      expect(ck.path).toMatch(/\/sites\/(atl|wi)\/step-20$/);
+      const evs = (await t.req('GET', `/v1/jobs/${done.id}/events`, t.admin)).body.events as Json[];
+      const copies = evs.filter((e) => e.type === 'checkpoint.replicated' && e.data.step === 20);
+      // no shaped link between a local and a Slurm site: the copies go over this host's loopback
+      expect(copies.map((e) => `${e.data.from}>${e.data.to} ${e.data.over}`).sort()).toEqual([
+        'atl>wi loopback',
+        'wi>atl loopback',
+      ]);
+      for (const c of copies) expect(c.data.bytes).toBeGreaterThan(100_000);
       const m = (await t.req('GET', `/v1/jobs/${done.id}`, t.admin)).body.job.measured;
       expect(m.sites.map((s: Json) => s.site).sort()).toEqual(['atl', 'wi']);
       expect(m.step).toBe(20);

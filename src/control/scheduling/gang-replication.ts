@@ -73,7 +73,8 @@ export class CheckpointReplicator {
 
   /** On each poll of a gang: starts the copies of its newest checkpoint committed on every site (not awaited). */
   observe(job: Job, refs: readonly RunRef[]): void {
-    if (!job.spec.checkpointable || refs.length < 2 || this.busy.has(job.id)) return;
+    // every job's checkpoints (not only checkpointable ones): a checkpoint is whole on a site only after its copy
+    if (refs.length < 2 || this.busy.has(job.id)) return;
     const jobDir = join(this.ctx.opts.checkpointRoot, job.id);
     const dirs = refs.map((r) => siteCheckpointDir(jobDir, r.site));
     const step = newestCommonStep(dirs);
