@@ -228,7 +228,9 @@ function replay(
   let evaluated = 0;
   for (const entry of entries) {
     if ('plan' in entry) visit(entry);
-    else if (!pruning || !pruning.canSkip(entry.upperBoundTokensPerSecond)) evaluated += entry.resume(pruning!, visit);
+    // Parts are only skipped (and recorded) by a pruned search, and one planOnFabric call prunes all or nothing.
+    else if (!pruning) throw new Error('a pruned site-local search replayed without pruning');
+    else if (!pruning.canSkip(entry.upperBoundTokensPerSecond)) evaluated += entry.resume(pruning, visit);
   }
   return evaluated;
 }
