@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogFollower } from './jobs-logs.js';
+import { LogFollower, OffsetFollower, groupedByRank } from './jobs-logs.js';
 
 /** The local executor's answer: each rank's lines in order, ranks one after another. */
 const snapshot = (ranks: string[][]) => ranks.flatMap((lines, r) => lines.map((l) => `[rank ${r}] ${l}`)).join('\n');
@@ -44,5 +44,30 @@ describe('LogFollower', () => {
     // follower says so, and prints every line it saw exactly once, in order.
     expect(printed).toEqual([...lines.slice(0, 13), ...lines.slice(16, 20)]);
     expect(gaps).toEqual([false, false, false, false, false, true]);
+  });
+});
+
+describe('OffsetFollower', () => {
+  it('prints complete lines once, asks again for a line still being written, flushes it at the end', () => {
+    const f = new OffsetFollower();
+    expect(f.update({ offset: 0, text: '[rank 0] a1\n[rank 0] a' })).toEqual(['[rank 0] a1']);
+    expect(f.offset).toBe(Buffer.byteLength('[rank 0] a1\n'));
+    // the half line grew in place and more came: asked again from its start
+    expect(f.update({ offset: f.offset, text: '[rank 0] a2 é€\n[rank 0] a3\n[rank 0] a4' })).toEqual([
+      '[rank 0] a2 é€',
+      '[rank 0] a3',
+    ]);
+    expect(f.offset).toBe(Buffer.byteLength('[rank 0] a1\n[rank 0] a2 é€\n[rank 0] a3\n'));
+    expect(f.update({ offset: f.offset, text: '[rank 0] a4' })).toEqual([]);
+    expect(f.flush()).toEqual(['[rank 0] a4']);
+    expect(f.printed).toEqual(['[rank 0] a1', '[rank 0] a2 é€', '[rank 0] a3', '[rank 0] a4']);
+  });
+
+  it('ignores a page from another offset, and tells a gang log grouped by rank', () => {
+    const f = new OffsetFollower();
+    expect(f.update({ offset: 5, text: 'x\n' })).toEqual([]);
+    expect(f.offset).toBe(0);
+    expect(groupedByRank('[rank 0] a\n[rank 1] b')).toBe(true);
+    expect(groupedByRank('[rank 0] a\n[rank 0] rank 1 said hi')).toBe(false);
   });
 });

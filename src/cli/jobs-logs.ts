@@ -1,7 +1,7 @@
 // `superfactory jobs logs ID [-f]`: the job's current run output from GET /v1/jobs/:id/logs. Without -f the
-// whole log is read page by page (format=json, by byte offset). Following polls the 64 KiB tail and prints only
-// the lines not printed yet (LogFollower): the local executor groups a running gang's lines by rank, so offsets
-// into a live multi-rank log are not stable, and the tail snapshots are matched line by line instead.
+// whole log is read page by page (format=json, by byte offset). Following reads by offset too (OffsetFollower)
+// while the log only grows; a local gang's log is grouped by rank, not appended, so for one the 64 KiB tail is
+// polled and only the lines not printed yet are printed (LogFollower).
 import {
   LOG_PAGE_MAX_BYTES,
   TERMINAL_JOB_STATES,
@@ -80,6 +80,42 @@ export class LogFollower {
   }
 }
 
+/**
+ * Follows a log that only grows, by byte offset (GET .../logs?offset=): every line exactly once, even when it grew
+ * by more than the tail between two polls. Only complete lines are printed; the text after the last newline is
+ * asked for again next time (a line still being written may grow in place), and printed by `flush` at the end.
+ * Pure: pages in, lines out.
+ */
+export class OffsetFollower {
+  /** The next byte to ask for: the start of the first line not printed yet. */
+  offset = 0;
+  /** Everything printed so far (seeds a LogFollower if the log turns out not to only grow). */
+  printed: string[] = [];
+  private rest = '';
+
+  update(page: Pick<JobLogPage, 'offset' | 'text'>): string[] {
+    if (page.offset !== this.offset) return []; // not the page asked for: nothing is printed twice
+    const cut = page.text.lastIndexOf('\n');
+    this.rest = cut < 0 ? page.text : page.text.slice(cut + 1);
+    if (cut < 0) return [];
+    this.offset += Buffer.byteLength(page.text.slice(0, cut + 1));
+    const lines = page.text.slice(0, cut).split('\n').filter(Boolean);
+    this.printed.push(...lines);
+    return lines;
+  }
+
+  /** The last line, once the run has ended (its log will not grow). */
+  flush(): string[] {
+    const last = this.rest ? [this.rest] : [];
+    this.printed.push(...last);
+    this.rest = '';
+    return last;
+  }
+}
+
+/** A gang's log (lines of rank 1 and up): the local executor groups it by rank, so it does not only grow. */
+export const groupedByRank = (text: string): boolean => /^\[rank [1-9]\d*\] /m.test(text);
+
 export interface LogsFlags extends RemoteFlags {
   follow?: boolean;
   json?: boolean;
@@ -100,9 +136,7 @@ export async function runLogs(id: string, o: LogsFlags): Promise<number> {
       },
     ]);
   }
-  const getJob = async () => (await client.get<JobResponse>(`/v1/jobs/${seg(id)}`)).job;
-  const getLogs = (jobId: string) => client.text(`/v1/jobs/${seg(jobId)}/logs`);
-  let job = await getJob();
+  const job = (await client.get<JobResponse>(`/v1/jobs/${seg(id)}`)).job;
   if (!o.follow) {
     const text = await wholeLog(client, job.id);
     if (o.json) process.stdout.write(`${JSON.stringify({ job: job.id, state: job.state, runId: job.runId, text })}\n`);
@@ -110,6 +144,17 @@ export async function runLogs(id: string, o: LogsFlags): Promise<number> {
     else process.stderr.write(`${job.id}: no log lines (${whyNoLogs(job)})\n`);
     return 0;
   }
+  return follow(client, job, o, intervalS);
+}
+
+/**
+ * Prints the run's lines as they come until the job ends. A log that only grows (one process, or Slurm's one
+ * output file) is read by offset: nothing is lost however fast it grows. A local gang's log (grouped by rank) is
+ * matched line by line over the tail instead (LogFollower), seeded with what was printed already.
+ */
+async function follow(client: ApiClient, first: JobView, o: LogsFlags, intervalS: number): Promise<number> {
+  let job = first;
+  let byOffset: OffsetFollower | null = new OffsetFollower();
   let follower = new LogFollower();
   let runId = job.runId;
   const emit = (lines: string[]) => {
@@ -118,16 +163,36 @@ export async function runLogs(id: string, o: LogsFlags): Promise<number> {
   };
   for (;;) {
     // The state first, then the text: a run that ended before this read has written all it will write.
-    job = await getJob();
+    job = (await client.get<JobResponse>(`/v1/jobs/${seg(job.id)}`)).job;
+    const ended = TERMINAL_JOB_STATES.includes(job.state);
     if (job.runId !== runId) {
       runId = job.runId;
+      byOffset = new OffsetFollower();
       follower = new LogFollower();
       process.stderr.write(`-- attempt ${job.attempt}, run ${job.runId ?? '-'} on ${job.sites.join(',') || '-'} --\n`);
     }
-    emit(follower.update(await getLogs(job.id)));
-    if (follower.gap)
-      process.stderr.write(`-- some lines were lost: the log grew past the server's 64 KiB window between polls --\n`);
-    if (TERMINAL_JOB_STATES.includes(job.state)) {
+    if (byOffset) {
+      const page = await client.get<JobLogPage>(`/v1/jobs/${seg(job.id)}/logs`, {
+        offset: byOffset.offset,
+        limit: LOG_PAGE_MAX_BYTES,
+        format: 'json',
+      });
+      if (groupedByRank(page.text)) {
+        follower.update(byOffset.printed.join('\n')); // what was printed counts as seen
+        byOffset = null;
+      } else {
+        emit(byOffset.update(page));
+        if (ended) emit(byOffset.flush());
+      }
+    }
+    if (!byOffset) {
+      emit(follower.update(await client.text(`/v1/jobs/${seg(job.id)}/logs`)));
+      if (follower.gap)
+        process.stderr.write(
+          `-- some lines were lost: the log grew past the server's 64 KiB window between polls --\n`,
+        );
+    }
+    if (ended) {
       process.stderr.write(`-- ${job.id} ${job.state}${job.exitCode !== null ? ` (exit ${job.exitCode})` : ''} --\n`);
       return 0;
     }

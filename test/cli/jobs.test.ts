@@ -145,6 +145,38 @@ describe('superfactory jobs', () => {
     expect(j.text).toContain('step 1');
   });
 
+  it('logs -f loses nothing when the log grows past the 64 KiB tail between two polls', async () => {
+    // bursts of ~50 KB, two per poll at --interval 1: the tail alone would skip lines
+    const script =
+      'sleep 1; for i in 1 2 3 4 5 6; do for j in $(seq 1 1000); do echo "burst $i line $j padding padding"; done; sleep 0.5; done';
+    const job = jsonOf(
+      await sf([
+        'jobs',
+        'submit',
+        '--name',
+        'bursty',
+        '--model',
+        'llama3-8b',
+        '--gpus',
+        '1',
+        '--json',
+        ...as(alice),
+        '--',
+        'sh',
+        '-c',
+        script,
+      ]),
+    );
+    const r = await sf(['jobs', 'logs', job.id, '-f', '--interval', '1', ...as(alice)]);
+    expect(r.code).toBe(0);
+    const expected: string[] = [];
+    for (let i = 1; i <= 6; i++)
+      for (let j = 1; j <= 1000; j++) expected.push(`[rank 0] burst ${i} line ${j} padding padding`);
+    expect(r.stdout.trim().split('\n')).toEqual(expected);
+    expect(r.stderr).not.toMatch(/lines were lost/);
+    expect(r.stderr).toMatch(new RegExp(`-- ${job.id} succeeded \\(exit 0\\) --`));
+  });
+
   it("logs without -f prints the whole log, past the server's 64 KiB tail, byte for byte", async () => {
     const script = 'for i in $(seq 1 3000); do echo "line $i é€ padding padding padding"; done';
     const job = jsonOf(
