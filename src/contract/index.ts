@@ -7,3 +7,4 @@ export type * from './responses.js';
 export * from './services.js';
 export * from './usage.js';
 export * from './inference.js';
+export * from './datasets.js';

@@ -5,6 +5,7 @@ import { zodIssues, type InputIssue } from '../core/issues.js';
 import { JURISDICTION_PATTERN } from '../core/jurisdiction.js';
 import { PLAN_HINTS, PLAN_LIMITS, planFields } from '../core/plan-request.js';
 import { EXECUTOR_KINDS, JOB_STATES, ROLES } from './states.js';
+import { DatasetsField } from './datasets.js';
 
 /** Hints by top-level field: what a good value looks like (plan fields: the planner's own hints). */
 export const REQUEST_HINTS: Readonly<Record<string, string>> = {
@@ -88,6 +89,8 @@ export const SubmitJobSchema = z
     dilocoInnerSteps: planFields.dilocoInnerSteps.optional(),
     dilocoOuterBits: planFields.dilocoOuterBits.optional(),
     dilocoStreaming: planFields.dilocoStreaming.optional(),
+    /** Dataset folder per site ({site: absolute path}); missing replicas are copied before the job starts. */
+    datasets: DatasetsField.optional(),
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'), z.string().max(4096))
       .optional(),

@@ -10,6 +10,7 @@ import { ACTIVE_STATES, DomainError, InvalidInputError, NotFoundError, TERMINAL_
 import type { Executor } from './executors/types.js';
 import type { MeasuredView } from '../contract/responses.js';
 import { gpuIssues, issue, jobSpecFromBody, noSiteIssue, requestIssues, unknownSiteIssues } from './job-submission.js';
+import { datasetIssues } from './scheduling/staging.js';
 import { MeasuredReader } from './measured.js';
 import type { PlannerFn } from './planner.js';
 import type { SubmitJobBody } from './schemas.js';
@@ -118,7 +119,7 @@ export class ControlPlane {
     if (p.role === 'viewer') throw new ForbiddenError('viewers cannot submit jobs');
     const tenant = await this.tenant(p.tenantId);
     const { allowed, issues } = requestIssues(body, tenant);
-    issues.push(...unknownSiteIssues(body.sites, this.fabric));
+    issues.push(...unknownSiteIssues(body.sites, this.fabric), ...datasetIssues(body.datasets, this.fabric));
     const spec = jobSpecFromBody(body, allowed);
     const sites = this.eligibleSites(spec);
     const commandIssue = this.commandIssue(spec, sites);

@@ -75,6 +75,8 @@ export interface JobSpec {
   sites?: string[] | null;
   /** Planner options the job asked for (absent on jobs stored before they existed). */
   planOptions?: JobPlanOptions;
+  /** Dataset folder per site; missing replicas are staged before the job starts (scheduling/staging.ts). */
+  datasets?: Record<string, string>;
 }
 
 export interface JobPlanOptions {

@@ -69,6 +69,7 @@ export function jobSpecFromBody(body: SubmitJobBody, allowed: string[] | null): 
     env: body.env ?? {},
   };
   if (body.sites) spec.sites = body.sites;
+  if (body.datasets) spec.datasets = body.datasets;
   const planOptions: JobPlanOptions = {
     ...(body.strategies ? { strategies: body.strategies } : {}),
     ...(body.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: body.dilocoInnerSteps } : {}),

@@ -5,6 +5,7 @@ import { withTimeout, type SchedulerContext } from './context.js';
 import { partSpecs, runsOf, type RunRef } from './gang.js';
 import type { Launcher } from './launcher.js';
 import { requeue } from './requeue.js';
+import { stageDatasets } from './staging.js';
 
 const POLL_MS = 200;
 
@@ -25,6 +26,18 @@ export class GangLauncher {
     if (!job.runId || refs.length < 2 || inflight.has(job.runId)) return;
     inflight.add(job.runId);
     try {
+      // every part's site gets the dataset before any part is started: the copies are part of the start delay
+      try {
+        await stageDatasets(
+          this.ctx,
+          job,
+          refs.map((r) => r.site),
+        );
+      } catch (err) {
+        if (!(err instanceof LaunchError)) throw err;
+        await this.launcher.markFailed(job, `launch failed: ${err.message}`);
+        return;
+      }
       const statuses = await this.startAll(job, refs);
       if (statuses === null) return;
       const ready = await this.waitHeld(job, refs, statuses);

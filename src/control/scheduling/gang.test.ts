@@ -45,7 +45,8 @@ describe('cross-site gang parts', () => {
         { site: 'b', gpus: 12 },
       ],
     } as RunSpec;
-    const specs = partSpecs(base, refs, { plan: null } as never, true);
+    const job = { plan: null, spec: { datasets: { b: '/data/b/corpus' } } };
+    const specs = partSpecs({ ...base, env: { X: '1' } }, refs, job as never, true);
     expect(specs.map((s) => s.runKey)).toEqual(['job_x.3.p0', 'job_x.3.p1']);
     expect(specs.map((s) => [s.gang!.rankOffset, s.gang!.worldSize, s.gang!.worldSizes])).toEqual([
       [0, 5, [2, 3]],
@@ -57,6 +58,8 @@ describe('cross-site gang parts', () => {
     expect(specs.every((s) => s.gang!.hold)).toBe(true);
     // each site writes into its own folder: only replication makes a checkpoint whole on a site
     expect(specs.map((s) => s.checkpointDir)).toEqual(['/ck/job_x/sites/a', '/ck/job_x/sites/b']);
+    // the site's dataset folder, where the job names one
+    expect(specs.map((s) => s.env)).toEqual([{ X: '1' }, { X: '1', SUPERFACTORY_DATASET: '/data/b/corpus' }]);
   });
 
   it('derives the same rendezvous port for the same attempt, in range', () => {

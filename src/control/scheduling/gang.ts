@@ -11,6 +11,7 @@ import type { Job } from '../domain.js';
 import type { SiteBinding } from '../control-plane.js';
 import type { GangPart, RunSpec, RunStatus } from '../executors/types.js';
 import type { SchedulerContext } from './context.js';
+import { datasetEnv } from './staging.js';
 
 /** One run of a job: the whole job on one executor, or one site's part of a gang. */
 export interface RunRef {
@@ -129,6 +130,7 @@ export function partSpecs(base: RunSpec, refs: readonly RunRef[], job: Job, hold
       gpus: r.gpus,
       placement: base.placement.filter((p) => p.site === r.site),
       checkpointDir: siteCheckpointDir(base.checkpointDir, r.site),
+      env: { ...base.env, ...datasetEnv(job, r.site) },
       gang,
     };
   });

@@ -10,6 +10,7 @@ import { LaunchError } from '../executors/types.js';
 import { bestEffort, withTimeout, type SchedulerContext, type StoredPart } from './context.js';
 import { GangLauncher } from './gang-launcher.js';
 import { isGang, runsOf, siteCheckpointDir } from './gang.js';
+import { datasetEnv, stageDatasets } from './staging.js';
 
 /** The run key of one attempt of a job: the executor's idempotency key. */
 export function runKey(job: Pick<Job, 'id'>, attempt: number): string {
@@ -69,7 +70,7 @@ export class Launcher {
       placement,
       gpus: job.gpus ?? 0,
       command: job.spec.command,
-      env: job.spec.env,
+      env: { ...job.spec.env, ...datasetEnv(job, placement[0]?.site ?? '') },
       checkpointDir: this.checkpointDir(job, placement[0]?.site ?? ''),
       resumeFrom: job.spec.checkpointable ? job.checkpoint : null,
       checkpointable: job.spec.checkpointable,
@@ -113,6 +114,7 @@ export class Launcher {
     if (!b || !job.runId || inflight.has(job.runId)) return;
     inflight.add(job.runId);
     try {
+      await stageDatasets(this.ctx, job, [b.siteId]); // a missing replica is copied first: part of the start delay
       const st = await withTimeout(b.executor.start(this.runSpec(job)), 30_000, `start ${job.runId}`);
       this.ctx.launchedHere.add(job.runId);
       if (st.phase === 'running' || st.phase === 'succeeded' || st.phase === 'failed') {
