@@ -66,6 +66,68 @@ export function reserve(
   return null; // never fits from running jobs alone (down site, too large): no reservation
 }
 
+/**
+ * The same reservation as `reserve`, walking `byEnd` (the caller's running jobs with a finite end, sorted by it,
+ * less those in `skip`) merged with `startedNow` (this pass's starts) instead of sorting all running jobs: O(jobs
+ * that end before the head starts). When jobs ending at the same instant decide it, the order among them matters
+ * (spare GPUs, site), so it asks `reserve` over `running` (the caller's order) to stay exactly the same.
+ */
+export function reserveSorted(
+  head: JobRequest,
+  state: ClusterState,
+  byEnd: readonly RunningJob[],
+  skip: ReadonlySet<string>,
+  startedNow: readonly RunningJob[],
+  running: () => readonly RunningJob[],
+  nowS: number,
+): Reservation | null {
+  const sites = eligibleSites(head, state);
+  if (sites.length === 0) return null;
+  const ids = sites.map((s) => s.id);
+  const free = sites.map((s) => s.freeGpus);
+  const slot = new Map(ids.map((id, i) => [id, i]));
+  const multi = multiSiteAllowed(head);
+  // index of the site that fits the head (the first with the most free GPUs), -1 for all of them, -2 none
+  const fit = (): number => {
+    if (multi && free.reduce((a, b) => a + b, 0) >= head.gpus) return -1;
+    let best = -2;
+    for (let i = 0; i < free.length; i++) if (free[i] >= head.gpus && (best < 0 || free[i] > free[best])) best = i;
+    return best;
+  };
+  const result = (at: number, shadowS: number): Reservation => {
+    const spare = at === -1 ? free.reduce((a, b) => a + b, 0) - head.gpus : free[at] - head.gpus;
+    return { jobId: head.id, shadowS, sites: new Set(at === -1 ? ids : [ids[at]]), extraGpus: spare };
+  };
+  let at = fit();
+  if (at !== -2) return result(at, nowS);
+  const mine = startedNow
+    .filter((r) => Number.isFinite(r.expectedEndS))
+    .sort((a, b) => a.expectedEndS - b.expectedEndS);
+  let i = 0;
+  let j = 0;
+  let prevEndS = NaN;
+  const next = (): RunningJob | undefined => {
+    while (i < byEnd.length && skip.has(byEnd[i].job.id)) i++;
+    if (i < byEnd.length && (j >= mine.length || byEnd[i].expectedEndS <= mine[j].expectedEndS)) return byEnd[i++];
+    return j < mine.length ? mine[j++] : undefined;
+  };
+  for (let r = next(); r; r = next()) {
+    for (const p of r.allocation.parts) {
+      const k = slot.get(p.siteId);
+      if (k !== undefined) free[k] += p.gpus;
+    }
+    at = fit();
+    if (at !== -2) {
+      const after = next();
+      if (r.expectedEndS === prevEndS || after?.expectedEndS === r.expectedEndS)
+        return reserve(head, state, running(), nowS);
+      return result(at, Math.max(nowS, r.expectedEndS));
+    }
+    prevEndS = r.expectedEndS;
+  }
+  return null;
+}
+
 export function touches(alloc: Allocation, sites: Set<string>): number {
   let n = 0;
   for (const p of alloc.parts) if (sites.has(p.siteId)) n += p.gpus;

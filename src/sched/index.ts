@@ -16,6 +16,7 @@ export type { BuildStateOptions } from './state.js';
 export { placeGang, eligibleSites, multiSiteAllowed, whyNotPlaced, summarize } from './placement.js';
 export type { PlaceOptions } from './placement.js';
 export { scheduleRound } from './round.js';
+export { RunningByEnd } from './running-index.js';
 export { fifoPolicy } from './policies/fifo.js';
 export { priorityPolicy } from './policies/priority.js';
 export { fairSharePolicy, quotaAllows, dominantShare } from './policies/fair-share.js';

@@ -1,5 +1,5 @@
 // One scheduling pass, shared by the simulator and the live control plane.
-import { mayBackfill, reserve, touches, type Reservation } from './backfill.js';
+import { mayBackfill, reserve, reserveSorted, touches, type Reservation } from './backfill.js';
 import { whyNotPlaced } from './placement.js';
 import { allocate, cloneState, jurisdictionAllowed, release } from './state.js';
 import type {
@@ -37,6 +37,9 @@ interface Round {
   remaining: JobRequest[];
   localityWaitS: number;
   maxDomainGpus: number;
+  /** RoundOptions.runningByEnd, and the jobs preempted in this pass (no longer running). */
+  byEnd: readonly RunningJob[] | undefined;
+  preemptedIds: Set<string>;
 }
 
 function hold(r: Round, job: JobRequest, d: Decision & { type: 'hold' }): void {
@@ -79,7 +82,10 @@ function placeFree(r: Round, job: JobRequest): Allocation | null | 'held' {
   if (r.blockedHead) {
     if (r.reservation === undefined) {
       const pool = r.victimsPool ?? r.running;
-      r.reservation = reserve(r.blockedHead, work, r.startedNow.length ? [...pool, ...r.startedNow] : pool, nowS);
+      const all = () => (r.startedNow.length ? [...pool, ...r.startedNow] : pool);
+      r.reservation = r.byEnd
+        ? reserveSorted(r.blockedHead, work, r.byEnd, r.preemptedIds, r.startedNow, all, nowS)
+        : reserve(r.blockedHead, work, all(), nowS);
     }
     if (r.reservation && !mayBackfill(job, r.reservation, work, nowS)) {
       hold(r, job, { type: 'hold', jobId: job.id, reason: 'reservation' });
@@ -125,6 +131,7 @@ function preemptFor(r: Round, job: JobRequest): Allocation | null {
   for (const v of vjobs) {
     r.decisions.push({ type: 'preempt', jobId: v.job.id, forJobId: job.id });
     r.preempted++;
+    r.preemptedIds.add(v.job.id);
     vp.splice(vp.indexOf(v), 1);
   }
   return a;
@@ -197,6 +204,8 @@ export function scheduleRound(
     remaining: [],
     localityWaitS,
     maxDomainGpus,
+    byEnd: opts.runningByEnd,
+    preemptedIds: new Set(),
   };
   const canPreempt = policy.preempts ?? true;
   for (let i = 0; i < n; i++) {

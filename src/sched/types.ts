@@ -174,6 +174,11 @@ export interface RoundOptions {
    * way: Jeon et al., ATC'19, Sec. 3). Default 0: no wait.
    */
   localityWaitS?: number;
+  /**
+   * The finite-end jobs of `running`, sorted by `expectedEndS` (a `RunningByEnd` the caller keeps, running-index.ts):
+   * the backfill reservation then walks only the jobs ending before the head starts. Same decisions as without.
+   */
+  runningByEnd?: readonly RunningJob[];
 }
 
 export interface RoundResult {

@@ -3,6 +3,7 @@ import type { Fabric, Site } from '../../fabric/types.js';
 import type { ModelLookup } from '../../perf/index.js';
 import { Rng } from '../../core/rng.js';
 import { buildClusterState } from '../../sched/state.js';
+import { RunningByEnd } from '../../sched/running-index.js';
 import type { ClusterState, JobRequest, RunningJob, SchedulingPolicy, SiteState } from '../../sched/types.js';
 import type { JobSpec } from '../../workload/types.js';
 import type { ProgressSegment } from '../../core/progress.js';
@@ -124,6 +125,8 @@ export interface SimContext {
   queue: JobRequest[];
   readonly running: RunningJob[];
   readonly runningPos: Map<number, number>;
+  /** `running`'s jobs by expected end, for the backfill reservation (kept by lifecycle.ts). */
+  readonly byEnd: RunningByEnd;
   done: number;
   readonly total: number;
   readonly horizonS: number;
@@ -282,6 +285,7 @@ export function createContext(inp: SimInputs): SimContext {
     queue: [],
     running: [],
     runningPos: new Map(),
+    byEnd: new RunningByEnd(),
     done: 0,
     total: runs.length,
     horizonS: inp.horizonS ?? lastSubmit + 365 * 86_400,

@@ -57,7 +57,7 @@ export function beginSegment(
   };
   const end = finishAtS(r.seg);
   ctx.ev.push(end, EV.Finish, i, r.version);
-  r.running!.expectedEndS = end;
+  ctx.byEnd.setEnd(r.running!, end);
 }
 
 export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: number): void {
@@ -114,6 +114,7 @@ function detach(ctx: SimContext, i: number, t: number, releaseGpus: boolean): vo
     const l = ctx.occupancy.get(domainKey(p.siteId, p.podId, p.domain))!;
     l.splice(l.indexOf(i), 1);
   }
+  ctx.byEnd.remove(r.running!);
   const pos = ctx.runningPos.get(i)!;
   const last = ctx.running.pop()!;
   if (pos < ctx.running.length) {
