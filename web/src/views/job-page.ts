@@ -14,6 +14,8 @@ import {
   type JobWithMeasured,
 } from './job-page-render';
 
+import { createJobCharts } from './job-charts';
+
 export { foldEvents, isCheckpoint, type EventLine } from './job-page-render';
 
 const TAILS = [
@@ -36,6 +38,7 @@ interface JobPage {
   evFilter: HTMLSelectElement;
   evSearch: HTMLInputElement;
   evList: HTMLElement;
+  charts: ReturnType<typeof createJobCharts>;
   checkpointsOpen: boolean;
   id: string;
   job: JobWithMeasured | null;
@@ -63,6 +66,7 @@ function elements(): JobPage {
       'aria-label': 'Search events',
     }),
     evList: h('ol', { class: 'events', 'data-role': 'events' }),
+    charts: createJobCharts(),
     checkpointsOpen: false,
     id: '',
     job: null,
@@ -121,6 +125,7 @@ function draw(v: JobPage): void {
   mount(v.title, j.name, ' ', h('span', { class: `badge ${j.state}`, 'data-role': 'state' }, j.state));
   mount(v.facts, ...jobFacts(j));
   mount(v.through, ...throughputBars(j));
+  v.charts.update(v.events);
   drawLogs(v);
   drawEvents(v);
 }
@@ -182,6 +187,7 @@ function layout(v: JobPage): HTMLElement {
       h('section', { 'aria-label': 'Plan and placement' }, h('h3', null, 'Plan and placement'), v.facts),
       h('section', { 'aria-label': 'Throughput' }, h('h3', null, 'Throughput: measured vs predicted'), v.through),
     ),
+    v.charts.el,
     h(
       'section',
       { 'aria-label': 'Logs' },
