@@ -81,19 +81,39 @@ function largestBatch(plan: ServingPlan, w: ServingWorkload, kvBatch: number) {
   return { batch, limitedBy } as const;
 }
 
+/**
+ * Log-normal sigma with the given mean and p99 (ln p99 - ln mean = z99 sigma - sigma^2 / 2); 0 without a p99.
+ * ASSUMPTION: token counts are taken log-normal, the only shape the workload's mean and p99 pin down.
+ */
+export function lognormalSigma(mean: number, p99: number | undefined): number {
+  if (p99 === undefined || !(p99 > mean)) return 0;
+  const z = 2.326;
+  const disc = z * z - 2 * Math.log(p99 / mean);
+  return disc > 0 ? z - Math.sqrt(disc) : z;
+}
+
+/** The p1 output length of the fitted log-normal: the short requests whose TPOT sets the p99. */
+function shortOutputTokens(w: ServingWorkload): number {
+  const sigma = lognormalSigma(w.outputTokensMean, w.outputTokensP99);
+  return Math.max(2, w.outputTokensMean * Math.exp((-sigma * sigma) / 2 - 2.326 * sigma));
+}
+
 /** The service curve of the replica for one workload: what the queueing model reads. */
 function serviceCurve(r: ReplicaModel, plan: ServingPlan, w: ServingWorkload, maxBatch: number): ServiceCurve {
   const t = r.timings;
   const context = meanContextTokens(w);
   const promptP99 = w.promptTokensP99 ?? w.promptTokensMean;
+  const cost = t.prefillCostSeconds ? t.prefillCostSeconds(w.promptTokensMean) : t.prefillSeconds(w.promptTokensMean);
+  // Prefill seconds taken proportional to the prompt: E[c^2] = E[c]^2 exp(sigma^2) for a log-normal prompt.
+  const promptSigma = lognormalSigma(w.promptTokensMean, w.promptTokensP99);
   return {
+    prefillSecondMomentS2: cost * cost * Math.exp(promptSigma * promptSigma),
+    shortOutputTokens: shortOutputTokens(w),
     disaggregated: plan.disaggregated !== undefined,
     prefillInstances: t.prefillInstances ?? 1,
     decodeInstances: t.decodeInstances ?? 1,
     prefillMeanSeconds: t.prefillSeconds(w.promptTokensMean),
-    prefillCostSeconds: t.prefillCostSeconds
-      ? t.prefillCostSeconds(w.promptTokensMean)
-      : t.prefillSeconds(w.promptTokensMean),
+    prefillCostSeconds: cost,
     prefillP99Seconds: t.prefillSeconds(promptP99) + t.kvTransferSeconds(promptP99),
     outputTokens: w.outputTokensMean,
     maxBatch,
@@ -143,7 +163,7 @@ export function loadAtRate(inputs: ServingInputs, requestsPerSecond: number): Lo
   const { model, system, plan, workload: w } = inputs;
   checkWorkload(w, inputs.slo);
   const r = replicaModel(model, system, plan);
-  const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, batch: Infinity };
+  const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, tpotMeanSeconds: Infinity, batch: Infinity };
   if (hardwareReason(system, plan) ?? memoryReason(r, system, plan, w)) return none;
   const kvBatch = Math.floor(r.memory.kvCapacityTokensPerInstance / admittedTokensPerRequest(plan, w));
   return loadPoint(serviceCurve(r, plan, w, largestBatch(plan, w, kvBatch).batch), requestsPerSecond);

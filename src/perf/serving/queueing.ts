@@ -7,7 +7,8 @@
 //   (+ its KV transfer) + one decode step a colocated arrival waits for.
 // - Decode: Little's law sets the running batch, B = lambda x O x TPOT(B) (fixed point); a colocated step also
 //   carries the prompt tokens of the arriving requests (chunked prefill fused with decode). Per-request TPOT
-//   averages over O steps, so its p99 is taken as the mean (assumption).
+//   averages over its O steps the prefills that arrive during its life, a compound Poisson sum: its p99 is the
+//   mean plus z99 standard deviations of that sum for a short request (tpotTail below).
 import type { ServingSlo } from './types.js';
 
 export interface ServiceCurve {
@@ -25,12 +26,34 @@ export interface ServiceCurve {
   maxBatch: number;
   /** Decode step of one copy at batch b (at the workload's mean context). */
   stepSeconds(b: number): number;
+  /**
+   * (optional, colocated) Spread of the prefill work per arriving prompt: E[c^2] of its prefill seconds, and the
+   * output length of the short request that sets the p99 TPOT. Without it the p99 TPOT is the mean step.
+   */
+  prefillSecondMomentS2?: number;
+  shortOutputTokens?: number;
 }
 
 export interface LoadPoint {
   ttftP99Seconds: number;
   tpotP99Seconds: number;
+  /** Mean TPOT: the step at the running batch (what published mean TPOT figures are checked against). */
+  tpotMeanSeconds: number;
   batch: number;
+}
+
+/** One-sided 99% point of the standard normal. */
+const Z99 = 2.326;
+
+/**
+ * p99 TPOT of a colocated replica: a short request (shortOutputTokens) lives about O x step; the prompts arriving
+ * meanwhile (Poisson, ratePerCopy) are prefilled inside its iterations, so its TPOT is step plus the deviation of
+ * that compound Poisson sum over O: sqrt(rate x O x step x E[c^2]) / O (normal approximation), at z99.
+ */
+function tpotTail(c: ServiceCurve, ratePerCopy: number, step: number): number {
+  if (c.disaggregated || !c.prefillSecondMomentS2 || !c.shortOutputTokens) return step;
+  const o = c.shortOutputTokens;
+  return step + (Z99 * Math.sqrt(ratePerCopy * o * step * c.prefillSecondMomentS2)) / o;
 }
 
 /** p99 waiting time of an M/D/1 queue with service `s` seconds at utilization rho. */
@@ -56,7 +79,7 @@ function runningBatch(c: ServiceCurve, ratePerCopy: number, stretch: number): nu
 /** p99 TTFT and TPOT of one replica at `lambda` requests/s (Infinity when it cannot keep up). */
 export function loadPoint(c: ServiceCurve, lambda: number): LoadPoint {
   const rho = (lambda * c.prefillCostSeconds) / c.prefillInstances;
-  const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, batch: Infinity };
+  const none = { ttftP99Seconds: Infinity, tpotP99Seconds: Infinity, tpotMeanSeconds: Infinity, batch: Infinity };
   if (rho >= 1) return none;
   const batch = runningBatch(c, lambda / c.decodeInstances, 1);
   if (!Number.isFinite(batch)) return none;
@@ -64,7 +87,8 @@ export function loadPoint(c: ServiceCurve, lambda: number): LoadPoint {
   const wait = mdOneWaitP99Seconds(rho, c.prefillMeanSeconds);
   return {
     ttftP99Seconds: wait + c.prefillP99Seconds + (c.disaggregated ? 0 : step),
-    tpotP99Seconds: step,
+    tpotP99Seconds: tpotTail(c, lambda / c.decodeInstances, step),
+    tpotMeanSeconds: step,
     batch,
   };
 }

@@ -4,6 +4,7 @@ import type { ScaleOutNetwork } from '../../fabric/types.js';
 import { loadModel } from '../models.js';
 import { replicaModel } from './replica.js';
 import { decodeBreakdown } from './timings.js';
+import { loadAtRate, lognormalSigma } from './estimate.js';
 import { tiersForSystem } from '../tiers.js';
 import type { SystemTiers } from '../types.js';
 import {
@@ -285,6 +286,35 @@ describe('queueing', () => {
       stepSeconds: exact,
     });
     for (const b of [1, 3, 7.5, 20, 64, 100, 200, 256]) expect(curve.stepSeconds(b) / exact(b)).toBeCloseTo(1, 1.7);
+  });
+
+  it('p99 TPOT under load: the mean step plus the spread of prefills a short request shares; wider with spread shapes', () => {
+    const spread: ServingWorkload = {
+      promptTokensMean: 1155,
+      promptTokensP99: 4142,
+      outputTokensMean: 211,
+      outputTokensP99: 601,
+    };
+    const inputs = (w: ServingWorkload) => ({
+      model: llama70b,
+      system: h100,
+      plan: plan({ precision: 'fp8' }),
+      workload: w,
+    });
+    const flat = loadAtRate(inputs({ promptTokensMean: 1155, outputTokensMean: 211 }), 10);
+    // Fixed prompts still arrive in Poisson numbers; spread prompts and outputs widen the tail at the same means.
+    expect(flat.tpotP99Seconds).toBeGreaterThan(flat.tpotMeanSeconds);
+    const lo = loadAtRate(inputs(spread), 2);
+    const hi = loadAtRate(inputs(spread), 10);
+    expect(hi.tpotMeanSeconds).toBeCloseTo(flat.tpotMeanSeconds, 9);
+    expect(hi.tpotP99Seconds).toBeGreaterThan(flat.tpotP99Seconds);
+    expect(hi.tpotP99Seconds).toBeGreaterThan(hi.tpotMeanSeconds * 1.05);
+    // More arrivals per short request's life: a wider tail, in absolute and relative terms.
+    expect(hi.tpotP99Seconds / hi.tpotMeanSeconds).toBeGreaterThan(lo.tpotP99Seconds / lo.tpotMeanSeconds);
+    // The fitted log-normal reproduces the p99 / mean ratio it was fitted to: exp(z99 sigma - sigma^2 / 2).
+    const sigma = lognormalSigma(1155, 4142);
+    expect(Math.exp(2.326 * sigma - (sigma * sigma) / 2)).toBeCloseTo(4142 / 1155, 6);
+    expect(lognormalSigma(1155, undefined)).toBe(0);
   });
 
   it('M/D/1 p99 wait: 0 at low load, growing without bound towards saturation', () => {

@@ -99,7 +99,7 @@ export function runServingValidation(): ServingValidationRow[] {
         throw new Error(`${file}: case ${c.id} does not fit: ${estimate.infeasibleReason}`);
       const metric = c.load ? 'tpot' : 'throughput';
       const predicted = c.load
-        ? loadAtRate(inputs, c.load.requestsPerSecond).tpotP99Seconds * 1e3
+        ? loadAtRate(inputs, c.load.requestsPerSecond).tpotMeanSeconds * 1e3
         : estimate.outputTokensPerSecond / (estimate.timings.gpusPerReplica || 1);
       const measured = c.load ? c.measured.tpotMs : c.measured.outputTokensPerSecondPerGpu;
       if (measured === undefined) throw new Error(`${file}: case ${c.id} has no measured figure for ${metric}`);

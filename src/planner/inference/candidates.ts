@@ -72,6 +72,13 @@ export function workloadOf(r: DemandRegion): ServingWorkload {
   };
 }
 
+/**
+ * Highest share of a replica's SLO rate the planner fills. ASSUMPTION (headroom against bursts the Poisson
+ * approximation misses: prefill chunks bunching near saturation, the twin's router balancing by its own estimate);
+ * chosen so the plans replay within SLO in the twin (test/sim/inference-plan-replay.test.ts).
+ */
+export const MAX_PLANNED_UTILIZATION = 0.75;
+
 /** Capacity of one replica for one region when the replica's p99 TTFT may use `ttftBudgetMs` (0 if none). */
 export function capacityAt(
   serving: ServingFn,
@@ -84,7 +91,7 @@ export function capacityAt(
   if (slo.ttftP99Ms <= 0 || slo.tpotP99Ms <= 0) return undefined;
   const estimate = serving({ model, system: view.tiers, plan, workload: workloadOf(region), slo });
   if (estimate.infeasibleReason) return { rps: 0, estimate };
-  return { rps: Math.max(0, estimate.requestsPerSecondAtSlo ?? 0), estimate };
+  return { rps: MAX_PLANNED_UTILIZATION * Math.max(0, estimate.requestsPerSecondAtSlo ?? 0), estimate };
 }
 
 export interface TableInputs {
