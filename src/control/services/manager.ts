@@ -27,7 +27,7 @@ export interface ServiceManagerOptions {
   healthTimeoutMs?: number;
   /** A replica not healthy this long after its start is replaced (default 60 s: torch imports take seconds). */
   startTimeoutMs?: number;
-  /** Failed health checks in a row that make a healthy replica unhealthy (default 2). */
+  /** Failed health checks in a row that replace a replica (default 3: a busy replica answers late, not never). */
   unhealthyAfter?: number;
   /** Seconds of requests the autoscaler looks at (default 10). */
   scaleWindowS?: number;
@@ -74,9 +74,9 @@ export class ServiceManager {
   constructor(opts: ServiceManagerOptions) {
     this.o = {
       tickMs: 500,
-      healthTimeoutMs: 1000,
+      healthTimeoutMs: 2000,
       startTimeoutMs: 60_000,
-      unhealthyAfter: 2,
+      unhealthyAfter: 3,
       scaleWindowS: 10,
       ...opts,
       policy: opts.policy ?? DEFAULT_SCALE_POLICY,
