@@ -4,6 +4,7 @@ import { STRATEGY_INFO } from '../core/strategies.js';
 import type { Estimate, NetworkTier, Plan, SystemTiers } from '../perf/types.js';
 import type { Candidate } from './candidates.js';
 import { DILOCO_INNER_STEPS, DILOCO_OUTER_BITS, WAN_TOLERATED_SHARE } from './defaults.js';
+import { describeDilocoEfficiency } from './diloco-efficiency.js';
 import type { SiteView } from './sites.js';
 import type { PlanRequest, RankedPlan, SitePlacement, Strategy, TierMapping } from './types.js';
 
@@ -107,7 +108,7 @@ function bottleneckText(run: StrategyRun, estimate: Estimate, f: StrategyFigures
     const streaming = f.diloco!.streaming;
     return f.exposedPerStep > 0
       ? `outer synchronization exposes ${((100 * f.exposedPerStep) / f.stepTimeSeconds).toFixed(0)}% of each step: needs >= ${formatGbps(f.wanGbpsNeeded)}${streaming ? '' : ', streaming,'} or more inner steps`
-      : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - f.tokenEfficiency)).toFixed(0)}% token efficiency (${request.dilocoTokenEfficiency !== undefined ? 'as given' : `${k} replicas of ${(run.totalParams / 1e9).toFixed(0)}B parameters, Charles et al. 2025 law`})`;
+      : `${estimate.bottleneck}; local-SGD costs ${(100 * (1 - f.tokenEfficiency)).toFixed(0)}% token efficiency (${request.dilocoTokenEfficiency !== undefined ? 'as given' : describeDilocoEfficiency(k, run.totalParams, request.dilocoInnerSteps ?? DILOCO_INNER_STEPS, request.dilocoOuterBits ?? DILOCO_OUTER_BITS)})`;
   }
   if (strategy === 'independent')
     return `independent runs: only one site's tokens train this model (${k} separate models); ${estimate.bottleneck}`;

@@ -157,6 +157,8 @@ describe('WAN sweep', () => {
 });
 
 describe('DiLoCo options', () => {
+  // More inner steps hide the outer sync (raw tokens/s) but cost token efficiency (the DiLoCo law's H term), so the
+  // H comparison is on raw throughput and on the law's direction.
   it('fewer outer bits, more inner steps and streaming never lower DiLoCo throughput on a thin WAN', () => {
     const fabric = twoSites(5);
     const model = loadModel('llama3-8b');
@@ -168,7 +170,8 @@ describe('DiLoCo options', () => {
     const stream4h100 = best({ dilocoInnerSteps: 100, dilocoOuterBits: 4, dilocoStreaming: true });
     expect(plain4.effectiveTokensPerSecond).toBeGreaterThan(plain16.effectiveTokensPerSecond);
     expect(stream4.effectiveTokensPerSecond).toBeGreaterThanOrEqual(plain4.effectiveTokensPerSecond);
-    expect(stream4h100.effectiveTokensPerSecond).toBeGreaterThanOrEqual(stream4.effectiveTokensPerSecond);
+    expect(stream4h100.tokensPerSecond).toBeGreaterThanOrEqual(stream4.tokensPerSecond);
+    expect(stream4h100.tokenEfficiency).toBeLessThan(stream4.tokenEfficiency);
     expect(plain16.diloco).toMatchObject({ innerSteps: 10, outerBits: 16, streaming: false });
   });
 });

@@ -15,7 +15,12 @@ import {
   type SearchContext,
   type SkippedPart,
 } from './candidates.js';
-import { CHINCHILLA_TOKENS_PER_PARAM, DEFAULT_TOKENS_PER_STEP } from './defaults.js';
+import {
+  CHINCHILLA_TOKENS_PER_PARAM,
+  DEFAULT_TOKENS_PER_STEP,
+  DILOCO_INNER_STEPS,
+  DILOCO_OUTER_BITS,
+} from './defaults.js';
 import { dilocoTokenEfficiency } from './diloco-efficiency.js';
 import { scoreCandidate, type Scored, type StrategyRun } from './evaluate.js';
 import { better, listPlans, noConfigError, noFitError, TopPlans } from './ranking.js';
@@ -85,7 +90,13 @@ export function planOnFabric(
   const ctx: SearchContext = { model, shape, seq, targetTokensPerStep };
   const strategies = new Set<Strategy>(request.strategies ?? STRATEGIES);
   const dilocoEfficiencyFor = (replicas: number) =>
-    request.dilocoTokenEfficiency ?? dilocoTokenEfficiency(replicas, counts.total);
+    request.dilocoTokenEfficiency ??
+    dilocoTokenEfficiency(
+      replicas,
+      counts.total,
+      request.dilocoInnerSteps ?? DILOCO_INNER_STEPS,
+      request.dilocoOuterBits ?? DILOCO_OUTER_BITS,
+    );
 
   checkRequest(request);
   const views = chooseViews(model, fabric, request, counts.total);

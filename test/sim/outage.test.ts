@@ -95,7 +95,7 @@ describe('site outage', () => {
 });
 
 describe('WAN degradation', () => {
-  it('re-plans a job that spans two sites to DiLoCo while the link runs at 0.1% and cuts it when the link is cut', () => {
+  it('re-plans a job that spans two sites to DiLoCo while the link runs at 0.001% and cuts it when the link is cut', () => {
     const f = makeFabric([
       { id: 'a', gpusPerPod: 64 },
       { id: 'b', gpusPerPod: 64 },
@@ -123,8 +123,10 @@ describe('WAN degradation', () => {
     });
     expect(base.jobs[0].sites).toEqual(['a', 'b']);
     // 100 Tb/s hides hierarchical DP's gradient exchange behind the backward pass (speed 1); at
-    // 0.1% (100 Gb/s) the planner's best cross-site plan is DiLoCo. Its token efficiency is the fitted
-    // law (src/planner/diloco-efficiency.ts): two replicas cost nothing, so the job re-plans without losing time.
+    // 0.001% (1 Gb/s) the planner's best cross-site plan is DiLoCo (at 100 Gb/s pipeline-across-sites wins now that
+    // DiLoCo pays for H = 100). Its token efficiency is the fitted
+    // law (src/planner/diloco-efficiency.ts): two replicas at the default H = 100 cost about 10% of the tokens
+    // (Streaming DiLoCo's H term), so the re-planned job finishes later, but by less than that share of its run.
     expect(base.jobs[0].planStrategy).toBe('hierarchical-dp');
     // Hidden to within rounding: the in-site two-level DP collective leaves a few microseconds per step exposed.
     expect(base.jobs[0].speedFactor!).toBeGreaterThan(0.9995);
@@ -136,12 +138,13 @@ describe('WAN degradation', () => {
       policy: createPolicy('fifo'),
       scenario: parseScenario({
         failures: { enabled: false },
-        events: [{ wan: 'a-b', capacity: 0.001, from: '1h', to: '1w' }],
+        events: [{ wan: 'a-b', capacity: 0.00001, from: '1h', to: '1w' }],
       }).scenario!,
       grid,
       seed: 1,
     });
-    expect(Math.abs(slow.jobs[0].jctS! - base.jobs[0].jctS!)).toBeLessThan(0.001 * base.jobs[0].jctS!);
+    expect(slow.jobs[0].jctS!).toBeGreaterThan(base.jobs[0].jctS!);
+    expect(slow.jobs[0].jctS!).toBeLessThan(base.jobs[0].jctS! / 0.88);
     expect(slow.jobs[0].planStrategy).toBe('diloco');
     expect(slow.jobs[0].speedFactor!).toBeLessThanOrEqual(1);
     expect(slow.jobs[0].interruptions).toBe(0);
