@@ -172,7 +172,9 @@ describe('invariants (property tests)', () => {
             fasterWan = { ...wan, tier: { ...wan.tier, bandwidthGbps: wan.tier.bandwidthGbps * factor } };
           else faster = { ...tiers, [tier]: { ...tiers[tier], bandwidthGbps: tiers[tier].bandwidthGbps * factor } };
           const after = estimateWithTiers(model(), faster, plan, { wan: fasterWan });
-          expect(after.stepTimeSeconds).toBeLessThanOrEqual(base.stepTimeSeconds * (1 + 1e-12));
+          // Relative 1e-9: when the WAN binds, a faster tier shrinks the overlap window by exactly what the exposed WAN
+          // time grows, and the sum differs in the last bits (1.0003e-12 seen for tp 8, dp 8, ZeRO-3, scale-up x1.3).
+          expect(after.stepTimeSeconds).toBeLessThanOrEqual(base.stepTimeSeconds * (1 + 1e-9));
         },
       ),
       { numRuns: 300 },
