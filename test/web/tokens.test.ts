@@ -59,6 +59,9 @@ describe.skipIf(reason !== null)('tokens view in chromium', () => {
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await expect.poll(() => view.locator('tbody tr[data-token-id]').count()).toBe(3);
     await shot(page, 'issued');
+    // a token nobody has used yet says so in the Last used column (4th)
+    const fresh = view.locator('tbody tr[data-token-id]', { hasText: revokedName });
+    expect(await fresh.locator('td').nth(3).textContent()).toBe('never');
 
     // the secret is a real token of acme with the chosen role
     const me = await srv.req<{ tenant: string; role: string; tokenId: string }>('GET', '/v1/whoami', secret);

@@ -1,5 +1,5 @@
 // Fleet over time (under the map): utilization, power drawn, grid carbon and queue length per site, WAN use
-// per link, over the last hours, from GET /v1/history (sampled in the server's memory), refreshed live.
+// per link, over the last hours, from GET /v1/history (sampled by the leader into the store), refreshed live.
 import { get, type HistoryResponse, type HistorySample } from '../api';
 import { lineChart, RUN_COLORS } from '../charts';
 import { h, mount, options } from '../dom';
@@ -121,7 +121,7 @@ export function createFleetView(): { el: HTMLElement; show: () => void; hide: ()
   function draw(r: HistoryResponse): void {
     for (const c of charts.splice(0)) c.destroy();
     const x = r.samples.map((s) => Date.parse(s.at) / 1000);
-    info.textContent = `${int(r.samples.length)} sample(s), one every ${r.sampleS} s, kept ${fixed(r.retentionS / 3600, 1)} h in the server's memory (a restart starts afresh)`;
+    info.textContent = `${int(r.samples.length)} sample(s), one every ${r.sampleS} s, kept ${fixed(r.retentionS / 3600, 1)} h in the store (shared by every replica, kept across restarts)`;
     charts.push(...drawCharts(grid, r, x));
   }
 

@@ -6,7 +6,7 @@ import { ago } from '../format';
 /** One row per token (this tab's own marked), a Revoke button on the active ones. */
 export function tokenRows(tokens: TokenView[], mine: string | undefined, revoke: (t: TokenView) => void): Child[] {
   return [
-    tokens.length === 0 ? h('tr', null, h('td', { colspan: 5, class: 'muted' }, 'No tokens.')) : null,
+    tokens.length === 0 ? h('tr', null, h('td', { colspan: 6, class: 'muted' }, 'No tokens.')) : null,
     tokens.map((t) =>
       h(
         'tr',
@@ -14,6 +14,9 @@ export function tokenRows(tokens: TokenView[], mine: string | undefined, revoke:
         h('td', null, t.name, t.id === mine ? h('span', { class: 'muted' }, ' (this tab)') : null),
         h('td', null, t.role),
         h('td', { title: t.createdAt }, ago(t.createdAt)),
+        t.lastUsedAt === null
+          ? h('td', { class: 'muted' }, 'never')
+          : h('td', { title: t.lastUsedAt }, ago(t.lastUsedAt)),
         h('td', null, t.revoked ? h('span', { class: 'badge cancelled' }, 'revoked') : 'active'),
         h(
           'td',

@@ -1,6 +1,7 @@
 // API tokens of a tenant (tenant admins: their own tenant; operators pick any): list, issue (the secret is
 // shown once, with a copy button), revoke after a confirmation. Members and viewers never see this view.
-// The API gives no "last used" time, so the table shows created and revoked only. Rows: tokens-render.ts.
+// The table shows created, last used (the store records it at most once a minute per token) and revoked. Rows:
+// tokens-render.ts.
 import {
   api,
   ApiError,
@@ -64,7 +65,7 @@ function fillBody(v: TokensView): void {
       h(
         'tr',
         null,
-        ['Name', 'Role', 'Created', 'Status', ''].map((c) => h('th', { scope: 'col' }, c)),
+        ['Name', 'Role', 'Created', 'Last used', 'Status', ''].map((c) => h('th', { scope: 'col' }, c)),
       ),
     ),
     v.tbody,
