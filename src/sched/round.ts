@@ -38,7 +38,7 @@ interface Round {
   localityWaitS: number;
   maxDomainGpus: number;
   /** RoundOptions.runningByEnd, and the jobs preempted in this pass (no longer running). */
-  byEnd: readonly RunningJob[] | undefined;
+  byEnd: { readonly sorted: readonly RunningJob[] } | undefined;
   preemptedIds: Set<string>;
 }
 
@@ -84,7 +84,7 @@ function placeFree(r: Round, job: JobRequest): Allocation | null | 'held' {
       const pool = r.victimsPool ?? r.running;
       const all = () => (r.startedNow.length ? [...pool, ...r.startedNow] : pool);
       r.reservation = r.byEnd
-        ? reserveSorted(r.blockedHead, work, r.byEnd, r.preemptedIds, r.startedNow, all, nowS)
+        ? reserveSorted(r.blockedHead, work, r.byEnd.sorted, r.preemptedIds, r.startedNow, all, nowS)
         : reserve(r.blockedHead, work, all(), nowS);
     }
     if (r.reservation && !mayBackfill(job, r.reservation, work, nowS)) {

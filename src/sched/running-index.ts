@@ -4,51 +4,37 @@
 // 10,000-job fairwater run).
 import type { RunningJob } from './types.js';
 
-/** Index of the first entry whose end is >= endS (strict: > endS). */
-function bound(list: readonly RunningJob[], endS: number, strict: boolean): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const e = list[mid].expectedEndS;
-    if (e < endS || (strict && e === endS)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
- * The running jobs with a finite expected end, ascending (ties in insertion order). The caller tells it about every
- * start, end and change of `expectedEndS`, so that it always holds exactly the finite-end jobs of its `running`.
+ * The running jobs with a finite expected end, ascending. The caller tells it about every start, end and change of
+ * `expectedEndS`, so that it always holds exactly the finite-end jobs of its `running`. Changes are buffered and
+ * merged in only when `sorted` is read (O(changes log changes + size)): a lightly loaded cluster never needs it, a
+ * congested one reads it about once per scheduling pass.
  */
 export class RunningByEnd {
-  private readonly list: RunningJob[] = [];
+  private list: RunningJob[] = [];
+  private readonly pending = new Set<RunningJob>();
+  private readonly dead = new Set<RunningJob>();
+  private readonly inList = new Set<RunningJob>();
 
-  /** Sorted view (do not mutate). */
+  /** Sorted view (do not mutate; valid until the next change). */
   get sorted(): readonly RunningJob[] {
+    if (this.pending.size > 0 || this.dead.size > 0) this.merge();
     return this.list;
   }
 
   get size(): number {
-    return this.list.length;
+    return this.inList.size - this.dead.size + this.pending.size;
   }
 
   /** Add a job at its current `expectedEndS` (an infinite end is not kept). */
   add(rj: RunningJob): void {
-    if (!Number.isFinite(rj.expectedEndS)) return;
-    this.list.splice(bound(this.list, rj.expectedEndS, true), 0, rj);
+    if (Number.isFinite(rj.expectedEndS)) this.pending.add(rj);
   }
 
-  /** Remove a job; `endS` is the end it was added with (default its current one). False when it was not there. */
-  remove(rj: RunningJob, endS: number = rj.expectedEndS): boolean {
-    if (!Number.isFinite(endS)) return false;
-    for (let i = bound(this.list, endS, false); i < this.list.length && this.list[i].expectedEndS <= endS; i++) {
-      if (this.list[i] === rj) {
-        this.list.splice(i, 1);
-        return true;
-      }
-    }
-    return false;
+  /** Remove a job (a no-op when it is not there). */
+  remove(rj: RunningJob): void {
+    if (this.pending.delete(rj)) return;
+    if (this.inList.has(rj)) this.dead.add(rj);
   }
 
   /** Set a job's expected end and move it (it may be new: an infinite old end). */
@@ -56,5 +42,24 @@ export class RunningByEnd {
     this.remove(rj);
     rj.expectedEndS = endS;
     this.add(rj);
+  }
+
+  private merge(): void {
+    const adds = [...this.pending].sort((a, b) => a.expectedEndS - b.expectedEndS);
+    const out: RunningJob[] = [];
+    let j = 0;
+    for (const r of this.list) {
+      if (this.dead.has(r)) {
+        this.inList.delete(r);
+        continue;
+      }
+      while (j < adds.length && adds[j].expectedEndS < r.expectedEndS) out.push(adds[j++]);
+      out.push(r);
+    }
+    while (j < adds.length) out.push(adds[j++]);
+    for (const r of adds) this.inList.add(r);
+    this.list = out;
+    this.pending.clear();
+    this.dead.clear();
   }
 }

@@ -175,10 +175,11 @@ export interface RoundOptions {
    */
   localityWaitS?: number;
   /**
-   * The finite-end jobs of `running`, sorted by `expectedEndS` (a `RunningByEnd` the caller keeps, running-index.ts):
-   * the backfill reservation then walks only the jobs ending before the head starts. Same decisions as without.
+   * The finite-end jobs of `running`, sorted by `expectedEndS` (a `RunningByEnd` the caller keeps, running-index.ts;
+   * read only when a reservation is needed): the backfill reservation then walks only the jobs ending before the head
+   * starts. Same decisions as without.
    */
-  runningByEnd?: readonly RunningJob[];
+  runningByEnd?: { readonly sorted: readonly RunningJob[] };
 }
 
 export interface RoundResult {

@@ -16,7 +16,7 @@ export function onSchedule(ctx: SimContext, _e: SimEvent): void {
     mutate: true,
     emitHolds: false,
     localityWaitS: ctx.scenario.localityWaitS,
-    runningByEnd: ctx.byEnd.sorted,
+    runningByEnd: ctx.byEnd,
   });
   ctx.queue = res.queue;
   if (res.started || res.preempted) {
