@@ -2,7 +2,8 @@
 // Knobs a paper does not state (null) are searched, as the authors reported their best settings.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dataPath } from '../data-dir.js';
-import { loadFabric } from '../fabric/load.js';
+import { loadFabric, parseFabricText } from '../fabric/load.js';
+import { formatCrossSiteMarkdown, nemotronCrossSite } from './cross-site-validation.js';
 import { estimateWithTiers, type EstimateOptions } from './estimate.js';
 import { loadModel, parseModel } from './models.js';
 import { checkPlan } from './plan-check.js';
@@ -227,7 +228,15 @@ export function formatValidationMarkdown(rows: ValidationRow[]): string {
     'assumption (docs/sources.md).',
     '',
   );
-  return lines.join('\n');
+  return lines.join('\n') + '\n' + formatCrossSiteMarkdown(nemotronCrossSite(singleSiteH100Tiers()));
+}
+
+/** The Nemotron-4 340B run's single-site system (DGX H100 over InfiniBand), read synchronously for the formatter. */
+function singleSiteH100Tiers(): SystemTiers {
+  const parsed = parseFabricText(readFileSync(dataPath('fabrics', 'dgx-h100-ib.yaml'), 'utf8'), 'dgx-h100-ib.yaml');
+  if (!parsed.ok)
+    throw new Error(`dgx-h100-ib preset does not parse: ${parsed.issues.map((i) => i.message).join('; ')}`);
+  return tiersForFabric(parsed.fabric);
 }
 
 export interface ValidationSummary {
