@@ -168,7 +168,10 @@ describe.skipIf(missing !== null)('train one model across sites a and b', () => 
   it.skipIf(!netns)(
     'failover: site b loses its link mid-run; the job resumes on a from its checkpoint',
     async () => {
-      const id = await submit(job('hier-dp-job.json'));
+      // 100 steps: a checkpoint counts once replicated (seconds after it is written), so the cut lands mid-run
+      const body = job('hier-dp-job.json');
+      body.command = body.command.map((x: string, i: number) => (body.command[i - 1] === '--steps' ? '100' : x));
+      const id = await submit(body);
       // past the checkpoint at step 20
       const before = await waitFor(async () => {
         const x = await get(id);
