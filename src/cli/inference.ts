@@ -10,7 +10,7 @@ import { CliInputError, EXIT_BAD_INPUT, inputIssuesOf, printIssues } from './err
 
 export const INFERENCE_PLAN_USAGE = `usage: superfactory inference plan --fabric F --model M --demand FILE|PRESET
        --ttft-p99-ms MS --tpot-p99-ms MS [--objective cost|carbon] [--no-n-plus-one] [--sites a,b]
-       [--gpu-hour-usd SYSTEM=USD,...] [--json]`;
+       [--gpu-hour-usd SYSTEM=USD,...] [--gpus-available SITE=GPUS,...] [--json]`;
 
 const OPTIONS = {
   fabric: { type: 'string' },
@@ -22,6 +22,7 @@ const OPTIONS = {
   'no-n-plus-one': { type: 'boolean' },
   sites: { type: 'string' },
   'gpu-hour-usd': { type: 'string' },
+  'gpus-available': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -35,6 +36,7 @@ const FLAG_OF: Record<string, string> = {
   demand: '--demand',
   sites: '--sites',
   gpuHourUsd: '--gpu-hour-usd',
+  gpusAvailable: '--gpus-available',
 };
 
 function parseFlags(argv: string[]) {
@@ -55,10 +57,13 @@ function bodyOf(f: ReturnType<typeof parseFlags>): unknown {
       missing.map((k) => ({ path: `--${k}`, message: 'missing', hint: INFERENCE_PLAN_USAGE.replace(/\s+/g, ' ') })),
     );
   const number = (s: string): number | string => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : s);
-  const prices = f['gpu-hour-usd']
-    ?.split(',')
-    .filter(Boolean)
-    .map((kv) => kv.split('='));
+  const pairs = (v: string | undefined) =>
+    v
+      ?.split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('='));
+  const prices = pairs(f['gpu-hour-usd']);
+  const free = pairs(f['gpus-available']);
   return {
     model: f.model,
     demand: f.demand,
@@ -68,6 +73,7 @@ function bodyOf(f: ReturnType<typeof parseFlags>): unknown {
     ...(f['no-n-plus-one'] ? { nPlusOne: false } : {}),
     ...(f.sites !== undefined ? { sites: f.sites.split(',').filter(Boolean) } : {}),
     ...(prices ? { gpuHourUsd: Object.fromEntries(prices.map(([k, v]) => [k, number(v ?? '')])) } : {}),
+    ...(free ? { gpusAvailable: Object.fromEntries(free.map(([k, v]) => [k, number(v ?? '')])) } : {}),
   };
 }
 

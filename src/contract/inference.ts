@@ -69,6 +69,8 @@ export const InferencePlanSchema = z
     sites: z.array(ID).min(1).max(1000).optional(),
     /** Rental price per GPU-hour by system id, USD, added to the energy cost (default: energy only). */
     gpuHourUsd: z.record(ID, z.number().min(0).max(1000)).optional(),
+    /** GPUs free for serving by site id (default on the API: the control plane's free GPUs per site). */
+    gpusAvailable: z.record(ID, z.number().int().min(0).max(1e7)).optional(),
   })
   .strict();
 export type InferencePlanBody = z.infer<typeof InferencePlanSchema>;
@@ -89,6 +91,7 @@ export const INFERENCE_HINTS: Readonly<Record<string, string>> = {
   objective: 'cost or carbon',
   nPlusOne: 'true (default) or false',
   sites: 'site ids of the fabric, e.g. ["atl", "wi"]',
+  gpusAvailable: 'free GPUs by site id, e.g. {"atl": 64}',
   gpuHourUsd: 'an object of USD per GPU-hour by system id, e.g. {"hgx-h100": 2.5}',
 };
 

@@ -32,6 +32,11 @@ export interface InferencePlanRequest {
   candidates?: ServingPlan[];
   /** Rental price per GPU-hour by system id, USD, added to energy (default 0: energy only). */
   gpuHourUsd?: Record<string, number>;
+  /**
+   * GPUs free for serving by site id (training jobs hold the rest; the API passes the control plane's free GPUs).
+   * A site left out keeps all its GPUs within the power cap; 0 keeps replicas off it.
+   */
+  gpusAvailable?: Record<string, number>;
 }
 
 export interface InferencePlanContext {
@@ -78,6 +83,12 @@ function checkRequest(req: InferencePlanRequest, ctx: InferencePlanContext): voi
     if (!ids.has(id))
       issues.push({ path: `sites[${i}]`, message: `no site ${id}`, hint: `use one of ${[...ids].join(', ')}` });
   });
+  for (const [id, n] of Object.entries(req.gpusAvailable ?? {})) {
+    if (!ids.has(id))
+      issues.push({ path: `gpusAvailable.${id}`, message: `no site ${id}`, hint: `use one of ${[...ids].join(', ')}` });
+    else if (!(Number.isInteger(n) && n >= 0))
+      issues.push({ path: `gpusAvailable.${id}`, message: `${n} is not a whole number >= 0`, hint: 'free GPUs' });
+  }
   const known = new Set(ctx.measured?.regions.map((m) => m.key) ?? []);
   req.demand.regions.forEach((r, i) => {
     if (r.measuredRegion !== undefined && ctx.measured && !known.has(r.measuredRegion))
@@ -98,7 +109,12 @@ export function planInference(req: InferencePlanRequest, ctx: InferencePlanConte
   checkRequest(req, ctx);
   const objective = req.objective ?? 'cost';
   const nPlusOne = req.nPlusOne ?? true;
-  const views = siteViews(ctx.fabric).filter((v) => !req.sites || req.sites.includes(v.site.id));
+  const views = siteViews(ctx.fabric)
+    .filter((v) => !req.sites || req.sites.includes(v.site.id))
+    .map((v) => {
+      const free = req.gpusAvailable?.[v.site.id];
+      return free === undefined ? v : { ...v, gpus: Math.min(v.gpus, free) };
+    });
   const regions = req.demand.regions;
   const latencies = latencyMatrix(
     regions,

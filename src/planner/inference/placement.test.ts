@@ -32,6 +32,29 @@ function plan(req: Partial<InferencePlanRequest> & { regions?: DemandRegion[] },
 }
 
 describe('planInference', () => {
+  it('promises no more GPUs than a site has free: 0 keeps it empty, a few cap its replicas, bad entries are named', () => {
+    const free = plan({ nPlusOne: false });
+    expect(free.replicas.map((r) => r.siteId)).toEqual(['a']);
+    const aHeld = plan({ nPlusOne: false, gpusAvailable: { a: 0 } });
+    expect(aHeld.replicas.map((r) => r.siteId)).toEqual(['b']);
+    expect(aHeld.latency.every((l) => l.meetsSlo)).toBe(true);
+    const busy = plan({ nPlusOne: false, regions: users(40) });
+    expect(busy.replicas.map((r) => r.siteId)).toEqual(['a']);
+    expect(busy.replicas[0].count).toBeGreaterThan(1);
+    const perReplica = busy.replicas[0].gpusPerReplica;
+    const few = plan({ nPlusOne: false, regions: users(40), gpusAvailable: { a: perReplica } });
+    const atA = few.replicas.find((r) => r.siteId === 'a');
+    expect(atA ? atA.count * atA.gpusPerReplica : 0).toBeLessThanOrEqual(perReplica);
+    expect(few.replicas.reduce((n, r) => n + r.count, 0)).toBeGreaterThan(atA?.count ?? 0);
+    const bad = () => plan({ gpusAvailable: { nowhere: 8, a: -1 } });
+    expect(bad).toThrow(PlannerInputError);
+    try {
+      bad();
+    } catch (e) {
+      expect((e as PlannerInputError).issues.map((i) => i.path)).toEqual(['gpusAvailable.nowhere', 'gpusAvailable.a']);
+    }
+  });
+
   it('puts the load where the objective is cheapest, and keeps the SLO', () => {
     const cost = plan({ nPlusOne: false });
     expect(cost.replicas.map((r) => r.siteId)).toEqual(['a']);

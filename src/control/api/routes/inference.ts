@@ -24,7 +24,9 @@ import { loadGridFor } from '../../../sim/grid-files.js';
 import { InvalidInputError } from '../../domain.js';
 import { resolveModel } from '../../planner.js';
 import { isZooModel } from '../../schemas.js';
+import { telemetry } from '../../whatif/telemetry.js';
 import { doc, jsonBody, principal, type ApiContext } from '../context.js';
+import { PlanIssuesError, planOffLoop } from './inference-worker.js';
 
 const RTT_CSV = 'azure_inter_region_rtt_p95_ms_americas_dest.csv';
 const COORDS_JSON = 'azure_region_coordinates_carbon-aware-sdk.json';
@@ -93,6 +95,7 @@ export function inferencePlanFor(body: InferencePlanBody, fabric: Fabric): Infer
       ...(body.nPlusOne !== undefined ? { nPlusOne: body.nPlusOne } : {}),
       ...(body.sites ? { sites: body.sites } : {}),
       ...(body.gpuHourUsd ? { gpuHourUsd: body.gpuHourUsd } : {}),
+      ...(body.gpusAvailable ? { gpusAvailable: body.gpusAvailable } : {}),
     },
     {
       model: resolveModel(body.model),
@@ -103,6 +106,12 @@ export function inferencePlanFor(body: InferencePlanBody, fabric: Fabric): Infer
     },
   );
   return { fabric: fabric.name, demand: demand.name, placement };
+}
+
+/** GPUs free for serving by site: the control plane's telemetry (GPUs minus those active jobs hold). */
+async function freeGpusBySite(c: ApiContext): Promise<Record<string, number>> {
+  const t = await telemetry(c.cp.fabric, c.store, c.now());
+  return Object.fromEntries(t.sites.map((s) => [s.id, Math.max(0, s.freeGpus)]));
 }
 
 export function registerInferenceRoutes(c: ApiContext): void {
@@ -130,10 +139,12 @@ export function registerInferenceRoutes(c: ApiContext): void {
           ],
           422,
         );
+      // Training jobs' GPUs are not promised to serving unless the caller says what is free.
+      const gpusAvailable = body.gpusAvailable ?? (await freeGpusBySite(c));
       try {
-        return inferencePlanFor(body, cp.fabric);
+        return (await planOffLoop({ ...body, gpusAvailable }, cp.fabric)).response;
       } catch (err) {
-        const issues = issuesOf(err);
+        const issues = err instanceof PlanIssuesError ? err.issues : issuesOf(err);
         if (issues) throw new InvalidInputError(issues, 422);
         throw err;
       }
