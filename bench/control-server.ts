@@ -32,7 +32,11 @@ export async function startBenchServer(options: {
       sites: { '*': { executor: 'twin' } },
     }),
   );
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), cfg], {
+  // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there (on SIGTERM, so stop() ends it gracefully)
+  const prof = process.env.BENCH_CPU_PROF;
+  const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const args = [...profArgs, '--import', 'tsx', join(ROOT, 'test/control/main-for-tests.ts'), cfg];
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -45,5 +49,5 @@ export async function startBenchServer(options: {
     });
     proc.on('exit', (c) => reject(new Error(`bench server exited ${c}`)));
   });
-  return { url, stop: () => proc.kill('SIGKILL') };
+  return { url, stop: () => proc.kill(prof ? 'SIGTERM' : 'SIGKILL') };
 }

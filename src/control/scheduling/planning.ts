@@ -20,10 +20,15 @@ export class PlanStage {
     const deadline = clock() + opts.planBudgetMs;
     let sliceEnd = clock() + PLAN_SLICE_MS;
     let down: Set<string> | null = null;
+    // a slice's plans are stored together: the store may commit them in one transaction (SQLite groups
+    // the writes of one event-loop turn), instead of one commit per job
+    let stores: Promise<void>[] = [];
     for (const job of queued) {
       if (job.plan !== null) continue;
       if (clock() > deadline) break;
       if (clock() > sliceEnd) {
+        await Promise.all(stores);
+        stores = [];
         await yieldToLoop();
         sliceEnd = clock() + PLAN_SLICE_MS;
       }
@@ -38,13 +43,15 @@ export class PlanStage {
         this.cache.set(key, plan);
       }
       const gpus = job.gpus ?? plan.placement?.reduce((a, p) => a + p.gpus, 0) ?? null;
-      try {
-        // the version check: the job may have been cancelled or changed while the loop served requests
-        await cp.store.updateJob(job.id, { plan, gpus }, cp.now(), 'job.planned', undefined, job.version);
-      } catch (err) {
-        log.info({ job: job.id, err: (err as Error).message }, 'plan not stored (job changed meanwhile)');
-      }
+      // the version check: the job may have been cancelled or changed while the loop served requests
+      stores.push(
+        cp.store.updateJob(job.id, { plan, gpus }, cp.now(), 'job.planned', undefined, job.version).then(
+          () => undefined,
+          (err: Error) => log.info({ job: job.id, err: err.message }, 'plan not stored (job changed meanwhile)'),
+        ),
+      );
     }
+    await Promise.all(stores);
   }
 
   private async plan(job: Job, sites: string[]): Promise<JobPlan> {

@@ -352,58 +352,61 @@ export class SqliteStore implements Store {
     };
     return { job, created: true };
   };
-  private submitTransaction?: Database.Transaction<(j: NewJob) => SubmitResult>;
 
-  // Group commit: submissions that arrive in the same event-loop turn share one transaction, so a
-  // burst writes each touched B-tree page to the WAL once instead of once per job. Each job is still
-  // acknowledged only after the commit that holds it.
-  private pending: { job: NewJob; resolve: (r: SubmitResult) => void; reject: (e: Error) => void }[] = [];
+  // Group commit: submissions and job updates that arrive in the same event-loop turn share one
+  // transaction, so a burst writes each touched B-tree page to the WAL once instead of once per job.
+  // Each write runs in its own savepoint (one bad write fails alone) and is acknowledged only after
+  // the commit that holds it.
+  private pending: { what: string; fn: () => unknown; resolve: (r: never) => void; reject: (e: Error) => void }[] = [];
   private flushScheduled = false;
+  private savepoint?: Database.Transaction<(fn: () => unknown) => unknown>;
 
-  async submitJob(j: NewJob): Promise<SubmitResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ job: j, resolve, reject });
+  private grouped<T>(what: string, fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ what, fn, resolve: resolve as (r: never) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flushSubmits());
+        setImmediate(() => this.flushGroup());
       }
     });
   }
 
-  private flushSubmits(): void {
+  async submitJob(j: NewJob): Promise<SubmitResult> {
+    return this.grouped(`submit job ${j.id}`, () => this.submitTx(j));
+  }
+
+  private flushGroup(): void {
     const batch = this.pending;
     this.pending = [];
     this.flushScheduled = false;
     const lost = this.watch?.lost;
     if (lost) {
-      const e = new StoreUnavailableError(`submit jobs: ${lost}`);
-      for (const p of batch) p.reject(e);
+      for (const p of batch) p.reject(new StoreUnavailableError(`${p.what}: ${lost}`));
       return;
     }
-    this.submitTransaction ??= this.db.transaction(this.submitTx);
-    const one = this.submitTransaction;
-    const results: (SubmitResult | Error)[] = [];
+    this.savepoint ??= this.db.transaction((fn: () => unknown) => fn());
+    const one = this.savepoint;
+    const results: unknown[] = [];
     try {
       this.db
         .transaction(() => {
           for (const p of batch) {
             try {
-              results.push(one(p.job)); // nested: a savepoint per job, so one bad job fails alone
+              results.push(one(p.fn)); // nested: a savepoint per write
             } catch (err) {
-              results.push(mapError(err, `submit job ${p.job.id}`));
+              results.push(mapError(err, p.what));
             }
           }
         })
         .immediate();
     } catch (err) {
-      const e = mapError(err, 'submit jobs');
-      for (const p of batch) p.reject(e);
+      for (const p of batch) p.reject(mapError(err, p.what));
       return;
     }
     batch.forEach((p, i) => {
       const r = results[i];
       if (r instanceof Error) p.reject(r);
-      else p.resolve(r);
+      else p.resolve(r as never);
     });
   }
 
@@ -505,31 +508,28 @@ export class SqliteStore implements Store {
     data?: Record<string, unknown>,
     expectVersion?: number,
   ): Promise<Job> {
-    return this.run(`update job ${jobId}`, () =>
-      this.db
-        .transaction(() => {
-          const job = this.jobById(jobId);
-          if (!job) throw new NotFoundError('job', jobId);
-          if (expectVersion !== undefined && job.version !== expectVersion) {
-            throw new ConflictError(`job ${jobId} changed (version ${job.version}, expected ${expectVersion})`);
-          }
-          const columns = patchColumns(patch);
-          columns.updated_at = at;
-          columns.version = job.version + 1;
-          this.writeJob(jobId, columns);
-          if (eventType)
-            this.insertEvent({
-              at,
-              type: eventType,
-              jobId,
-              tenantId: job.tenantId,
-              siteId: job.placement?.[0]?.site ?? null,
-              data: data ?? null,
-            });
-          return this.jobById(jobId)!;
-        })
-        .immediate(),
-    );
+    // grouped with the other writes of this event-loop turn (the plan stage stores a slice of plans at once)
+    return this.grouped(`update job ${jobId}`, () => {
+      const job = this.jobById(jobId);
+      if (!job) throw new NotFoundError('job', jobId);
+      if (expectVersion !== undefined && job.version !== expectVersion) {
+        throw new ConflictError(`job ${jobId} changed (version ${job.version}, expected ${expectVersion})`);
+      }
+      const columns = patchColumns(patch);
+      columns.updated_at = at;
+      columns.version = job.version + 1;
+      this.writeJob(jobId, columns);
+      if (eventType)
+        this.insertEvent({
+          at,
+          type: eventType,
+          jobId,
+          tenantId: job.tenantId,
+          siteId: job.placement?.[0]?.site ?? null,
+          data: data ?? null,
+        });
+      return this.jobById(jobId)!;
+    });
   }
 
   async activeGpus(tenantId: string): Promise<number> {
