@@ -13,6 +13,7 @@ function req(id: string, gpus: number, extra: Partial<JobRequest> = {}): JobRequ
 
 function running(id: string, site: string, gpus: number, endS: number): RunningJob {
   const allocation = {
+    jobId: id,
     gpus,
     sites: [site],
     pods: 1,

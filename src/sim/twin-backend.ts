@@ -9,8 +9,8 @@
 //   for (const e of twin.advanceTo(nowS + 3600)) ...   // checkpoints and ends, in time order
 //   twin.status(runId); twin.cancel(runId);
 //
-// Progress model: the simulator's, src/core/progress.ts (one segment per run): a run first reads back its
-// checkpoint when it resumes (one checkpoint cost C), then computes at `speed` (the perf model's factor for its
+// Progress model: the simulator's, src/core/progress.ts (one segment per run): a resumed run first pays the restart
+// model's in-run parts (process start, reading its checkpoint back (one checkpoint cost C), warm-up), then computes at `speed` (the perf model's factor for its
 // placement, 1 on an ideal one) and pauses C every tau of compute to write a checkpoint (tau = Young/Daly
 // sqrt(2 C M), M the job MTBF at >= the Llama 3 failure rate, unless a fixed interval is given).
 // Work is counted in seconds at full speed: a run of `durationS` finishes after
@@ -32,6 +32,7 @@ import {
 import { Rng } from '../core/rng.js';
 import { EventQueue } from './event-queue.js';
 import { SpeedModel } from './speed.js';
+import { DEFAULT_RESTART, restartParts, type RestartModel } from './restart.js';
 import { DEFAULT_FAILURE_MIX, LLAMA3_FAILURES_PER_GPU_HOUR } from './scenario.js';
 
 /** GPUs of a run on one site, optionally down to the pod and scale-up domain the scheduler chose. */
@@ -106,6 +107,8 @@ export interface TwinBackendOptions {
   failuresPerGpuHour?: number;
   /** A fixed checkpoint interval (s of compute) instead of Young/Daly. */
   checkpointIntervalS?: number;
+  /** What a resume costs (restart.ts; default DEFAULT_RESTART): its in-run parts are charged, see `submit`. */
+  restart?: RestartModel;
 }
 
 /**
@@ -147,6 +150,7 @@ export class TwinBackend {
   private readonly sites: Map<string, Site>;
   private readonly failuresPerGpuHour: number;
   private readonly fixedIntervalS: number | undefined;
+  private readonly restart: RestartModel;
   private readonly pending: TwinEvent[] = [];
   private t = 0;
 
@@ -156,11 +160,22 @@ export class TwinBackend {
     this.sites = new Map((opts.fabric?.sites ?? []).map((s) => [s.id, s]));
     this.failuresPerGpuHour = opts.failuresPerGpuHour ?? 0;
     this.fixedIntervalS = opts.checkpointIntervalS;
+    this.restart = opts.restart ?? DEFAULT_RESTART;
   }
 
   /** The backend's current simulated time (s). */
   get nowS(): number {
     return this.t;
+  }
+
+  /**
+   * A resume's startup: the restart model's process start + reading the checkpoint back + warm-up (restart.ts, as the
+   * simulator). Detection and rescheduling are not charged here: in the control plane they are its own real time
+   * (the failure is seen and the job requeued before this attempt is submitted).
+   */
+  private resumeStartupS(gpus: number, ckptS: number): number {
+    const p = restartParts(this.restart, gpus, ckptS, 'preempt');
+    return p.startS + p.loadS + p.warmupS;
   }
 
   /** Starts a run at `nowS` (>= the current time; the clock moves there first). Idempotent per runId. */
@@ -183,7 +198,7 @@ export class TwinBackend {
     });
     const seg: ProgressSegment = {
       startS: t0,
-      startupS: base > 0 ? ckptS : 0, // restore: read the checkpoint back (one checkpoint cost, as the simulator)
+      startupS: base > 0 ? this.resumeStartupS(spec.gpus, ckptS) : 0,
       baseWorkS: base,
       savedWorkS: base,
       speed,

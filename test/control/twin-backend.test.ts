@@ -85,8 +85,10 @@ describe('twin backend', () => {
     const again = b.submit(run({ runId: 'job_a.2', resumeWorkS: saved }), t0);
     const left = 40 * 3600 - saved;
     const compute = left / again.speed;
+    // the restart model's process start (30 s + 30 s x log2 96) and warm-up (60 s) beside the checkpoint read
+    const restartS = 30 + 30 * Math.log2(96) + 60;
     expect(again.expectedEndS - t0).toBeCloseTo(
-      again.checkpointCostS + compute + (Math.ceil(compute / 3600 - 1e-9) - 1) * again.checkpointCostS,
+      restartS + again.checkpointCostS + compute + (Math.ceil(compute / 3600 - 1e-9) - 1) * again.checkpointCostS,
       6,
     );
   });
