@@ -132,5 +132,7 @@ function resolveNetwork(
     fullBisectionGpus,
     hopLatencyUs: ni.hopLatencyUs ?? DEFAULT_HOP_LATENCY_US,
     transport: ni.transport ?? system.defaultTransport ?? 'infiniband',
+    // Only when given: absent means adaptive, and resolved fabrics keep their former shape.
+    ...(ni.loadBalancing ? { loadBalancing: ni.loadBalancing } : {}),
   };
 }

@@ -11,6 +11,8 @@ const id = z.string().regex(ID_RE);
 
 export const TopologySchema = z.enum(['fat-tree-2', 'fat-tree-3']);
 export const TransportSchema = z.enum(['roce', 'infiniband', 'efa']);
+/** How flows use the paths above the leaf: per-flow hashing, switch adaptive routing, or NIC packet spraying (MRC). */
+export const LoadBalancingSchema = z.enum(['adaptive', 'ecmp', 'spray']);
 
 export const NetworkInputSchema = z.strictObject({
   topology: TopologySchema.optional(),
@@ -21,6 +23,7 @@ export const NetworkInputSchema = z.strictObject({
   fullBisectionGpus: z.number().int().positive().optional(),
   hopLatencyUs: z.number().positive().optional(),
   transport: TransportSchema.optional(),
+  loadBalancing: LoadBalancingSchema.optional(),
 });
 
 /** A torus pod's slice shape: chips per dimension, e.g. `dims: [12, 16, 16]` (each a multiple of the OCS block). */
@@ -92,7 +95,8 @@ export const FIELD_HINTS: Record<string, string> = {
   system: 'a system id from data/catalog/systems.json',
   racks: 'a positive whole number of racks (rack-scale systems such as gb200-nvl72)',
   nodes: 'a positive whole number of nodes (HGX/DGX systems)',
-  network: 'network: { topology, railOptimized, nicGbpsPerGpu, oversubscription, hopLatencyUs, transport }',
+  network:
+    'network: { topology, railOptimized, nicGbpsPerGpu, oversubscription, hopLatencyUs, transport, loadBalancing }',
   torus: 'torus: { dims: [x, y, z] } for torus-connected systems (TPU), e.g. dims: [12, 16, 16]',
   dims: 'three whole numbers of chips per dimension, each a multiple of the OCS block (4), e.g. [12, 16, 16]',
   topology: 'use fat-tree-2 or fat-tree-3',
@@ -102,6 +106,8 @@ export const FIELD_HINTS: Record<string, string> = {
   fullBisectionGpus: 'GPUs under one full-bisection group, a positive whole number',
   hopLatencyUs: 'per-switch-hop latency in microseconds, e.g. 1',
   transport: 'use roce, infiniband or efa (AWS Elastic Fabric Adapter)',
+  loadBalancing:
+    'use adaptive (switch adaptive routing, default), ecmp (per-flow hashing) or spray (multi-path packet spraying)',
   wanLinks: 'wanLinks: [ { a: siteId, b: siteId, routeKm, capacityGbps } ]',
   a: 'the id of one of the sites',
   b: 'the id of one of the sites',

@@ -86,6 +86,9 @@ export interface PodTorus {
 
 export type FabricTopology = 'fat-tree-2' | 'fat-tree-3';
 export type Transport = 'roce' | 'infiniband' | 'efa';
+/** adaptive: switch adaptive routing (InfiniBand, Spectrum-X); ecmp: per-flow hashing; spray: NIC packet spraying
+ * over every path and plane (MRC). */
+export type LoadBalancing = 'adaptive' | 'ecmp' | 'spray';
 
 export interface ScaleOutNetwork {
   topology: FabricTopology;
@@ -97,6 +100,8 @@ export interface ScaleOutNetwork {
   fullBisectionGpus: number;
   hopLatencyUs: number;
   transport: Transport;
+  /** Absent: adaptive (the behaviour before this field existed). */
+  loadBalancing?: LoadBalancing;
 }
 
 export interface Pod {

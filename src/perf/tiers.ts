@@ -29,6 +29,16 @@ export const SCALE_UP_EFFICIENCY = 0.75;
  * reports MRC NCCL send/recv at 92% of peak on 42,020 GPUs with 800 Gb/s NICs (Fairwater).
  */
 export const SCALE_OUT_EFFICIENCY = 0.9;
+/**
+ * Share of the scale-out efficiency that per-flow ECMP hashing keeps: NVIDIA reports standard Ethernet at about 60%
+ * data throughput from flow collisions against 95% for Spectrum-X adaptive routing on xAI's 100,000-GPU Colossus
+ * (NVIDIA press release, 2024-10-28), so 0.60 / 0.95. Adaptive routing and packet spraying (MRC, whose 92% is
+ * SCALE_OUT_EFFICIENCY's source) keep it all. ASSUMPTION: every scale-out collective crosses the hashed tiers.
+ */
+export const ECMP_THROUGHPUT_SHARE = 0.6 / 0.95;
+export function loadBalancingShare(network: Pick<ScaleOutNetwork, 'loadBalancing'>): number {
+  return network.loadBalancing === 'ecmp' ? ECMP_THROUGHPUT_SHARE : 1;
+}
 /** Efficiency of bulk transfers over the AI WAN (assumption: as the scale-out fabric, long-haul RDMA or MRC). */
 export const WAN_EFFICIENCY = 0.9;
 /** NIC plus software latency per message on the scale-out fabric, us (assumption: NCCL net latency ~2 us). */
@@ -56,7 +66,7 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
     name: 'scale-out',
     bandwidthGbps: network.nicGbpsPerGpu,
     latencyUs: NIC_LATENCY_US + switchHops(network) * network.hopLatencyUs,
-    efficiency: SCALE_OUT_EFFICIENCY,
+    efficiency: SCALE_OUT_EFFICIENCY * loadBalancingShare(network),
   };
   const oversubscription = network.oversubscription.reduce((a, b) => Math.max(a, b), 1);
   const achievable = achievableFor(system.gpu);
