@@ -49,59 +49,19 @@ export class ServiceOps {
   async create(p: Principal, b: CreateServiceBody): Promise<ServiceRecord> {
     if (p.role === 'viewer') throw new ForbiddenError('viewers cannot create services');
     const tenant = await this.cp.tenant(p.tenantId);
-    const issues: InputIssue[] = [];
-    if (b.model !== REFERENCE_MODEL && !isZooModel(b.model))
-      issues.push(
-        issue(
-          'model',
-          `unknown model ${JSON.stringify(b.model)}`,
-          `use "${REFERENCE_MODEL}" or a zoo id such as llama3-8b`,
-        ),
-      );
-    else if (b.model !== REFERENCE_MODEL && !b.command)
-      issues.push(
-        issue(
-          'command',
-          `examples/serve serves only the ${REFERENCE_MODEL} model, not ${b.model}`,
-          'give the command of a server for this model',
-        ),
-      );
-    const known = new Set(this.cp.fabric.sites.map((s) => s.id));
-    (b.allowedSites ?? []).forEach((id, i) => {
-      if (!known.has(id))
-        issues.push(
-          issue(
-            `allowedSites[${i}]`,
-            `unknown site ${id}`,
-            `sites of ${this.cp.fabric.name}: ${[...known].join(', ')}`,
-          ),
-        );
-    });
-    let allowed = b.allowedJurisdictions ?? tenant.allowedJurisdictions ?? null;
-    if (b.allowedJurisdictions && tenant.allowedJurisdictions) {
-      const outside = jurisdictionsOutside(b.allowedJurisdictions, tenant.allowedJurisdictions);
-      if (outside.length > 0)
-        issues.push(
-          issue(
-            'allowedJurisdictions',
-            `tenant ${tenant.id} may not run in ${outside.join(', ')}`,
-            `allowed for this tenant: ${tenant.allowedJurisdictions.join(', ')}`,
-          ),
-        );
-      allowed = b.allowedJurisdictions;
-    }
+    const fabric = this.cp.fabric;
+    const issues: InputIssue[] = [
+      ...modelIssues(b),
+      ...siteIdIssues(
+        b,
+        fabric.name,
+        fabric.sites.map((s) => s.id),
+      ),
+    ];
+    const allowed = serviceJurisdictions(b, tenant, issues);
     const minReplicas = b.minReplicas ?? 1;
     const maxReplicas = b.maxReplicas ?? Math.max(1, minReplicas);
-    const gpus = maxReplicas * (b.gpusPerReplica ?? 1);
-    // a bound, not accounting: one service may not plan more GPUs than its tenant's whole quota
-    if (tenant.quotaGpus !== null && gpus > tenant.quotaGpus)
-      issues.push(
-        issue(
-          'maxReplicas',
-          `${maxReplicas} replicas of ${b.gpusPerReplica ?? 1} GPU(s) exceed tenant ${tenant.id}'s quota of ${tenant.quotaGpus} GPUs`,
-          `ask for at most ${Math.floor(tenant.quotaGpus / (b.gpusPerReplica ?? 1))} replicas or have an admin raise the quota`,
-        ),
-      );
+    issues.push(...quotaIssues(b, tenant, maxReplicas));
     const spec: ServiceSpec = {
       model: b.model,
       slo: b.slo,
@@ -111,12 +71,12 @@ export class ServiceOps {
       env: b.env ?? {},
       gpusPerReplica: b.gpusPerReplica ?? 1,
     };
-    if (issues.length === 0 && serviceSites(this.cp.fabric, this.cp.bindings, spec).length === 0)
+    if (issues.length === 0 && serviceSites(fabric, this.cp.bindings, spec).length === 0)
       issues.push(
         issue(
           b.allowedSites ? 'allowedSites' : 'allowedJurisdictions',
           'no site can run this service’s replicas (a local or Slurm executor inside its sites and jurisdictions)',
-          `sites: ${this.cp.fabric.sites.map((s) => `${s.id} (${s.jurisdiction}, ${this.cp.bindings.get(s.id)?.executor.kind ?? 'no executor'})`).join(', ')}`,
+          `sites: ${fabric.sites.map((s) => `${s.id} (${s.jurisdiction}, ${this.cp.bindings.get(s.id)?.executor.kind ?? 'no executor'})`).join(', ')}`,
         ),
       );
     if (issues.length > 0) throw new InvalidInputError(issues, 422);
@@ -228,4 +188,65 @@ export class ServiceOps {
       healthyReplicas: [...st.replicas.values()].filter((r) => r.state === 'healthy').length,
     });
   }
+}
+
+type TenantLimits = Awaited<ReturnType<ControlPlane['tenant']>>;
+
+/** The model must be the reference model or a zoo id; examples/serve serves only the reference model. */
+function modelIssues(b: CreateServiceBody): InputIssue[] {
+  if (b.model !== REFERENCE_MODEL && !isZooModel(b.model))
+    return [
+      issue(
+        'model',
+        `unknown model ${JSON.stringify(b.model)}`,
+        `use "${REFERENCE_MODEL}" or a zoo id such as llama3-8b`,
+      ),
+    ];
+  if (b.model !== REFERENCE_MODEL && !b.command)
+    return [
+      issue(
+        'command',
+        `examples/serve serves only the ${REFERENCE_MODEL} model, not ${b.model}`,
+        'give the command of a server for this model',
+      ),
+    ];
+  return [];
+}
+
+function siteIdIssues(b: CreateServiceBody, fabricName: string, siteIds: readonly string[]): InputIssue[] {
+  const known = new Set(siteIds);
+  return (b.allowedSites ?? []).flatMap((id, i) =>
+    known.has(id)
+      ? []
+      : [issue(`allowedSites[${i}]`, `unknown site ${id}`, `sites of ${fabricName}: ${siteIds.join(', ')}`)],
+  );
+}
+
+/** The service's jurisdictions: its own (inside the tenant's), else the tenant's, else none (anywhere). */
+function serviceJurisdictions(b: CreateServiceBody, tenant: TenantLimits, issues: InputIssue[]): string[] | null {
+  if (!b.allowedJurisdictions || !tenant.allowedJurisdictions)
+    return b.allowedJurisdictions ?? tenant.allowedJurisdictions ?? null;
+  const outside = jurisdictionsOutside(b.allowedJurisdictions, tenant.allowedJurisdictions);
+  if (outside.length > 0)
+    issues.push(
+      issue(
+        'allowedJurisdictions',
+        `tenant ${tenant.id} may not run in ${outside.join(', ')}`,
+        `allowed for this tenant: ${tenant.allowedJurisdictions.join(', ')}`,
+      ),
+    );
+  return b.allowedJurisdictions;
+}
+
+/** A bound, not accounting: one service may not plan more GPUs than its tenant's whole quota. */
+function quotaIssues(b: CreateServiceBody, tenant: TenantLimits, maxReplicas: number): InputIssue[] {
+  const perReplica = b.gpusPerReplica ?? 1;
+  if (tenant.quotaGpus === null || maxReplicas * perReplica <= tenant.quotaGpus) return [];
+  return [
+    issue(
+      'maxReplicas',
+      `${maxReplicas} replicas of ${perReplica} GPU(s) exceed tenant ${tenant.id}'s quota of ${tenant.quotaGpus} GPUs`,
+      `ask for at most ${Math.floor(tenant.quotaGpus / perReplica)} replicas or have an admin raise the quota`,
+    ),
+  ];
 }
