@@ -140,3 +140,70 @@ describe('POST /v1/inference/plans', () => {
     expect(anon.status).toBe(401);
   }, 120_000);
 });
+
+describe('POST /v1/inference/plans and the rest of the control plane', () => {
+  it('plans off the event loop: /healthz answers while a 50-region plan runs', async () => {
+    // 50 regions (the contract's limit) on a grid over North America, 2 requests/s each (a test load).
+    const regions = Array.from({ length: 50 }, (_, i) => ({
+      id: `r${i}`,
+      lat: 26 + (i % 10) * 2.2,
+      lon: -122 + Math.floor(i / 10) * 10,
+      requestsPerSecond: 2,
+      ...tokens,
+    }));
+    let planDone = false;
+    const plan = t
+      .req('POST', '/v1/inference/plans', t.admin, {
+        model: 'llama3-70b',
+        demand: { name: 'fifty', regions },
+        ...{ ttftP99Ms: 1500, tpotP99Ms: 80 },
+      })
+      .then((r) => {
+        planDone = true;
+        return r;
+      });
+    const answeredDuring: number[] = [];
+    while (!planDone) {
+      const h = await t.req('GET', '/healthz');
+      expect(h.status).toBe(200);
+      if (!planDone) answeredDuring.push(h.status);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await plan;
+    expect(r.status).toBe(200);
+    expect(r.body.placement.latency).toHaveLength(50);
+    expect(answeredDuring.length).toBeGreaterThan(2);
+  }, 180_000);
+
+  it('promises serving no GPUs a training job holds, and honours gpusAvailable given in the body', async () => {
+    const west = {
+      name: 'west',
+      regions: [{ id: 'west', lat: 37.783, lon: -122.417, requestsPerSecond: 5, ...tokens }],
+    };
+    const ask = (extra: Json = {}) =>
+      t.req('POST', '/v1/inference/plans', t.admin, {
+        ...{ model: 'llama3-8b', demand: west, ttftP99Ms: 500, tpotP99Ms: 50, nPlusOne: false, sites: ['sfo', 'phx'] },
+        ...extra,
+      });
+    const free = await ask();
+    expect(free.status).toBe(200);
+    expect(free.body.placement.replicas.map((x: Json) => x.siteId)).toEqual(['sfo']);
+    const given = await ask({ gpusAvailable: { sfo: 0 } });
+    expect(given.status).toBe(200);
+    expect(given.body.placement.replicas.map((x: Json) => x.siteId)).toEqual(['phx']);
+    // A training job takes all 64 of sfo's GPUs: the control plane's free GPUs keep serving off sfo.
+    const job = await t.req('POST', '/v1/jobs', t.admin, {
+      ...{ name: 'holds-sfo', model: 'llama3-8b', gpus: 64, tokens: 1e13, sites: ['sfo'] },
+    });
+    expect(job.status).toBe(201);
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'running'; i++) {
+      state = (await t.req('GET', `/v1/jobs/${job.body.job.id}`, t.admin)).body.job.state;
+      if (state !== 'running') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('running');
+    const held = await ask();
+    expect(held.status).toBe(200);
+    expect(held.body.placement.replicas.map((x: Json) => x.siteId)).toEqual(['phx']);
+  }, 120_000);
+});
