@@ -49,6 +49,22 @@ describe('superfactory inference plan', () => {
     expect(c.placement.totals.costUsdPerHour).toBeLessThanOrEqual(k.placement.totals.costUsdPerHour);
   }, 180_000);
 
+  it('--gpus-available keeps replicas within the GPUs a site has free', () => {
+    const all = JSON.parse(runCli([...base, '--demand', 'azure-conv-americas', ...slo, '--json']).stdout);
+    const sites = all.placement.replicas.map((x: { siteId: string }) => x.siteId);
+    expect(sites).toContain('atl');
+    const r = runCli([...base, '--demand', 'azure-conv-americas', ...slo, '--gpus-available', 'atl=0,wi=8', '--json']);
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout).placement;
+    const gpusAt = (id: string) =>
+      p.replicas
+        .filter((x: { siteId: string }) => x.siteId === id)
+        .reduce((n: number, x: { count: number; gpusPerReplica: number }) => n + x.count * x.gpusPerReplica, 0);
+    expect(gpusAt('atl')).toBe(0);
+    expect(gpusAt('wi')).toBeLessThanOrEqual(8);
+    expect(p.latency.every((l: { meetsSlo: boolean }) => l.meetsSlo)).toBe(true);
+  }, 180_000);
+
   it('exits 2 naming the flag or field for bad input', () => {
     const cases: [string[], RegExp][] = [
       [[...base, '--demand', 'azure-conv-americas', '--ttft-p99-ms', 'soon', '--tpot-p99-ms', '40'], /--ttft-p99-ms:/],
@@ -56,6 +72,11 @@ describe('superfactory inference plan', () => {
       [[...base, '--demand', 'nope', ...slo], /error: demand: no demand file or preset "nope"/],
       [[...base, '--demand', 'azure-conv-americas', ...slo, '--objective', 'speed'], /--objective: .*speed/],
       [['inference', 'frob'], /error: inference: unknown subcommand "frob"/],
+      [[...base, '--demand', 'azure-conv-americas', ...slo, '--gpus-available', 'atl=-1'], /--gpus-available: -1 /],
+      [
+        [...base, '--demand', 'azure-conv-americas', ...slo, '--gpus-available', 'mars=8'],
+        /gpusAvailable.mars: no site/,
+      ],
     ];
     for (const [args, err] of cases) {
       const r = runCli(args);
