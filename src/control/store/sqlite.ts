@@ -510,22 +510,25 @@ export class SqliteStore implements Store {
   ): Promise<Job> {
     // grouped with the other writes of this event-loop turn (the plan stage stores a slice of plans at once)
     return this.grouped(`update job ${jobId}`, () => {
-      const job = this.jobById(jobId);
+      // only the columns the check and the event need (a whole job with its plan costs a JSON parse)
+      const job = this.st('SELECT tenant_id, version, placement FROM jobs WHERE id = ?').get(jobId) as Row | undefined;
       if (!job) throw new NotFoundError('job', jobId);
-      if (expectVersion !== undefined && job.version !== expectVersion) {
-        throw new ConflictError(`job ${jobId} changed (version ${job.version}, expected ${expectVersion})`);
+      const version = Number(job.version);
+      if (expectVersion !== undefined && version !== expectVersion) {
+        throw new ConflictError(`job ${jobId} changed (version ${version}, expected ${expectVersion})`);
       }
       const columns = patchColumns(patch);
       columns.updated_at = at;
-      columns.version = job.version + 1;
+      columns.version = version + 1;
       this.writeJob(jobId, columns);
+      const placement = job.placement ? (JSON.parse(String(job.placement)) as { site: string }[] | null) : null;
       if (eventType)
         this.insertEvent({
           at,
           type: eventType,
           jobId,
-          tenantId: job.tenantId,
-          siteId: job.placement?.[0]?.site ?? null,
+          tenantId: String(job.tenant_id),
+          siteId: placement?.[0]?.site ?? null,
           data: data ?? null,
         });
       return this.jobById(jobId)!;

@@ -25,10 +25,19 @@ const HistoryQuery = z
 async function sample(ctx: ApiContext): Promise<HistorySample> {
   const { cp, store } = ctx;
   const t = await telemetry(cp.fabric, store, ctx.now());
-  const queued = await store.listJobs({ states: ['queued'], limit: 10_000, order: 'oldest' });
   const queue = new Map<string, number>();
-  // a queued job waits for every site it may run on
-  for (const j of queued.jobs) for (const s of cp.eligibleSites(j.spec)) queue.set(s, (queue.get(s) ?? 0) + 1);
+  // the first 10,000 queued jobs in pages of 1,000 with a yield between them: one read of them all
+  // blocked the event loop for hundreds of ms under load (issue 13 "Under load")
+  let cursor: string | undefined;
+  for (let read = 0; read < 10_000;) {
+    const page = await store.listJobs({ states: ['queued'], limit: 1_000, order: 'oldest', cursor });
+    // a queued job waits for every site it may run on
+    for (const j of page.jobs) for (const s of cp.eligibleSites(j.spec)) queue.set(s, (queue.get(s) ?? 0) + 1);
+    read += page.jobs.length;
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+    await new Promise<void>((r) => setImmediate(r));
+  }
   return {
     at: t.at,
     sites: t.sites.map((s) => ({
