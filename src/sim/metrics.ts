@@ -133,6 +133,8 @@ export interface SimSummary {
   sites: SiteSummary[];
   tenants: TenantSummary[];
   gridSources: Record<string, { carbon: string; price: string }>;
+  /** Per WAN link, the checkpoint copies it carried (src/sim/engine/replication.ts); only when there were any. */
+  wanLinks?: import('./engine/replication.js').WanLinkUse[];
 }
 
 const r = (x: number, d = 4): number => {

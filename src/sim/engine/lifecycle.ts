@@ -12,7 +12,7 @@ import { restartParts } from '../restart.js';
 import { release } from '../../sched/state.js';
 import type { Allocation, RunningJob } from '../../sched/types.js';
 import { accumulate, chargeJob } from './accounting.js';
-import { replicatedSaved, replicationLagS } from './replication.js';
+import { countReplicationBytes, replicatedSaved, replicationLagS } from './replication.js';
 import { domainKey, EV, type Run, type SimContext } from './context.js';
 
 /** Checkpoint bytes of a model the zoo does not know: ASSUMPTION 1B parameters x 16 B. */
@@ -100,6 +100,10 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
 export function closeSegment(ctx: SimContext, r: Run, t: number): void {
   chargeJob(ctx, r, r.seg.startS, t);
   r.restartGpuS += Math.max(0, Math.min(t - r.seg.startS, r.seg.startupS)) * r.alloc!.gpus;
+  if (r.alloc!.sites.length > 1) {
+    const bytes = ctx.speedModel.checkpointBytes(r.spec.modelId) ?? UNKNOWN_MODEL_CHECKPOINT_BYTES;
+    countReplicationBytes(ctx, r, t, bytes); // the segment's checkpoint copies on the WAN (replication.ts)
+  }
   r.savedSinceS = lastCheckpointAtS(r.seg, t) ?? r.savedSinceS;
 }
 

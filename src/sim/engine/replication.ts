@@ -4,7 +4,7 @@
 // 1/k of the checkpoint to each of the k-1 others, the links in parallel, so the copy takes
 // (checkpoint bytes / k) / (share of the slowest link between the gang's sites). An interruption keeps the work of
 // the last checkpoint whose copy had finished. Pure: the context's fabric, WAN factors and speed model.
-import { lastCheckpointAtS, savedAtS } from '../../core/progress.js';
+import { checkpointAtS, checkpointsDoneBy, lastCheckpointAtS, savedAtS } from '../../core/progress.js';
 import type { Run, SimContext } from './context.js';
 
 /**
@@ -48,4 +48,62 @@ export function replicationLagS(ctx: SimContext, r: Run, checkpointBytes: number
 export function replicatedSaved(r: Run, t: number, lagS: number): { saved: number; atS: number | null } {
   const seen = lagS > 0 ? t - lagS : t;
   return { saved: savedAtS(r.seg, seen), atS: lastCheckpointAtS(r.seg, seen) };
+}
+
+/** What the twin's WAN links carried for checkpoint copies (the summary's `wanLinks`). */
+export interface WanLinkUse {
+  id: string;
+  a: string;
+  b: string;
+  capacityGbps: number;
+  /** Checkpoint copy bytes the link carried (GB, both directions). */
+  replicationGB: number;
+  /** Those bytes over both directions' capacity x the run's length (ASSUMPTION: capacityGbps each way, full duplex). */
+  replicationUtilization: number;
+}
+
+// bytes per WAN link id, per simulation; a WeakMap keyed by the run's context keeps the engine pure (no globals
+// shared between runs) without a field in the context every run pays for
+const copiedBytes = new WeakMap<SimContext, Map<string, number>>();
+
+/**
+ * Count on the WAN the copy bytes of run `r`'s checkpoints in its segment ending at t (called when the segment
+ * closes): every checkpoint written sends replicationWanBytes, spread evenly over the direct links between the
+ * gang's sites (the twin routes no copy over a third site); a copy still under way at t counts the part sent.
+ * The copy rate is the link share at t (a WAN window changing it mid-segment is not split: approximation).
+ */
+export function countReplicationBytes(ctx: SimContext, r: Run, t: number, checkpointBytes: number): void {
+  const sites = r.alloc?.sites ?? [];
+  if (sites.length < 2 || !r.spec.checkpointable) return;
+  const links = ctx.fabric.wanLinks.filter((l) => sites.includes(l.a) && sites.includes(l.b));
+  const lagS = replicationLagS(ctx, r, checkpointBytes);
+  if (links.length === 0 || !Number.isFinite(lagS)) return;
+  let k = checkpointsDoneBy(r.seg, t);
+  if (k > 0 && checkpointAtS(r.seg, k) === null) k--; // no checkpoint is written at the very end
+  if (k === 0) return;
+  const lastAtS = checkpointAtS(r.seg, k)!;
+  const copies = k - 1 + (lagS > 0 ? Math.min(1, Math.max(0, (t - lastAtS) / lagS)) : 1);
+  const perLink = (copies * replicationWanBytes(checkpointBytes, sites.length)) / links.length;
+  let m = copiedBytes.get(ctx);
+  if (!m) copiedBytes.set(ctx, (m = new Map()));
+  for (const l of links) m.set(l.id, (m.get(l.id) ?? 0) + perLink);
+}
+
+/** Per WAN link, the copy bytes counted up to `endS`; undefined when no copy crossed the WAN (summary unchanged). */
+export function wanLinkUse(ctx: SimContext, endS: number): WanLinkUse[] | undefined {
+  const m = copiedBytes.get(ctx);
+  if (!m) return undefined;
+  const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;
+  return ctx.fabric.wanLinks.map((l) => {
+    const bytes = m.get(l.id) ?? 0;
+    const capBytes = 2 * ((l.capacityGbps * 1e9) / 8) * endS;
+    return {
+      id: l.id,
+      a: l.a,
+      b: l.b,
+      capacityGbps: l.capacityGbps,
+      replicationGB: round(bytes / 1e9, 3),
+      replicationUtilization: round(capBytes > 0 ? bytes / capBytes : 0, 6),
+    };
+  });
 }

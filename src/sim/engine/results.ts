@@ -1,6 +1,7 @@
 // Per-job results and the run summary at the end of a simulation.
 import { buildSummary, type JobResult, type SimSummary } from '../metrics.js';
 import { closeSegment } from './lifecycle.js';
+import { wanLinkUse } from './replication.js';
 import type { Run, SimContext } from './context.js';
 
 function jobResult(r: Run): JobResult {
@@ -88,5 +89,7 @@ export function collectResults(ctx: SimContext, seed: number): { jobs: JobResult
     speedFallbacks: ctx.speedModel.fallbacks,
     planKeys: ctx.speedModel.plans.keys,
   });
+  const wan = wanLinkUse(ctx, now); // only when checkpoint copies crossed the WAN: other summaries unchanged
+  if (wan) summary.wanLinks = wan;
   return { jobs, summary };
 }
