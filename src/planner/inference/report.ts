@@ -2,7 +2,7 @@
 // each region sees, each N+1 case, totals, the explanation and the assumptions. Pure.
 import { DEFAULT_BUSY_POWER_FRACTION } from '../../core/power.js';
 import type { ModelSpec } from '../../perf/types.js';
-import type { ServingFn, SiteOption } from './candidates.js';
+import { MAX_PLANNED_UTILIZATION, type ServingFn, type SiteOption } from './candidates.js';
 import { explainPlacement } from './explain.js';
 import type { InferencePlanRequest } from './index.js';
 import { ROUTE_FACTOR } from './latency.js';
@@ -29,6 +29,8 @@ export const ASSUMPTIONS = [
   'TPOT is not affected by RTT: output tokens stream, so the network adds delay once, not per token',
   `RTT: measured inter-region p95 where both ends lie within 80 km of a measured region (never below the fiber floor); else great circle x ${ROUTE_FACTOR} route x 4.9 us/km both ways + 0.1 ms equipment each way`,
   "a replica's load is linear in its regions' shares (x requests/s of a region at capacity c uses x/c of the replica)",
+  `headroom: a replica's planned capacity is ${MAX_PLANNED_UTILIZATION * 100}% of the serving model's rate within the SLO (against bursts the Poisson approximation misses); utilization is of that planned capacity`,
+  'p99 TPOT under load: the mean mixed iteration plus the spread of the prefills a short request (p1 output of a log-normal fit) shares (src/perf/serving/queueing.ts)',
   'cost = facility energy of busy GPUs (0.8 of rated system power x PUE) at the grid zone 2022 mean price, plus any given GPU-hour price',
   'carbon = the same energy at the grid zone 2022 mean carbon intensity (production-based)',
   "N+1: with a site lost its requests move to the others' spare replicas first; if that is short every region is re-routed over the survivors; replicas are added only where neither suffices",
