@@ -49,6 +49,16 @@ async function queuedCount(url: string): Promise<number> {
   }
 }
 
+/** The server's event-loop delay since the last scrape (prom-client resets its histogram on each scrape). */
+async function eventLoopDelayMs(url: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const get = (name: string) => {
+    const m = new RegExp(`^superfactory_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
+    return m ? Math.round(Number(m[1]) * 1000) : NaN;
+  };
+  return { p99: get('p99'), max: get('max') };
+}
+
 export async function submissionsUnderScheduler(dir: string): Promise<BenchResult[]> {
   const s = await startScheduledServer(dir);
   const load0 = loadavg()[0];
@@ -69,11 +79,13 @@ export async function submissionsUnderScheduler(dir: string): Promise<BenchResul
       amount: QUEUE,
     });
     const before = await queuedCount(s.url);
+    await eventLoopDelayMs(s.url); // resets the server's delay histogram: the next scrape covers the window
     const body = JSON.stringify({ name: 'bench', model: 'llama3-8b', gpus: 64 });
     const [post, page] = await Promise.all([
       autocannon({ url: `${s.url}/v1/jobs`, method: 'POST', connections: 32, headers: auth, body, duration: SECONDS }),
       autocannon({ url: `${s.url}/v1/jobs?limit=50`, method: 'GET', connections: 2, headers: auth, duration: SECONDS }),
     ]);
+    const lag = await eventLoopDelayMs(s.url);
     const after = await queuedCount(s.url);
     const load1 = loadavg()[0];
     const note = `autocannon ${SECONDS} s, loopback, server in its own process, ${SCHEDULE ? 'scheduler ON (tick 500 ms, twin sites)' : 'scheduler OFF'}, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)} on 2 cores shared with other work`;
@@ -91,6 +103,8 @@ export async function submissionsUnderScheduler(dir: string): Promise<BenchResul
           errors: post.errors,
           'GET /v1/jobs?limit=50 meanwhile p99 ms': page.latency.p99,
           'GET /v1/jobs pages/s meanwhile': Math.round(page.requests.average),
+          'server event-loop delay p99 ms': lag.p99,
+          'server event-loop delay max ms': lag.max,
         },
         notes: `${note}; 32 POST connections + 2 GET connections at once`,
       },
@@ -156,6 +170,23 @@ async function slurmSubmit(load: number): Promise<BenchResult> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  for (const r of await submissionsUnderScheduler(mkdtempSync(join(tmpdir(), 'sf-bench-load-'))))
-    console.log(JSON.stringify(r));
+  const rows = await submissionsUnderScheduler(mkdtempSync(join(tmpdir(), 'sf-bench-load-')));
+  for (const r of rows) console.log(JSON.stringify(r));
+  console.log(summaryLine(rows));
+}
+
+/** One line for the record (issue 13): the figures against the target, with the load they were taken under. */
+export function summaryLine(rows: BenchResult[]): string {
+  const [sf, slurm] = rows;
+  const m = sf.metrics;
+  const slurmPart =
+    slurm && 'submissions/s' in slurm.metrics
+      ? `slurmrestd ${slurm.metrics['submissions/s']}/s p99 ${slurm.metrics['p99 ms']} ms (${slurm.metrics['non-2xx'] + slurm.metrics.errors} failed)`
+      : 'slurmrestd skipped';
+  return (
+    `SUMMARY scheduler ${SCHEDULE ? 'on' : 'off'}: ${m['submissions/s']} submissions/s, p99 ${m['p99 ms']} ms, ` +
+    `page p99 ${m['GET /v1/jobs?limit=50 meanwhile p99 ms']} ms, loop delay p99/max ${m['server event-loop delay p99 ms']}/${m['server event-loop delay max ms']} ms, ` +
+    `queued ${m['queued before']} -> ${m['queued after']}; ${slurmPart}; load average ${loadavg()[0].toFixed(1)} ` +
+    `(target >= 1,500/s, p99 < 100 ms, page p99 < 50 ms)`
+  );
 }

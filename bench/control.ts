@@ -12,7 +12,7 @@ import { ControlPlane } from '../src/control/control-plane.js';
 import { Scheduler } from '../src/control/scheduler.js';
 import { TwinExecutor } from '../src/control/executors/twin.js';
 import { SqliteStore } from '../src/control/store/sqlite.js';
-import { submissionsUnderScheduler } from './control-load.js';
+import { submissionsUnderScheduler, summaryLine } from './control-load.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -214,7 +214,9 @@ export async function benchControl(): Promise<BenchResult[]> {
       metrics: {},
       notes: 'skipped: SUPERFACTORY_PG_URL not set or unreachable',
     });
-  out.push(...(await submissionsUnderScheduler(dir)));
+  const underLoad = await submissionsUnderScheduler(dir);
+  console.log(summaryLine(underLoad)); // the one line to compare runs by (issue 13)
+  out.push(...underLoad);
   out.push(await schedulingPass(dir));
   return out;
 }

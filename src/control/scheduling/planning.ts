@@ -7,6 +7,9 @@ import type { SchedulerContext } from './context.js';
 /** Planning runs in slices of at most this many ms of `clock`, each followed by a yield to the event
  * loop, so that API requests are served between slices (issue 10 "Under load"). */
 const PLAN_SLICE_MS = 8;
+/** At most this many plans are stored per slice: a cached plan costs microseconds, its write far more,
+ * so without a cap one slice would store thousands of plans in one long commit. */
+const PLAN_WRITES_PER_SLICE = 64;
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export class PlanStage {
@@ -26,7 +29,7 @@ export class PlanStage {
     for (const job of queued) {
       if (job.plan !== null) continue;
       if (clock() > deadline) break;
-      if (clock() > sliceEnd) {
+      if (clock() > sliceEnd || stores.length >= PLAN_WRITES_PER_SLICE) {
         await Promise.all(stores);
         stores = [];
         await yieldToLoop();
