@@ -149,7 +149,9 @@ export interface ServiceRequestView {
   replica: string | null;
   promptTokens: number;
   outputTokens: number;
+  /** Router-measured: request received -> first token line from the replica (ms). */
   ttftMs: number | null;
+  /** Router-measured: (last token - first token) / (output tokens - 1), ms. */
   tpotMs: number | null;
   /** Network round trip from the origin to the replica's site added by the router's choice (fiber model), ms. */
   networkRttMs: number;

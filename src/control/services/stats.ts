@@ -2,23 +2,8 @@
 // a bounded log of them, EWMAs per replica, and the window summary (rate, TTFT/TPOT p50/p99, SLO attainment).
 import type { ServiceMetricsView, ServiceRequestView } from '../../contract/services.js';
 
-export interface RequestRecord {
-  id: string;
-  /** Epoch ms the router received the request. */
-  at: number;
-  site: string | null;
-  replica: string | null;
-  promptTokens: number;
-  outputTokens: number;
-  /** Router-measured: request received -> first token line from the replica (ms). */
-  ttftMs: number | null;
-  /** Router-measured: (last token - first token) / (output tokens - 1), ms. */
-  tpotMs: number | null;
-  /** Modelled round trip origin <-> replica site (fiber model), ms; counted in the SLO check. */
-  networkRttMs: number;
-  withinSlo: boolean;
-  error: string | null;
-}
+/** The router's record of one request: the wire view's fields, with `at` as epoch ms (the router received it). */
+export type RequestRecord = Omit<ServiceRequestView, 'at'> & { at: number };
 
 export interface Slo {
   ttftP99Ms: number;
