@@ -183,7 +183,8 @@ export class Scheduler {
     decideMs: number;
   }> {
     const t0 = this.ctx.clock();
-    const snap = this.cluster.snapshot(active, tenants, await this.cp.store.listSites());
+    const sites = await this.cp.store.listSites();
+    const snap = this.cluster.snapshot(active, tenants, sites, await this.cluster.serviceHolds());
     const d = this.queues.decide(queuedJobs, snap, this.cp.now() / 1000);
     return { ...d, state: snap.state, used: snap.used, decideMs: this.ctx.clock() - t0 };
   }

@@ -11,6 +11,7 @@ import {
   type RunningJob,
 } from '../../sched/index.js';
 import type { Job, SiteState, Tenant } from '../domain.js';
+import { applyHold, replicaHolds, type GpuHold } from '../services/gpu-holds.js';
 import type { SchedulerContext } from './context.js';
 import { allocationOf, jobRequest } from './requests.js';
 
@@ -41,8 +42,16 @@ export class ClusterView {
     this.state = cloneState(this.base);
   }
 
-  /** A snapshot for one pass: active allocations applied, site status from the store. */
-  snapshot(active: readonly Job[], tenants: Tenant[], sites: readonly SiteState[]): ClusterSnapshot {
+  /**
+   * A snapshot for one pass: active allocations applied, site status from the store, and the GPUs live service
+   * replicas hold (`holds`: taken from their sites and charged to their tenants, so jobs cannot over-commit a site).
+   */
+  snapshot(
+    active: readonly Job[],
+    tenants: Tenant[],
+    sites: readonly SiteState[],
+    holds: readonly GpuHold[] = [],
+  ): ClusterSnapshot {
     this.syncTenants(tenants);
     const state = this.state;
     const seen = ++this.epoch;
@@ -82,7 +91,25 @@ export class ClusterView {
       const st = siteStates.get(s.id);
       s.status = !this.ctx.cp.bindings.has(s.id) || !st || st.status !== 'up' ? 'down' : st.drained ? 'draining' : 'up';
     }
-    return { state: cloneState(state), running: this.running, used };
+    return { state: this.withHolds(cloneState(state), holds, used), running: this.running, used };
+  }
+
+  /** The replicas the store lists (the leader's service manager writes them after each tick), as GPU holds. */
+  async serviceHolds(): Promise<GpuHold[]> {
+    const store = this.ctx.cp.store;
+    const replicas = await store.listReplicas();
+    return replicas.length === 0 ? [] : replicaHolds(await store.listServices(), replicas);
+  }
+
+  /** Holds applied to a pass's clone only: they change every tick and are few (the cached state stays jobs only). */
+  private withHolds(state: ClusterState, holds: readonly GpuHold[], used: Map<string, number>): ClusterState {
+    for (const h of holds) {
+      used.set(h.tenantId, (used.get(h.tenantId) ?? 0) + h.gpus);
+      const { short } = applyHold(state, h);
+      if (short > 0)
+        this.ctx.log.warn({ replica: h.id, site: h.site, short }, 'service replica GPUs over-commit the site');
+    }
+    return state;
   }
 
   /** Quotas changed (rare): rebuild the view from scratch so that tenant usage is recounted. */

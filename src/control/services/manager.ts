@@ -3,13 +3,16 @@
 // and health (GET /healthz), replaces dead or unhealthy replicas, asks the autoscaler how many it wants from the
 // measured load, and starts or stops replicas to match (spread over the allowed sites, fewest replicas first).
 import type { Fabric } from '../../fabric/types.js';
-import { jurisdictionAllowed } from '../../core/jurisdiction.js';
 import type { SiteBinding } from '../control-plane.js';
 import type { Logger } from '../scheduler.js';
 import { withTimeout } from '../scheduling/context.js';
 import type { ServiceRecord, ServiceSpec } from '../store/services.js';
 import type { Store } from '../store/types.js';
 import { DEFAULT_SCALE_POLICY, decideScale, type ScalePolicy } from './autoscaler.js';
+import { loadTickBook, serviceSites, type TickBook } from './capacity.js';
+
+export { serviceSites } from './capacity.js';
+import { bookReplica, replicaFit } from './gpu-holds.js';
 import { PortAllocator, checkHealth, isServiceRun, newReplica, replicaRunSpec, type Replica } from './replica.js';
 import { ReplicaSync, followRows, fromStored } from './replica-sync.js';
 import { RequestLog, ewma, summarize, type RequestRecord } from './stats.js';
@@ -44,19 +47,6 @@ export interface ServiceState {
   inflight: number;
 }
 
-/** Sites whose executor runs commands, inside the service's sites and jurisdictions. */
-export function serviceSites(
-  fabric: Fabric,
-  bindings: ReadonlyMap<string, SiteBinding>,
-  spec: Pick<ServiceSpec, 'allowedSites' | 'allowedJurisdictions'>,
-): string[] {
-  return fabric.sites
-    .filter((s) => bindings.get(s.id)?.executor.needsCommand === true)
-    .filter((s) => !spec.allowedSites || spec.allowedSites.includes(s.id))
-    .filter((s) => jurisdictionAllowed(spec.allowedJurisdictions, s.jurisdiction))
-    .map((s) => s.id);
-}
-
 export class ServiceManager {
   private readonly states = new Map<string, ServiceState>();
   private readonly ports = new PortAllocator();
@@ -70,6 +60,9 @@ export class ServiceManager {
   private readonly sync: ReplicaSync;
   /** Why each site cannot take replicas now (null: it can), as of the last tick. */
   siteProblems = new Map<string, string | null>();
+  private services: ServiceRecord[] = [];
+  /** This tick's GPU book (jobs + replicas), read at the first start it needs. */
+  private book: TickBook | null = null;
 
   constructor(opts: ServiceManagerOptions) {
     this.o = {
@@ -155,6 +148,8 @@ export class ServiceManager {
 
   private async lead(): Promise<void> {
     const services = await this.o.store.listServices();
+    this.services = services;
+    this.book = null;
     this.siteProblems = await this.siteAvailability();
     const ids = new Set(services.map((s) => s.id));
     for (const [id, st] of this.states) {
@@ -328,14 +323,17 @@ export class ServiceManager {
   private async startReplica(s: ServiceRecord, st: ServiceState): Promise<boolean> {
     const count = (site: string) =>
       [...st.replicas.values()].filter((r) => r.site === site && r.state !== 'stopping').length;
-    const sites = serviceSites(this.o.fabric, this.o.bindings, s.spec).filter(
-      (id) => this.siteProblems.get(id) === null,
-    );
-    if (sites.length === 0) {
+    const up = serviceSites(this.o.fabric, this.o.bindings, s.spec).filter((id) => this.siteProblems.get(id) === null);
+    if (up.length === 0) {
       st.scaling = `no site can take a replica (${[...this.siteProblems.values()].filter(Boolean).join('; ') || 'none allowed'})`;
       return false;
     }
-    const site = sites.sort((a, b) => count(a) - count(b))[0];
+    // deferred (retried every tick) while the tenant's quota or every site's free GPUs leave no room
+    const book = (this.book ??= await this.loadBook());
+    const fit = replicaFit(book.book, s, book.quotaGpus.get(s.tenantId) ?? null, up);
+    if (fit.reason) return ((st.scaling = `replica deferred: ${fit.reason}`), false);
+    const site = fit.sites.sort((a, b) => count(a) - count(b))[0];
+    bookReplica(book.book, s.tenantId, site, s.spec.gpusPerReplica);
     const ex = this.o.bindings.get(site)!.executor;
     const host = ex.address ?? '127.0.0.1';
     const port = await this.ports.reserve(host);
@@ -352,6 +350,11 @@ export class ServiceManager {
       this.o.log.warn({ service: s.id, site, err: (err as Error).message }, 'service replica start failed');
       return false;
     }
+  }
+
+  private loadBook(): Promise<TickBook> {
+    const mine = [...this.states.values()].flatMap((st) => [...st.replicas.values()]);
+    return loadTickBook(this.o.store, this.o.fabric, this.services, mine);
   }
 
   private async stopReplica(st: ServiceState, r: Replica, reason: string): Promise<void> {
