@@ -5,6 +5,7 @@ import { loadJobEvents, refreshJobs } from '../data';
 import { announce, h, mount } from '../dom';
 import { int, pct, seconds, si, time } from '../format';
 import { canSubmit, state, update } from '../state';
+import { eventLine } from './job-page-render';
 
 /** "atl 1,152" or "atl 44,992 + wi 44,992": parts summed per site (a placement lists one part per NVLink domain). */
 export function bySite(parts: { site: string; gpus: number }[]): string {
@@ -107,22 +108,7 @@ function detailEvents(): HTMLElement {
     : h(
         'ol',
         { class: 'events' },
-        [...state.jobEvents]
-          .reverse()
-          .map((e) =>
-            h(
-              'li',
-              null,
-              h('time', { datetime: e.at }, time(e.at)),
-              ' ',
-              h('b', null, e.type),
-              e.from || e.to ? ` ${e.from ?? ''} → ${e.to ?? ''}` : '',
-              e.site ? ` @ ${e.site}` : '',
-              e.data && Object.keys(e.data).length
-                ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, 80)}`)
-                : null,
-            ),
-          ),
+        [...state.jobEvents].reverse().map((e) => eventLine(e, 80)),
       );
 }
 

@@ -93,7 +93,8 @@ export function throughputBars(j: JobWithMeasured): Child[] {
   ];
 }
 
-export function eventLine(e: JobEvent): HTMLElement {
+/** One event as a list line; its data cut to `dataChars` characters. */
+export function eventLine(e: JobEvent, dataChars = 120): HTMLElement {
   return h(
     'li',
     { 'data-type': e.type },
@@ -103,7 +104,7 @@ export function eventLine(e: JobEvent): HTMLElement {
     e.from || e.to ? ` ${e.from ?? ''} → ${e.to ?? ''}` : '',
     e.site ? ` @ ${e.site}` : '',
     e.data && Object.keys(e.data).length
-      ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, 120)}`)
+      ? h('span', { class: 'muted small' }, ` ${JSON.stringify(e.data).slice(0, dataChars)}`)
       : null,
   );
 }
