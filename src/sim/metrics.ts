@@ -135,6 +135,8 @@ export interface SimSummary {
   gridSources: Record<string, { carbon: string; price: string }>;
   /** Per WAN link, the checkpoint copies it carried (src/sim/engine/replication.ts); only when there were any. */
   wanLinks?: import('./engine/replication.js').WanLinkUse[];
+  /** The scenario's straggler windows and the jobs each slowed (src/sim/engine/stragglers.ts); only when any. */
+  stragglers?: import('./engine/stragglers.js').StragglerReport[];
 }
 
 const r = (x: number, d = 4): number => {

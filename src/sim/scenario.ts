@@ -56,6 +56,8 @@ const eventSchema = z.union([
   z.object({ site: z.string(), drain: z.object(windowShape).strict() }).strict(),
   z.object({ site: z.string(), powerCapMW: z.number().positive(), ...windowShape }).strict(),
   z.object({ wan: z.string(), capacity: z.number().min(0).max(1), ...windowShape }).strict(),
+  /** A straggler site: its parts' step time x `straggler` (>= 1) in the window (src/sim/engine/stragglers.ts). */
+  z.object({ site: z.string(), straggler: z.number().min(1), ...windowShape }).strict(),
 ]);
 
 export const scenarioSchema = z

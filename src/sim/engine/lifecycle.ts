@@ -13,6 +13,7 @@ import { release } from '../../sched/state.js';
 import type { Allocation, RunningJob } from '../../sched/types.js';
 import { accumulate, chargeJob } from './accounting.js';
 import { countReplicationBytes, replicatedSaved, replicationLagS } from './replication.js';
+import { noteStraggled, stragglerSlowdown } from './stragglers.js';
 import { domainKey, EV, type Run, type SimContext } from './context.js';
 
 /** Checkpoint bytes of a model the zoo does not know: ASSUMPTION 1B parameters x 16 B. */
@@ -45,12 +46,14 @@ export function beginSegment(
   r.version++;
   const pl = ctx.speedModel.placement(r.spec.modelId, r.alloc!, wanFactorFor(ctx, r.alloc!));
   if (pl.plan) r.plan = pl.plan;
+  const slowdown = stragglerSlowdown(ctx, r.alloc!.sites); // the gang steps at its slowest part (stragglers.ts)
+  if (slowdown !== 1) noteStraggled(ctx, r.spec.id, r.alloc!.sites);
   r.seg = {
     startS: t,
     startupS,
     baseWorkS: baseWork,
     savedWorkS: savedWork,
-    speed: pl.speed,
+    speed: slowdown === 1 ? pl.speed : pl.speed / slowdown,
     intervalS: r.seg.intervalS,
     checkpointS: r.seg.checkpointS,
     totalWorkS: r.totalWork,
@@ -80,7 +83,7 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
   ctx.runningPos.set(i, ctx.running.length);
   ctx.running.push(rj);
   for (const p of alloc.parts) {
-    const k = domainKey(p.siteId, p.podId, p.domain);
+    const k = domainKey(ctx, p.siteId, p.podId, p.domain);
     let l = ctx.occupancy.get(k);
     if (!l) ctx.occupancy.set(k, (l = []));
     l.push(i);
@@ -115,7 +118,7 @@ function detach(ctx: SimContext, i: number, t: number, releaseGpus: boolean): vo
   closeSegment(ctx, r, t);
   if (releaseGpus) release(ctx.state, alloc, r.spec.tenant);
   for (const p of alloc.parts) {
-    const l = ctx.occupancy.get(domainKey(p.siteId, p.podId, p.domain))!;
+    const l = ctx.occupancy.get(domainKey(ctx, p.siteId, p.podId, p.domain))!;
     l.splice(l.indexOf(i), 1);
   }
   ctx.byEnd.remove(r.running!);

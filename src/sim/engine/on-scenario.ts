@@ -5,6 +5,7 @@ import { accumulate } from './accounting.js';
 import { EV, type SimContext } from './context.js';
 import { interruptSite } from './on-failure.js';
 import { beginSegment, closeSegment, interrupt, markDirty, progressOf } from './lifecycle.js';
+import { stragglerWindow } from './stragglers.js';
 
 /** A scenario names a site or WAN link the fabric does not have. */
 export class ScenarioRefError extends Error {
@@ -83,7 +84,11 @@ export function onScenarioWindow(ctx: SimContext, e: SimEvent): void {
   const start = e.kind === EV.ScenarioStart;
   const se = ctx.scenario.events[e.a] as ScenarioEvent;
   accumulate(ctx, ctx.now);
-  if ('down' in se || 'drain' in se || 'powerCapMW' in se) siteWindow(ctx, e.a, se, start);
+  if ('straggler' in se) {
+    if (!ctx.siteIndex.has(se.site as string))
+      throw new ScenarioRefError(`events[${e.a}].site`, se.site as string, [...ctx.siteIndex.keys()]);
+    stragglerWindow(ctx, e.a, se as Parameters<typeof stragglerWindow>[2], start);
+  } else if ('down' in se || 'drain' in se || 'powerCapMW' in se) siteWindow(ctx, e.a, se, start);
   else if ('wan' in se) wanWindow(ctx, e.a, se, start);
   markDirty(ctx, ctx.now);
 }

@@ -2,6 +2,7 @@
 import { buildSummary, type JobResult, type SimSummary } from '../metrics.js';
 import { closeSegment } from './lifecycle.js';
 import { wanLinkUse } from './replication.js';
+import { stragglerReports } from './stragglers.js';
 import type { Run, SimContext } from './context.js';
 
 function jobResult(r: Run): JobResult {
@@ -91,5 +92,7 @@ export function collectResults(ctx: SimContext, seed: number): { jobs: JobResult
   });
   const wan = wanLinkUse(ctx, now); // only when checkpoint copies crossed the WAN: other summaries unchanged
   if (wan) summary.wanLinks = wan;
+  const stragglers = stragglerReports(ctx); // only when the scenario injects stragglers
+  if (stragglers) summary.stragglers = stragglers;
   return { jobs, summary };
 }
