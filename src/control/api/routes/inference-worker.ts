@@ -83,11 +83,23 @@ function inWorker(body: InferencePlanBody, fabric: Fabric): Promise<Reply | null
   });
 }
 
+// Plans run one at a time: each takes a core for up to seconds, and parallel requests must not starve the API.
+let queue: Promise<unknown> = Promise.resolve();
+
 /** The placement, computed in a worker thread when one can load this module; PlanIssuesError for bad input. */
-export async function planOffLoop(
+export function planOffLoop(
   body: InferencePlanBody,
   fabric: Fabric,
 ): Promise<{ response: InferencePlanResponse; isolated: boolean }> {
+  const run = queue.then(() => planOnce(body, fabric));
+  queue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+async function planOnce(body: InferencePlanBody, fabric: Fabric) {
   const out = await inWorker(body, fabric);
   const reply = out ?? planHere(body, fabric);
   if ('ok' in reply) return { response: reply.ok, isolated: out !== null };
