@@ -86,14 +86,16 @@ export function auditState(ctx: SimContext): void {
     for (const p of s.pods) {
       let pf = 0;
       p.domainFree.forEach((f, d) => {
-        const k = domainKey(s.id, p.id, d);
+        const k = domainKey(ctx, s.id, p.id, d);
         let used = 0;
         for (const i of ctx.occupancy.get(k) ?? [])
           for (const part of ctx.runs[i].alloc!.parts)
             if (part.siteId === s.id && part.podId === p.id && part.domain === d) used += part.gpus;
         const failed = ctx.failedInDomain.get(k) ?? 0;
         if (f < 0 || used + f + failed !== p.domainCapacity[d])
-          throw new Error(`audit: domain ${k}: used ${used} + free ${f} + failed ${failed} != ${p.domainCapacity[d]}`);
+          throw new Error(
+            `audit: domain ${s.id}/${p.id}#${d}: used ${used} + free ${f} + failed ${failed} != ${p.domainCapacity[d]}`,
+          );
         pf += f;
       });
       if (pf !== p.freeGpus) throw new Error(`audit: pod ${p.id} free counter ${p.freeGpus} != ${pf}`);

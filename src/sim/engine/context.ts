@@ -117,8 +117,10 @@ export interface SimContext {
   readonly domains: DomainRef[];
   readonly gpuCount: number;
   /** Domain key -> run indices, in arrival order (failures hit jobs by their layout in the domain). */
-  readonly occupancy: Map<string, number[]>;
-  readonly failedInDomain: Map<string, number>;
+  readonly occupancy: Map<number, number[]>;
+  readonly failedInDomain: Map<number, number>;
+  /** Site id -> pod id -> index in `domains` of the pod's first domain. */
+  readonly podBase: Map<string, Map<string, number>>;
   readonly runs: Run[];
   readonly runById: Map<string, number>;
   readonly ev: EventQueue;
@@ -164,7 +166,10 @@ export interface Accounting {
   availGpuSeconds: number;
 }
 
-export const domainKey = (siteId: string, podId: string, d: number): string => `${siteId}/${podId}#${d}`;
+/** A domain's key in `occupancy`/`failedInDomain`: its index in `domains` (numbers: no string per lookup). */
+export function domainKey(ctx: SimContext, siteId: string, podId: string, d: number): number {
+  return ctx.podBase.get(siteId)!.get(podId)! + d;
+}
 
 function newRun(spec: JobSpec): Run {
   const total = spec.durationS ?? 0;
@@ -246,9 +251,13 @@ export function createContext(inp: SimInputs): SimContext {
   const fabricSite = new Map(fabric.sites.map((s) => [s.id, s]));
   const grid = gridOf(inp, state, scenarioOffsetS(scenario));
   const domains: DomainRef[] = [];
+  const podBase = new Map<string, Map<string, number>>();
   let gpuCount = 0;
   state.sites.forEach((site, siteIdx) => {
+    const pods = new Map<string, number>();
+    podBase.set(site.id, pods);
     for (const pod of site.pods) {
+      pods.set(pod.id, domains.length);
       pod.domainCapacity.forEach((cap, d) => {
         domains.push({ site, siteIdx, podId: pod.id, domain: d, cap, start: gpuCount });
         gpuCount += cap;
@@ -279,6 +288,7 @@ export function createContext(inp: SimInputs): SimContext {
     gpuCount,
     occupancy: new Map(),
     failedInDomain: new Map(),
+    podBase,
     runs,
     runById,
     ev: new EventQueue(),

@@ -13,6 +13,7 @@ import { release } from '../../sched/state.js';
 import type { Allocation, RunningJob } from '../../sched/types.js';
 import { accumulate, chargeJob } from './accounting.js';
 import { countReplicationBytes, replicatedSaved, replicationLagS } from './replication.js';
+import { stageDatasets } from './staging.js';
 import { noteStraggled, stragglerSlowdown } from './stragglers.js';
 import { domainKey, EV, type Run, type SimContext } from './context.js';
 
@@ -91,7 +92,9 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
   // a restart pays detection (after a failure), rescheduling, process start, reading the checkpoint back (one
   // checkpoint write: ASSUMPTION symmetric storage bandwidth) and warm-up, holding the new GPUs; a first start none
   const base = r.seg.savedWorkS;
-  const startupS = r.lastStop ? restartParts(ctx.restart, alloc.gpus, base > 0 ? ckptS : 0, r.lastStop).totalS : 0;
+  const restartS = r.lastStop ? restartParts(ctx.restart, alloc.gpus, base > 0 ? ckptS : 0, r.lastStop).totalS : 0;
+  // missing dataset replicas are copied first, while the GPUs wait (staging.ts; 0 without a dataset)
+  const startupS = r.spec.datasetGB === undefined ? restartS : restartS + stageDatasets(ctx, r, alloc.sites);
   r.savedSinceS = t + startupS;
   beginSegment(ctx, i, t, startupS, base, base);
 }

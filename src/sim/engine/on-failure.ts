@@ -20,7 +20,7 @@ function findDomain(ctx: SimContext, g: number): DomainRef {
 
 /** GPUs [a, b) of a domain fail: the jobs laid out over them are interrupted, the rest go to repair. */
 function failGpus(ctx: SimContext, t: number, d: DomainRef, a: number, b: number, repairS: number): void {
-  const k = domainKey(d.site.id, d.podId, d.domain);
+  const k = domainKey(ctx, d.site.id, d.podId, d.domain);
   const occ = ctx.occupancy.get(k) ?? [];
   // layout: jobs (in arrival order), then failed GPUs, then free
   let cum = 0;
@@ -42,7 +42,7 @@ function failGpus(ctx: SimContext, t: number, d: DomainRef, a: number, b: number
     const taken = setFailedGpus(ctx.state, d.site.id, d.podId, d.domain, newFailed);
     if (taken > 0) {
       ctx.failedInDomain.set(k, failedBefore + taken);
-      ctx.ev.push(t + repairS, EV.Repair, ctx.domains.indexOf(d), taken);
+      ctx.ev.push(t + repairS, EV.Repair, k, taken); // k is d's index in ctx.domains
     }
   }
   if (hit.length || newFailed) markDirty(ctx, t);
@@ -74,7 +74,7 @@ export function onFailure(ctx: SimContext, _e: SimEvent): void {
 
 export function onRepair(ctx: SimContext, e: SimEvent): void {
   const d = ctx.domains[e.a];
-  const k = domainKey(d.site.id, d.podId, d.domain);
+  const k = domainKey(ctx, d.site.id, d.podId, d.domain);
   accumulate(ctx, ctx.now);
   repairGpus(ctx.state, d.site.id, d.podId, d.domain, e.b);
   ctx.failedInDomain.set(k, (ctx.failedInDomain.get(k) ?? 0) - e.b);
