@@ -59,6 +59,8 @@ export interface JobResult {
   speedFactor: number | null;
   /** planTokensPerS x speedFactor: predicted tokens/s on the actual placement. */
   predictedTokensPerS: number | null;
+  /** Seconds the job's starts waited for dataset copies (a part of its start delay); only for a job with a dataset. */
+  stagingS?: number;
 }
 
 export interface TimeSeries {

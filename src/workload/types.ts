@@ -22,7 +22,13 @@ export const jobSpecSchema = z
     durationS: z.number().finite().positive().optional(),
     tokens: z.number().finite().positive().optional(),
     allowMultiSite: z.boolean().optional(),
+    datasetGB: z.number().finite().positive().optional(),
+    datasetSites: z.array(z.string().min(1)).min(1).optional(),
     sourceLine: z.number().int().positive().optional(),
+  })
+  .refine((j) => (j.datasetGB === undefined) === (j.datasetSites === undefined), {
+    message: 'datasetGB and datasetSites go together',
+    path: ['datasetSites'],
   })
   .refine((j) => j.durationS !== undefined || j.tokens !== undefined, {
     message: 'a job needs durationS or tokens',
@@ -32,6 +38,9 @@ export const jobSpecSchema = z
 export type JobSpec = JobRequest & {
   /** 1-based line in the source trace, when imported. */
   sourceLine?: number;
+  /** The job's dataset (GB) and the sites holding a replica at submit; the twin stages it (src/sim/engine/staging.ts). */
+  datasetGB?: number;
+  datasetSites?: string[];
 };
 
 export interface DroppedRow {

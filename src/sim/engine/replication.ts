@@ -6,6 +6,7 @@
 // the last checkpoint whose copy had finished. Pure: the context's fabric, WAN factors and speed model.
 import { checkpointAtS, checkpointsDoneBy, lastCheckpointAtS, savedAtS } from '../../core/progress.js';
 import type { Run, SimContext } from './context.js';
+import { anyStaging, stagingBytesOn } from './staging.js';
 
 /**
  * The part of a WAN link's capacity a checkpoint copy gets while training traffic shares it. ASSUMPTION: half
@@ -58,6 +59,8 @@ export interface WanLinkUse {
   capacityGbps: number;
   /** Checkpoint copy bytes the link carried (GB, both directions). */
   replicationGB: number;
+  /** Dataset copy bytes the link carried before jobs started (GB; src/sim/engine/staging.ts). */
+  stagingGB: number;
   /** Those bytes over both directions' capacity x the run's length (ASSUMPTION: capacityGbps each way, full duplex). */
   replicationUtilization: number;
 }
@@ -91,8 +94,8 @@ export function countReplicationBytes(ctx: SimContext, r: Run, t: number, checkp
 
 /** Per WAN link, the copy bytes counted up to `endS`; undefined when no copy crossed the WAN (summary unchanged). */
 export function wanLinkUse(ctx: SimContext, endS: number): WanLinkUse[] | undefined {
-  const m = copiedBytes.get(ctx);
-  if (!m) return undefined;
+  const m = copiedBytes.get(ctx) ?? new Map<string, number>();
+  if (m.size === 0 && !anyStaging(ctx)) return undefined;
   const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;
   return ctx.fabric.wanLinks.map((l) => {
     const bytes = m.get(l.id) ?? 0;
@@ -103,6 +106,7 @@ export function wanLinkUse(ctx: SimContext, endS: number): WanLinkUse[] | undefi
       b: l.b,
       capacityGbps: l.capacityGbps,
       replicationGB: round(bytes / 1e9, 3),
+      stagingGB: round(stagingBytesOn(ctx, l.id) / 1e9, 3),
       replicationUtilization: round(capBytes > 0 ? bytes / capBytes : 0, 6),
     };
   });

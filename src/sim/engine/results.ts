@@ -2,6 +2,7 @@
 import { buildSummary, type JobResult, type SimSummary } from '../metrics.js';
 import { closeSegment } from './lifecycle.js';
 import { wanLinkUse } from './replication.js';
+import { stagingWaitS } from './staging.js';
 import { stragglerReports } from './stragglers.js';
 import type { Run, SimContext } from './context.js';
 
@@ -51,6 +52,8 @@ function jobResult(r: Run): JobResult {
     planTokensPerS: r.plan ? r.plan.tokensPerS : null,
     speedFactor: started ? r.seg.speed : null,
     predictedTokensPerS: started ? r.plan!.tokensPerS * r.seg.speed : null,
+    // only for a job with a dataset: seconds its starts waited for replicas copied over the WAN (staging.ts)
+    ...(r.spec.datasetGB !== undefined ? { stagingS: stagingWaitS(r) ?? 0 } : {}),
   };
 }
 
