@@ -6,7 +6,7 @@ import type { Fabric } from '../../fabric/types.js';
 import type { SiteBinding } from '../control-plane.js';
 import type { Logger } from '../scheduler.js';
 import { withTimeout } from '../scheduling/context.js';
-import type { ServiceRecord, ServiceSpec } from '../store/services.js';
+import type { ServiceRecord } from '../store/services.js';
 import type { Store } from '../store/types.js';
 import { DEFAULT_SCALE_POLICY, decideScale, type ScalePolicy } from './autoscaler.js';
 import { loadTickBook, serviceSites, type TickBook } from './capacity.js';
