@@ -182,6 +182,7 @@ export const TelemetrySchema = z.object({
       usedGbps: z.number(),
       utilization: z.number(),
       jobs: z.number(),
+      measuredGbps: z.number().nullable(),
     }),
   ),
 });

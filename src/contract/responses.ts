@@ -252,6 +252,9 @@ export interface Telemetry {
     usedGbps: number;
     utilization: number;
     jobs: number;
+    /** What the running jobs' trainers counted on this link (sum of wanBytesPerStep x 8 / step time), Gb/s; null
+     * when no job on the link has reported yet. */
+    measuredGbps: number | null;
   }[];
 }
 

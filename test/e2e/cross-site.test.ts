@@ -89,6 +89,15 @@ describe.skipIf(missing !== null)('train one model across sites a and b', () => 
   it('trains a hierarchical-DP job across both sites: loss goes down, WAN bytes per step match the plan', async () => {
     const t0 = Date.now();
     const id = await submit(job('hier-dp-job.json'));
+    // while it runs, the map's link carries the measured rate: the trainer's bytes per step over its step time
+    const live = await waitFor(async () => {
+      const link = ((await req('GET', '/v1/telemetry')).body.wanLinks as Json[]).find((l) => l.measuredGbps !== null);
+      const jm = link ? (await get(id)).measured : null;
+      return jm?.wanBytesPerStep && jm.stepTimeSeconds ? { link, jm } : null;
+    }, 120_000);
+    const fromJob = (live.jm.wanBytesPerStep * 8) / live.jm.stepTimeSeconds / 1e9;
+    expect(live.link.measuredGbps).toBeGreaterThan(0);
+    expect(Math.abs(live.link.measuredGbps / fromJob - 1)).toBeLessThan(0.5); // two reads a moment apart
     const j = await finished(id, 170_000);
     const seconds = (Date.now() - t0) / 1000;
     expect(j.state, j.reason).toBe('succeeded');

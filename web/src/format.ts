@@ -25,7 +25,8 @@ export const fixed = (x: number | null | undefined, d = 1): string =>
 export function gbps(x: number): string {
   if (x >= 1e6) return `${+(x / 1e6).toPrecision(3)} Pb/s`;
   if (x >= 1e3) return `${+(x / 1e3).toPrecision(3)} Tb/s`;
-  return `${+x.toPrecision(3)} Gb/s`;
+  if (x >= 1 || x === 0) return `${+x.toPrecision(3)} Gb/s`;
+  return `${+(x * 1e3).toPrecision(3)} Mb/s`;
 }
 
 export function seconds(s: number | null | undefined): string {

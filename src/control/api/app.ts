@@ -199,7 +199,7 @@ function registerRoutes(ctx: ApiContext, o: ServerOptions): void {
   registerUsageRoutes(ctx);
   registerServiceRoutes(ctx, { runRoot: o.checkpointRoot ?? resolve('.superfactory', 'checkpoints') });
   // dashboard routes (whoami, catalog, telemetry, plan explorer, what-if): read-only, any role
-  registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now });
+  registerWhatIfRoutes(app, { fabric: o.fabric, store: o.store, now, measured: (job) => ctx.cp.measured(job) });
 }
 
 export async function buildServer(o: ServerOptions): Promise<ControlServer> {

@@ -26,6 +26,8 @@ import { principal } from '../api/context.js';
 import { jsonSchema } from '../api/openapi.js';
 import { isOperator } from '../auth.js';
 import { parse } from '../schemas.js';
+import type { MeasuredView } from '../../contract/responses.js';
+import type { Job } from '../domain.js';
 import type { Store } from '../store/types.js';
 import { bad, fabricFor, modelFor, onceCache, plannerIssues } from './inputs.js';
 import { checkLightBound } from './light-bound.js';
@@ -39,6 +41,8 @@ export interface WhatIfDeps {
   store: Store;
   /** The clock in ms. */
   now: () => number;
+  /** What a running job measured (its trainer's reports), for the measured WAN rate per link. */
+  measured?: (job: Job) => Promise<MeasuredView | null>;
 }
 
 const doc = (summary: string, extra: Record<string, unknown> = {}) => ({
@@ -133,8 +137,12 @@ function registerInfoRoutes(app: FastifyInstance, deps: WhatIfDeps): void {
     doc('Live per-site power and grid carbon intensity, per-link WAN use'),
     async (req): Promise<Telemetry> => {
       principal(req);
-      return telemetry(deps.fabric, deps.store, deps.now(), (zone, err) =>
-        req.log.debug({ zone, err: (err as Error).message }, 'telemetry: no grid series for this zone'),
+      return telemetry(
+        deps.fabric,
+        deps.store,
+        deps.now(),
+        (zone, err) => req.log.debug({ zone, err: (err as Error).message }, 'telemetry: no grid series for this zone'),
+        deps.measured,
       );
     },
   );

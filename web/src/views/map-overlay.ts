@@ -37,14 +37,22 @@ export function linkShapes(fabric: Fabric, geo: Geo, tel: Map<string, LinkTeleme
       }) ?? '';
     const [ax, ay] = xy(geo, a);
     const [bx, by] = xy(geo, b);
-    const label = `${gbps(l.capacityGbps)} · ${pct(u, u > 0 && u < 0.01 ? 1 : 0)} used · ${fixed(l.latencyMs, 1)} ms`;
+    const measured = t?.measuredGbps ?? null;
+    const label =
+      `${gbps(l.capacityGbps)} · ${pct(u, u > 0 && u < 0.01 ? 1 : 0)} used · ${fixed(l.latencyMs, 1)} ms` +
+      (measured !== null ? ` · measured ${gbps(measured)}` : '');
     return svg(
       'g',
-      { class: 'link', 'data-link': l.id, 'data-utilization': u.toFixed(4) },
+      {
+        class: 'link',
+        'data-link': l.id,
+        'data-utilization': u.toFixed(4),
+        ...(measured !== null ? { 'data-measured-gbps': String(measured) } : {}),
+      },
       svg(
         'title',
         null,
-        `WAN link ${l.id}: ${a.id}–${b.id}, ${gbps(l.capacityGbps)} capacity, ${t ? `${gbps(t.usedGbps)} in use by ${t.jobs} job(s)` : 'no live data'}, ${fixed(l.latencyMs, 2)} ms one way, ${int(l.routeKm)} km route`,
+        `WAN link ${l.id}: ${a.id}–${b.id}, ${gbps(l.capacityGbps)} capacity, ${t ? `${gbps(t.usedGbps)} planned use by ${t.jobs} job(s)${measured !== null ? `, ${gbps(measured)} measured by their trainers` : ''}` : 'no live data'}, ${fixed(l.latencyMs, 2)} ms one way, ${int(l.routeKm)} km route`,
       ),
       svg('path', { d, class: 'link-cap', 'stroke-width': width + 4 }),
       svg('path', { d, class: 'link-use', stroke: utilColor(u), 'stroke-width': width }),
@@ -100,6 +108,7 @@ export function linkRows(fabric: Fabric, tel: Map<string, LinkTelemetry>): HTMLE
         { class: 'num' },
         t ? `${gbps(t.usedGbps)} (${pct(t.utilization, t.utilization > 0 && t.utilization < 0.01 ? 2 : 0)})` : '—',
       ),
+      h('td', { class: 'num' }, t?.measuredGbps != null ? gbps(t.measuredGbps) : '—'),
       h('td', { class: 'num' }, t ? String(t.jobs) : '—'),
       h('td', { class: 'num' }, `${fixed(l.latencyMs, 2)} ms`),
       h('td', { class: 'num' }, `${int(l.routeKm)} km`),

@@ -48,7 +48,7 @@ function elements(): MapView {
       h(
         'tr',
         null,
-        ['Link', 'Capacity', 'In use', 'Jobs across', 'One-way latency', 'Route'].map((c) =>
+        ['Link', 'Capacity', 'In use (plan)', 'Measured', 'Jobs across', 'One-way latency', 'Route'].map((c) =>
           h('th', { scope: 'col' }, c),
         ),
       ),
