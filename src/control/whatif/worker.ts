@@ -1,15 +1,16 @@
 // Long computations of the dashboard off the event loop. A what-if plans every (model, GPU count)
 // class it meets and a WAN sweep bisects its thresholds: seconds of CPU on a 100k-GPU fabric. They run
 // one at a time in a worker thread so the API, the event stream and the scheduler loop stay responsive.
-// The worker is this very module (the guard below); under tsx it registers tsx first. Where no worker can
+// The worker is this very module (the guard below; src/control/worker-thread.ts starts it). Where no worker can
 // load this module (a test runner's in-memory transform), the task runs inline, yielding between steps.
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { WhatIfBody } from '../../contract/dashboard.js';
 import type { SweepView, WhatIfResult } from '../../contract/responses.js';
 import type { InputIssue } from '../../core/issues.js';
 import type { Fabric } from '../../fabric/types.js';
 import type { ModelSpec } from '../../perf/types.js';
 import { DomainError, InvalidInputError } from '../domain.js';
+import { runInWorker, workerTaskFor } from '../worker-thread.js';
 import { simIssues } from './inputs.js';
 import { whatIfOn } from './run.js';
 import { sweepOn, type SweepRequest } from './sweep.js';
@@ -20,16 +21,9 @@ export type Task =
 type Output<T extends Task> = T extends { kind: 'whatif' }
   ? Omit<WhatIfResult, 'wallMs'>
   : Omit<SweepView, 'searchSeconds'>;
-type Reply = { ok: unknown } | { issues: InputIssue[]; status: 400 | 422 } | { error: string } | { fatal: string };
+type Reply = { ok: unknown } | { issues: InputIssue[]; status: 400 | 422 } | { error: string };
 
 const WORKER_KIND = 'superfactory-dashboard-task';
-const WORKER_BOOT = `
-const { workerData, parentPort } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.url);
-})().catch((e) => parentPort.postMessage({ fatal: String((e && e.stack) || e) }));
-`;
 export const TASK_TIMEOUT_MS = 300_000;
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -41,10 +35,10 @@ async function compute(t: Task, between: () => Promise<void>): Promise<unknown> 
   return sweepOn(t.model, t.fabric, t.request);
 }
 
-if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_KIND) {
-  const { task } = workerData as { task: Task };
+const workerTask = workerTaskFor<Task>(WORKER_KIND);
+if (workerTask) {
   const reply = (m: Reply) => parentPort!.postMessage(m);
-  compute(task, async () => {}).then(
+  compute(workerTask, async () => {}).then(
     (ok) => reply({ ok }),
     (err: unknown) => {
       const e = simIssues(err);
@@ -54,51 +48,21 @@ if (!isMainThread && (workerData as { kind?: string } | null)?.kind === WORKER_K
   );
 }
 
-let workersUnavailable = false;
-
 /** The task's output from a worker, or null when this runtime cannot load the module in one. */
-function inWorker(task: Task): Promise<unknown | null> {
-  if (workersUnavailable) return Promise.resolve(null);
-  let tsx: string | null = null;
-  try {
-    tsx = import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null;
-  } catch {
-    workersUnavailable = true;
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const w = new Worker(WORKER_BOOT, {
-      eval: true,
-      workerData: { kind: WORKER_KIND, url: import.meta.url, tsx, task },
-    });
-    const done = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void w.terminate();
-      f();
-    };
-    const timer = setTimeout(
-      () =>
-        done(() =>
-          reject(new DomainError('whatif_timeout', 503, `the computation ran longer than ${TASK_TIMEOUT_MS / 1000} s`)),
-        ),
-      TASK_TIMEOUT_MS,
-    );
-    w.on('message', (m: Reply) =>
-      done(() => {
-        if ('ok' in m) resolve(m.ok);
-        else if ('issues' in m) reject(new InvalidInputError(m.issues, m.status));
-        else if ('fatal' in m) {
-          workersUnavailable = true; // this runtime cannot load the module in a worker: run inline from now on
-          resolve(null);
-        } else reject(new Error(`dashboard worker: ${m.error}`));
-      }),
-    );
-    w.on('error', (err) => done(() => reject(err)));
-    w.on('exit', (code) => done(() => reject(new Error(`dashboard worker exited with code ${code}`))));
+async function inWorker(task: Task): Promise<unknown | null> {
+  const m = await runInWorker<Reply>({
+    url: import.meta.url,
+    kind: WORKER_KIND,
+    data: task,
+    timeoutMs: TASK_TIMEOUT_MS,
+    timeoutError: () =>
+      new DomainError('whatif_timeout', 503, `the computation ran longer than ${TASK_TIMEOUT_MS / 1000} s`),
+    name: 'dashboard',
   });
+  if (m === null) return null;
+  if ('ok' in m) return m.ok;
+  if ('issues' in m) throw new InvalidInputError(m.issues, m.status);
+  throw new Error(`dashboard worker: ${m.error}`);
 }
 
 /** Runs tasks one at a time (each uses a core for seconds), in a worker when one can load this module. */
