@@ -38,9 +38,7 @@ export function linkShapes(fabric: Fabric, geo: Geo, tel: Map<string, LinkTeleme
     const [ax, ay] = xy(geo, a);
     const [bx, by] = xy(geo, b);
     const measured = t?.measuredGbps ?? null;
-    const label =
-      `${gbps(l.capacityGbps)} · ${pct(u, u > 0 && u < 0.01 ? 1 : 0)} used · ${fixed(l.latencyMs, 1)} ms` +
-      (measured !== null ? ` · measured ${gbps(measured)}` : '');
+    const label = `${gbps(l.capacityGbps)} · ${pct(u, u > 0 && u < 0.01 ? 1 : 0)} used · ${fixed(l.latencyMs, 1)} ms`;
     return svg(
       'g',
       {
@@ -58,6 +56,13 @@ export function linkShapes(fabric: Fabric, geo: Geo, tel: Map<string, LinkTeleme
       svg('path', { d, class: 'link-use', stroke: utilColor(u), 'stroke-width': width }),
       svg('text', { x: (ax + bx) / 2 + 16, y: (ay + by) / 2, class: 'link-label' }, l.id),
       svg('text', { x: (ax + bx) / 2 + 16, y: (ay + by) / 2 + 19, class: 'link-label small' }, label),
+      measured !== null
+        ? svg(
+            'text',
+            { x: (ax + bx) / 2 + 16, y: (ay + by) / 2 + 38, class: 'link-label small', 'data-role': 'measured' },
+            `measured ${gbps(measured)}`,
+          )
+        : null,
     );
   });
 }
