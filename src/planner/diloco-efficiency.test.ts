@@ -99,16 +99,21 @@ describe('inner steps H and outer-gradient bits (Streaming DiLoCo, arXiv 2501.18
 });
 
 describe('the planner uses the law for DiLoCo plans', () => {
-  it('charges a DiLoCo plan over two sites the law for two replicas, unless the request gives an efficiency', async () => {
+  it('charges a DiLoCo plan over two sites the law for two replicas at its H and bits, unless the request gives an efficiency', async () => {
     const { twoSites } = await import('./fabrics.fixture.js');
     const { planOnFabric } = await import('./search.js');
+    const { DILOCO_INNER_STEPS, DILOCO_OUTER_BITS } = await import('./defaults.js');
     const { loadModel, layerShape, parameterCounts } = await import('../perf/index.js');
     const model = loadModel('llama3-8b');
     const params = parameterCounts(model, layerShape(model)).total;
     const req = { strategies: ['diloco' as const], top: 1 };
     const plan = planOnFabric(model, twoSites(100), req).plans[0];
     expect(plan.strategy).toBe('diloco');
-    expect(plan.tokenEfficiency).toBe(dilocoTokenEfficiency(2, params));
+    // the planner's defaults (H = 100, 4-bit outer gradients) unless the request names others
+    expect(plan.tokenEfficiency).toBe(dilocoTokenEfficiency(2, params, DILOCO_INNER_STEPS, DILOCO_OUTER_BITS));
+    expect(plan.tokenEfficiency).toBeLessThan(1);
+    const h30 = planOnFabric(model, twoSites(100), { ...req, dilocoInnerSteps: 30, dilocoOuterBits: 32 }).plans[0];
+    expect(h30.tokenEfficiency).toBe(dilocoTokenEfficiency(2, params, 30, 32));
     expect(plan.effectiveTokensPerSecond).toBeCloseTo(plan.tokensPerSecond * plan.tokenEfficiency, 6);
     const given = planOnFabric(model, twoSites(100), { ...req, dilocoTokenEfficiency: 0.9 }).plans[0];
     expect(given.tokenEfficiency).toBe(0.9);
