@@ -1,6 +1,6 @@
 // Hierarchical data parallelism across two sites, on the setup NVIDIA published for Nemotron-4 340B. The single-site
-// step is checked against the Nemotron-4 340B technical report; the cross-site efficiency NVIDIA reports (96% at
-// about 1,000 km) depends on a WAN capacity NVIDIA does not publish, so the test brackets the capacity it implies.
+// step is checked against the Nemotron-4 340B technical report; the scaling efficiency NVIDIA reports (96% at about
+// 1,000 km) against the model on a WAN capacity derived from NVIDIA's reference architecture (N/S ports x nodes).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFabric } from '../fabric/load.js';
 import {
@@ -9,7 +9,9 @@ import {
   formatCrossSiteMarkdown,
   nemotronCrossSite,
   nemotronCrossSiteEfficiency,
+  NEMOTRON_DERIVED_WAN_GBPS,
   NEMOTRON_SINGLE_SITE_STEP_S,
+  nemotronScalingEfficiency,
   NVIDIA_PUBLISHED_EFFICIENCY,
 } from './cross-site-validation.js';
 import { tiersForFabric } from './index.js';
@@ -26,7 +28,18 @@ describe('Nemotron-4 340B across two sites (NVIDIA NeMo 25.02 multi-data-center 
     expect(Math.abs(best.stepS / NEMOTRON_SINGLE_SITE_STEP_S - 1)).toBeLessThan(0.1);
   });
 
-  it('keeps 96% over 1,000 km only with a WAN between 6.4 and 25.6 Tb/s (the capacity NVIDIA leaves unstated)', () => {
+  it('predicts the published 96% scaling efficiency within 3 points (93-99%) on the derived 153.6 Tb/s', () => {
+    expect(NEMOTRON_DERIVED_WAN_GBPS).toBe(153_600);
+    const derived = nemotronScalingEfficiency(tiers, NEMOTRON_DERIVED_WAN_GBPS);
+    expect(Math.abs(derived - NVIDIA_PUBLISHED_EFFICIENCY)).toBeLessThan(0.03);
+    // Not an artefact of the capacity choice: half or twice the derived capacity stays within the 3 points.
+    for (const gbps of [NEMOTRON_DERIVED_WAN_GBPS / 2, NEMOTRON_DERIVED_WAN_GBPS * 2])
+      expect(Math.abs(nemotronScalingEfficiency(tiers, gbps) - NVIDIA_PUBLISHED_EFFICIENCY)).toBeLessThan(0.03);
+    // A thin WAN must cost: at 1.6 Tb/s the exposed exchange takes the efficiency well under the published figure.
+    expect(nemotronScalingEfficiency(tiers, 1_600)).toBeLessThan(0.8);
+  });
+
+  it('same-size reading: keeps 96% over 1,000 km only with a WAN between 6.4 and 25.6 Tb/s (the capacity NVIDIA leaves unstated)', () => {
     const { vpp } = bestNemotronSingleSite(tiers);
     expect(nemotronCrossSiteEfficiency(tiers, vpp, 6_400)).toBeLessThan(NVIDIA_PUBLISHED_EFFICIENCY);
     expect(nemotronCrossSiteEfficiency(tiers, vpp, 25_600)).toBeGreaterThan(NVIDIA_PUBLISHED_EFFICIENCY);
@@ -49,7 +62,7 @@ describe('Nemotron-4 340B across two sites (NVIDIA NeMo 25.02 multi-data-center 
     const md = formatCrossSiteMarkdown(nemotronCrossSite(tiers));
     expect(md).toContain('## Hierarchical DP across sites');
     expect(md).toMatch(/\*\*assumption\*\*/);
-    expect(md).toMatch(/Not a validation/);
+    expect(md).toMatch(/\*\*Prediction: \d+\.\d% scaling efficiency/);
     expect(md.match(/\d+\.\d%/g)?.length).toBeGreaterThanOrEqual(6);
   });
 });
