@@ -85,3 +85,26 @@ export function linkUp(netns: string, iface: string): Promise<boolean> {
     });
   });
 }
+
+/**
+ * Stops process groups: `first` (SIGTERM), then SIGKILL to whatever is left after `graceMs`.
+ * Returns at once when no group could be signalled (all gone).
+ */
+export async function stopGroups(groups: readonly number[], first: NodeJS.Signals, graceMs: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    let any = false;
+    for (const g of groups) {
+      try {
+        process.kill(-g, sig);
+        any = true;
+      } catch {
+        // group gone
+      }
+    }
+    return any;
+  };
+  if (!signal(first)) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && groups.some((g) => isAlive(g))) await new Promise((r) => setTimeout(r, 50));
+  signal('SIGKILL');
+}

@@ -1,5 +1,5 @@
 // The run folder of the local executor, read back: which launch generation is held or committed,
-// the members' process groups, the stored spec. Pure reads of <root>/<runKey>/ (see local.ts).
+// the members' process groups, the stored spec, the logs. Pure reads of <root>/<runKey>/ (see local.ts).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, readInt } from './local-proc.js';
@@ -95,4 +95,25 @@ export function memberEnd(dir: string, rank: number, pid: number | null): Member
   if (pid !== null && isAlive(pid)) return { code: null, alive: true };
   const again = readInt(file);
   return again !== null ? { code: again, alive: false } : { code: null, alive: false };
+}
+
+/** The members' logs, each line tagged `[rank N]`, the last `maxBytes` characters. */
+export function memberLogs(dir: string, maxBytes: number): string {
+  const n = memberCount(dir);
+  const parts: string[] = [];
+  for (let r = 0; r < n; r++) {
+    try {
+      const text = readFileSync(join(dir, `rank${r}.log`), 'utf8');
+      parts.push(
+        ...text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `[rank ${r}] ${l}`),
+      );
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // no log yet is fine; unreadable is not
+    }
+  }
+  const all = parts.join('\n');
+  return all.length > maxBytes ? all.slice(all.length - maxBytes) : all;
 }

@@ -12,25 +12,28 @@
 // run the command (the others exit without running it). A launch interrupted before its commit is
 // simply launched again under the same run key by whoever adopts it (a new generation); nothing of
 // the interrupted one ever ran.
-import { spawn } from 'node:child_process';
+//
+// This file holds the launch protocol (claim, generations, commit, adopt, release, stop); its parts:
+// local-spawn.ts (a member's environment and process), local-status.ts (a run's status from its folder),
+// local-run-dir.ts (reads of the run folder), local-proc.ts (the wrapper and process helpers).
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-export { WRAPPER } from './local-proc.js';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { latestCheckpoint } from './checkpoints.js';
-import { WRAPPER, freePort, isAlive, lastJsonLine, linkUp } from './local-proc.js';
+import { freePort, linkUp, stopGroups } from './local-proc.js';
 import {
   committed,
   heldAlive,
   memberCount,
-  memberEnd,
   memberGroups,
+  memberLogs,
   readyGeneration,
-  storedSpec,
   type StoredSpec,
 } from './local-run-dir.js';
-import type { Executor, RunProgress, RunSpec, RunStatus } from './types.js';
-import { LaunchError, baseEnv, unknownStatus } from './types.js';
+import { generationEnv, spawnMember, type Generation, type MemberSite } from './local-spawn.js';
+import { gangFailed, readRunStatus } from './local-status.js';
+import type { Executor, RunSpec, RunStatus } from './types.js';
+import { LaunchError } from './types.js';
+export { WRAPPER } from './local-proc.js';
 
 export interface LocalExecutorOptions {
   /** Folder for run state and logs. */
@@ -70,34 +73,34 @@ export class LocalExecutor implements Executor {
     'checkpoints are seen only through the step-N / latest file convention in SUPERFACTORY_CHECKPOINT_DIR',
   ] as const;
   private readonly root: string;
-  private readonly gpusPerProcess: number;
+  private readonly site: MemberSite;
   private readonly maxProcesses: number;
   private readonly killGraceMs: number;
   private readonly commitDelayMs: number;
   private readonly killing = new Set<string>();
   private readonly launching = new Set<string>();
   readonly netns: string | null;
-  private readonly wanIface: string | null;
-  private readonly workDir: string | null;
-  private readonly siteEnv: Record<string, string>;
 
   constructor(opts: LocalExecutorOptions) {
     this.root = opts.root;
-    this.gpusPerProcess = opts.gpusPerProcess ?? 1;
     this.maxProcesses = opts.maxProcesses ?? 64;
     this.killGraceMs = opts.killGraceMs ?? 2000;
     this.commitDelayMs = opts.commitDelayMs ?? (Number(process.env.SUPERFACTORY_FAULT_LAUNCH_COMMIT_DELAY_MS) || 0);
     this.address = opts.address ?? '127.0.0.1';
     this.netns = opts.netns ?? null;
-    this.wanIface = opts.wanIface ?? null;
-    this.workDir = opts.workDir ?? null;
-    this.siteEnv = opts.env ?? {};
-    this.maxGpusPerRun = this.maxProcesses * this.gpusPerProcess;
+    this.site = {
+      gpusPerProcess: opts.gpusPerProcess ?? 1,
+      siteEnv: opts.env ?? {},
+      netns: this.netns,
+      wanIface: opts.wanIface ?? null,
+      workDir: opts.workDir ?? null,
+    };
+    this.maxGpusPerRun = this.maxProcesses * this.site.gpusPerProcess;
     mkdirSync(this.root, { recursive: true });
   }
 
   processes(gpus: number): number {
-    return Math.max(1, Math.ceil(gpus / this.gpusPerProcess));
+    return Math.max(1, Math.ceil(gpus / this.site.gpusPerProcess));
   }
 
   private dir(runKey: string): string {
@@ -131,64 +134,19 @@ export class LocalExecutor implements Executor {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify({ spec, members } satisfies StoredSpec));
     mkdirSync(spec.checkpointDir, { recursive: true });
     const gen = randomBytes(8).toString('hex');
-    const g = spec.gang;
-    const port = g ? g.masterPort : await freePort();
-    const env0 = { ...this.siteEnv, ...baseEnv(spec) };
-    if (this.wanIface) {
-      env0.GLOO_SOCKET_IFNAME = this.wanIface;
-      env0.SUPERFACTORY_WAN_IFACE = this.wanIface;
-    }
-    env0.SUPERFACTORY_PROGRESS_FILE = join(dir, 'progress.jsonl');
+    const port = spec.gang ? spec.gang.masterPort : await freePort();
+    const g: Generation = { dir, spec, members, gen, port };
+    const shared = generationEnv(this.site, g);
     for (let rank = 0; rank < members; rank++) {
-      const gpus = Array.from({ length: this.gpusPerProcess }, (_, i) => rank * this.gpusPerProcess + i).join(',');
-      const env = {
-        ...process.env,
-        ...env0,
-        RANK: String((g?.rankOffset ?? 0) + rank),
-        WORLD_SIZE: String(g?.worldSize ?? members),
-        LOCAL_RANK: String(rank),
-        LOCAL_WORLD_SIZE: String(members),
-        GROUP_RANK: String(g?.index ?? 0),
-        MASTER_ADDR: g?.masterAddr ?? '127.0.0.1',
-        MASTER_PORT: String(port),
-        CUDA_VISIBLE_DEVICES: gpus,
-        SF_GEN: gen,
-        SF_LAUNCHED: join(dir, 'launched'),
-        SF_CANCELLED: join(dir, 'cancelled'),
-        SF_PIDFILE: join(dir, `rank${rank}.pid`),
-        SF_EXITFILE: join(dir, `rank${rank}.exit`),
-        SF_HELDFILE: join(dir, `rank${rank}.held.${gen}`),
-      };
-      const log = openSync(join(dir, `rank${rank}.log`), 'a');
-      try {
-        // `ip netns exec` execs in place: the pid (and process group) stays the wrapper's
-        const argv = ['/bin/sh', '-c', WRAPPER, 'sf-member', ...spec.command!];
-        const [cmd, ...args] = this.netns ? ['ip', 'netns', 'exec', this.netns, ...argv] : argv;
-        const child = spawn(cmd, args, {
-          env,
-          cwd: this.workDir ?? spec.checkpointDir,
-          detached: true,
-          stdio: ['ignore', log, log],
-        });
-        child.on('error', (err) => {
-          // the wrapper could not be spawned: the member has no pid and read() reports the run lost
-          process.emitWarning(`local executor: member ${rank} of ${spec.runKey}: ${err.message}`);
-        });
-        child.on('exit', (code) => {
-          // its run folder may be gone (removed by hand, site storage lost): a warning, never an unhandled rejection
-          if (code !== 0)
-            this.enforceGang(spec.runKey).catch((err: Error) =>
-              process.emitWarning(`local executor: ${spec.runKey}: cannot stop the gang: ${err.message}`),
-            );
-        });
-        child.unref();
-        if (child.pid) writeFileSync(join(dir, `rank${rank}.pgid.${gen}`), String(child.pid));
-      } finally {
-        closeSync(log);
-      }
+      spawnMember(this.site, g, rank, shared, () =>
+        // its run folder may be gone (removed by hand, site storage lost): a warning, never an unhandled rejection
+        this.enforceGang(spec.runKey).catch((err: Error) =>
+          process.emitWarning(`local executor: ${spec.runKey}: cannot stop the gang: ${err.message}`),
+        ),
+      );
     }
     if (this.commitDelayMs > 0) await new Promise((r) => setTimeout(r, this.commitDelayMs));
-    if (g?.hold) {
+    if (spec.gang?.hold) {
       // a gang part: allocated and held; release() commits it once every part of the gang is held
       writeFileSync(join(dir, 'ready'), gen);
       return;
@@ -235,86 +193,14 @@ export class LocalExecutor implements Executor {
   }
 
   private read(runKey: string): RunStatus {
-    const dir = this.dir(runKey);
-    if (!existsSync(dir)) return unknownStatus(runKey);
-    const n = memberCount(dir);
-    const cancelled = existsSync(join(dir, 'cancelled'));
-    const launched = committed(dir);
-    const groups = memberGroups(dir, n);
-    let alive = 0;
-    let failedCode: number | null = null;
-    let failedRank = -1;
-    let lost = 0;
-    let succeeded = 0;
-    const pids: number[] = [];
-    if (!launched) {
-      // not committed: nothing ran; held members (if any) exit by themselves
-      for (const g of groups) if (g !== null && isAlive(g)) alive++;
-    } else {
-      for (let r = 0; r < n; r++) {
-        // the wrapper's pid (= its process group) is written at spawn, before the commit
-        const pid = groups[r] ?? null;
-        const end = memberEnd(dir, r, pid);
-        if (pid !== null) pids.push(pid);
-        if (end.code !== null) {
-          if (end.code === 0) succeeded++;
-          else if (failedRank < 0) {
-            failedCode = end.code;
-            failedRank = r;
-          }
-        } else if (end.alive) alive++;
-        else lost++;
-      }
-    }
-    const spec = storedSpec(dir);
-    const checkpoint = spec ? latestCheckpoint(spec.checkpointDir) : null;
-    const progress = lastJsonLine<RunProgress>(join(dir, 'progress.jsonl'));
-    const base = { runKey, externalId: pids.length ? `pids:${pids.join(',')}` : null, checkpoint, progress };
-    if (!launched && !cancelled) {
-      return heldAlive(dir)
-        ? {
-            ...base,
-            phase: 'pending',
-            exitCode: null,
-            reason: 'held: waiting for the other parts of its gang',
-            held: true,
-          }
-        : { ...base, phase: 'pending', exitCode: null, reason: 'launching' };
-    }
-    if (cancelled) {
-      return alive > 0
-        ? { ...base, phase: 'running', exitCode: null, reason: 'stopping' }
-        : { ...base, phase: 'cancelled', exitCode: failedCode, reason: 'cancelled' };
-    }
-    if (failedRank >= 0 || lost > 0) {
-      if (alive > 0) void this.enforceGang(runKey);
-      return {
-        ...base,
-        phase: 'failed',
-        exitCode: failedCode ?? 137,
-        reason:
-          failedRank >= 0
-            ? `rank ${failedRank} exited with code ${failedCode}; gang stopped`
-            : `${lost} member(s) died without an exit code; gang stopped`,
-      };
-    }
-    if (succeeded === n) return { ...base, phase: 'succeeded', exitCode: 0, reason: null };
-    return { ...base, phase: 'running', exitCode: null, reason: null };
+    const { status, stopGang } = readRunStatus(this.dir(runKey), runKey);
+    if (stopGang) void this.enforceGang(runKey);
+    return status;
   }
 
   /** When one member has failed, stop the others. */
   private async enforceGang(runKey: string): Promise<void> {
-    const dir = this.dir(runKey);
-    const n = memberCount(dir);
-    let failed = false;
-    if (!committed(dir)) return;
-    const groups = memberGroups(dir, n);
-    for (let r = 0; r < n; r++) {
-      const pid = groups[r] ?? null;
-      const end = memberEnd(dir, r, pid);
-      if ((end.code !== null && end.code !== 0) || (end.code === null && pid !== null && !end.alive)) failed = true;
-    }
-    if (failed) await this.killGang(runKey);
+    if (gangFailed(this.dir(runKey))) await this.killGang(runKey);
   }
 
   private async killGang(runKey: string, first: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -322,24 +208,8 @@ export class LocalExecutor implements Executor {
     this.killing.add(runKey);
     try {
       const dir = this.dir(runKey);
-      const n = memberCount(dir);
-      const groups = memberGroups(dir, n).filter((g): g is number => g !== null);
-      const signal = (sig: NodeJS.Signals) => {
-        let any = false;
-        for (const g of groups) {
-          try {
-            process.kill(-g, sig);
-            any = true;
-          } catch {
-            // group gone
-          }
-        }
-        return any;
-      };
-      if (!signal(first)) return;
-      const deadline = Date.now() + this.killGraceMs;
-      while (Date.now() < deadline && groups.some((g) => isAlive(g))) await new Promise((r) => setTimeout(r, 50));
-      signal('SIGKILL');
+      const groups = memberGroups(dir, memberCount(dir)).filter((g): g is number => g !== null);
+      await stopGroups(groups, first, this.killGraceMs);
     } finally {
       this.killing.delete(runKey);
     }
@@ -370,30 +240,14 @@ export class LocalExecutor implements Executor {
   async heartbeat(): Promise<void> {
     if (!existsSync(this.root)) throw new Error(`run folder ${this.root} is gone`);
     // a site in its own namespace is reachable only while its WAN link is up
-    if (this.netns && this.wanIface && !(await linkUp(this.netns, this.wanIface)))
-      throw new Error(`WAN link ${this.wanIface} of namespace ${this.netns} is down`);
+    const { netns, wanIface } = this.site;
+    if (netns && wanIface && !(await linkUp(netns, wanIface)))
+      throw new Error(`WAN link ${wanIface} of namespace ${netns} is down`);
   }
 
   async logs(runKey: string, maxBytes = 64 * 1024): Promise<string> {
     const dir = this.dir(runKey);
-    if (!existsSync(dir)) return '';
-    const n = memberCount(dir);
-    const parts: string[] = [];
-    for (let r = 0; r < n; r++) {
-      try {
-        const text = readFileSync(join(dir, `rank${r}.log`), 'utf8');
-        parts.push(
-          ...text
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => `[rank ${r}] ${l}`),
-        );
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // no log yet is fine; unreadable is not
-      }
-    }
-    const all = parts.join('\n');
-    return all.length > maxBytes ? all.slice(all.length - maxBytes) : all;
+    return existsSync(dir) ? memberLogs(dir, maxBytes) : '';
   }
 
   /** Stops every live run (tests and shutdown with `stopRuns`). */
