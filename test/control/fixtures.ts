@@ -42,6 +42,8 @@ export async function startTestServer(
     executor?: 'twin' | 'local';
     store?: Store;
     siteBindings?: (dir: string) => SiteBinding[];
+    /** Address to listen on (default 127.0.0.1), e.g. the host's end of a test namespace's link. */
+    listenHost?: string;
   } = {},
 ): Promise<TestServer> {
   const dir = tempDir('sf-api-');
@@ -70,7 +72,7 @@ export async function startTestServer(
     fabric,
     sites,
   });
-  const url = await server.listen(0);
+  const url = await server.listen(0, opts.listenHost);
   const req = async (
     method: string,
     path: string,

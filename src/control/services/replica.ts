@@ -137,7 +137,11 @@ export class PortAllocator {
 
   async reserve(host: string): Promise<number> {
     for (let i = 0; i < 20; i++) {
-      const port = await probeFreePort(host === '0.0.0.0' ? '127.0.0.1' : host);
+      const port = await probeFreePort(host === '0.0.0.0' ? '127.0.0.1' : host).catch((err: NodeJS.ErrnoException) => {
+        // a site in its own network namespace: its address is not this host's, and its ports are its own
+        if (err.code === 'EADDRNOTAVAIL') return probeFreePort('127.0.0.1');
+        throw err;
+      });
       const key = `${host}:${port}`;
       if (!this.used.has(key)) {
         this.used.add(key);
