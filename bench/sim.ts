@@ -3,16 +3,12 @@
 // jobs on fairwater (the control plane's target: under 100 ms).
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadFabric } from '../src/fabric/index.js';
 import { loadModel } from '../src/perf/index.js';
 import { buildClusterState, createPolicy, scheduleRound, POLICY_NAMES, type JobRequest } from '../src/sched/index.js';
 import { simulate } from '../src/sim/simulate.js';
-import { constantGridSeries } from '../src/sim/grid.js';
-import { sharedDir } from '../src/sim/paths.js';
-import { parseScenario } from '../src/sim/scenario.js';
-import { makeFabric } from '../src/fabric/make-fabric.fixture.js';
+import { phillyQueueing } from './philly.js';
 import { traceDataPath } from '../src/data-dir.js';
 import { loadGridFor } from '../src/sim/grid-files.js';
 import { importPhilly, generateSynthetic, parseSyntheticSpec, type JobSpec } from '../src/workload/index.js';
@@ -92,57 +88,28 @@ export async function benchSim(): Promise<{ name: string; metrics: Record<string
     },
   });
   for (const run of scaleCases(fabric, imp.jobs)) out.push(run());
-  for (const scale of [1, 0.5]) {
+  // Philly-like queueing (bench/philly.ts): servers and racks, VC hard quotas; x1 = full-size cluster at half its
+  // load, x0.5 = Philly's load; locality wait 0 or 1,800 s (ASSUMPTION) for multi-GPU jobs
+  for (const [scale, waitS] of [
+    [1, 0],
+    [0.5, 0],
+    [0.5, 1800],
+  ]) {
     const t = performance.now();
-    const p = phillyQueueing(scale);
+    const p = phillyQueueing(scale, waitS);
     out.push({
-      name: `philly-like queueing, per-VC hard quotas, fabric x${scale} (published: mean 1.045 h, median 189 s)`,
+      name: `philly-like queueing, servers + racks, per-VC hard quotas, fabric x${scale}, locality wait ${waitS} s (published: mean 1.045 h, median 189 s)`,
       metrics: {
-        meanQueueH: round(p.meanQueueH),
+        meanQueueH: round(p.meanQueueS / 3600),
         medianQueueS: p.medianQueueS,
+        startedAtOnce: round(p.startedAtOnce),
+        multiGpuMeanQueueH: round(p.multiGpu.meanQueueS / 3600),
         utilization: round(p.utilization),
         wallS: round((performance.now() - t) / 1000),
       },
     });
   }
   return out;
-}
-
-/**
- * Philly-like queueing (issue 12): the Philly trace on one site whose virtual clusters are hard partitions (each VC
- * a tenant with its own cohort: no borrowing), VC sizes from HeliosArtifact's philly_vc.csv (nodes x 8 GPUs:
- * ASSUMPTION 8 GPUs per node; the 4 VCs missing there get 1 node). The trace carries 51% of Philly's GPU-hours
- * (978k of 1.915M in Acme's cluster_summary.csv), so the fabric is scaled to the trace's share (`scale` 0.5) to
- * give Philly's load; scale 1 is the full-size cluster with half its load. Published: mean queueing 3,761 s,
- * median 189 s (InternLM/AcmeTrace cluster_summary.csv, Philly row).
- */
-export function phillyQueueing(scale: number): { meanQueueH: number; medianQueueS: number; utilization: number } {
-  const vcFile = path.join(sharedDir(), 'data', 'philly', 'philly_vc_nodes.csv');
-  const vcs = readFileSync(vcFile, 'utf8').trim().split('\n').slice(1);
-  const jobs = importPhilly(readFileSync(traceDataPath('philly_pollux.csv'), 'utf8')).jobs;
-  const nodes = new Map(vcs.map((l) => [l.split(',')[0], Math.max(1, Math.round(Number(l.split(',')[1]) * scale))]));
-  for (const t of new Set(jobs.map((j) => j.tenant))) if (!nodes.has(t)) nodes.set(t, 1);
-  const total = [...nodes.values()].reduce((a, b) => a + b, 0);
-  const fabric = makeFabric([{ id: 'philly', pods: 1, gpusPerPod: total * 8, domainGpus: 8 }], 'philly-like');
-  const scenario = parseScenario({
-    failures: { enabled: false },
-    tenants: [...nodes].map(([id, n]) => ({ id, quotaGpus: n * 8, cohort: id })),
-  }).scenario!;
-  const res = simulate({
-    models: loadModel,
-    fabric,
-    jobs,
-    policy: createPolicy('fair-share'),
-    scenario,
-    grid: { PJM: constantGridSeries('PJM', 400, 50) },
-    seed: 1,
-  });
-  const q = res.jobs.flatMap((j) => (j.queueS === null ? [] : [j.queueS])).sort((a, b) => a - b);
-  return {
-    meanQueueH: q.reduce((a, b) => a + b, 0) / q.length / 3600,
-    medianQueueS: q[Math.floor(q.length / 2)],
-    utilization: res.summary.gpuUtilization,
-  };
 }
 
 /**
@@ -217,6 +184,20 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/**
+ * Only the scale rows, each worth running in its own process so that RSS is the row's own:
+ * `npx tsx bench/sim.ts --scale` (both), `--scale philly` or `--scale million` (one, matched by name).
+ */
+async function benchScale(which: string | undefined): Promise<{ name: string; metrics: Record<string, number> }[]> {
+  const fabric = await loadFabric('fairwater');
+  const philly = importPhilly(readFileSync(traceDataPath('philly_pollux.csv'), 'utf8')).jobs;
+  const rows = scaleCases(fabric, philly);
+  const names = ['philly', 'million'];
+  return rows.filter((_, i) => !which || names[i] === which).map((run) => run());
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  benchSim().then((r) => console.log(JSON.stringify(r, null, 2)));
+  const k = process.argv.indexOf('--scale');
+  const run = k >= 0 ? benchScale(process.argv[k + 1]) : benchSim();
+  run.then((r) => console.log(JSON.stringify(r, null, 2)));
 }

@@ -51,11 +51,25 @@ export class EventQueue {
     return this.n > 0 ? this.view(this.heap[0]) : undefined;
   }
 
+  /** Time of the next event (Infinity when empty). */
+  peekTime(): number {
+    return this.n > 0 ? this.t[this.heap[0]] : Infinity;
+  }
+
   pop(): SimEvent | undefined {
     if (this.n === 0) return undefined;
+    return this.popInto({ t: 0, seq: 0, kind: 0, a: 0, b: 0 });
+  }
+
+  /** Pop the next event into `out` (the engine reuses one object: no allocation per event). Queue must be non-empty. */
+  popInto(out: SimEvent): SimEvent {
     const h = this.heap;
     const top = h[0];
-    const out = this.view(top);
+    out.t = this.t[top];
+    out.seq = this.seqOf[top];
+    out.kind = this.kind[top];
+    out.a = this.a[top];
+    out.b = this.b[top];
     this.free.push(top);
     const last = h[--this.n];
     if (this.n > 0) {
