@@ -13,20 +13,21 @@ export function gemmSizeEfficiency(gflop: number, mamfFraction: number): number 
   return (curve(gflop) * mamfFraction) / CURVE_EFFICIENCY[CURVE_EFFICIENCY.length - 1];
 }
 
+const PLATEAU_GFLOP = 2 ** CURVE_LOG2_GFLOP[CURVE_LOG2_GFLOP.length - 1];
+const FLOOR_GFLOP = 2 ** CURVE_LOG2_GFLOP[0];
+/** Slope of each segment per log2 unit, computed once (this runs for every GEMM of every estimate). */
+const CURVE_SLOPES = CURVE_LOG2_GFLOP.slice(1).map(
+  (x1, i) => (CURVE_EFFICIENCY[i + 1] - CURVE_EFFICIENCY[i]) / (x1 - CURVE_LOG2_GFLOP[i]),
+);
+
 function curve(gflop: number): number {
-  if (gflop <= 0) return CURVE_EFFICIENCY[0];
+  // Plateau and floor need no logarithm; NaN falls through to the plateau, as the loop below did.
+  if (gflop <= FLOOR_GFLOP) return CURVE_EFFICIENCY[0];
+  if (!(gflop < PLATEAU_GFLOP)) return CURVE_EFFICIENCY[CURVE_EFFICIENCY.length - 1];
   const x = Math.log2(gflop);
-  if (x <= CURVE_LOG2_GFLOP[0]) return CURVE_EFFICIENCY[0];
-  for (let i = 1; i < CURVE_LOG2_GFLOP.length; i++) {
-    if (x <= CURVE_LOG2_GFLOP[i]) {
-      const x0 = CURVE_LOG2_GFLOP[i - 1];
-      const x1 = CURVE_LOG2_GFLOP[i];
-      const y0 = CURVE_EFFICIENCY[i - 1];
-      const y1 = CURVE_EFFICIENCY[i];
-      return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
-    }
-  }
-  return CURVE_EFFICIENCY[CURVE_EFFICIENCY.length - 1];
+  let i = 1;
+  while (x > CURVE_LOG2_GFLOP[i]) i++;
+  return CURVE_EFFICIENCY[i - 1] + CURVE_SLOPES[i - 1] * (x - CURVE_LOG2_GFLOP[i - 1]);
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   optimizerStepSeconds,
 } from './data-parallel.js';
 import { layerShape, modelFlopsPerStep, parameterCounts, recomputeFlopsPerSequence, type LayerShape } from './flops.js';
-import { layerTiming, type LayerTiming } from './layer.js';
+import { layerTiming, sharedLayerParts, type LayerTiming } from './layer.js';
 import { localParameters, memoryBreakdown, memoryTotalGiB } from './memory.js';
 import { maxLayers, pipelineTiming } from './pipeline.js';
 import { normalizePlan, type NormalizedPlan } from './plan.js';
@@ -64,8 +64,9 @@ export function planLayers(
   const flash = options.flashAttention ?? true;
   const tpOverlap = options.tpCommOverlap ?? false;
   const attn = options.attentionKernel === 'flash3' ? tiers.flash3AttentionFraction : tiers.flashAttentionFraction;
-  const dense = layerTiming(model, shape, p, tiers, false, flash, tpOverlap, attn);
-  const moe = shape.moeLayers > 0 ? layerTiming(model, shape, p, tiers, true, flash, tpOverlap, attn) : dense;
+  const shared = sharedLayerParts(model, shape, p, tiers, flash, attn);
+  const dense = layerTiming(model, shape, p, tiers, false, flash, tpOverlap, attn, shared);
+  const moe = shape.moeLayers > 0 ? layerTiming(model, shape, p, tiers, true, flash, tpOverlap, attn, shared) : dense;
   return { dense, moe };
 }
 

@@ -33,28 +33,28 @@ export function linearPeakFlops(p: NormalizedPlan, tiers: SystemTiers): number {
   return (fp8 ?? tiers.gpu.bf16DenseTflops) * 1e12;
 }
 
-/**
- * Forward GEMMs of one layer: attention projections, then the dense MLP or router + local experts + shared ones.
- * FP8 runs the projections, MLPs and experts on the FP8 tensor cores (1-byte operands); the router stays BF16.
- * Experts are split over EP x ETP (MoE parallel folding): each GPU holds experts/ep of them, 1/etp of each, and
- * processes the routed tokens of etp/tp of its TP group (tokens arrive sequence-split over TP ranks).
- */
-function layerGemmSeconds(
-  model: ModelSpec,
-  shape: LayerShape,
-  p: NormalizedPlan,
-  tiers: SystemTiers,
-  moe: boolean,
-): number {
+interface GemmContext {
+  peak: number;
+  linear: number;
+  bytes: number;
+  hbm: number;
+  mamf: number;
+  tokens: number;
+}
+
+function gemmContext(p: NormalizedPlan, tiers: SystemTiers): GemmContext {
   const peak = tiers.gpu.bf16DenseTflops * 1e12;
   const linear = linearPeakFlops(p, tiers);
   // FP8 GEMMs read 1-byte operands and write a BF16 result: 1.5 bytes per element on average (assumption).
   const bytes = p.precision === 'fp8' && linear !== peak ? 1.5 : 2;
-  const hbm = tiers.gpu.hbmTBps * 1e12;
-  const mamf = tiers.mamfFraction;
+  return { peak, linear, bytes, hbm: tiers.gpu.hbmTBps * 1e12, mamf: tiers.mamfFraction, tokens: (p.mbs * p.seq) / p.cp };
+}
+
+/** Forward attention projections of one layer (the same in dense and MoE layers). */
+function attentionGemmSeconds(model: ModelSpec, shape: LayerShape, p: NormalizedPlan, c: GemmContext): number {
+  const { linear, bytes, hbm, mamf, tokens } = c;
   const h = model.hiddenSize;
   const t = p.tp;
-  const tokens = (p.mbs * p.seq) / p.cp;
   let gemm = gemmSeconds(tokens, shape.attnOutWidth / t, h, linear, hbm, mamf, bytes);
   if (model.mla) {
     // Multi-head latent attention (DeepSeek-V2/V3): the down-projections to the Q and KV latents (plus the shared
@@ -68,13 +68,26 @@ function layerGemmSeconds(
     const inWidth = (shape.attentionParams - shape.attnOutWidth * h) / h;
     gemm += gemmSeconds(tokens, h, inWidth / t, linear, hbm, mamf, bytes);
   }
+  return gemm;
+}
+
+/**
+ * Forward MLP GEMMs of one layer: the dense MLP, or router + local experts + shared ones.
+ * FP8 runs the MLPs and experts on the FP8 tensor cores (1-byte operands); the router stays BF16.
+ * Experts are split over EP x ETP (MoE parallel folding): each GPU holds experts/ep of them, 1/etp of each, and
+ * processes the routed tokens of etp/tp of its TP group (tokens arrive sequence-split over TP ranks).
+ */
+function mlpGemmSeconds(model: ModelSpec, p: NormalizedPlan, c: GemmContext, moe: boolean): number {
+  const { peak, linear, bytes, hbm, mamf, tokens } = c;
+  const h = model.hiddenSize;
+  const t = p.tp;
   const gatedFactor = model.gatedMlp ? 2 : 1;
   if (moe && model.moe) {
     const m = model.moe;
     const et = p.etp;
     const expertTokens = (tokens * m.topK * p.ep * et) / (m.experts * t);
     const localExperts = m.experts / p.ep;
-    gemm += gemmSeconds(tokens, h, m.experts, peak, hbm, mamf);
+    let gemm = gemmSeconds(tokens, h, m.experts, peak, hbm, mamf);
     gemm +=
       localExperts *
       (gemmSeconds(expertTokens, h, (gatedFactor * m.expertFfnHiddenSize) / et, linear, hbm, mamf, bytes) +
@@ -85,12 +98,12 @@ function layerGemmSeconds(
         gemmSeconds(tokens, h, (gatedFactor * sharedWidth) / t, linear, hbm, mamf, bytes) +
         gemmSeconds(tokens, sharedWidth / t, h, linear, hbm, mamf, bytes);
     }
-  } else {
-    gemm +=
-      gemmSeconds(tokens, h, (gatedFactor * model.ffnHiddenSize) / t, linear, hbm, mamf, bytes) +
-      gemmSeconds(tokens, model.ffnHiddenSize / t, h, linear, hbm, mamf, bytes);
+    return gemm;
   }
-  return gemm;
+  return (
+    gemmSeconds(tokens, h, (gatedFactor * model.ffnHiddenSize) / t, linear, hbm, mamf, bytes) +
+    gemmSeconds(tokens, model.ffnHiddenSize / t, h, linear, hbm, mamf, bytes)
+  );
 }
 
 /**
@@ -188,6 +201,33 @@ function epCommSeconds(model: ModelSpec, p: NormalizedPlan, tiers: SystemTiers, 
   return 2 * allToAllTwoTierSeconds(dispatchBytes, p.ep, local, tiers.scaleUp, tiers.scaleOut);
 }
 
+/** What a dense and an MoE layer of the same plan share: the attention GEMMs and core, the TP and CP collectives. */
+export interface SharedLayerParts {
+  context: GemmContext;
+  attentionGemm: number;
+  attnCore: number;
+  tpForward: number;
+  cpForward: number;
+}
+
+export function sharedLayerParts(
+  model: ModelSpec,
+  shape: LayerShape,
+  p: NormalizedPlan,
+  tiers: SystemTiers,
+  flash: boolean,
+  flashFraction: number = tiers.flashAttentionFraction,
+): SharedLayerParts {
+  const context = gemmContext(p, tiers);
+  return {
+    context,
+    attentionGemm: attentionGemmSeconds(model, shape, p, context),
+    attnCore: attentionCoreSeconds(shape, p, tiers, flash, flashFraction),
+    tpForward: tpCommSeconds(model, p, tiers),
+    cpForward: cpCommSeconds(shape, p, tiers),
+  };
+}
+
 /** Forward + backward (+ recompute) of one layer (dense or MoE) for one micro-batch. */
 export function layerTiming(
   model: ModelSpec,
@@ -198,9 +238,10 @@ export function layerTiming(
   flash: boolean,
   tpOverlap: boolean,
   flashFraction: number = tiers.flashAttentionFraction,
+  shared: SharedLayerParts = sharedLayerParts(model, shape, p, tiers, flash, flashFraction),
 ): LayerTiming {
-  const gemm = layerGemmSeconds(model, shape, p, tiers, moe);
-  const attnCore = attentionCoreSeconds(shape, p, tiers, flash, flashFraction);
+  const gemm = shared.attentionGemm + mlpGemmSeconds(model, p, shared.context, moe);
+  const attnCore = shared.attnCore;
   const fwdCompute =
     (gemm + attnCore + elementwiseSeconds(model, shape, p, tiers, moe, flash)) / SUSTAINED_KERNEL_EFFICIENCY;
   let recompute = 0;
@@ -208,10 +249,10 @@ export function layerTiming(
   else if (p.recompute === 'selective') recompute = attnCore / SUSTAINED_KERNEL_EFFICIENCY;
   // Forward and backward each run two TP collectives per layer; full recompute repeats the forward ones.
   const commFactor = p.recompute === 'full' ? 3 : 2;
-  let tp = commFactor * tpCommSeconds(model, p, tiers);
+  let tp = commFactor * shared.tpForward;
   if (tpOverlap && tp > 0) tp = Math.max(tp - (3 * gemm) / SUSTAINED_KERNEL_EFFICIENCY, tp / TP_OVERLAP_CHUNKS);
   // Ring attention hides the KV exchange behind the attention math of each step.
-  const cp = Math.max(0, 3 * cpCommSeconds(shape, p, tiers) - (3 * attnCore) / SUSTAINED_KERNEL_EFFICIENCY);
+  const cp = Math.max(0, 3 * shared.cpForward - (3 * attnCore) / SUSTAINED_KERNEL_EFFICIENCY);
   const activationBytes = layerActivationBytes(model, shape, p, moe, flash, p.recompute);
   // Activation offloading: the copy out overlaps the layer's forward, the copy back its backward (2x forward).
   const copySeconds = p.offloadLayers > 0 ? activationBytes / (tiers.hostLinkGBps * 1e9) : 0;
