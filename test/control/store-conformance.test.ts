@@ -5,7 +5,6 @@
 // - postgres: lease expiry compares the replicas' own clocks (assumes NTP-level skew, far below the 5 s TTL).
 import type { JobPlan } from '../../src/contract/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import type { JobSpec } from '../../src/control/domain.js';
 import {
   ConflictError,
@@ -14,9 +13,9 @@ import {
   InvalidInputError,
   NotFoundError,
 } from '../../src/control/domain.js';
-import { PostgresStore, SqliteStore, type Store } from '../../src/control/store/index.js';
+import type { PostgresStore, Store } from '../../src/control/store/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/control/store/migrations.js';
-import { freshPgDatabase, pgUnavailableReason, tempDir } from './helpers.js';
+import { storeBackends } from './store-backends.js';
 
 /** A job plan as the planner writes one (the fields a job keeps). */
 const PLAN: JobPlan = {
@@ -51,43 +50,7 @@ const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
   ...over,
 });
 
-interface Backend {
-  name: string;
-  skip: string | null;
-  /** A fresh database; `replica()` opens a second store on the same database (another process or replica). */
-  open: () => Promise<{ store: Store; cleanup: () => Promise<void>; replica: () => Store }>;
-}
-
-const pgSkip = await pgUnavailableReason();
-if (pgSkip) console.log(`[store conformance] skipping PostgreSQL backend: ${pgSkip}`);
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: null,
-    open: async () => {
-      const path = join(tempDir(), 'store.db');
-      const store = new SqliteStore({ path });
-      return { store, cleanup: () => store.close(), replica: () => new SqliteStore({ path }) };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: pgSkip,
-    open: async () => {
-      const db = await freshPgDatabase('sf_conf');
-      const store = new PostgresStore({ connectionString: db.url });
-      return {
-        store,
-        cleanup: async () => {
-          await store.close();
-          await db.drop();
-        },
-        replica: () => new PostgresStore({ connectionString: db.url }),
-      };
-    },
-  },
-];
+const backends = await storeBackends('store conformance', 'sf_conf');
 
 for (const backend of backends) {
   describe.skipIf(backend.skip !== null)(`store conformance: ${backend.name}`, () => {

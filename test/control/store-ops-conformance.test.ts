@@ -2,47 +2,11 @@
 // run against every backend like store-conformance.test.ts. A second store opened on the same database
 // stands for another replica (or a restart): it must read what the first wrote.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import type { HistorySample } from '../../src/contract/index.js';
-import { PostgresStore, SqliteStore, type Store } from '../../src/control/store/index.js';
-import { freshPgDatabase, pgUnavailableReason, tempDir } from './helpers.js';
+import type { Store } from '../../src/control/store/index.js';
+import { storeBackends } from './store-backends.js';
 
-interface Backend {
-  name: string;
-  skip: string | null;
-  open: () => Promise<{ store: Store; cleanup: () => Promise<void>; replica: () => Store }>;
-}
-
-const pgSkip = await pgUnavailableReason();
-if (pgSkip) console.log(`[store ops conformance] skipping PostgreSQL backend: ${pgSkip}`);
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: null,
-    open: async () => {
-      const path = join(tempDir(), 'store.db');
-      const store = new SqliteStore({ path });
-      return { store, cleanup: () => store.close(), replica: () => new SqliteStore({ path }) };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: pgSkip,
-    open: async () => {
-      const db = await freshPgDatabase('sf_ops');
-      const store = new PostgresStore({ connectionString: db.url });
-      return {
-        store,
-        cleanup: async () => {
-          await store.close();
-          await db.drop();
-        },
-        replica: () => new PostgresStore({ connectionString: db.url }),
-      };
-    },
-  },
-];
+const backends = await storeBackends('store ops conformance', 'sf_ops');
 
 /** A sample whose one site's used GPUs encode `n`, so that order and identity can be checked. */
 const sampleAt = (ms: number, n: number): HistorySample => ({
