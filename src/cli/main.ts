@@ -128,6 +128,10 @@ const simulateFlags = (command: Command): Command =>
     .option('--trace-format <format>', 'philly | alibaba2023 | csv', 'philly')
     .option('--columns <map>', 'csv only: submit=COL,duration=COL,gpus=COL[,tenant=COL]')
     .option('--synthetic <spec>', 'synthetic workload instead of a trace: key=value,... or JSON')
+    .option(
+      '--workload <mix>',
+      'workload mix instead of a trace: superfactory (data/workloads) or a file, NAME:key=value,...',
+    )
     .option('--scenario <file>', 'scenario YAML/JSON: outages, WAN degradations, failure rates, quotas')
     .option('--seed <n>', 'seed of the simulation (failures)', '1')
     .option('--workload-seed <n>', 'seed of the workload (trace model assignment, synthetic jobs); default: --seed')

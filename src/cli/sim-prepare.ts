@@ -9,8 +9,11 @@ import { defaultScenario, type Scenario } from '../sim/scenario.js';
 import { loadScenarioFile } from '../sim/scenario-file.js';
 import { ScenarioRefError } from '../sim/simulate.js';
 import {
+  generateSuperfactory,
   generateSynthetic,
   importTraceFile,
+  loadWorkloadMix,
+  parseWorkloadArg,
   parseColumnMap,
   parseSyntheticSpec,
   TRACE_FORMATS,
@@ -26,6 +29,7 @@ import { CliInputError } from './errors.js';
  *  --trace FILE          a job trace, with --trace-format philly|alibaba2023|csv (default philly)
  *  --columns MAP         csv only: submit=COL,duration=COL,gpus=COL[,tenant=COL]
  *  --synthetic SPEC      instead of a trace: key=value,... (see src/workload/README.md) or a JSON object
+ *  --workload MIX        instead of a trace: a mix of data/workloads (superfactory) or a file, NAME:key=value,...
  *  --policy P            fifo | priority | fair-share | carbon-aware (default fifo)
  *  --scenario FILE       scenario YAML/JSON (outages, WAN degradations, failure rates, quotas; data/scenarios/)
  *  --seed N              integer seed of the simulation's random streams (failures; default 1)
@@ -44,6 +48,7 @@ export interface SimulateCommandOptions {
   traceFormat?: string;
   columns?: string;
   synthetic?: string;
+  workload?: string;
   policy?: string;
   scenario?: string;
   seed?: string | number;
@@ -105,17 +110,18 @@ function flagIssues(o: SimulateCommandOptions, format: TraceFormat): InputIssue[
       message: 'missing',
       hint: 'pass --fabric fairwater (or another preset id or a fabric file)',
     });
-  if (o.trace && o.synthetic)
+  const sources = (['trace', 'synthetic', 'workload'] as const).filter((k) => o[k]);
+  if (sources.length > 1)
     issues.push({
-      path: '--trace/--synthetic',
-      message: 'both given',
-      hint: 'use either --trace FILE or --synthetic SPEC',
+      path: sources.map((k) => `--${k}`).join('/'),
+      message: 'more than one workload given',
+      hint: 'use one of --trace FILE, --synthetic SPEC or --workload MIX',
     });
-  if (!o.trace && !o.synthetic)
+  if (sources.length === 0)
     issues.push({
       path: '--trace',
       message: 'no workload given',
-      hint: 'pass --trace FILE --trace-format philly|alibaba2023|csv, or --synthetic jobs=1000',
+      hint: 'pass --trace FILE --trace-format philly|alibaba2023|csv, --synthetic jobs=1000, or --workload superfactory',
     });
   if (o.trace && !(TRACE_FORMATS as readonly string[]).includes(format)) {
     issues.push({
@@ -215,6 +221,28 @@ function syntheticJobs(spec: string, workloadSeed: number, seedGiven: boolean, l
   return limit ? jobs.slice(0, limit) : jobs;
 }
 
+/** A workload mix (--workload NAME[:key=value,...]) sized to the fabric's GPUs; its notes go to stderr. */
+function mixJobs(
+  arg: string,
+  fleetGpus: number,
+  seed: number | undefined,
+  limit: number | undefined,
+  stderr: (s: string) => void,
+): JobSpec[] {
+  const a = parseWorkloadArg(arg);
+  if (a.issues.length) throw new BadInput(a.issues);
+  const m = loadWorkloadMix(a.name);
+  if (!m.mix) throw new BadInput(m.issues);
+  const g = generateSuperfactory(m.mix, loadModel, {
+    fleetGpus,
+    ...(seed !== undefined ? { seed } : {}),
+    ...a.overrides,
+  });
+  if (!g.workload) throw new BadInput(g.issues.map((i) => ({ ...i, path: `--workload ${a.name}: ${i.path}` })));
+  for (const n of g.workload.notes) stderr(`workload ${a.name}: ${n}\n`);
+  return limit ? g.workload.jobs.slice(0, limit) : g.workload.jobs;
+}
+
 export async function prepare(o: SimulateCommandOptions, stderr: (s: string) => void): Promise<Prepared> {
   const format = (o.traceFormat ?? 'philly') as TraceFormat;
   const issues = flagIssues(o, format);
@@ -229,7 +257,11 @@ export async function prepare(o: SimulateCommandOptions, stderr: (s: string) => 
   const fabric = await fabricOf(o.fabric);
   const scenario = scenarioOf(o.scenario);
   const imported = o.trace ? traceImport(o, format, workloadSeed, limit, stderr) : undefined;
-  const jobs = imported ? imported.jobs : syntheticJobs(o.synthetic!, workloadSeed, workloadSeedGiven, limit);
+  const jobs = imported
+    ? imported.jobs
+    : o.workload
+      ? mixJobs(o.workload, fabric.gpus, workloadSeedGiven ? workloadSeed : undefined, limit, stderr)
+      : syntheticJobs(o.synthetic!, workloadSeed, workloadSeedGiven, limit);
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
   return {
     fabric,

@@ -70,7 +70,9 @@ export function loadWorkloadMix(nameOrPath: string): { mix?: WorkloadMix; issues
         {
           path: '--workload',
           message: `cannot read ${isPath ? file : `workload "${nameOrPath}"`}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-          hint: isPath ? 'check the path to the workload file' : `use one of ${known.join(', ') || '(none shipped)'} or a file path`,
+          hint: isPath
+            ? 'check the path to the workload file'
+            : `use one of ${known.join(', ') || '(none shipped)'} or a file path`,
         },
       ],
     };

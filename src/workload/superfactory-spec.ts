@@ -72,7 +72,11 @@ function mixIssues(mix: WorkloadMix, where: string): InputIssue[] {
   const seen = new Set<string>();
   mix.classes.forEach((c, i) => {
     if (seen.has(c.id))
-      issues.push({ path: `${where}classes[${i}].id`, message: `"${c.id}" repeats`, hint: 'give each class its own id' });
+      issues.push({
+        path: `${where}classes[${i}].id`,
+        message: `"${c.id}" repeats`,
+        hint: 'give each class its own id',
+      });
     seen.add(c.id);
   });
   const open = mix.classes.filter((c) => c.share !== undefined);

@@ -63,7 +63,11 @@ function meanOf(values: readonly number[], weights: readonly number[]): number {
 }
 
 /** The class with GPU counts above maxGpus removed (weights and fitting models kept aligned), or null. */
-function capped(c: WorkloadClass, models: string[][], maxGpus: number): { c: WorkloadClass; models: string[][] } | null {
+function capped(
+  c: WorkloadClass,
+  models: string[][],
+  maxGpus: number,
+): { c: WorkloadClass; models: string[][] } | null {
   const keep = c.gpus.values.map((g, i) => (g <= maxGpus ? i : -1)).filter((i) => i >= 0);
   if (keep.length === 0) return null;
   const gpus = { values: keep.map((i) => c.gpus.values[i]), weights: keep.map((i) => c.gpus.weights[i]) };
@@ -137,7 +141,13 @@ function fixedRuns(
 }
 
 /** Issues, or the open rate: explicit, or what the load left after the fixed runs asks for. */
-function openRate(o: WorkloadOverrides, load: number, fleet: number, fixed: number, perJob: number): number | InputIssue {
+function openRate(
+  o: WorkloadOverrides,
+  load: number,
+  fleet: number,
+  fixed: number,
+  perJob: number,
+): number | InputIssue {
   if (o.ratePerHour !== undefined) return o.ratePerHour;
   const openGpus = load * fleet - fixed;
   if (perJob === 0) return 0;

@@ -1,5 +1,5 @@
-// One what-if: two or more runs of the digital twin on the same synthetic trace, seed and fabric
-// (a site down for N hours against a baseline, or policies side by side), compacted for charts.
+// One what-if: two or more runs of the digital twin on the same workload (on fairwater the superfactory mix), seed
+// and fabric (a site down for N hours against a baseline, or policies side by side), compacted for charts.
 // No clock here: the caller measures the wall time.
 import type { RunView, WhatIfResult } from '../../contract/responses.js';
 import type { WhatIfBody } from '../../contract/dashboard.js';
@@ -10,7 +10,13 @@ import { loadGridFor } from '../../sim/grid-files.js';
 import { quantile } from '../../sim/metrics.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { simulate, type SimResult } from '../../sim/simulate.js';
-import { generateSynthetic, parseSyntheticSpec } from '../../workload/index.js';
+import {
+  generateSuperfactory,
+  generateSynthetic,
+  loadWorkloadMix,
+  parseSyntheticSpec,
+  type JobSpec,
+} from '../../workload/index.js';
 import { InvalidInputError } from '../domain.js';
 import { bad, simIssues } from './inputs.js';
 
@@ -103,15 +109,28 @@ function plannedRuns(fabric: Fabric, b: WhatIfBody): { label: string; policy: Po
 }
 
 /**
- * Runs the what-if. `between` is awaited before each twin run (the inline path yields to the event
- * loop there, so the scheduler and event streams breathe). `wallMs` is filled in by the caller.
+ * fairwater's default is the superfactory mix (data/workloads/superfactory.yaml: frontier runs plus open classes);
+ * medianHours, a knob of the heavy-tailed synthetic generator only, asks for that generator, as other fabrics get.
  */
-export async function whatIfOn(
-  fabric: Fabric,
-  b: WhatIfBody,
-  between: () => Promise<void> = async () => {},
-): Promise<Omit<WhatIfResult, 'wallMs'>> {
-  const w = b.workload ?? {};
+function whatIfJobs(fabric: Fabric, w: NonNullable<WhatIfBody['workload']>): JobSpec[] {
+  if (fabric.name === 'fairwater' && w.medianHours === undefined) {
+    const m = loadWorkloadMix('superfactory');
+    const g = m.mix
+      ? generateSuperfactory(m.mix, loadModel, {
+          fleetGpus: fabric.gpus,
+          jobs: w.jobs ?? 300,
+          seed: w.seed ?? 1,
+          ...(w.ratePerHour !== undefined ? { ratePerHour: w.ratePerHour } : {}),
+          ...(w.maxGpus !== undefined ? { maxGpus: w.maxGpus } : {}),
+        })
+      : { issues: m.issues };
+    if (!g.workload)
+      throw new InvalidInputError(
+        g.issues.map((i) => ({ ...i, path: `workload: ${i.path}` })),
+        422,
+      );
+    return g.workload.jobs;
+  }
   // Defaults sized for a 100k-GPU fleet: 300 jobs arriving over about 15 hours, heavy-tailed sizes.
   const syn = parseSyntheticSpec({
     jobs: w.jobs ?? 300,
@@ -122,7 +141,20 @@ export async function whatIfOn(
     seed: w.seed ?? 1,
   });
   if (!syn.spec) throw new InvalidInputError(syn.issues, 422);
-  const jobs = generateSynthetic(syn.spec, loadModel);
+  return generateSynthetic(syn.spec, loadModel);
+}
+
+/**
+ * Runs the what-if. `between` is awaited before each twin run (the inline path yields to the event
+ * loop there, so the scheduler and event streams breathe). `wallMs` is filled in by the caller.
+ */
+export async function whatIfOn(
+  fabric: Fabric,
+  b: WhatIfBody,
+  between: () => Promise<void> = async () => {},
+): Promise<Omit<WhatIfResult, 'wallMs'>> {
+  const w = b.workload ?? {};
+  const jobs = whatIfJobs(fabric, w);
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
   const horizonS = lastSubmit + (b.horizonDays ?? 7) * 86_400;
   const runs = plannedRuns(fabric, b);
