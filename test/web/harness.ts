@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { SiteBinding } from '../../src/control/control-plane.js';
 import { TwinExecutor } from '../../src/control/executors/twin.js';
 import { buildServer, ensureAdmin, type ControlServer, type ServerOptions } from '../../src/control/server.js';
@@ -260,6 +260,30 @@ export async function startBrowserSuite(
     close: async () => {
       await close();
       await srv.close();
+    },
+  };
+}
+
+/**
+ * startBrowserSuite as a describe block's beforeAll (within `timeoutMs`) and its close as afterAll. Call it
+ * inside the describe; read `.suite` inside the tests (it throws before beforeAll has run).
+ */
+export function useBrowserSuite(
+  opts: () => Promise<Parameters<typeof startDashboardServer>[0]> | Parameters<typeof startDashboardServer>[0],
+  setup?: (srv: DashboardServer) => Promise<void>,
+  timeoutMs = 180_000,
+): { readonly suite: BrowserSuite } {
+  let suite: BrowserSuite | undefined;
+  beforeAll(async () => {
+    suite = await startBrowserSuite(await opts(), setup);
+  }, timeoutMs);
+  afterAll(async () => {
+    await suite?.close();
+  });
+  return {
+    get suite() {
+      if (!suite) throw new Error('useBrowserSuite: the suite starts in beforeAll; use it inside a test');
+      return suite;
     },
   };
 }

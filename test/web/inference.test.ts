@@ -3,9 +3,9 @@
 // per routing share, the tables match the API's answer, and bad input lists the server's {path, message, hint}.
 // Screenshot under artifacts/. Skips with the reason when chromium is absent.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadFabric } from '../../src/fabric/index.js';
-import { ARTIFACTS, browserSuiteSkip, startBrowserSuite, type BrowserSuite } from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, useBrowserSuite } from './harness.js';
 
 const reason = browserSuiteSkip('test/web/inference.test.ts');
 
@@ -13,16 +13,10 @@ const reason = browserSuiteSkip('test/web/inference.test.ts');
 type Json = any;
 
 describe.skipIf(reason !== null)('inference view in chromium', () => {
-  let suite: BrowserSuite;
-
-  beforeAll(async () => {
-    suite = await startBrowserSuite({ fabric: await loadFabric('fairwater-edge') });
-  }, 180_000);
-  afterAll(async () => {
-    await suite?.close();
-  });
+  const run = useBrowserSuite(async () => ({ fabric: await loadFabric('fairwater-edge') }));
 
   it('draws the replicas per site on the map with the routing, latency per region and the explanation', async () => {
+    const { suite } = run;
     const { srv } = suite;
     const page = await suite.signIn(srv.admin);
     const errors: string[] = [];

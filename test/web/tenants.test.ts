@@ -2,34 +2,20 @@
 // tenant, the queue per tenant, cost and energy per tenant and per job for the period chosen; an operator sees
 // every tenant, a member only its own; a custom period that ends before it starts is named. Screenshots under
 // artifacts/ (tenants-*.png).
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../control/helpers.js';
-import {
-  ARTIFACTS,
-  browserUnavailableReason,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  type DashboardServer,
-} from './harness.js';
+import { ARTIFACTS, browserSuiteSkip, useBrowserSuite, type DashboardServer } from './harness.js';
 
-const reason = browserUnavailableReason();
-if (reason) console.warn(`test/web/tenants.test.ts skipped: ${reason}`);
+const reason = browserSuiteSkip('test/web/tenants.test.ts');
 
 describe.skipIf(reason !== null)('tenants view in chromium', () => {
-  let srv: DashboardServer;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
   let acme = '';
   let runningId = '';
 
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
-    srv = await startDashboardServer({ planner: null });
+  /** Two tenants' jobs on the twin: acme's first runs, its second waits over quota; globex's runs. */
+  async function setup(srv: DashboardServer): Promise<void> {
     acme = await srv.token('acme', 'member');
     const globex = await srv.token('globex', 'member');
     expect((await srv.req('PATCH', '/v1/tenants/acme', srv.admin, { quotaGpus: 2048 })).status).toBe(200);
@@ -47,33 +33,21 @@ describe.skipIf(reason !== null)('tenants view in chromium', () => {
     // over acme's quota with the first one running: it waits in acme's queue
     await srv.req('POST', '/v1/jobs', acme, { name: 'acme waits', gpus: 2048, ...job });
     await new Promise((r) => setTimeout(r, 2000)); // two seconds of 1,024 GPUs: some kWh to show
-    const b = await launchChromium();
-    context = b.context;
-    closeBrowser = b.close;
-  }, 120_000);
-
-  afterAll(async () => {
-    await closeBrowser?.();
-    await srv?.close();
-  });
+  }
+  const run = useBrowserSuite(() => ({ planner: null }), setup, 120_000);
 
   async function openTenants(token: string): Promise<Page> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${srv.url}/`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+    const page = await run.suite.signIn(token);
     await page.getByRole('tab', { name: 'Tenants' }).click();
     await page.locator('#panel-tenants tbody tr[data-tenant]').first().waitFor({ timeout: 10_000 });
-    expect(errors).toEqual([]);
+    expect(run.suite.errors(page)).toEqual([]);
     return page;
   }
   const cell = (page: Page, tenant: string, col: string) =>
     page.locator(`#panel-tenants tr[data-tenant="${tenant}"] [data-col="${col}"]`).textContent();
 
   it('an operator sees every tenant: quota and use, queue, cost and energy; a row opens its jobs', async () => {
+    const { srv } = run.suite;
     const page = await openTenants(srv.admin);
     const view = page.locator('#panel-tenants');
     const tenants = await view
