@@ -228,8 +228,37 @@ export function formatValidationMarkdown(rows: ValidationRow[]): string {
     'assumption (docs/sources.md).',
     '',
   );
-  return lines.join('\n') + '\n' + formatCrossSiteMarkdown(nemotronCrossSite(singleSiteH100Tiers()));
+  return (
+    lines.join('\n') +
+    '\n' +
+    formatCrossSiteMarkdown(nemotronCrossSite(singleSiteH100Tiers())) +
+    '\n' +
+    UNVALIDATED_PRESETS_MD.join('\n')
+  );
 }
+
+/** What each preset without a validating run lacks (session 4 searches; figures from the attempts, docs/sources.md). */
+const UNVALIDATED_PRESETS_MD = [
+  '## Presets without a validating run',
+  '',
+  '- **aws-p5** (p5.48xlarge: 8 H100, EFA 3,200 Gb/s): the H100 itself is validated above on NVIDIA and Meta',
+  '  clusters; the EFA fabric is not. No public P5 run found states its full configuration with a measured',
+  '  throughput (searched: AWS blogs, SageMaker HyperPod and awsome-distributed-training recipes, which give',
+  '  launch scripts but no measured tokens/s). Missing: one run on P5 with TP/PP/DP (CP/EP), micro and global',
+  '  batch, sequence length, precision and tokens/s or step time.',
+  '- **aws-trn2** (Trn2 UltraServers): the Neuron performance pages publish training tables only for Trn1/Trn1n',
+  '  (archived, Neuron 2.24-2.28), a different chip; none for Trn2. Missing: a Trn2 training row with its parallel',
+  "  configuration and throughput, and a measured Trainium2 matmul/attention efficiency (the catalog's are A100",
+  '  assumptions).',
+  '- **A second TPU run**: MaxText TPU v4 22B on 1x v4-128 (configs at commit 76bd53b0f: FSDP 64, per-device batch',
+  '  16, full remat, 156 TFLOP/s per chip = 56.7% MFU) was tried: the model predicts 950 tokens/s per chip against',
+  '  1,153 (-17.6%) and puts the run at 43 GiB of 32 GiB (GPU-style activation working set and 5.6 GiB reserve).',
+  "  With full remat the run sustains about 75% of peak in hardware FLOPs, above the 67.8% (0.869 x 0.78) that the",
+  "  catalog's assumed TPU matmul ceiling allows; MaxText v5p 32B is -14% for the same reason. PaLM 540B, on the same",
+  '  ceilings, is already +6.9%, so raising them to fit MaxText would push PaLM further out. Missing: a measured',
+  '  TPU v4/v5p matmul (MAMF-style) and fused-attention efficiency, and the TPU runtime memory reserve.',
+  '',
+];
 
 /** The Nemotron-4 340B run's single-site system (DGX H100 over InfiniBand), read synchronously for the formatter. */
 function singleSiteH100Tiers(): SystemTiers {
