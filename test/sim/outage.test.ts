@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../../src/sched/index.js';
 import { checkpointCostS, jobMtbfS, youngDalyIntervalS } from '../../src/core/progress.js';
-import { constantGridSeries } from '../../src/sim/grid.js';
 import { LLAMA3_FAILURES_PER_GPU_HOUR, parseScenario } from '../../src/sim/scenario.js';
 import { simulate } from '../../src/sim/simulate.js';
 import { SpeedModel } from '../../src/sim/speed.js';
 import type { JobSpec } from '../../src/workload/types.js';
+import { GRID as grid, gangJob, quietScenario, simulateFifo, twoSites } from './gang-fixtures.js';
 import { makeFabric } from './helpers.js';
 import { loadModel } from '../../src/perf/index.js';
 
-const grid = { PJM: constantGridSeries('PJM', 400, 50) };
 // site a is smaller, so best-fit placement puts the jobs there first
 const fabric = makeFabric([
   { id: 'a', gpusPerPod: 16, checkpointStorageGBps: 2 },
@@ -96,31 +95,9 @@ describe('site outage', () => {
 
 describe('WAN degradation', () => {
   it('re-plans a job that spans two sites to DiLoCo while the link runs at 0.001% and cuts it when the link is cut', () => {
-    const f = makeFabric([
-      { id: 'a', gpusPerPod: 64 },
-      { id: 'b', gpusPerPod: 64 },
-    ]);
-    const big: JobSpec = {
-      id: 'big',
-      tenant: 't',
-      priority: 0,
-      gpus: 96,
-      kind: 'pretraining',
-      modelId: 'llama3-8b',
-      preemptible: false,
-      checkpointable: true,
-      submitTimeS: 0,
-      durationS: 86_400,
-    };
-    const base = simulate({
-      models: loadModel,
-      fabric: f,
-      jobs: [big],
-      policy: createPolicy('fifo'),
-      scenario: parseScenario({ failures: { enabled: false } }).scenario!,
-      grid,
-      seed: 1,
-    });
+    const f = twoSites();
+    const big = gangJob({ id: 'big', checkpointable: true });
+    const base = simulateFifo(f, [big], quietScenario());
     expect(base.jobs[0].sites).toEqual(['a', 'b']);
     // 100 Tb/s hides hierarchical DP's gradient exchange behind the backward pass (speed 1); at
     // 0.001% (1 Gb/s) the planner's best cross-site plan is DiLoCo (at 100 Gb/s pipeline-across-sites wins now that

@@ -2,38 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkpointCostS } from '../../src/core/progress.js';
 import { loadModel } from '../../src/perf/index.js';
-import { createPolicy } from '../../src/sched/index.js';
-import { constantGridSeries } from '../../src/sim/grid.js';
-import { parseScenario } from '../../src/sim/scenario.js';
-import { simulate } from '../../src/sim/simulate.js';
 import { SpeedModel } from '../../src/sim/speed.js';
-import type { JobSpec } from '../../src/workload/types.js';
-import { makeFabric } from './helpers.js';
+import { gangJob, quietScenario, simulateFifo, twoSites } from './gang-fixtures.js';
 
-const grid = { PJM: constantGridSeries('PJM', 400, 50) };
-const fabric = makeFabric([
-  { id: 'a', gpusPerPod: 64 },
-  { id: 'b', gpusPerPod: 64 },
-]);
-const scenario = parseScenario({ failures: { enabled: false } }).scenario!;
-
-function job(gpus: number): JobSpec {
-  return {
-    id: `j${gpus}`,
-    tenant: 't',
-    priority: 0,
-    gpus,
-    kind: 'pretraining',
-    modelId: 'llama3-8b',
-    preemptible: false,
-    checkpointable: true,
-    submitTimeS: 0,
-    durationS: 86_400,
-  };
-}
-
-const run = (gpus: number) =>
-  simulate({ models: loadModel, fabric, jobs: [job(gpus)], policy: createPolicy('fifo'), scenario, grid, seed: 1 });
+const fabric = twoSites();
+const scenario = quietScenario();
+const run = (gpus: number) => simulateFifo(fabric, [gangJob({ id: `j${gpus}`, gpus, checkpointable: true })], scenario);
 
 describe('checkpoint copies on the twin WAN', () => {
   it('a cross-site gang puts each checkpoint once on the link (2 sites: every site gets the half it lacks)', () => {

@@ -9,9 +9,7 @@ import { parseScenario } from '../../src/sim/scenario.js';
 import { simulate } from '../../src/sim/simulate.js';
 import { ALWAYS_CHECKPOINT_GPUS, generateSynthetic, importCsv, parseSyntheticSpec } from '../../src/workload/index.js';
 import type { JobSpec } from '../../src/workload/types.js';
-import { makeFabric } from './helpers.js';
-
-const grid = { PJM: constantGridSeries('PJM', 400, 50) };
+import { gangJob, simulateFifo, twoSites } from './gang-fixtures.js';
 
 describe('restart cost model', () => {
   it('adds detection only after a failure and grows with the gang', () => {
@@ -27,22 +25,8 @@ describe('restart cost model', () => {
 
 describe('lost GPU-hours are the GPU-hours held by the lost work', () => {
   it('counts wall time on the GPUs, not work at full speed, for a slowed job that loses everything', () => {
-    const f = makeFabric([
-      { id: 'a', gpusPerPod: 64 },
-      { id: 'b', gpusPerPod: 64 },
-    ]);
-    const big: JobSpec = {
-      id: 'big',
-      tenant: 't',
-      priority: 0,
-      gpus: 96,
-      kind: 'pretraining',
-      modelId: 'llama3-8b',
-      preemptible: false,
-      checkpointable: false,
-      submitTimeS: 0,
-      durationS: 86_400,
-    };
+    const f = twoSites();
+    const big = gangJob({ id: 'big' });
     // the WAN runs at 0.1% from the start (the job is slowed), then is cut at 1 h: the job loses its first hour
     const scenario = parseScenario({
       failures: { enabled: false },
@@ -51,15 +35,7 @@ describe('lost GPU-hours are the GPU-hours held by the lost work', () => {
         { wan: 'a-b', capacity: 0, from: '1h', to: '2h' },
       ],
     }).scenario!;
-    const res = simulate({
-      models: loadModel,
-      fabric: f,
-      jobs: [big],
-      policy: createPolicy('fifo'),
-      scenario,
-      grid,
-      seed: 1,
-    });
+    const res = simulateFifo(f, [big], scenario);
     const j = res.jobs[0];
     expect(j.interruptions).toBe(1);
     expect(j.speedFactor!).toBeLessThan(1);

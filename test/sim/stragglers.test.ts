@@ -1,39 +1,15 @@
 // Issue 10: the twin injects a straggler site; a cross-site gang steps at its slowest part.
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/perf/index.js';
-import { createPolicy } from '../../src/sched/index.js';
-import { constantGridSeries } from '../../src/sim/grid.js';
 import { parseScenario } from '../../src/sim/scenario.js';
-import { simulate } from '../../src/sim/simulate.js';
 import type { JobSpec } from '../../src/workload/types.js';
-import { makeFabric } from './helpers.js';
+import { gangJob, quietScenario, simulateFifo, twoSites } from './gang-fixtures.js';
 
-const grid = { PJM: constantGridSeries('PJM', 400, 50) };
-const fabric = makeFabric([
-  { id: 'a', gpusPerPod: 64 },
-  { id: 'b', gpusPerPod: 64 },
-]);
+const fabric = twoSites();
 const WINDOW_S = 6 * 3600;
 
-function job(id: string, gpus: number): JobSpec {
-  return {
-    id,
-    tenant: 't',
-    priority: 0,
-    gpus,
-    kind: 'pretraining',
-    modelId: 'llama3-8b',
-    preemptible: false,
-    checkpointable: false, // no checkpoint pauses: wall time is work / speed
-    submitTimeS: 0,
-    durationS: 86_400,
-  };
-}
-
-function run(jobs: JobSpec[], events: unknown[]) {
-  const scenario = parseScenario({ failures: { enabled: false }, events }).scenario!;
-  return simulate({ models: loadModel, fabric, jobs, policy: createPolicy('fifo'), scenario, grid, seed: 1 });
-}
+// not checkpointing: no checkpoint pauses, so wall time is work / speed
+const job = (id: string, gpus: number): JobSpec => gangJob({ id, gpus });
+const run = (jobs: JobSpec[], events: unknown[]) => simulateFifo(fabric, jobs, quietScenario(events));
 
 const win = (site: string, straggler: number) => ({ site, straggler, from: '2h', to: '8h' });
 
