@@ -11,8 +11,8 @@ run estimate estimate --model llama3-70b --fabric dgx-h100-ib --gpus 1024 --tp 8
 run plan plan --model llama3-405b --fabric fairwater --top 5
 run sweep sweep --model llama3-70b --fabric fairwater --gpus 16384 --wan-gbps 100,1000,10000,100000 --wan-latency-ms 5,10,20 --out out/sweep
 cp out/sweep/sweep.svg docs/img/sweep.svg
-run simulate simulate --fabric fairwater --trace data/traces/philly_pollux.csv --trace-format philly --policy fifo --out out/sim
-run compare compare --fabric dgx-a100-80gb --trace data/traces/philly_pollux.csv --trace-format philly --limit 20000 --out out/compare
+run simulate simulate --fabric fairwater --workload superfactory --policy fifo --horizon-days 0 --out out/sim
+run compare compare --fabric fairwater --workload superfactory --policies fifo,priority,fair-share --horizon-days 0 --out out/compare
 cp out/sim/utilization.svg docs/img/utilization.svg
 cp out/compare/compare.svg docs/img/compare.svg
 npm run validate --silent > "$out/validate.txt" || true
