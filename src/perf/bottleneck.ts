@@ -89,11 +89,25 @@ function wholePercent(x: number): string {
   return r >= 0 && r <= 100 ? PERCENT_TEXT[r] : String(r);
 }
 
+/** Phrases already written, by (parts, whole percents, fix set): the same few recur over a planner search. Bounded. */
+const PHRASES = new Map<number, string>();
+const MAX_PHRASES = 4096;
+
 function phrase(step: number, first: number, second: number, seconds: number[], fix: string[]): string {
-  const share = (100 * seconds[first]) / step;
-  if (first === 0) {
-    const secondShare = (100 * seconds[second]) / step;
-    return `compute-bound (${wholePercent(share)}% of the step is math); next: ${NAMES[second]} ${wholePercent(secondShare)}% (${fix[second]})`;
+  const share = Math.round((100 * seconds[first]) / step);
+  const secondShare = first === 0 ? Math.round((100 * seconds[second]) / step) : 0;
+  const cacheable = share >= 0 && share <= 100 && secondShare >= 0 && secondShare <= 100;
+  const key =
+    (((first * 16 + (first === 0 ? second : 0)) * 128 + share) * 128 + secondShare) * 2 +
+    (fix === FIXES_INSIDE ? 1 : 0);
+  if (cacheable) {
+    const known = PHRASES.get(key);
+    if (known !== undefined) return known;
   }
-  return `${NAMES[first]} takes ${wholePercent(share)}% of the step: ${fix[first]}`;
+  const text =
+    first === 0
+      ? `compute-bound (${wholePercent(share)}% of the step is math); next: ${NAMES[second]} ${wholePercent(secondShare)}% (${fix[second]})`
+      : `${NAMES[first]} takes ${wholePercent(share)}% of the step: ${fix[first]}`;
+  if (cacheable && PHRASES.size < MAX_PHRASES) PHRASES.set(key, text);
+  return text;
 }
