@@ -373,11 +373,15 @@ export class ServiceManager {
     }
   }
 
-  /** The router's report of one request (its replica's EWMAs follow the measured TTFT and TPOT). */
-  record(serviceId: string, rec: RequestRecord, replica: Replica | null): void {
+  /**
+   * The router's report of one request (its replica's EWMAs follow the measured TTFT and TPOT). The TTFT EWMA follows
+   * the replica's own time to its first token when it reports one: the router adds the network round trip to it, so
+   * a TTFT measured across a real link would count that link twice.
+   */
+  record(serviceId: string, rec: RequestRecord, replica: Replica | null, replicaTtftMs: number | null = null): void {
     this.state(serviceId).log.add(rec);
     if (replica && rec.error === null && rec.ttftMs !== null) {
-      replica.ttftEwmaMs = ewma(replica.ttftEwmaMs, rec.ttftMs);
+      replica.ttftEwmaMs = ewma(replica.ttftEwmaMs, replicaTtftMs ?? rec.ttftMs);
       if (rec.tpotMs !== null && rec.outputTokens > 1) replica.tpotEwmaMs = ewma(replica.tpotEwmaMs, rec.tpotMs);
     }
   }

@@ -129,6 +129,8 @@ export class ServiceRouter {
   ): void {
     const st = this.manager.state(s.id);
     let first: number | null = null;
+    /** The replica's own time to its first token, when its token lines say (serve.py's atMs). */
+    let replicaTtftMs: number | null = null;
     let last = 0;
     let tokens = 0;
     let pending = '';
@@ -154,7 +156,7 @@ export class ServiceRouter {
         error,
       };
       rec.withinSlo = meetsSlo(rec, s.spec.slo);
-      this.manager.record(s.id, rec, error === null ? r : null);
+      this.manager.record(s.id, rec, error === null ? r : null, replicaTtftMs);
       // a caller that went away says nothing about the replica
       if (error !== null && !callerGone) this.manager.suspect(r, error);
       if (!callerGone)
@@ -178,6 +180,7 @@ export class ServiceRouter {
         if (!line.trim()) continue;
         if (line.includes('"done"')) continue; // the replica's own summary: the router writes its measured one
         const t = performance.now();
+        if (first === null) replicaTtftMs = ownFirstTokenMs(line);
         first ??= t;
         last = t;
         tokens++;
@@ -187,6 +190,16 @@ export class ServiceRouter {
     res.on('end', () => finish(null));
     res.on('error', (err) => finish(`stream from replica ${r.id} broke: ${err.message}`));
     res.on('close', () => finish(res.complete ? null : `stream from replica ${r.id} ended early`));
+  }
+}
+
+/** `atMs` of a token line (ms from the request's arrival at the replica to this token), or null. */
+function ownFirstTokenMs(line: string): number | null {
+  try {
+    const at = (JSON.parse(line) as { atMs?: unknown }).atMs;
+    return typeof at === 'number' && Number.isFinite(at) && at >= 0 ? at : null;
+  } catch {
+    return null; // a replica command whose lines are not JSON: the router's own measurement is used
   }
 }
 
