@@ -8,8 +8,9 @@ step-N folder), else it serves the model as randomly initialised (seeded: every 
   GET  /healthz       -> {"status": "ok", "model", "params", "inflight", "served", "checkpointStep", "site"}
   POST /v1/generate   {"prompt": "text", "maxTokens": 16}
                       -> 200, Transfer-Encoding: chunked, application/x-ndjson: one line per token
-                         {"index": i, "id": token id, "token": "c"}, then {"done": true, "promptTokens",
-                         "outputTokens", "ttftMs", "tpotMs"} (the replica's own timings)
+                         {"index": i, "id": token id, "token": "c", "atMs": ms since the request arrived},
+                         then {"done": true, "promptTokens", "outputTokens", "ttftMs", "tpotMs"} (the
+                         replica's own timings; a caller's TTFT minus the first line's atMs is the network's share)
 
 Tokens are characters: the reference model has a 128-token vocabulary, one per ASCII code. Decoding is greedy
 (deterministic). The context is the model's window (--seq tokens): longer prompts keep their last --seq tokens.
@@ -140,6 +141,9 @@ def read_generate_body(handler):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: the headers and each token line go out at once (with Nagle, a token line waits for the ACK of
+    # the segment before it: up to a round trip, or the caller's 40 ms delayed ACK, added to TTFT and TPOT)
+    disable_nagle_algorithm = True
     replica = None  # set in main()
 
     def log_message(self, fmt, *a):  # one line per request on stderr is noise for a replica; errors still print
@@ -165,6 +169,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(404, {"error": "not_found", "message": f"no route GET {self.path}"})
 
     def do_POST(self):
+        arrived = time.perf_counter()  # before the body is read: atMs covers all the replica's own time
         if self.path != "/v1/generate":
             self.send_json(404, {"error": "not_found", "message": f"no route POST {self.path}"})
             return
@@ -176,7 +181,7 @@ class Handler(BaseHTTPRequestHandler):
         with r.lock:
             r.inflight += 1
         try:
-            self.generate(r, prompt, max_tokens)
+            self.generate(r, prompt, max_tokens, arrived)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the caller (the router) went away: stop generating for it
         finally:
@@ -184,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
                 r.inflight -= 1
                 r.served += 1
 
-    def generate(self, r, prompt, max_tokens):
+    def generate(self, r, prompt, max_tokens, arrived):
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.send_header("Transfer-Encoding", "chunked")
@@ -199,7 +204,8 @@ class Handler(BaseHTTPRequestHandler):
             ids.append(tok)
             if first is None:
                 first = time.perf_counter()
-            self.chunk({"index": i, "id": tok, "token": chr(tok)})
+            self.chunk({"index": i, "id": tok, "token": chr(tok),
+                        "atMs": round((time.perf_counter() - arrived) * 1000, 3)})
         end = time.perf_counter()
         tpot = (end - first) / (max_tokens - 1) * 1000 if max_tokens > 1 else 0.0
         self.chunk({"done": True, "promptTokens": len(prompt), "outputTokens": max_tokens,

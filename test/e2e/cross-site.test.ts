@@ -10,24 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServeConfig, serverFromConfig } from '../../src/control/config.js';
 import type { ControlServer } from '../../src/control/server.js';
-import { canUseNetns } from '../../src/control/executors/netns.js';
 import { tempDir, waitFor } from '../control/helpers.js';
+import { canUseNetns, torchMissing } from './netns/index.js';
 
-const PYTHON = '/usr/bin/python3';
 const DEPLOY = 'examples/deploy/two-sites-local.yaml';
 
-function torchMissing(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch, torch.distributed as d; assert d.is_gloo_available()'], {
-      stdio: 'ignore',
-    });
-    return null;
-  } catch {
-    return `${PYTHON} cannot import torch with gloo: apt-get install python3-torch (scripts/ci/system-packages.sh)`;
-  }
-}
-
-const missing = torchMissing();
+const missing = torchMissing({ gloo: true });
 if (missing) console.warn(`[e2e cross-site] skipping: ${missing}`);
 const netns = canUseNetns();
 if (!missing && !netns)

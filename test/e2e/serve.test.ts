@@ -5,23 +5,15 @@
 // replica count on the sites left. Then load drives the autoscaler up, and its end brings it down again (the
 // hysteresis window), and the CLI lists the service and streams a generation.
 // Skips with the reason when /usr/bin/python3 cannot import torch (CI installs Debian's python3-torch).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, replicaPgid } from '../control/services-helpers.js';
 import { startTestServer, tenantToken, type Json, type TestServer } from '../control/fixtures.js';
 import { waitFor } from '../control/helpers.js';
+import { torchMissing } from './netns/index.js';
 
-const PYTHON = '/usr/bin/python3';
-function torchMissing(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${PYTHON} cannot import torch: apt-get install python3-torch (scripts/ci/system-packages.sh)`;
-  }
-}
 const missing = torchMissing();
 if (missing) console.warn(`[e2e serve] skipping: ${missing}`);
 
