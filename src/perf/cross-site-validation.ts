@@ -156,7 +156,7 @@ export function formatCrossSiteMarkdown(s: NemotronCrossSiteSummary): string {
     'at 96% scaling efficiency, with hierarchical all-reduce (reduce-scatter in each site, all-reduce across',
     'sites, all-gather in each site), chunked inter-site transfers overlapped with compute, and the parallelism chosen',
     'to suit the long-haul link. The text reviewed gives no WAN capacity, no GPU count per site ("thousands of GPUs")',
-    'and no iteration time. Modelled setup, from the technical report (arXiv 2406.11704, Table 2), NVIDIA\'s reference',
+    "and no iteration time. Modelled setup, from the technical report (arXiv 2406.11704, Table 2), NVIDIA's reference",
     'architecture and assumptions (none tuned to the 96%):',
     '',
     ...setupTable(s),

@@ -47,7 +47,14 @@ function gemmContext(p: NormalizedPlan, tiers: SystemTiers): GemmContext {
   const linear = linearPeakFlops(p, tiers);
   // FP8 GEMMs read 1-byte operands and write a BF16 result: 1.5 bytes per element on average (assumption).
   const bytes = p.precision === 'fp8' && linear !== peak ? 1.5 : 2;
-  return { peak, linear, bytes, hbm: tiers.gpu.hbmTBps * 1e12, mamf: tiers.mamfFraction, tokens: (p.mbs * p.seq) / p.cp };
+  return {
+    peak,
+    linear,
+    bytes,
+    hbm: tiers.gpu.hbmTBps * 1e12,
+    mamf: tiers.mamfFraction,
+    tokens: (p.mbs * p.seq) / p.cp,
+  };
 }
 
 /** Forward attention projections of one layer (the same in dense and MoE layers). */
