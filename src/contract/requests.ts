@@ -17,6 +17,7 @@ export const REQUEST_HINTS: Readonly<Record<string, string>> = {
   deadline: 'an ISO-8601 date-time such as 2026-12-01T00:00:00Z',
   command: 'argv as a list of strings, e.g. ["python", "train.py"]',
   executor: `one of ${EXECUTOR_KINDS.join(', ')}`,
+  lendable: 'true or false: whether a service may borrow the job’s GPUs (it suspends at its next checkpoint)',
   env: 'an object of string environment variables',
   state: `one of ${JOB_STATES.join(', ')}`,
   limit: 'an integer from 1 to 1000 (GET /v1/jobs/:id/logs: bytes, 1 to 4194304)',
@@ -77,6 +78,8 @@ export const SubmitJobSchema = z
     allowedJurisdictions: JURISDICTIONS.optional(),
     checkpointable: z.boolean().optional(),
     preemptible: z.boolean().optional(),
+    /** false: never suspended (at a checkpoint) to lend its GPUs to a service replica; default: when checkpointable. */
+    lendable: z.boolean().optional(),
     deadline: z.iso.datetime({ offset: true }).optional(),
     command: z.array(z.string().max(4096)).min(1).max(256).optional(),
     executor: z.enum(EXECUTOR_KINDS).optional(),

@@ -66,6 +66,8 @@ export interface JobSpec {
   allowedJurisdictions: string[] | null;
   checkpointable: boolean;
   preemptible: boolean;
+  /** false: never suspended to lend its GPUs to a service (absent: lendable when checkpointable and preemptible). */
+  lendable?: boolean;
   /** Epoch ms. */
   deadline: number | null;
   command: string[] | null;

@@ -22,6 +22,15 @@ export function requestIssues(body: SubmitJobBody, tenant: Tenant): { allowed: s
       ),
     );
   }
+  // lending suspends a job at its next checkpoint: one that does not checkpoint would lose its work
+  if (body.lendable === true && body.checkpointable === false)
+    issues.push(
+      issue(
+        'lendable',
+        'a job that does not checkpoint cannot lend its GPUs to services',
+        'drop lendable, or make the job checkpointable',
+      ),
+    );
   // Sovereignty: the job's list must stay inside the tenant's; absent, the tenant's list applies.
   let allowed = body.allowedJurisdictions ?? tenant.allowedJurisdictions ?? null;
   if (body.allowedJurisdictions && tenant.allowedJurisdictions) {
@@ -70,6 +79,7 @@ export function jobSpecFromBody(body: SubmitJobBody, allowed: string[] | null): 
   };
   if (body.sites) spec.sites = body.sites;
   if (body.datasets) spec.datasets = body.datasets;
+  if (body.lendable !== undefined) spec.lendable = body.lendable;
   const planOptions: JobPlanOptions = {
     ...(body.strategies ? { strategies: body.strategies } : {}),
     ...(body.dilocoInnerSteps !== undefined ? { dilocoInnerSteps: body.dilocoInnerSteps } : {}),

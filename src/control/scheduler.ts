@@ -19,6 +19,7 @@ import { QueueManager, type JobLookup } from './scheduling/queue-manager.js';
 import { Reconciler } from './scheduling/reconciler.js';
 import { RunPoller } from './scheduling/run-poller.js';
 import { SiteMonitor } from './scheduling/site-monitor.js';
+import { reservationOf } from './services/reservation.js';
 
 export type { Logger } from './scheduling/context.js';
 export { crossSitePlan } from './scheduling/requests.js';
@@ -196,12 +197,15 @@ export class Scheduler {
     if (queuedJobs.length === 0) return { started: 0, preempted: 0, held: 0, queued: 0, decideMs: 0 };
     const active = this.view.active.list();
     const tenants = await this.cp.store.listTenants();
-    const d = await this.decide(queuedJobs, active, tenants);
-    await this.admission.recordHolds(d.holds);
-    // serve requests between the decide pass and its writes (the writes check each job's state and version)
-    await new Promise<void>((r) => setImmediate(r));
-    const snap = { state: d.state, running: [], used: d.used };
-    const a = await this.admission.apply(d.decisions, active, d.byId, snap, tenants);
+    // from reading the replicas' GPUs to committing the starts, one at a time with the service manager's replica starts
+    const { d, a } = await reservationOf(this.cp.store).exclusive(async () => {
+      const d = await this.decide(queuedJobs, active, tenants);
+      await this.admission.recordHolds(d.holds);
+      // serve requests between the decide pass and its writes (the writes check each job's state and version)
+      await new Promise<void>((r) => setImmediate(r));
+      const snap = { state: d.state, running: [], used: d.used };
+      return { d, a: await this.admission.apply(d.decisions, active, d.byId, snap, tenants) };
+    });
     return {
       started: a.started,
       preempted: a.preempted,

@@ -56,3 +56,51 @@ export async function requeue(
   ctx.log.info({ job: job.id, reason, resumeStep: keep?.step ?? null }, 'job requeued');
   return true;
 }
+
+// Lending a job's GPUs to a service (services/lending.ts decides): the job waits for its next checkpoint
+// (`checkpointing` with a lend reason), is suspended there by the run poller like a user's suspend, and is queued
+// again as soon as the replica holds its GPUs, so it resumes from that checkpoint when they come back.
+const LEND_PREFIX = 'lend to service ';
+const LENT_PREFIX = 'lent to service ';
+
+/** The reason a running job carries while it waits for the checkpoint at which it is lent. */
+export function lendReason(serviceName: string): string {
+  return `${LEND_PREFIX}${serviceName}`;
+}
+
+/** Whether a checkpointing job waits to be suspended (a user's suspend or a loan to a service), not moved. */
+export function isSuspendIntent(reason: string | null): boolean {
+  return reason === 'suspend' || (reason?.startsWith(LEND_PREFIX) ?? false);
+}
+
+/** The reason of the suspended job: at its checkpoint's step, or without one when the wait ran out. */
+export function suspendedReason(intent: string | null, step: number | null): string {
+  const lent = intent?.startsWith(LEND_PREFIX) ? `${LENT_PREFIX}${intent.slice(LEND_PREFIX.length)}` : null;
+  if (step === null) return lent ? `${lent} (no new checkpoint in time)` : 'suspended (no new checkpoint in time)';
+  return lent ? `${lent} at step ${step}` : `suspended at step ${step}`;
+}
+
+/** The service a suspended job was lent to (from its reason), or null. */
+export function lentTo(job: Pick<Job, 'state' | 'reason'>): string | null {
+  if (job.state !== 'suspended' || !job.reason?.startsWith(LENT_PREFIX)) return null;
+  return job.reason.slice(LENT_PREFIX.length).replace(/ (at step \d+|\(no new checkpoint in time\))$/, '');
+}
+
+/** suspended -> queued for a lent job: it keeps its checkpoint and waits for GPUs (its own come back later). */
+export function resumeAfterLoanTransition(job: Job, serviceName: string, at: number): Transition {
+  const keep = job.spec.checkpointable ? job.checkpoint : null;
+  return {
+    jobId: job.id,
+    to: 'queued',
+    from: ['suspended'],
+    expectVersion: job.version,
+    patch: {
+      placement: null,
+      runId: null,
+      checkpoint: keep,
+      reason: `its GPUs are lent to service ${serviceName}; ${keep ? `resumes from step ${keep.step}` : 'restarts from scratch'}`,
+    },
+    at,
+    data: { lentTo: serviceName, resumeStep: keep?.step ?? null },
+  };
+}

@@ -6,7 +6,7 @@ import type { RunStatus } from '../executors/types.js';
 import { withTimeout, type SchedulerContext } from './context.js';
 import { combineGang, runsOf, type RunRef } from './gang.js';
 import type { Launcher } from './launcher.js';
-import { requeue } from './requeue.js';
+import { isSuspendIntent, requeue, suspendedReason } from './requeue.js';
 import { StragglerWatch } from './stragglers.js';
 import { CheckpointReplicator } from './gang-replication.js';
 
@@ -184,12 +184,12 @@ export class RunPoller {
     if (job.state !== 'checkpointing') return { job: cur, moved: false };
     // the checkpoint a drain or suspend was waiting for
     await this.launcher.stop(job, 'cancel after checkpoint');
-    if (job.reason === 'suspend') {
+    if (isSuspendIntent(job.reason)) {
       await cp.store.transitionJob({
         jobId: job.id,
         to: 'suspended',
         from: ['checkpointing'],
-        patch: { reason: `suspended at step ${checkpoint.step}`, placement: null, runId: null },
+        patch: { reason: suspendedReason(job.reason, checkpoint.step), placement: null, runId: null },
         at: now,
       });
     } else {
@@ -231,12 +231,12 @@ export class RunPoller {
       });
     } else if (cur.state === 'checkpointing' && now - cur.updatedAt > opts.checkpointWaitMs) {
       await this.launcher.stop(cur, 'cancel after checkpoint wait');
-      if (cur.reason === 'suspend') {
+      if (isSuspendIntent(cur.reason)) {
         await cp.store.transitionJob({
           jobId: cur.id,
           to: 'suspended',
           from: ['checkpointing'],
-          patch: { reason: 'suspended (no new checkpoint in time)', placement: null, runId: null },
+          patch: { reason: suspendedReason(cur.reason, null), placement: null, runId: null },
           at: now,
         });
       } else

@@ -1,5 +1,6 @@
-// Edge: where a service may run, and the service manager's GPU book for one tick, read when a replica is about to
-// start (not every tick): the store's active jobs (their placements), the leader's own replicas, the tenants' quotas.
+// Edge: where a service may run, and the service manager's GPU book, read when a replica is about to start (under
+// the shared reservation: no job start lands between this read and the replica's row): the store's active jobs
+// (their placements), the leader's own replicas, the tenants' quotas.
 import { jurisdictionAllowed } from '../../core/jurisdiction.js';
 import type { Fabric } from '../../fabric/types.js';
 import type { SiteBinding } from '../control-plane.js';
@@ -24,6 +25,8 @@ export function serviceSites(
 export interface TickBook {
   book: GpuBook;
   quotaGpus: Map<string, number | null>;
+  /** The active jobs the book counts (a lender is chosen among them). */
+  active: Job[];
 }
 
 /** Every active job, page by page (the store caps one page). */
@@ -48,5 +51,6 @@ export async function loadTickBook(
   return {
     book: gpuBook(fabric.sites, jobs, replicaHolds(services, replicas)),
     quotaGpus: new Map(tenants.map((t) => [t.id, t.quotaGpus])),
+    active: jobs,
   };
 }

@@ -49,11 +49,13 @@ describe('replica GPU holds', () => {
     );
     expect(book.usedByTenant.get('ta')).toBe(8);
     const s = svc('s1', 'ta', 4);
-    expect(replicaFit(book, s, null, ['atl', 'wi'])).toEqual({ sites: ['wi'], reason: null });
+    expect(replicaFit(book, s, null, ['atl', 'wi'])).toEqual({ sites: ['wi'], reason: null, short: null });
     expect(replicaFit(book, s, 12, ['atl']).reason).toMatch(/no site has 4 free GPU\(s\).*atl 0/);
+    expect(replicaFit(book, s, 12, ['atl']).short).toBe('gpus');
+    expect(replicaFit(book, s, 11, ['wi']).short).toBe('quota');
     expect(replicaFit(book, s, 11, ['wi']).reason).toMatch(/tenant ta uses 8 of its 11 GPU quota/);
     bookReplica(book, 'ta', 'wi', 4);
     expect(replicaFit(book, s, 12, ['wi']).reason).toMatch(/uses 12 of its 12/);
-    expect(replicaFit(book, s, 16, ['wi'])).toEqual({ sites: ['wi'], reason: null });
+    expect(replicaFit(book, s, 16, ['wi'])).toEqual({ sites: ['wi'], reason: null, short: null });
   });
 });

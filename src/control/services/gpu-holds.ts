@@ -94,18 +94,19 @@ export function replicaFit(
   s: Pick<ServiceRecord, 'tenantId' | 'spec'>,
   quotaGpus: number | null,
   sites: readonly string[],
-): { sites: string[]; reason: string | null } {
+): { sites: string[]; reason: string | null; short: 'quota' | 'gpus' | null } {
   const need = s.spec.gpusPerReplica;
   const used = book.usedByTenant.get(s.tenantId) ?? 0;
   if (quotaGpus !== null && used + need > quotaGpus)
     return {
       sites: [],
       reason: `tenant ${s.tenantId} uses ${used} of its ${quotaGpus} GPU quota (jobs and replicas); a replica needs ${need}`,
+      short: 'quota',
     };
   const fits = sites.filter((id) => (book.freeBySite.get(id) ?? 0) >= need);
-  if (fits.length > 0) return { sites: fits, reason: null };
+  if (fits.length > 0) return { sites: fits, reason: null, short: null };
   const free = sites.map((id) => `${id} ${Math.max(0, book.freeBySite.get(id) ?? 0)}`).join(', ');
-  return { sites: [], reason: `no site has ${need} free GPU(s) for a replica (free: ${free})` };
+  return { sites: [], reason: `no site has ${need} free GPU(s) for a replica (free: ${free})`, short: 'gpus' };
 }
 
 /** Books one started replica (the next start in the same tick sees it). */
