@@ -69,7 +69,10 @@ export function loadWorkloadMix(nameOrPath: string): { mix?: WorkloadMix; issues
       issues: [
         {
           path: '--workload',
-          message: `cannot read ${isPath ? file : `workload "${nameOrPath}"`}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          message:
+            (e as NodeJS.ErrnoException).code === 'EISDIR'
+              ? `${file} is a folder, not a file`
+              : `cannot read ${isPath ? file : `workload "${nameOrPath}"`}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
           hint: isPath
             ? 'check the path to the workload file'
             : `use one of ${known.join(', ') || '(none shipped)'} or a file path`,

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../perf/index.js';
 import {
@@ -173,10 +176,17 @@ describe('superfactory workload: bad input names the field', () => {
     expect(bad[0].hint).toMatch(/keys seed, days, targetLoad, ratePerHour, jobs, maxGpus/);
   });
 
-  it('an unknown mix name lists the shipped ones', () => {
+  it('an unknown mix name lists the shipped ones; a folder, an empty file and broken YAML say so', () => {
     const r = loadWorkloadMix('nosuch');
     expect(r.issues[0].path).toBe('--workload');
     expect(r.issues[0].hint).toMatch(/superfactory/);
+    const dir = mkdtempSync(join(tmpdir(), 'sf-mix-'));
+    expect(loadWorkloadMix(dir).issues[0].message).toMatch(/is a folder, not a file/);
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    expect(loadWorkloadMix(join(dir, 'empty.yaml')).issues[0].path).toMatch(/^empty\.yaml: /);
+    writeFileSync(join(dir, 'bad.yaml'), 'classes: [\n');
+    expect(loadWorkloadMix(join(dir, 'bad.yaml')).issues[0]).toMatchObject({ path: 'bad.yaml' });
+    expect(loadWorkloadMix(join(dir, 'bad.yaml')).issues[0].message).toMatch(/not valid YAML/);
   });
 });
 
