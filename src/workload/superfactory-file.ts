@@ -8,12 +8,12 @@ import type { InputIssue } from '../fabric/types.js';
 import { parseWorkloadMix, type WorkloadMix } from './superfactory-spec.js';
 import type { WorkloadOverrides } from './superfactory.js';
 
-/** The mixes shipped (and in the user's data folder): file names under data/workloads without .yaml. */
+/** The mixes shipped (and in the user's data folder): file names under data/workloads without .yaml (not *.scenario.yaml). */
 export function listWorkloadMixes(): string[] {
   const dir = dataPath('workloads');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
+    .filter((f) => /\.ya?ml$/.test(f) && !/\.scenario\.ya?ml$/.test(f))
     .map((f) => f.replace(/\.ya?ml$/, ''))
     .sort();
 }

@@ -179,7 +179,7 @@ describe('superfactory workload: bad input names the field', () => {
   it('an unknown mix name lists the shipped ones; a folder, an empty file and broken YAML say so', () => {
     const r = loadWorkloadMix('nosuch');
     expect(r.issues[0].path).toBe('--workload');
-    expect(r.issues[0].hint).toMatch(/superfactory/);
+    expect(r.issues[0].hint).toBe('use one of superfactory or a file path'); // the quota scenario is not a mix
     const dir = mkdtempSync(join(tmpdir(), 'sf-mix-'));
     expect(loadWorkloadMix(dir).issues[0].message).toMatch(/is a folder, not a file/);
     writeFileSync(join(dir, 'empty.yaml'), '');
