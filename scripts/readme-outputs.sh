@@ -12,7 +12,7 @@ run plan plan --model llama3-405b --fabric fairwater --top 5
 run sweep sweep --model llama3-70b --fabric fairwater --gpus 16384 --wan-gbps 100,1000,10000,100000 --wan-latency-ms 5,10,20 --out out/sweep
 cp out/sweep/sweep.svg docs/img/sweep.svg
 run simulate simulate --fabric fairwater --workload superfactory --policy fifo --horizon-days 0 --out out/sim
-run compare compare --fabric fairwater --workload superfactory --policies fifo,priority,fair-share --horizon-days 0 --out out/compare
+run compare compare --fabric fairwater --workload superfactory --scenario data/workloads/superfactory-quotas.scenario.yaml --policies fifo,priority,fair-share --horizon-days 0 --out out/compare
 cp out/sim/utilization.svg docs/img/utilization.svg
 cp out/compare/compare.svg docs/img/compare.svg
 npm run validate --silent > "$out/validate.txt" || true
