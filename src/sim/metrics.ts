@@ -2,6 +2,7 @@
 // stable text (byte-identical for the same inputs and seed).
 import type { Fabric } from '../fabric/types.js';
 import type { JobKind } from '../sched/types.js';
+import { meanOf, type JobStatsAccumulator } from './summary-stats.js';
 
 export interface JobResult {
   id: string;
@@ -147,7 +148,7 @@ const r = (x: number, d = 4): number => {
   return Math.round(x * f) / f;
 };
 
-export function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[idx];
@@ -159,7 +160,8 @@ export interface SummaryInputs {
   policy: string;
   seed: number;
   scenario: string;
-  jobs: JobResult[];
+  /** The job results, summed in job order (summary-stats.ts). */
+  jobs: JobStatsAccumulator;
   endS: number;
   events: number;
   rounds: number;
@@ -174,28 +176,21 @@ export interface SummaryInputs {
   planKeys: number;
 }
 
-const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
-
 /** Per tenant: quota, GPU-hours and share used, finished jobs and their mean JCT. */
 function tenantSummaries(a: SummaryInputs, totalGpuS: number): TenantSummary[] {
-  const tenantIds = [...new Set([...a.tenants.map((t) => t.id), ...a.jobs.map((j) => j.tenant)])].sort();
+  const tenantIds = [...new Set([...a.tenants.map((t) => t.id), ...a.jobs.tenants.keys()])].sort();
   const quotaTotal = a.tenants.reduce((s, t) => s + t.quotaGpus, 0);
-  // one pass over the jobs, grouped by tenant (in job order, so the sums are the same as per-tenant filters)
-  const byTenant = new Map<string, JobResult[]>(tenantIds.map((id) => [id, []]));
-  for (const j of a.jobs) byTenant.get(j.tenant)!.push(j);
   return tenantIds.map((id) => {
-    const js = byTenant.get(id)!;
-    const gs = js.reduce((s, j) => s + j.gpuSeconds, 0);
-    const f = js.filter((j) => j.status === 'finished');
-    const q = a.tenants.find((t) => t.id === id)?.quotaGpus ?? 0;
+    const t = a.jobs.tenants.get(id) ?? { gpuS: 0, finished: 0, jctHSum: 0 };
+    const q = a.tenants.find((x) => x.id === id)?.quotaGpus ?? 0;
     return {
       id,
       quotaGpus: q,
       quotaShare: r(quotaTotal > 0 ? q / quotaTotal : 0),
-      gpuHours: r(gs / 3600, 2),
-      usedShare: r(totalGpuS > 0 ? gs / totalGpuS : 0),
-      jobsFinished: f.length,
-      meanJctHours: r(mean(f.map((j) => j.jctS! / 3600))),
+      gpuHours: r(t.gpuS / 3600, 2),
+      usedShare: r(totalGpuS > 0 ? t.gpuS / totalGpuS : 0),
+      jobsFinished: t.finished,
+      meanJctHours: r(t.finished ? t.jctHSum / t.finished : 0),
     };
   });
 }
@@ -222,64 +217,49 @@ type JobStats = Pick<
 >;
 
 /** Job counts, JCT and queueing quantiles, utilization and goodput (key order is the summary's). */
-function jobStats(a: SummaryInputs, heldGpuS: number): JobStats {
-  const fin = a.jobs.filter((j) => j.status === 'finished');
-  const jct = fin.map((j) => j.jctS! / 3600).sort((x, y) => x - y);
-  const queue = a.jobs
-    .filter((j) => j.queueS !== null)
-    .map((j) => j.queueS! / 3600)
-    .sort((x, y) => x - y);
-  let useful = 0;
-  let lost = 0;
-  let restart = 0;
-  for (const j of a.jobs) {
-    if (j.status === 'finished') useful += j.durationS * j.gpus;
-    lost += j.lostGpuSeconds;
-    restart += j.restartGpuSeconds;
-  }
+function jobStats(a: SummaryInputs): JobStats {
+  const js = a.jobs;
+  const jct = js.sortedJctH();
+  const queue = js.sortedQueueH();
   return {
-    jobsTotal: a.jobs.length,
-    jobsFinished: fin.length,
-    jobsUnfinished: a.jobs.length - fin.length,
-    jobsRejected: a.jobs.filter((j) => j.status === 'rejected').length,
-    meanJctHours: r(mean(jct)),
+    jobsTotal: js.jobs,
+    jobsFinished: js.finished,
+    jobsUnfinished: js.jobs - js.finished,
+    jobsRejected: js.rejected,
+    meanJctHours: r(meanOf(jct)),
     p50JctHours: r(quantile(jct, 0.5)),
     p99JctHours: r(quantile(jct, 0.99)),
-    meanQueueHours: r(mean(queue)),
+    meanQueueHours: r(meanOf(queue)),
     p99QueueHours: r(quantile(queue, 0.99)),
-    meanSlowdown: r(mean(fin.map((j) => j.slowdown!))),
+    meanSlowdown: r(js.finished ? js.slowdownSum / js.finished : 0),
     gpuUtilization: r(a.availGpuSeconds > 0 ? a.busyGpuSeconds / a.availGpuSeconds : 0),
-    goodput: r(heldGpuS > 0 ? useful / heldGpuS : 0),
-    meanEttr: r(mean(fin.filter((j) => j.ettr !== null).map((j) => j.ettr!))),
-    lostGpuHours: r(lost / 3600, 2),
-    restartGpuHours: r(restart / 3600, 2),
-    interruptions: a.jobs.reduce((s, j) => s + j.interruptions, 0),
-    preemptions: a.jobs.reduce((s, j) => s + j.preemptions, 0),
+    goodput: r(js.heldGpuS > 0 ? js.usefulGpuS / js.heldGpuS : 0),
+    meanEttr: r(js.ettrCount ? js.ettrSum / js.ettrCount : 0),
+    lostGpuHours: r(js.lostGpuS / 3600, 2),
+    restartGpuHours: r(js.restartGpuS / 3600, 2),
+    interruptions: js.interruptions,
+    preemptions: js.preemptions,
   };
 }
 
 export function buildSummary(a: SummaryInputs): SimSummary {
-  let held = 0;
-  for (const j of a.jobs) held += j.gpuSeconds;
+  const held = a.jobs.heldGpuS;
   const sum = (k: keyof SiteSummary): number => a.sites.reduce((s, x) => s + (x[k] as number), 0);
   return {
     fabric: a.fabric.name,
     policy: a.policy,
     scenario: a.scenario,
     seed: a.seed,
-    ...jobStats(a, held),
+    ...jobStats(a),
     failures: a.failures,
     failuresByKind: a.failuresByKind,
     energyMWh: r(sum('energyMWh'), 3),
     emissionsTCO2e: r(sum('emissionsTCO2e'), 3),
     waterM3: r(sum('waterM3'), 3),
     costUsd: r(sum('costUsd'), 2),
-    jobEnergyMWh: r(a.jobs.reduce((t, j) => t + j.energyKWh, 0) / 1000, 3),
-    jobEmissionsTCO2e: r(a.jobs.reduce((t, j) => t + j.emissionsKg, 0) / 1000, 3),
-    jobCostUsd: r(
-      a.jobs.reduce((t, j) => t + j.costUsd, 0),
-      2,
-    ),
+    jobEnergyMWh: r(a.jobs.energyKWh / 1000, 3),
+    jobEmissionsTCO2e: r(a.jobs.emissionsKg / 1000, 3),
+    jobCostUsd: r(a.jobs.costUsd, 2),
     makespanHours: r(a.endS / 3600, 3),
     events: a.events,
     schedulingRounds: a.rounds,

@@ -8,13 +8,13 @@ import type { ModelLookup } from '../perf/index.js';
 import type { SchedulingPolicy } from '../sched/types.js';
 import type { JobSpec } from '../workload/types.js';
 import { accumulate, auditState, sample } from './engine/accounting.js';
-import { createContext, EV, type SimContext } from './engine/context.js';
+import { createContext, EV, type Run, type SimContext } from './engine/context.js';
 import { finish, markDirty } from './engine/lifecycle.js';
 import { onArrival } from './engine/on-arrival.js';
 import { onFailure, onRepair, onSiteFailure, onSiteRepair } from './engine/on-failure.js';
 import { onDrainMove, onScenarioWindow } from './engine/on-scenario.js';
 import { onSchedule, onWake } from './engine/on-schedule.js';
-import { collectResults } from './engine/results.js';
+import { collectResults, jobResult } from './engine/results.js';
 import type { SimEvent } from './event-queue.js';
 import type { GridSeries } from './grid.js';
 import type { JobResult, SimSummary, TimeSeries } from './metrics.js';
@@ -63,6 +63,7 @@ export interface SimulateOptions {
 
 export interface SimResult {
   summary: SimSummary;
+  /** Per-job results, in job order; built on first read (a summary-only caller never materialises them). */
   jobs: JobResult[];
   series: TimeSeries;
   /** Planner use: distinct plan keys (= planner calls) and their total time (s, 0 without a clock). */
@@ -194,11 +195,20 @@ export function simulate(opts: SimulateOptions): SimResult {
     }
   }
   accumulate(ctx, ctx.now);
-  const { jobs, summary } = collectResults(ctx, seed);
+  const summary = collectResults(ctx, seed);
   const plans = ctx.speedModel.plans;
+  // per-job results built on first read: a caller that wants only the summary never holds a million of them
+  let runs: readonly Run[] | null = ctx.runs;
+  let jobs: JobResult[] | null = null;
   return {
     summary,
-    jobs,
+    get jobs(): JobResult[] {
+      if (!jobs) {
+        jobs = runs!.map(jobResult);
+        runs = null;
+      }
+      return jobs;
+    },
     series: ctx.series,
     planner: { keys: plans.keys, calls: plans.calls, planningS: plans.planningS },
   };

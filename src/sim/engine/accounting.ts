@@ -5,15 +5,21 @@ import { domainKey, type Run, type SimContext } from './context.js';
 /** Forecast horizon handed to the carbon-aware policy (hours). */
 const FORECAST_HOURS = 48;
 
-const busyGpus = (s: SiteState): number => s.totalGpus - s.freeGpus - s.pods.reduce((a, p) => a + p.failedGpus, 0);
+function busyGpus(s: SiteState): number {
+  let failed = 0;
+  for (const p of s.pods) failed += p.failedGpus;
+  return s.totalGpus - s.freeGpus - failed;
+}
 
-/** Integrate fleet power, carbon, cost, water and busy GPU-seconds up to t. */
+/** Integrate fleet power, carbon, cost, water and busy GPU-seconds up to t (runs at most events: plain loops). */
 export function accumulate(ctx: SimContext, t: number): void {
   const a = ctx.acc;
   if (t <= a.lastT) return;
   const t0 = a.lastT;
   const dt = t - t0;
-  ctx.state.sites.forEach((s, i) => {
+  const sites = ctx.state.sites;
+  for (let i = 0; i < sites.length; i++) {
+    const s = sites[i];
     const down = ctx.siteDown[i];
     const p = down ? 0 : s.powerDrawW;
     a.siteEnergyJ[i] += p * dt;
@@ -24,7 +30,7 @@ export function accumulate(ctx: SimContext, t: number): void {
     a.siteBusyGpuS[i] += b * dt;
     a.busyGpuSeconds += b * dt;
     a.availGpuSeconds += (down ? 0 : s.totalGpus) * dt;
-  });
+  }
   a.lastT = t;
 }
 

@@ -6,14 +6,13 @@ import { buildClusterState } from '../../sched/state.js';
 import { RunningByEnd } from '../../sched/running-index.js';
 import type { ClusterState, JobRequest, RunningJob, SchedulingPolicy, SiteState } from '../../sched/types.js';
 import type { JobSpec } from '../../workload/types.js';
-import type { ProgressSegment } from '../../core/progress.js';
 import { EventQueue } from '../event-queue.js';
 import { GridDataError, HourlyIntegral, type GridSeries } from '../grid.js';
-import type { JobPlan } from '../job-plans.js';
 import type { TimeSeries } from '../metrics.js';
 import { LLAMA3_FAILURES_PER_GPU_HOUR, scenarioOffsetS, type Scenario } from '../scenario.js';
-import type { RestartModel, StopKind } from '../restart.js';
+import type { RestartModel } from '../restart.js';
 import { SpeedModel } from '../speed.js';
+import { newRuns, type Run } from './run.js';
 
 /** Event kinds; the engine dispatches on them (one handler each, ../simulate.ts). */
 export const EV = {
@@ -31,46 +30,7 @@ export const EV = {
   DrainMove: 11,
 } as const;
 
-export type Phase = 'pending' | 'queued' | 'running' | 'done' | 'rejected';
-
-/** One job's life in the simulation. */
-export interface Run {
-  spec: JobSpec;
-  req: JobRequest;
-  phase: Phase;
-  /** Work the job needs (s at full speed). */
-  totalWork: number;
-  /** Bumped whenever a scheduled Finish / DrainMove becomes stale. */
-  version: number;
-  alloc: import('../../sched/types.js').Allocation | null;
-  running: RunningJob | null;
-  /** The current (or last) segment: progress and checkpoints (src/core/progress.ts). */
-  seg: ProgressSegment;
-  firstStartS: number;
-  endS: number;
-  gpuSeconds: number;
-  /** Ideal seconds of work redone. */
-  lostWorkS: number;
-  /** GPU-seconds held by work that was later lost (since the last checkpoint, or the attempt's start). */
-  lostHeldGpuS: number;
-  /** GPU-seconds held while restarting (detection, rescheduling, start, checkpoint read, warm-up). */
-  restartGpuS: number;
-  /** Wall time since which the saved work stands: the last checkpoint before the current segment, or compute start. */
-  savedSinceS: number;
-  /** Why the job last stopped (the next start pays that restart), or null before its first start. */
-  lastStop: StopKind | null;
-  interruptions: number;
-  preemptions: number;
-  energyJ: number;
-  carbonG: number;
-  costUsd: number;
-  waterL: number;
-  rejectReason?: string;
-  /** Sites the job ran on (a small array: a Set per job costs more memory at a million jobs). */
-  sites: string[];
-  /** The planner's plan for the current (or last) placement. */
-  plan: JobPlan | null;
-}
+export type { Phase, Run } from './run.js';
 
 /** A scale-up domain in the global GPU numbering (failures pick a GPU uniformly). */
 export interface DomainRef {
@@ -126,7 +86,9 @@ export interface SimContext {
   readonly ev: EventQueue;
   queue: JobRequest[];
   readonly running: RunningJob[];
-  readonly runningPos: Map<number, number>;
+  /** Run index -> its position in `running` (-1 when not running); `runningRun` is the inverse. */
+  readonly runningPos: Int32Array;
+  readonly runningRun: number[];
   /** `running`'s jobs by expected end, for the backfill reservation (kept by lifecycle.ts). */
   readonly byEnd: RunningByEnd;
   done: number;
@@ -169,45 +131,6 @@ export interface Accounting {
 /** A domain's key in `occupancy`/`failedInDomain`: its index in `domains` (numbers: no string per lookup). */
 export function domainKey(ctx: SimContext, siteId: string, podId: string, d: number): number {
   return ctx.podBase.get(siteId)!.get(podId)! + d;
-}
-
-function newRun(spec: JobSpec): Run {
-  const total = spec.durationS ?? 0;
-  return {
-    spec,
-    req: { ...spec },
-    phase: 'pending',
-    totalWork: total,
-    version: 0,
-    alloc: null,
-    running: null,
-    seg: {
-      startS: 0,
-      startupS: 0,
-      baseWorkS: 0,
-      savedWorkS: 0,
-      speed: 1,
-      intervalS: Infinity,
-      checkpointS: 0,
-      totalWorkS: total,
-    },
-    firstStartS: -1,
-    endS: -1,
-    gpuSeconds: 0,
-    lostWorkS: 0,
-    lostHeldGpuS: 0,
-    restartGpuS: 0,
-    savedSinceS: 0,
-    lastStop: null,
-    interruptions: 0,
-    preemptions: 0,
-    energyJ: 0,
-    carbonG: 0,
-    costUsd: 0,
-    waterL: 0,
-    sites: [],
-    plan: null,
-  };
 }
 
 /** Tenants from the scenario, else every tenant of the workload with an equal quota in one cohort. */
@@ -264,7 +187,7 @@ export function createContext(inp: SimInputs): SimContext {
       });
     }
   });
-  const runs = inp.jobs.map(newRun);
+  const runs = newRuns(inp.jobs);
   const runById = new Map(runs.map((r, i) => [r.spec.id, i]));
   if (runById.size !== runs.length) throw new Error('simulate: job ids must be unique');
   const lastSubmit = runs.reduce((m, r) => Math.max(m, r.spec.submitTimeS), 0);
@@ -294,7 +217,8 @@ export function createContext(inp: SimInputs): SimContext {
     ev: new EventQueue(),
     queue: [],
     running: [],
-    runningPos: new Map(),
+    runningPos: new Int32Array(runs.length).fill(-1),
+    runningRun: [],
     byEnd: new RunningByEnd(),
     done: 0,
     total: runs.length,

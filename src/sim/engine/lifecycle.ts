@@ -16,6 +16,7 @@ import { countReplicationBytes, replicatedSaved, replicationLagS } from './repli
 import { stageDatasets } from './staging.js';
 import { noteStraggled, stragglerSlowdown } from './stragglers.js';
 import { domainKey, EV, type Run, type SimContext } from './context.js';
+import { addSites } from './run.js';
 
 /** Checkpoint bytes of a model the zoo does not know: ASSUMPTION 1B parameters x 16 B. */
 const UNKNOWN_MODEL_CHECKPOINT_BYTES = 16e9;
@@ -49,16 +50,14 @@ export function beginSegment(
   if (pl.plan) r.plan = pl.plan;
   const slowdown = stragglerSlowdown(ctx, r.alloc!.sites); // the gang steps at its slowest part (stragglers.ts)
   if (slowdown !== 1) noteStraggled(ctx, r.spec.id, r.alloc!.sites);
-  r.seg = {
-    startS: t,
-    startupS,
-    baseWorkS: baseWork,
-    savedWorkS: savedWork,
-    speed: slowdown === 1 ? pl.speed : pl.speed / slowdown,
-    intervalS: r.seg.intervalS,
-    checkpointS: r.seg.checkpointS,
-    totalWorkS: r.totalWork,
-  };
+  // in place (its checkpoint interval and cost stay): nothing keeps a run's old segment
+  const seg = r.seg;
+  seg.startS = t;
+  seg.startupS = startupS;
+  seg.baseWorkS = baseWork;
+  seg.savedWorkS = savedWork;
+  seg.speed = slowdown === 1 ? pl.speed : pl.speed / slowdown;
+  seg.totalWorkS = r.totalWork;
   const end = finishAtS(r.seg);
   ctx.ev.push(end, EV.Finish, i, r.version);
   ctx.byEnd.setEnd(r.running!, end);
@@ -68,7 +67,7 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
   const r = ctx.runs[i];
   r.phase = 'running';
   r.alloc = alloc;
-  for (const s of alloc.sites) if (!r.sites.includes(s)) r.sites.push(s);
+  addSites(r, alloc.sites);
   if (r.firstStartS < 0) r.firstStartS = t;
   const bytes = ctx.speedModel.checkpointBytes(r.spec.modelId) ?? UNKNOWN_MODEL_CHECKPOINT_BYTES;
   const ckptS = r.spec.checkpointable ? checkpointCostS(bytes, alloc.gpus, ctx.fabricSite.get(alloc.sites[0])!) : 0;
@@ -79,9 +78,10 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
     failuresPerGpuHour: ctx.intervalFailuresPerGpuHour,
     gpus: alloc.gpus,
   });
-  const rj: RunningJob = { job: r.req, allocation: alloc, startTimeS: t, expectedEndS: Infinity };
+  const rj: RunningJob = { job: r.req!, allocation: alloc, startTimeS: t, expectedEndS: Infinity };
   r.running = rj;
-  ctx.runningPos.set(i, ctx.running.length);
+  ctx.runningPos[i] = ctx.running.length;
+  ctx.runningRun.push(i);
   ctx.running.push(rj);
   for (const p of alloc.parts) {
     const k = domainKey(ctx, p.siteId, p.podId, p.domain);
@@ -125,13 +125,15 @@ function detach(ctx: SimContext, i: number, t: number, releaseGpus: boolean): vo
     l.splice(l.indexOf(i), 1);
   }
   ctx.byEnd.remove(r.running!);
-  const pos = ctx.runningPos.get(i)!;
+  const pos = ctx.runningPos[i];
   const last = ctx.running.pop()!;
+  const lastRun = ctx.runningRun.pop()!;
   if (pos < ctx.running.length) {
     ctx.running[pos] = last;
-    ctx.runningPos.set(ctx.runById.get(last.job.id)!, pos);
+    ctx.runningRun[pos] = lastRun;
+    ctx.runningPos[lastRun] = pos;
   }
-  ctx.runningPos.delete(i);
+  ctx.runningPos[i] = -1;
   r.alloc = null;
   r.running = null;
   r.version++;
@@ -166,14 +168,15 @@ export function interrupt(
   detach(ctx, i, t, releaseGpus);
   r.seg.savedWorkS = keep;
   r.phase = 'queued';
-  r.req.durationS = Math.max(1, r.totalWork - keep);
-  ctx.queue.push(r.req);
+  r.req!.durationS = Math.max(1, r.totalWork - keep);
+  ctx.queue.push(r.req!);
 }
 
 export function finish(ctx: SimContext, i: number, t: number): void {
   const r = ctx.runs[i];
   detach(ctx, i, t, true);
   r.phase = 'done';
+  r.req = null;
   r.endS = t;
   ctx.done++;
 }

@@ -20,20 +20,18 @@ function feasibility(
 
 export function onArrival(ctx: SimContext, e: SimEvent): void {
   const r = ctx.runs[e.a];
-  const multiSite = r.req.allowMultiSite ?? r.req.kind === 'pretraining';
-  const fit = feasibility(ctx, { gpus: r.req.gpus, allowedJurisdictions: r.req.allowedJurisdictions, multiSite });
+  const spec = r.spec;
+  const multiSite = spec.allowMultiSite ?? spec.kind === 'pretraining';
+  const fit = feasibility(ctx, { gpus: spec.gpus, allowedJurisdictions: spec.allowedJurisdictions, multiSite });
   r.rejectReason = fit.reason ?? undefined;
   if (!r.rejectReason) {
     // the planner's plan on the allowed sites; no plan fits (even with recompute and ZeRO): rejected
-    const adm = ctx.speedModel.admit(r.spec.modelId, r.req.gpus, fit.siteIds, multiSite);
+    const adm = ctx.speedModel.admit(spec.modelId, spec.gpus, fit.siteIds, multiSite);
     if (adm.reason) r.rejectReason = adm.reason;
     else {
       r.plan = adm.plan;
       // a token budget becomes work at the plan's predicted tokens/s
-      if (!(r.totalWork > 0) && r.spec.tokens && adm.plan) {
-        r.totalWork = r.spec.tokens / adm.plan.tokensPerS;
-        r.req.durationS = r.totalWork;
-      }
+      if (!(r.totalWork > 0) && spec.tokens && adm.plan) r.totalWork = spec.tokens / adm.plan.tokensPerS;
       if (!(r.totalWork > 0))
         r.rejectReason = r.spec.tokens ? 'token budget but no zoo model to plan it with' : 'no duration';
     }
@@ -44,6 +42,9 @@ export function onArrival(ctx: SimContext, e: SimEvent): void {
     return;
   }
   r.phase = 'queued';
+  // the scheduler's copy (its durationS becomes the work left), made now and dropped when the job is done
+  r.req = { ...spec };
+  if (r.req.durationS === undefined || !(r.req.durationS > 0)) r.req.durationS = r.totalWork;
   ctx.queue.push(r.req);
   markDirty(ctx, ctx.now);
 }

@@ -1,12 +1,13 @@
 // Per-job results and the run summary at the end of a simulation.
 import { buildSummary, type JobResult, type SimSummary } from '../metrics.js';
+import { JobStatsAccumulator } from '../summary-stats.js';
 import { closeSegment } from './lifecycle.js';
 import { wanLinkUse } from './replication.js';
 import { stagingWaitS } from './staging.js';
 import { stragglerReports } from './stragglers.js';
 import type { Run, SimContext } from './context.js';
 
-function jobResult(r: Run): JobResult {
+export function jobResult(r: Run): JobResult {
   const finished = r.phase === 'done';
   const jct = finished ? r.endS - r.spec.submitTimeS : null;
   const usefulGpuS = finished ? r.totalWork * r.spec.gpus : 0;
@@ -35,7 +36,7 @@ function jobResult(r: Run): JobResult {
     restartGpuSeconds: r.restartGpuS,
     interruptions: r.interruptions,
     preemptions: r.preemptions,
-    sites: r.sites.length > 1 ? r.sites.slice().sort() : r.sites,
+    sites: r.sites.length > 1 ? r.sites.slice().sort() : r.sites.slice(),
     energyKWh: r.energyJ / 3.6e6,
     emissionsKg: r.carbonG / 1000,
     costUsd: r.costUsd,
@@ -57,13 +58,17 @@ function jobResult(r: Run): JobResult {
   };
 }
 
-/** Jobs still running at the end are charged up to `now`. */
-export function collectResults(ctx: SimContext, seed: number): { jobs: JobResult[]; summary: SimSummary } {
+/**
+ * The summary, from one pass over the jobs (jobs still running at the end are charged up to `now` first). The
+ * per-job results are not kept: `jobResult` builds them again from the runs when the caller asks (simulate.ts).
+ */
+export function collectResults(ctx: SimContext, seed: number): SimSummary {
   const now = ctx.now;
-  const jobs = ctx.runs.map((r) => {
+  const jobs = new JobStatsAccumulator(ctx.runs.length);
+  for (const r of ctx.runs) {
     if (r.phase === 'running') closeSegment(ctx, r, now);
-    return jobResult(r);
-  });
+    jobs.add(jobResult(r));
+  }
   const a = ctx.acc;
   const summary = buildSummary({
     fabric: ctx.fabric,
@@ -97,5 +102,5 @@ export function collectResults(ctx: SimContext, seed: number): { jobs: JobResult
   if (wan) summary.wanLinks = wan;
   const stragglers = stragglerReports(ctx); // only when the scenario injects stragglers
   if (stragglers) summary.stragglers = stragglers;
-  return { jobs, summary };
+  return summary;
 }
