@@ -154,6 +154,12 @@ describe('superfactory workload: bad input names the field', () => {
     expect(r.issues[0].message).toMatch(/no model of eval fits 1 GPUs/);
   });
 
+  it('overrides that are not positive numbers', () => {
+    const r = generateSuperfactory(shipped(), loadModel, { days: 0, jobs: 2.5, seed: -1, targetLoad: Number.NaN });
+    expect(r.issues.map((i) => i.path)).toEqual(['days', 'jobs', 'seed', 'targetLoad']);
+    expect(r.issues[1].hint).toBe('give jobs a whole number above 0');
+  });
+
   it('a target load the frontier runs alone exceed', () => {
     const r = generateSuperfactory(shipped(), loadModel, { targetLoad: 0.2 });
     expect(r.workload).toBeUndefined();

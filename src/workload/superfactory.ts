@@ -160,6 +160,22 @@ function openRate(
   return openGpus / perJob;
 }
 
+/** Overrides must be positive numbers (jobs, maxGpus, fleetGpus whole; seed a whole number >= 0). */
+function overrideIssues(o: WorkloadOverrides): InputIssue[] {
+  const issues: InputIssue[] = [];
+  for (const [k, v] of Object.entries(o) as [keyof WorkloadOverrides, number | undefined][]) {
+    if (v === undefined) continue;
+    const whole = k === 'seed' || k === 'jobs' || k === 'maxGpus' || k === 'fleetGpus';
+    if (!Number.isFinite(v) || (whole && !Number.isInteger(v)) || (k === 'seed' ? v < 0 : v <= 0))
+      issues.push({
+        path: k,
+        message: `${v} is not ${whole ? 'a whole number' : 'a number'} ${k === 'seed' ? '>= 0' : 'above 0'}`,
+        hint: `give ${k} a ${whole ? 'whole ' : ''}number ${k === 'seed' ? '>= 0' : 'above 0'}`,
+      });
+  }
+  return issues;
+}
+
 /**
  * Generate the mix's jobs, sorted by submit time. `model` resolves the mix's model ids (the edge passes perf's
  * loadModel). Throws nothing on bad input: returns issues naming the field.
@@ -169,6 +185,8 @@ export function generateSuperfactory(
   model: ModelLookup,
   o: WorkloadOverrides = {},
 ): { workload?: GeneratedWorkload; issues: InputIssue[] } {
+  const bad = overrideIssues(o);
+  if (bad.length) return { issues: bad };
   const f = fittingModels(mix, model);
   if (!f.fits) return { issues: f.issues };
   const fleet = o.fleetGpus ?? mix.sizedForGpus;
