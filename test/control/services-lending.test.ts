@@ -3,7 +3,8 @@
 // examples/serve/serve.py replica on the other 4. Load through the router makes the autoscaler want a second replica;
 // no GPUs are free on atl, so the job is suspended at its next checkpoint, the replica starts on its GPUs and serves
 // real requests; the load ends, the replica is scaled down, and the job resumes from the checkpoint step. The job's
-// events say why; the steps lost are fewer than one checkpoint interval. A job with `lendable: false` is never lent.
+// events say why; the steps lost are fewer than one checkpoint interval; a job queued for atl meanwhile does not get
+// the lent GPUs. A job with `lendable: false` is never lent.
 // Skips with the reason when /usr/bin/python3 cannot import torch (CI installs Debian's python3-torch).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -109,6 +110,8 @@ describe.skipIf(missing !== null)('training lends its GPUs to a service under lo
 
     const id = await submit('lender');
     await waitFor(async () => ((await job(id)).checkpoint?.step ?? 0) >= CHECKPOINT_EVERY, 90_000);
+    // a job waiting for atl: the lent GPUs must go to the replica, not to it (lower priority: the lent job resumes first)
+    const waiter = await submit('waiter', { command: ['sleep', '600'], priority: -1 });
 
     // load: eight clients through the router until told to stop
     let loading = true;
@@ -149,6 +152,7 @@ describe.skipIf(missing !== null)('training lends its GPUs to a service under lo
         return s.replicas.find((r: Json) => r.id !== first && r.state === 'healthy') ?? null;
       }, 60_000);
       expect(second.site).toBe('atl');
+      expect((await job(waiter)).state).toBe('queued');
       const queued = await job(id);
       expect(queued.state).toBe('queued');
       expect(queued.reason).toBe(`its GPUs are lent to service lend-svc; resumes from step ${step}`);
@@ -189,7 +193,8 @@ describe.skipIf(missing !== null)('training lends its GPUs to a service under lo
         `service under ${loadS.toFixed(0)} s of load: SLO attainment ${during.metrics.sloAttainment} over ` +
         `${during.metrics.requests} requests in the window, ${served.get(second.id)} served by the borrowed replica`,
     );
-    expect((await t.req('DELETE', `/v1/jobs/${id}`, tok)).status).toBe(200);
+    expect((await job(waiter)).state).toBe('queued');
+    for (const j of [id, waiter]) expect((await t.req('DELETE', `/v1/jobs/${j}`, tok)).status).toBe(200);
     expect((await t.req('DELETE', `/v1/services/${svc}`, tok)).status).toBe(200);
   }, 300_000);
 

@@ -12,6 +12,7 @@ import {
 } from '../../sched/index.js';
 import type { Job, SiteState, Tenant } from '../domain.js';
 import { applyHold, replicaHolds, type GpuHold } from '../services/gpu-holds.js';
+import { reservationOf } from '../services/reservation.js';
 import type { SchedulerContext } from './context.js';
 import { allocationOf, jobRequest } from './requests.js';
 
@@ -91,14 +92,17 @@ export class ClusterView {
       const st = siteStates.get(s.id);
       s.status = !this.ctx.cp.bindings.has(s.id) || !st || st.status !== 'up' ? 'down' : st.drained ? 'draining' : 'up';
     }
-    return { state: this.withHolds(cloneState(state), holds, used), running: this.running, used };
+    // a loan's hold counts once its job has let go of the GPUs (suspended at its checkpoint)
+    const live = holds.filter((h) => h.lentBy === undefined || !this.applied.has(h.lentBy));
+    return { state: this.withHolds(cloneState(state), live, used), running: this.running, used };
   }
 
-  /** The replicas the store lists (the leader's service manager writes them after each tick), as GPU holds. */
+  /** The replicas the store lists (the service manager writes each row before its run starts), and loans, as GPU holds. */
   async serviceHolds(): Promise<GpuHold[]> {
     const store = this.ctx.cp.store;
     const replicas = await store.listReplicas();
-    return replicas.length === 0 ? [] : replicaHolds(await store.listServices(), replicas);
+    const loans = [...reservationOf(store).loans.values()];
+    return replicas.length === 0 ? loans : [...replicaHolds(await store.listServices(), replicas), ...loans];
   }
 
   /** Holds applied to a pass's clone only: they change every tick and are few (the cached state stays jobs only). */

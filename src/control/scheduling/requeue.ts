@@ -68,6 +68,11 @@ export function lendReason(serviceName: string): string {
   return `${LEND_PREFIX}${serviceName}`;
 }
 
+/** Whether a checkpointing job waits to be lent to a service. */
+export function isLendIntent(job: Pick<Job, 'state' | 'reason'>): boolean {
+  return job.state === 'checkpointing' && (job.reason?.startsWith(LEND_PREFIX) ?? false);
+}
+
 /** Whether a checkpointing job waits to be suspended (a user's suspend or a loan to a service), not moved. */
 export function isSuspendIntent(reason: string | null): boolean {
   return reason === 'suspend' || (reason?.startsWith(LEND_PREFIX) ?? false);

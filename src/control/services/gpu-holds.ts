@@ -18,6 +18,8 @@ export interface GpuHold {
   site: string;
   tenantId: string;
   gpus: number;
+  /** A loan's hold: the lending job's id (it holds the GPUs itself while it is active). */
+  lentBy?: string;
 }
 
 /** Every replica row of a known service holds its service's gpusPerReplica (a stopping one until it is gone). */

@@ -4,12 +4,13 @@
 // hand it those GPUs back; when that replica goes (scaled down, replaced, stopped), the job's GPUs come free and
 // it resumes from the checkpoint. Each step is in the job's event stream.
 import type { Job } from '../domain.js';
-import { lendReason, lentTo, resumeAfterLoanTransition } from '../scheduling/requeue.js';
+import { isLendIntent, lendReason, lentTo, resumeAfterLoanTransition } from '../scheduling/requeue.js';
 import type { ServiceRecord } from '../store/services.js';
 import type { Logger } from '../scheduler.js';
 import type { Store } from '../store/types.js';
 import { chooseLender } from './lending.js';
 import type { TickBook } from './capacity.js';
+import { reservationOf } from './reservation.js';
 
 interface Loan {
   jobId: string;
@@ -69,6 +70,14 @@ export class Loans {
       return null;
     }
     this.byJob.set(job.id, { jobId: job.id, serviceId: s.id, serviceName: s.name, site: lender.site, replicaId: null });
+    // from its suspension until the replica's row holds them, no other job may take its GPUs
+    reservationOf(this.store).loans.set(job.id, {
+      id: `loan:${job.id}`,
+      site: lender.site,
+      tenantId: s.tenantId,
+      gpus: s.spec.gpusPerReplica,
+      lentBy: job.id,
+    });
     this.log.info({ job: job.id, service: s.id, site: lender.site }, `job lent to service ${s.name} at its next checkpoint`);
     return `lending ${lender.gpus} GPU(s) of job ${job.id} on ${lender.site}: it suspends at its next checkpoint`;
   }
@@ -82,6 +91,8 @@ export class Loans {
       const s = loan ? byId.get(loan.serviceId) : undefined;
       let replicaId: string | null = null;
       if (loan && s && hooks.wantsReplica(s)) replicaId = await hooks.startReplica(s);
+      // the replica's row holds the GPUs now (or the loan is over): the loan's own hold goes
+      reservationOf(this.store).loans.delete(job.id);
       // queued only now: the replica's row holds the GPUs, so the scheduler gives the job other GPUs or waits
       await this.resume(job, loan?.serviceName ?? lentTo(job) ?? 'unknown');
       if (loan && replicaId) loan.replicaId = replicaId;
@@ -90,10 +101,16 @@ export class Loans {
     for (const loan of [...this.byJob.values()]) {
       if (loan.replicaId === null) {
         const job = await this.store.getJob(loan.jobId);
-        // still waiting for its checkpoint, or suspended (handled above next tick); otherwise it moved on
-        if (!job || (job.state !== 'checkpointing' && job.state !== 'suspended')) this.byJob.delete(loan.jobId);
+        // still waiting for its checkpoint, or suspended for it (handled above next tick); else it moved on
+        // (finished, cancelled, or a user's suspend took over)
+        if (!job || (!isLendIntent(job) && lentTo(job) === null)) this.drop(loan.jobId);
       } else if (!hooks.replicaLive(loan.replicaId)) await this.returned(loan);
     }
+  }
+
+  private drop(jobId: string): void {
+    this.byJob.delete(jobId);
+    reservationOf(this.store).loans.delete(jobId);
   }
 
   /** Suspended jobs whose reason says they were lent (a previous leader's too: they are queued again). */
@@ -112,7 +129,7 @@ export class Loans {
   }
 
   private async returned(loan: Loan): Promise<void> {
-    this.byJob.delete(loan.jobId);
+    this.drop(loan.jobId);
     const job = await this.store.getJob(loan.jobId);
     if (!job) return;
     await this.store.appendEvent({
