@@ -18,6 +18,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundledDataPath, dataPath, gridDataPath, projectRoot, traceDataPath } from '../src/data-dir.js';
+import { loadModel } from '../src/perf/index.js';
+import { generateSuperfactory, loadWorkloadMix } from '../src/workload/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let box: string; // the temp folder: it holds only repo/
@@ -82,17 +84,18 @@ describe('a copy of the repository with nothing beside it', () => {
 
   it("runs the README's simulate example", () => {
     const args = readmeCommand('simulate');
-    const trace = args[args.indexOf('--trace') + 1];
-    expect(trace.startsWith('..')).toBe(false); // the example reads a file inside the project
+    const mix = args[args.indexOf('--workload') + 1];
+    expect(mix).toBe('superfactory'); // the example's workload is a mix shipped in data/workloads
     const outDir = join(box, 'sim-out');
     const r = cli([...args.slice(0, args.indexOf('--out')), '--out', outDir]);
-    expect(r.stderr).not.toMatch(/not found/);
+    expect(r.stderr).not.toMatch(/not found|error/);
     expect(r.code).toBe(0);
-    // The whole Philly trace (82,247 rows less 65 duplicates): the shipped trace is the full file.
-    expect(r.stdout).toMatch(/jobs finished \/ unfinished\s+82,182 \/ 0/);
+    // Every job of the shipped mix (fairwater's 100,800 GPUs, workload seed 1), read from the copy's data/workloads.
+    const expected = generateSuperfactory(loadWorkloadMix('superfactory').mix!, loadModel, { fleetGpus: 100_800 });
     const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'));
+    expect(summary.jobsFinished + summary.jobsUnfinished).toBe(expected.workload!.jobs.length);
+    expect(summary.jobsFinished).toBeGreaterThan(10_000);
     // Real grid series, not constants: emissions and cost come from the shipped carbon and price files.
-    expect(summary.jobsFinished).toBe(82182);
     expect(summary.emissionsTCO2e).toBeGreaterThan(0);
     expect(summary.costUsd).toBeGreaterThan(0);
     expect(JSON.stringify(summary.gridSources)).toMatch(/EIA-930 2022 SOCO/);
