@@ -3,24 +3,15 @@
 // adopts them from the store (same replicas, same processes, health-checked again) instead of restarting them. With
 // PostgreSQL, a second control-plane replica (a follower) routes generate calls to the leader's replicas, and takes
 // them over when the leader dies. Skips with the reason when torch (or, for the second case, PostgreSQL) is absent.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TWO_SITES, type Json } from './fixtures.js';
 import { freshPgDatabase, pgUnavailableReason, tempDir, waitFor } from './helpers.js';
 import { api, spawnServer, writeConfig, type ServerProcess } from './process.js';
-import { generate, replicaPgid } from './services-helpers.js';
+import { generate, replicaPgid, torchMissing } from './services-helpers.js';
 
 const TOKEN = 'sf_services-crash-admin-token-0123456789';
 
-function torchMissing(): string | null {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return '/usr/bin/python3 cannot import torch: apt-get install python3-torch';
-  }
-}
 const missing = torchMissing();
 if (missing) console.warn(`[services crash] skipping: ${missing}`);
 const pgSkip = missing ?? (await pgUnavailableReason());

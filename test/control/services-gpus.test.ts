@@ -3,21 +3,11 @@
 // that fits only without the replicas waits; scaling the service down lets it start; the tenant's quota counts its
 // jobs and its replicas both (a job held, a replica deferred with its reason on GET /v1/services/:id).
 // Skips with the reason when /usr/bin/python3 cannot import torch (CI installs Debian's python3-torch).
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, tenantToken, type Json, type TestServer } from './fixtures.js';
 import { waitFor } from './helpers.js';
+import { torchMissing } from './services-helpers.js';
 
-const PYTHON = '/usr/bin/python3';
-
-function torchMissing(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${PYTHON} cannot import torch: apt-get install python3-torch (scripts/ci/system-packages.sh)`;
-  }
-}
 const missing = torchMissing();
 if (missing) console.warn(`[services-gpus] skipping: ${missing}`);
 

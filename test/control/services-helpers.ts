@@ -1,7 +1,21 @@
-// Helpers of the services tests: read a generate stream, find a replica's process group.
+// Helpers of the services tests: whether PyTorch is there, read a generate stream, find a replica's process group.
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from './fixtures.js';
+
+/** The Python the replicas and the trainer run on (Debian's, with python3-torch). */
+export const PYTHON = '/usr/bin/python3';
+
+/** Why the PyTorch tests must skip (null: torch imports). */
+export function torchMissing(): string | null {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return `${PYTHON} cannot import torch: apt-get install python3-torch (scripts/ci/system-packages.sh)`;
+  }
+}
 
 /** Reads a generate stream: the token lines and the router's summary line. */
 export async function generate(

@@ -6,7 +6,6 @@
 // events say why; the steps lost are fewer than one checkpoint interval; a job queued for atl meanwhile does not get
 // the lent GPUs. A job with `lendable: false` is never lent.
 // Skips with the reason when /usr/bin/python3 cannot import torch (CI installs Debian's python3-torch).
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,20 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/control/executors/local.js';
 import { startTestServer, tenantToken, type Json, type TestServer } from './fixtures.js';
 import { waitFor } from './helpers.js';
-import { generate } from './services-helpers.js';
+import { PYTHON, generate, torchMissing } from './services-helpers.js';
 
-const PYTHON = '/usr/bin/python3';
 const TRAINER = fileURLToPath(new URL('../../examples/train/train.py', import.meta.url));
 const CHECKPOINT_EVERY = 10;
 
-function torchMissing(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${PYTHON} cannot import torch: apt-get install python3-torch (scripts/ci/system-packages.sh)`;
-  }
-}
 const missing = torchMissing();
 if (missing) console.warn(`[services-lending] skipping: ${missing}`);
 

@@ -2,21 +2,12 @@
 // (examples/serve/serve.py, PyTorch) is submitted as a batch job, health-checked, serves a request through the
 // router, and is cancelled when the service is deleted. Skips with the reason when no slurmrestd is reachable
 // (`source scripts/ci/slurm.sh`) or /usr/bin/python3 cannot import torch.
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlurmExecutor, slurmConfigFromEnv, slurmUnavailableReason } from '../../src/control/executors/slurm.js';
 import { startTestServer, tenantToken, type Json, type TestServer } from './fixtures.js';
 import { waitFor } from './helpers.js';
-import { generate } from './services-helpers.js';
+import { generate, torchMissing } from './services-helpers.js';
 
-function torchMissing(): string | null {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return '/usr/bin/python3 cannot import torch: apt-get install python3-torch';
-  }
-}
 const skip = (await slurmUnavailableReason()) ?? torchMissing();
 if (skip) console.log(`[services on slurm] skipping: ${skip}`);
 

@@ -3,23 +3,12 @@
 // through the router (POST /v1/services/:id/generate). Covers bad input, tenant isolation, the router's choice by
 // latency, metrics (API and /metrics), a replica killed and replaced, scaling and deletion.
 // Skips with the reason when /usr/bin/python3 cannot import torch (CI installs Debian's python3-torch).
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, tenantToken, type Json, type TestServer } from './fixtures.js';
 import { waitFor } from './helpers.js';
-import { generate, replicaPgid } from './services-helpers.js';
+import { generate, replicaPgid, torchMissing } from './services-helpers.js';
 
-const PYTHON = '/usr/bin/python3';
-
-function torchMissing(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${PYTHON} cannot import torch: apt-get install python3-torch (scripts/ci/system-packages.sh)`;
-  }
-}
 const missing = torchMissing();
 if (missing) console.warn(`[services] skipping: ${missing}`);
 
