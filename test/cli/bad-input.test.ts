@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { estimateArgs, runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sf-bad-input-'));
 const aFile = join(dir, 'a-file.csv');
@@ -73,90 +73,20 @@ describe('CLI bad input', () => {
   it('formats commander errors (missing or unknown flags, missing arguments) like every other input error', () => {
     const missing = runCli(['estimate', '--model', 'llama3-8b', '--gpus', '8']);
     expectBadInput(missing, 'tp');
-    expectBadInput(
-      runCli([
-        'estimate',
-        '--model',
-        'llama3-8b',
-        '--gpus',
-        '8',
-        '--tp',
-        '8',
-        '--pp',
-        '1',
-        '--dp',
-        '1',
-        '--mbs',
-        '1',
-        '--gbs',
-        '8',
-        '--bogus',
-      ]),
-      'bogus',
-    );
+    expectBadInput(runCli(estimateArgs({}, ['--bogus'])), 'bogus');
     expectBadInput(runCli(['fabric', 'validate']), 'file');
     expectBadInput(runCli(['fabric', 'nope']), 'command');
   });
 
   it('accepts only decimal whole numbers for estimate flags', () => {
-    const base = [
-      'estimate',
-      '--model',
-      'llama3-8b',
-      '--tp',
-      '8',
-      '--pp',
-      '1',
-      '--dp',
-      '1',
-      '--mbs',
-      '1',
-      '--gbs',
-      '8',
-    ];
-    expectBadInput(runCli([...base, '--gpus', '0x8']), 'gpus');
-    expectBadInput(runCli([...base, '--gpus', ' ']), 'gpus');
-    expectBadInput(
-      runCli([
-        'estimate',
-        '--model',
-        'llama3-8b',
-        '--gpus',
-        '8',
-        '--tp',
-        '8',
-        '--pp',
-        '1',
-        '--dp',
-        '1',
-        '--mbs',
-        '1',
-        '--gbs',
-        '1e17',
-      ]),
-      'gbs',
-    );
-    expect(runCli([...base, '--gpus', '8e0']).code).toBe(0);
+    expectBadInput(runCli(estimateArgs({ gpus: '0x8' })), 'gpus');
+    expectBadInput(runCli(estimateArgs({ gpus: ' ' })), 'gpus');
+    expectBadInput(runCli(estimateArgs({ gbs: '1e17' })), 'gbs');
+    expect(runCli(estimateArgs({ gpus: '8e0' })).code).toBe(0);
   });
 
   it('says what is wrong with a folder, an empty file or broken YAML given as a file', () => {
-    const model = runCli([
-      'estimate',
-      '--model',
-      aFolder,
-      '--gpus',
-      '8',
-      '--tp',
-      '8',
-      '--pp',
-      '1',
-      '--dp',
-      '1',
-      '--mbs',
-      '1',
-      '--gbs',
-      '8',
-    ]);
+    const model = runCli(estimateArgs({ model: aFolder }));
     expectBadInput(model, 'model');
     expect(model.stderr).toMatch(/a folder, not a file/);
     const fabric = runCli(['fabric', 'validate', empty]);

@@ -2,35 +2,25 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { estimateArgs, runCli } from './run-cli.js';
 
 describe('superfactory estimate', () => {
   it('prints exactly one JSON object with the documented keys', () => {
-    const run = runCli([
-      'estimate',
-      '--model',
-      'llama3-70b',
-      '--fabric',
-      'dgx-h100-ib',
-      '--gpus',
-      '1024',
-      '--tp',
-      '8',
-      '--pp',
-      '4',
-      '--dp',
-      '32',
-      '--vpp',
-      '5',
-      '--mbs',
-      '1',
-      '--gbs',
-      '512',
-      '--sequence-parallel',
-      '--recompute',
-      'selective',
-      '--json',
-    ]);
+    const run = runCli(
+      estimateArgs(
+        {
+          model: 'llama3-70b',
+          fabric: 'dgx-h100-ib',
+          gpus: '1024',
+          pp: '4',
+          dp: '32',
+          vpp: '5',
+          gbs: '512',
+          recompute: 'selective',
+        },
+        ['--sequence-parallel', '--json'],
+      ),
+    );
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -55,113 +45,29 @@ describe('superfactory estimate', () => {
   });
 
   it('prints a breakdown table for people', () => {
-    const run = runCli([
-      'estimate',
-      '--model',
-      'llama3-8b',
-      '--fabric',
-      'dgx-h100-ib',
-      '--gpus',
-      '64',
-      '--tp',
-      '1',
-      '--pp',
-      '1',
-      '--dp',
-      '64',
-      '--mbs',
-      '1',
-      '--gbs',
-      '256',
-    ]);
+    const run = runCli(estimateArgs({ fabric: 'dgx-h100-ib', gpus: '64', tp: '1', dp: '64', gbs: '256' }));
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/step breakdown/);
     expect(run.stdout).toMatch(/bottleneck:/);
   });
 
   it('exits 2 and names the rule for tp*pp*dp != gpus', () => {
-    const run = runCli([
-      'estimate',
-      '--model',
-      'llama3-70b',
-      '--gpus',
-      '1000',
-      '--tp',
-      '8',
-      '--pp',
-      '4',
-      '--dp',
-      '32',
-      '--mbs',
-      '1',
-      '--gbs',
-      '512',
-    ]);
+    const run = runCli(estimateArgs({ model: 'llama3-70b', gpus: '1000', pp: '4', dp: '32', gbs: '512' }));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/gpus: tp\*pp\*dp\*cp = .* not gpus = 1000/);
   });
 
   it('exits 2 for heads not divisible by tp, and for an unknown model', () => {
-    const heads = runCli([
-      'estimate',
-      '--model',
-      'llama3-70b',
-      '--gpus',
-      '48',
-      '--tp',
-      '3',
-      '--pp',
-      '1',
-      '--dp',
-      '16',
-      '--mbs',
-      '1',
-      '--gbs',
-      '64',
-    ]);
+    const heads = runCli(estimateArgs({ model: 'llama3-70b', gpus: '48', tp: '3', dp: '16', gbs: '64' }));
     expect(heads.code).toBe(2);
     expect(heads.stderr).toMatch(/tp: 64 attention heads are not divisible by tp = 3/);
-    const unknown = runCli([
-      'estimate',
-      '--model',
-      'nope',
-      '--gpus',
-      '8',
-      '--tp',
-      '8',
-      '--pp',
-      '1',
-      '--dp',
-      '1',
-      '--mbs',
-      '1',
-      '--gbs',
-      '1',
-    ]);
+    const unknown = runCli(estimateArgs({ model: 'nope', gbs: '1' }));
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/llama3-70b/);
   });
 
   it('exits 2 for a malformed number and for a missing flag', () => {
-    expect(
-      runCli([
-        'estimate',
-        '--model',
-        'llama3-8b',
-        '--gpus',
-        'eight',
-        '--tp',
-        '8',
-        '--pp',
-        '1',
-        '--dp',
-        '1',
-        '--mbs',
-        '1',
-        '--gbs',
-        '1',
-      ]).code,
-    ).toBe(2);
+    expect(runCli(estimateArgs({ gpus: 'eight', gbs: '1' })).code).toBe(2);
     expect(runCli(['estimate', '--model', 'llama3-8b']).code).toBe(2);
   });
 });

@@ -22,3 +22,14 @@ export function runCli(
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+const ESTIMATE_DEFAULTS = { model: 'llama3-8b', gpus: '8', tp: '8', pp: '1', dp: '1', mbs: '1', gbs: '8' };
+
+/**
+ * `estimate` arguments: llama3-8b on 8 GPUs as tp 8 x pp 1 x dp 1, micro-batch 1, global batch 8 (a plan that
+ * fits), with `flags` replacing or adding `--name value` pairs and `extra` (switches) after them.
+ */
+export function estimateArgs(flags: Record<string, string> = {}, extra: string[] = []): string[] {
+  const all = { ...ESTIMATE_DEFAULTS, ...flags };
+  return ['estimate', ...Object.entries(all).flatMap(([name, value]) => [`--${name}`, value]), ...extra];
+}
