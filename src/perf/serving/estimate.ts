@@ -3,7 +3,7 @@
 import type { SystemTiers } from '../types.js';
 import type { InputIssue } from '../../core/issues.js';
 import { hardwareReason, ServingPlanError } from './layout.js';
-import { loadPoint, rateAtSlo, type LoadPoint, type ServiceCurve } from './queueing.js';
+import { loadPoint, rateAtSlo, Z99, type LoadPoint, type ServiceCurve } from './queueing.js';
 import { replicaModel, type ReplicaModel } from './replica.js';
 import { decodeBreakdown } from './timings.js';
 import type { ServingEstimate, ServingInputs, ServingPlan, ServingSlo, ServingWorkload } from './types.js';
@@ -87,7 +87,7 @@ function largestBatch(plan: ServingPlan, w: ServingWorkload, kvBatch: number) {
  */
 export function lognormalSigma(mean: number, p99: number | undefined): number {
   if (p99 === undefined || !(p99 > mean)) return 0;
-  const z = 2.326;
+  const z = Z99;
   const disc = z * z - 2 * Math.log(p99 / mean);
   return disc > 0 ? z - Math.sqrt(disc) : z;
 }
@@ -95,7 +95,7 @@ export function lognormalSigma(mean: number, p99: number | undefined): number {
 /** The p1 output length of the fitted log-normal: the short requests whose TPOT sets the p99. */
 function shortOutputTokens(w: ServingWorkload): number {
   const sigma = lognormalSigma(w.outputTokensMean, w.outputTokensP99);
-  return Math.max(2, w.outputTokensMean * Math.exp((-sigma * sigma) / 2 - 2.326 * sigma));
+  return Math.max(2, w.outputTokensMean * Math.exp((-sigma * sigma) / 2 - Z99 * sigma));
 }
 
 /** The service curve of the replica for one workload: what the queueing model reads. */

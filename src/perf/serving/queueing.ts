@@ -43,7 +43,7 @@ export interface LoadPoint {
 }
 
 /** One-sided 99% point of the standard normal. */
-const Z99 = 2.326;
+export const Z99 = 2.326;
 
 /**
  * p99 TPOT of a colocated replica: a short request (shortOutputTokens) lives about O x step; the prompts arriving
