@@ -62,6 +62,7 @@ describe('jurisdictions', () => {
     expect(result.plans.length).toBeGreaterThan(0);
     for (const p of result.plans) for (const s of p.placement) expect(s.jurisdiction.startsWith('US-')).toBe(true);
     const ga = planOnFabric(loadModel('llama3-8b'), fairwater, { allow: ['US-GA'], top: 3 });
+    expect(ga.plans.length).toBeGreaterThan(0);
     for (const p of ga.plans) for (const s of p.placement) expect(s.jurisdiction).toBe('US-GA');
     expect(() => planOnFabric(loadModel('llama3-8b'), fairwater, { allow: ['US-G'] })).toThrow(/no site of/);
   });
