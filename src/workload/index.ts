@@ -9,7 +9,7 @@ export * from './importers.js';
 export * from './synthetic.js';
 export * from './superfactory.js';
 export { classStats, type ClassStats, type ReplayedJob } from './superfactory-stats.js';
-export { listWorkloadMixes, loadWorkloadMix, parseWorkloadArg } from './superfactory-file.js';
+export { listWorkloadMixes, loadWorkloadMix, mixQuotaTenants, parseWorkloadArg } from './superfactory-file.js';
 export { ALWAYS_CHECKPOINT_GPUS, assignAttributes, checkpointsByRule, DEFAULT_ASSIGN_RULE } from './assign.js';
 export type { AssignRule, Assigned } from './assign.js';
 

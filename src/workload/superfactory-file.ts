@@ -96,3 +96,14 @@ export function loadWorkloadMix(nameOrPath: string): { mix?: WorkloadMix; issues
   }
   return parseWorkloadMix(raw, `${path.basename(file)}: `);
 }
+
+/**
+ * The tenant quotas shipped beside a mix (data/workloads/NAME-quotas.scenario.yaml `tenants`), unparsed: the caller
+ * hands them to the scenario parser. Undefined when the mix has none.
+ */
+export function mixQuotaTenants(name: string): unknown[] | undefined {
+  const file = dataPath('workloads', `${name}-quotas.scenario.yaml`);
+  if (!existsSync(file)) return undefined;
+  const raw = YAML.parse(readFileSync(file, 'utf8')) as { tenants?: unknown };
+  return Array.isArray(raw?.tenants) ? raw.tenants : undefined;
+}

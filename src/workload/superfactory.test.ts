@@ -8,6 +8,7 @@ import {
   classStats,
   generateSuperfactory,
   loadWorkloadMix,
+  mixQuotaTenants,
   parseWorkloadArg,
   parseWorkloadMix,
   type WorkloadMix,
@@ -193,6 +194,17 @@ describe('superfactory workload: bad input names the field', () => {
     writeFileSync(join(dir, 'bad.yaml'), 'classes: [\n');
     expect(loadWorkloadMix(join(dir, 'bad.yaml')).issues[0]).toMatchObject({ path: 'bad.yaml' });
     expect(loadWorkloadMix(join(dir, 'bad.yaml')).issues[0].message).toMatch(/not valid YAML/);
+  });
+});
+
+describe('the quota scenario beside the mix', () => {
+  it('gives the mix’s tenants quotas that add up to fairwater, the frontier lab one site’s worth', () => {
+    const tenants = mixQuotaTenants('superfactory') as { id: string; quotaGpus: number }[];
+    const mixTenants = new Set(shipped().classes.flatMap((c) => c.tenants));
+    expect(new Set(tenants.map((t) => t.id))).toEqual(mixTenants);
+    expect(tenants.reduce((s, t) => s + t.quotaGpus, 0)).toBe(100_800);
+    expect(tenants.find((t) => t.id === 'frontier-lab')?.quotaGpus).toBe(50_400);
+    expect(mixQuotaTenants('nosuch')).toBeUndefined();
   });
 });
 

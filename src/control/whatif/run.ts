@@ -14,6 +14,7 @@ import {
   generateSuperfactory,
   generateSynthetic,
   loadWorkloadMix,
+  mixQuotaTenants,
   parseSyntheticSpec,
   type JobSpec,
 } from '../../workload/index.js';
@@ -68,8 +69,12 @@ export function runView(label: string, r: SimResult, fabric: Fabric): RunView {
 
 type Scenario = NonNullable<ReturnType<typeof parseScenario>['scenario']>;
 
-/** The runs a what-if asks for, after checking its site and start date. */
-function plannedRuns(fabric: Fabric, b: WhatIfBody): { label: string; policy: PolicyName; scenario: Scenario }[] {
+/** The runs a what-if asks for, after checking its site and start date; `tenants` are the workload's quotas. */
+function plannedRuns(
+  fabric: Fabric,
+  b: WhatIfBody,
+  tenants?: unknown[],
+): { label: string; policy: PolicyName; scenario: Scenario }[] {
   const start = `${b.start ?? '2022-07-01'}T00:00:00Z`;
   if (
     b.start !== undefined &&
@@ -78,7 +83,13 @@ function plannedRuns(fabric: Fabric, b: WhatIfBody): { label: string; policy: Po
     throw bad('start', `"${b.start}" is not a calendar date`, 'a 2022 date such as 2022-07-01', 400);
   const scenarioOf = (events: unknown[], name: string): Scenario => {
     const r = parseScenario(
-      { name, start, events, ...(b.failures === false ? { failures: { enabled: false } } : {}) },
+      {
+        name,
+        start,
+        events,
+        ...(tenants ? { tenants } : {}),
+        ...(b.failures === false ? { failures: { enabled: false } } : {}),
+      },
       'what-if',
     );
     if (!r.scenario) throw new InvalidInputError(r.issues, 422);
@@ -109,10 +120,11 @@ function plannedRuns(fabric: Fabric, b: WhatIfBody): { label: string; policy: Po
 }
 
 /**
- * fairwater's default is the superfactory mix (data/workloads/superfactory.yaml: frontier runs plus open classes);
- * medianHours, a knob of the heavy-tailed synthetic generator only, asks for that generator, as other fabrics get.
+ * fairwater's default is the superfactory mix (data/workloads/superfactory.yaml: frontier runs plus open classes)
+ * with its tenant quotas (superfactory-quotas.scenario.yaml); medianHours, a knob of the heavy-tailed synthetic
+ * generator only, asks for that generator, as other fabrics get.
  */
-function whatIfJobs(fabric: Fabric, w: NonNullable<WhatIfBody['workload']>): JobSpec[] {
+function whatIfJobs(fabric: Fabric, w: NonNullable<WhatIfBody['workload']>): { jobs: JobSpec[]; tenants?: unknown[] } {
   if (fabric.name === 'fairwater' && w.medianHours === undefined) {
     const m = loadWorkloadMix('superfactory');
     const g = m.mix
@@ -129,7 +141,8 @@ function whatIfJobs(fabric: Fabric, w: NonNullable<WhatIfBody['workload']>): Job
         g.issues.map((i) => ({ ...i, path: `workload: ${i.path}` })),
         422,
       );
-    return g.workload.jobs;
+    const tenants = mixQuotaTenants('superfactory');
+    return { jobs: g.workload.jobs, ...(tenants ? { tenants } : {}) };
   }
   // Defaults sized for a 100k-GPU fleet: 300 jobs arriving over about 15 hours, heavy-tailed sizes.
   const syn = parseSyntheticSpec({
@@ -141,7 +154,7 @@ function whatIfJobs(fabric: Fabric, w: NonNullable<WhatIfBody['workload']>): Job
     seed: w.seed ?? 1,
   });
   if (!syn.spec) throw new InvalidInputError(syn.issues, 422);
-  return generateSynthetic(syn.spec, loadModel);
+  return { jobs: generateSynthetic(syn.spec, loadModel) };
 }
 
 /**
@@ -154,10 +167,10 @@ export async function whatIfOn(
   between: () => Promise<void> = async () => {},
 ): Promise<Omit<WhatIfResult, 'wallMs'>> {
   const w = b.workload ?? {};
-  const jobs = whatIfJobs(fabric, w);
+  const { jobs, tenants } = whatIfJobs(fabric, w);
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
   const horizonS = lastSubmit + (b.horizonDays ?? 7) * 86_400;
-  const runs = plannedRuns(fabric, b);
+  const runs = plannedRuns(fabric, b, tenants);
   let grid: ReturnType<typeof loadGridFor>;
   try {
     grid = loadGridFor(fabric.sites); // the edge reads the grid series once; the simulator reads no files
