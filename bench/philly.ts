@@ -46,13 +46,15 @@ export function phillyLikeFabric(scale: number): Fabric {
           nicGbpsPerGpu: f.rdmaGbpsPerServer / s.gpus,
           oversubscription: [1],
           fullBisectionGpus: gpus,
-          hopLatencyUs: 1,
+          hopLatencyUs: 1, // ASSUMPTION: enters only the speed factor of gangs spread over servers
           transport: 'infiniband',
         },
       });
     }
   }
   const gpus = pods.reduce((a, p) => a + p.gpus, 0);
+  // ASSUMPTION: location, PUE, water, grid zone and checkpoint storage are placeholders (Philly's are not published):
+  // with failures off and no power cap none of them enters the queueing this case measures.
   const site = {
     id: 'philly',
     name: 'Philly-like',
@@ -122,7 +124,7 @@ export function phillyQueueing(scale: number, localityWaitS: number): PhillyQueu
     jobs,
     policy: createPolicy('fair-share'),
     scenario,
-    grid: { PJM: constantGridSeries('PJM', 400, 50) },
+    grid: { PJM: constantGridSeries('PJM', 400, 50) }, // placeholder: carbon does not enter the queueing
     seed: 1,
   });
   const gpus = new Map(jobs.map((j) => [j.id, j.gpus]));
