@@ -180,7 +180,7 @@ describe.skipIf(missing !== null)('training lends its GPUs to a service under lo
     console.log(
       `[services-lending] lent at step ${step} (${lostSteps} steps recomputed, ${(lostSteps * stepS).toFixed(1)} s); ` +
         `4 GPUs away from training ${lentS.toFixed(1)} s (${(4 * lentS).toFixed(0)} GPU-s of goodput, restart included); ` +
-        `service under ${loadS.toFixed(0)} s of load: SLO attainment ${during.metrics.sloAttainment} over ` +
+        `service under ${loadS.toFixed(0)} s of load: SLO attainment ${(100 * during.metrics.sloAttainment).toFixed(1)}% over ` +
         `${during.metrics.requests} requests in the window, ${served.get(second.id)} served by the borrowed replica`,
     );
     expect((await job(waiter)).state).toBe('queued');
