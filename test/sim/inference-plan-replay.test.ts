@@ -63,6 +63,7 @@ describe('inference plan replayed in the twin at the planned rate', () => {
       const s = twin.summary ?? twin;
       expect(s.requestsFailed).toBe(0);
       expect(s.sloAttainment).toBeGreaterThanOrEqual(0.99);
+      expect(twin.perRegion.length).toBe(placement.regions.length);
       for (const r of twin.perRegion as { regionId: string; sloAttainment: number }[])
         expect({ region: r.regionId, ok: r.sloAttainment >= 0.99 }).toEqual({ region: r.regionId, ok: true });
       const predTtft = Math.max(...latency.map((l) => l.ttftP99Ms));
