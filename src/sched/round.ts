@@ -155,6 +155,9 @@ function holdUnplaced(r: Round, job: JobRequest): void {
   }
 }
 
+/** Scratch for scheduleRound's suffix minima, overwritten in full (indices 0..n) by every pass. */
+let sufMinBuffer = new Float64Array(1024);
+
 /**
  * Run one scheduling pass: order the queue, start what fits (topology-aware, sovereignty, power
  * caps), preempt where the policy says so, backfill behind a blocked head without delaying it,
@@ -177,8 +180,9 @@ export function scheduleRound(
   const work = opts.mutate ? state : cloneState(state);
   const ordered = policy.orderQueue(queue, work, nowS);
   const n = ordered.length;
-  // suffix minimum of requested GPUs, for the early stop
-  const sufMin = new Float64Array(n + 1);
+  // suffix minimum of requested GPUs, for the early stop (a reused buffer: the simulator runs a pass per event time)
+  if (sufMinBuffer.length < n + 1) sufMinBuffer = new Float64Array(Math.max(n + 1, 2 * sufMinBuffer.length));
+  const sufMin = sufMinBuffer;
   sufMin[n] = Infinity;
   for (let i = n - 1; i >= 0; i--) sufMin[i] = Math.min(sufMin[i + 1], ordered[i].gpus);
   const localityWaitS = opts.localityWaitS ?? 0;

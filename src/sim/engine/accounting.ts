@@ -34,17 +34,30 @@ export function accumulate(ctx: SimContext, t: number): void {
   a.lastT = t;
 }
 
+function podOf(site: SiteState, podId: string): SiteState['pods'][number] {
+  for (const p of site.pods) if (p.id === podId) return p;
+  throw new Error(`chargeJob: no pod ${podId} on site ${site.id}`);
+}
+
 /** Charge a run's segment [t0, t1] to the job (busy power of its GPUs). */
 export function chargeJob(ctx: SimContext, r: Run, t0: number, t1: number): void {
   if (!r.alloc || t1 <= t0) return;
   r.gpuSeconds += r.alloc.gpus * (t1 - t0);
+  // a gang's parts mostly share a site: its grid integrals over [t0, t1] are computed once per site run
+  let i = -1;
+  let carbonInt = 0;
+  let priceInt = 0;
   for (const part of r.alloc.parts) {
-    const i = ctx.siteIndex.get(part.siteId)!;
-    const pod = ctx.state.sites[i].pods.find((p) => p.id === part.podId)!;
-    const w = part.gpus * pod.busyPowerPerGpuW;
+    const si = ctx.siteIndex.get(part.siteId)!;
+    if (si !== i) {
+      i = si;
+      carbonInt = ctx.carbon[i].integrate(t0, t1);
+      priceInt = ctx.price[i].integrate(t0, t1);
+    }
+    const w = part.gpus * podOf(ctx.state.sites[i], part.podId).busyPowerPerGpuW;
     r.energyJ += w * (t1 - t0);
-    r.carbonG += (w * ctx.carbon[i].integrate(t0, t1)) / 3.6e6;
-    r.costUsd += (w * ctx.price[i].integrate(t0, t1)) / 3.6e9;
+    r.carbonG += (w * carbonInt) / 3.6e6;
+    r.costUsd += (w * priceInt) / 3.6e9;
     r.waterL += ((w * (t1 - t0)) / 3.6e6 / ctx.pue[i]) * ctx.wue[i];
   }
 }

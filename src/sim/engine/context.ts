@@ -11,7 +11,7 @@ import { GridDataError, HourlyIntegral, type GridSeries } from '../grid.js';
 import type { TimeSeries } from '../metrics.js';
 import { LLAMA3_FAILURES_PER_GPU_HOUR, scenarioOffsetS, type Scenario } from '../scenario.js';
 import type { RestartModel } from '../restart.js';
-import { SpeedModel } from '../speed.js';
+import { SpeedModel, type Admission } from '../speed.js';
 import { newRuns, type Run } from './run.js';
 
 /** Event kinds; the engine dispatches on them (one handler each, ../simulate.ts). */
@@ -31,6 +31,13 @@ export const EV = {
 } as const;
 
 export type { Phase, Run } from './run.js';
+
+/** A job shape's feasibility verdict, allowed sites, and the admission of each model on them (on-arrival.ts). */
+export interface Feasibility {
+  reason: string | null;
+  siteIds: string[];
+  admissions: Map<string, Admission>;
+}
 
 /** A scale-up domain in the global GPU numbering (failures pick a GPU uniformly). */
 export interface DomainRef {
@@ -102,7 +109,7 @@ export interface SimContext {
   readonly restart: RestartModel;
   readonly wanFactor: Map<string, number>;
   /** Feasibility verdicts by job shape (gpus, multi-site, jurisdictions): see on-arrival.ts. */
-  readonly feasibilityCache: Map<string, { reason: string | null; siteIds: string[] }>;
+  readonly feasibilityCache: Map<string | number, Feasibility>;
   readonly tickS: number;
   schedulePending: number;
   readonly wakes: Set<number>;

@@ -113,6 +113,14 @@ export function closeSegment(ctx: SimContext, r: Run, t: number): void {
   r.savedSinceS = lastCheckpointAtS(r.seg, t) ?? r.savedSinceS;
 }
 
+/** Remove x from l, the rest in order (failures hit a domain's jobs by their layout): splice without its copy. */
+function removeKeepingOrder(l: number[], x: number): void {
+  const k = l.indexOf(x);
+  if (k < 0) throw new Error(`occupancy: run ${x} is not in a domain it holds`);
+  for (let j = k; j < l.length - 1; j++) l[j] = l[j + 1];
+  l.length--;
+}
+
 /** Take a run off its GPUs at t (charging its segment), optionally giving the GPUs back to the free pool. */
 function detach(ctx: SimContext, i: number, t: number, releaseGpus: boolean): void {
   const r = ctx.runs[i];
@@ -121,8 +129,7 @@ function detach(ctx: SimContext, i: number, t: number, releaseGpus: boolean): vo
   closeSegment(ctx, r, t);
   if (releaseGpus) release(ctx.state, alloc, r.spec.tenant);
   for (const p of alloc.parts) {
-    const l = ctx.occupancy.get(domainKey(ctx, p.siteId, p.podId, p.domain))!;
-    l.splice(l.indexOf(i), 1);
+    removeKeepingOrder(ctx.occupancy.get(domainKey(ctx, p.siteId, p.podId, p.domain))!, i);
   }
   ctx.byEnd.remove(r.running!);
   const pos = ctx.runningPos[i];

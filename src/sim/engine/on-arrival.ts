@@ -1,21 +1,37 @@
 // Arrival: reject a job that can never fit (src/core/feasibility.ts) or that no plan fits, else queue it.
 import { allowedCapacity, neverFitsReason } from '../../core/feasibility.js';
 import type { SimEvent } from '../event-queue.js';
-import type { SimContext } from './context.js';
+import type { Admission } from '../speed.js';
+import type { Feasibility, SimContext } from './context.js';
 import { markDirty } from './lifecycle.js';
 
-/** The feasibility verdict and allowed sites of a job shape (installed capacity does not change: cached per shape). */
+/**
+ * The feasibility verdict and allowed sites of a job shape (installed capacity does not change: cached per shape).
+ * A shape without jurisdictions has a numeric key: no string built per arrival.
+ */
 function feasibility(
   ctx: SimContext,
   job: { gpus: number; allowedJurisdictions?: string[]; multiSite: boolean },
-): { reason: string | null; siteIds: string[] } {
-  const key = `${job.gpus}|${job.multiSite ? 1 : 0}|${job.allowedJurisdictions?.join(',') ?? ''}`;
+): Feasibility {
+  const j = job.allowedJurisdictions;
+  const plain = (!j || j.length === 0) && Number.isInteger(job.gpus) && job.gpus >= 0;
+  const key = plain
+    ? job.gpus * 2 + (job.multiSite ? 1 : 0)
+    : `${job.gpus}|${job.multiSite ? 1 : 0}|${j?.join(',') ?? ''}`;
   let hit = ctx.feasibilityCache.get(key);
   if (!hit) {
-    hit = { reason: neverFitsReason(job, ctx.state.sites), siteIds: allowedCapacity(job, ctx.state.sites).siteIds };
+    const siteIds = allowedCapacity(job, ctx.state.sites).siteIds;
+    hit = { reason: neverFitsReason(job, ctx.state.sites), siteIds, admissions: new Map() };
     ctx.feasibilityCache.set(key, hit);
   }
   return hit;
+}
+
+/** The speed model's admission of a model on a shape (its own cache keys a string per call: kept per shape here). */
+function admission(ctx: SimContext, fit: Feasibility, modelId: string, gpus: number, multiSite: boolean): Admission {
+  let a = fit.admissions.get(modelId);
+  if (!a) fit.admissions.set(modelId, (a = ctx.speedModel.admit(modelId, gpus, fit.siteIds, multiSite)));
+  return a;
 }
 
 export function onArrival(ctx: SimContext, e: SimEvent): void {
@@ -26,7 +42,7 @@ export function onArrival(ctx: SimContext, e: SimEvent): void {
   r.rejectReason = fit.reason ?? undefined;
   if (!r.rejectReason) {
     // the planner's plan on the allowed sites; no plan fits (even with recompute and ZeRO): rejected
-    const adm = ctx.speedModel.admit(spec.modelId, spec.gpus, fit.siteIds, multiSite);
+    const adm = admission(ctx, fit, spec.modelId, spec.gpus, multiSite);
     if (adm.reason) r.rejectReason = adm.reason;
     else {
       r.plan = adm.plan;

@@ -1,7 +1,7 @@
 // One job's life in the simulation (`Run`), and its storage. The numbers of a million runs live in one Float64Array
-// (12 per run) behind accessors: as object fields each double is a separate heap box that every collection walks
-// (issue 12 scale: ~1 KB per run before, most of a million-job run's heap). The request copy the scheduler sees
-// exists only while the job is in the system.
+// (20 per run: its own and its segment's) behind accessors: as object fields each double is a separate heap box
+// that every collection walks (issue 12 scale: ~1 KB per run before, most of a million-job run's heap). The request
+// copy the scheduler sees exists only while the job is in the system.
 import type { ProgressSegment } from '../../core/progress.js';
 import type { Allocation, JobRequest, RunningJob } from '../../sched/types.js';
 import type { JobSpec } from '../../workload/types.js';
@@ -23,7 +23,7 @@ export interface Run {
   alloc: Allocation | null;
   running: RunningJob | null;
   /** The current (or last) segment: progress and checkpoints (src/core/progress.ts). */
-  seg: ProgressSegment;
+  readonly seg: ProgressSegment;
   firstStartS: number;
   endS: number;
   gpuSeconds: number;
@@ -50,19 +50,21 @@ export interface Run {
   plan: JobPlan | null;
 }
 
-/** Numbers per run: 12 of the run's own, then its segment's 8 (SegmentRecord). */
+/** Numbers per run: 12 of the run's own, then its segment's 8 (from SEG). */
 const NUMBERS = 20;
 const SEG = 12;
 const NO_SITES: readonly string[] = Object.freeze([]);
 
-/** A Run whose numbers are slots of a shared column block (slot order: the accessors below). */
-class RunRecord implements Run {
+/**
+ * A Run whose numbers are slots of a shared column block (slot order: the accessors below). It is its own current
+ * segment too (`seg` is the record itself: the segment's fields are other names), one object per run instead of two.
+ */
+class RunRecord implements Run, ProgressSegment {
   req: JobRequest | null = null;
   phase: Phase = 'pending';
   version = 0;
   alloc: Allocation | null = null;
   running: RunningJob | null = null;
-  readonly seg: ProgressSegment;
   lastStop: StopKind | null = null;
   interruptions = 0;
   preemptions = 0;
@@ -79,7 +81,13 @@ class RunRecord implements Run {
     n[o] = total;
     n[o + 1] = -1; // firstStartS
     n[o + 2] = -1; // endS
-    this.seg = new SegmentRecord(n, o + SEG, total);
+    n[o + SEG + 4] = 1; // speed
+    n[o + SEG + 5] = Infinity; // intervalS: no checkpoints until the job starts
+    n[o + SEG + 7] = total; // totalWorkS
+  }
+
+  get seg(): ProgressSegment {
+    return this;
   }
 
   get totalWork(): number {
@@ -154,67 +162,53 @@ class RunRecord implements Run {
   set waterL(v: number) {
     this.n[this.o + 11] = v;
   }
-}
-
-/** A run's current segment (src/core/progress.ts), its numbers in the run's column block. */
-class SegmentRecord implements ProgressSegment {
-  constructor(
-    private readonly n: Float64Array,
-    private readonly o: number,
-    totalWorkS: number,
-  ) {
-    n[o + 4] = 1; // speed
-    n[o + 5] = Infinity; // intervalS: no checkpoints until the job starts
-    n[o + 7] = totalWorkS;
-  }
-
   get startS(): number {
-    return this.n[this.o];
+    return this.n[this.o + SEG];
   }
   set startS(v: number) {
-    this.n[this.o] = v;
+    this.n[this.o + SEG] = v;
   }
   get startupS(): number {
-    return this.n[this.o + 1];
+    return this.n[this.o + SEG + 1];
   }
   set startupS(v: number) {
-    this.n[this.o + 1] = v;
+    this.n[this.o + SEG + 1] = v;
   }
   get baseWorkS(): number {
-    return this.n[this.o + 2];
+    return this.n[this.o + SEG + 2];
   }
   set baseWorkS(v: number) {
-    this.n[this.o + 2] = v;
+    this.n[this.o + SEG + 2] = v;
   }
   get savedWorkS(): number {
-    return this.n[this.o + 3];
+    return this.n[this.o + SEG + 3];
   }
   set savedWorkS(v: number) {
-    this.n[this.o + 3] = v;
+    this.n[this.o + SEG + 3] = v;
   }
   get speed(): number {
-    return this.n[this.o + 4];
+    return this.n[this.o + SEG + 4];
   }
   set speed(v: number) {
-    this.n[this.o + 4] = v;
+    this.n[this.o + SEG + 4] = v;
   }
   get intervalS(): number {
-    return this.n[this.o + 5];
+    return this.n[this.o + SEG + 5];
   }
   set intervalS(v: number) {
-    this.n[this.o + 5] = v;
+    this.n[this.o + SEG + 5] = v;
   }
   get checkpointS(): number {
-    return this.n[this.o + 6];
+    return this.n[this.o + SEG + 6];
   }
   set checkpointS(v: number) {
-    this.n[this.o + 6] = v;
+    this.n[this.o + SEG + 6] = v;
   }
   get totalWorkS(): number {
-    return this.n[this.o + 7];
+    return this.n[this.o + SEG + 7];
   }
   set totalWorkS(v: number) {
-    this.n[this.o + 7] = v;
+    this.n[this.o + SEG + 7] = v;
   }
 }
 
@@ -226,8 +220,17 @@ export function newRuns(jobs: readonly JobSpec[]): Run[] {
   return runs;
 }
 
+/** One frozen one-site list per site id, shared by every run that ran on that site alone (immutable: a memo). */
+const oneSite = new Map<string, readonly string[]>();
+
 /** Add a placement's sites to the sites a run ran on (a new exact-size array, as the old one may be shared). */
 export function addSites(r: Run, sites: readonly string[]): void {
+  if (r.sites.length === 0 && sites.length === 1) {
+    let l = oneSite.get(sites[0]);
+    if (!l) oneSite.set(sites[0], (l = Object.freeze([sites[0]])));
+    r.sites = l;
+    return;
+  }
   const extra: string[] = [];
   for (const s of sites) if (!r.sites.includes(s) && !extra.includes(s)) extra.push(s);
   if (extra.length > 0) r.sites = r.sites.concat(extra);
