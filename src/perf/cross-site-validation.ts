@@ -2,6 +2,7 @@
 // 1,000 km apart, 96% scaling efficiency). The source publishes no WAN capacity: it is derived from NVIDIA's reference
 // architecture (N/S ports per node x nodes per site), and the prediction is checked against the 96%. Pure: the caller
 // passes the single-site system tiers (dgx-h100-ib).
+import { DEFAULT_WAN_EQUIPMENT_LATENCY_MS, FIBER_US_PER_KM } from '../fabric/constants.js';
 import { estimateWithTiers } from './estimate.js';
 import { wanTier } from './tiers.js';
 import type { ModelSpec, Plan, SystemTiers } from './types.js';
@@ -35,7 +36,7 @@ export const nemotronOptions = {
   attentionKernel: 'flash3' as const,
 };
 /** ASSUMPTION: 1,000 km of fiber (the blog's "about 1,000 km") at 4.9 us/km plus 0.1 ms of equipment, one way. */
-export const NEMOTRON_WAN_LATENCY_MS = 1000 * 0.0049 + 0.1;
+export const NEMOTRON_WAN_LATENCY_MS = (1000 * FIBER_US_PER_KM) / 1000 + DEFAULT_WAN_EQUIPMENT_LATENCY_MS;
 /** NVIDIA's published cross-site scaling efficiency (technical blog, NeMo 25.02). */
 export const NVIDIA_PUBLISHED_EFFICIENCY = 0.96;
 /** ASSUMPTION: 6,144 GPUs split evenly, 3,072 (384 DGX H100 nodes) per site; DP 64 = 32 + 32. */

@@ -107,7 +107,7 @@ export function regionSiteLatency(region: DemandRegion, site: LatencySite, measu
       return { ...base, rttMs: used, basis: 'measured', source: `${measured.source}: ${from} - ${to}${clamp}` };
     }
   }
-  const source = `fiber model: ${km.toFixed(0)} km great circle x ${ROUTE_FACTOR} route x 4.9 us/km x 2 + equipment`;
+  const source = `fiber model: ${km.toFixed(0)} km great circle x ${ROUTE_FACTOR} route x ${FIBER_US_PER_KM} us/km x 2 + equipment`;
   return { ...base, rttMs: fiberRttMs, basis: 'fiber', source };
 }
 

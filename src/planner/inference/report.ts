@@ -1,11 +1,12 @@
 // The placement as its readers see it: replicas per site with cost, carbon and power, the routing and the latency
 // each region sees, each N+1 case, totals, the explanation and the assumptions. Pure.
 import { DEFAULT_BUSY_POWER_FRACTION } from '../../core/power.js';
+import { DEFAULT_WAN_EQUIPMENT_LATENCY_MS, FIBER_US_PER_KM } from '../../fabric/constants.js';
 import type { ModelSpec } from '../../perf/types.js';
 import { MAX_PLANNED_UTILIZATION, type ServingFn, type SiteOption } from './candidates.js';
 import { explainPlacement } from './explain.js';
 import type { InferencePlanRequest } from './index.js';
-import { ROUTE_FACTOR } from './latency.js';
+import { MEASURED_MATCH_KM, ROUTE_FACTOR } from './latency.js';
 import { latencyOf, minHeadroom, routingOf, type PredictInputs } from './predict.js';
 import { unitsAt, type Assignment } from './units.js';
 import type { FailoverCase, InferencePlacement, RegionSiteLatency, SiteReplicas } from './types.js';
@@ -27,7 +28,7 @@ export interface ReportInputs {
 export const ASSUMPTIONS = [
   'TTFT a user sees = network RTT (region centroid to site) + queueing + prefill; the access network is not included',
   'TPOT is not affected by RTT: output tokens stream, so the network adds delay once, not per token',
-  `RTT: measured inter-region p95 where both ends lie within 80 km of a measured region (never below the fiber floor); else great circle x ${ROUTE_FACTOR} route x 4.9 us/km both ways + 0.1 ms equipment each way`,
+  `RTT: measured inter-region p95 where both ends lie within ${MEASURED_MATCH_KM} km of a measured region (never below the fiber floor); else great circle x ${ROUTE_FACTOR} route x ${FIBER_US_PER_KM} us/km both ways + ${DEFAULT_WAN_EQUIPMENT_LATENCY_MS} ms equipment each way`,
   "a replica's load is linear in its regions' shares (x requests/s of a region at capacity c uses x/c of the replica)",
   `headroom: a replica's planned capacity is ${MAX_PLANNED_UTILIZATION * 100}% of the serving model's rate within the SLO (against bursts the Poisson approximation misses); utilization is of that planned capacity`,
   'p99 TPOT under load: the mean mixed iteration plus the spread of the prefills a short request (p1 output of a log-normal fit) shares (src/perf/serving/queueing.ts)',
