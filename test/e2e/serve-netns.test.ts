@@ -114,6 +114,19 @@ describe.skipIf(missing !== null)('serve across namespaced sites', () => {
     return { minMs, medianMs: median(shares), userTtftMs: median(rs.map((r) => r.ttftMs)) };
   }
 
+  /** Creates a service of the reference model and waits until its minReplicas replicas are healthy. */
+  async function serve(body: Json & { minReplicas: number }): Promise<{ id: string; service: Json }> {
+    const slo = { ttftP99Ms: 3000, tpotP99Ms: 1000 };
+    const c = await t.req('POST', '/v1/services', member, { model: 'reference', slo, ...body });
+    expect(c.status).toBe(201);
+    const id = c.body.service.id;
+    const service = await waitFor(async () => {
+      const v = await view(id);
+      return healthy(v).length === body.minReplicas ? v : null;
+    }, 150_000);
+    return { id, service };
+  }
+
   /** Brings links back up and waits until the control plane has seen the sites up again (its heartbeat). */
   async function restore(sites: string[]): Promise<void> {
     for (const site of sites) net.setLink(site, true);
@@ -170,19 +183,7 @@ describe.skipIf(missing !== null)('serve across namespaced sites', () => {
   });
 
   it('serves from the nearest healthy replica, TTFT carries the link delay, a lost site reroutes in seconds', async () => {
-    const c = await t.req('POST', '/v1/services', member, {
-      name: 'near',
-      model: 'reference',
-      slo: { ttftP99Ms: 3000, tpotP99Ms: 1000 },
-      minReplicas: 3,
-      maxReplicas: 3,
-    });
-    expect(c.status).toBe(201);
-    const id = c.body.service.id;
-    const all = await waitFor(async () => {
-      const v = await view(id);
-      return healthy(v).length === 3 ? v : null;
-    }, 150_000);
+    const { id, service: all } = await serve({ name: 'near', minReplicas: 3, maxReplicas: 3 });
     expect(new Set(all.replicas.map((r: Json) => r.site))).toEqual(new Set(SITES));
     const handshakes: string[] = [];
     for (const r of all.replicas) {
@@ -237,20 +238,12 @@ describe.skipIf(missing !== null)('serve across namespaced sites', () => {
   }, 600_000);
 
   it('a US-only service never uses Vancouver, the nearest site, not even when its nearest US site is lost', async () => {
-    const c = await t.req('POST', '/v1/services', member, {
+    const { id, service: s } = await serve({
       name: 'us-only',
-      model: 'reference',
-      slo: { ttftP99Ms: 3000, tpotP99Ms: 1000 },
       allowedJurisdictions: ['US'],
       minReplicas: 2,
       maxReplicas: 2,
     });
-    expect(c.status).toBe(201);
-    const id = c.body.service.id;
-    const s = await waitFor(async () => {
-      const v = await view(id);
-      return healthy(v).length === 2 ? v : null;
-    }, 120_000);
     expect(new Set(s.replicas.map((r: Json) => r.site))).toEqual(new Set(['slc', 'atl']));
     expect(rtt('van')).toBeLessThan(rtt('slc')); // van is the nearest, and its link is up
     const atSlc = await steady(id, 'slc');
