@@ -3,6 +3,27 @@
 // keeping a million JobResult objects (issue 12 scale); metrics.ts turns these sums into the summary's fields.
 import type { JobResult } from './metrics.js';
 
+/** The fields of a job result the summary reads. */
+export type JobStatsInput = Pick<
+  JobResult,
+  | 'tenant'
+  | 'gpus'
+  | 'status'
+  | 'durationS'
+  | 'jctS'
+  | 'queueS'
+  | 'slowdown'
+  | 'gpuSeconds'
+  | 'ettr'
+  | 'lostGpuSeconds'
+  | 'restartGpuSeconds'
+  | 'interruptions'
+  | 'preemptions'
+  | 'energyKWh'
+  | 'emissionsKg'
+  | 'costUsd'
+>;
+
 /** Per tenant, in job order: GPU-seconds held, finished jobs and the sum of their JCTs (h). */
 export interface TenantSums {
   gpuS: number;
@@ -39,7 +60,7 @@ export class JobStatsAccumulator {
     this.queueH = new Float64Array(Math.max(16, expectedJobs));
   }
 
-  add(j: JobResult): void {
+  add(j: JobStatsInput): void {
     this.jobs++;
     let t = this.tenants.get(j.tenant);
     if (!t) this.tenants.set(j.tenant, (t = { gpuS: 0, finished: 0, jctHSum: 0 }));

@@ -143,7 +143,9 @@ export function domainKey(ctx: SimContext, siteId: string, podId: string, d: num
 /** Tenants from the scenario, else every tenant of the workload with an equal quota in one cohort. */
 function tenantsOf(inp: SimInputs): { id: string; quotaGpus: number; cohort?: string }[] {
   if (inp.scenario.tenants) return inp.scenario.tenants;
-  const ids = [...new Set(inp.jobs.map((j) => j.tenant))].sort();
+  const seen = new Set<string>();
+  for (const j of inp.jobs) seen.add(j.tenant);
+  const ids = [...seen].sort();
   return ids.map((id) => ({ id, quotaGpus: Math.floor(inp.fabric.gpus / Math.max(1, ids.length)), cohort: 'default' }));
 }
 
@@ -195,7 +197,8 @@ export function createContext(inp: SimInputs): SimContext {
     }
   });
   const runs = newRuns(inp.jobs);
-  const runById = new Map(runs.map((r, i) => [r.spec.id, i]));
+  const runById = new Map<string, number>();
+  for (let i = 0; i < runs.length; i++) runById.set(runs[i].spec.id, i);
   if (runById.size !== runs.length) throw new Error('simulate: job ids must be unique');
   const lastSubmit = runs.reduce((m, r) => Math.max(m, r.spec.submitTimeS), 0);
   const zeros = (): number[] => state.sites.map(() => 0);
