@@ -18,6 +18,7 @@ export const REQUEST_HINTS: Readonly<Record<string, string>> = {
   command: 'argv as a list of strings, e.g. ["python", "train.py"]',
   executor: `one of ${EXECUTOR_KINDS.join(', ')}`,
   lendable: 'true or false: whether a service may borrow the job’s GPUs (it suspends at its next checkpoint)',
+  lendToServices: 'true or false: whether services may borrow this tenant’s jobs’ GPUs',
   env: 'an object of string environment variables',
   state: `one of ${JOB_STATES.join(', ')}`,
   limit: 'an integer from 1 to 1000 (GET /v1/jobs/:id/logs: bytes, 1 to 4194304)',
@@ -167,6 +168,8 @@ export const TenantBody = z
     name: z.string().min(1).max(200).optional(),
     quotaGpus: z.number().int().positive().nullable().optional(),
     allowedJurisdictions: JURISDICTIONS.nullable().optional(),
+    /** false: none of the tenant's jobs lends its GPUs to a service (true: they may again). */
+    lendToServices: z.boolean().optional(),
   })
   .strict();
 export type TenantCreateBody = z.infer<typeof TenantBody>;

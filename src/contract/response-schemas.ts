@@ -106,6 +106,7 @@ export const TenantViewSchema = z.object({
   name: z.string(),
   quotaGpus: z.number().nullable(),
   allowedJurisdictions: z.array(z.string()).nullable(),
+  lendToServices: z.literal(false).optional(),
   createdAt: z.number(),
 });
 same<Same<z.infer<typeof TenantViewSchema>, R.TenantView>>(true);

@@ -177,6 +177,8 @@ export interface TenantView {
   name: string;
   quotaGpus: number | null;
   allowedJurisdictions: string[] | null;
+  /** Present (false) when the tenant's jobs never lend GPUs to services. */
+  lendToServices?: false;
   /** Epoch ms. */
   createdAt: number;
 }

@@ -46,6 +46,8 @@ export interface Tenant {
   quotaGpus: number | null;
   /** Jurisdictions (e.g. US-GA) where this tenant's jobs may run; null: anywhere. */
   allowedJurisdictions: string[] | null;
+  /** false: none of its jobs lends GPUs to a service (absent: they may, each job's `lendable` decides). */
+  lendToServices?: false;
   createdAt: number;
 }
 

@@ -4,7 +4,7 @@
 // no GPUs are free on atl, so the job is suspended at its next checkpoint, the replica starts on its GPUs and serves
 // real requests; the load ends, the replica is scaled down, and the job resumes from the checkpoint step. The job's
 // events say why; the steps lost are fewer than one checkpoint interval; a job queued for atl meanwhile does not get
-// the lent GPUs. A job with `lendable: false` is never lent.
+// the lent GPUs. A job with `lendable: false` is never lent, nor a job of a tenant with `lendToServices: false`.
 // Skips with the reason when /usr/bin/python3 cannot import torch (CI installs Debian's python3-torch).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,8 +36,8 @@ describe.skipIf(missing !== null)('training lends its GPUs to a service under lo
   let tok: string;
   const job = async (id: string): Promise<Json> => (await t.req('GET', `/v1/jobs/${id}`, tok)).body.job;
   const events = async (id: string): Promise<Json[]> => (await t.req('GET', `/v1/jobs/${id}/events`, tok)).body.events;
-  const submit = async (name: string, extra: Json = {}) => {
-    const r = await t.req('POST', '/v1/jobs', tok, {
+  const submit = async (name: string, extra: Json = {}, as = tok) => {
+    const r = await t.req('POST', '/v1/jobs', as, {
       name,
       model: 'llama3-8b',
       gpus: 4,
@@ -188,11 +188,13 @@ describe.skipIf(missing !== null)('training lends its GPUs to a service under lo
     expect((await t.req('DELETE', `/v1/services/${svc}`, tok)).status).toBe(200);
   }, 300_000);
 
-  it('never lends a job that opted out: the replica is deferred with the reason', async () => {
+  it('never lends a job that opted out, nor one of a tenant that did: the replica is deferred', async () => {
+    const keeps = await tenantToken(t, 'tk', 'member', { lendToServices: false });
     const id = await submit('keeper', { lendable: false });
-    const fill = await submit('filler', { lendable: false });
+    // lendable itself, but its tenant opted out
+    const fill = await submit('filler', {}, keeps);
     // both have checkpointed in this run: without the opt-out they would be lendable
-    const checkpointed = async (j: string) => ((await job(j)).checkpoint?.step ?? 0) >= CHECKPOINT_EVERY;
+    const checkpointed = async (j: string) => ((await t.store.getJob(j))?.checkpoint?.step ?? 0) >= CHECKPOINT_EVERY;
     await waitFor(async () => (await checkpointed(id)) && (await checkpointed(fill)), 90_000);
     const c = await t.req('POST', '/v1/services', tok, {
       name: 'no-lend-svc',
@@ -210,8 +212,9 @@ describe.skipIf(missing !== null)('training lends its GPUs to a service under lo
     }, 20_000);
     expect(s.replicas).toEqual([]);
     expect((await job(id)).state).toBe('running');
-    expect((await job(fill)).state).toBe('running');
-    for (const j of [id, fill]) expect((await t.req('DELETE', `/v1/jobs/${j}`, tok)).status).toBe(200);
+    expect((await t.store.getJob(fill))?.state).toBe('running');
+    expect((await t.req('DELETE', `/v1/jobs/${id}`, tok)).status).toBe(200);
+    expect((await t.req('DELETE', `/v1/jobs/${fill}`, keeps)).status).toBe(200);
     expect((await t.req('DELETE', `/v1/services/${c.body.service.id}`, tok)).status).toBe(200);
   }, 150_000);
 });

@@ -48,4 +48,20 @@ describe('a loan holds the lent GPUs in the scheduler', () => {
     loans.delete(lender);
     await waitFor(async () => (await job(waiter)).state === 'running', 10_000);
   }, 60_000);
+
+  it('keeps a tenant’s opt-out from lending (lendToServices) and refuses a bad value naming the field', async () => {
+    const c = await t.req('POST', '/v1/tenants', t.admin, { id: 'keep', lendToServices: false });
+    expect(c.status).toBe(201);
+    expect(c.body.tenant.lendToServices).toBe(false);
+    expect((await t.req('GET', '/v1/tenants', t.admin)).body.tenants.find((x: Json) => x.id === 'keep')).toMatchObject({
+      lendToServices: false,
+    });
+    const back = await t.req('PATCH', '/v1/tenants/keep', t.admin, { lendToServices: true });
+    expect(back.status).toBe(200);
+    expect(back.body.tenant.lendToServices).toBeUndefined();
+    expect((await t.store.getTenant('keep'))?.lendToServices).toBeUndefined();
+    const bad = await t.req('PATCH', '/v1/tenants/keep', t.admin, { lendToServices: 'no' });
+    expect({ status: bad.status, path: bad.body.errors?.[0]?.path }).toEqual({ status: 400, path: 'lendToServices' });
+    expect(bad.body.errors[0].hint).toMatch(/true or false/);
+  });
 });

@@ -27,6 +27,8 @@ export interface TickBook {
   quotaGpus: Map<string, number | null>;
   /** The active jobs the book counts (a lender is chosen among them). */
   active: Job[];
+  /** Tenants whose jobs never lend GPUs to services. */
+  noLending: Set<string>;
 }
 
 /** Every active job, page by page (the store caps one page). */
@@ -52,5 +54,6 @@ export async function loadTickBook(
     book: gpuBook(fabric.sites, jobs, replicaHolds(services, replicas)),
     quotaGpus: new Map(tenants.map((t) => [t.id, t.quotaGpus])),
     active: jobs,
+    noLending: new Set(tenants.filter((t) => t.lendToServices === false).map((t) => t.id)),
   };
 }

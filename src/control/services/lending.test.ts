@@ -20,6 +20,7 @@ const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
 
 const job = (id: string, site: string, gpus: number, over: Partial<LendableJob> = {}): LendableJob => ({
   id,
+  tenantId: 'ta',
   state: 'running',
   spec: spec(),
   priority: 0,
@@ -73,5 +74,10 @@ describe('chooseLender', () => {
     book.freeBySite.set('atl', 2);
     expect(chooseLender(book, jobs, ['atl'], 6)?.job.id).toBe('new-ck');
     expect(chooseLender(book, [job('x', 'atl', 4, { spec: spec({ lendable: false }) })], ['atl'], 4)).toBeNull();
+    // a tenant that opted out keeps every job's GPUs; another tenant's job is lent instead
+    const other = job('other', 'atl', 4, { tenantId: 'tb', priority: 3 });
+    expect(chooseLender(book, [...jobs, other], ['atl'], 4, new Set(['ta']))?.job.id).toBe('other');
+    expect(chooseLender(book, jobs, ['atl'], 4, new Set(['ta']))).toBeNull();
+    expect(lendRefusal(job('a', 'atl', 4), true)).toMatch(/tenant opted out/);
   });
 });

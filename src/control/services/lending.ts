@@ -5,11 +5,15 @@
 import type { Job } from '../domain.js';
 import type { GpuBook } from './gpu-holds.js';
 
-export type LendableJob = Pick<Job, 'id' | 'state' | 'spec' | 'priority' | 'placement' | 'checkpoint' | 'startedAt'>;
+export type LendableJob = Pick<
+  Job,
+  'id' | 'tenantId' | 'state' | 'spec' | 'priority' | 'placement' | 'checkpoint' | 'startedAt'
+>;
 
-/** Why a job may not be lent, or null when it may. */
-export function lendRefusal(job: LendableJob): string | null {
+/** Why a job may not be lent, or null when it may (`tenantOptedOut`: its tenant keeps all its jobs' GPUs). */
+export function lendRefusal(job: LendableJob, tenantOptedOut = false): string | null {
   if (job.state !== 'running') return `it is ${job.state}`;
+  if (tenantOptedOut) return 'its tenant opted out (lendToServices: false)';
   if (!job.spec.checkpointable) return 'it does not checkpoint (it would lose its work)';
   if (!job.spec.preemptible) return 'it is not preemptible';
   if (job.spec.lendable === false) return 'it opted out (lendable: false)';
@@ -38,11 +42,12 @@ export function chooseLender<J extends LendableJob>(
   jobs: readonly J[],
   sites: readonly string[],
   need: number,
+  optedOutTenants: ReadonlySet<string> = new Set(),
 ): LenderChoice<J> | null {
   const allowed = new Set(sites);
   const out: LenderChoice<J>[] = [];
   for (const job of jobs) {
-    if (lendRefusal(job) !== null) continue;
+    if (lendRefusal(job, optedOutTenants.has(job.tenantId)) !== null) continue;
     const site = job.placement![0].site;
     const gpus = job.placement!.reduce((n, p) => n + p.gpus, 0);
     if (!allowed.has(site) || Math.max(0, book.freeBySite.get(site) ?? 0) + gpus < need) continue;

@@ -51,7 +51,7 @@ export class Loans {
    * the shared reservation: the book is the one the failed fit read). The reason, or null when no job may be lent.
    */
   async ask(s: ServiceRecord, book: TickBook, sites: readonly string[]): Promise<string | null> {
-    const lender = chooseLender(book.book, book.active, sites, s.spec.gpusPerReplica);
+    const lender = chooseLender(book.book, book.active, sites, s.spec.gpusPerReplica, book.noLending);
     if (!lender) return null;
     const job = lender.job;
     const at = this.now();

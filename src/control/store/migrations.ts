@@ -154,6 +154,12 @@ export const MIGRATIONS: Migration[] = [
     sqlite: REPLICAS_SQL,
     postgres: REPLICAS_SQL,
   },
+  {
+    version: 8,
+    name: 'tenants.lend_to_services: a tenant may keep its jobs from lending GPUs to services',
+    sqlite: 'ALTER TABLE tenants ADD COLUMN lend_to_services INTEGER NOT NULL DEFAULT 1',
+    postgres: 'ALTER TABLE tenants ADD COLUMN lend_to_services BOOLEAN NOT NULL DEFAULT TRUE',
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -39,6 +39,7 @@ import {
   rowToToken,
   rowToTokenInfo,
   sitesKey,
+  tenantPatched,
 } from './rows.js';
 import type { HistorySample } from '../../contract/responses.js';
 import type {
@@ -307,14 +308,22 @@ export class PostgresStore implements Store {
   async createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant> {
     await this.q(
       `create tenant ${t.id}`,
-      'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES ($1, $2, $3, $4, $5)',
-      [t.id, t.name, t.quotaGpus, t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null, t.at],
+      'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, lend_to_services, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [
+        t.id,
+        t.name,
+        t.quotaGpus,
+        t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+        t.lendToServices !== false,
+        t.at,
+      ],
     );
     return {
       id: t.id,
       name: t.name,
       quotaGpus: t.quotaGpus,
       allowedJurisdictions: t.allowedJurisdictions,
+      ...(t.lendToServices === false ? { lendToServices: false as const } : {}),
       createdAt: t.at,
     };
   }
@@ -330,18 +339,22 @@ export class PostgresStore implements Store {
 
   async updateTenant(
     id: string,
-    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>,
+    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>> & { lendToServices?: boolean },
   ): Promise<Tenant> {
     return this.tx(`update tenant ${id}`, async (c) => {
       const cur = (await c.query('SELECT * FROM tenants WHERE id = $1 FOR UPDATE', [id])).rows[0] as Row | undefined;
       if (!cur) throw new NotFoundError('tenant', id);
-      const t = { ...rowToTenant(cur), ...patch };
-      await c.query('UPDATE tenants SET name = $1, quota_gpus = $2, allowed_jurisdictions = $3 WHERE id = $4', [
-        t.name,
-        t.quotaGpus,
-        t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
-        id,
-      ]);
+      const t = tenantPatched(rowToTenant(cur), patch);
+      await c.query(
+        'UPDATE tenants SET name = $1, quota_gpus = $2, allowed_jurisdictions = $3, lend_to_services = $4 WHERE id = $5',
+        [
+          t.name,
+          t.quotaGpus,
+          t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+          t.lendToServices !== false,
+          id,
+        ],
+      );
       return t;
     });
   }

@@ -50,12 +50,26 @@ export function rowToEvent(r: Row): JobEvent {
   };
 }
 
+/** A tenant with a patch applied; `lendToServices: true` drops the opt-out (only `false` shows on the object). */
+export function tenantPatched(
+  cur: Tenant,
+  patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>> & { lendToServices?: boolean },
+): Tenant {
+  const { lendToServices, ...rest } = patch;
+  const t: Tenant = { ...cur, ...rest };
+  if (lendToServices === true) delete t.lendToServices;
+  if (lendToServices === false) t.lendToServices = false;
+  return t;
+}
+
 export function rowToTenant(r: Row): Tenant {
   return {
     id: String(r.id),
     name: String(r.name),
     quotaGpus: numOrNull(r.quota_gpus),
     allowedJurisdictions: json(r.allowed_jurisdictions),
+    // stored as 0/1 (SQLite) or a boolean (PostgreSQL); only the opt-out shows on the object
+    ...(r.lend_to_services === 0 || r.lend_to_services === false ? { lendToServices: false as const } : {}),
     createdAt: num(r.created_at),
   };
 }

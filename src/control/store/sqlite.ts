@@ -39,6 +39,7 @@ import {
   rowToTenant,
   rowToToken,
   rowToTokenInfo,
+  tenantPatched,
 } from './rows.js';
 import type { HistorySample } from '../../contract/responses.js';
 import type {
@@ -159,13 +160,21 @@ export class SqliteStore implements Store {
   async createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant> {
     return this.run(`create tenant ${t.id}`, () => {
       this.st(
-        'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, created_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(t.id, t.name, t.quotaGpus, t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null, t.at);
+        'INSERT INTO tenants (id, name, quota_gpus, allowed_jurisdictions, lend_to_services, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(
+        t.id,
+        t.name,
+        t.quotaGpus,
+        t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+        t.lendToServices === false ? 0 : 1,
+        t.at,
+      );
       return {
         id: t.id,
         name: t.name,
         quotaGpus: t.quotaGpus,
         allowedJurisdictions: t.allowedJurisdictions,
+        ...(t.lendToServices === false ? { lendToServices: false as const } : {}),
         createdAt: t.at,
       };
     });
@@ -186,16 +195,19 @@ export class SqliteStore implements Store {
 
   async updateTenant(
     id: string,
-    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>,
+    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>> & { lendToServices?: boolean },
   ): Promise<Tenant> {
     return this.run(`update tenant ${id}`, () => {
       const cur = this.st('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
       if (!cur) throw new NotFoundError('tenant', id);
-      const t = { ...rowToTenant(cur), ...patch };
-      this.st('UPDATE tenants SET name = ?, quota_gpus = ?, allowed_jurisdictions = ? WHERE id = ?').run(
+      const t = tenantPatched(rowToTenant(cur), patch);
+      this.st(
+        'UPDATE tenants SET name = ?, quota_gpus = ?, allowed_jurisdictions = ?, lend_to_services = ? WHERE id = ?',
+      ).run(
         t.name,
         t.quotaGpus,
         t.allowedJurisdictions ? JSON.stringify(t.allowedJurisdictions) : null,
+        t.lendToServices === false ? 0 : 1,
         id,
       );
       return t;

@@ -136,9 +136,10 @@ export interface Store extends ServiceStore {
   createTenant(t: Omit<Tenant, 'createdAt'> & { at: number }): Promise<Tenant>;
   getTenant(id: string): Promise<Tenant | null>;
   listTenants(): Promise<Tenant[]>;
+  /** `lendToServices`: false opts the tenant's jobs out of lending GPUs to services, true opts them back in. */
   updateTenant(
     id: string,
-    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>>,
+    patch: Partial<Pick<Tenant, 'name' | 'quotaGpus' | 'allowedJurisdictions'>> & { lendToServices?: boolean },
   ): Promise<Tenant>;
 
   /** Stores only the sha256 of the secret. */

@@ -46,6 +46,7 @@ async function createTenant(c: ApiContext, req: FastifyRequest, reply: FastifyRe
     name: b.name ?? b.id,
     quotaGpus: b.quotaGpus ?? null,
     allowedJurisdictions: b.allowedJurisdictions ?? null,
+    ...(b.lendToServices === false ? { lendToServices: false as const } : {}),
     at: c.now(),
   });
   const change = { quotaGpus: t.quotaGpus, allowedJurisdictions: t.allowedJurisdictions };
@@ -61,6 +62,7 @@ async function updateTenant(c: ApiContext, req: FastifyRequest): Promise<{ tenan
     ...(b.name !== undefined ? { name: b.name } : {}),
     ...(b.quotaGpus !== undefined ? { quotaGpus: b.quotaGpus } : {}),
     ...(b.allowedJurisdictions !== undefined ? { allowedJurisdictions: b.allowedJurisdictions } : {}),
+    ...(b.lendToServices !== undefined ? { lendToServices: b.lendToServices } : {}),
   });
   c.cp.forgetTenant(t.id);
   await audit(c, req, p, 'tenant.update', { tenant: t.id }, { change: b });
