@@ -8,6 +8,7 @@ import { loadGridFor } from '../sim/grid-files.js';
 import { simulate, type SimResult } from '../sim/simulate.js';
 import { EXIT_BAD_INPUT, prepareOutDir, printIssues } from './errors.js';
 import { progressBar } from './progress.js';
+import { classLines, classTableOf, compareClassLines } from './sim-classes.js';
 import { writeCompareOutputs } from './sim-compare-files.js';
 import { formatCompareTable, summaryLines, writeOutputs } from './sim-outputs.js';
 import {
@@ -69,10 +70,12 @@ export async function runSimulate(o: SimulateCommandOptions, io: CommandIO = def
     if (o.out) prepareOutDir(o.out); // before the run: a bad --out must not cost a finished simulation
     const res = runOne(p, policy, `simulate ${policy}`);
     const written = o.out ? writeOutputs(o.out, res, p.fabric) : [];
+    const classes = p.mixClasses ? classTableOf(res.jobs) : undefined;
     if (o.json) {
       io.stdout(
         JSON.stringify({
           ...res.summary,
+          ...(classes ? { classes } : {}),
           ...(p.imported
             ? {
                 import: {
@@ -86,6 +89,7 @@ export async function runSimulate(o: SimulateCommandOptions, io: CommandIO = def
       );
     } else {
       io.stdout(summaryLines(res.summary));
+      if (classes) io.stdout('\n' + classLines(classes));
       for (const f of written) io.stdout(`wrote ${f}\n`);
     }
     return 0;
@@ -129,9 +133,15 @@ export async function runCompare(o: CompareCommandOptions, io: CommandIO = defau
     const results = (names as PolicyName[]).map((n) => runOne(p, n, `compare ${n}`));
     const summaries = results.map((r) => r.summary);
     const written = o.out ? writeCompareOutputs(o.out, results) : [];
-    if (o.json) io.stdout(JSON.stringify({ policies: Object.fromEntries(summaries.map((s) => [s.policy, s])) }) + '\n');
-    else {
+    const classes = p.mixClasses
+      ? results.map((r) => ({ policy: r.summary.policy, table: classTableOf(r.jobs) }))
+      : undefined;
+    if (o.json) {
+      const byPolicy = summaries.map((s, i) => [s.policy, classes ? { ...s, classes: classes[i].table } : s]);
+      io.stdout(JSON.stringify({ policies: Object.fromEntries(byPolicy) }) + '\n');
+    } else {
       io.stdout(formatCompareTable(summaries));
+      if (classes) io.stdout('\n' + compareClassLines(classes));
       for (const f of written) io.stdout(`wrote ${f}\n`);
     }
     return 0;

@@ -78,6 +78,8 @@ export interface Prepared {
   failures?: boolean;
   schedulerIntervalS?: number;
   imported?: ImportResult;
+  /** The jobs come from a workload mix (--workload): ids are CLASS-N, and the output has per-class queueing. */
+  mixClasses?: true;
 }
 
 export class BadInput extends Error {
@@ -272,6 +274,7 @@ export async function prepare(o: SimulateCommandOptions, stderr: (s: string) => 
     ...(o.failures === false ? { failures: false } : {}),
     ...(schedIntervalS ? { schedulerIntervalS: schedIntervalS } : {}),
     ...(imported ? { imported } : {}),
+    ...(o.workload && !imported ? { mixClasses: true as const } : {}),
   };
 }
 

@@ -211,12 +211,14 @@ describe('the quota scenario beside the mix', () => {
 describe('classStats', () => {
   it('queueing quantiles by class over the jobs that started', () => {
     const jobs = [
-      ...Array.from({ length: 20 }, (_, i) => ({ id: `eval-${i}`, gpus: 1, queueS: i * 360 })),
-      { id: 'midsize-20', gpus: 512, queueS: null },
-      { id: 'midsize-21', gpus: 512, queueS: 7200 },
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `eval-${i}`, gpus: 1, queueS: i * 360, gpuSeconds: 1800 })),
+      { id: 'midsize-20', gpus: 512, queueS: null, gpuSeconds: 0 },
+      { id: 'midsize-21', gpus: 512, queueS: 7200, gpuSeconds: 512 * 5400 },
     ];
     const s = classStats(jobs);
     expect(s.get('eval')).toMatchObject({ jobs: 20, neverStarted: 0, queueP50Hours: 0.9, queueP95Hours: 1.8 });
+    expect(s.get('eval')?.gpuHoursHeld).toBeCloseTo(10, 9); // 20 jobs x half an hour
     expect(s.get('midsize')).toMatchObject({ jobs: 2, neverStarted: 1, queueP50Hours: 2, queueMeanHours: 2 });
+    expect(s.get('midsize')?.gpuHoursHeld).toBeCloseTo(768, 9); // 512 GPUs x 1.5 h
   });
 });
