@@ -251,7 +251,7 @@ const UNVALIDATED_PRESETS_MD = [
   "  configuration and throughput, and a measured Trainium2 matmul/attention efficiency (the catalog's are A100",
   '  assumptions).',
   '- **A second TPU run**: MaxText TPU v4 22B on 1x v4-128 (configs at commit 76bd53b0f: FSDP 64, per-device batch',
-  '  16, full remat, 156 TFLOP/s per chip = 56.7% MFU) was tried: the model predicts 950 tokens/s per chip against',
+  '  16, full remat, 156 TFLOP/s per chip = 56.7% MFU) was tried (src/perf/tpu-attempt.test.ts): the model predicts 950 tokens/s per chip against',
   '  1,153 (-17.6%) and puts the run at 43 GiB of 32 GiB (GPU-style activation working set and 5.6 GiB reserve).',
   '  With full remat the run sustains about 75% of peak in hardware FLOPs, above the 67.8% (0.869 x 0.78) that the',
   "  catalog's assumed TPU matmul ceiling allows; MaxText v5p 32B is -14% for the same reason. PaLM 540B, on the same",
