@@ -59,6 +59,15 @@ const Workload = z
   })
   .strict();
 
+/**
+ * Fabrics whose what-if runs a workload mix of data/workloads by default (a request without medianHours; that knob
+ * asks for the synthetic generator): the server generates it, the dashboard labels and sizes its form by it.
+ */
+export const WHATIF_DEFAULT_MIX: Readonly<Record<string, string>> = {
+  fairwater: 'superfactory',
+  'fairwater+local': 'superfactory', // `superfactory start`: fairwater plus this machine's site (src/cli/start-fabric.ts)
+};
+
 export const WhatIfSchema = z
   .object({
     mode: z.enum(['outage', 'policies']),

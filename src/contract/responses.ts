@@ -335,11 +335,13 @@ export interface RunView {
   jctQuantilesHours: number[];
 }
 
-/** One what-if: two (or more) twin runs on the same synthetic trace, seed and fabric. */
+/** One what-if: two (or more) twin runs on the same jobs (a workload mix or a synthetic trace), seed and fabric. */
 export interface WhatIfResult {
   mode: 'outage' | 'policies';
   fabric: string;
   jobs: number;
+  /** The workload mix the jobs came from (data/workloads), absent for the synthetic generator. */
+  workloadMix?: string;
   runs: RunView[];
   wallMs: number;
   isolated?: boolean;

@@ -137,7 +137,7 @@ describe.skipIf(reason !== null)('dashboard in chromium', () => {
   it('runs a what-if: a site down for six hours against a baseline', async () => {
     await admin.getByRole('tab', { name: 'What-if' }).click();
     const form = admin.locator('form.whatif-form');
-    await form.getByLabel('Jobs (synthetic trace)').fill('150');
+    await form.getByLabel(/^Jobs \(/).fill('150');
     await form.getByRole('button', { name: 'Run simulation' }).click();
     // two twin runs of 150 jobs on fairwater: about 25 s on this 2-core machine when idle, more when shared
     await admin.locator('.chart-row canvas').first().waitFor({ timeout: 120_000 });

@@ -39,7 +39,11 @@ describe.skipIf(reason !== null)('what-if fixes in chromium', () => {
 
   it('colours an outage’s extra lost GPU-hours as worse, and the table agrees with the chart', async () => {
     const form = page.locator('form.whatif-form');
-    await form.getByLabel('Jobs (synthetic trace)').fill('150');
+    // fairwater (here with site local) runs the superfactory mix: the form says so and defaults to a busy fleet
+    const jobs = form.getByLabel('Jobs (superfactory mix)');
+    expect(await jobs.inputValue()).toBe('3000');
+    expect(await form.getByLabel('Arrivals per hour').inputValue()).toBe('');
+    await jobs.fill('150');
     await form.getByRole('button', { name: 'Run simulation' }).click();
     await page
       .locator('.chart-row canvas')
@@ -49,6 +53,9 @@ describe.skipIf(reason !== null)('what-if fixes in chromium', () => {
         await page.screenshot({ path: join(ARTIFACTS, 'whatif-fixes-failed.png') });
         throw err;
       });
+    expect(await page.locator('.whatif-results p.muted').first().textContent()).toMatch(
+      /: 15\d jobs of the superfactory mix, same seed/,
+    );
     const row = (label: string) => page.locator('table.compare tbody tr').filter({ hasText: label });
     const lost = row('lost GPU-hours').locator('td').nth(1);
     expect(await lost.locator('.delta').textContent()).toMatch(/^ \(\+/);

@@ -2,7 +2,7 @@
 // and fabric (a site down for N hours against a baseline, or policies side by side), compacted for charts.
 // No clock here: the caller measures the wall time.
 import type { RunView, WhatIfResult } from '../../contract/responses.js';
-import type { WhatIfBody } from '../../contract/dashboard.js';
+import { WHATIF_DEFAULT_MIX, type WhatIfBody } from '../../contract/dashboard.js';
 import type { Fabric } from '../../fabric/types.js';
 import { loadModel } from '../../perf/index.js';
 import { createPolicy, type PolicyName } from '../../sched/index.js';
@@ -124,9 +124,13 @@ function plannedRuns(
  * with its tenant quotas (superfactory-quotas.scenario.yaml); medianHours, a knob of the heavy-tailed synthetic
  * generator only, asks for that generator, as other fabrics get.
  */
-function whatIfJobs(fabric: Fabric, w: NonNullable<WhatIfBody['workload']>): { jobs: JobSpec[]; tenants?: unknown[] } {
-  if (fabric.name === 'fairwater' && w.medianHours === undefined) {
-    const m = loadWorkloadMix('superfactory');
+function whatIfJobs(
+  fabric: Fabric,
+  w: NonNullable<WhatIfBody['workload']>,
+): { jobs: JobSpec[]; tenants?: unknown[]; mix?: string } {
+  const mix = WHATIF_DEFAULT_MIX[fabric.name];
+  if (mix !== undefined && w.medianHours === undefined) {
+    const m = loadWorkloadMix(mix);
     const g = m.mix
       ? generateSuperfactory(m.mix, loadModel, {
           fleetGpus: fabric.gpus,
@@ -141,8 +145,8 @@ function whatIfJobs(fabric: Fabric, w: NonNullable<WhatIfBody['workload']>): { j
         g.issues.map((i) => ({ ...i, path: `workload: ${i.path}` })),
         422,
       );
-    const tenants = mixQuotaTenants('superfactory');
-    return { jobs: g.workload.jobs, ...(tenants ? { tenants } : {}) };
+    const tenants = mixQuotaTenants(mix);
+    return { jobs: g.workload.jobs, mix, ...(tenants ? { tenants } : {}) };
   }
   // Defaults sized for a 100k-GPU fleet: 300 jobs arriving over about 15 hours, heavy-tailed sizes.
   const syn = parseSyntheticSpec({
@@ -167,7 +171,7 @@ export async function whatIfOn(
   between: () => Promise<void> = async () => {},
 ): Promise<Omit<WhatIfResult, 'wallMs'>> {
   const w = b.workload ?? {};
-  const { jobs, tenants } = whatIfJobs(fabric, w);
+  const { jobs, tenants, mix } = whatIfJobs(fabric, w);
   const lastSubmit = jobs.reduce((m, j) => Math.max(m, j.submitTimeS), 0);
   const horizonS = lastSubmit + (b.horizonDays ?? 7) * 86_400;
   const runs = plannedRuns(fabric, b, tenants);
@@ -205,5 +209,5 @@ export async function whatIfOn(
         `give atHours below ${Math.floor(res.summary.makespanHours)}, or more jobs (workload.jobs) or a higher arrival rate`,
       );
   }
-  return { mode: b.mode, fabric: fabric.name, jobs: jobs.length, runs: out };
+  return { mode: b.mode, fabric: fabric.name, jobs: jobs.length, ...(mix ? { workloadMix: mix } : {}), runs: out };
 }

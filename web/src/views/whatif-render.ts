@@ -152,6 +152,6 @@ export function runsLine(r: WhatIfResult): HTMLElement {
   return h(
     'p',
     { class: 'muted' },
-    `${r.fabric}: ${int(r.jobs)} synthetic jobs, same seed in every run; ${r.runs.length} runs in ${fixed(r.wallMs / 1000, 1)} s.`,
+    `${r.fabric}: ${int(r.jobs)} ${r.workloadMix ? `jobs of the ${r.workloadMix} mix` : 'synthetic jobs'}, same seed in every run; ${r.runs.length} runs in ${fixed(r.wallMs / 1000, 1)} s.`,
   );
 }

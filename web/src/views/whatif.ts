@@ -1,4 +1,5 @@
-// What-if: run the digital twin from the UI on a synthetic trace — take a site down for N hours
+// What-if: run the digital twin from the UI on the fabric's workload (on fairwater the superfactory mix, else a
+// synthetic trace) — take a site down for N hours
 // against a baseline, or compare two scheduling policies — and see utilization, the JCT CDF and
 // carbon side by side (uPlot), with a table of the headline numbers (drawn by whatif-render.ts).
 import { post } from '../api';
@@ -6,7 +7,7 @@ import { loadCatalog } from '../data';
 import { announce, field, h, mount, options } from '../dom';
 import { errorList, submitForm } from '../form';
 import { state, subscribe } from '../state';
-import type { WhatIfResult } from '../../../src/contract';
+import { WHATIF_DEFAULT_MIX, type WhatIfResult } from '../../../src/contract';
 import { compareTable, runsLine, whatIfCharts } from './whatif-render';
 
 export { chartedUtilization } from './whatif-render';
@@ -32,7 +33,17 @@ interface WhatIfView extends WhatIfControls {
   out: HTMLElement;
   charts: { destroy: () => void }[];
   filled: boolean;
+  /** The fabric whose workload defaults the form shows (set once the fabric has loaded). */
+  sizedFor?: string;
 }
+
+// Synthetic trace: 300 jobs at 20/h arrive over about 15 hours. The superfactory mix: 3,000 jobs at the mix's own
+// rate (offered load 1.0, about 33/h on fairwater) arrive over about 4 days next to the two frontier runs, and the
+// run stops a day after the last arrival (the frontier runs outlast any horizon): about 75% of the fleet busy
+// under priority, against 51% for 300 jobs at 20/h with the 7-day tail (measured 2026-12-02, seed 1, CLI
+// `simulate --workload superfactory:jobs=3000 --horizon-days 1`; src/workload/README.md).
+const SYNTHETIC_DEFAULTS = { jobs: 300, ratePerHour: 20 };
+const MIX_DEFAULTS = { jobs: 3000, horizonDays: 1 };
 
 function controls(): WhatIfControls {
   return {
@@ -95,7 +106,7 @@ function whatIfForm(c: WhatIfControls, onSubmit: () => void): HTMLFormElement {
       'div',
       { class: 'row' },
       field('Jobs (synthetic trace)', c.jobs),
-      field('Arrivals per hour', c.rate),
+      field('Arrivals per hour', c.rate, 'empty: the workload’s own rate'),
       field('Seed', c.seed),
       field('Grid calendar start', c.start, '2022 hourly carbon and price series'),
       h('div', { class: 'buttons' }, c.run),
@@ -104,24 +115,45 @@ function whatIfForm(c: WhatIfControls, onSubmit: () => void): HTMLFormElement {
   );
 }
 
-function requestBody(c: WhatIfControls): Record<string, unknown> {
+/** The mix the server runs on this fabric by default, if any. */
+function mixOf(fabric: string | undefined): string | undefined {
+  return fabric === undefined ? undefined : WHATIF_DEFAULT_MIX[fabric];
+}
+
+function requestBody(v: WhatIfView): Record<string, unknown> {
+  const mix = mixOf(v.sizedFor);
+  const rate = Number(v.rate.value);
   const workload = {
-    jobs: Number(c.jobs.value) || 300,
-    ratePerHour: Number(c.rate.value) || 20,
-    seed: Number(c.seed.value) || 0,
+    jobs: Number(v.jobs.value) || (mix ? MIX_DEFAULTS.jobs : SYNTHETIC_DEFAULTS.jobs),
+    // an empty rate leaves the mix at its own (offered load 1.0); the synthetic generator needs one
+    ...(rate > 0 ? { ratePerHour: rate } : mix ? {} : { ratePerHour: SYNTHETIC_DEFAULTS.ratePerHour }),
+    seed: Number(v.seed.value) || 0,
   };
-  const start = c.start.value || '2022-07-01';
-  return c.modeOutage.checked
+  const start = v.start.value || '2022-07-01';
+  const common = { workload, start, ...(mix ? { horizonDays: MIX_DEFAULTS.horizonDays } : {}) };
+  return v.modeOutage.checked
     ? {
         mode: 'outage',
-        site: c.site.value,
-        downHours: Number(c.hours.value) || 6,
-        atHours: Number(c.at.value) || 0,
-        policy: c.policy.value,
-        workload,
-        start,
+        site: v.site.value,
+        downHours: Number(v.hours.value) || 6,
+        atHours: Number(v.at.value) || 0,
+        policy: v.policy.value,
+        ...common,
       }
-    : { mode: 'policies', policies: [c.policyA.value, c.policyB.value], workload, start };
+    : { mode: 'policies', policies: [v.policyA.value, v.policyB.value], ...common };
+}
+
+/** Once the fabric is known: the jobs label and defaults of its workload (the mix on fairwater). */
+function sizeWorkload(v: WhatIfView, form: HTMLFormElement): void {
+  const f = state.fabric;
+  if (!f || v.sizedFor === f.name) return;
+  v.sizedFor = f.name;
+  const mix = mixOf(f.name);
+  const label = form.querySelector(`label[for="${v.jobs.id}"]`);
+  if (label) label.textContent = mix ? `Jobs (${mix} mix)` : 'Jobs (synthetic trace)';
+  v.jobs.value = String(mix ? MIX_DEFAULTS.jobs : SYNTHETIC_DEFAULTS.jobs);
+  v.rate.value = mix ? '' : String(SYNTHETIC_DEFAULTS.ratePerHour);
+  v.rate.placeholder = mix ? 'mix rate (load 1.0)' : '';
 }
 
 async function simulate(v: WhatIfView): Promise<void> {
@@ -189,9 +221,12 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     filled: false,
   };
   const form = whatIfForm(v, () => void simulate(v));
-  // a page opened at #whatif shows before the fabric has loaded: fill the site list when it arrives
+  sizeWorkload(v, form);
+  // a page opened at #whatif shows before the fabric has loaded: fill the site list and size the workload then
   subscribe((c) => {
-    if (c.has('fabric')) fillSites(v);
+    if (!c.has('fabric')) return;
+    fillSites(v);
+    sizeWorkload(v, form);
   });
   const el = h(
     'div',
@@ -200,7 +235,7 @@ export function createWhatIfView(): { el: HTMLElement; show: () => void } {
     h(
       'p',
       { class: 'muted' },
-      'Runs the digital twin on a synthetic trace over this server’s fabric. Both runs use the same jobs and random seed; only the scenario or the policy differs.',
+      'Runs the digital twin over this server’s fabric on its workload: on fairwater the superfactory mix (two frontier pre-training runs on tens of thousands of GPUs, mid-size pre-training, fine-tuning, evaluation and batch inference, with the mix’s tenant quotas), elsewhere a synthetic trace. Both runs use the same jobs and random seed; only the scenario or the policy differs.',
     ),
     form,
     v.out,
