@@ -126,18 +126,23 @@ export function defaultScenario(): Scenario {
   return scenarioSchema.parse({});
 }
 
+/** When a scenario event is in force, s: a site's down/drain window, or the event's own from/to. */
+export function scenarioEventWindow(e: ScenarioEvent): { from: number; to: number } {
+  const w = e as {
+    from?: number;
+    to?: number;
+    down?: { from: number; to: number };
+    drain?: { from: number; to: number };
+  };
+  return w.down ?? w.drain ?? { from: w.from!, to: w.to! };
+}
+
 export function parseScenario(input: unknown, source = 'scenario'): { scenario?: Scenario; issues: InputIssue[] } {
   const r = scenarioSchema.safeParse(input ?? {});
   if (r.success) {
     const issues: InputIssue[] = [];
     r.data.events.forEach((e, i) => {
-      const w = e as {
-        from?: number;
-        to?: number;
-        down?: { from: number; to: number };
-        drain?: { from: number; to: number };
-      };
-      const win = w.down ?? w.drain ?? { from: w.from!, to: w.to! };
+      const win = scenarioEventWindow(e);
       if (win.to <= win.from)
         issues.push({
           path: `${source}: events[${i}]`,

@@ -18,7 +18,7 @@ import { collectResults, jobResult } from './engine/results.js';
 import type { SimEvent } from './event-queue.js';
 import type { GridSeries } from './grid.js';
 import type { JobResult, SimSummary, TimeSeries } from './metrics.js';
-import { defaultScenario, type Scenario } from './scenario.js';
+import { defaultScenario, scenarioEventWindow, type Scenario } from './scenario.js';
 
 export { DEFAULT_BUSY_POWER_FRACTION, DEFAULT_IDLE_POWER_FRACTION };
 export { ScenarioRefError } from './engine/on-scenario.js';
@@ -126,13 +126,7 @@ function arrivalOrder(ctx: SimContext): { order: Int32Array; atS: Float64Array }
 /** The initial events, in this order (ties break by insertion): scenario windows, failures, samples. */
 function seedEvents(ctx: SimContext, failuresOn: boolean): void {
   ctx.scenario.events.forEach((e, i) => {
-    const w = e as {
-      from?: number;
-      to?: number;
-      down?: { from: number; to: number };
-      drain?: { from: number; to: number };
-    };
-    const win = w.down ?? w.drain ?? { from: w.from!, to: w.to! };
+    const win = scenarioEventWindow(e);
     ctx.ev.push(win.from, EV.ScenarioStart, i);
     ctx.ev.push(win.to, EV.ScenarioEnd, i);
   });
