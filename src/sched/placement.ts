@@ -50,22 +50,37 @@ function powerHeadroomGpus(site: SiteState): number {
   return gpusWithinPowerCap(site.powerCapW, maxMarginalWPerGpu(site), site.powerDrawW);
 }
 
+/**
+ * Scratch marks of the domains taken whole by `placeInPod`, reused across calls (zeroed after each use) so that the
+ * hot path allocates no array per placement. Not observable outside the call.
+ */
+let takenMarks = new Uint8Array(64);
+function takenScratch(domains: number): Uint8Array {
+  if (takenMarks.length < domains) takenMarks = new Uint8Array(Math.max(domains, takenMarks.length * 2));
+  return takenMarks;
+}
+
+/** Best fit: the first domain with the least free GPUs that still holds `gpus` (-1: none). */
+function bestFitDomain(free: readonly number[], gpus: number): number {
+  let best = -1;
+  let bestFree = Infinity;
+  for (let i = 0; i < free.length; i++) {
+    const f = free[i];
+    if (f >= gpus && f < bestFree) {
+      best = i;
+      bestFree = f;
+      if (f === gpus) break;
+    }
+  }
+  return best;
+}
+
 /** Pick GPUs inside one pod (pod.freeGpus >= gpus is required). Domains first, fewest domains. */
 function placeInPod(pod: PodState, gpus: number, parts: AllocationPart[]): void {
   const free = pod.domainFree;
   const D = pod.domainGpus;
   if (gpus <= D) {
-    // best fit: the domain with the least free GPUs that still holds the job
-    let best = -1;
-    let bestFree = Infinity;
-    for (let i = 0; i < free.length; i++) {
-      const f = free[i];
-      if (f >= gpus && f < bestFree) {
-        best = i;
-        bestFree = f;
-        if (f === gpus) break;
-      }
-    }
+    const best = bestFitDomain(free, gpus);
     if (best >= 0) {
       parts.push({ siteId: pod.siteId, podId: pod.id, domain: best, gpus });
       return;
@@ -74,11 +89,9 @@ function placeInPod(pod: PodState, gpus: number, parts: AllocationPart[]): void 
     // whole free domains first
     let need = gpus;
     const cap = pod.domainCapacity;
-    const taken: number[] = [];
-    const mark = new Uint8Array(free.length);
+    const mark = takenScratch(free.length);
     for (let i = 0; i < free.length && need >= D; i++) {
       if (free[i] === cap[i] && free[i] > 0 && free[i] <= need) {
-        taken.push(i);
         mark[i] = 1;
         need -= free[i];
       }
@@ -98,11 +111,14 @@ function placeInPod(pod: PodState, gpus: number, parts: AllocationPart[]): void 
         }
       }
       if (need === 0 || best >= 0) {
-        for (const i of taken) parts.push({ siteId: pod.siteId, podId: pod.id, domain: i, gpus: free[i] });
+        for (let i = 0; i < free.length; i++)
+          if (mark[i] === 1) parts.push({ siteId: pod.siteId, podId: pod.id, domain: i, gpus: free[i] });
+        mark.fill(0, 0, free.length);
         if (need > 0) parts.push({ siteId: pod.siteId, podId: pod.id, domain: best, gpus: need });
         return;
       }
     }
+    mark.fill(0, 0, free.length);
   }
   // fragmented: largest free domains first
   const idx: number[] = [];
@@ -126,14 +142,14 @@ function placeInSite(site: SiteState, gpus: number, parts: AllocationPart[]): vo
   }
   if (bestPod) {
     // prefer a pod where the job fits in one domain when it is domain-sized
+    // (the first such pod, best-fit domain in it; one scan of its domains: no domain holds more than domainGpus)
     if (gpus <= bestPod.domainGpus) {
       for (const p of site.pods) {
-        if (p.freeGpus < gpus) continue;
-        for (const f of p.domainFree) {
-          if (f >= gpus) {
-            placeInPod(p, gpus, parts);
-            return;
-          }
+        if (p.freeGpus < gpus || gpus > p.domainGpus) continue;
+        const d = bestFitDomain(p.domainFree, gpus);
+        if (d >= 0) {
+          parts.push({ siteId: p.siteId, podId: p.id, domain: d, gpus });
+          return;
         }
       }
     }
@@ -153,14 +169,21 @@ function placeInSite(site: SiteState, gpus: number, parts: AllocationPart[]): vo
 
 export function summarize(jobId: string, gpus: number, parts: AllocationPart[]): Allocation {
   const sites: string[] = [];
-  const pods = new Set<string>();
-  for (const p of parts) {
+  let pods = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
     if (!sites.includes(p.siteId)) sites.push(p.siteId);
-    pods.add(p.siteId + '/' + p.podId);
+    if (!podSeenBefore(parts, i)) pods++;
   }
-  const spread: SpreadClass =
-    sites.length > 1 ? 'multi-site' : pods.size > 1 ? 'site' : parts.length > 1 ? 'pod' : 'domain';
-  return { jobId, gpus, parts, sites, pods: pods.size, domains: parts.length, spread };
+  const spread: SpreadClass = sites.length > 1 ? 'multi-site' : pods > 1 ? 'site' : parts.length > 1 ? 'pod' : 'domain';
+  return { jobId, gpus, parts, sites, pods, domains: parts.length, spread };
+}
+
+/** Whether an earlier part is on part i's pod (the placers group parts by pod, so the previous one usually is). */
+function podSeenBefore(parts: readonly AllocationPart[], i: number): boolean {
+  const { siteId, podId } = parts[i];
+  for (let j = i - 1; j >= 0; j--) if (parts[j].podId === podId && parts[j].siteId === siteId) return true;
+  return false;
 }
 
 /**
@@ -170,17 +193,14 @@ export function summarize(jobId: string, gpus: number, parts: AllocationPart[]):
 export function placeGang(job: JobRequest, state: ClusterState, opts: PlaceOptions = {}): Allocation | null {
   const g = job.gpus;
   if (g <= 0 || g > state.freeGpus) return null;
-  const candidates: SiteState[] = [];
-  for (const s of state.sites) {
-    if (s.status !== 'up' || s.freeGpus < 1 || !jurisdictionAllowed(job, s.jurisdiction)) continue;
-    candidates.push(s);
-  }
-  if (candidates.length === 0) return null;
-  const score = opts.siteScore ?? ((s: SiteState, j: JobRequest) => s.freeGpus - j.gpus);
-  // single site
+  const score = opts.siteScore ?? bestFitScore;
+  // single site (no candidate list: this runs for every job the scheduler tries)
+  let candidates = 0;
   let best: SiteState | null = null;
   let bestScore = Infinity;
-  for (const s of candidates) {
+  for (const s of state.sites) {
+    if (!isCandidate(s, job)) continue;
+    candidates++;
     if (s.freeGpus < g || !sitePowerOk(s, g)) continue;
     const sc = score(s, job);
     if (sc < bestScore) {
@@ -193,9 +213,28 @@ export function placeGang(job: JobRequest, state: ClusterState, opts: PlaceOptio
     placeInSite(best, g, parts);
     return summarize(job.id, g, parts);
   }
-  if (!multiSiteAllowed(job) || candidates.length < 2) return null;
-  // several sites, fewest sites first: largest usable capacity first
-  const usable = candidates
+  if (candidates < 2 || !multiSiteAllowed(job)) return null;
+  return placeMultiSite(job, state, score);
+}
+
+/** Default site preference: best fit (the least free GPUs left over). */
+function bestFitScore(s: SiteState, j: JobRequest): number {
+  return s.freeGpus - j.gpus;
+}
+
+function isCandidate(s: SiteState, job: JobRequest): boolean {
+  return s.status === 'up' && s.freeGpus >= 1 && jurisdictionAllowed(job, s.jurisdiction);
+}
+
+/** Several sites, fewest sites first: largest usable capacity first. */
+function placeMultiSite(
+  job: JobRequest,
+  state: ClusterState,
+  score: (site: SiteState, job: JobRequest) => number,
+): Allocation | null {
+  const g = job.gpus;
+  const usable = state.sites
+    .filter((s) => isCandidate(s, job))
     .map((s) => ({ s, n: Math.min(s.freeGpus, powerHeadroomGpus(s)) }))
     .filter((x) => x.n > 0)
     .sort((a, b) => b.n - a.n || score(a.s, job) - score(b.s, job));

@@ -59,9 +59,19 @@ export function nvlinkGroupGpus(plan: Pick<JobPlan, 'tp' | 'cp' | 'ep'>, domainG
  * largest power of two dividing every part (the groups' degrees are powers of two).
  */
 export function effectiveDomainGpus(partGpus: readonly number[], groupGpus: number, domainGpus: number): number {
+  return effectiveDomainOfParts(
+    partGpus.map((gpus) => ({ gpus })),
+    groupGpus,
+    domainGpus,
+  );
+}
+
+/** `effectiveDomainGpus` over the parts' GPU counts, read in place (no array per placement on the hot path). */
+function effectiveDomainOfParts(parts: readonly { gpus: number }[], groupGpus: number, domainGpus: number): number {
   let g = 0;
   let min = Infinity;
-  for (const p of partGpus) {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i].gpus;
     g = gcd(g, p);
     min = Math.min(min, p);
   }
@@ -86,9 +96,12 @@ export class SpeedModel {
   private cache = new Map<string, Placement>();
   private ckptBytes = new Map<string, number | null>();
   private admissions = new Map<string, Admission>();
-  private singleBase = new Map<string, { inDomain: Placement; groupGpus: number } | null>();
-  private models = new Map<string, ModelSpec | null>();
-  private pods = new Map<string, Pod>();
+  /** Per (model, pod, GPU count), numeric key `baseKey`: the plan on one domain and the spread placements. */
+  private singleBase = new Map<number, SingleBase | null>();
+  private models = new Map<string, ModelEntry>();
+  /** site id -> pod id -> pod and its index: two lookups, no key string per placement. */
+  private pods = new Map<string, Map<string, PodEntry>>();
+  private podCount = 0;
   private sites = new Map<string, Site>();
   readonly plans: PlanCache;
   /** Placements whose model or plan the perf model could not evaluate (speed 1 was used). */
@@ -106,19 +119,28 @@ export class SpeedModel {
   ) {
     for (const s of fabric.sites) {
       this.sites.set(s.id, s);
-      for (const p of s.pods) this.pods.set(s.id + '/' + p.id, p);
+      const bySite = new Map<string, PodEntry>();
+      for (const p of s.pods) bySite.set(p.id, { pod: p, index: this.podCount++ });
+      this.pods.set(s.id, bySite);
     }
     this.plans = new PlanCache(fabric, clock);
   }
 
   model(id: string): ModelSpec | null {
+    return this.modelEntry(id).spec;
+  }
+
+  /** The model and its interned index (the order of first lookup), for numeric cache keys. */
+  private modelEntry(id: string): ModelEntry {
     let m = this.models.get(id);
     if (m === undefined) {
+      let spec: ModelSpec | null;
       try {
-        m = this.lookup(id);
+        spec = this.lookup(id);
       } catch {
-        m = null;
+        spec = null;
       }
+      m = { spec, index: this.models.size };
       this.models.set(id, m);
     }
     return m;
@@ -186,12 +208,14 @@ export class SpeedModel {
   /** Speed factor in (0, 1] and plan of a job of `modelId` on `alloc`; `wanFactor` scales WAN capacity (scenarios). */
   placement(modelId: string, alloc: Allocation, wanFactor = 1): Placement {
     const first = alloc.parts[0];
-    const pod = this.pods.get(first.siteId + '/' + first.podId);
-    const model = this.model(modelId);
-    if (!pod || !model) {
+    const podEntry = this.pods.get(first.siteId)?.get(first.podId);
+    const entry = this.modelEntry(modelId);
+    const model = entry.spec;
+    if (!podEntry || !model) {
       this.fallbacks++;
       return { speed: 1, plan: null };
     }
+    const pod = podEntry.pod;
     if (alloc.sites.length > 1) {
       const key = `${modelId}|${alloc.gpus}|${alloc.sites.join(',')}|${wanFactor}|${first.siteId}/${first.podId}`;
       const hit = this.cache.get(key);
@@ -201,29 +225,29 @@ export class SpeedModel {
       return out;
     }
     // the plan at this GPU count on this pod's site, its NVLink group size, and its speed on one domain (cached)
-    const baseKey = `${modelId}|${alloc.gpus}|${first.siteId}/${first.podId}`;
+    const baseKey = (entry.index * this.podCount + podEntry.index) * GPU_KEY_RANGE + alloc.gpus;
     let b = this.singleBase.get(baseKey);
     if (b === undefined) {
       const o = this.plans.singleSite(modelId, model, alloc.gpus, alloc.sites[0]);
       if (!o.ok) this.fallbacks++; // counted once per key, as the placement cache did
       b = o.ok
-        ? { inDomain: { speed: 1, plan: o.plan }, groupGpus: nvlinkGroupGpus(o.plan, pod.system.scaleUpDomainGpus) }
+        ? {
+            inDomain: { speed: 1, plan: o.plan },
+            groupGpus: nvlinkGroupGpus(o.plan, pod.system.scaleUpDomainGpus),
+            bySpread: new Map(),
+          }
         : null;
       this.singleBase.set(baseKey, b);
     }
     if (b === null) return NO_PLAN;
     if (alloc.spread === 'domain') return b.inDomain;
-    const D = pod.system.scaleUpDomainGpus;
-    const eff = effectiveDomainGpus(
-      alloc.parts.map((p) => p.gpus),
-      b.groupGpus,
-      D,
-    );
-    const key = `${baseKey}|${alloc.spread}|${eff}`;
-    const hit = this.cache.get(key);
+    const eff = effectiveDomainOfParts(alloc.parts, b.groupGpus, pod.system.scaleUpDomainGpus);
+    // spread is 'pod' or 'site' here (one site, more than one domain)
+    const key = eff * 2 + (alloc.spread === 'site' ? 1 : 0);
+    const hit = b.bySpread.get(key);
     if (hit !== undefined) return hit;
     const out = this.singleSite(model, alloc, pod, eff, b.inDomain.plan!);
-    this.cache.set(key, out);
+    b.bySpread.set(key, out);
     return out;
   }
 
@@ -290,6 +314,26 @@ export class SpeedModel {
     }
   }
 }
+
+interface ModelEntry {
+  spec: ModelSpec | null;
+  index: number;
+}
+
+interface PodEntry {
+  pod: Pod;
+  index: number;
+}
+
+interface SingleBase {
+  inDomain: Placement;
+  groupGpus: number;
+  /** key: effective domain GPUs x 2 + (1 for a spread over pods of the site, 0 for one pod) */
+  bySpread: Map<number, Placement>;
+}
+
+/** GPU counts below 2^32 keep (model, pod, GPUs) keys distinct and exact in a double (models x pods < 2^21). */
+const GPU_KEY_RANGE = 2 ** 32;
 
 /** A model or plan the perf model cannot evaluate: speed 1 (counted in `fallbacks`). */
 const NO_PLAN: Placement = { speed: 1, plan: null };
