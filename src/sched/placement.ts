@@ -60,6 +60,35 @@ function takenScratch(domains: number): Uint8Array {
   return takenMarks;
 }
 
+let orderScratch = new Int32Array(64);
+let rankScratch = new Int32Array(128);
+
+/**
+ * The domains with free GPUs, most free first and ties by index, into `orderScratch` (returns how many): a counting
+ * sort over the free counts (each at most the domain size), without a comparator closure or array per call.
+ */
+function largestFreeFirst(free: readonly number[]): number {
+  let maxFree = 0;
+  let n = 0;
+  for (const f of free) {
+    if (f <= 0) continue;
+    n++;
+    if (f > maxFree) maxFree = f;
+  }
+  if (rankScratch.length < maxFree + 1) rankScratch = new Int32Array(maxFree + 1);
+  if (orderScratch.length < n) orderScratch = new Int32Array(Math.max(n, orderScratch.length * 2));
+  const start = rankScratch; // start[maxFree - f]: first slot of the domains with f free
+  start.fill(0, 0, maxFree + 1);
+  for (const f of free) if (f > 0) start[maxFree - f]++;
+  for (let r = 0, pos = 0; r <= maxFree; r++) {
+    const c = start[r];
+    start[r] = pos;
+    pos += c;
+  }
+  for (let i = 0; i < free.length; i++) if (free[i] > 0) orderScratch[start[maxFree - free[i]]++] = i;
+  return n;
+}
+
 /** Best fit: the first domain with the least free GPUs that still holds `gpus` (-1: none). */
 function bestFitDomain(free: readonly number[], gpus: number): number {
   let best = -1;
@@ -120,13 +149,12 @@ function placeInPod(pod: PodState, gpus: number, parts: AllocationPart[]): void 
     }
     mark.fill(0, 0, free.length);
   }
-  // fragmented: largest free domains first
-  const idx: number[] = [];
-  for (let i = 0; i < free.length; i++) if (free[i] > 0) idx.push(i);
-  idx.sort((a, b) => free[b] - free[a] || a - b);
+  // fragmented: largest free domains first (ties: lower index first)
+  const n = largestFreeFirst(free);
   let need = gpus;
-  for (const i of idx) {
+  for (let k = 0; k < n; k++) {
     if (need <= 0) break;
+    const i = orderScratch[k];
     const take = Math.min(free[i], need);
     parts.push({ siteId: pod.siteId, podId: pod.id, domain: i, gpus: take });
     need -= take;

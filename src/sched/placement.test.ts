@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { makeFabric } from '../fabric/make-fabric.fixture.js';
+import { buildClusterState, placeGang, type JobRequest } from './index.js';
+
+function job(id: string, gpus: number): JobRequest {
+  return {
+    id,
+    tenant: 't',
+    priority: 0,
+    gpus,
+    kind: 'finetune',
+    modelId: 'llama3-8b',
+    preemptible: true,
+    checkpointable: true,
+    submitTimeS: 0,
+    durationS: 100,
+  };
+}
+
+describe('placeInPod on a fragmented pod (counting-sort order)', () => {
+  it('takes the domains with most free GPUs first, lower index first on ties', () => {
+    const state = buildClusterState(makeFabric([{ id: 'a', pods: 1, gpusPerPod: 32, domainGpus: 8 }]));
+    const site = state.sites[0];
+    const pod = site.pods[0];
+    // 15 free GPUs spread 3/5/5/2: no domain is whole, so 12 GPUs take 5 (d1), 5 (d2), then 2 of d0's 3
+    pod.domainFree = [3, 5, 5, 2];
+    pod.freeGpus = site.freeGpus = state.freeGpus = 15;
+    const a = placeGang(job('j', 12), state);
+    expect(a?.parts.map((p) => [p.domain, p.gpus])).toEqual([
+      [1, 5],
+      [2, 5],
+      [0, 2],
+    ]);
+    expect(a?.spread).toBe('pod');
+    expect(a?.pods).toBe(1);
+  });
+
+  it('counts each pod once when a gang spans pods of a site', () => {
+    const state = buildClusterState(makeFabric([{ id: 'a', pods: 2, gpusPerPod: 32, domainGpus: 8 }]));
+    const a = placeGang(job('j', 40), state);
+    expect(a?.pods).toBe(2);
+    expect(a?.domains).toBe(5);
+    expect(a?.spread).toBe('site');
+  });
+});
