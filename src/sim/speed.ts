@@ -141,6 +141,8 @@ export class SpeedModel {
         spec = null;
       }
       m = { spec, index: this.models.size };
+      if ((m.index + 1) * this.podCount > MAX_MODEL_PODS)
+        throw new Error(`SpeedModel: over ${MAX_MODEL_PODS} model-pods`);
       this.models.set(id, m);
     }
     return m;
@@ -225,6 +227,7 @@ export class SpeedModel {
       return out;
     }
     // the plan at this GPU count on this pod's site, its NVLink group size, and its speed on one domain (cached)
+    if (alloc.gpus >>> 0 !== alloc.gpus) throw new Error(`SpeedModel: allocation gpus ${alloc.gpus} is not a count`);
     const baseKey = (entry.index * this.podCount + podEntry.index) * GPU_KEY_RANGE + alloc.gpus;
     let b = this.singleBase.get(baseKey);
     if (b === undefined) {
@@ -332,8 +335,9 @@ interface SingleBase {
   bySpread: Map<number, Placement>;
 }
 
-/** GPU counts below 2^32 keep (model, pod, GPUs) keys distinct and exact in a double (models x pods < 2^21). */
+/** GPU counts below 2^32 and models x pods up to 2^21 keep (model, pod, GPUs) keys distinct and exact (< 2^53). */
 const GPU_KEY_RANGE = 2 ** 32;
+const MAX_MODEL_PODS = 2 ** 21;
 
 /** A model or plan the perf model cannot evaluate: speed 1 (counted in `fallbacks`). */
 const NO_PLAN: Placement = { speed: 1, plan: null };
