@@ -3,7 +3,9 @@ import tseslint from 'typescript-eslint';
 import layers from './guards/layer-order.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'artifacts/**', 'out/**', '.superfactory/**', 'scratch/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'artifacts/**', 'out/**', '.superfactory/**', 'scratch/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

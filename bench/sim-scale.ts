@@ -93,5 +93,11 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   const fabric = await loadFabric('fairwater');
   const philly = importPhilly(readFileSync(traceDataPath('philly_pollux.csv'), 'utf8')).jobs;
   const rows = scaleCases(fabric, philly).filter((_, i) => !which || ['philly', 'million'][i] === which);
-  console.log(JSON.stringify(rows.map((run) => run()), null, 2));
+  console.log(
+    JSON.stringify(
+      rows.map((run) => run()),
+      null,
+      2,
+    ),
+  );
 }

@@ -78,7 +78,10 @@ export class Loans {
       gpus: s.spec.gpusPerReplica,
       lentBy: job.id,
     });
-    this.log.info({ job: job.id, service: s.id, site: lender.site }, `job lent to service ${s.name} at its next checkpoint`);
+    this.log.info(
+      { job: job.id, service: s.id, site: lender.site },
+      `job lent to service ${s.name} at its next checkpoint`,
+    );
     return `lending ${lender.gpus} GPU(s) of job ${job.id} on ${lender.site}: it suspends at its next checkpoint`;
   }
 
