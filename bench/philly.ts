@@ -3,14 +3,12 @@
 // `localityWaitS` for one server before taking a spread placement. Shared by bench/sim.ts (rows "philly-like
 // queueing") and test/sim/philly-calib.test.ts. Published: mean 3,761 s, median 189 s (AcmeTrace cluster_summary.csv).
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { dataPath, traceDataPath } from '../src/data-dir.js';
 import { system } from '../src/fabric/make-fabric.fixture.js';
 import type { Fabric, Pod } from '../src/fabric/types.js';
 import { loadModel } from '../src/perf/index.js';
 import { createPolicy } from '../src/sched/index.js';
 import { constantGridSeries } from '../src/sim/grid.js';
-import { sharedDir } from '../src/sim/paths.js';
 import { parseScenario } from '../src/sim/scenario.js';
 import { simulate } from '../src/sim/simulate.js';
 import { importPhilly, type JobSpec } from '../src/workload/index.js';
@@ -74,7 +72,7 @@ export function phillyLikeFabric(scale: number): Fabric {
 
 /** VC quotas (GPUs): HeliosArtifact philly_vc.csv nodes x 8 GPUs x `scale` (ASSUMPTION 8 GPUs per node; VCs missing there 1 node). */
 export function phillyVcQuotas(jobs: readonly JobSpec[], scale: number): Map<string, number> {
-  const vcFile = path.join(sharedDir(), 'data', 'philly', 'philly_vc_nodes.csv');
+  const vcFile = traceDataPath('philly_vc_nodes.csv');
   const rows = readFileSync(vcFile, 'utf8').trim().split('\n').slice(1);
   const nodes = new Map(rows.map((l) => [l.split(',')[0], Math.max(1, Math.round(Number(l.split(',')[1]) * scale))]));
   for (const t of new Set(jobs.map((j) => j.tenant))) if (!nodes.has(t)) nodes.set(t, 1);
