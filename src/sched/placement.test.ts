@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeFabric } from '../fabric/make-fabric.fixture.js';
-import { buildClusterState, placeGang, type JobRequest } from './index.js';
-
-function job(id: string, gpus: number): JobRequest {
-  return {
-    id,
-    tenant: 't',
-    priority: 0,
-    gpus,
-    kind: 'finetune',
-    modelId: 'llama3-8b',
-    preemptible: true,
-    checkpointable: true,
-    submitTimeS: 0,
-    durationS: 100,
-  };
-}
+import { job } from './job.fixture.js';
+import { buildClusterState, placeGang } from './index.js';
 
 describe('placeInPod on a fragmented pod (counting-sort order)', () => {
   it('takes the domains with most free GPUs first, lower index first on ties', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeFabric } from '../fabric/make-fabric.fixture.js';
+import { job } from './job.fixture.js';
 import {
   buildClusterState,
   createPolicy,
@@ -8,29 +9,12 @@ import {
   POLICY_NAMES,
   type Allocation,
   type Decision,
-  type JobRequest,
   type RunningJob,
 } from './index.js';
 
 function startAlloc(d: Decision): Allocation {
   if (d.type !== 'start') throw new Error('expected a start');
   return d.allocation;
-}
-
-function job(id: string, gpus: number, extra: Partial<JobRequest> = {}): JobRequest {
-  return {
-    id,
-    tenant: 't',
-    priority: 0,
-    gpus,
-    kind: 'finetune',
-    modelId: 'llama3-8b',
-    preemptible: true,
-    checkpointable: true,
-    submitTimeS: 0,
-    durationS: 100,
-    ...extra,
-  };
 }
 
 describe('gang placement', () => {
