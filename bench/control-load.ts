@@ -4,25 +4,9 @@
 // 2 more page GET /v1/jobs; beside it, slurmrestd's job/submit in the same run when Slurm is reachable.
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { BENCH_TOKEN, startBenchServer } from './control-server.js';
-
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-interface BenchResult {
-  name: string;
-  metrics: Record<string, number>;
-  notes?: string;
-}
+import { BENCH_TOKEN, autocannon, startBenchServer } from './control-server.js';
+import type { BenchResult } from './report.js';
 
 const TOKEN = BENCH_TOKEN;
 const QUEUE = Number(process.env.BENCH_QUEUE ?? 10_000);

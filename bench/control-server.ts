@@ -1,12 +1,24 @@
 // The control-plane server the control benchmarks measure: its own process (test/control/main-for-tests.ts),
 // twin sites on fairwater, a rate limit high enough not to interfere; shared by control.ts and control-load.ts.
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types: load it through require with the shape the control benches use
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
 export const BENCH_TOKEN = 'sf_bench-admin-token-0123456789abcdef';
 
 export async function startBenchServer(options: {

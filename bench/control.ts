@@ -4,32 +4,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import pg from 'pg';
-import { BENCH_TOKEN, startBenchServer } from './control-server.js';
+import { BENCH_TOKEN, autocannon, startBenchServer } from './control-server.js';
+import type { BenchResult } from './report.js';
 import { loadFabric } from '../src/fabric/index.js';
 import { ControlPlane } from '../src/control/control-plane.js';
 import { Scheduler } from '../src/control/scheduler.js';
 import { TwinExecutor } from '../src/control/executors/twin.js';
 import { SqliteStore } from '../src/control/store/sqlite.js';
 import { submissionsUnderScheduler, summaryLine } from './control-load.js';
-
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-// autocannon ships no types: load it through require with the shape used here
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-interface BenchResult {
-  name: string;
-  metrics: Record<string, number>;
-  notes?: string;
-}
 
 const TOKEN = BENCH_TOKEN;
 const startServer = (store: string, dir: string) => startBenchServer({ dir, name: 'bench', store, schedule: false });
