@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { BENCH_TOKEN, autocannon, startBenchServer } from './control-server.js';
+import { BENCH_TOKEN, autocannon, startBenchServer, submissionMetrics } from './control-server.js';
 import type { BenchResult } from './report.js';
 
 const TOKEN = BENCH_TOKEN;
@@ -139,14 +139,7 @@ async function slurmSubmit(load: number): Promise<BenchResult> {
   ).finally(cleanup);
   return {
     name,
-    metrics: {
-      'submissions/s': Math.round(r.requests.average),
-      'p50 ms': r.latency.p50,
-      'p99 ms': r.latency.p99,
-      '2xx': r['2xx'],
-      'non-2xx': r.non2xx,
-      errors: r.errors,
-    },
+    metrics: submissionMetrics(r),
     notes: `autocannon ${SECONDS} s, 32 connections, held 1-task jobs (scancel --name=sf-bench afterwards), load average ${load.toFixed(1)}`,
   };
 }

@@ -19,6 +19,18 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 // autocannon ships no types: load it through require with the shape the control benches use
 export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
+/** The metrics every submission row reports, from one autocannon run. */
+export function submissionMetrics(r: AutocannonResult): Record<string, number> {
+  return {
+    'submissions/s': Math.round(r.requests.average),
+    'p50 ms': r.latency.p50,
+    'p99 ms': r.latency.p99,
+    '2xx': r['2xx'],
+    'non-2xx': r.non2xx,
+    errors: r.errors,
+  };
+}
+
 export const BENCH_TOKEN = 'sf_bench-admin-token-0123456789abcdef';
 
 export async function startBenchServer(options: {

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { BENCH_TOKEN, autocannon, startBenchServer } from './control-server.js';
+import { BENCH_TOKEN, autocannon, startBenchServer, submissionMetrics } from './control-server.js';
 import type { BenchResult } from './report.js';
 import { loadFabric } from '../src/fabric/index.js';
 import { ControlPlane } from '../src/control/control-plane.js';
@@ -34,14 +34,7 @@ async function submissions(name: string, store: string, dir: string): Promise<Be
     if (r['2xx'] === 0) throw new Error(`bench ${name}: no submission accepted (${r.non2xx} non-2xx)`);
     return {
       name,
-      metrics: {
-        'submissions/s': Math.round(r.requests.average),
-        'p50 ms': r.latency.p50,
-        'p99 ms': r.latency.p99,
-        '2xx': r['2xx'],
-        'non-2xx': r.non2xx,
-        errors: r.errors,
-      },
+      metrics: submissionMetrics(r),
       notes: 'autocannon 5 s, 50 connections, loopback, server in its own process, scheduler off',
     };
   } finally {
