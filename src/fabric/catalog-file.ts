@@ -100,7 +100,7 @@ function catalogTorus(id: string, t: NonNullable<z.infer<typeof CatalogSystemSch
 /** Only the figures (the file's *Source strings stay in the file), so a GPU object stays small. */
 function pickAchievable(a: z.infer<typeof CatalogAchievableFileSchema>['gpus'][string]): AchievableCeilings {
   const { mamfFraction, sustainedMatmulFraction, flashAttentionFraction, flash3AttentionFraction } = a;
-  const { deviceMemoryGiB, hostLinkGBps } = a;
+  const { deviceMemoryGiB, hostLinkGBps, memoryReserveGiB, xlaBufferPlan } = a;
   return {
     mamfFraction,
     sustainedMatmulFraction,
@@ -108,6 +108,8 @@ function pickAchievable(a: z.infer<typeof CatalogAchievableFileSchema>['gpus'][s
     flash3AttentionFraction,
     deviceMemoryGiB,
     hostLinkGBps,
+    ...(memoryReserveGiB !== undefined && { memoryReserveGiB }),
+    ...(xlaBufferPlan === true && { xlaBufferPlan }),
   };
 }
 

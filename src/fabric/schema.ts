@@ -174,6 +174,8 @@ export const CatalogAchievableFileSchema = z.object({
       flash3AttentionFraction: z.number().positive().max(1),
       deviceMemoryGiB: z.number().positive().nullable(),
       hostLinkGBps: z.number().positive(),
+      memoryReserveGiB: z.number().nonnegative().optional(),
+      xlaBufferPlan: z.boolean().optional(),
     }),
   ),
 });

@@ -25,6 +25,10 @@ export interface AchievableCeilings {
   deviceMemoryGiB: number | null;
   /** GPU <-> host bandwidth per GPU, one direction, GB/s. */
   hostLinkGBps: number;
+  /** Memory the runtime holds back from deviceMemoryGiB, GiB (TPU: XLA's reserve); absent: the CUDA assumption. */
+  memoryReserveGiB?: number;
+  /** XLA plans the step's buffers (TPU): the loss's FP32 logits and their gradient share one buffer (memory.ts). */
+  xlaBufferPlan?: boolean;
 }
 
 export interface SystemSpec {

@@ -160,6 +160,7 @@ function stageActivationBytes(
   dense: LayerActivations,
   moe: LayerActivations,
   microBatches: number,
+  xlaBufferPlan: boolean,
 ): { first: number; last: number } {
   const h = model.hiddenSize;
   const tokens = (p.mbs * p.seq) / p.cp;
@@ -176,7 +177,12 @@ function stageActivationBytes(
   const first = perMicroStage0 * inFlight + working + tokens * h * 2;
   // FP32 logits and their gradient on the last stage.
   const lastLayers = stages[p.pp - 1] - Math.min(p.offloadLayers, stages[p.pp - 1]);
-  const last = lastLayers * moe.activationBytes + working + (tokens * model.vocabSize * 4 * 2) / p.tp;
+  const kept = lastLayers * moe.activationBytes;
+  const logits = (tokens * model.vocabSize * 4 * 2) / p.tp;
+  // XLA (TPU): the gradient is an element-wise function of the dead logits and reuses their buffer (XLA buffer
+  // assignment shares an operand's buffer with its element-wise user), and the loss is done before the first layer's
+  // backward recomputes its working set, so the two never coexist. Reasoned from data dependence; docs/sources.md.
+  const last = xlaBufferPlan ? kept + Math.max(working, logits / 2) : kept + working + logits;
   return { first, last };
 }
 
@@ -249,7 +255,7 @@ export function memoryBreakdown(
 ): MemoryBreakdown {
   const dpRanks = p.dp * p.cp;
   const expertDp = expertDataParallelRanks(p.tp, dpRanks, p.ep, p.etp);
-  const act = stageActivationBytes(model, shape, p, stages, dense, moe, microBatches);
+  const act = stageActivationBytes(model, shape, p, stages, dense, moe, microBatches, tiers.xlaBufferPlan === true);
   const first = stageStateGiB(
     stageParameters(model, shape, p, stages, 0),
     dpRanks,

@@ -83,7 +83,9 @@ export function tiersForSystem(system: SystemSpec, network: ScaleOutNetwork): Sy
     oversubscription,
     hbmGiB: achievable.deviceMemoryGiB ?? system.gpu.hbmGiB,
     hostLinkGBps: achievable.hostLinkGBps,
-    memoryReserveGiB: memoryReserveGiB(system.gpu.hbmGiB),
+    // TPUs state their runtime's reserve (XLA); the formula above is the CUDA/NCCL assumption.
+    memoryReserveGiB: achievable.memoryReserveGiB ?? memoryReserveGiB(system.gpu.hbmGiB),
+    ...(achievable.xlaBufferPlan === true && { xlaBufferPlan: true }),
   };
 }
 

@@ -115,8 +115,10 @@ export interface SystemTiers {
   hostLinkGBps: number;
   /** HBM a process can allocate from: the capacity the device exposes (79.6 GiB on an H100 80GB), GiB. */
   hbmGiB: number;
-  /** Memory held back from that for the CUDA context, NCCL buffers and fragmentation (GiB). */
+  /** Memory held back from that for the CUDA context, NCCL buffers and fragmentation (GiB); TPU: XLA's reserve. */
   memoryReserveGiB: number;
+  /** XLA plans the step's buffers (TPU, data/catalog/achievable.json): see memory.ts stageActivationBytes. */
+  xlaBufferPlan?: boolean;
   /** Set for a torus slice (TPU pod): groups inside it use the torus tier for their span (torus.ts). */
   torus?: TorusTiers;
 }

@@ -65,6 +65,9 @@ const FABRIC_FOR_GPU: Record<string, string> = {
 /** A case whose system text names RoCE ran on Meta's RoCE cluster (Llama 3). */
 export function fabricFor(gpu: string, system: string): string | undefined {
   if (gpu === 'H100-SXM5-80GB' && /RoCE/.test(system)) return 'hgx-h100-roce';
+  // A case on one TPU v4 slice (MaxText) runs on that slice (data/validation/fabrics/tpu-v4-<size>.yaml).
+  const slice = gpu === 'TPU-v4' ? /TPU (v4-\d+) slice/.exec(system) : null;
+  if (slice) return dataPath('validation', 'fabrics', `tpu-${slice[1]}.yaml`);
   return FABRIC_FOR_GPU[gpu];
 }
 
@@ -95,6 +98,11 @@ function optionsFor(source: string): EstimateOptions {
     // PaLM (2022, JAX/XLA on TPU v4): no fused flash-attention kernel, TP collectives not overlapped, the DP reduce
     // overlapped with the backward pass; gradients reduced in FP32 (assumptions, data/validation/palm-2022-tpu-v4.json).
     return { flashAttention: false, tpCommOverlap: false, dpOverlap: true, gradReduceBytes: 4 };
+  }
+  if (/MaxText/.test(source)) {
+    // MaxText 2023 on TPU v4: Pallas flash attention (attention 'flash'), asynchronous FSDP gathers overlapped with
+    // compute, FP32 parameters and so FP32 gradients (data/validation/maxtext-2023-tpu-v4.json).
+    return { flashAttention: true, tpCommOverlap: true, dpOverlap: true, gradReduceBytes: 4 };
   }
   return { flashAttention: true, tpCommOverlap: true, dpOverlap: true };
 }
@@ -250,13 +258,15 @@ const UNVALIDATED_PRESETS_MD = [
   '  (archived, Neuron 2.24-2.28), a different chip; none for Trn2. Missing: a Trn2 training row with its parallel',
   "  configuration and throughput, and a measured Trainium2 matmul/attention efficiency (the catalog's are A100",
   '  assumptions).',
-  '- **A second TPU run**: MaxText TPU v4 22B on 1x v4-128 (configs at commit 76bd53b0f: FSDP 64, per-device batch',
-  '  16, full remat, 156 TFLOP/s per chip = 56.7% MFU) was tried (src/perf/tpu-attempt.test.ts): the model predicts 950 tokens/s per chip against',
-  '  1,153 (-17.6%) and puts the run at 43 GiB of 32 GiB (GPU-style activation working set and 5.6 GiB reserve).',
-  '  With full remat the run sustains about 75% of peak in hardware FLOPs, above the 67.8% (0.869 x 0.78) that the',
-  "  catalog's assumed TPU matmul ceiling allows; MaxText v5p 32B is -14% for the same reason. PaLM 540B, on the same",
-  '  ceilings, is already +6.9%, so raising them to fit MaxText would push PaLM further out. Missing: a measured',
-  '  TPU v4/v5p matmul (MAMF-style) and fused-attention efficiency, and the TPU runtime memory reserve.',
+  "- **TPU v5p** (catalog system tpu-v5p-pod; no fabric preset, no validating run): MaxText's v5p table",
+  '  (configs/v5p at commit 76bd53b0f: 32B to 1024B on v5p-128 to v5p-4096, 51.6-71.5% MFU) is the candidate. It',
+  "  needs a v5p slice preset; its remat policy 'minimal' (saves the outputs of the linear layers, recomputes the",
+  "  attention core and the element-wise ops) is close to, not the same as, 'selective'; its multi-slice rows need",
+  '  data parallelism across slices over the DCN with FSDP inside them. The TPU v4 rows above (MaxText 22B and 52B',
+  '  on one slice, PaLM 540B) check the TPU figures v5p shares: the large-matmul fraction 0.996 (measured on TPU v2',
+  "  in the JAX scaling book, assumed for v4 and v5p), XLA's 1.25 GiB reserve and XLA's loss buffers (docs/sources.md,",
+  '  "Torus systems and TPU presets"). Missing for TPUs: a measured fused-attention efficiency (0.45 is the A100',
+  '  FlashAttention-2 figure).',
   '',
 ];
 
