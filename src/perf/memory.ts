@@ -179,9 +179,9 @@ function stageActivationBytes(
   const lastLayers = stages[p.pp - 1] - Math.min(p.offloadLayers, stages[p.pp - 1]);
   const kept = lastLayers * moe.activationBytes;
   const logits = (tokens * model.vocabSize * 4 * 2) / p.tp;
-  // XLA (TPU): the gradient is an element-wise function of the dead logits and reuses their buffer (XLA buffer
-  // assignment shares an operand's buffer with its element-wise user), and the loss is done before the first layer's
-  // backward recomputes its working set, so the two never coexist. Reasoned from data dependence; docs/sources.md.
+  // XLA (TPU): the gradient is an element-wise function of the dead logits and reuses their buffer (XLA's
+  // CanShareOperandBufferWithUser), and the loss is done before the first layer's backward recomputes its working
+  // set, so the two never coexist. Reasoned from data dependence; docs/sources.md, "XLA loss buffers".
   const last = xlaBufferPlan ? kept + Math.max(working, logits / 2) : kept + working + logits;
   return { first, last };
 }
