@@ -2,6 +2,7 @@
 // else whole domains of one pod, else several pods of one site, else (when allowed) several sites.
 // Hard constraints checked here: site up (not draining/down), jurisdiction allowed, power cap.
 import { gpusWithinPowerCap, withinPowerCap } from '../core/power.js';
+import { bestFitDomainOf } from './free-index.js';
 import { jurisdictionAllowed, marginalPowerW } from './state.js';
 import type {
   Allocation,
@@ -89,27 +90,12 @@ function largestFreeFirst(free: readonly number[]): number {
   return n;
 }
 
-/** Best fit: the first domain with the least free GPUs that still holds `gpus` (-1: none). */
-function bestFitDomain(free: readonly number[], gpus: number): number {
-  let best = -1;
-  let bestFree = Infinity;
-  for (let i = 0; i < free.length; i++) {
-    const f = free[i];
-    if (f >= gpus && f < bestFree) {
-      best = i;
-      bestFree = f;
-      if (f === gpus) break;
-    }
-  }
-  return best;
-}
-
 /** Pick GPUs inside one pod (pod.freeGpus >= gpus is required). Domains first, fewest domains. */
 function placeInPod(pod: PodState, gpus: number, parts: AllocationPart[]): void {
   const free = pod.domainFree;
   const D = pod.domainGpus;
   if (gpus <= D) {
-    const best = bestFitDomain(free, gpus);
+    const best = bestFitDomainOf(pod, gpus);
     if (best >= 0) {
       parts.push({ siteId: pod.siteId, podId: pod.id, domain: best, gpus });
       return;
@@ -174,7 +160,7 @@ function placeInSite(site: SiteState, gpus: number, parts: AllocationPart[]): vo
     if (gpus <= bestPod.domainGpus) {
       for (const p of site.pods) {
         if (p.freeGpus < gpus || gpus > p.domainGpus) continue;
-        const d = bestFitDomain(p.domainFree, gpus);
+        const d = bestFitDomainOf(p, gpus);
         if (d >= 0) {
           parts.push({ siteId: p.siteId, podId: p.id, domain: d, gpus });
           return;

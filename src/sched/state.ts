@@ -2,6 +2,7 @@
 import { jurisdictionAllowed as allowedIn } from '../core/jurisdiction.js';
 import { DEFAULT_IDLE_POWER_FRACTION, facilityWPerGpu, sitePowerCapW } from '../core/power.js';
 import type { Fabric } from '../fabric/types.js';
+import { noteFreeChange } from './free-index.js';
 import type { Allocation, ClusterState, JobRequest, PodState, SiteState, TenantState } from './types.js';
 
 /** Fraction of the rated per-GPU system power an idle GPU draws (the assumption lives in src/core/power.ts). */
@@ -122,6 +123,7 @@ export function allocate(state: ClusterState, alloc: Allocation, tenant?: string
       );
     }
     pod.domainFree[part.domain] = free - part.gpus;
+    noteFreeChange(pod, part.domain, free);
     pod.freeGpus -= part.gpus;
     site.freeGpus -= part.gpus;
     state.freeGpus -= part.gpus;
@@ -145,13 +147,15 @@ export function release(state: ClusterState, alloc: Allocation, tenant?: string)
     const site = findSite(state, part.siteId);
     const pod = site && findPod(site, part.podId);
     if (!site || !pod) throw new Error(`release: unknown site/pod ${part.siteId}/${part.podId}`);
-    const free = pod.domainFree[part.domain] + part.gpus;
+    const was = pod.domainFree[part.domain];
+    const free = was + part.gpus;
     if (free > pod.domainCapacity[part.domain]) {
       throw new Error(
         `release: domain ${part.siteId}/${part.podId}#${part.domain} would exceed capacity (${alloc.jobId})`,
       );
     }
     pod.domainFree[part.domain] = free;
+    noteFreeChange(pod, part.domain, was);
     pod.freeGpus += part.gpus;
     site.freeGpus += part.gpus;
     state.freeGpus += part.gpus;
@@ -185,6 +189,7 @@ export function setFailedGpus(
   const free = pod.domainFree[domain];
   const take = Math.min(free, failed);
   pod.domainFree[domain] = free - take;
+  noteFreeChange(pod, domain, free);
   pod.freeGpus -= take;
   pod.failedGpus += take;
   site.freeGpus -= take;
@@ -196,7 +201,9 @@ export function repairGpus(state: ClusterState, siteId: string, podId: string, d
   const site = findSite(state, siteId);
   const pod = site && findPod(site, podId);
   if (!site || !pod) throw new Error(`repairGpus: unknown ${siteId}/${podId}`);
-  pod.domainFree[domain] += gpus;
+  const was = pod.domainFree[domain];
+  pod.domainFree[domain] = was + gpus;
+  noteFreeChange(pod, domain, was);
   pod.freeGpus += gpus;
   pod.failedGpus -= gpus;
   site.freeGpus += gpus;
