@@ -13,6 +13,7 @@ import { LLAMA3_FAILURES_PER_GPU_HOUR, scenarioOffsetS, type Scenario } from '..
 import type { RestartModel } from '../restart.js';
 import { SpeedModel, type Admission } from '../speed.js';
 import { newRuns, type Run } from './run.js';
+import { firstDuplicateId } from './unique-ids.js';
 
 /** Event kinds; the engine dispatches on them (one handler each, ../simulate.ts). */
 export const EV = {
@@ -89,7 +90,8 @@ export interface SimContext {
   /** Site id -> pod id -> index in `domains` of the pod's first domain. */
   readonly podBase: Map<string, Map<string, number>>;
   readonly runs: Run[];
-  readonly runById: Map<string, number>;
+  /** Run index by job id of the jobs in the system (queued or running): small, unlike a map of every job. */
+  readonly liveRunById: Map<string, number>;
   readonly ev: EventQueue;
   queue: JobRequest[];
   readonly running: RunningJob[];
@@ -197,9 +199,8 @@ export function createContext(inp: SimInputs): SimContext {
     }
   });
   const runs = newRuns(inp.jobs);
-  const runById = new Map<string, number>();
-  for (let i = 0; i < runs.length; i++) runById.set(runs[i].spec.id, i);
-  if (runById.size !== runs.length) throw new Error('simulate: job ids must be unique');
+  if (firstDuplicateId((i) => runs[i].spec.id, runs.length) !== undefined)
+    throw new Error('simulate: job ids must be unique');
   const lastSubmit = runs.reduce((m, r) => Math.max(m, r.spec.submitTimeS), 0);
   const zeros = (): number[] => state.sites.map(() => 0);
   return {
@@ -223,7 +224,7 @@ export function createContext(inp: SimInputs): SimContext {
     failedInDomain: new Map(),
     podBase,
     runs,
-    runById,
+    liveRunById: new Map(),
     ev: new EventQueue(),
     queue: [],
     running: [],

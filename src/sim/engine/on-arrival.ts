@@ -62,5 +62,6 @@ export function onArrival(ctx: SimContext, e: SimEvent): void {
   r.req = { ...spec };
   if (r.req.durationS === undefined || !(r.req.durationS > 0)) r.req.durationS = r.totalWork;
   ctx.queue.push(r.req);
+  ctx.liveRunById.set(spec.id, e.a);
   markDirty(ctx, ctx.now);
 }

@@ -85,7 +85,7 @@ export function onRepair(ctx: SimContext, e: SimEvent): void {
 export function interruptSite(ctx: SimContext, siteId: string, t: number): void {
   const victims: number[] = [];
   for (const rj of ctx.running) {
-    if (rj.allocation.sites.includes(siteId)) victims.push(ctx.runById.get(rj.job.id)!);
+    if (rj.allocation.sites.includes(siteId)) victims.push(ctx.liveRunById.get(rj.job.id)!);
   }
   victims.sort((x, y) => x - y);
   for (const i of victims) interrupt(ctx, i, t, 'failure', true);

@@ -42,7 +42,7 @@ function siteWindow(ctx: SimContext, idxEvent: number, se: ScenarioEvent, start:
 function scheduleDrainMoves(ctx: SimContext, siteId: string): void {
   for (const rj of ctx.running) {
     if (!rj.allocation.sites.includes(siteId)) continue;
-    const i = ctx.runById.get(rj.job.id)!;
+    const i = ctx.liveRunById.get(rj.job.id)!;
     const r = ctx.runs[i];
     if (!r.spec.checkpointable) continue;
     const next = nextCheckpointAfterS(r.seg, ctx.now);
@@ -64,7 +64,7 @@ function wanWindow(ctx: SimContext, idxEvent: number, se: ScenarioEvent, start: 
   const affected: number[] = [];
   for (const rj of ctx.running)
     if (rj.allocation.sites.includes(link.a) && rj.allocation.sites.includes(link.b))
-      affected.push(ctx.runById.get(rj.job.id)!);
+      affected.push(ctx.liveRunById.get(rj.job.id)!);
   affected.sort((x, y) => x - y);
   for (const i of affected) {
     const r = ctx.runs[i];

@@ -22,10 +22,10 @@ export function onSchedule(ctx: SimContext, _e: SimEvent): void {
   if (res.started || res.preempted) {
     // preemptions first: their GPUs are already given to the starts in the mutated state
     for (const d of res.decisions) {
-      if (d.type === 'preempt') interrupt(ctx, ctx.runById.get(d.jobId)!, now, 'preempt', false);
+      if (d.type === 'preempt') interrupt(ctx, ctx.liveRunById.get(d.jobId)!, now, 'preempt', false);
     }
     for (const d of res.decisions) {
-      if (d.type === 'start') startRun(ctx, ctx.runById.get(d.jobId)!, d.allocation, now);
+      if (d.type === 'start') startRun(ctx, ctx.liveRunById.get(d.jobId)!, d.allocation, now);
     }
   }
   if (res.nextWakeS !== undefined && !ctx.wakes.has(res.nextWakeS)) {

@@ -72,7 +72,7 @@ export function stragglerWindow(
     l.push(report);
   } else m.delete(idxEvent);
   const affected: number[] = [];
-  for (const rj of ctx.running) if (rj.allocation.sites.includes(se.site)) affected.push(ctx.runById.get(rj.job.id)!);
+  for (const rj of ctx.running) if (rj.allocation.sites.includes(se.site)) affected.push(ctx.liveRunById.get(rj.job.id)!);
   affected.sort((x, y) => x - y);
   const t = ctx.now;
   for (const i of affected) {
