@@ -2,7 +2,7 @@
 // earlier part): the scan used on the hot path gives the same text as that sort, including ties and odd values.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bottleneckBySort, describeBottleneck } from './bottleneck.js';
+import { bottleneckBySort, describeBottleneck, fixed1 } from './bottleneck.js';
 import type { Estimate } from './types.js';
 
 const KEYS = [
@@ -48,5 +48,42 @@ describe('describeBottleneck', () => {
       'tensor-parallel communication takes 60% of the step: TP crosses the scale-up domain: keep TP inside it',
     );
     expect(describeBottleneck(10, b, 81.5, 79.6)).toMatch(/^does not fit: needs 81.5 GiB per GPU of 79.6 GiB/);
+  });
+});
+
+describe('fixed1', () => {
+  /** The double `steps` ulps away from x (x > 0). */
+  function ulpsAway(x: number, steps: number): number {
+    const f = new Float64Array([x]);
+    const bits = new BigInt64Array(f.buffer);
+    bits[0] += BigInt(steps);
+    return f[0];
+  }
+
+  it('writes what toFixed(1) writes, for any double (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: false }), (x) => {
+        expect(fixed1(x)).toBe(x.toFixed(1));
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 2e8 }), (x) => {
+        expect(fixed1(x)).toBe(x.toFixed(1));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('rounds the halves as toFixed(1) does, a few ulps either side of each (k + 0.5) / 10', () => {
+    for (let k = 0; k < 20_000; k += 1 + (k >> 6)) {
+      for (let steps = -2; steps <= 2; steps++) {
+        const x = ulpsAway((k + 0.5) / 10, steps);
+        expect(fixed1(x)).toBe(x.toFixed(1));
+      }
+    }
+    for (const x of [0, -0, 5e-324, 0.05, 0.25, 0.35, 0.45, 99_999_999.95, 1e8, -0.04, NaN, Infinity]) {
+      expect(fixed1(x)).toBe(x.toFixed(1));
+    }
   });
 });

@@ -47,6 +47,9 @@ function partSeconds(b: Breakdown): number[] {
   ];
 }
 
+/** The nine parts' seconds of the current call: one buffer reused, no array per estimate (single-threaded, pure). */
+const PART_SECONDS = new Float64Array(9);
+
 export function describeBottleneck(
   step: number,
   b: Breakdown,
@@ -55,19 +58,32 @@ export function describeBottleneck(
   tpInsideDomain = true,
 ): string {
   if (memoryGiB > hbmGiB) {
-    return `does not fit: needs ${memoryGiB.toFixed(1)} GiB per GPU of ${hbmGiB.toFixed(1)} GiB; raise tp/pp, recompute, or ZeRO stage`;
+    return `does not fit: needs ${fixed1(memoryGiB)} GiB per GPU of ${fixed1(hbmGiB)} GiB; raise tp/pp, recompute, or ZeRO stage`;
   }
-  const seconds = partSeconds(b);
-  // The largest part and the next, ties to the earlier part: what a stable sort by seconds, largest first, puts
-  // first and second (this runs for every estimate, so no sort). NaN breaks that order: sort as before then.
-  let first = -1;
-  for (let i = 0; i < seconds.length; i++) {
-    if (Number.isNaN(seconds[i])) return bySort(step, seconds, tpInsideDomain);
-    if (first < 0 || seconds[i] > seconds[first]) first = i;
-  }
+  const s = PART_SECONDS;
+  s[0] = b.computeSeconds;
+  s[1] = b.tpCommSeconds;
+  s[2] = b.cpCommSeconds;
+  s[3] = b.epCommSeconds;
+  s[4] = b.pipelineBubbleSeconds;
+  s[5] = b.ppCommSeconds;
+  s[6] = b.dpCommExposedSeconds;
+  s[7] = b.wanCommExposedSeconds;
+  s[8] = b.optimizerSeconds;
+  // The largest part and the next, ties to the earlier part, in one pass: what a stable sort by seconds, largest
+  // first, puts first and second (this runs for every estimate, so no sort). NaN breaks that order: sort then.
+  if (Number.isNaN(s[0])) return bySort(step, Array.from(s), tpInsideDomain);
+  let first = 0;
   let second = -1;
-  for (let i = 0; i < seconds.length; i++) if (i !== first && (second < 0 || seconds[i] > seconds[second])) second = i;
-  return phrase(step, first, second, seconds, tpInsideDomain ? FIXES_INSIDE : FIXES_ACROSS);
+  for (let i = 1; i < 9; i++) {
+    const x = s[i];
+    if (Number.isNaN(x)) return bySort(step, Array.from(s), tpInsideDomain);
+    if (x > s[first]) {
+      second = first;
+      first = i;
+    } else if (second < 0 || x > s[second]) second = i;
+  }
+  return phrase(first, second, shares(step, first, s[first]), shares(step, first, s[second], true), tpInsideDomain);
 }
 
 /** The order of a stable sort by seconds, largest first (the reference the fast path is tested against). */
@@ -77,7 +93,14 @@ export function bottleneckBySort(step: number, b: Breakdown, tpInsideDomain = tr
 
 function bySort(step: number, seconds: number[], tpInsideDomain: boolean): string {
   const order = seconds.map((_, i) => i).sort((x, y) => seconds[y] - seconds[x]);
-  return phrase(step, order[0], order[1], seconds, tpInsideDomain ? FIXES_INSIDE : FIXES_ACROSS);
+  const [first, second] = order;
+  return phrase(
+    first,
+    second,
+    shares(step, first, seconds[first]),
+    shares(step, first, seconds[second], true),
+    tpInsideDomain,
+  );
 }
 
 /** "0" to "100", written once: number-to-text conversion was a tenth of an estimate's time. */
@@ -89,25 +112,59 @@ function wholePercent(x: number): string {
   return r >= 0 && r <= 100 ? PERCENT_TEXT[r] : String(r);
 }
 
-/** Phrases already written, by (parts, whole percents, fix set): the same few recur over a planner search. Bounded. */
-const PHRASES = new Map<number, string>();
-const MAX_PHRASES = 4096;
+/** The digits 0 to 9 as text. */
+const DIGIT_TEXT = PERCENT_TEXT.slice(0, 10);
 
-function phrase(step: number, first: number, second: number, seconds: number[], fix: string[]): string {
-  const share = Math.round((100 * seconds[first]) / step);
-  const secondShare = first === 0 ? Math.round((100 * seconds[second]) / step) : 0;
+/**
+ * x.toFixed(1), without its cost (a runtime call of about 0.2 us; a plan that does not fit needs two) for 0 <= x < 1e8;
+ * other values take toFixed itself. As toFixed does: the integer nearest the exact 10x, ties to the larger. 10x is the
+ * exact sum s + err of two exact products (8x, 2x) and their rounding error (TwoSum); s - floor(s) is exact below 2^52.
+ */
+export function fixed1(x: number): string {
+  if (!(x >= 0 && x < 1e8)) return x.toFixed(1);
+  const eight = x * 8;
+  const two = x * 2;
+  const s = eight + two;
+  const twoPart = s - eight;
+  const err = eight - (s - twoPart) + (two - twoPart);
+  let tenths = Math.floor(s);
+  const frac = s - tenths;
+  // frac - 0.5 is exact from 0.25 up; below that |err| (at most half an ulp of s) cannot reach the half.
+  if (frac >= 0.25 && frac - 0.5 + err >= 0) tenths++;
+  const whole = Math.floor(tenths / 10);
+  return `${whole}.${DIGIT_TEXT[tenths - whole * 10]}`;
+}
+
+/**
+ * Phrases already written, by (parts, whole percents, fix set): the same few recur over a planner search. A
+ * direct-mapped table (a key and its text per slot; a colliding key writes its own text over the slot): bounded, and
+ * a hit costs one multiply and two reads instead of a Map lookup.
+ */
+const PHRASE_SLOTS = 4096;
+const PHRASE_KEYS = new Int32Array(PHRASE_SLOTS).fill(-1);
+const PHRASE_TEXTS: string[] = new Array<string>(PHRASE_SLOTS).fill('');
+
+/** Whole percent of the step; the next part's share is only said (and kept) when compute comes first. */
+function shares(step: number, first: number, seconds: number, next = false): number {
+  return next && first !== 0 ? 0 : Math.round((100 * seconds) / step);
+}
+
+function phrase(first: number, second: number, share: number, secondShare: number, tpInsideDomain: boolean): string {
+  const fix = tpInsideDomain ? FIXES_INSIDE : FIXES_ACROSS;
   const cacheable = share >= 0 && share <= 100 && secondShare >= 0 && secondShare <= 100;
+  // Distinct for every cacheable (first, second, share, secondShare, fix): each field fits its bits.
   const key =
     (((first * 16 + (first === 0 ? second : 0)) * 128 + share) * 128 + secondShare) * 2 +
     (fix === FIXES_INSIDE ? 1 : 0);
-  if (cacheable) {
-    const known = PHRASES.get(key);
-    if (known !== undefined) return known;
-  }
+  const slot = Math.imul(key, 0x9e3779b1) >>> 20;
+  if (cacheable && PHRASE_KEYS[slot] === key) return PHRASE_TEXTS[slot];
   const text =
     first === 0
       ? `compute-bound (${wholePercent(share)}% of the step is math); next: ${NAMES[second]} ${wholePercent(secondShare)}% (${fix[second]})`
       : `${NAMES[first]} takes ${wholePercent(share)}% of the step: ${fix[first]}`;
-  if (cacheable && PHRASES.size < MAX_PHRASES) PHRASES.set(key, text);
+  if (cacheable) {
+    PHRASE_KEYS[slot] = key;
+    PHRASE_TEXTS[slot] = text;
+  }
   return text;
 }

@@ -33,7 +33,7 @@ export interface PipelineTiming {
 export function layersPerStage(layers: number, pp: number): number[] {
   const base = Math.floor(layers / pp);
   let rem = layers - base * pp;
-  // Pushed one by one: a packed array, several times cheaper than new Array(pp).fill() on the estimate's hot path.
+  // Pushed one by one: a packed array, cheaper than new Array(pp).fill() on the estimate's hot path.
   const out: number[] = [];
   for (let i = 0; i < pp; i++) out.push(base);
   for (let i = 1; i < pp - 1 && rem > 0; i++, rem--) out[i]++;
