@@ -39,8 +39,21 @@ interface Round {
   maxDomainGpus: number;
   /** RoundOptions.runningByEnd, and the jobs preempted in this pass (no longer running). */
   byEnd: { readonly sorted: readonly RunningJob[] } | undefined;
-  preemptedIds: Set<string>;
+  /** Ids of the jobs preempted in this pass, and the jobs (made on the first preemption: most passes have none). */
+  preemptedIds: Set<string> | null;
+  preemptedJobs: RunningJob[] | null;
 }
+
+/** A pass's result with the jobs it started and preempted as objects, each list in its decisions' order. */
+export interface RoundOutcome extends RoundResult {
+  /** The jobs started, with their allocations (the simulator maps them to its runs without a lookup by id). */
+  startedJobs: readonly RunningJob[];
+  /** The running jobs preempted. */
+  preemptedJobs: readonly RunningJob[];
+}
+
+const NO_IDS: ReadonlySet<string> = new Set();
+const NO_JOBS: readonly RunningJob[] = Object.freeze([]);
 
 function hold(r: Round, job: JobRequest, d: Decision & { type: 'hold' }): void {
   r.held++;
@@ -84,7 +97,7 @@ function placeFree(r: Round, job: JobRequest): Allocation | null | 'held' {
       const pool = r.victimsPool ?? r.running;
       const all = () => (r.startedNow.length ? [...pool, ...r.startedNow] : pool);
       r.reservation = r.byEnd
-        ? reserveSorted(r.blockedHead, work, r.byEnd.sorted, r.preemptedIds, r.startedNow, all, nowS)
+        ? reserveSorted(r.blockedHead, work, r.byEnd.sorted, r.preemptedIds ?? NO_IDS, r.startedNow, all, nowS)
         : reserve(r.blockedHead, work, all(), nowS);
     }
     if (r.reservation && !mayBackfill(job, r.reservation, work, nowS)) {
@@ -131,7 +144,8 @@ function preemptFor(r: Round, job: JobRequest): Allocation | null {
   for (const v of vjobs) {
     r.decisions.push({ type: 'preempt', jobId: v.job.id, forJobId: job.id });
     r.preempted++;
-    r.preemptedIds.add(v.job.id);
+    (r.preemptedIds ??= new Set()).add(v.job.id);
+    (r.preemptedJobs ??= []).push(v);
     vp.splice(vp.indexOf(v), 1);
   }
   return a;
@@ -176,7 +190,7 @@ export function scheduleRound(
   running: readonly RunningJob[],
   nowS: number,
   opts: RoundOptions = {},
-): RoundResult {
+): RoundOutcome {
   const work = opts.mutate ? state : cloneState(state);
   const ordered = policy.orderQueue(queue, work, nowS);
   const n = ordered.length;
@@ -209,7 +223,8 @@ export function scheduleRound(
     localityWaitS,
     maxDomainGpus,
     byEnd: opts.runningByEnd,
-    preemptedIds: new Set(),
+    preemptedIds: null,
+    preemptedJobs: null,
   };
   const canPreempt = policy.preempts ?? true;
   for (let i = 0; i < n; i++) {
@@ -235,6 +250,8 @@ export function scheduleRound(
     state: work,
     queue: remaining,
     ...(nextWakeS !== undefined ? { nextWakeS } : {}),
+    startedJobs: r.startedNow,
+    preemptedJobs: r.preemptedJobs ?? NO_JOBS,
   };
 }
 

@@ -90,8 +90,6 @@ export interface SimContext {
   /** Site id -> pod id -> index in `domains` of the pod's first domain. */
   readonly podBase: Map<string, Map<string, number>>;
   readonly runs: Run[];
-  /** Run index by job id of the jobs in the system (queued or running): small, unlike a map of every job. */
-  readonly liveRunById: Map<string, number>;
   readonly ev: EventQueue;
   queue: JobRequest[];
   readonly running: RunningJob[];
@@ -224,7 +222,6 @@ export function createContext(inp: SimInputs): SimContext {
     failedInDomain: new Map(),
     podBase,
     runs,
-    liveRunById: new Map(),
     ev: new EventQueue(),
     queue: [],
     running: [],

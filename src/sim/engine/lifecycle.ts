@@ -182,7 +182,6 @@ export function interrupt(
 export function finish(ctx: SimContext, i: number, t: number): void {
   const r = ctx.runs[i];
   detach(ctx, i, t, true);
-  ctx.liveRunById.delete(r.spec.id);
   r.phase = 'done';
   r.req = null;
   r.endS = t;

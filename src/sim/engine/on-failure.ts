@@ -4,6 +4,7 @@ import type { SimEvent } from '../event-queue.js';
 import { accumulate } from './accounting.js';
 import { domainKey, EV, type DomainRef, type SimContext } from './context.js';
 import { interrupt, markDirty } from './lifecycle.js';
+import { runIndexOf } from './run.js';
 
 /** The domain holding global GPU index g (binary search over domain starts). */
 function findDomain(ctx: SimContext, g: number): DomainRef {
@@ -85,7 +86,7 @@ export function onRepair(ctx: SimContext, e: SimEvent): void {
 export function interruptSite(ctx: SimContext, siteId: string, t: number): void {
   const victims: number[] = [];
   for (const rj of ctx.running) {
-    if (rj.allocation.sites.includes(siteId)) victims.push(ctx.liveRunById.get(rj.job.id)!);
+    if (rj.allocation.sites.includes(siteId)) victims.push(runIndexOf(rj.job));
   }
   victims.sort((x, y) => x - y);
   for (const i of victims) interrupt(ctx, i, t, 'failure', true);

@@ -6,6 +6,7 @@ import { EV, type SimContext } from './context.js';
 import { interruptSite } from './on-failure.js';
 import { beginSegment, closeSegment, interrupt, markDirty, progressOf } from './lifecycle.js';
 import { stragglerWindow } from './stragglers.js';
+import { runIndexOf } from './run.js';
 
 /** A scenario names a site or WAN link the fabric does not have. */
 export class ScenarioRefError extends Error {
@@ -42,7 +43,7 @@ function siteWindow(ctx: SimContext, idxEvent: number, se: ScenarioEvent, start:
 function scheduleDrainMoves(ctx: SimContext, siteId: string): void {
   for (const rj of ctx.running) {
     if (!rj.allocation.sites.includes(siteId)) continue;
-    const i = ctx.liveRunById.get(rj.job.id)!;
+    const i = runIndexOf(rj.job);
     const r = ctx.runs[i];
     if (!r.spec.checkpointable) continue;
     const next = nextCheckpointAfterS(r.seg, ctx.now);
@@ -63,8 +64,7 @@ function wanWindow(ctx: SimContext, idxEvent: number, se: ScenarioEvent, start: 
   ctx.wanFactor.set(link.id, start ? capacity : 1);
   const affected: number[] = [];
   for (const rj of ctx.running)
-    if (rj.allocation.sites.includes(link.a) && rj.allocation.sites.includes(link.b))
-      affected.push(ctx.liveRunById.get(rj.job.id)!);
+    if (rj.allocation.sites.includes(link.a) && rj.allocation.sites.includes(link.b)) affected.push(runIndexOf(rj.job));
   affected.sort((x, y) => x - y);
   for (const i of affected) {
     const r = ctx.runs[i];

@@ -1,9 +1,18 @@
 // Scheduling pass (the control plane's scheduleRound on the simulated cluster) and time-shift wake-ups.
 import { scheduleRound } from '../../sched/round.js';
+import type { JobRequest } from '../../sched/types.js';
 import type { SimEvent } from '../event-queue.js';
 import { accumulate, updateGridState } from './accounting.js';
 import { EV, type SimContext } from './context.js';
 import { interrupt, markDirty, startRun } from './lifecycle.js';
+import { runIndexOf } from './run.js';
+
+/** The run of a job the pass handed back: the simulator's own request object (a policy must not copy it). */
+function runOf(ctx: SimContext, job: JobRequest): number {
+  const i = runIndexOf(job);
+  if (ctx.runs[i]?.req !== job) throw new Error(`simulate: the policy handed back a copy of job ${job.id}'s request`);
+  return i;
+}
 
 export function onSchedule(ctx: SimContext, _e: SimEvent): void {
   ctx.schedulePending = -1;
@@ -20,13 +29,10 @@ export function onSchedule(ctx: SimContext, _e: SimEvent): void {
   });
   ctx.queue = res.queue;
   if (res.started || res.preempted) {
-    // preemptions first: their GPUs are already given to the starts in the mutated state
-    for (const d of res.decisions) {
-      if (d.type === 'preempt') interrupt(ctx, ctx.liveRunById.get(d.jobId)!, now, 'preempt', false);
-    }
-    for (const d of res.decisions) {
-      if (d.type === 'start') startRun(ctx, ctx.liveRunById.get(d.jobId)!, d.allocation, now);
-    }
+    // preemptions first: their GPUs are already given to the starts in the mutated state (each list in the order
+    // of its decisions; the jobs are the simulator's own requests, which carry their run index)
+    for (const rj of res.preemptedJobs) interrupt(ctx, runOf(ctx, rj.job), now, 'preempt', false);
+    for (const rj of res.startedJobs) startRun(ctx, runOf(ctx, rj.job), rj.allocation, now);
   }
   if (res.nextWakeS !== undefined && !ctx.wakes.has(res.nextWakeS)) {
     ctx.wakes.add(res.nextWakeS);

@@ -10,11 +10,19 @@ import type { StopKind } from '../restart.js';
 
 export type Phase = 'pending' | 'queued' | 'running' | 'done' | 'rejected';
 
+/** The scheduler's copy of a job's request, with its run's index (passes hand back jobs, not ids to look up). */
+export type SimRequest = JobRequest & { runIndex: number };
+
+/** The run index of a request the simulator made (every job in its queue and on its GPUs is one). */
+export function runIndexOf(job: JobRequest): number {
+  return (job as SimRequest).runIndex;
+}
+
 /** One job's life in the simulation. */
 export interface Run {
   spec: JobSpec;
   /** The request the scheduler sees (durationS = work left): from arrival until the job is done or rejected. */
-  req: JobRequest | null;
+  req: SimRequest | null;
   phase: Phase;
   /** Work the job needs (s at full speed). */
   totalWork: number;
@@ -60,7 +68,7 @@ const NO_SITES: readonly string[] = Object.freeze([]);
  * segment too (`seg` is the record itself: the segment's fields are other names), one object per run instead of two.
  */
 class RunRecord implements Run, ProgressSegment {
-  req: JobRequest | null = null;
+  req: SimRequest | null = null;
   phase: Phase = 'pending';
   version = 0;
   alloc: Allocation | null = null;

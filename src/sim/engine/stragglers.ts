@@ -5,6 +5,7 @@
 // slowed. State lives in WeakMaps keyed by the run's context: pure per run, nothing paid by runs without stragglers.
 import type { SimContext } from './context.js';
 import { beginSegment, closeSegment, progressOf } from './lifecycle.js';
+import { runIndexOf } from './run.js';
 
 /** One straggler window as the summary reports it. */
 export interface StragglerReport {
@@ -72,7 +73,7 @@ export function stragglerWindow(
     l.push(report);
   } else m.delete(idxEvent);
   const affected: number[] = [];
-  for (const rj of ctx.running) if (rj.allocation.sites.includes(se.site)) affected.push(ctx.liveRunById.get(rj.job.id)!);
+  for (const rj of ctx.running) if (rj.allocation.sites.includes(se.site)) affected.push(runIndexOf(rj.job));
   affected.sort((x, y) => x - y);
   const t = ctx.now;
   for (const i of affected) {
