@@ -89,6 +89,11 @@ export const scenarioSchema = z
         sitePerYear: 0,
         siteRepairHours: 6,
       }),
+    /**
+     * Checkpoint interval (s) of every checkpointable job that does not set its own; absent: Young/Daly from the job's
+     * checkpoint write time and failure rate (core/progress.ts), the interval that loses the least.
+     */
+    checkpointIntervalS: z.number().positive().optional(),
     /** Locality wait (s) of the scheduler (sched RoundOptions.localityWaitS); 0: none. */
     localityWaitS: z.number().nonnegative().default(0),
     /** What a restart costs (s); defaults and sources in restart.ts. */

@@ -17,6 +17,7 @@ export const jobSpecSchema = z
     allowedJurisdictions: z.array(z.string().min(1)).optional(),
     preemptible: z.boolean(),
     checkpointable: z.boolean(),
+    checkpointIntervalS: z.number().finite().positive().optional(),
     submitTimeS: z.number().finite().nonnegative(),
     deadlineS: z.number().finite().optional(),
     durationS: z.number().finite().positive().optional(),
@@ -36,6 +37,8 @@ export const jobSpecSchema = z
   });
 
 export type JobSpec = JobRequest & {
+  /** Fixed checkpoint interval (s) of a checkpointable job; absent: the scenario's, else Young/Daly (core/progress.ts). */
+  checkpointIntervalS?: number;
   /** 1-based line in the source trace, when imported. */
   sourceLine?: number;
   /** The job's dataset (GB) and the sites holding a replica at submit; the twin stages it (src/sim/engine/staging.ts). */

@@ -77,6 +77,7 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
     checkpointS: ckptS,
     failuresPerGpuHour: ctx.intervalFailuresPerGpuHour,
     gpus: alloc.gpus,
+    fixedIntervalS: r.spec.checkpointIntervalS ?? ctx.scenario.checkpointIntervalS,
   });
   const rj: RunningJob = { job: r.req!, allocation: alloc, startTimeS: t, expectedEndS: Infinity };
   r.running = rj;
