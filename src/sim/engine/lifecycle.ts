@@ -63,7 +63,8 @@ export function beginSegment(
   ctx.byEnd.setEnd(r.running!, end);
 }
 
-export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: number): void {
+/** Start run i on `alloc` at t; `passJob` is the pass's own record of the start (reused: one object less per job). */
+export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: number, passJob?: RunningJob): void {
   const r = ctx.runs[i];
   r.phase = 'running';
   r.alloc = alloc;
@@ -79,7 +80,12 @@ export function startRun(ctx: SimContext, i: number, alloc: Allocation, t: numbe
     gpus: alloc.gpus,
     fixedIntervalS: r.spec.checkpointIntervalS ?? ctx.scenario.checkpointIntervalS,
   });
-  const rj: RunningJob = { job: r.req!, allocation: alloc, startTimeS: t, expectedEndS: Infinity };
+  let rj: RunningJob;
+  if (passJob && passJob.job === r.req && passJob.allocation === alloc) {
+    rj = passJob;
+    rj.startTimeS = t;
+    rj.expectedEndS = Infinity; // set by beginSegment below, as for a new record
+  } else rj = { job: r.req!, allocation: alloc, startTimeS: t, expectedEndS: Infinity };
   r.running = rj;
   ctx.runningPos[i] = ctx.running.length;
   ctx.runningRun.push(i);

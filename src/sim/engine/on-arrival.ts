@@ -4,7 +4,7 @@ import type { SimEvent } from '../event-queue.js';
 import type { Admission } from '../speed.js';
 import type { Feasibility, SimContext } from './context.js';
 import { markDirty } from './lifecycle.js';
-import type { SimRequest } from './run.js';
+import { SimRequest } from './run.js';
 
 /**
  * The feasibility verdict and allowed sites of a job shape (installed capacity does not change: cached per shape).
@@ -60,10 +60,7 @@ export function onArrival(ctx: SimContext, e: SimEvent): void {
   }
   r.phase = 'queued';
   // the scheduler's copy (its durationS becomes the work left), made now and dropped when the job is done
-  // the run index first, then the spec: a field added after `{ ...spec }` makes the spec's shape unstable, and V8
-  // then copies every later spec slowly (10x Philly: +5 CPU s, +0.3 GB); set again in case the spec has one
-  const req: SimRequest = { runIndex: e.a, ...spec };
-  req.runIndex = e.a;
+  const req = new SimRequest(spec, e.a);
   if (req.durationS === undefined || !(req.durationS > 0)) req.durationS = r.totalWork;
   r.req = req;
   ctx.queue.push(req);

@@ -32,7 +32,7 @@ export function onSchedule(ctx: SimContext, _e: SimEvent): void {
     // preemptions first: their GPUs are already given to the starts in the mutated state (each list in the order
     // of its decisions; the jobs are the simulator's own requests, which carry their run index)
     for (const rj of res.preemptedJobs) interrupt(ctx, runOf(ctx, rj.job), now, 'preempt', false);
-    for (const rj of res.startedJobs) startRun(ctx, runOf(ctx, rj.job), rj.allocation, now);
+    for (const rj of res.startedJobs) startRun(ctx, runOf(ctx, rj.job), rj.allocation, now, rj);
   }
   if (res.nextWakeS !== undefined && !ctx.wakes.has(res.nextWakeS)) {
     ctx.wakes.add(res.nextWakeS);

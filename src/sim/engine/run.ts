@@ -10,8 +10,47 @@ import type { StopKind } from '../restart.js';
 
 export type Phase = 'pending' | 'queued' | 'running' | 'done' | 'rejected';
 
-/** The scheduler's copy of a job's request, with its run's index (passes hand back jobs, not ids to look up). */
-export type SimRequest = JobRequest & { runIndex: number };
+/**
+ * The scheduler's copy of a job's request (its `durationS` becomes the work left), with its run's index: passes hand
+ * back jobs, not ids to look up. A class with the request's fields (absent optional ones undefined), not a spread of
+ * the spec: one shape for every request, built without a generic property copy (issue 12: ~1 s at 10x Philly).
+ */
+export class SimRequest implements JobRequest {
+  id: string;
+  tenant: string;
+  priority: number;
+  gpus: number;
+  kind: JobRequest['kind'];
+  modelId: string;
+  allowedJurisdictions: string[] | undefined;
+  preemptible: boolean;
+  checkpointable: boolean;
+  submitTimeS: number;
+  deadlineS: number | undefined;
+  durationS: number | undefined;
+  tokens: number | undefined;
+  allowMultiSite: boolean | undefined;
+
+  constructor(
+    spec: JobRequest,
+    readonly runIndex: number,
+  ) {
+    this.id = spec.id;
+    this.tenant = spec.tenant;
+    this.priority = spec.priority;
+    this.gpus = spec.gpus;
+    this.kind = spec.kind;
+    this.modelId = spec.modelId;
+    this.allowedJurisdictions = spec.allowedJurisdictions;
+    this.preemptible = spec.preemptible;
+    this.checkpointable = spec.checkpointable;
+    this.submitTimeS = spec.submitTimeS;
+    this.deadlineS = spec.deadlineS;
+    this.durationS = spec.durationS;
+    this.tokens = spec.tokens;
+    this.allowMultiSite = spec.allowMultiSite;
+  }
+}
 
 /** The run index of a request the simulator made (every job in its queue and on its GPUs is one). */
 export function runIndexOf(job: JobRequest): number {
