@@ -6,13 +6,21 @@ export function tierBytesPerSecond(tier: NetworkTier): number {
   return (tier.bandwidthGbps * 1e9 * tier.efficiency) / 8;
 }
 
+/**
+ * Math.ceil(Math.log2(ranks)), from the bits for whole rank counts (the usual case; log2 is a runtime call): exact,
+ * since log2 is exact at powers of two and below 2^31 never rounds up to the next integer.
+ */
+export function ceilLog2(ranks: number): number {
+  return (ranks | 0) === ranks && ranks >= 1 ? 32 - Math.clz32(ranks - 1) : Math.ceil(Math.log2(ranks));
+}
+
 export function allReduceSeconds(bytes: number, ranks: number, tier: NetworkTier): number {
   if (ranks <= 1 || bytes <= 0) return 0;
   const bw = tierBytesPerSecond(tier);
   const alpha = tier.latencyUs * 1e-6;
   const ring = 2 * (ranks - 1) * alpha + (2 * (ranks - 1) * bytes) / (ranks * bw);
   // Double binary tree: logarithmic latency, each byte crosses a link about twice.
-  const tree = 2 * Math.ceil(Math.log2(ranks)) * alpha + (2 * bytes) / bw;
+  const tree = 2 * ceilLog2(ranks) * alpha + (2 * bytes) / bw;
   return ring < tree ? ring : tree;
 }
 

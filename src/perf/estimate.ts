@@ -8,7 +8,14 @@ import {
   DEFAULT_GRAD_REDUCE_BYTES,
   optimizerStepSeconds,
 } from './data-parallel.js';
-import { layerShape, modelFlopsPerStep, parameterCounts, recomputeFlopsPerSequence, type LayerShape } from './flops.js';
+import {
+  layerShape,
+  modelFlopsPerStep,
+  parameterCounts,
+  recomputeFlopsPerSequence,
+  type LayerShape,
+  type ParameterCounts,
+} from './flops.js';
 import { layerTiming, sharedLayerParts, type LayerTiming } from './layer.js';
 import { localParameters, memoryBreakdown, memoryTotalGiB } from './memory.js';
 import { maxLayers, pipelineTiming } from './pipeline.js';
@@ -86,7 +93,7 @@ export function estimateWithTiers(
   const { dense, moe: moeLayer } = layers ?? planLayers(model, tiers, p, options, shape);
   const pipe = pipelineTiming(model, shape, p, tiers, dense, moeLayer, microBatches, wan);
 
-  const counts = parameterCounts(model, shape);
+  const counts = modelCounts(model, shape);
   const localParams = localParameters(counts.total, counts.expertParamsTotal, p.tp, p.pp, p.ep, p.etp);
   const gradReduceBytes = options.gradReduceBytes ?? DEFAULT_GRAD_REDUCE_BYTES;
   const wanDp = wan !== undefined && wan.dpSites > 1;
@@ -126,6 +133,18 @@ export function estimateWithTiers(
     layersPerStage: stages,
   };
   return finishEstimate(model, shape, p, tiers, stepTimeSeconds, breakdown);
+}
+
+/** Parameter counts by shape (made once per model by the caller), for the model it was made from; dropped with it. */
+const COUNTS = new WeakMap<LayerShape, { model: ModelSpec; counts: ParameterCounts }>();
+
+/** parameterCounts(model, shape), computed once per (model, shape) instead of on every estimate. */
+function modelCounts(model: ModelSpec, shape: LayerShape): ParameterCounts {
+  const known = COUNTS.get(shape);
+  if (known !== undefined && known.model === model) return known.counts;
+  const counts = parameterCounts(model, shape);
+  COUNTS.set(shape, { model, counts });
+  return counts;
 }
 
 /** Throughput, utilization, the memory verdict and the bottleneck, from the step time and its breakdown. */
