@@ -52,6 +52,11 @@ export class SimRequest implements JobRequest {
   }
 }
 
+// Every JobRequest field must be copied above: this fails to compile when JobRequest gains one SimRequest lacks
+// (an optional field would otherwise be dropped silently, `implements` allows that).
+const ALL_REQUEST_FIELDS_COPIED: [Exclude<keyof JobRequest, keyof SimRequest>] extends [never] ? true : never = true;
+void ALL_REQUEST_FIELDS_COPIED;
+
 /** The run index of a request the simulator made (every job in its queue and on its GPUs is one). */
 export function runIndexOf(job: JobRequest): number {
   return (job as SimRequest).runIndex;
