@@ -8,7 +8,7 @@ import { createPolicy } from '../../src/sched/index.js';
 import { constantGridSeries } from '../../src/sim/grid.js';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
 import { simulate } from '../../src/sim/simulate.js';
-import type { JobSpec } from '../../src/workload/types.js';
+import { validateJobs, type JobSpec } from '../../src/workload/types.js';
 
 const GPUS = 1_024;
 // 1e-4 failures per GPU-hour (ASSUMPTION, ~5x Llama 3's) so that ten days give some 25 interruptions
@@ -66,5 +66,11 @@ describe('fixed checkpoint interval', () => {
     const r = parseScenario({ checkpointIntervalS: 0 });
     expect(r.scenario).toBeUndefined();
     expect(r.issues.map((i) => i.path).join(' ')).toMatch(/checkpointIntervalS/);
+  });
+
+  it("refuses a job's non-positive interval, naming the job and the field", () => {
+    const r = validateJobs([job({ checkpointIntervalS: -60 })]);
+    expect(r.jobs).toEqual([]);
+    expect(r.issues.map((i) => i.path)).toContain('jobs[0].checkpointIntervalS');
   });
 });
