@@ -108,7 +108,9 @@ async function until(
 }
 
 for (const b of backends) {
-  describe.skipIf(b.skip !== null)(`executor conformance: ${b.name}`, () => {
+  // A test waits on up to three states, each for up to b.timeoutMs: its own limit covers them, so a slow Slurm (one node
+  // shared with the other Slurm suites in CI) fails on the state it waited for, not on the 30 s default.
+  describe.skipIf(b.skip !== null)(`executor conformance: ${b.name}`, { timeout: 3 * b.timeoutMs + 10_000 }, () => {
     let dir: string;
     let ex: Executor;
     beforeAll(() => {
