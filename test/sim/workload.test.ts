@@ -152,8 +152,9 @@ describe('job spec validation', () => {
 describe('real alibaba openb trace', () => {
   const f = path.join(sharedDir(), 'data/alibaba/v2023_openb_pod_list_default.csv');
   // The trace has no licence file, so the project does not ship it; the test runs where the shared collection is.
-  if (!existsSync(f)) console.log(`[alibaba trace] skipping: ${f} not found (set SUPERFACTORY_SHARED_DIR to a copy)`);
-  it.skipIf(!existsSync(f))('imports the GPU pods and accounts for every row', () => {
+  const present = existsSync(f);
+  if (!present) console.log(`[alibaba trace] skipping: ${f} not found (set SUPERFACTORY_SHARED_DIR to a copy)`);
+  it.skipIf(!present)('imports the GPU pods and accounts for every row', () => {
     const r = importAlibaba2023(readFileSync(f, 'utf8'));
     expect(r.ok).toBe(true);
     expect(r.jobs.length + r.dropped.length).toBe(8152);
