@@ -37,6 +37,19 @@ describe('progressBar', () => {
     expect(out).toEqual([]);
   });
 
+  it('off a terminal, a shorter cadence also brings the first line sooner (SUPERFACTORY_PROGRESS_EVERY_MS)', () => {
+    let t = 0;
+    const out: string[] = [];
+    const bar = progressBar('simulating', { force: false, now: () => t, write: (s) => out.push(s), plainEveryMs: 20 });
+    t = 10;
+    bar.update(0.01);
+    expect(out).toEqual([]);
+    t = 25;
+    bar.update(0.5);
+    bar.done();
+    expect(out).toEqual(['simulating: 50% 0 s elapsed, ETA 0 s\n', 'simulating: done in 0.0 s\n']);
+  });
+
   it('on a terminal: redraws in place with an ETA after the delay', () => {
     const { bar, out, at } = clocked(true);
     at(500);

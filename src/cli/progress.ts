@@ -30,10 +30,7 @@ export function progressBar(
     update(fraction: number, label = '') {
       const t = now();
       const elapsed = t - started;
-      if (
-        tty ? elapsed < delay || t - lastDraw < 100 : elapsed < Math.max(delay, plainEvery) || t - lastDraw < plainEvery
-      )
-        return;
+      if (tty ? elapsed < delay || t - lastDraw < 100 : elapsed < plainEvery || t - lastDraw < plainEvery) return;
       lastDraw = t;
       shown = true;
       const clamped = Math.max(0, Math.min(1, fraction));
